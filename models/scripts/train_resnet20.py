@@ -1,0 +1,125 @@
+"""Train the default feature model (CIFAR ResNet-20) on CIFAR-10 on CPU and save a checkpoint.
+
+Usage: /usr/bin/python3 models/scripts/train_resnet20.py --data <cifar10 ImageFolder root>
+         --cache /tmp/cifar-cache --epochs 30 --out /tmp/resnet20.pt
+SGD (momentum 0.9, nesterov, wd 5e-4), one-cycle LR peaking at 0.2, batch 128, random crop
+(pad 4) + horizontal flip done on uint8 tensors (no per-image Python work), seeded.
+A checkpoint is written after every epoch, so --resume continues an interrupted run.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import sys
+import time
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+sys.path.insert(0, os.path.dirname(__file__))
+from cifar_cache import load_split  # noqa: E402
+from resnet20 import ResNet20  # noqa: E402
+
+MEAN = (0.4914, 0.4822, 0.4465)
+STD = (0.2470, 0.2435, 0.2616)
+
+
+def to_input(x_u8: torch.Tensor) -> torch.Tensor:
+    """uint8 NHWC -> normalised float NCHW."""
+    x = x_u8.permute(0, 3, 1, 2).float().div_(255.0)
+    mean = torch.tensor(MEAN).view(1, 3, 1, 1)
+    std = torch.tensor(STD).view(1, 3, 1, 1)
+    return (x - mean) / std
+
+
+def augment(x_u8: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
+    n = x_u8.shape[0]
+    padded = F.pad(x_u8.permute(0, 3, 1, 2), (4, 4, 4, 4))  # zero padding, NCHW uint8
+    ox = torch.randint(0, 9, (n,), generator=gen)
+    oy = torch.randint(0, 9, (n,), generator=gen)
+    flip = torch.rand(n, generator=gen) < 0.5
+    out = torch.empty((n, 3, 32, 32), dtype=torch.uint8)
+    for i in range(n):
+        crop = padded[i, :, oy[i] : oy[i] + 32, ox[i] : ox[i] + 32]
+        out[i] = crop.flip(2) if flip[i] else crop
+    return out.permute(0, 2, 3, 1)
+
+
+@torch.no_grad()
+def evaluate(net: ResNet20, x: np.ndarray, y: np.ndarray) -> float:
+    net.eval()
+    correct = 0
+    for i in range(0, len(x), 500):
+        logits = net(to_input(torch.from_numpy(x[i : i + 500])))
+        correct += int((logits.argmax(1) == torch.from_numpy(y[i : i + 500])).sum())
+    return correct / len(x)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--data", required=True)
+    ap.add_argument("--cache", default="/tmp/cifar-cache")
+    ap.add_argument("--epochs", type=int, default=30)
+    ap.add_argument("--batch", type=int, default=128)
+    ap.add_argument("--lr", type=float, default=0.2)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--out", default="/tmp/resnet20.pt")
+    ap.add_argument("--resume", action="store_true")
+    args = ap.parse_args()
+
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(args.seed)
+    gen = torch.Generator().manual_seed(args.seed)
+    xtr, ytr, classes = load_split(args.data, "train", args.cache)
+    xte, yte, _ = load_split(args.data, "test", args.cache)
+    net = ResNet20(len(classes))
+    opt = torch.optim.SGD(net.parameters(), lr=args.lr, momentum=0.9, nesterov=True, weight_decay=5e-4)
+    steps_per_epoch = math.ceil(len(xtr) / args.batch)
+    sched = torch.optim.lr_scheduler.OneCycleLR(
+        opt, max_lr=args.lr, epochs=args.epochs, steps_per_epoch=steps_per_epoch, pct_start=0.15
+    )
+    start_epoch = 0
+    history: list[dict] = []
+    if args.resume and os.path.exists(args.out):
+        ck = torch.load(args.out)
+        net.load_state_dict(ck["model"])
+        opt.load_state_dict(ck["opt"])
+        sched.load_state_dict(ck["sched"])
+        gen.set_state(ck["gen"])
+        start_epoch = ck["epoch"]
+        history = ck["history"]
+    xtr_t = torch.from_numpy(xtr)
+    ytr_t = torch.from_numpy(ytr)
+    t_start = time.time()
+    for epoch in range(start_epoch, args.epochs):
+        net.train()
+        t0 = time.time()
+        perm = torch.randperm(len(xtr), generator=gen)
+        loss_sum = 0.0
+        for b in range(steps_per_epoch):
+            idx = perm[b * args.batch : (b + 1) * args.batch]
+            xb = to_input(augment(xtr_t[idx], gen))
+            loss = F.cross_entropy(net(xb), ytr_t[idx])
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            sched.step()
+            loss_sum += float(loss)
+        acc = evaluate(net, xte, yte)
+        secs = time.time() - t0
+        history.append({"epoch": epoch + 1, "loss": loss_sum / steps_per_epoch, "test_acc": acc, "seconds": secs})
+        print(json.dumps(history[-1]), flush=True)
+        torch.save(
+            {"model": net.state_dict(), "opt": opt.state_dict(), "sched": sched.state_dict(), "gen": gen.get_state(),
+             "epoch": epoch + 1, "history": history, "classes": classes, "mean": MEAN, "std": STD},
+            args.out,
+        )
+    print(json.dumps({"done": True, "final_test_acc": history[-1]["test_acc"], "wall_seconds": time.time() - t_start}))
+
+
+if __name__ == "__main__":
+    main()
