@@ -1,0 +1,91 @@
+import { describe, expect, it } from "vitest";
+import type { Bus, TaskOutcome } from "../ports.ts";
+import { PermanentTaskError } from "../ports.ts";
+
+function waitFor(bus: Bus, count: number): Promise<TaskOutcome[]> {
+  return new Promise((resolve) => {
+    const seen: TaskOutcome[] = [];
+    const off = bus.onOutcome((o) => {
+      seen.push(o);
+      if (seen.length === count) {
+        off();
+        resolve(seen);
+      }
+    });
+  });
+}
+
+/** Work-queue semantics every Bus adapter must show (in-process, NATS JetStream). */
+export function busContract(name: string, make: () => Promise<Bus>): void {
+  describe(`Bus contract: ${name}`, () => {
+    it("delivers every task once to a consumer and reports outcomes", async () => {
+      const bus = await make();
+      const seen: string[] = [];
+      const sub = bus.consume("binning", async (t) => {
+        seen.push(t.taskKey);
+        return { key: t.taskKey };
+      });
+      const done = waitFor(bus, 5);
+      for (let i = 0; i < 5; i++)
+        await bus.publishTask({ jobId: "j", stage: "binning", taskKey: `c${i}`, payload: { i } });
+      const outcomes = await done;
+      expect(seen.sort()).toEqual(["c0", "c1", "c2", "c3", "c4"]);
+      expect(outcomes.every((o) => o.ok)).toBe(true);
+      await sub.close();
+      await bus.close();
+    });
+
+    it("redelivers a failing task up to maxAttempts, then reports failure", async () => {
+      const bus = await make();
+      let calls = 0;
+      const sub = bus.consume(
+        "scoring",
+        async (_t, ctx) => {
+          calls++;
+          if (ctx.attempt < 3) throw new Error(`flaky ${ctx.attempt}`);
+          return "ok";
+        },
+        { maxAttempts: 3 },
+      );
+      const done = waitFor(bus, 1);
+      await bus.publishTask({ jobId: "j", stage: "scoring", taskKey: "b0", payload: null });
+      const [o] = await done;
+      expect(o?.ok).toBe(true);
+      expect(calls).toBe(3);
+      await sub.close();
+      await bus.close();
+    });
+
+    it("does not retry a permanent failure", async () => {
+      const bus = await make();
+      let calls = 0;
+      const sub = bus.consume(
+        "features",
+        async () => {
+          calls++;
+          throw new PermanentTaskError("corrupt file a.jpg");
+        },
+        { maxAttempts: 5 },
+      );
+      const done = waitFor(bus, 1);
+      await bus.publishTask({ jobId: "j", stage: "features", taskKey: "s0", payload: null });
+      const [o] = await done;
+      expect(o).toMatchObject({ ok: false, permanent: true, error: "corrupt file a.jpg" });
+      expect(calls).toBe(1);
+      await sub.close();
+      await bus.close();
+    });
+
+    it("routes job events to that job's subscribers only", async () => {
+      const bus = await make();
+      const got: string[] = [];
+      const off = bus.subscribeEvents("j1", (e) => got.push(e.message ?? ""));
+      await bus.publishEvent({ jobId: "j1", kind: "log", message: "one", at: 1 });
+      await bus.publishEvent({ jobId: "j2", kind: "log", message: "other", at: 2 });
+      await new Promise((r) => setTimeout(r, 50));
+      off();
+      expect(got).toEqual(["one"]);
+      await bus.close();
+    });
+  });
+}

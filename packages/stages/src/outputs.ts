@@ -1,0 +1,99 @@
+/**
+ * The shapes of the files `adq compress` writes (and the service returns). They are the
+ * product's public output format: change them only with a version bump.
+ * Nothing time- or host-dependent goes in here, so two runs with the same inputs and seed
+ * produce byte-identical files.
+ */
+
+export type Method = "adq" | "dq" | "random";
+export type DiversityMethod = "infonce" | "untrained-head";
+
+export interface CompressParams {
+  /** Keep ratio ρ ∈ (0, 1]. */
+  ratio: number;
+  /** Bins per class (m). */
+  bins: number;
+  /** Weight of importance against bin size in the adaptive allocation (Eq. 9), ∈ [0, 1]. */
+  alpha: number;
+  /** Share θ of patches dropped per kept image, ∈ [0, 1). */
+  drop: number;
+  seed: number;
+  method: Method;
+  /** GraphCut λ. */
+  lambda: number;
+  /** Texture patch size L. */
+  textureL: number;
+  diversity: DiversityMethod;
+  tau: number;
+  /** Weights of the normalised RS and DS in IS. */
+  rsWeight: number;
+  dsWeight: number;
+  /** Patch grid p (p×p patches per image) for CAM patch dropping and the MAE. */
+  patchGrid: number;
+  /** Skip unreadable images (listed in the manifest) instead of failing. */
+  skipBadFiles: boolean;
+}
+
+export interface BinRecord {
+  class: number;
+  className: string;
+  bin: number;
+  size: number;
+  /** Representativeness (texture level), raw. */
+  rs: number | null;
+  /** Diversity, raw. */
+  ds: number | null;
+  rsZ: number | null;
+  dsZ: number | null;
+  /** Importance IS = w_rs·RS^ + w_ds·DS^. */
+  importance: number | null;
+  allocated: number;
+}
+
+export interface BinsFile {
+  version: 1;
+  method: Method;
+  params: CompressParams;
+  classes: string[];
+  bins: BinRecord[];
+}
+
+export interface ManifestItem {
+  /** Stable item id: ImageFolder `class/file`, CIFAR binary `file#index`. */
+  id: string;
+  /** Index in the data set's stable order. */
+  index: number;
+  label: number;
+  /** Bin within its class (-1 for methods without bins). */
+  bin: number;
+  /** Kept-patch mask as a hex string of p×p bits, row-major (absent when nothing dropped). */
+  mask?: string;
+}
+
+export interface StoreSummary {
+  /** File holding kept patches + masks, relative to the output folder. */
+  file: string;
+  bytes: number;
+  /** Raw RGB bytes of the selected images (H·W·3 each). */
+  subsetRawBytes: number;
+  /** Bytes of the selected images' source files as stored in the data set. */
+  subsetSourceBytes: number;
+  patchGrid: number;
+  drop: number;
+}
+
+export interface Manifest {
+  version: 1;
+  tool: { name: "adq"; version: string };
+  method: Method;
+  params: CompressParams;
+  dataset: { path: string; format: string; size: number; classes: string[]; fingerprint: string };
+  model: { file: string; sha256: string } | null;
+  total: number;
+  selected: number;
+  /** Per-class counts selected (ρ·N rule: see README). */
+  perClass: number[];
+  items: ManifestItem[];
+  skipped: Array<{ id: string; reason: string }>;
+  store: StoreSummary | null;
+}
