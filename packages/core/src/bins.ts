@@ -41,7 +41,8 @@ function roundHalfEvenRatio(n: number, m: number): number {
  */
 export function binSizes(n: number, m: number): Int32Array {
   if (!Number.isInteger(n) || n < 0) throw new RangeError(`n (class size) must be an integer ≥ 0, got ${n}`);
-  if (!Number.isInteger(m) || m < 1) throw new RangeError(`m (number of bins) must be an integer ≥ 1, got ${m}`);
+  if (!Number.isInteger(m) || m < 1)
+    throw new RangeError(`m (number of bins) must be an integer ≥ 1, got ${m}`);
   if (m > n) throw new RangeError(`m (number of bins) = ${m} must not exceed the class size n = ${n}`);
   let k = roundHalfEvenRatio(n, m);
   if (k * (m - 1) >= n) k = Math.floor(n / m);
@@ -85,7 +86,12 @@ function pickBins(
  * item indices, each in pick order (the last bin in `items` order). Ties go to the earliest
  * position in `items`, i.e. the lowest index when items is ascending.
  */
-export function binItems(space: CosineSpace, items: Int32Array, m = 10, options: BinOptions = {}): Int32Array[] {
+export function binItems(
+  space: CosineSpace,
+  items: Int32Array,
+  m = 10,
+  options: BinOptions = {},
+): Int32Array[] {
   const n = items.length;
   // Scratch shared by all rounds: O(n) float64 each.
   const colSums = new Float64Array(n);
@@ -114,7 +120,7 @@ export function referenceBinClass(space: CosineSpace, m = 10, options: BinOption
   return pickBins(space, items, m, options, (pool, k, lambda) => {
     // referenceGraphCut returns items; map back to positions in the (ascending) pool.
     const pos = new Map<number, number>();
-    pool.forEach((x, j) => pos.set(x, j));
+    for (let j = 0; j < pool.length; j++) pos.set(pool[j]!, j);
     return referenceGraphCut(space, pool, k, { lambda }).map((x) => pos.get(x)!);
   });
 }
@@ -137,7 +143,8 @@ export function binDataset(
   m = 10,
   options: DatasetBinOptions = {},
 ): Int32Array[][] {
-  if (!Number.isInteger(m) || m < 1) throw new RangeError(`m (number of bins) must be an integer ≥ 1, got ${m}`);
+  if (!Number.isInteger(m) || m < 1)
+    throw new RangeError(`m (number of bins) must be an integer ≥ 1, got ${m}`);
   if (labels.length !== space.n)
     throw new RangeError(`labels length ${labels.length} must equal the space's item count ${space.n}`);
   let C = options.numClasses;
@@ -161,7 +168,9 @@ export function binDataset(
   return members.map((items, c) => {
     if (items.length === 0) return [];
     if (m > items.length)
-      throw new RangeError(`m (number of bins) = ${m} must not exceed the size ${items.length} of class ${c}`);
+      throw new RangeError(
+        `m (number of bins) = ${m} must not exceed the size ${items.length} of class ${c}`,
+      );
     return binItems(space, items, m, options);
   });
 }
@@ -169,6 +178,6 @@ export function binDataset(
 /** Flatten per-class bins into a per-item bin index (−1 for items in no bin). O(n). */
 export function binIndexOf(binsPerClass: readonly (readonly Int32Array[])[], n: number): Int32Array {
   const out = new Int32Array(n).fill(-1);
-  for (const bins of binsPerClass) bins.forEach((bin, r) => bin.forEach((i) => void (out[i] = r)));
+  for (const bins of binsPerClass) for (let r = 0; r < bins.length; r++) for (const i of bins[r]!) out[i] = r;
   return out;
 }

@@ -57,6 +57,52 @@ function assertFinite(a: ArrayLike<number>, name: string): void {
   }
 }
 
+/**
+ * out[jj] = Σ_t q[qo + t]·m[row·len + t] for row = cols[jj] (or jj), jj < count: the dot products
+ * of one row against many rows of a row-major matrix. Rows are processed four at a time so each
+ * q[qo + t] load feeds four independent sums (a single running sum is bound by floating-point add
+ * latency; this is ~1.5–2× faster). Each sum still runs t = 0, 1, … in order with one
+ * accumulator, so a value depends only on the two rows — not on the blocking — and is symmetric.
+ */
+export function rowDots(
+  q: Float64Array,
+  qo: number,
+  m: Float64Array,
+  len: number,
+  out: Float64Array,
+  count: number,
+  cols?: Int32Array,
+): void {
+  let jj = 0;
+  for (; jj + 3 < count; jj += 4) {
+    const o0 = (cols ? cols[jj]! : jj) * len;
+    const o1 = (cols ? cols[jj + 1]! : jj + 1) * len;
+    const o2 = (cols ? cols[jj + 2]! : jj + 2) * len;
+    const o3 = (cols ? cols[jj + 3]! : jj + 3) * len;
+    let s0 = 0;
+    let s1 = 0;
+    let s2 = 0;
+    let s3 = 0;
+    for (let t = 0; t < len; t++) {
+      const v = q[qo + t]!;
+      s0 += v * m[o0 + t]!;
+      s1 += v * m[o1 + t]!;
+      s2 += v * m[o2 + t]!;
+      s3 += v * m[o3 + t]!;
+    }
+    out[jj] = s0;
+    out[jj + 1] = s1;
+    out[jj + 2] = s2;
+    out[jj + 3] = s3;
+  }
+  for (; jj < count; jj++) {
+    const o = (cols ? cols[jj]! : jj) * len;
+    let s = 0;
+    for (let t = 0; t < len; t++) s += q[qo + t]! * m[o + t]!;
+    out[jj] = s;
+  }
+}
+
 interface Shape {
   n: number;
   C: number;
@@ -68,7 +114,9 @@ function checkOutputs(o: LastLayerOutputs): Shape {
   const C = o.numClasses;
   if (!Number.isInteger(C) || C < 1) throw new RangeError(`numClasses must be an integer ≥ 1, got ${C}`);
   if (o.logits.length !== n * C)
-    throw new RangeError(`logits must have labels.length × numClasses = ${n * C} entries, got ${o.logits.length}`);
+    throw new RangeError(
+      `logits must have labels.length × numClasses = ${n * C} entries, got ${o.logits.length}`,
+    );
   let D = 0;
   if (n > 0) {
     D = o.embeddings.length / n;
@@ -95,7 +143,8 @@ function checkOutputs(o: LastLayerOutputs): Shape {
 export function softmax(logits: FloatRows, n: number, C: number): Float64Array {
   if (!Number.isInteger(n) || n < 0) throw new RangeError(`n must be an integer ≥ 0, got ${n}`);
   if (!Number.isInteger(C) || C < 1) throw new RangeError(`C must be an integer ≥ 1, got ${C}`);
-  if (logits.length !== n * C) throw new RangeError(`logits must have n×C = ${n * C} entries, got ${logits.length}`);
+  if (logits.length !== n * C)
+    throw new RangeError(`logits must have n×C = ${n * C} entries, got ${logits.length}`);
   assertFinite(logits, "logits");
   const p = new Float64Array(n * C);
   for (let i = 0; i < n; i++) {
@@ -145,6 +194,12 @@ export function gradientEmbeddings(outputs: LastLayerOutputs): Float64Array {
   return out;
 }
 
+function dotSelf(x: Float64Array, o: number, len: number): number {
+  let s = 0;
+  for (let t = 0; t < len; t++) s += x[o + t]! * x[o + t]!;
+  return s;
+}
+
 /** Normalise each of the n rows of `rows` (length n·d) to unit L2 norm in place; zero rows stay zero. */
 function normaliseRowsInPlace(rows: Float64Array, n: number, d: number): void {
   for (let i = 0; i < n; i++) {
@@ -170,10 +225,13 @@ export class FactorisedGradientSpace implements CosineSpace {
   readonly C: number;
   /** Row length of b, D + 1. */
   readonly Db: number;
+  /** Scratch for the B dot products of one row (grown on demand; cosRow is not reentrant). */
+  private scratch = new Float64Array(0);
 
   /**
-   * @param a n×C row-normalised bias gradients (rows of zeros allowed)
-   * @param b n×(D+1) row-normalised [1, e]
+   * Use fromOutputs unless the factors are already at hand.
+   * @param a n×C bias gradients, each row of unit norm or all zeros (checked to 1e-9)
+   * @param b n×(D+1) rows [1, e] / ‖[1, e]‖, each of unit norm (checked to 1e-9)
    */
   constructor(
     readonly a: Float64Array,
@@ -189,6 +247,12 @@ export class FactorisedGradientSpace implements CosineSpace {
       throw new RangeError(`b length ${b.length} is not a positive multiple of n = ${n}`);
     assertFinite(a, "a");
     assertFinite(b, "b");
+    for (let i = 0; i < n; i++) {
+      const na = dotSelf(a, i * C, C);
+      if (na !== 0 && Math.abs(na - 1) > 1e-9)
+        throw new RangeError(`a row ${i} is neither unit-norm nor zero`);
+      if (Math.abs(dotSelf(b, i * Db, Db) - 1) > 1e-9) throw new RangeError(`b row ${i} is not unit-norm`);
+    }
     this.n = n;
     this.C = C;
     this.Db = Db;
@@ -212,23 +276,20 @@ export class FactorisedGradientSpace implements CosineSpace {
   }
 
   cosRow(i: number, out: Float64Array, cols?: Int32Array): void {
-    const { a, b, C, Db } = this;
-    const ai = i * C;
-    const bi = i * Db;
     const len = cols ? cols.length : this.n;
+    if (dotSelf(this.a, i * this.C, this.C) === 0) {
+      // Zero bias gradient (exactly one-hot softmax): cosine 0 with everything.
+      out.fill(0, 0, len);
+      return;
+    }
+    if (this.scratch.length < len) this.scratch = new Float64Array(Math.max(len, this.n));
+    const sb = this.scratch;
+    rowDots(this.a, i * this.C, this.a, this.C, out, len, cols);
+    rowDots(this.b, i * this.Db, this.b, this.Db, sb, len, cols);
     for (let jj = 0; jj < len; jj++) {
-      const j = cols ? cols[jj]! : jj;
-      const aj = j * C;
-      let sa = 0;
-      for (let c = 0; c < C; c++) sa += a[ai + c]! * a[aj + c]!;
-      if (sa === 0) {
-        out[jj] = 0;
-        continue;
-      }
-      const bj = j * Db;
-      let sb = 0;
-      for (let t = 0; t < Db; t++) sb += b[bi + t]! * b[bj + t]!;
-      out[jj] = sa * sb;
+      const sa = out[jj]!;
+      // sa === 0 (a zero row j) gives +0, never −0 or NaN.
+      out[jj] = sa === 0 ? 0 : sa * sb[jj]!;
     }
   }
 
@@ -296,15 +357,7 @@ export class DenseCosineSpace implements CosineSpace {
   }
 
   cosRow(i: number, out: Float64Array, cols?: Int32Array): void {
-    const { u, d } = this;
-    const ui = i * d;
-    const len = cols ? cols.length : this.n;
-    for (let jj = 0; jj < len; jj++) {
-      const uj = (cols ? cols[jj]! : jj) * d;
-      let s = 0;
-      for (let t = 0; t < d; t++) s += u[ui + t]! * u[uj + t]!;
-      out[jj] = s;
-    }
+    rowDots(this.u, i * this.d, this.u, this.d, out, cols ? cols.length : this.n, cols);
   }
 
   /** Σ_p u_p·u_x = (Σ_p u_p)·u_x: O((|pool| + |targets|)·d) time, O(d) extra memory. */

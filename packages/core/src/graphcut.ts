@@ -17,7 +17,7 @@
  * 8·|pool|² bytes. For tests and the benchmark baseline only.
  */
 import type { CosineSpace } from "./gradient-embedding.ts";
-import { similarityMatrix, simColumnSums } from "./similarity.ts";
+import { simColumnSums, similarityMatrix } from "./similarity.ts";
 
 export interface GraphCutOptions {
   /** Weight of the pool-coverage term; default 1 (DQ). Any finite value. */

@@ -173,11 +173,7 @@ export function roundShares(
  * positive-weight item is capped and units remain, the rest goes to zero-weight items in proportion to
  * their caps (otherwise the total could not be met although capacity exists).
  */
-export function waterFill(
-  weights: ArrayLike<number>,
-  total: number,
-  caps?: ArrayLike<number>,
-): Float64Array {
+export function waterFill(weights: ArrayLike<number>, total: number, caps?: ArrayLike<number>): Float64Array {
   checkShares(weights, "weights");
   if (!Number.isFinite(total) || total < 0)
     throw new RangeError(`total must be a finite non-negative number, got ${total}`);
@@ -244,7 +240,11 @@ export interface ApportionOptions {
  * Capped items have an integral share (the cap) and so get exactly the cap; uncapped shares are below
  * their cap, so rounding up cannot exceed it.
  */
-export function apportion(weights: ArrayLike<number>, total: number, options: ApportionOptions = {}): Int32Array {
+export function apportion(
+  weights: ArrayLike<number>,
+  total: number,
+  options: ApportionOptions = {},
+): Int32Array {
   checkTotal(total);
   const { caps, method = "largest-remainder" } = options;
   if (caps !== undefined)

@@ -54,7 +54,8 @@ export function forEachSimBlock(
   const block = new Float64Array(Math.min(blockRows, Math.max(rows.length, 1)) * w);
   for (let r0 = 0; r0 < rows.length; r0 += blockRows) {
     const r1 = Math.min(rows.length, r0 + blockRows);
-    for (let r = r0; r < r1; r++) simRow(space, rows[r]!, block.subarray((r - r0) * w, (r - r0 + 1) * w), cols);
+    for (let r = r0; r < r1; r++)
+      simRow(space, rows[r]!, block.subarray((r - r0) * w, (r - r0 + 1) * w), cols);
     fn(block, r0, r1);
   }
 }

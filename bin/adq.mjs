@@ -1,0 +1,7 @@
+#!/usr/bin/env node
+// Entry point: runs the TypeScript CLI through tsx's loader (no build step).
+import { register } from "tsx/esm/api";
+
+register();
+const { main } = await import("../packages/cli/src/main.ts");
+process.exitCode = await main(process.argv.slice(2));

@@ -1,0 +1,193 @@
+import { homedir } from "node:os";
+import { basename, dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { InvalidArgumentError } from "#platform";
+import { type CompressParams, DEFAULT_PARAMS, type DiversityMethod, type Method, StageFailedError } from "#stages";
+import { compress, UsageError } from "./compress.ts";
+import { ConsoleProgress } from "./progress.ts";
+import { reconstruct } from "./reconstruct.ts";
+
+/** Repository root: defaults (demo data, models) resolve from here, not from the cwd. */
+export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
+export const DEFAULT_DATASET = join(REPO_ROOT, "demo", "cifar10-demo");
+export const DEFAULT_MODEL = join(REPO_ROOT, "models", "resnet20-cifar10.onnx");
+export const DEFAULT_MAE = join(REPO_ROOT, "models", "mae-cifar10.onnx");
+
+const HELP = `adq — Adaptive Dataset Quantization
+
+Usage:
+  adq compress [dataset] [options]     select and pixel-quantize a subset (embedded, no servers)
+  adq reconstruct <compressed-dir> --out <dir> [--mae <onnx>]
+                                       MAE-reconstruct the kept images into an ImageFolder
+  adq help
+
+compress options (defaults in brackets):
+  dataset                ImageFolder root or CIFAR-10 binary folder [bundled demo: ${DEFAULT_DATASET}]
+  --ratio <ρ>            keep ratio in (0,1] [${DEFAULT_PARAMS.ratio}]
+  --bins <m>             bins per class [${DEFAULT_PARAMS.bins}]
+  --alpha <α>            importance weight in [0,1] [${DEFAULT_PARAMS.alpha}]
+  --drop <θ>             share of patches dropped per image in [0,1) [${DEFAULT_PARAMS.drop}]
+  --seed <n>             [${DEFAULT_PARAMS.seed}]
+  --method adq|dq|random [${DEFAULT_PARAMS.method}]
+  --model <onnx>         feature model [${DEFAULT_MODEL}]
+  --out <dir>            result folder [adq-out/<dataset>-<method>-r<ρ>-s<seed>]
+  --lambda <λ>           GraphCut λ [${DEFAULT_PARAMS.lambda}]
+  --diversity infonce|untrained-head  [${DEFAULT_PARAMS.diversity}]
+  --tau <τ>              discriminator temperature [${DEFAULT_PARAMS.tau}]
+  --skip-bad-files       skip unreadable images (listed in the manifest) instead of failing
+  --keep-intermediates   also write embeddings/labels/texture (.npy) and bins (JSON)
+  --cache-dir <dir>      stage-output cache, makes re-runs resume [$ADQ_CACHE_DIR or ~/.cache/adq]
+  --threads <n>          ONNX Runtime intra-op threads [all cores]
+  --force                replace a non-empty --out
+`;
+
+function num(flag: string, v: string | undefined, fallback: number): number {
+  if (v === undefined) return fallback;
+  const x = Number(v);
+  if (v.trim() === "" || !Number.isFinite(x)) throw new UsageError(`--${flag} must be a number, got ${JSON.stringify(v)}`);
+  return x;
+}
+
+function paramsFrom(values: Record<string, string | boolean | undefined>): CompressParams {
+  const s = (k: string) => values[k] as string | undefined;
+  return {
+    ...DEFAULT_PARAMS,
+    ratio: num("ratio", s("ratio"), DEFAULT_PARAMS.ratio),
+    bins: num("bins", s("bins"), DEFAULT_PARAMS.bins),
+    alpha: num("alpha", s("alpha"), DEFAULT_PARAMS.alpha),
+    drop: num("drop", s("drop"), DEFAULT_PARAMS.drop),
+    seed: num("seed", s("seed"), DEFAULT_PARAMS.seed),
+    lambda: num("lambda", s("lambda"), DEFAULT_PARAMS.lambda),
+    tau: num("tau", s("tau"), DEFAULT_PARAMS.tau),
+    method: (s("method") ?? DEFAULT_PARAMS.method) as Method,
+    diversity: (s("diversity") ?? DEFAULT_PARAMS.diversity) as DiversityMethod,
+    skipBadFiles: values["skip-bad-files"] === true,
+  };
+}
+
+async function runCompress(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      ratio: { type: "string" },
+      bins: { type: "string" },
+      alpha: { type: "string" },
+      drop: { type: "string" },
+      seed: { type: "string" },
+      method: { type: "string" },
+      model: { type: "string" },
+      out: { type: "string" },
+      lambda: { type: "string" },
+      diversity: { type: "string" },
+      tau: { type: "string" },
+      "skip-bad-files": { type: "boolean" },
+      "keep-intermediates": { type: "boolean" },
+      "cache-dir": { type: "string" },
+      threads: { type: "string" },
+      "shard-size": { type: "string" },
+      force: { type: "boolean" },
+    },
+  });
+  if (positionals.length > 1) throw new UsageError(`compress takes one data set, got ${positionals.length}`);
+  const dataset = resolve(positionals[0] ?? DEFAULT_DATASET);
+  const params = paramsFrom(values);
+  const defaultOut = values.out === undefined;
+  const out = values.out ?? join("adq-out", `${basename(dataset)}-${params.method}-r${params.ratio}-s${params.seed}`);
+  const cacheDir = values["cache-dir"] ?? process.env.ADQ_CACHE_DIR ?? join(homedir(), ".cache", "adq");
+  const controller = new AbortController();
+  const onSigint = () => controller.abort();
+  process.once("SIGINT", onSigint);
+  process.once("SIGTERM", onSigint);
+  const started = Date.now();
+  try {
+    const threads = values.threads === undefined ? undefined : num("threads", values.threads, 0);
+    const shardSize = values["shard-size"] === undefined ? undefined : num("shard-size", values["shard-size"], 0);
+    const res = await compress({
+      dataset,
+      out,
+      model: params.method === "random" && params.drop === 0 ? null : resolve(values.model ?? DEFAULT_MODEL),
+      params,
+      cacheDir,
+      keepIntermediates: values["keep-intermediates"] === true,
+      // The default result folder is ours to replace: re-running the same command just works.
+      force: values.force === true || defaultOut,
+      ...(threads ? { threads } : {}),
+      ...(shardSize ? { shardSize } : {}),
+      progress: new ConsoleProgress(),
+      signal: controller.signal,
+    });
+    const secs = ((Date.now() - started) / 1000).toFixed(1);
+    process.stdout.write(
+      `selected ${res.selected} of ${res.total} images (${params.method}, ρ=${params.ratio}) in ${secs}s\n` +
+        `result: ${res.out}\nreport: ${join(res.out, "report.html")}\n`,
+    );
+    return 0;
+  } catch (e) {
+    if (controller.signal.aborted) {
+      process.stderr.write("adq: interrupted; no output was written (stage outputs are cached for a re-run)\n");
+      return 130;
+    }
+    throw e;
+  } finally {
+    process.off("SIGINT", onSigint);
+    process.off("SIGTERM", onSigint);
+  }
+}
+
+async function runReconstruct(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { out: { type: "string" }, mae: { type: "string" }, force: { type: "boolean" }, threads: { type: "string" } },
+  });
+  if (positionals.length !== 1) throw new UsageError("reconstruct takes one compressed folder (the output of adq compress)");
+  if (!values.out) throw new UsageError("reconstruct needs --out <dir>");
+  const res = await reconstruct({
+    compressed: resolve(positionals[0]!),
+    out: resolve(values.out),
+    mae: resolve(values.mae ?? DEFAULT_MAE),
+    force: values.force === true,
+    ...(values.threads ? { threads: num("threads", values.threads, 0) } : {}),
+  });
+  process.stdout.write(`reconstructed ${res.images} images into ${res.out}\n`);
+  return 0;
+}
+
+/** Runs the CLI; returns the exit code. Expected failures print one precise line, not a stack. */
+export async function main(argv: string[]): Promise<number> {
+  const [cmd, ...rest] = argv;
+  try {
+    switch (cmd) {
+      case "compress":
+        return await runCompress(rest);
+      case "reconstruct":
+        return await runReconstruct(rest);
+      case undefined:
+      case "help":
+      case "--help":
+      case "-h":
+        process.stdout.write(HELP);
+        return cmd === undefined ? 2 : 0;
+      default:
+        throw new UsageError(`unknown command ${JSON.stringify(cmd)} (try: adq help)`);
+    }
+  } catch (e) {
+    const err = e as Error;
+    const expected =
+      err instanceof UsageError ||
+      err instanceof InvalidArgumentError ||
+      err instanceof StageFailedError ||
+      ["DatasetError", "BadImageError", "ModelContractError"].includes(err.name) ||
+      (err as NodeJS.ErrnoException).code === "ERR_PARSE_ARGS_UNKNOWN_OPTION" ||
+      (err as NodeJS.ErrnoException).code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE";
+    if (expected) {
+      const field = err instanceof InvalidArgumentError ? "" : "";
+      process.stderr.write(`adq: ${field}${err.message}\n`);
+      return 2;
+    }
+    process.stderr.write(`adq: unexpected error: ${err.stack ?? err.message}\n`);
+    return 1;
+  }
+}

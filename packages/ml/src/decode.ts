@@ -1,0 +1,214 @@
+/**
+ * Image decoding with sharp (libvips) to 8-bit RGB `RasterImage`s.
+ *
+ * Colour modes: every accepted image comes out as 3-channel sRGB, 8 bits per channel, so the
+ * feature model always sees the same layout:
+ * - grayscale (with or without alpha) is replicated into R = G = B;
+ * - palette (indexed) PNG/WebP is expanded through its palette;
+ * - CMYK JPEG is converted to sRGB through its embedded ICC profile (libvips' default CMYK
+ *   profile when none is embedded);
+ * - 16-bit PNG is scaled to 8 bits;
+ * - alpha is dropped, not composited: the colour under a transparent pixel is kept, which is
+ *   what PIL's `convert("RGB")` (and therefore torchvision's ImageFolder loader) does.
+ * EXIF orientation is not applied, again like PIL's loader, so pixels match a PyTorch pipeline.
+ * Anything else — a zero-byte file, a file that is not JPEG/PNG/WebP whatever its extension
+ * says, a truncated or corrupt bitstream, an image over the pixel limit — raises
+ * `BadImageError` naming the path and the reason.
+ */
+import { readFile } from "node:fs/promises";
+import sharp from "sharp";
+import type { RasterImage } from "./raster.ts";
+
+/** A file that cannot be decoded into an image; `reason` says why, for the user. */
+export class BadImageError extends Error {
+  override readonly name = "BadImageError";
+  constructor(
+    readonly path: string,
+    readonly reason: string,
+  ) {
+    super(`bad image ${path}: ${reason}`);
+  }
+}
+
+export interface DecodeOptions {
+  /** Resize to size × size after decoding; omitted = keep the image's own size. */
+  size?: number;
+  /**
+   * How a non-square image reaches size × size: "fill" stretches (torchvision
+   * `Resize((S, S))`), "cover" scales the shorter side to S and centre-crops
+   * (`Resize(S)` + `CenterCrop(S)`). Default "fill".
+   */
+  fit?: "fill" | "cover";
+  /** Decompression-bomb guard: larger images are rejected. Default 64 Mpixel. */
+  maxPixels?: number;
+}
+
+/** The container formats we accept, recognised from their magic bytes rather than the name. */
+export type ImageFormat = "jpeg" | "png" | "webp";
+
+const DEFAULT_MAX_PIXELS = 64 * 1024 * 1024;
+
+/**
+ * Recognises a JPEG, PNG or WebP from its first bytes. Returns a description of what the
+ * content is instead (for the error message) when it is none of them.
+ */
+export function sniffImageFormat(bytes: Uint8Array): { format: ImageFormat } | { other: string } {
+  const b = bytes;
+  if (b.length >= 3 && b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff) return { format: "jpeg" };
+  if (b.length >= 8 && b[0] === 0x89 && b[1] === 0x50 && b[2] === 0x4e && b[3] === 0x47)
+    return { format: "png" };
+  if (b.length >= 12 && ascii(b, 0, 4) === "RIFF" && ascii(b, 8, 12) === "WEBP") return { format: "webp" };
+  if (ascii(b, 0, 4) === "GIF8") return { other: "a GIF image (unsupported format)" };
+  if (ascii(b, 0, 2) === "BM") return { other: "a BMP image (unsupported format)" };
+  if (ascii(b, 0, 4) === "II*\0" || ascii(b, 0, 4) === "MM\0*")
+    return { other: "a TIFF image (unsupported format)" };
+  const head = ascii(b, 0, 16).replace(/[^\x20-\x7e]/g, "?");
+  return { other: `not a JPEG, PNG or WebP image (content starts with "${head}")` };
+}
+
+function ascii(b: Uint8Array, start: number, end: number): string {
+  let s = "";
+  for (let i = start; i < Math.min(end, b.length); i++) s += String.fromCharCode(b[i]!);
+  return s;
+}
+
+/**
+ * Detects a truncated file from its container structure, before libvips sees it. libvips'
+ * error text is process-global and can be torn or swapped between concurrent failures
+ * (lovell/sharp#902), so the common case gets a deterministic reason this way.
+ */
+export function truncationReason(bytes: Uint8Array, format: ImageFormat): string | undefined {
+  const n = bytes.length;
+  if (format === "jpeg") {
+    // Search backwards: trailing bytes after the end-of-image marker are tolerated.
+    for (let i = n - 2; i >= 2; i--) if (bytes[i] === 0xff && bytes[i + 1] === 0xd9) return undefined;
+    return "truncated image data (no JPEG end-of-image marker)";
+  }
+  if (format === "png") {
+    for (let i = n - 4; i >= 8; i--)
+      if (bytes[i] === 0x49 && bytes[i + 1] === 0x45 && bytes[i + 2] === 0x4e && bytes[i + 3] === 0x44)
+        return undefined;
+    return "truncated image data (no PNG IEND chunk)";
+  }
+  const riffSize = bytes[4]! | (bytes[5]! << 8) | (bytes[6]! << 16) | (bytes[7]! << 24);
+  return (riffSize >>> 0) + 8 > n
+    ? `truncated image data (${n} of ${(riffSize >>> 0) + 8} WebP bytes)`
+    : undefined;
+}
+
+/** Turns libvips' multi-line error text into a one-line reason a user can act on. */
+function describeSharpError(err: unknown): string {
+  const msg = (err instanceof Error ? err.message : String(err)).replace(/\s*\n\s*/g, "; ").trim();
+  if (msg === "" || /^unknown error$/i.test(msg)) return "corrupt image data";
+  if (/premature end|truncated|unexpected end/i.test(msg)) return `truncated image data (${msg})`;
+  if (/pixel limit/i.test(msg)) return `image too large (${msg})`;
+  return `corrupt image data (${msg})`;
+}
+
+/** Serialises the diagnostic re-decodes of failed images (see `decodeImage`). */
+let diagnosticQueue: Promise<unknown> = Promise.resolve();
+
+function runAlone<T>(fn: () => Promise<T>): Promise<T> {
+  const run = diagnosticQueue.then(fn, fn);
+  diagnosticQueue = run.catch(() => undefined);
+  return run;
+}
+
+function buildPipeline(bytes: Uint8Array, opts: DecodeOptions): sharp.Sharp {
+  // failOn "error": truncated or corrupt data fails, libjpeg's benign warnings (e.g. extraneous
+  // bytes before a marker, common in camera JPEGs) do not.
+  let pipeline = sharp(bytes, {
+    failOn: "error",
+    limitInputPixels: opts.maxPixels ?? DEFAULT_MAX_PIXELS,
+  })
+    .removeAlpha()
+    .toColourspace("srgb");
+  if (opts.size !== undefined) pipeline = withResize(pipeline, opts.size, opts.fit ?? "fill");
+  return pipeline.raw({ depth: "uchar" });
+}
+
+/**
+ * Decodes an encoded image (the bytes of a file) to RGB. Performs no file I/O: `path` is only
+ * used to name the image in errors.
+ */
+export async function decodeImage(
+  bytes: Uint8Array,
+  path: string,
+  opts: DecodeOptions = {},
+): Promise<RasterImage> {
+  if (bytes.length === 0) throw new BadImageError(path, "empty file (0 bytes)");
+  const sniffed = sniffImageFormat(bytes);
+  if ("other" in sniffed) throw new BadImageError(path, sniffed.other);
+  const truncated = truncationReason(bytes, sniffed.format);
+  if (truncated !== undefined) throw new BadImageError(path, truncated);
+  if (opts.size !== undefined) checkSize(opts.size);
+  let out: { data: Buffer; info: sharp.OutputInfo };
+  try {
+    out = await buildPipeline(bytes, opts).toBuffer({ resolveWithObject: true });
+  } catch {
+    // The failure is certain, its message is not (libvips' error buffer is shared between
+    // threads): decode again with no other diagnostic running to read a message of its own.
+    const reason = await runAlone(() =>
+      buildPipeline(bytes, opts)
+        .toBuffer()
+        .then(
+          () => "corrupt image data (fails intermittently)",
+          (err: unknown) => describeSharpError(err),
+        ),
+    );
+    throw new BadImageError(path, reason);
+  }
+  const { data, info } = out;
+  if (info.channels !== 3)
+    throw new BadImageError(path, `decoded to ${info.channels} channels, cannot convert to RGB`);
+  return {
+    width: info.width,
+    height: info.height,
+    channels: 3,
+    data: new Uint8Array(data.buffer, data.byteOffset, data.length),
+  };
+}
+
+/** Reads a file and decodes it; an unreadable file is a `BadImageError` too. */
+export async function decodeImageFile(path: string, opts: DecodeOptions = {}): Promise<RasterImage> {
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(path);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? String(err);
+    throw new BadImageError(path, `cannot read file (${code})`);
+  }
+  return decodeImage(bytes, path, opts);
+}
+
+/**
+ * Resizes an already-decoded image to size × size with the same resampling as `decodeImage`,
+ * so that both dataset formats are resized identically. No-op when already that size.
+ */
+export async function resizeRaster(
+  img: RasterImage,
+  size: number,
+  fit: "fill" | "cover" = "fill",
+): Promise<RasterImage> {
+  checkSize(size);
+  if (img.width === size && img.height === size) return img;
+  const input = sharp(img.data, { raw: { width: img.width, height: img.height, channels: img.channels } });
+  const { data, info } = await withResize(input, size, fit).raw().toBuffer({ resolveWithObject: true });
+  return {
+    width: info.width,
+    height: info.height,
+    channels: img.channels,
+    data: new Uint8Array(data.buffer, data.byteOffset, data.length),
+  };
+}
+
+function withResize(p: sharp.Sharp, size: number, fit: "fill" | "cover"): sharp.Sharp {
+  // Linear (triangle) kernel: libvips antialiases when shrinking, which matches torchvision's
+  // bilinear Resize with antialias=True more closely than sharp's default lanczos3.
+  return p.resize(size, size, { fit, kernel: "linear", position: "centre" });
+}
+
+function checkSize(size: number): void {
+  if (!Number.isInteger(size) || size <= 0)
+    throw new RangeError(`resize size must be a positive integer, got ${size}`);
+}

@@ -1,0 +1,32 @@
+/**
+ * Errors raised by the dataset layer. Each carries a machine-readable `code` so that services
+ * can map it to a precise gRPC status in one place, and a message naming the offending path.
+ */
+
+export type DatasetErrorCode =
+  /** The path does not exist. */
+  | "NOT_FOUND"
+  /** The path exists but is a file, where a dataset directory was expected. */
+  | "NOT_A_DIRECTORY"
+  /** The directory holds no recognisable dataset at all. */
+  | "EMPTY_DATASET"
+  /** Images sit directly in the root: an ImageFolder needs root/<class>/<image>. */
+  | "NO_CLASS_FOLDERS"
+  /** A class folder holds no image file. */
+  | "EMPTY_CLASS"
+  /** A CIFAR-10 batch file is malformed (size, label byte). */
+  | "CORRUPT_DATASET"
+  /** The caller asked for something the dataset does not have (e.g. a split). */
+  | "INVALID_ARGUMENT";
+
+export class DatasetError extends Error {
+  override readonly name = "DatasetError";
+  constructor(
+    readonly code: DatasetErrorCode,
+    /** The file or directory the error is about. */
+    readonly path: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}

@@ -1,0 +1,185 @@
+/**
+ * ImageFolder reader: `root/<class>/<image>`, the layout of torchvision's ImageFolder.
+ *
+ * Classes are the root's sub-directories sorted byte-wise (label = position); a class's items
+ * are its JPEG/PNG/WebP files (extension matched case-insensitively) sorted byte-wise. Only
+ * files directly inside a class folder count: nested folders are not walked, so pointing at a
+ * split's parent (`cifar10/` instead of `cifar10/train`) fails loudly instead of silently
+ * becoming a two-class "train"/"test" dataset. Names starting with "." are ignored (macOS
+ * `._x.jpg` resource forks and `.ipynb_checkpoints` are not data).
+ */
+import type { Dirent } from "node:fs";
+import { readdir, readFile, stat } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import type {
+  BatchOptions,
+  DatasetBatch,
+  DatasetDescription,
+  DatasetItem,
+  DatasetReader,
+  ReaderOptions,
+  SkippedFile,
+} from "./dataset.ts";
+import { BadImageError, type DecodeOptions, decodeImage } from "./decode.ts";
+import { DatasetError } from "./errors.ts";
+import { orderedMap } from "./pool.ts";
+import type { RasterImage } from "./raster.ts";
+import { byteCompare, checkBatchSize, resolveIndices } from "./reader-util.ts";
+
+export const IMAGE_EXTENSIONS = [".jpg", ".jpeg", ".png", ".webp"] as const;
+
+const IMAGE_FILE = /\.(jpe?g|png|webp)$/i;
+
+export function isImageFileName(name: string): boolean {
+  return !name.startsWith(".") && IMAGE_FILE.test(name);
+}
+
+const DEFAULT_CONCURRENCY = 8;
+
+export class ImageFolderReader implements DatasetReader {
+  readonly format = "imagefolder" as const;
+  readonly root: string;
+  private readonly opts: ReaderOptions;
+  private readonly decodeOpts: DecodeOptions;
+  private description: Promise<DatasetDescription> | undefined;
+  private readonly skippedById = new Map<string, SkippedFile>();
+
+  constructor(root: string, opts: ReaderOptions = {}) {
+    this.root = resolve(root);
+    this.opts = opts;
+    const { size, fit, maxPixels } = opts;
+    this.decodeOpts = { size, fit, maxPixels };
+    const c = opts.concurrency ?? DEFAULT_CONCURRENCY;
+    if (!Number.isInteger(c) || c < 1)
+      throw new RangeError(`concurrency must be a positive integer, got ${c}`);
+  }
+
+  get skipped(): readonly SkippedFile[] {
+    return [...this.skippedById.values()];
+  }
+
+  describe(): Promise<DatasetDescription> {
+    // A failed scan is not cached, so a caller can fix the tree and retry.
+    this.description ??= scanImageFolder(this.root).catch((err: unknown) => {
+      this.description = undefined;
+      throw err;
+    });
+    return this.description;
+  }
+
+  async *batches(batchSize: number, opts: BatchOptions = {}): AsyncGenerator<DatasetBatch, void, undefined> {
+    checkBatchSize(batchSize);
+    const { items } = await this.describe();
+    const order = resolveIndices(opts.indices, items.length);
+    let batch: DatasetBatch = { indices: [], items: [], images: [] };
+    const load = (i: number): Promise<RasterImage> => this.load(items[i]!);
+    for await (const r of orderedMap(order, this.opts.concurrency ?? DEFAULT_CONCURRENCY, load)) {
+      opts.signal?.throwIfAborted();
+      const item = items[r.input]!;
+      if (!r.ok) {
+        if (this.opts.skipBadFiles && r.error instanceof BadImageError) {
+          if (!this.skippedById.has(item.id))
+            this.skippedById.set(item.id, { id: item.id, path: item.source, reason: r.error.reason });
+          continue;
+        }
+        throw r.error;
+      }
+      batch.indices.push(r.input);
+      batch.items.push(item);
+      batch.images.push(r.value);
+      if (batch.images.length === batchSize) {
+        yield batch;
+        batch = { indices: [], items: [], images: [] };
+      }
+    }
+    if (batch.images.length > 0) yield batch;
+  }
+
+  private async load(item: DatasetItem): Promise<RasterImage> {
+    const bytes = await readImageBytes(item.source);
+    this.opts.onRead?.({ path: item.source, bytes: bytes.length });
+    return decodeImage(bytes, item.source, this.decodeOpts);
+  }
+}
+
+async function readImageBytes(path: string): Promise<Uint8Array> {
+  try {
+    return await readFile(path);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? String(err);
+    throw new BadImageError(path, `cannot read file (${code})`);
+  }
+}
+
+/** Resolves symlinks so that a linked class folder or image counts like a real one. */
+async function kindOf(dir: string, e: Dirent): Promise<"dir" | "file" | "other"> {
+  if (e.isDirectory()) return "dir";
+  if (e.isFile()) return "file";
+  if (!e.isSymbolicLink()) return "other";
+  try {
+    const s = await stat(join(dir, e.name));
+    return s.isDirectory() ? "dir" : s.isFile() ? "file" : "other";
+  } catch {
+    return "other"; // dangling link
+  }
+}
+
+async function listVisible(dir: string): Promise<{ dirs: string[]; files: string[] }> {
+  const entries = await readdir(dir, { withFileTypes: true });
+  const dirs: string[] = [];
+  const files: string[] = [];
+  for (const e of entries) {
+    if (e.name.startsWith(".")) continue;
+    const kind = await kindOf(dir, e);
+    if (kind === "dir") dirs.push(e.name);
+    else if (kind === "file") files.push(e.name);
+  }
+  dirs.sort(byteCompare);
+  files.sort(byteCompare);
+  return { dirs, files };
+}
+
+/** Lists classes and items and validates the layout; reads no image data. */
+export async function scanImageFolder(root: string): Promise<DatasetDescription> {
+  const top = await listVisible(root);
+  if (top.dirs.length === 0) {
+    const images = top.files.filter(isImageFileName);
+    if (images.length > 0)
+      throw new DatasetError(
+        "NO_CLASS_FOLDERS",
+        root,
+        `${root} holds ${images.length} image file(s) but no class folders: an ImageFolder dataset is laid out root/<class>/<image>`,
+      );
+    throw new DatasetError(
+      "EMPTY_DATASET",
+      root,
+      top.files.length === 0
+        ? `dataset directory ${root} is empty`
+        : `dataset directory ${root} holds no class folders and no CIFAR-10 batch files`,
+    );
+  }
+  const items: DatasetItem[] = [];
+  for (const [label, cls] of top.dirs.entries()) {
+    const dir = join(root, cls);
+    const { dirs, files } = await listVisible(dir);
+    const images = files.filter(isImageFileName);
+    if (images.length === 0) {
+      // The usual cause: the parent of train/ and test/ was given instead of a split folder.
+      const sub =
+        dirs.length > 0
+          ? ` It holds sub-folders (${preview(dirs)}): if ${root} is the parent of split folders, point at a split folder such as ${dir} instead.`
+          : "";
+      throw new DatasetError(
+        "EMPTY_CLASS",
+        dir,
+        `class folder ${dir} holds no images (${IMAGE_EXTENSIONS.join(", ")}).${sub}`,
+      );
+    }
+    for (const f of images) items.push({ id: `${cls}/${f}`, label, source: join(dir, f) });
+  }
+  return { format: "imagefolder", root, classes: top.dirs, size: items.length, items };
+}
+
+function preview(names: string[]): string {
+  return names.length <= 3 ? names.join(", ") : `${names.slice(0, 3).join(", ")}, … ${names.length} in all`;
+}

@@ -1,0 +1,41 @@
+/** A model file that does not satisfy its contract; the message names the file and what is wrong. */
+export class ModelContractError extends Error {
+  override readonly name = "ModelContractError";
+  constructor(
+    readonly file: string,
+    detail: string,
+  ) {
+    super(`${file}: ${detail}`);
+  }
+}
+
+export type ExecutionProvider = "cpu" | "cuda";
+
+export interface SessionConfig {
+  /** Intra-op threads for ONNX Runtime (0 = its default, one per core). */
+  threads?: number;
+  executionProvider?: ExecutionProvider;
+}
+
+export function sessionOptions(
+  cfg: SessionConfig,
+): import("onnxruntime-node").InferenceSession.SessionOptions {
+  return {
+    intraOpNumThreads: cfg.threads ?? 0,
+    interOpNumThreads: 1,
+    executionProviders: [cfg.executionProvider ?? "cpu"],
+    graphOptimizationLevel: "all",
+  };
+}
+
+export function parseFloatList(file: string, key: string, value: string | undefined, n: number): number[] {
+  if (value === undefined) throw new ModelContractError(file, `metadata ${key} is missing`);
+  const xs = value.split(",").map((s) => Number(s.trim()));
+  if (xs.length !== n || xs.some((x) => !Number.isFinite(x))) {
+    throw new ModelContractError(
+      file,
+      `metadata ${key} must be ${n} comma-separated numbers, got ${JSON.stringify(value)}`,
+    );
+  }
+  return xs;
+}

@@ -1,0 +1,146 @@
+import { stat } from "node:fs/promises";
+import { openDataset } from "#ml";
+import type { ArtifactStore } from "#platform";
+import type { BinRecord, BinsFile, CompressParams, Manifest, ManifestItem, Method } from "../outputs.ts";
+import { encodeHeader, encodeRecord } from "../pq-store.ts";
+import { renderReport } from "../report/render.ts";
+import { encodeThumbnailPng } from "../report/thumbnails.ts";
+import { getJson } from "../shard-arrays.ts";
+import type { ClassSelection, DatasetSpec, ScoringResult } from "../tasks.ts";
+import { maskFromHex } from "./sampling.ts";
+
+export const TOOL_VERSION = "0.1.0";
+
+export interface AssembleTask {
+  dataset: DatasetSpec;
+  datasetInfo: { path: string; format: string; size: number; classes: string[]; fingerprint: string };
+  model: { file: string; sha256: string } | null;
+  params: CompressParams;
+  method: Method;
+  /** Per class: key of its ClassSelection. */
+  selectionKeys: string[];
+  /** Per class: bin sizes (bin methods). */
+  binSizes?: number[][];
+  /** Per class, per bin: raw scores (ADQ). */
+  scores?: ScoringResult[][];
+  skipped: Array<{ id: string; reason: string }>;
+  /** Thumbnails in the report's grid. */
+  thumbnails: number;
+  out: string;
+}
+
+export interface AssembleResult {
+  files: string[];
+  selected: number;
+}
+
+/**
+ * Final stage: turns the per-class selections into the product's outputs under `out`:
+ * manifest.json, bins.json, store.adqp (kept patches + masks of the selected images) and
+ * report.html. Reads only the selected images' pixels, streaming: O(selected) memory for the
+ * store records, never the whole data set.
+ */
+export async function handleAssemble(task: AssembleTask, store: ArtifactStore): Promise<AssembleResult> {
+  const files = ["manifest.json", "bins.json", "store.adqp", "report.html"];
+  if (await store.stat(`${task.out}/report.html`)) return { files, selected: -1 };
+  const selections = await Promise.all(task.selectionKeys.map((k) => getJson<ClassSelection>(store, k)));
+  const reader = await openDataset(task.dataset.path, { skipBadFiles: task.params.skipBadFiles });
+  const desc = await reader.describe();
+  const grid = task.params.patchGrid;
+
+  const rows: Array<{ index: number; label: number; bin: number; mask?: string }> = [];
+  for (const s of selections) {
+    s.indices.forEach((index, k) => {
+      const mask = s.masks?.[k];
+      rows.push({ index, label: s.classIndex, bin: s.bins[k]!, ...(mask !== undefined ? { mask } : {}) });
+    });
+  }
+  rows.sort((a, b) => a.index - b.index);
+  const items: ManifestItem[] = rows.map((r) => ({
+    id: desc.items[r.index]!.id,
+    index: r.index,
+    label: r.label,
+    bin: r.bin,
+    ...(r.mask !== undefined ? { mask: r.mask } : {}),
+  }));
+
+  // Pixel-quantized store + thumbnails, streaming over the selected images only.
+  const chunks: Uint8Array[] = [encodeHeader(rows.length, grid, 3)];
+  const thumbs: Array<{ id: string; label: number; png: Uint8Array }> = [];
+  let rawBytes = 0;
+  let sourceBytes = 0;
+  const seenSources = new Set<string>();
+  const allKept = new Uint8Array(grid * grid).fill(1);
+  let k = 0;
+  for await (const batch of reader.batches(256, { indices: rows.map((r) => r.index) })) {
+    for (let j = 0; j < batch.images.length; j++, k++) {
+      const img = batch.images[j]!;
+      const row = rows[k]!;
+      const item = batch.items[j]!;
+      rawBytes += img.width * img.height * 3;
+      if (item.record !== undefined) sourceBytes += 1 + img.width * img.height * 3;
+      else if (!seenSources.has(item.source)) {
+        seenSources.add(item.source);
+        sourceBytes += (await stat(item.source)).size;
+      }
+      const mask = row.mask !== undefined ? maskFromHex(row.mask, grid * grid) : allKept;
+      chunks.push(encodeRecord({ ...img, channels: 3, index: row.index, label: row.label, mask }, grid));
+      if (thumbs.length < task.thumbnails) thumbs.push({ id: item.id, label: row.label, png: await encodeThumbnailPng(img) });
+    }
+  }
+  const storeBytes = Buffer.concat(chunks);
+
+  const classes = task.datasetInfo.classes;
+  const perClass = classes.map((_, c) => selections[c]?.indices.length ?? 0);
+  const bins: BinRecord[] = [];
+  if (task.method !== "random") {
+    selections.forEach((s, c) => {
+      const sizes = s.binSizes ?? task.binSizes?.[c] ?? [];
+      sizes.forEach((size, b) => {
+        const sc = task.scores?.[c]?.[b];
+        bins.push({
+          class: c,
+          className: classes[c]!,
+          bin: b,
+          size,
+          rs: sc?.rs ?? null,
+          ds: sc?.ds ?? null,
+          rsZ: s.rsZ?.[b] ?? null,
+          dsZ: s.dsZ?.[b] ?? null,
+          importance: s.importance?.[b] ?? null,
+          allocated: s.binCounts?.[b] ?? 0,
+        });
+      });
+    });
+  }
+  const binsFile: BinsFile = { version: 1, method: task.method, params: task.params, classes, bins };
+  const manifest: Manifest = {
+    version: 1,
+    tool: { name: "adq", version: TOOL_VERSION },
+    method: task.method,
+    params: task.params,
+    dataset: task.datasetInfo,
+    model: task.model,
+    total: task.datasetInfo.size,
+    selected: items.length,
+    perClass,
+    items,
+    skipped: task.skipped,
+    store: {
+      file: "store.adqp",
+      bytes: storeBytes.length,
+      subsetRawBytes: rawBytes,
+      subsetSourceBytes: sourceBytes,
+      patchGrid: grid,
+      drop: task.params.drop,
+    },
+  };
+  const report = renderReport({ bins: binsFile, manifest, thumbnails: thumbs });
+  const enc = new TextEncoder();
+  await store.put(`${task.out}/manifest.json`, enc.encode(`${JSON.stringify(manifest, null, 1)}\n`), "application/json");
+  await store.put(`${task.out}/bins.json`, enc.encode(`${JSON.stringify(binsFile, null, 1)}\n`), "application/json");
+  await store.put(`${task.out}/store.adqp`, storeBytes, "application/octet-stream");
+  // The report goes last: its presence marks the result complete (see the check above).
+  await store.put(`${task.out}/report.html`, enc.encode(report), "text/html");
+  return { files, selected: items.length };
+}

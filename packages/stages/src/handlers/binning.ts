@@ -1,0 +1,41 @@
+import { binItems, cosineSpaceFor, range } from "#core";
+import type { ArtifactStore } from "#platform";
+import { gatherRows, getJson, getNpy, putJson } from "../shard-arrays.ts";
+import type { BinningResult, BinningTask } from "../tasks.ts";
+
+export interface BinsArtifact {
+  classIndex: number;
+  /** Global indices per bin, each in GraphCut pick order. */
+  bins: number[][];
+}
+
+/**
+ * Binning stage, one class per task: DQ bin generation by greedy GraphCut over the
+ * class's gradient embeddings (REFERENCE-NOTES §1). O(n²·(C+D)) time, O(n·(C+D)) memory
+ * for a class of n items (no n×n matrix; see packages/core/src/graphcut.ts).
+ */
+export async function handleBinning(task: BinningTask, store: ArtifactStore): Promise<BinningResult> {
+  const key = `${task.out}/bins.json`;
+  if (await store.stat(key)) {
+    const done = await getJson<BinsArtifact>(store, key);
+    return { key, sizes: done.bins.map((b) => b.length) };
+  }
+  const members = (await getNpy(store, task.membersKey)).data as Int32Array;
+  const n = members.length;
+  if (task.bins < 1 || task.bins > n) {
+    throw new RangeError(`bins must be in [1, ${n}] for class ${task.classIndex} (${n} items), got ${task.bins}`);
+  }
+  const emb = await gatherRows(store, task.shards, "embedding", members);
+  const logits = await gatherRows(store, task.shards, "logits", members);
+  const numClasses = logits.width;
+  // Each class is binned on its own, so every row carries the class label.
+  const labels = new Int32Array(n).fill(task.classIndex);
+  const space = cosineSpaceFor(
+    { logits: logits.data, embeddings: emb.data, labels, numClasses },
+    task.embedding === "features" ? "features" : "gradient",
+  );
+  const local = binItems(space, range(n), task.bins, { lambda: task.lambda });
+  const bins = local.map((b) => Array.from(b, (i) => members[i]!));
+  await putJson(store, key, { classIndex: task.classIndex, bins } satisfies BinsArtifact);
+  return { key, sizes: bins.map((b) => b.length) };
+}

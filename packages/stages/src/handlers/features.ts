@@ -1,0 +1,103 @@
+import { type RasterImage, selectPatches, textureLevel } from "#core";
+import { contrastiveView, openDataset, resizeRaster, toNchw } from "#ml";
+import type { ArtifactStore } from "#platform";
+import type { ModelCache } from "../model-cache.ts";
+import { getJson, putJson, putNpy, SHARD_ARRAYS } from "../shard-arrays.ts";
+import type { FeaturesResult, FeaturesTask } from "../tasks.ts";
+
+export interface FeaturesDeps {
+  store: ArtifactStore;
+  models: ModelCache;
+  signal?: AbortSignal;
+  /** Called after each batch with items done in this shard. */
+  onBatch?: (done: number) => void;
+}
+
+/**
+ * Features stage, one shard of the data set per task. For every image it computes, in one
+ * streaming pass with memory bounded by the batch size plus the shard's outputs:
+ *  - the model's embedding and logits (gradient embeddings for binning) and pooled features,
+ *  - the texture level RS of the original image (paper Eq. 3; cheap, needs the pixels),
+ *  - the embedding + pooled features of one seeded augmented view (the x⁺ of Eq. 5),
+ *  - CAM patch scores for its own class on the p×p grid (patch dropping).
+ * Cost: O(n) model passes (two with views), O(n·H·W) for texture.
+ */
+export async function handleFeatures(task: FeaturesTask, deps: FeaturesDeps): Promise<FeaturesResult> {
+  const { store } = deps;
+  const doneKey = `${task.out}/done.json`;
+  if (await store.stat(doneKey)) return getJson<FeaturesResult>(store, doneKey);
+
+  const model = await deps.models.feature(task.model);
+  const reader = await openDataset(task.dataset.path, { skipBadFiles: task.skipBadFiles });
+  const desc = await reader.describe();
+  const { start, end } = task.shard;
+  const n = end - start;
+  const S = model.inputSize;
+  const D = model.dims.embedding;
+  const C = model.dims.classes;
+  const P = model.dims.pooled;
+  const F = D + P;
+  const grid = task.patchGrid;
+  if (task.cam) {
+    if (!model.head) throw new Error(`${model.file}: patch dropping needs the classifier head sidecar (.head.json)`);
+    if (!model.dims.featureMap) throw new Error(`${model.file}: patch dropping needs a feature_map output`);
+    if (S % grid !== 0) throw new Error(`patch grid ${grid} must divide the model input size ${S}`);
+  }
+  const embedding = new Float32Array(n * D);
+  const logits = new Float32Array(n * C);
+  const pooled = new Float32Array(n * P);
+  const texture = new Float32Array(n);
+  const view = new Float32Array(task.views ? n * F : 0);
+  const cam = new Float32Array(task.cam ? n * grid * grid : 0);
+  const norm = { mean: model.mean as [number, number, number], std: model.std as [number, number, number] };
+  const indices = Array.from({ length: n }, (_, i) => start + i);
+  let done = 0;
+  for await (const batch of reader.batches(task.batchSize, { indices, ...(deps.signal ? { signal: deps.signal } : {}) })) {
+    const m = batch.images.length;
+    const sized: RasterImage[] = await Promise.all(batch.images.map((img) => resizeRaster(img, S)));
+    const out = await model.run(toNchw(sized, norm).data, m);
+    let aug: Awaited<ReturnType<typeof model.run>> | undefined;
+    if (task.views) {
+      const views = sized.map((img, k) => contrastiveView(img, task.seed, batch.items[k]!.id));
+      aug = await model.run(toNchw(views, norm).data, m);
+    }
+    for (let k = 0; k < m; k++) {
+      const r = batch.indices[k]! - start;
+      embedding.set(out.embedding.subarray(k * D, (k + 1) * D), r * D);
+      logits.set(out.logits.subarray(k * C, (k + 1) * C), r * C);
+      if (P > 0) pooled.set(out.pooled!.subarray(k * P, (k + 1) * P), r * P);
+      texture[r] = textureLevel(batch.images[k]!, { patchSize: task.textureL });
+      if (aug) {
+        view.set(aug.embedding.subarray(k * D, (k + 1) * D), r * F);
+        if (P > 0) view.set(aug.pooled!.subarray(k * P, (k + 1) * P), r * F + D);
+      }
+      if (task.cam) {
+        const [K, h, w] = model.dims.featureMap!;
+        const sel = selectPatches(
+          { data: out.featureMap!.subarray(k * K * h * w, (k + 1) * K * h * w), channels: K, height: h, width: w },
+          model.head!.weight,
+          batch.items[k]!.label,
+          { imageHeight: S, imageWidth: S, patchSize: S / grid, dropRatio: 0 },
+        );
+        for (let p = 0; p < grid * grid; p++) cam[r * grid * grid + p] = sel.scores[p]!;
+      }
+    }
+    done += m;
+    deps.onBatch?.(done);
+  }
+  const idOf = new Map(desc.items.map((it, i) => [it.id, i]));
+  const skipped = reader.skipped
+    .map((s) => ({ index: idOf.get(s.id) ?? -1, id: s.id, reason: s.reason }))
+    .filter((s) => s.index >= start && s.index < end);
+  const o = task.out;
+  await putNpy(store, `${o}/${SHARD_ARRAYS.embedding}`, { data: embedding, shape: [n, D] });
+  await putNpy(store, `${o}/${SHARD_ARRAYS.logits}`, { data: logits, shape: [n, C] });
+  await putNpy(store, `${o}/${SHARD_ARRAYS.pooled}`, { data: pooled, shape: [n, P] });
+  await putNpy(store, `${o}/${SHARD_ARRAYS.texture}`, { data: texture, shape: [n] });
+  if (task.views) await putNpy(store, `${o}/${SHARD_ARRAYS.view}`, { data: view, shape: [n, F] });
+  if (task.cam) await putNpy(store, `${o}/${SHARD_ARRAYS.cam}`, { data: cam, shape: [n, grid * grid] });
+  const result: FeaturesResult = { out: o, n, skipped };
+  // The marker goes last: its presence means every array above is complete.
+  await putJson(store, doneKey, result);
+  return result;
+}

@@ -1,0 +1,17 @@
+// @adq/stages — the stage handlers, the coordinator that drives a job through them, and
+// the output formats. Transport-free: the embedded CLI and the services share this code.
+export * from "./content-key.ts";
+export * from "./coordinator.ts";
+export * from "./fan-out.ts";
+export { handleAssemble, TOOL_VERSION } from "./handlers/assemble.ts";
+export { handleBinning } from "./handlers/binning.ts";
+export { handleFeatures } from "./handlers/features.ts";
+export { handleSampling, maskFromHex, maskToHex } from "./handlers/sampling.ts";
+export { handleScoring } from "./handlers/scoring.ts";
+export { ModelCache } from "./model-cache.ts";
+export type * from "./outputs.ts";
+export * from "./params.ts";
+export * from "./pq-store.ts";
+export * from "./tasks.ts";
+export { registerStageWorkers } from "./workers.ts";
+export { gatherRows, getJson, getNpy, putJson, putNpy, SHARD_ARRAYS } from "./shard-arrays.ts";

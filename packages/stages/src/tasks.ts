@@ -1,0 +1,121 @@
+/**
+ * Stage task payloads and results. They are JSON-serialisable and small: bulk data lives
+ * in the ArtifactStore under `out` prefixes; tasks reference it by key. The same payloads
+ * travel through the in-process bus and NATS JetStream.
+ */
+import type { DiversityMethod, Method } from "./outputs.ts";
+
+export interface DatasetSpec {
+  /** Local path (embedded) or a path under a configured root (services). */
+  path: string;
+}
+
+export interface ModelSpec {
+  file: string;
+  sha256: string;
+}
+
+export interface ShardRef {
+  index: number;
+  start: number;
+  end: number;
+  /** Artifact prefix holding the shard's feature arrays. */
+  prefix: string;
+}
+
+export interface FeaturesTask {
+  dataset: DatasetSpec;
+  model: ModelSpec;
+  shard: { index: number; start: number; end: number };
+  seed: number;
+  textureL: number;
+  patchGrid: number;
+  /** Compute the augmented view's features (needed by the diversity score). */
+  views: boolean;
+  /** Compute CAM patch scores (needed for patch dropping). */
+  cam: boolean;
+  skipBadFiles: boolean;
+  batchSize: number;
+  out: string;
+}
+
+export interface FeaturesResult {
+  out: string;
+  n: number;
+  /** Items in this shard that could not be read (skip mode only), by global index. */
+  skipped: Array<{ index: number; id: string; reason: string }>;
+}
+
+export interface BinningTask {
+  classIndex: number;
+  /** Key of the int32 .npy of global indices of the class's valid items. */
+  membersKey: string;
+  shards: ShardRef[];
+  bins: number;
+  lambda: number;
+  embedding: "gradient" | "features";
+  out: string;
+}
+
+export interface BinningResult {
+  /** Key of `{ bins: number[][] }` (global indices, pick order). */
+  key: string;
+  sizes: number[];
+}
+
+export interface ScoringTask {
+  classIndex: number;
+  bin: number;
+  binsKey: string;
+  shards: ShardRef[];
+  diversity: DiversityMethod;
+  tau: number;
+  seed: number;
+  out: string;
+}
+
+export interface ScoringResult {
+  rs: number;
+  ds: number;
+}
+
+export interface SamplingTask {
+  classIndex: number;
+  method: Method;
+  /** Items to keep from this class (from the class-level rule). */
+  budget: number;
+  /** For bin methods: the class's bins; for random: the class members. */
+  binsKey?: string;
+  membersKey: string;
+  /** Per-bin RS and DS (ADQ only). */
+  scores?: ScoringResult[];
+  alpha: number;
+  rsWeight: number;
+  dsWeight: number;
+  seed: number;
+  drop: number;
+  patchGrid: number;
+  shards: ShardRef[];
+  out: string;
+}
+
+export interface SamplingResult {
+  key: string;
+  selected: number;
+}
+
+/** What a sampling task writes at `key`. */
+export interface ClassSelection {
+  classIndex: number;
+  /** Selected global indices, ascending. */
+  indices: number[];
+  /** Bin of each selected item (-1 without bins). */
+  bins: number[];
+  /** Kept-patch masks (hex, p² bits) per selected item, when patches are dropped. */
+  masks?: string[];
+  binCounts?: number[];
+  binSizes?: number[];
+  rsZ?: number[];
+  dsZ?: number[];
+  importance?: number[];
+}

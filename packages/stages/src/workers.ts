@@ -1,0 +1,63 @@
+import type { ArtifactStore, Bus, Subscription } from "#platform";
+import { PermanentTaskError } from "#platform";
+import { type AssembleTask, handleAssemble } from "./handlers/assemble.ts";
+import { handleBinning } from "./handlers/binning.ts";
+import { handleFeatures } from "./handlers/features.ts";
+import { handleSampling } from "./handlers/sampling.ts";
+import { handleScoring } from "./handlers/scoring.ts";
+import { ModelCache } from "./model-cache.ts";
+import type { BinningTask, FeaturesTask, SamplingTask, ScoringTask } from "./tasks.ts";
+
+/** Errors that retrying cannot fix: bad input data or a model that breaks its contract. */
+function isPermanent(e: unknown): boolean {
+  const name = (e as Error)?.name;
+  return name === "BadImageError" || name === "DatasetError" || name === "ModelContractError" || e instanceof RangeError;
+}
+
+function permanentOnBadInput<T, R>(fn: (t: T) => Promise<R>): (t: T) => Promise<R> {
+  return async (t) => {
+    try {
+      return await fn(t);
+    } catch (e) {
+      if (isPermanent(e)) throw new PermanentTaskError((e as Error).message);
+      throw e;
+    }
+  };
+}
+
+export interface StageWorkerOptions {
+  store: ArtifactStore;
+  models?: ModelCache;
+  /** Which stages this process serves (default all). */
+  stages?: readonly string[];
+  concurrency?: Partial<Record<string, number>>;
+  maxAttempts?: number;
+}
+
+/**
+ * Serves the stage handlers on a Bus. The handlers know nothing of the transport: the same
+ * registration runs in-process (embedded) and on NATS JetStream workers.
+ */
+export function registerStageWorkers(bus: Bus, options: StageWorkerOptions): { close(): Promise<void>; models: ModelCache } {
+  const { store } = options;
+  const models = options.models ?? new ModelCache();
+  const want = new Set(options.stages ?? ["features", "binning", "scoring", "sampling", "assemble"]);
+  const subs: Subscription[] = [];
+  const opts = (stage: string) => ({ concurrency: options.concurrency?.[stage] ?? 1, maxAttempts: options.maxAttempts ?? 3 });
+  const serve = <T>(stage: string, fn: (t: T, signal: AbortSignal) => Promise<unknown>) => {
+    if (!want.has(stage)) return;
+    subs.push(bus.consume(stage, (task, ctx) => permanentOnBadInput((p: T) => fn(p, ctx.signal))(task.payload as T), opts(stage)));
+  };
+  serve<FeaturesTask>("features", (t, signal) => handleFeatures(t, { store, models, signal }));
+  serve<BinningTask>("binning", (t) => handleBinning(t, store));
+  serve<ScoringTask>("scoring", (t) => handleScoring(t, store));
+  serve<SamplingTask>("sampling", (t) => handleSampling(t, store));
+  serve<AssembleTask>("assemble", (t) => handleAssemble(t, store));
+  return {
+    models,
+    close: async () => {
+      await Promise.all(subs.map((s) => s.close()));
+      await models.close();
+    },
+  };
+}
