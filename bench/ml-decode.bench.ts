@@ -4,9 +4,10 @@
  *
  *   npx tsx bench/ml-decode.bench.ts [/tmp/cifar/cifar10/train] [N=5000]
  */
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
+import sharp from "sharp";
 import {
   CIFAR10_NORMALIZATION,
   Cifar10BinaryReader,
@@ -56,6 +57,21 @@ const nchw = (imgs: import("../packages/ml/src/index.ts").RasterImage[]) => {
   toNchw(imgs, CIFAR10_NORMALIZATION, buf);
 };
 await timePass("warm-up (ImageFolder decode, concurrency 8)", new ImageFolderReader(root), indices.slice(0, 500));
+{
+  // Baseline: bare readFile + sharp, 8 workers, no reader, no checks.
+  const files = indices.map((i) => desc.items[i]!.source);
+  const t = performance.now();
+  let next = 0;
+  const worker = async () => {
+    while (next < files.length) {
+      const f = files[next++]!;
+      await sharp(await readFile(f)).removeAlpha().toColourspace("srgb").raw().toBuffer();
+    }
+  };
+  await Promise.all(Array.from({ length: 8 }, worker));
+  const s = (performance.now() - t) / 1000;
+  console.log(`${"baseline: bare readFile + sharp, 8 workers".padEnd(52)} ${files.length} images  ${s.toFixed(2)} s  ${(files.length / s).toFixed(0)} img/s`);
+}
 for (const c of [4, 8, 16]) {
   await timePass(`ImageFolder decode, concurrency ${c}`, new ImageFolderReader(root, { concurrency: c }), indices);
 }

@@ -190,6 +190,8 @@ def main() -> None:
     ap.add_argument("--resume", action="store_true")
     ap.add_argument("--save-every", type=float, default=10.0, help="minutes between mid-epoch checkpoints")
     ap.add_argument("--eval-limit", type=int, default=10000, help="test images for the per-epoch PSNR")
+    ap.add_argument("--final-eval-limit", type=int, default=0, help="test images for the exported PSNR (0 = all)")
+    ap.add_argument("--log-every", type=int, default=50, help="steps between progress lines")
     ap.add_argument("--export-only", action="store_true")
     ap.add_argument("--out", default="models/mae-cifar10.onnx")
     ap.add_argument("--fixture", default="test/fixtures/cifar8", help="'' to skip the MAE fixture")
@@ -262,6 +264,9 @@ def main() -> None:
                 st["step_in_epoch"] += 1
                 st["global_step"] += 1
                 st["train_seconds"] = seconds_at_start + (time.time() - t_run)
+                if args.log_every and st["global_step"] % args.log_every == 0:
+                    print(json.dumps({"step": st["global_step"], "epoch": st["epoch"] + 1, "loss": float(loss),
+                                      "lr": lr, "train_seconds": round(st["train_seconds"], 1)}), flush=True)
                 if time.time() - t_saved > args.save_every * 60:
                     st["epoch_seconds"] += time.time() - t_epoch
                     t_epoch = time.time()
@@ -285,7 +290,7 @@ def main() -> None:
             checkpoint()
             t_saved = time.time()
 
-    final = evaluate(net, xte)
+    final = evaluate(net, xte, args.final_eval_limit or None)
     epochs_float = st["global_step"] / (50000 // args.batch)
     training = (
         f"CIFAR-10 train split (50k), {epochs_float:.1f} epochs ({st['global_step']} steps, batch {args.batch}), "

@@ -3,8 +3,8 @@ import { mkdir, readdir, rename, rm, stat, writeFile } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import { FsArtifactStore, LocalBus } from "#platform";
 import {
-  type CompressParams,
   type CompressionOutcome,
+  type CompressParams,
   ModelCache,
   registerStageWorkers,
   runCompression,
@@ -37,7 +37,8 @@ async function isNonEmptyDir(path: string): Promise<boolean> {
     return (await readdir(path)).length > 0;
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === "ENOENT") return false;
-    if ((e as NodeJS.ErrnoException).code === "ENOTDIR") throw new UsageError(`--out ${path} exists and is not a directory`);
+    if ((e as NodeJS.ErrnoException).code === "ENOTDIR")
+      throw new UsageError(`--out ${path} exists and is not a directory`);
     throw e;
   }
 }
@@ -65,7 +66,10 @@ export async function compress(o: CompressOptions): Promise<CompressionOutcome &
   }
   const store = new FsArtifactStore(resolve(o.cacheDir));
   const bus = new LocalBus();
-  const workers = registerStageWorkers(bus, { store, models: new ModelCache(o.threads ? { threads: o.threads } : {}) });
+  const workers = registerStageWorkers(bus, {
+    store,
+    models: new ModelCache(o.threads ? { threads: o.threads } : {}),
+  });
   const jobId = `local-${randomBytes(6).toString("hex")}`;
   let current: StageName | null = null;
   const tmp = join(dirname(out), `.${basename(out)}.tmp-${process.pid}-${randomBytes(3).toString("hex")}`);
@@ -93,7 +97,8 @@ export async function compress(o: CompressOptions): Promise<CompressionOutcome &
     );
     if (current) o.progress.finish();
     await mkdir(tmp, { recursive: true });
-    for (const f of outcome.files) await writeFile(join(tmp, f), await store.get(`${outcome.resultPrefix}/${f}`));
+    for (const f of outcome.files)
+      await writeFile(join(tmp, f), await store.get(`${outcome.resultPrefix}/${f}`));
     if (o.keepIntermediates) await writeIntermediates(store, outcome, join(tmp, "intermediates"));
     await writeFile(join(tmp, "timings.json"), `${JSON.stringify(outcome.timings, null, 1)}\n`);
     if (o.force) await rm(out, { recursive: true, force: true });

@@ -3,7 +3,13 @@ import { basename, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { InvalidArgumentError } from "#platform";
-import { type CompressParams, DEFAULT_PARAMS, type DiversityMethod, type Method, StageFailedError } from "#stages";
+import {
+  type CompressParams,
+  DEFAULT_PARAMS,
+  type DiversityMethod,
+  type Method,
+  StageFailedError,
+} from "#stages";
 import { compress, UsageError } from "./compress.ts";
 import { ConsoleProgress } from "./progress.ts";
 import { reconstruct } from "./reconstruct.ts";
@@ -45,7 +51,8 @@ compress options (defaults in brackets):
 function num(flag: string, v: string | undefined, fallback: number): number {
   if (v === undefined) return fallback;
   const x = Number(v);
-  if (v.trim() === "" || !Number.isFinite(x)) throw new UsageError(`--${flag} must be a number, got ${JSON.stringify(v)}`);
+  if (v.trim() === "" || !Number.isFinite(x))
+    throw new UsageError(`--${flag} must be a number, got ${JSON.stringify(v)}`);
   return x;
 }
 
@@ -94,7 +101,8 @@ async function runCompress(argv: string[]): Promise<number> {
   const dataset = resolve(positionals[0] ?? DEFAULT_DATASET);
   const params = paramsFrom(values);
   const defaultOut = values.out === undefined;
-  const out = values.out ?? join("adq-out", `${basename(dataset)}-${params.method}-r${params.ratio}-s${params.seed}`);
+  const out =
+    values.out ?? join("adq-out", `${basename(dataset)}-${params.method}-r${params.ratio}-s${params.seed}`);
   const cacheDir = values["cache-dir"] ?? process.env.ADQ_CACHE_DIR ?? join(homedir(), ".cache", "adq");
   const controller = new AbortController();
   const onSigint = () => controller.abort();
@@ -103,7 +111,8 @@ async function runCompress(argv: string[]): Promise<number> {
   const started = Date.now();
   try {
     const threads = values.threads === undefined ? undefined : num("threads", values.threads, 0);
-    const shardSize = values["shard-size"] === undefined ? undefined : num("shard-size", values["shard-size"], 0);
+    const shardSize =
+      values["shard-size"] === undefined ? undefined : num("shard-size", values["shard-size"], 0);
     const res = await compress({
       dataset,
       out,
@@ -126,7 +135,9 @@ async function runCompress(argv: string[]): Promise<number> {
     return 0;
   } catch (e) {
     if (controller.signal.aborted) {
-      process.stderr.write("adq: interrupted; no output was written (stage outputs are cached for a re-run)\n");
+      process.stderr.write(
+        "adq: interrupted; no output was written (stage outputs are cached for a re-run)\n",
+      );
       return 130;
     }
     throw e;
@@ -140,9 +151,15 @@ async function runReconstruct(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { out: { type: "string" }, mae: { type: "string" }, force: { type: "boolean" }, threads: { type: "string" } },
+    options: {
+      out: { type: "string" },
+      mae: { type: "string" },
+      force: { type: "boolean" },
+      threads: { type: "string" },
+    },
   });
-  if (positionals.length !== 1) throw new UsageError("reconstruct takes one compressed folder (the output of adq compress)");
+  if (positionals.length !== 1)
+    throw new UsageError("reconstruct takes one compressed folder (the output of adq compress)");
   if (!values.out) throw new UsageError("reconstruct needs --out <dir>");
   const res = await reconstruct({
     compressed: resolve(positionals[0]!),

@@ -56,7 +56,8 @@ export class ConsoleProgress implements ProgressSink {
   finish(): void {
     this.done = this.total;
     const took = formatDuration(this.now() - this.started);
-    if (this.out.isTTY) this.out.write(`\r\x1b[2K${this.label()} ${this.bar(1)} ${this.total}/${this.total} in ${took}\n`);
+    if (this.out.isTTY)
+      this.out.write(`\r\x1b[2K${this.label()} ${this.bar(1)} ${this.total}/${this.total} in ${took}\n`);
     else this.out.write(`${this.name}: done ${this.total}/${this.total} in ${took}\n`);
   }
 
@@ -79,7 +80,9 @@ export class ConsoleProgress implements ProgressSink {
   private render(force: boolean): void {
     const frac = this.total === 0 ? 1 : this.done / this.total;
     if (this.out.isTTY) {
-      this.out.write(`\r\x1b[2K${this.label()} ${this.bar(frac)} ${this.done}/${this.total} ETA ${this.eta()}`);
+      this.out.write(
+        `\r\x1b[2K${this.label()} ${this.bar(frac)} ${this.done}/${this.total} ETA ${this.eta()}`,
+      );
       return;
     }
     const pct = Math.floor(frac * 10);
@@ -87,7 +90,9 @@ export class ConsoleProgress implements ProgressSink {
     if (force || pct > this.lastPct || t - this.lastLog >= 10_000) {
       this.lastPct = pct;
       this.lastLog = t;
-      this.out.write(`${this.name}: ${this.done}/${this.total} (${Math.round(frac * 100)}%) ETA ${this.eta()}\n`);
+      this.out.write(
+        `${this.name}: ${this.done}/${this.total} (${Math.round(frac * 100)}%) ETA ${this.eta()}\n`,
+      );
     }
   }
 }

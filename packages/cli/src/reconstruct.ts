@@ -27,13 +27,17 @@ export async function reconstructBatch(mae: MaeModel, batch: PatchedImage[]): Pr
   const mask = new Float32Array(n * g * g);
   batch.forEach((img, k) => {
     if (img.width !== S || img.height !== S) {
-      throw new UsageError(`image ${img.index} is ${img.width}x${img.height}; the MAE ${mae.file} reconstructs ${S}x${S} images`);
+      throw new UsageError(
+        `image ${img.index} is ${img.width}x${img.height}; the MAE ${mae.file} reconstructs ${S}x${S} images`,
+      );
     }
-    if (img.mask.length !== g * g) throw new UsageError(`store patch grid ${Math.sqrt(img.mask.length)} differs from the MAE grid ${g}`);
+    if (img.mask.length !== g * g)
+      throw new UsageError(`store patch grid ${Math.sqrt(img.mask.length)} differs from the MAE grid ${g}`);
     for (let p = 0; p < g * g; p++) mask[k * g * g + p] = img.mask[p] ? 0 : 1;
     for (let y = 0; y < S; y++)
       for (let x = 0; x < S; x++)
-        for (let c = 0; c < 3; c++) images[((k * 3 + c) * S + y) * S + x] = img.data[(y * S + x) * 3 + c]! / 255;
+        for (let c = 0; c < 3; c++)
+          images[((k * 3 + c) * S + y) * S + x] = img.data[(y * S + x) * 3 + c]! / 255;
   });
   const rec = await mae.run(images, mask, n);
   return batch.map((img, k) => {
@@ -47,7 +51,9 @@ export async function reconstructBatch(mae: MaeModel, batch: PatchedImage[]): Pr
           for (let x = x0; x < x1; x++)
             for (let c = 0; c < 3; c++) {
               const i = (y * S + x) * 3 + c;
-              out[i] = kept ? img.data[i]! : Math.round(Math.min(1, Math.max(0, rec[((k * 3 + c) * S + y) * S + x]!)) * 255);
+              out[i] = kept
+                ? img.data[i]!
+                : Math.round(Math.min(1, Math.max(0, rec[((k * 3 + c) * S + y) * S + x]!)) * 255);
             }
       }
     }
@@ -66,13 +72,17 @@ export async function reconstruct(o: ReconstructOptions): Promise<{ images: numb
     throw new UsageError(`${o.compressed} is not an adq compress result (${(e as Error).message})`);
   }
   try {
-    if ((await readdir(o.out)).length > 0 && !o.force) throw new UsageError(`--out ${o.out} already exists and is not empty (use --force)`);
+    if ((await readdir(o.out)).length > 0 && !o.force)
+      throw new UsageError(`--out ${o.out} already exists and is not empty (use --force)`);
   } catch (e) {
     if (e instanceof UsageError) throw e;
   }
   const mae = await MaeModel.load(o.mae, o.threads ? { threads: o.threads } : {});
   const ids = new Map(manifest.items.map((it) => [it.index, it.id]));
-  const tmp = join(dirname(o.out), `.${basename(o.out)}.tmp-${process.pid}-${randomBytes(3).toString("hex")}`);
+  const tmp = join(
+    dirname(o.out),
+    `.${basename(o.out)}.tmp-${process.pid}-${randomBytes(3).toString("hex")}`,
+  );
   let count = 0;
   try {
     for (const cls of manifest.dataset.classes) await mkdir(join(tmp, cls), { recursive: true });
@@ -82,8 +92,12 @@ export async function reconstruct(o: ReconstructOptions): Promise<{ images: numb
       for (let k = 0; k < batch.length; k++) {
         const img = batch[k]!;
         const id = ids.get(img.index) ?? String(img.index);
-        const name = `${String(img.index).padStart(6, "0")}-${basename(id).replace(/[^A-Za-z0-9._-]/g, "_").replace(/\.[^.]*$/, "")}.png`;
-        const png = await sharp(pixels[k]!, { raw: { width: img.width, height: img.height, channels: 3 } }).png().toBuffer();
+        const name = `${String(img.index).padStart(6, "0")}-${basename(id)
+          .replace(/[^A-Za-z0-9._-]/g, "_")
+          .replace(/\.[^.]*$/, "")}.png`;
+        const png = await sharp(pixels[k]!, { raw: { width: img.width, height: img.height, channels: 3 } })
+          .png()
+          .toBuffer();
         await writeFile(join(tmp, manifest.dataset.classes[img.label]!, name), png);
         count++;
       }

@@ -74,7 +74,10 @@ export type ReadHook = (event: { path: string; bytes: number }) => void;
 export interface ReaderOptions extends DecodeOptions {
   /** Leave undecodable files out of the stream and list them in `skipped` instead of throwing. */
   skipBadFiles?: boolean;
-  /** Decodes in flight at once (ImageFolder). Default 8: enough to keep libuv's 4 threads busy. */
+  /**
+   * Decodes in flight at once (ImageFolder). Default 8: enough to keep libuv's 4 threads busy.
+   * At most 4 × concurrency decoded images wait ahead of the batch being assembled.
+   */
   concurrency?: number;
   onRead?: ReadHook;
 }

@@ -128,18 +128,22 @@ describe("ImageFolderReader.batches", () => {
     expect(b!.images.every((i) => i.width === 16 && i.height === 16)).toBe(true);
   });
 
-  it("has bounded memory: reads at most batch + window files before the first batch", async () => {
+  it("has bounded memory: reads at most batch + lookahead files before the first batch", async () => {
+    // 60 files, batch 2, concurrency 2 ⇒ lookahead 8: at most 2 + 8 files read for batch 1.
+    const root = join(tmp, "many");
+    await mkdir(join(root, "c"), { recursive: true });
+    for (let i = 0; i < 60; i++) await copyFile(A_JPEG, join(root, "c", `${String(i).padStart(2, "0")}.jpg`));
     let reads = 0;
-    const reader = new ImageFolderReader(SMALL, { concurrency: 2, onRead: () => reads++ });
+    const reader = new ImageFolderReader(root, { concurrency: 2, onRead: () => reads++ });
     const it = reader.batches(2);
     const first = await it.next();
     expect(first.done).toBe(false);
     expect(reads).toBeGreaterThanOrEqual(2);
-    expect(reads).toBeLessThanOrEqual(2 + 2); // 2 in the batch + the 2-deep decode window
+    expect(reads).toBeLessThanOrEqual(2 + 8);
     await it.return(undefined);
     await new Promise((r) => setTimeout(r, 50));
     // Stopping the stream starts no new read: only those already in flight complete.
-    expect(reads).toBeLessThanOrEqual(2 + 2);
+    expect(reads).toBeLessThanOrEqual(2 + 8);
   });
 
   it("stops on an aborted signal", async () => {

@@ -73,7 +73,7 @@ export class ImageFolderReader implements DatasetReader {
     const order = resolveIndices(opts.indices, items.length);
     let batch: DatasetBatch = { indices: [], items: [], images: [] };
     const load = (i: number): Promise<RasterImage> => this.load(items[i]!);
-    for await (const r of orderedMap(order, this.opts.concurrency ?? DEFAULT_CONCURRENCY, load)) {
+    for await (const r of orderedMap(order, load, { concurrency: this.opts.concurrency ?? DEFAULT_CONCURRENCY })) {
       opts.signal?.throwIfAborted();
       const item = items[r.input]!;
       if (!r.ok) {

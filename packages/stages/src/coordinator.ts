@@ -86,7 +86,10 @@ async function fingerprint(desc: DatasetDescription): Promise<string> {
  * Every task's output prefix is a content key of its inputs, so a re-run (after a crash or
  * SIGINT) reuses the outputs already stored and recomputes only what is missing.
  */
-export async function runCompression(job: CompressionJob, deps: CoordinatorDeps): Promise<CompressionOutcome> {
+export async function runCompression(
+  job: CompressionJob,
+  deps: CoordinatorDeps,
+): Promise<CompressionOutcome> {
   const params = validateParams({ ...job.params });
   const now = deps.now ?? Date.now;
   const timings: Partial<Record<StageName, number>> = {};
@@ -96,7 +99,10 @@ export async function runCompression(job: CompressionJob, deps: CoordinatorDeps)
   const N = desc.size;
   if (N === 0) throw new InvalidArgumentError("dataset", `${desc.root} holds no images`);
   if (desc.classes.length < 2)
-    throw new InvalidArgumentError("dataset", `${desc.root} has only one class (${desc.classes[0]}); ADQ selects per class and needs at least two`);
+    throw new InvalidArgumentError(
+      "dataset",
+      `${desc.root} has only one class (${desc.classes[0]}); ADQ selects per class and needs at least two`,
+    );
   const labels = Int32Array.from(desc.items, (it) => it.label);
   const classSizes = desc.classes.map(() => 0);
   for (const l of labels) classSizes[l]!++;
@@ -104,15 +110,28 @@ export async function runCompression(job: CompressionJob, deps: CoordinatorDeps)
   if (binMethod) {
     const smallest = Math.min(...classSizes);
     if (params.bins > smallest) {
-      throw new InvalidArgumentError("bins", `must be at most the smallest class size (${smallest}), got ${params.bins}`);
+      throw new InvalidArgumentError(
+        "bins",
+        `must be at most the smallest class size (${smallest}), got ${params.bins}`,
+      );
     }
   }
   const needFeatures = binMethod || params.drop > 0;
-  if (needFeatures && !job.model) throw new InvalidArgumentError("model", `method ${params.method} needs a feature model`);
+  if (needFeatures && !job.model)
+    throw new InvalidArgumentError("model", `method ${params.method} needs a feature model`);
   const fp = await fingerprint(desc);
-  const datasetInfo = { path: job.dataset.path, format: desc.format, size: N, classes: [...desc.classes], fingerprint: fp };
+  const datasetInfo = {
+    path: job.dataset.path,
+    format: desc.format,
+    size: N,
+    classes: [...desc.classes],
+    fingerprint: fp,
+  };
   const common = { jobId: job.jobId, signal: deps.signal };
-  const stageRun = async <P, R>(stage: StageName, tasks: Array<{ taskKey: string; payload: P }>): Promise<R[]> => {
+  const stageRun = async <P, R>(
+    stage: StageName,
+    tasks: Array<{ taskKey: string; payload: P }>,
+  ): Promise<R[]> => {
     const t0 = now();
     deps.onStage?.(stage, tasks.length);
     const res = await fanOut<P, R>(bus, common.jobId, stage, tasks, {
@@ -143,7 +162,14 @@ export async function runCompression(job: CompressionJob, deps: CoordinatorDeps)
       const out = `cache/features/${contentKey({ v: 1, fp, model: job.model!.sha256, shard, ...fparams })}`;
       tasks.push({
         taskKey: `shard-${i}`,
-        payload: { dataset: job.dataset, model: job.model!, shard, ...fparams, batchSize: job.batchSize ?? 256, out },
+        payload: {
+          dataset: job.dataset,
+          model: job.model!,
+          shard,
+          ...fparams,
+          batchSize: job.batchSize ?? 256,
+          out,
+        },
       });
     }
     const results = await stageRun<FeaturesTask, FeaturesResult>("features", tasks);
@@ -163,13 +189,20 @@ export async function runCompression(job: CompressionJob, deps: CoordinatorDeps)
   for (let c = 0; c < members.length; c++) {
     const key = `cache/members/${contentKey({ fp, skipped: [...skippedIdx].sort((a, b) => a - b) })}/class-${c}.npy`;
     if (!(await store.stat(key))) {
-      await store.put(key, encodeNpy({ data: Int32Array.from(members[c]!), shape: [members[c]!.length] }), "application/x-npy");
+      await store.put(
+        key,
+        encodeNpy({ data: Int32Array.from(members[c]!), shape: [members[c]!.length] }),
+        "application/x-npy",
+      );
     }
     memberKeys.push(key);
   }
   const validSizes = members.map((m) => m.length);
   if (binMethod && Math.min(...validSizes) < params.bins) {
-    throw new InvalidArgumentError("bins", `a class has fewer readable images (${Math.min(...validSizes)}) than bins (${params.bins})`);
+    throw new InvalidArgumentError(
+      "bins",
+      `a class has fewer readable images (${Math.min(...validSizes)}) than bins (${params.bins})`,
+    );
   }
   const budgets = allocateAcrossClasses(validSizes, params.ratio);
   const shardKeys = shards.map((s) => s.prefix);
@@ -204,7 +237,12 @@ export async function runCompression(job: CompressionJob, deps: CoordinatorDeps)
         const p = { classIndex: c, bin: b, diversity: params.diversity, tau: params.tau, seed: params.seed };
         tasks.push({
           taskKey: `class-${c}-bin-${b}`,
-          payload: { ...p, binsKey: binsKeys[c]!, shards, out: `cache/scores/${contentKey({ v: 1, shardKeys, bins: binsKeys[c], ...p })}` },
+          payload: {
+            ...p,
+            binsKey: binsKeys[c]!,
+            shards,
+            out: `cache/scores/${contentKey({ v: 1, shardKeys, bins: binsKeys[c], ...p })}`,
+          },
         });
       }
     });
@@ -255,6 +293,7 @@ export async function runCompression(job: CompressionJob, deps: CoordinatorDeps)
         ...(binMethod ? { binSizes } : {}),
         ...(scores ? { scores } : {}),
         skipped,
+        timings: { ...timings },
         thumbnails: 120,
         out: job.resultPrefix,
       },

@@ -25,7 +25,8 @@ const DIVERSITY: readonly DiversityMethod[] = ["infonce", "untrained-head"];
 export function validateParams(p: CompressParams): CompressParams {
   const num = (field: keyof CompressParams, ok: (v: number) => boolean, rule: string) => {
     const v = p[field] as number;
-    if (typeof v !== "number" || !Number.isFinite(v) || !ok(v)) throw new InvalidArgumentError(field, `must be ${rule}, got ${v}`);
+    if (typeof v !== "number" || !Number.isFinite(v) || !ok(v))
+      throw new InvalidArgumentError(field, `must be ${rule}, got ${v}`);
   };
   num("ratio", (v) => v > 0 && v <= 1, "in (0, 1]");
   num("bins", (v) => Number.isInteger(v) && v >= 1, "an integer ≥ 1");
@@ -38,7 +39,8 @@ export function validateParams(p: CompressParams): CompressParams {
   num("rsWeight", (v) => v >= 0, "≥ 0");
   num("dsWeight", (v) => v >= 0, "≥ 0");
   num("patchGrid", (v) => Number.isInteger(v) && v >= 1 && v <= 64, "an integer in [1, 64]");
-  if (!METHODS.includes(p.method)) throw new InvalidArgumentError("method", `must be one of ${METHODS.join(", ")}, got ${p.method}`);
+  if (!METHODS.includes(p.method))
+    throw new InvalidArgumentError("method", `must be one of ${METHODS.join(", ")}, got ${p.method}`);
   if (!DIVERSITY.includes(p.diversity))
     throw new InvalidArgumentError("diversity", `must be one of ${DIVERSITY.join(", ")}, got ${p.diversity}`);
   return p;

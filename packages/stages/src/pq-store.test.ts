@@ -22,7 +22,11 @@ function randomImage(rng: Rng, w: number, h: number, grid: number, keep: number)
 describe("pixel-quantized store", () => {
   it("round-trips kept patches exactly and zeroes dropped ones", () => {
     const rng = new Rng(5);
-    const imgs = [randomImage(rng, 32, 32, 8, 48), randomImage(rng, 37, 29, 8, 10), randomImage(rng, 32, 32, 8, 64)];
+    const imgs = [
+      randomImage(rng, 32, 32, 8, 48),
+      randomImage(rng, 37, 29, 8, 10),
+      randomImage(rng, 32, 32, 8, 64),
+    ];
     const parts = [encodeHeader(imgs.length, 8, 3), ...imgs.map((i) => encodeRecord(i, 8))];
     const bytes = Buffer.concat(parts);
     const back = [...decodeStore(bytes)];

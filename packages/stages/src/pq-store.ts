@@ -42,8 +42,10 @@ export function encodeHeader(count: number, grid: number, channels: number): Uin
 
 export function encodeRecord(img: PatchedImage, grid: number): Uint8Array {
   const { width: w, height: h, channels: ch } = img;
-  if (img.mask.length !== grid * grid) throw new RangeError(`mask has ${img.mask.length} entries, expected ${grid * grid}`);
-  if (img.data.length !== w * h * ch) throw new RangeError(`image ${img.index}: ${img.data.length} bytes for ${w}x${h}x${ch}`);
+  if (img.mask.length !== grid * grid)
+    throw new RangeError(`mask has ${img.mask.length} entries, expected ${grid * grid}`);
+  if (img.data.length !== w * h * ch)
+    throw new RangeError(`image ${img.index}: ${img.data.length} bytes for ${w}x${h}x${ch}`);
   const maskBytes = Math.ceil((grid * grid) / 8);
   let kept = 0;
   for (let r = 0; r < grid; r++) {

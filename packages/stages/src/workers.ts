@@ -11,7 +11,12 @@ import type { BinningTask, FeaturesTask, SamplingTask, ScoringTask } from "./tas
 /** Errors that retrying cannot fix: bad input data or a model that breaks its contract. */
 function isPermanent(e: unknown): boolean {
   const name = (e as Error)?.name;
-  return name === "BadImageError" || name === "DatasetError" || name === "ModelContractError" || e instanceof RangeError;
+  return (
+    name === "BadImageError" ||
+    name === "DatasetError" ||
+    name === "ModelContractError" ||
+    e instanceof RangeError
+  );
 }
 
 function permanentOnBadInput<T, R>(fn: (t: T) => Promise<R>): (t: T) => Promise<R> {
@@ -38,15 +43,27 @@ export interface StageWorkerOptions {
  * Serves the stage handlers on a Bus. The handlers know nothing of the transport: the same
  * registration runs in-process (embedded) and on NATS JetStream workers.
  */
-export function registerStageWorkers(bus: Bus, options: StageWorkerOptions): { close(): Promise<void>; models: ModelCache } {
+export function registerStageWorkers(
+  bus: Bus,
+  options: StageWorkerOptions,
+): { close(): Promise<void>; models: ModelCache } {
   const { store } = options;
   const models = options.models ?? new ModelCache();
   const want = new Set(options.stages ?? ["features", "binning", "scoring", "sampling", "assemble"]);
   const subs: Subscription[] = [];
-  const opts = (stage: string) => ({ concurrency: options.concurrency?.[stage] ?? 1, maxAttempts: options.maxAttempts ?? 3 });
+  const opts = (stage: string) => ({
+    concurrency: options.concurrency?.[stage] ?? 1,
+    maxAttempts: options.maxAttempts ?? 3,
+  });
   const serve = <T>(stage: string, fn: (t: T, signal: AbortSignal) => Promise<unknown>) => {
     if (!want.has(stage)) return;
-    subs.push(bus.consume(stage, (task, ctx) => permanentOnBadInput((p: T) => fn(p, ctx.signal))(task.payload as T), opts(stage)));
+    subs.push(
+      bus.consume(
+        stage,
+        (task, ctx) => permanentOnBadInput((p: T) => fn(p, ctx.signal))(task.payload as T),
+        opts(stage),
+      ),
+    );
   };
   serve<FeaturesTask>("features", (t, signal) => handleFeatures(t, { store, models, signal }));
   serve<BinningTask>("binning", (t) => handleBinning(t, store));

@@ -24,6 +24,8 @@ export interface AssembleTask {
   /** Per class, per bin: raw scores (ADQ). */
   scores?: ScoringResult[][];
   skipped: Array<{ id: string; reason: string }>;
+  /** Wall milliseconds of the stages before this one (shown in the report only). */
+  timings?: Record<string, number>;
   /** Thumbnails in the report's grid. */
   thumbnails: number;
   out: string;
@@ -85,7 +87,8 @@ export async function handleAssemble(task: AssembleTask, store: ArtifactStore): 
       }
       const mask = row.mask !== undefined ? maskFromHex(row.mask, grid * grid) : allKept;
       chunks.push(encodeRecord({ ...img, channels: 3, index: row.index, label: row.label, mask }, grid));
-      if (thumbs.length < task.thumbnails) thumbs.push({ id: item.id, label: row.label, png: await encodeThumbnailPng(img) });
+      if (thumbs.length < task.thumbnails)
+        thumbs.push({ id: item.id, label: row.label, png: await encodeThumbnailPng(img) });
     }
   }
   const storeBytes = Buffer.concat(chunks);
@@ -135,10 +138,23 @@ export async function handleAssemble(task: AssembleTask, store: ArtifactStore): 
       drop: task.params.drop,
     },
   };
-  const report = renderReport({ bins: binsFile, manifest, thumbnails: thumbs });
+  const report = renderReport({
+    bins: binsFile,
+    manifest,
+    thumbnails: thumbs,
+    ...(task.timings ? { timings: task.timings } : {}),
+  });
   const enc = new TextEncoder();
-  await store.put(`${task.out}/manifest.json`, enc.encode(`${JSON.stringify(manifest, null, 1)}\n`), "application/json");
-  await store.put(`${task.out}/bins.json`, enc.encode(`${JSON.stringify(binsFile, null, 1)}\n`), "application/json");
+  await store.put(
+    `${task.out}/manifest.json`,
+    enc.encode(`${JSON.stringify(manifest, null, 1)}\n`),
+    "application/json",
+  );
+  await store.put(
+    `${task.out}/bins.json`,
+    enc.encode(`${JSON.stringify(binsFile, null, 1)}\n`),
+    "application/json",
+  );
   await store.put(`${task.out}/store.adqp`, storeBytes, "application/octet-stream");
   // The report goes last: its presence marks the result complete (see the check above).
   await store.put(`${task.out}/report.html`, enc.encode(report), "text/html");

@@ -23,7 +23,9 @@ export async function handleBinning(task: BinningTask, store: ArtifactStore): Pr
   const members = (await getNpy(store, task.membersKey)).data as Int32Array;
   const n = members.length;
   if (task.bins < 1 || task.bins > n) {
-    throw new RangeError(`bins must be in [1, ${n}] for class ${task.classIndex} (${n} items), got ${task.bins}`);
+    throw new RangeError(
+      `bins must be in [1, ${n}] for class ${task.classIndex} (${n} items), got ${task.bins}`,
+    );
   }
   const emb = await gatherRows(store, task.shards, "embedding", members);
   const logits = await gatherRows(store, task.shards, "logits", members);

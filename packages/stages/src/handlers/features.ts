@@ -39,7 +39,8 @@ export async function handleFeatures(task: FeaturesTask, deps: FeaturesDeps): Pr
   const F = D + P;
   const grid = task.patchGrid;
   if (task.cam) {
-    if (!model.head) throw new Error(`${model.file}: patch dropping needs the classifier head sidecar (.head.json)`);
+    if (!model.head)
+      throw new Error(`${model.file}: patch dropping needs the classifier head sidecar (.head.json)`);
     if (!model.dims.featureMap) throw new Error(`${model.file}: patch dropping needs a feature_map output`);
     if (S % grid !== 0) throw new Error(`patch grid ${grid} must divide the model input size ${S}`);
   }
@@ -52,7 +53,10 @@ export async function handleFeatures(task: FeaturesTask, deps: FeaturesDeps): Pr
   const norm = { mean: model.mean as [number, number, number], std: model.std as [number, number, number] };
   const indices = Array.from({ length: n }, (_, i) => start + i);
   let done = 0;
-  for await (const batch of reader.batches(task.batchSize, { indices, ...(deps.signal ? { signal: deps.signal } : {}) })) {
+  for await (const batch of reader.batches(task.batchSize, {
+    indices,
+    ...(deps.signal ? { signal: deps.signal } : {}),
+  })) {
     const m = batch.images.length;
     const sized: RasterImage[] = await Promise.all(batch.images.map((img) => resizeRaster(img, S)));
     const out = await model.run(toNchw(sized, norm).data, m);
@@ -74,7 +78,12 @@ export async function handleFeatures(task: FeaturesTask, deps: FeaturesDeps): Pr
       if (task.cam) {
         const [K, h, w] = model.dims.featureMap!;
         const sel = selectPatches(
-          { data: out.featureMap!.subarray(k * K * h * w, (k + 1) * K * h * w), channels: K, height: h, width: w },
+          {
+            data: out.featureMap!.subarray(k * K * h * w, (k + 1) * K * h * w),
+            channels: K,
+            height: h,
+            width: w,
+          },
           model.head!.weight,
           batch.items[k]!.label,
           { imageHeight: S, imageWidth: S, patchSize: S / grid, dropRatio: 0 },

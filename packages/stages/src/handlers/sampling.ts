@@ -45,7 +45,8 @@ export async function handleSampling(task: SamplingTask, store: ArtifactStore): 
     let dsZ: number[] | undefined;
     const alpha = task.method === "adq" ? task.alpha : 0;
     if (task.method === "adq") {
-      if (!task.scores || task.scores.length !== bins.length) throw new Error(`class ${c}: one score per bin is required`);
+      if (!task.scores || task.scores.length !== bins.length)
+        throw new Error(`class ${c}: one score per bin is required`);
       const imp = importanceScores(
         task.scores.map((s) => s.rs),
         task.scores.map((s) => s.ds),
@@ -78,7 +79,9 @@ export async function handleSampling(task: SamplingTask, store: ArtifactStore): 
     const cam = await gatherRows(store, task.shards, "cam", selection.indices);
     if (cam.width !== patches) throw new Error(`CAM scores have ${cam.width} patches, expected ${patches}`);
     const keep = Math.round((1 - task.drop) * patches);
-    selection.masks = selection.indices.map((_, i) => maskToHex(topKMask(cam.data.subarray(i * patches, (i + 1) * patches), keep)));
+    selection.masks = selection.indices.map((_, i) =>
+      maskToHex(topKMask(cam.data.subarray(i * patches, (i + 1) * patches), keep)),
+    );
   }
   await putJson(store, key, selection);
   return { key, selected: selection.indices.length };

@@ -37,7 +37,10 @@ export async function handleScoring(task: ScoringTask, store: ArtifactStore): Pr
   const original = concatRows(emb.data, emb.width, pooled.data, pooled.width, n);
   const f = emb.width + pooled.width;
   if (view.width !== f) throw new Error(`view features have width ${view.width}, expected ${f}`);
-  const ds = n >= 2 ? diversityScore(original, view.data, n, f, { method: task.diversity, tau: task.tau, seed: task.seed }) : 0;
+  const ds =
+    n >= 2
+      ? diversityScore(original, view.data, n, f, { method: task.diversity, tau: task.tau, seed: task.seed })
+      : 0;
   const result: ScoringResult = { rs, ds };
   await putJson(store, key, result);
   return result;

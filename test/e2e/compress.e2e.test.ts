@@ -1,0 +1,333 @@
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { type BinsFile, decodeStore, type Manifest, maskFromHex } from "#stages";
+import { runCli } from "./cli.ts";
+import { demoSlice, tmp } from "./helpers.ts";
+
+// A real slice of CIFAR-10 (3 classes × 40 JPEGs from the bundled demo) through the real
+// pipeline: real ONNX ResNet-20, real GraphCut, real contrastive discriminator.
+const CLASSES = 3;
+const PER_CLASS = 40;
+const N = CLASSES * PER_CLASS;
+
+function read<T>(dir: string, file: string): T {
+  return JSON.parse(readFileSync(join(dir, file), "utf8")) as T;
+}
+
+describe("adq compress (end to end)", () => {
+  let data: string;
+  let out: string;
+  let cache: string;
+
+  beforeAll(async () => {
+    data = demoSlice(CLASSES, PER_CLASS);
+    cache = tmp("adq-cache-");
+    out = join(tmp("adq-out-"), "result");
+    const r = await runCli([
+      "compress",
+      data,
+      "--out",
+      out,
+      "--cache-dir",
+      cache,
+      "--ratio",
+      "0.25",
+      "--bins",
+      "4",
+      "--seed",
+      "7",
+    ]);
+    expect(r.stderr).not.toMatch(/unexpected error/);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(`report: ${join(out, "report.html")}`);
+  }, 240_000);
+
+  it("selects exactly round(ρ·N) items, class-balanced, from distinct images", () => {
+    const m = read<Manifest>(out, "manifest.json");
+    expect(m.total).toBe(N);
+    expect(m.selected).toBe(Math.round(0.25 * N));
+    expect(m.items).toHaveLength(m.selected);
+    expect(m.perClass).toEqual([10, 10, 10]);
+    expect(new Set(m.items.map((i) => i.index)).size).toBe(m.items.length);
+    for (const it of m.items) {
+      expect(it.id.startsWith(`${m.dataset.classes[it.label]}/`)).toBe(true);
+      expect(it.bin).toBeGreaterThanOrEqual(0);
+      expect(it.bin).toBeLessThan(4);
+    }
+    expect(m.model?.sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(m.params).toMatchObject({ ratio: 0.25, bins: 4, seed: 7, method: "adq" });
+  });
+
+  it("writes bins that cover every class with scores and allocations that add up", () => {
+    const b = read<BinsFile>(out, "bins.json");
+    const m = read<Manifest>(out, "manifest.json");
+    expect(b.bins).toHaveLength(CLASSES * 4);
+    for (let c = 0; c < CLASSES; c++) {
+      const bins = b.bins.filter((x) => x.class === c);
+      expect(bins.reduce((a, x) => a + x.size, 0)).toBe(PER_CLASS);
+      expect(bins.reduce((a, x) => a + x.allocated, 0)).toBe(m.perClass[c]);
+      for (const x of bins) {
+        expect(x.allocated).toBeLessThanOrEqual(x.size);
+        expect(Number.isFinite(x.rs!)).toBe(true);
+        expect(Number.isFinite(x.ds!)).toBe(true);
+        expect(x.importance).toBeCloseTo(x.rsZ! + x.dsZ!, 12);
+        expect(m.items.filter((i) => i.label === c && i.bin === x.bin)).toHaveLength(x.allocated);
+      }
+    }
+  });
+
+  it("stores the kept patches (1 − θ of 8×8) of every selected image and reports sizes", () => {
+    const m = read<Manifest>(out, "manifest.json");
+    const store = readFileSync(join(out, "store.adqp"));
+    expect(m.store?.bytes).toBe(store.length);
+    const records = [...decodeStore(store)];
+    expect(records.map((r) => r.index)).toEqual(m.items.map((i) => i.index));
+    for (const [k, r] of records.entries()) {
+      expect(r.mask.reduce((a, x) => a + x, 0)).toBe(48);
+      expect(r.mask).toEqual(maskFromHex(m.items[k]!.mask!, 64));
+    }
+    expect(m.store!.subsetRawBytes).toBe(m.selected * 32 * 32 * 3);
+    expect(store.length).toBeLessThan(m.store!.subsetRawBytes);
+    const html = readFileSync(join(out, "report.html"), "utf8");
+    expect(html).toContain("<svg");
+    expect(html.match(/data:image\/png;base64,/g)?.length).toBe(m.selected);
+  });
+
+  it("gives a byte-identical manifest for the same seed (fresh cache) and a different one for another seed", async () => {
+    const again = join(tmp("adq-out-"), "again");
+    const r = await runCli([
+      "compress",
+      data,
+      "--out",
+      again,
+      "--cache-dir",
+      tmp("adq-cache-"),
+      "--ratio",
+      "0.25",
+      "--bins",
+      "4",
+      "--seed",
+      "7",
+    ]);
+    expect(r.code).toBe(0);
+    expect(readFileSync(join(again, "manifest.json"))).toEqual(readFileSync(join(out, "manifest.json")));
+    expect(readFileSync(join(again, "bins.json"))).toEqual(readFileSync(join(out, "bins.json")));
+    expect(readFileSync(join(again, "store.adqp"))).toEqual(readFileSync(join(out, "store.adqp")));
+    const other = join(tmp("adq-out-"), "other");
+    const r2 = await runCli([
+      "compress",
+      data,
+      "--out",
+      other,
+      "--cache-dir",
+      cache,
+      "--ratio",
+      "0.25",
+      "--bins",
+      "4",
+      "--seed",
+      "8",
+    ]);
+    expect(r2.code).toBe(0);
+    expect(read<Manifest>(other, "manifest.json").items).not.toEqual(
+      read<Manifest>(out, "manifest.json").items,
+    );
+  }, 240_000);
+
+  it("resumes from stored stage outputs: a re-run recomputes no features", async () => {
+    const doneFiles = () =>
+      readdirSync(join(cache, "cache", "features")).map(
+        (d) => statSync(join(cache, "cache", "features", d, "done.json")).mtimeMs,
+      );
+    const before = doneFiles();
+    const again = join(tmp("adq-out-"), "resumed");
+    const r = await runCli([
+      "compress",
+      data,
+      "--out",
+      again,
+      "--cache-dir",
+      cache,
+      "--ratio",
+      "0.25",
+      "--bins",
+      "4",
+      "--seed",
+      "7",
+    ]);
+    expect(r.code).toBe(0);
+    expect(doneFiles()).toEqual(before);
+    expect(readFileSync(join(again, "manifest.json"))).toEqual(readFileSync(join(out, "manifest.json")));
+  }, 240_000);
+
+  it("runs the baselines in the same format", async () => {
+    for (const method of ["dq", "random"]) {
+      const o = join(tmp("adq-out-"), method);
+      const r = await runCli([
+        "compress",
+        data,
+        "--out",
+        o,
+        "--cache-dir",
+        cache,
+        "--ratio",
+        "0.25",
+        "--bins",
+        "4",
+        "--method",
+        method,
+      ]);
+      expect(r.code).toBe(0);
+      const m = read<Manifest>(o, "manifest.json");
+      expect(m.method).toBe(method);
+      expect(m.selected).toBe(30);
+      expect(m.perClass).toEqual([10, 10, 10]);
+      const b = read<BinsFile>(o, "bins.json");
+      if (method === "dq") {
+        // DQ: uniform per-bin sampling, no scores.
+        expect(b.bins.map((x) => x.allocated)).toEqual(
+          Array(CLASSES * 4)
+            .fill(0)
+            .map(() => expect.any(Number)),
+        );
+        for (const x of b.bins) {
+          expect(x.rs).toBeNull();
+          expect(Math.abs(x.allocated - x.size * 0.25)).toBeLessThanOrEqual(1);
+        }
+      } else expect(b.bins).toEqual([]);
+    }
+  }, 240_000);
+
+  it("writes intermediates as .npy with --keep-intermediates", async () => {
+    const o = join(tmp("adq-out-"), "inter");
+    const r = await runCli([
+      "compress",
+      data,
+      "--out",
+      o,
+      "--cache-dir",
+      cache,
+      "--ratio",
+      "0.25",
+      "--bins",
+      "4",
+      "--seed",
+      "7",
+      "--keep-intermediates",
+    ]);
+    expect(r.code).toBe(0);
+    const files = readdirSync(join(o, "intermediates")).sort();
+    expect(files).toEqual(["bins", "embeddings.npy", "labels.npy", "logits.npy", "texture.npy"]);
+    const bins = [0, 1, 2].flatMap((c) =>
+      read<number[][]>(join(o, "intermediates", "bins"), `class-${c}.json`).flat(),
+    );
+    expect(bins.sort((a, b) => a - b)).toEqual(Array.from({ length: N }, (_, i) => i));
+  }, 240_000);
+});
+
+describe("adq compress rejects bad input precisely and leaves no output", () => {
+  let data: string;
+  beforeAll(() => {
+    data = demoSlice(2, 12);
+  });
+
+  const cases: Array<[string, () => string[], RegExp]> = [
+    ["unknown path", () => ["/nonexistent/adq-data"], /does not exist/],
+    ["ratio 0", () => [data, "--ratio", "0"], /ratio: must be in \(0, 1\]/],
+    ["ratio > 1", () => [data, "--ratio", "1.5"], /ratio: must be in \(0, 1\]/],
+    ["ratio not a number", () => [data, "--ratio", "abc"], /--ratio must be a number/],
+    ["bins 0", () => [data, "--bins", "0"], /bins: must be an integer ≥ 1/],
+    [
+      "more bins than items",
+      () => [data, "--bins", "13"],
+      /bins: must be at most the smallest class size \(12\)/,
+    ],
+    ["alpha out of range", () => [data, "--alpha", "1.2"], /alpha: must be in \[0, 1\]/],
+    ["unknown method", () => [data, "--method", "kmeans"], /method: must be one of adq, dq, random/],
+    [
+      "model that is not ONNX",
+      () => [data, "--model", join(data, "notes.txt")],
+      /notes.txt: not a valid ONNX model/,
+    ],
+  ];
+  for (const [name, args, message] of cases) {
+    it(name, async () => {
+      writeFileSync(join(data, "notes.txt"), "not a model");
+      const out = join(tmp("adq-bad-"), "out");
+      const r = await runCli(["compress", ...args(), "--out", out, "--cache-dir", tmp("adq-cache-")]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(message);
+      expect(r.stderr).not.toMatch(/unexpected error|\n\s+at /);
+      expect(existsSync(out)).toBe(false);
+    }, 60_000);
+  }
+
+  it("one class only", async () => {
+    const one = demoSlice(1, 10);
+    const out = join(tmp("adq-bad-"), "out");
+    const r = await runCli(["compress", one, "--out", out, "--cache-dir", tmp("adq-cache-")]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/only one class/);
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it("empty data set", async () => {
+    const empty = tmp("adq-empty-");
+    const r = await runCli([
+      "compress",
+      empty,
+      "--out",
+      join(empty, "out"),
+      "--cache-dir",
+      tmp("adq-cache-"),
+    ]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/adq: /);
+    expect(existsSync(join(empty, "out"))).toBe(false);
+  });
+
+  it("an unreadable image fails naming the file; --skip-bad-files skips and lists it", async () => {
+    const bad = demoSlice(2, 12);
+    const cls = readdirSync(bad).sort()[0]!;
+    writeFileSync(join(bad, cls, "zz-broken.jpg"), Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0, 0x10, 0x4a]));
+    const out = join(tmp("adq-bad-"), "out");
+    const r = await runCli(["compress", bad, "--out", out, "--cache-dir", tmp("adq-cache-"), "--bins", "2"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/zz-broken\.jpg/);
+    expect(existsSync(out)).toBe(false);
+    const r2 = await runCli([
+      "compress",
+      bad,
+      "--out",
+      out,
+      "--cache-dir",
+      tmp("adq-cache-"),
+      "--bins",
+      "2",
+      "--skip-bad-files",
+    ]);
+    expect(r2.code).toBe(0);
+    const m = read<Manifest>(out, "manifest.json");
+    expect(m.skipped.map((s) => s.id)).toEqual([`${cls}/zz-broken.jpg`]);
+    expect(m.items.some((i) => i.id.endsWith("zz-broken.jpg"))).toBe(false);
+  }, 120_000);
+
+  it("SIGINT leaves no output and no temporary folder", async () => {
+    const parent = tmp("adq-int-");
+    const out = join(parent, "out");
+    let sent = false;
+    const r = await runCli(["compress", demoSlice(3, 40), "--out", out, "--cache-dir", tmp("adq-cache-")], {
+      onStderr: (chunk, kill) => {
+        if (!sent && /binning|scoring/.test(chunk)) {
+          sent = true;
+          kill("SIGINT");
+        }
+      },
+    });
+    expect(sent).toBe(true);
+    expect(r.code).toBe(130);
+    expect(r.stderr).toMatch(/interrupted/);
+    expect(readdirSync(parent)).toEqual([]);
+  }, 120_000);
+});
