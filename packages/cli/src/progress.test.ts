@@ -28,6 +28,8 @@ describe("progress", () => {
     const p = new ConsoleProgress({ write: (s: string) => out.push(s), isTTY: true, columns: 80 }, () => 0);
     p.stage("binning", 10);
     p.advance(5);
-    expect(out[1]).toMatch(/^\r\x1b\[2Kbinning {4}\[#+\.+\] 5\/10 ETA/);
+    // \r + ESC[2K clears the line before each redraw.
+    expect(out[1]!.startsWith("\r\u001b[2K")).toBe(true);
+    expect(out[1]!.slice(5)).toMatch(/^binning {4}\[#+\.+\] 5\/10 ETA/);
   });
 });

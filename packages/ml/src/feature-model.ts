@@ -152,7 +152,7 @@ export class FeatureModel {
 
 /** The linear head for CAM ships as `<model>.head.json` beside the .onnx ({weight: C×K, bias: C}). */
 async function loadHead(file: string): Promise<ClassifierHead | undefined> {
-  const sidecar = file.replace(/\.onnx$/i, "") + ".head.json";
+  const sidecar = `${file.replace(/\.onnx$/i, "")}.head.json`;
   let text: string;
   try {
     text = await readFile(sidecar, "utf8");

@@ -37,7 +37,7 @@ export function encodeNpy(t: NpyTensor): Uint8Array {
   let header = `{'descr': '${descrOf(t.data)}', 'fortran_order': False, 'shape': ${shapeStr}, }`;
   // Total header (magic 6 + version 2 + len 2 + text) is padded to a multiple of 64 and ends in '\n'.
   const unpadded = 10 + header.length + 1;
-  header += " ".repeat((64 - (unpadded % 64)) % 64) + "\n";
+  header += `${" ".repeat((64 - (unpadded % 64)) % 64)}\n`;
   const out = new Uint8Array(10 + header.length + t.data.byteLength);
   out.set(MAGIC, 0);
   out[6] = 1;

@@ -249,7 +249,10 @@ export async function runCompression(
     const flat = await stageRun<ScoringTask, ScoringResult>("scoring", tasks);
     scores = [];
     let k = 0;
-    for (let c = 0; c < desc.classes.length; c++) scores.push(flat.slice(k, (k += binSizes[c]!.length)));
+    for (let c = 0; c < desc.classes.length; c++) {
+      scores.push(flat.slice(k, k + binSizes[c]!.length));
+      k += binSizes[c]!.length;
+    }
   }
 
   // 4. Sampling (+ CAM patch masks), by class.

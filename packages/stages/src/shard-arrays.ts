@@ -53,9 +53,9 @@ export async function gatherRows(
   };
   for (let i = 0; i < indices.length; i++) {
     const s = shardOf(indices[i]!);
-    let list = byShard.get(s);
-    if (!list) byShard.set(s, (list = []));
-    list.push(i);
+    const list = byShard.get(s);
+    if (list) list.push(i);
+    else byShard.set(s, [i]);
   }
   let out: Float32Array | undefined;
   let width = 0;
