@@ -46,17 +46,25 @@ async function timePass(
 const t0 = performance.now();
 const folder = new ImageFolderReader(root);
 const desc = await folder.describe();
-console.log(`describe(): ${desc.size} items, ${desc.classes.length} classes in ${(performance.now() - t0).toFixed(0)} ms`);
+console.log(
+  `describe(): ${desc.size} items, ${desc.classes.length} classes in ${(performance.now() - t0).toFixed(0)} ms`,
+);
 // Every k-th item: all classes, files spread over the tree.
 const step = Math.max(1, Math.floor(desc.size / n));
 const indices = Array.from({ length: Math.min(n, desc.size) }, (_, i) => i * step);
-console.log(`node ${process.version}, ${availableParallelism()} CPUs, UV_THREADPOOL_SIZE=${process.env.UV_THREADPOOL_SIZE ?? "4 (default)"}`);
+console.log(
+  `node ${process.version}, ${availableParallelism()} CPUs, UV_THREADPOOL_SIZE=${process.env.UV_THREADPOOL_SIZE ?? "4 (default)"}`,
+);
 
 const buf = new Float32Array(BATCH * 3 * 32 * 32);
 const nchw = (imgs: import("../packages/ml/src/index.ts").RasterImage[]) => {
   toNchw(imgs, CIFAR10_NORMALIZATION, buf);
 };
-await timePass("warm-up (ImageFolder decode, concurrency 8)", new ImageFolderReader(root), indices.slice(0, 500));
+await timePass(
+  "warm-up (ImageFolder decode, concurrency 8)",
+  new ImageFolderReader(root),
+  indices.slice(0, 500),
+);
 {
   // Baseline: bare readFile + sharp, 8 workers, no reader, no checks.
   const files = indices.map((i) => desc.items[i]!.source);
@@ -65,15 +73,25 @@ await timePass("warm-up (ImageFolder decode, concurrency 8)", new ImageFolderRea
   const worker = async () => {
     while (next < files.length) {
       const f = files[next++]!;
-      await sharp(await readFile(f)).removeAlpha().toColourspace("srgb").raw().toBuffer();
+      await sharp(await readFile(f))
+        .removeAlpha()
+        .toColourspace("srgb")
+        .raw()
+        .toBuffer();
     }
   };
   await Promise.all(Array.from({ length: 8 }, worker));
   const s = (performance.now() - t) / 1000;
-  console.log(`${"baseline: bare readFile + sharp, 8 workers".padEnd(52)} ${files.length} images  ${s.toFixed(2)} s  ${(files.length / s).toFixed(0)} img/s`);
+  console.log(
+    `${"baseline: bare readFile + sharp, 8 workers".padEnd(52)} ${files.length} images  ${s.toFixed(2)} s  ${(files.length / s).toFixed(0)} img/s`,
+  );
 }
 for (const c of [4, 8, 16]) {
-  await timePass(`ImageFolder decode, concurrency ${c}`, new ImageFolderReader(root, { concurrency: c }), indices);
+  await timePass(
+    `ImageFolder decode, concurrency ${c}`,
+    new ImageFolderReader(root, { concurrency: c }),
+    indices,
+  );
 }
 await timePass("ImageFolder decode + toNchw (concurrency 8)", new ImageFolderReader(root), indices, nchw);
 
@@ -81,18 +99,28 @@ await timePass("ImageFolder decode + toNchw (concurrency 8)", new ImageFolderRea
 const dir = await mkdtemp(join(tmpdir(), "adq-bench-"));
 const records: Uint8Array[] = [];
 for await (const b of new ImageFolderReader(root).batches(BATCH, { indices }))
-  b.images.forEach((img, k) => records.push(encodeCifarRecord(b.items[k]!.label, img)));
+  for (const [k, img] of b.images.entries()) records.push(encodeCifarRecord(b.items[k]!.label, img));
 await writeFile(join(dir, "data_batch_1.bin"), Buffer.concat(records));
 const bin = new Cifar10BinaryReader(dir);
 await bin.describe();
-await timePass("CIFAR binary read + toNchw", bin, Array.from({ length: records.length }, (_, i) => i), nchw);
+await timePass(
+  "CIFAR binary read + toNchw",
+  bin,
+  Array.from({ length: records.length }, (_, i) => i),
+  nchw,
+);
 await rm(dir, { recursive: true, force: true });
 
-await timePass("ImageFolder decode + 2 contrastive views + toNchw", new ImageFolderReader(root), indices, (imgs) => {
-  const views = imgs.map((img, k) => contrastiveView(img, 0, String(k), 0));
-  toNchw(imgs, CIFAR10_NORMALIZATION, buf);
-  toNchw(views, CIFAR10_NORMALIZATION, buf);
-});
+await timePass(
+  "ImageFolder decode + 1 view each + toNchw of both",
+  new ImageFolderReader(root),
+  indices,
+  (imgs) => {
+    const views = imgs.map((img, k) => contrastiveView(img, 0, String(k), 0));
+    toNchw(imgs, CIFAR10_NORMALIZATION, buf);
+    toNchw(views, CIFAR10_NORMALIZATION, buf);
+  },
+);
 
 clearInterval(sampler);
 console.log(`peak RSS ${(peakRss / 2 ** 20).toFixed(0)} MiB`);

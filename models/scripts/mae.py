@@ -92,7 +92,7 @@ class Block(nn.Module):
 
 class MAE(nn.Module):
     def __init__(self, enc_dim: int = 128, enc_depth: int = 4, enc_heads: int = 4, dec_dim: int = 96,
-                 dec_depth: int = 2, dec_heads: int = 4, mlp_ratio: float = 4.0) -> None:
+                 dec_depth: int = 2, dec_heads: int = 4, mlp_ratio: float = 2.0) -> None:
         super().__init__()
         self.config = dict(enc_dim=enc_dim, enc_depth=enc_depth, enc_heads=enc_heads, dec_dim=dec_dim,
                            dec_depth=dec_depth, dec_heads=dec_heads, mlp_ratio=mlp_ratio)

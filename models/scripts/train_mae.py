@@ -190,6 +190,7 @@ def main() -> None:
     ap.add_argument("--resume", action="store_true")
     ap.add_argument("--save-every", type=float, default=10.0, help="minutes between mid-epoch checkpoints")
     ap.add_argument("--eval-limit", type=int, default=10000, help="test images for the per-epoch PSNR")
+    ap.add_argument("--train-limit", type=int, default=0, help="use only the first N training images (smoke tests)")
     ap.add_argument("--final-eval-limit", type=int, default=0, help="test images for the exported PSNR (0 = all)")
     ap.add_argument("--log-every", type=int, default=50, help="steps between progress lines")
     ap.add_argument("--export-only", action="store_true")
@@ -201,12 +202,14 @@ def main() -> None:
     torch.manual_seed(args.seed)
     gen = torch.Generator().manual_seed(args.seed)
     xte, _, _ = load_split(args.data, "test", args.cache)
-    net = MAE()
+    ck = None
+    if (args.resume or args.export_only) and os.path.exists(args.ckpt):
+        ck = torch.load(args.ckpt, map_location="cpu")
+    net = MAE(**ck["config"]) if ck else MAE()
     opt = torch.optim.AdamW(net.parameters(), lr=args.lr, betas=(0.9, 0.95), weight_decay=0.05)
 
     st = {"epoch": 0, "step_in_epoch": 0, "global_step": 0, "train_seconds": 0.0, "history": [], "perm": None}
-    if (args.resume or args.export_only) and os.path.exists(args.ckpt):
-        ck = torch.load(args.ckpt, map_location="cpu")
+    if ck:
         net.load_state_dict(ck["model"])
         opt.load_state_dict(ck["opt"])
         gen.set_state(ck["gen"])
@@ -222,6 +225,8 @@ def main() -> None:
 
     if not args.export_only:
         xtr, _, _ = load_split(args.data, "train", args.cache)
+        if args.train_limit:
+            xtr = xtr[: args.train_limit]
         xtr_t = torch.from_numpy(xtr)
         steps_per_epoch = len(xtr) // args.batch  # drop the ragged last batch
         total_steps = args.epochs * steps_per_epoch
@@ -291,9 +296,10 @@ def main() -> None:
             t_saved = time.time()
 
     final = evaluate(net, xte, args.final_eval_limit or None)
-    epochs_float = st["global_step"] / (50000 // args.batch)
+    n_train = args.train_limit or 50000
+    epochs_float = st["global_step"] / (n_train // args.batch)
     training = (
-        f"CIFAR-10 train split (50k), {epochs_float:.1f} epochs ({st['global_step']} steps, batch {args.batch}), "
+        f"CIFAR-10 train split ({n_train} images), {epochs_float:.1f} epochs ({st['global_step']} steps, batch {args.batch}), "
         f"AdamW lr {args.lr} cosine, mask ratio U[0.25,0.75], loss on dropped patches, CPU "
         f"{st['train_seconds'] / 60:.0f} min; models/scripts/train_mae.py"
     )

@@ -1,5 +1,6 @@
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import sharp from "sharp";
 import { beforeAll, describe, expect, it } from "vitest";
 import { type BinsFile, decodeStore, type Manifest, maskFromHex } from "#stages";
 import { runCli } from "./cli.ts";
@@ -198,6 +199,35 @@ describe("adq compress (end to end)", () => {
       } else expect(b.bins).toEqual([]);
     }
   }, 240_000);
+
+  it("reconstructs the kept images with the MAE into an ImageFolder, keeping stored pixels exactly", async () => {
+    const rec = join(tmp("adq-rec-"), "images");
+    const r = await runCli(["reconstruct", out, "--out", rec]);
+    expect(r.stderr).not.toMatch(/unexpected error/);
+    expect(r.code).toBe(0);
+    const m = read<Manifest>(out, "manifest.json");
+    const files = m.dataset.classes.flatMap((c) => readdirSync(join(rec, c)).map((f) => join(rec, c, f)));
+    expect(files).toHaveLength(m.selected);
+    const records = [...decodeStore(readFileSync(join(out, "store.adqp")))];
+    for (const rec0 of records.slice(0, 5)) {
+      const item = m.items.find((i) => i.index === rec0.index)!;
+      const file = files.find((f) => f.includes(`${String(rec0.index).padStart(6, "0")}-`))!;
+      expect(file.includes(`/${m.dataset.classes[item.label]}/`)).toBe(true);
+      const { data } = await sharp(file).raw().toBuffer({ resolveWithObject: true });
+      // Every kept patch comes back bit-exact; dropped patches are the MAE's guess.
+      for (let p = 0; p < 64; p++) {
+        if (!rec0.mask[p]) continue;
+        const py = Math.floor(p / 8) * 4;
+        const px = (p % 8) * 4;
+        for (let y = py; y < py + 4; y++)
+          for (let x = px; x < px + 4; x++)
+            for (let c = 0; c < 3; c++) expect(data[(y * 32 + x) * 3 + c]).toBe(rec0.data[(y * 32 + x) * 3 + c]);
+      }
+    }
+    const again = await runCli(["reconstruct", out, "--out", rec]);
+    expect(again.code).toBe(2);
+    expect(again.stderr).toMatch(/already exists/);
+  }, 120_000);
 
   it("writes intermediates as .npy with --keep-intermediates", async () => {
     const o = join(tmp("adq-out-"), "inter");

@@ -27,25 +27,34 @@
  * forward pass instead of O(n²·O). Note 1/mean is unbounded when the mean cosine approaches 0; with
  * non-negative (post-ReLU) inputs and a ReLU hidden layer the mean stays well above 0 in practice.
  *
- * Stability (REFERENCE-NOTES §7: a naive trained discriminator gave per-bin z-scores correlating only
- * 0.14–0.47 across seeds). What this implementation does about it:
- * 1. Common random numbers: the initial weights and the minibatch permutations depend only on
- *    (seed, restart, n), never on a bin id, so every bin is measured with the same starting
- *    discriminator and the same training schedule. Seed noise that is common to all bins cancels in
- *    the cross-bin comparison (z-scores) — give every bin of a run the SAME seed.
- * 2. Eq. 5 is evaluated once on the whole bin after training (all 2n views), not on minibatches, so
+ * Stability (REFERENCE-NOTES §7: a trained discriminator gave per-bin z-scores correlating only
+ * 0.14–0.47 across seeds). Measured on 10 synthetic CIFAR-shaped bins (n = 500, F = 112, spread
+ * ±10 %, bench/diversity.bench.ts --stability), cross-seed Pearson of DS:
+ * 1. Common random numbers — the decisive choice. Initial weights and minibatch permutations depend
+ *    only on (seed, restart, n), never on a bin, so every bin is measured with the same starting
+ *    discriminators and the same schedule, and seed effects common to all bins cancel in the
+ *    cross-bin comparison. The same defaults with a different seed per bin gave −0.62 / −0.09 / 0.36;
+ *    with one seed for all bins 0.94–0.97. Callers must pass the SAME seed for every bin of a run.
+ * 2. Short, gentle training (8 Adam steps, lr 1e-3, minibatches of 64 images ≈ one epoch of a
+ *    500-image bin). Adam's first steps are sign steps that move every weight by ≈ lr whatever its
+ *    gradient's signal-to-noise, so longer or faster training makes d a chaotic function of the bin:
+ *    150 steps at lr 3e-3 gave 0.24–0.79 even with common random numbers. The short schedule still
+ *    cuts the whole-bin NT-Xent loss from ≈ 6.26 to ≈ 5.5 (ln(2n − 1) = 6.9; ≈ 5.1 after long
+ *    training), i.e. d is an early-stopped instance discriminator, not a random projection.
+ * 3. Eq. 5 is evaluated once on the whole bin after training (all 2n views), not on minibatches, so
  *    the score has no sampling noise of its own.
- * 3. Several restarts (default 3) with independent inits are averaged: the remaining seed noise
- *    falls as 1/√restarts.
- * 4. τ = 0.5 (SimCLR's CIFAR value): with cosines in [−1, 1] every ratio in Eq. 5 lies in [e⁻⁴, e⁴], so
- *    the mean is not dominated by the one or two hardest negatives as it would be at τ = 0.1.
- * 5. Enough training (default 40 Adam steps at lr 3e-3, minibatches ≤ 256 images = 512 views) that
- *    the loss has fallen well below its initial value, so d reflects the bin rather than its init.
+ * 4. Four restarts with independent inits are averaged (noise variance ÷ 4): one restart gave
+ *    0.87–0.92, four 0.94–0.97.
+ * 5. τ = 0.5 (SimCLR's CIFAR value): every ratio in Eq. 5 lies in [e⁻⁴, e⁴], so the mean is not
+ *    dominated by the one or two hardest negatives as it would be at τ = 0.1.
+ * 6. O = 32 rather than 16 (16 gave 0.83–0.91): the output width sets how much a random projection
+ *    distorts cosines. H = 32 keeps the first layer, the dominant MLP cost, small.
+ * With a spread of only ±3 % every estimator tested, the untrained head included, fell to 0.5–0.9.
  *
- * Cost per restart with 2m views a step: forward+backward ≈ 2·2m·F·H + 3·2m·H·O + 2·(2m)²·O multiply-adds
- * a step, plus one whole-bin evaluation ≈ 2n·(F·H + H·O) + (2n)²·O/2. For a CIFAR-10 bin (n ≈ 500,
- * F ≈ 112) with the defaults (H = 64, O = 32, m = 250, 40 steps, 3 restarts) that is ≈ 1.2·10⁹
- * multiply-adds; see bench/diversity.bench.ts for measured times.
+ * Cost per restart, 2m views a step: forward + backward ≈ 2m·(3·F·H + 3·H·O) + 1.5·(2m)²·O
+ * multiply-adds and (2m)²/2 exp a step, plus one whole-bin evaluation ≈ 2n·(F·H + H·O) + (2n)²·O/2
+ * and (2n)²/2 exp. A CIFAR-10 bin (n = 500, F = 112) with the defaults: 8 steps ≈ 18 M, evaluation
+ * ≈ 21 M (+ 0.5 M exp), so ≈ 160 M multiply-adds for 4 restarts; bench/diversity.bench.ts measures it.
  */
 import { Rng } from "./rng.ts";
 
@@ -56,19 +65,19 @@ export interface DiversityOptions {
   method?: DiversityMethod;
   /** Temperature τ of Eq. 5 and of the training loss (default 0.5). Ignored by "untrained-head". */
   tau?: number;
-  /** Adam steps per restart (default 40). "infonce" only. */
+  /** Adam steps per restart (default 8). "infonce" only. */
   steps?: number;
-  /** Hidden width (default 64 for "infonce", F for "untrained-head"). */
+  /** Hidden width (default 32 for "infonce", F for "untrained-head"). */
   hidden?: number;
   /** Output (embedding) width (default 32 for "infonce", 128 for "untrained-head"). */
   out?: number;
-  /** Adam learning rate (default 3e-3). "infonce" only. */
+  /** Adam learning rate (default 1e-3, relative to PyTorch's default init scale 1/√fan_in). "infonce" only. */
   lr?: number;
   /** Base seed (default 0). Use the same seed for every bin of a run (see "common random numbers"). */
   seed?: number;
-  /** Images per minibatch, at most (default 256; the bin is split into equal batches). "infonce" only. */
+  /** Images per minibatch, at most (default 64; each epoch splits the bin into equal batches). "infonce" only. */
   batchSize?: number;
-  /** Independent trainings averaged into the score (default 3). "infonce" only. */
+  /** Independent trainings averaged into the score (default 4). "infonce" only. */
   restarts?: number;
 }
 
@@ -85,13 +94,13 @@ export interface DiversityDetails {
 
 export const DIVERSITY_DEFAULTS = {
   tau: 0.5,
-  steps: 40,
-  hidden: 64,
+  steps: 8,
+  hidden: 32,
   out: 32,
-  lr: 3e-3,
+  lr: 1e-3,
   seed: 0,
-  batchSize: 256,
-  restarts: 3,
+  batchSize: 64,
+  restarts: 4,
   untrainedOut: 128,
 } as const;
 
@@ -137,6 +146,23 @@ export function initHead(f: number, hidden: number, out: number, rng: Rng): MlpH
   for (let i = L.w1; i < L.w2; i++) p[i] = (2 * rng.nextFloat() - 1) * a1;
   for (let i = L.w2; i < L.size; i++) p[i] = (2 * rng.nextFloat() - 1) * a2;
   return { f, hidden, out, params: p };
+}
+
+/** Dot product of v[i..i+len) and v[j..j+len); four accumulators let the CPU overlap the adds (≈1.3–1.5× on the O(n²) loops). */
+function dot(v: Float64Array, i: number, j: number, len: number): number {
+  let d0 = 0;
+  let d1 = 0;
+  let d2 = 0;
+  let d3 = 0;
+  let o = 0;
+  for (; o + 3 < len; o += 4) {
+    d0 += v[i + o]! * v[j + o]!;
+    d1 += v[i + o + 1]! * v[j + o + 1]!;
+    d2 += v[i + o + 2]! * v[j + o + 2]!;
+    d3 += v[i + o + 3]! * v[j + o + 3]!;
+  }
+  for (; o < len; o++) d0 += v[i + o]! * v[j + o]!;
+  return d0 + d1 + (d2 + d3);
 }
 
 /** Buffers for a forward/backward pass over up to `rows` inputs; allocated once per training run. */
@@ -186,11 +212,11 @@ function forward(head: MlpHead, x: ArrayLike<number>, rows: number, ws: Workspac
       const xv = x[xi + k]!;
       if (xv === 0) continue; // post-ReLU features are often sparse
       const wk = L.w1 + k * H;
-      for (let j = 0; j < H; j++) a1[ai + j] += xv * p[wk + j]!;
+      for (let j = 0; j < H; j++) a1[ai + j] = a1[ai + j]! + xv * p[wk + j]!;
     }
     for (let j = 0; j < H; j++) {
       const v = a1[ai + j]!;
-      h[ai + j] = v > 0 ? v : 0;
+      h[ai + j] = Math.max(v, 0); // ReLU
     }
     const zi = i * O;
     for (let o = 0; o < O; o++) z[zi + o] = p[L.b2 + o]!;
@@ -198,7 +224,7 @@ function forward(head: MlpHead, x: ArrayLike<number>, rows: number, ws: Workspac
       const hv = h[ai + j]!;
       if (hv === 0) continue;
       const wj = L.w2 + j * O;
-      for (let o = 0; o < O; o++) z[zi + o] += hv * p[wj + o]!;
+      for (let o = 0; o < O; o++) z[zi + o] = z[zi + o]! + hv * p[wj + o]!;
     }
     let nn = 0;
     for (let o = 0; o < O; o++) nn += z[zi + o]! * z[zi + o]!;
@@ -238,9 +264,7 @@ function ntXent(
     const row = a * rows;
     let acc = 0;
     for (let b = a + 1; b < rows; b++) {
-      const ub = b * O;
-      let d = 0;
-      for (let o = 0; o < O; o++) d += u[ua + o]! * u[ub + o]!;
+      const d = dot(u, ua, b * O, O);
       if (b === pos) {
         posCos[a] = d;
         posCos[b] = d;
@@ -248,9 +272,9 @@ function ntXent(
       const e = Math.exp((d - 1) * inv);
       s[row + b] = e;
       acc += e;
-      den[b] += e;
+      den[b] = den[b]! + e;
     }
-    den[a] += acc;
+    den[a] = den[a]! + acc;
   }
   // loss_a = −(cos(a,a⁺) − 1)/τ + log Σ_{b≠a} E_ab (the positive is in the denominator, as in NT-Xent).
   let loss = 0;
@@ -274,20 +298,20 @@ function ntXent(
       if (b === pos) g -= 2 * scale;
       const ub = b * O;
       for (let o = 0; o < O; o++) {
-        du[ua + o] += g * u[ub + o]!;
-        du[ub + o] += g * u[ua + o]!;
+        du[ua + o] = du[ua + o]! + g * u[ub + o]!;
+        du[ub + o] = du[ub + o]! + g * u[ua + o]!;
       }
     }
   }
   // Through u = z/‖z‖: dz = (du − u·(u·du)) / ‖z‖; then the second layer and the ReLU.
   for (let a = 0; a < rows; a++) {
     const ao = a * O;
-    let dot = 0;
-    for (let o = 0; o < O; o++) dot += u[ao + o]! * du[ao + o]!;
+    let ud = 0;
+    for (let o = 0; o < O; o++) ud += u[ao + o]! * du[ao + o]!;
     const invR = 1 / r[a]!;
-    for (let o = 0; o < O; o++) z[ao + o] = (du[ao + o]! - u[ao + o]! * dot) * invR; // z now holds dz
+    for (let o = 0; o < O; o++) z[ao + o] = (du[ao + o]! - u[ao + o]! * ud) * invR; // z now holds dz
     const ah = a * H;
-    for (let o = 0; o < O; o++) grad[L.b2 + o] += z[ao + o]!;
+    for (let o = 0; o < O; o++) grad[L.b2 + o] = grad[L.b2 + o]! + z[ao + o]!;
     for (let j = 0; j < H; j++) {
       const hv = h[ah + j]!;
       const wj = L.w2 + j * O;
@@ -295,18 +319,18 @@ function ntXent(
       for (let o = 0; o < O; o++) {
         const dzo = z[ao + o]!;
         back += dzo * p[wj + o]!;
-        if (hv !== 0) grad[wj + o] += hv * dzo;
+        if (hv !== 0) grad[wj + o] = grad[wj + o]! + hv * dzo;
       }
       dh[ah + j] = a1[ah + j]! > 0 ? back : 0;
     }
     // First layer: dW1 += xᵀ·dA1, db1 += dA1.
-    for (let j = 0; j < H; j++) grad[L.b1 + j] += dh[ah + j]!;
+    for (let j = 0; j < H; j++) grad[L.b1 + j] = grad[L.b1 + j]! + dh[ah + j]!;
     const xa = a * f;
     for (let k = 0; k < f; k++) {
       const xv = x[xa + k]!;
       if (xv === 0) continue;
       const wk = L.w1 + k * H;
-      for (let j = 0; j < H; j++) grad[wk + j] += xv * dh[ah + j]!;
+      for (let j = 0; j < H; j++) grad[wk + j] = grad[wk + j]! + xv * dh[ah + j]!;
     }
   }
   return loss;
@@ -325,8 +349,16 @@ export function infoNceLoss(
 ): number {
   if (m < 2) throw new RangeError(`NT-Xent needs at least 2 images, got ${m}`);
   if (batch.length < 2 * m * head.f) throw new RangeError("batch is shorter than 2·m·F");
-  if (grad !== undefined && grad.length !== head.params.length) throw new RangeError("grad has the wrong size");
-  return ntXent(head, batch, m, tau, new Workspace(2 * m, head.hidden, head.out, grad ? "backward" : "loss"), grad);
+  if (grad !== undefined && grad.length !== head.params.length)
+    throw new RangeError("grad has the wrong size");
+  return ntXent(
+    head,
+    batch,
+    m,
+    tau,
+    new Workspace(2 * m, head.hidden, head.out, grad ? "backward" : "loss"),
+    grad,
+  );
 }
 
 /** Unit-norm head outputs [rows × O] for rows inputs x [rows × F]. O(rows·(F·H + H·O)). */
@@ -354,9 +386,7 @@ export function eq5Diversity(u: Float64Array, n: number, out: number, tau: numbe
     const pos = a < n ? a + n : a - n;
     let acc = 0;
     for (let b = a + 1; b < rows; b++) {
-      const ub = b * out;
-      let d = 0;
-      for (let o = 0; o < out; o++) d += u[ua + o]! * u[ub + o]!;
+      const d = dot(u, ua, b * out, out);
       if (b === pos) {
         posCos[a] = d;
         posCos[b] = d;
@@ -364,13 +394,27 @@ export function eq5Diversity(u: Float64Array, n: number, out: number, tau: numbe
       }
       const e = Math.exp((d - 1) * inv);
       acc += e;
-      negSum[b] += e;
+      negSum[b] = negSum[b]! + e;
     }
-    negSum[a] += acc;
+    negSum[a] = negSum[a]! + acc;
   }
   let total = 0;
   for (let a = 0; a < rows; a++) total += negSum[a]! * Math.exp((1 - posCos[a]!) * inv);
   return -total / (rows * 2 * (n - 1));
+}
+
+/**
+ * The reference code's statistic: 1 / mean of the full rows × rows cosine matrix (diagonal included)
+ * of unit vectors u [rows × O]. For unit rows mean_{a,b} u_a·u_b = ‖Σ_a u_a‖² / rows², so this is
+ * O(rows·O) instead of O(rows²·O).
+ */
+export function meanCosineDiversity(u: Float64Array, rows: number, out: number): number {
+  if (rows < 1 || u.length < rows * out) throw new RangeError("u is shorter than rows·O");
+  const sum = new Float64Array(out);
+  for (let a = 0; a < rows; a++) for (let o = 0; o < out; o++) sum[o] = sum[o]! + u[a * out + o]!;
+  let sq = 0;
+  for (let o = 0; o < out; o++) sq += sum[o]! * sum[o]!;
+  return (rows * rows) / sq;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -408,7 +452,8 @@ export interface TrainOptions {
 /**
  * Trains `head` in place with NT-Xent on the bin's two views, Adam, `steps` steps. Each epoch is a
  * fresh `rng` permutation of the n images split into ⌈n / batchSize⌉ batches whose sizes differ by at
- * most one (no image twice in a batch, every image equally often). Returns the per-step losses.
+ * most one (no image twice in a batch, every image equally often; a bin of n ≤ batchSize is one
+ * full batch, so its order does not matter). Returns the per-step minibatch losses.
  * O(steps · ((2m)²·O + 2m·(F·H + H·O))) with m ≈ min(n, batchSize).
  */
 export function trainInfoNce(
@@ -420,9 +465,11 @@ export function trainInfoNce(
   rng: Rng,
 ): Float64Array {
   const { f } = head;
-  const nb = Math.ceil(n / Math.max(2, opts.batchSize));
+  if (!Number.isInteger(n) || n < 2) throw new RangeError(`NT-Xent needs at least 2 images, got n = ${n}`);
+  if (views1.length < n * f || views2.length < n * f) throw new RangeError("views are shorter than n·F");
+  // Batches of at least 2 images (a lone image has no negatives).
+  const nb = Math.min(Math.ceil(n / Math.max(2, opts.batchSize)), Math.floor(n / 2));
   const maxM = Math.ceil(n / nb);
-  if (Math.floor(n / nb) < 2) throw new RangeError(`every minibatch needs at least 2 images (n = ${n})`);
   const ws = new Workspace(2 * maxM, head.hidden, head.out, "backward");
   const batch = new Float64Array(2 * maxM * f);
   const grad = new Float64Array(head.params.length);
@@ -456,7 +503,12 @@ export function trainInfoNce(
 }
 
 /** The two views stacked as [view1 rows | view2 rows] in float64, the layout every pass uses. */
-function stackViews(views1: ArrayLike<number>, views2: ArrayLike<number>, n: number, f: number): Float64Array {
+function stackViews(
+  views1: ArrayLike<number>,
+  views2: ArrayLike<number>,
+  n: number,
+  f: number,
+): Float64Array {
   const x = new Float64Array(2 * n * f);
   for (let i = 0; i < n * f; i++) {
     x[i] = views1[i]!;
@@ -510,13 +562,7 @@ function compute(
     const out = positiveInt("out", options.out ?? DIVERSITY_DEFAULTS.untrainedOut);
     const head = initHead(f, hidden, out, Rng.derive(seed, "diversity", "untrained-head"));
     const rows = 2 * n;
-    const u = headEmbed(head, stackViews(views1, views2, n, f), rows);
-    // mean_{a,b} cos(a,b) = ‖Σ_a u_a‖² / (2n)² for unit rows.
-    const sum = new Float64Array(out);
-    for (let a = 0; a < rows; a++) for (let o = 0; o < out; o++) sum[o] += u[a * out + o]!;
-    let sq = 0;
-    for (let o = 0; o < out; o++) sq += sum[o]! * sum[o]!;
-    const score = 1 / (sq / (rows * rows));
+    const score = meanCosineDiversity(headEmbed(head, stackViews(views1, views2, n, f), rows), rows, out);
     return { score, perRestart: [score], lossBefore: [], lossAfter: [] };
   }
   if (method !== "infonce") throw new RangeError(`unknown diversity method ${String(method)}`);
@@ -525,7 +571,8 @@ function compute(
   const lr = options.lr ?? DIVERSITY_DEFAULTS.lr;
   if (!(lr >= 0) || !Number.isFinite(lr)) throw new RangeError(`lr must be ≥ 0, got ${lr}`);
   const steps = options.steps ?? DIVERSITY_DEFAULTS.steps;
-  if (!Number.isInteger(steps) || steps < 0) throw new RangeError(`steps must be an integer ≥ 0, got ${steps}`);
+  if (!Number.isInteger(steps) || steps < 0)
+    throw new RangeError(`steps must be an integer ≥ 0, got ${steps}`);
   const hidden = positiveInt("hidden", options.hidden ?? DIVERSITY_DEFAULTS.hidden);
   const out = positiveInt("out", options.out ?? DIVERSITY_DEFAULTS.out);
   const batchSize = positiveInt("batchSize", options.batchSize ?? DIVERSITY_DEFAULTS.batchSize);
@@ -540,7 +587,14 @@ function compute(
     // Streams depend on (seed, restart) only — the same for every bin (common random numbers).
     const head = initHead(f, hidden, out, Rng.derive(seed, "diversity", "infonce", r, "init"));
     if (withLosses) lossBefore.push(infoNceLoss(head, all, n, tau));
-    trainInfoNce(head, views1, views2, n, { tau, steps, lr, batchSize }, Rng.derive(seed, "diversity", "infonce", r, "order"));
+    trainInfoNce(
+      head,
+      views1,
+      views2,
+      n,
+      { tau, steps, lr, batchSize },
+      Rng.derive(seed, "diversity", "infonce", r, "order"),
+    );
     const u = headEmbed(head, all, 2 * n);
     if (withLosses) lossAfter.push(infoNceLoss(head, all, n, tau));
     perRestart.push(eq5Diversity(u, n, out, tau));

@@ -18,7 +18,12 @@ function gray(width: number, height: number, f: (x: number, y: number) => number
 
 describe("toGray01", () => {
   it("uses BT.601 luma scaled to [0, 1]", () => {
-    const img: RasterImage = { width: 2, height: 1, channels: 3, data: new Uint8Array([255, 0, 0, 10, 20, 30]) };
+    const img: RasterImage = {
+      width: 2,
+      height: 1,
+      channels: 3,
+      data: new Uint8Array([255, 0, 0, 10, 20, 30]),
+    };
     const g = toGray01(img);
     expect(g[0]).toBeCloseTo(0.299, 15);
     expect(g[1]).toBeCloseTo((0.299 * 10 + 0.587 * 20 + 0.114 * 30) / 255, 15);

@@ -74,9 +74,15 @@ export function sobelTextureMean(
       const xp = x < lastX ? x + 1 : Math.max(lastX - 1, 0);
       // Written as sums of differences so a flat region gives exactly 0 in floating point.
       const gx =
-        gray[rm + xp]! - gray[rm + xm]! + 2 * (gray[r0 + xp]! - gray[r0 + xm]!) + (gray[rp + xp]! - gray[rp + xm]!);
+        gray[rm + xp]! -
+        gray[rm + xm]! +
+        2 * (gray[r0 + xp]! - gray[r0 + xm]!) +
+        (gray[rp + xp]! - gray[rp + xm]!);
       const gy =
-        gray[rp + xm]! - gray[rm + xm]! + 2 * (gray[rp + x]! - gray[rm + x]!) + (gray[rp + xp]! - gray[rm + xp]!);
+        gray[rp + xm]! -
+        gray[rm + xm]! +
+        2 * (gray[rp + x]! - gray[rm + x]!) +
+        (gray[rp + xp]! - gray[rm + xp]!);
       sum += Math.abs(gx) + Math.abs(gy);
     }
   }
@@ -95,7 +101,8 @@ export function patchTextureLevelsGray(
   const { pw, ph, nx, ny } = patchGrid(width, height, options.patchSize);
   const out = new Float64Array(nx * ny);
   for (let py = 0; py < ny; py++)
-    for (let px = 0; px < nx; px++) out[py * nx + px] = sobelTextureMean(gray, width, px * pw, py * ph, pw, ph);
+    for (let px = 0; px < nx; px++)
+      out[py * nx + px] = sobelTextureMean(gray, width, px * pw, py * ph, pw, ph);
   return out;
 }
 

@@ -10,7 +10,7 @@
  * batch size or worker count. Sampling (`sampleViewParams`) is separated from the pure pixel
  * transforms (`applyView` and below), so parameters can be logged or replayed.
  */
-import { Rng } from "#core";
+import { LUMA_B, LUMA_G, LUMA_R, Rng } from "#core";
 import type { RasterImage } from "./raster.ts";
 
 /** An integer pixel rectangle inside the source image. */
@@ -169,6 +169,10 @@ export function contrastiveView(
 
 // ---- pure pixel transforms ----
 
+function triangle(x: number): number {
+  return Math.max(0, 1 - Math.abs(x));
+}
+
 /** Sparse resampling weights along one axis: taps `first[i] … first[i] + count[i] − 1`. */
 interface AxisWeights {
   first: Int32Array;
@@ -198,15 +202,20 @@ function axisWeights(start: number, span: number, out: number): AxisWeights {
     const center = (i + 0.5) * scale;
     const lo = Math.max(0, Math.trunc(center - support + 0.5));
     const hi = Math.min(span, Math.trunc(center + support + 0.5));
+    // Drop zero-weight end taps (e.g. the neighbour exactly one pixel away when enlarging).
+    let a = lo;
+    let b = hi;
+    while (a < b - 1 && triangle((a - center + 0.5) / filterScale) === 0) a++;
+    while (b - 1 > a && triangle((b - 1 - center + 0.5) / filterScale) === 0) b--;
     let total = 0;
-    for (let x = lo; x < hi; x++) {
-      const w = Math.max(0, 1 - Math.abs((x - center + 0.5) / filterScale));
-      weights[i * taps + (x - lo)] = w;
+    for (let x = a; x < b; x++) {
+      const w = triangle((x - center + 0.5) / filterScale);
+      weights[i * taps + (x - a)] = w;
       total += w;
     }
-    if (total > 0) for (let x = 0; x < hi - lo; x++) weights[i * taps + x]! /= total;
-    first[i] = start + lo;
-    count[i] = hi - lo;
+    if (total > 0) for (let x = 0; x < b - a; x++) weights[i * taps + x]! /= total;
+    first[i] = start + a;
+    count[i] = b - a;
   }
   return { first, count, weights, taps };
 }
@@ -234,31 +243,50 @@ export function cropResize(img: RasterImage, box: CropBox, outW: number, outH: n
   const vy = axisWeights(box.y, box.height, outH);
   // Horizontal pass over the crop's rows only.
   const rows = box.height;
-  const tmp = new Float64Array(rows * outW * C);
+  const rowLen = outW * C;
+  const tmp = new Float64Array(rows * rowLen);
+  const { first: hf, count: hn, weights: hw, taps: ht } = hx;
   for (let r = 0; r < rows; r++) {
     const src = (box.y + r) * W * C;
-    const dst = r * outW * C;
+    const dst = r * rowLen;
     for (let i = 0; i < outW; i++) {
-      const f = hx.first[i]!;
-      const n = hx.count[i]!;
-      const wo = i * hx.taps;
-      for (let c = 0; c < C; c++) {
-        let acc = 0;
-        for (let t = 0; t < n; t++) acc += hx.weights[wo + t]! * data[src + (f + t) * C + c]!;
-        tmp[dst + i * C + c] = acc;
+      const s0 = src + hf[i]! * C;
+      const n = hn[i]!;
+      const wo = i * ht;
+      if (C === 3) {
+        // The common case, unrolled over channels: one weight load per tap.
+        let a0 = 0;
+        let a1 = 0;
+        let a2 = 0;
+        for (let t = 0, s = s0; t < n; t++, s += 3) {
+          const w = hw[wo + t]!;
+          a0 += w * data[s]!;
+          a1 += w * data[s + 1]!;
+          a2 += w * data[s + 2]!;
+        }
+        tmp[dst + i * 3] = a0;
+        tmp[dst + i * 3 + 1] = a1;
+        tmp[dst + i * 3 + 2] = a2;
+      } else {
+        for (let c = 0; c < C; c++) {
+          let acc = 0;
+          for (let t = 0, s = s0 + c; t < n; t++, s += C) acc += hw[wo + t]! * data[s]!;
+          tmp[dst + i * C + c] = acc;
+        }
       }
     }
   }
-  const out = new Uint8Array(outW * outH * C);
-  const rowLen = outW * C;
+  // Vertical pass, rounding once.
+  const out = new Uint8Array(outH * rowLen);
+  const { first: vf, count: vn, weights: vw, taps: vt } = vy;
   for (let j = 0; j < outH; j++) {
-    const f = vy.first[j]! - box.y;
-    const n = vy.count[j]!;
-    const wo = j * vy.taps;
+    const base = (vf[j]! - box.y) * rowLen;
+    const n = vn[j]!;
+    const wo = j * vt;
     const dst = j * rowLen;
     for (let k = 0; k < rowLen; k++) {
       let acc = 0;
-      for (let t = 0; t < n; t++) acc += vy.weights[wo + t]! * tmp[(f + t) * rowLen + k]!;
+      for (let t = 0, s = base + k; t < n; t++, s += rowLen) acc += vw[wo + t]! * tmp[s]!;
       out[dst + k] = clampByte(acc);
     }
   }
@@ -290,8 +318,6 @@ export function colorJitter(img: RasterImage, params: JitterParams): RasterImage
   const { width: W, height: H, channels: C, data } = img;
   const n = W * H;
   const f = Float64Array.from(data);
-  const luma = (p: number): number =>
-    C === 3 ? 0.299 * f[p * 3]! + 0.587 * f[p * 3 + 1]! + 0.114 * f[p * 3 + 2]! : f[p]!;
   for (const op of params.order) {
     if (op === "brightness") {
       const b = params.brightness;
@@ -299,15 +325,22 @@ export function colorJitter(img: RasterImage, params: JitterParams): RasterImage
     } else if (op === "contrast") {
       const c = params.contrast;
       let sum = 0;
-      for (let p = 0; p < n; p++) sum += luma(p);
+      if (C === 3)
+        for (let i = 0; i < f.length; i += 3) sum += LUMA_R * f[i]! + LUMA_G * f[i + 1]! + LUMA_B * f[i + 2]!;
+      else for (let i = 0; i < n; i++) sum += f[i]!;
       const blend = (1 - c) * (sum / n);
       for (let i = 0; i < f.length; i++) f[i] = clamp255(c * f[i]! + blend);
-    } else {
-      if (C !== 3) continue; // a gray image has no saturation to change
+    } else if (C === 3) {
+      // A gray image has no saturation to change, hence C === 3 only.
       const s = params.saturation;
-      for (let p = 0; p < n; p++) {
-        const g = (1 - s) * luma(p);
-        for (let c = 0; c < 3; c++) f[p * 3 + c] = clamp255(s * f[p * 3 + c]! + g);
+      for (let i = 0; i < f.length; i += 3) {
+        const r = f[i]!;
+        const g = f[i + 1]!;
+        const b = f[i + 2]!;
+        const blend = (1 - s) * (LUMA_R * r + LUMA_G * g + LUMA_B * b);
+        f[i] = clamp255(s * r + blend);
+        f[i + 1] = clamp255(s * g + blend);
+        f[i + 2] = clamp255(s * b + blend);
       }
     }
   }
@@ -320,7 +353,7 @@ function clamp255(v: number): number {
   return Math.min(255, Math.max(0, v));
 }
 
+/** Round half up and clamp; inputs here are never negative (non-negative weights and values). */
 function clampByte(v: number): number {
-  const r = Math.round(v);
-  return Math.min(255, Math.max(0, r));
+  return Math.min(255, (v + 0.5) | 0);
 }

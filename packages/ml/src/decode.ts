@@ -169,16 +169,26 @@ export async function decodeImage(
   };
 }
 
-/** Reads a file and decodes it; an unreadable file is a `BadImageError` too. */
-export async function decodeImageFile(path: string, opts: DecodeOptions = {}): Promise<RasterImage> {
-  let bytes: Buffer;
+/** Resource exhaustion says nothing about the file: it must fail the job, not be skipped. */
+const TRANSIENT_IO = new Set(["EMFILE", "ENFILE", "ENOMEM", "EAGAIN", "EBUSY"]);
+
+/**
+ * Reads an image file's bytes. A missing or unreadable file is a `BadImageError` (so that
+ * `skipBadFiles` can skip it); resource exhaustion is rethrown as is.
+ */
+export async function readImageBytes(path: string): Promise<Uint8Array> {
   try {
-    bytes = await readFile(path);
+    return await readFile(path);
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code ?? String(err);
-    throw new BadImageError(path, `cannot read file (${code})`);
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== undefined && TRANSIENT_IO.has(code)) throw err;
+    throw new BadImageError(path, `cannot read file (${code ?? String(err)})`);
   }
-  return decodeImage(bytes, path, opts);
+}
+
+/** Reads a file and decodes it. */
+export async function decodeImageFile(path: string, opts: DecodeOptions = {}): Promise<RasterImage> {
+  return decodeImage(await readImageBytes(path), path, opts);
 }
 
 /**

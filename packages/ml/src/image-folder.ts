@@ -9,7 +9,7 @@
  * `._x.jpg` resource forks and `.ipynb_checkpoints` are not data).
  */
 import type { Dirent } from "node:fs";
-import { readdir, readFile, stat } from "node:fs/promises";
+import { readdir, stat } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import type {
   BatchOptions,
@@ -20,7 +20,7 @@ import type {
   ReaderOptions,
   SkippedFile,
 } from "./dataset.ts";
-import { BadImageError, type DecodeOptions, decodeImage } from "./decode.ts";
+import { BadImageError, type DecodeOptions, decodeImage, readImageBytes } from "./decode.ts";
 import { DatasetError } from "./errors.ts";
 import { orderedMap } from "./pool.ts";
 import type { RasterImage } from "./raster.ts";
@@ -73,7 +73,9 @@ export class ImageFolderReader implements DatasetReader {
     const order = resolveIndices(opts.indices, items.length);
     let batch: DatasetBatch = { indices: [], items: [], images: [] };
     const load = (i: number): Promise<RasterImage> => this.load(items[i]!);
-    for await (const r of orderedMap(order, load, { concurrency: this.opts.concurrency ?? DEFAULT_CONCURRENCY })) {
+    for await (const r of orderedMap(order, load, {
+      concurrency: this.opts.concurrency ?? DEFAULT_CONCURRENCY,
+    })) {
       opts.signal?.throwIfAborted();
       const item = items[r.input]!;
       if (!r.ok) {
@@ -99,15 +101,6 @@ export class ImageFolderReader implements DatasetReader {
     const bytes = await readImageBytes(item.source);
     this.opts.onRead?.({ path: item.source, bytes: bytes.length });
     return decodeImage(bytes, item.source, this.decodeOpts);
-  }
-}
-
-async function readImageBytes(path: string): Promise<Uint8Array> {
-  try {
-    return await readFile(path);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code ?? String(err);
-    throw new BadImageError(path, `cannot read file (${code})`);
   }
 }
 

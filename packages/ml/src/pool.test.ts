@@ -35,7 +35,11 @@ describe("orderedMap", () => {
       if (x === 0) await gate;
       return x;
     };
-    const gen = orderedMap(Array.from({ length: 50 }, (_, i) => i), fn, { concurrency: 2, lookahead: 6 });
+    const gen = orderedMap(
+      Array.from({ length: 50 }, (_, i) => i),
+      fn,
+      { concurrency: 2, lookahead: 6 },
+    );
     const first = gen.next();
     await sleep(20);
     expect(started).toEqual([0, 1, 2, 3, 4, 5]); // 1…5 finished while 0 still runs; capped at 6

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { NotFoundError } from "../errors.ts";
 import type { ArtifactStore } from "../ports.ts";
@@ -42,6 +43,38 @@ export function artifactStoreContract(name: string, make: () => Promise<Artifact
       expect(await s.deletePrefix("jobs/j2/")).toBe(2);
       expect(await s.list("jobs/j2/")).toEqual([]);
       expect((await s.list("jobs/")).map((i) => i.key)).toEqual(["jobs/j3/a"]);
+    });
+
+    it("reports the hex sha256 of the content and round-trips the media type", async () => {
+      const s = await make();
+      const data = new Uint8Array(1000).map((_, i) => (i * 7) % 256);
+      const info = await s.put("jobs/j4/bins.json", data, "application/json");
+      expect(info.digest).toBe(createHash("sha256").update(data).digest("hex"));
+      expect(await s.stat("jobs/j4/bins.json")).toEqual({
+        key: "jobs/j4/bins.json",
+        size: 1000,
+        digest: info.digest,
+        mediaType: "application/json",
+      });
+      expect((await s.list("jobs/j4/"))[0]).toEqual(info);
+    });
+
+    it("streams large content in chunks of at most chunkSize", async () => {
+      const s = await make();
+      const data = new Uint8Array(300_000).map((_, i) => (i * 31 + 7) % 251);
+      await s.put("jobs/j5/store.bin", data);
+      const chunks: Uint8Array[] = [];
+      for await (const c of s.stream("jobs/j5/store.bin", 64 * 1024)) chunks.push(c);
+      expect(chunks.length).toBeGreaterThanOrEqual(5);
+      expect(chunks.every((c) => c.byteLength > 0 && c.byteLength <= 64 * 1024)).toBe(true);
+      expect(Buffer.compare(Buffer.concat(chunks), Buffer.from(data))).toBe(0);
+      await expect(
+        (async () => {
+          for await (const _ of s.stream("jobs/j5/missing")) {
+            // unreachable
+          }
+        })(),
+      ).rejects.toBeInstanceOf(NotFoundError);
     });
 
     it("rejects keys that could escape the store", async () => {

@@ -76,6 +76,74 @@ export function busContract(name: string, make: () => Promise<Bus>): void {
       await bus.close();
     });
 
+    it("runs at most `concurrency` handlers at once, in parallel", async () => {
+      const bus = await make();
+      let running = 0;
+      let peak = 0;
+      const sub = bus.consume(
+        "sampling",
+        async () => {
+          running++;
+          peak = Math.max(peak, running);
+          await new Promise((r) => setTimeout(r, 150));
+          running--;
+        },
+        { concurrency: 2 },
+      );
+      const done = waitFor(bus, 6);
+      for (let i = 0; i < 6; i++)
+        await bus.publishTask({ jobId: "j", stage: "sampling", taskKey: `k${i}`, payload: null });
+      const outcomes = await done;
+      expect(outcomes.every((o) => o.ok)).toBe(true);
+      expect(peak).toBe(2);
+      await sub.close();
+      await bus.close();
+    });
+
+    it("hands handlers the attempt number and an AbortSignal", async () => {
+      const bus = await make();
+      const seen: Array<[number, boolean, number | undefined]> = [];
+      const sub = bus.consume("features", async (t, ctx) => {
+        seen.push([ctx.attempt, ctx.signal instanceof AbortSignal && !ctx.signal.aborted, t.attempt]);
+        return null;
+      });
+      const done = waitFor(bus, 1);
+      await bus.publishTask({ jobId: "j", stage: "features", taskKey: "a0", payload: { x: [1, 2] } });
+      const [o] = await done;
+      expect(seen).toEqual([[1, true, 1]]);
+      expect(o?.task).toMatchObject({ jobId: "j", stage: "features", taskKey: "a0", payload: { x: [1, 2] } });
+      await sub.close();
+      await bus.close();
+    });
+
+    it("close() of a subscription finishes in-flight work and takes no new tasks", async () => {
+      const bus = await make();
+      let started!: () => void;
+      const startedP = new Promise<void>((r) => {
+        started = r;
+      });
+      let finished = 0;
+      let calls = 0;
+      const sub = bus.consume("assemble", async (t) => {
+        calls++;
+        started();
+        await new Promise((r) => setTimeout(r, 200));
+        finished++;
+        return t.taskKey;
+      });
+      const first = waitFor(bus, 1);
+      await bus.publishTask({ jobId: "j", stage: "assemble", taskKey: "x0", payload: null });
+      await startedP;
+      await sub.close();
+      expect(finished).toBe(1);
+      const [o] = await first;
+      expect(o).toMatchObject({ ok: true, result: "x0" });
+      await bus.publishTask({ jobId: "j", stage: "assemble", taskKey: "x1", payload: null });
+      await new Promise((r) => setTimeout(r, 300));
+      expect(calls).toBe(1);
+      await bus.close();
+    });
+
     it("routes job events to that job's subscribers only", async () => {
       const bus = await make();
       const got: string[] = [];

@@ -41,6 +41,22 @@ export function jobStoreContract(name: string, make: () => Promise<JobStore<Test
       expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
     });
 
+    it("rejects an update of a job that does not exist", async () => {
+      const s = await make();
+      await expect(s.update({ id: "ghost", state: "x", n: 0 }, 1)).rejects.toBeInstanceOf(ConflictError);
+      expect(await s.get("ghost")).toBeUndefined();
+    });
+
+    it("can create a job again after deleting it", async () => {
+      const s = await make();
+      await s.create({ id: "e", state: "old", n: 0 });
+      await s.delete("e");
+      const v = await s.create({ id: "e", state: "new", n: 1 });
+      expect((await s.get("e"))?.value).toEqual({ id: "e", state: "new", n: 1 });
+      expect((await s.update({ id: "e", state: "newer", n: 2 }, v.revision)).value.state).toBe("newer");
+      expect((await s.list()).filter((j) => j.id === "e")).toHaveLength(1);
+    });
+
     it("lists and deletes", async () => {
       const s = await make();
       await s.create({ id: "d1", state: "q", n: 0 });

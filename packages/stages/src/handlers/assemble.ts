@@ -46,7 +46,8 @@ export async function handleAssemble(task: AssembleTask, store: ArtifactStore): 
   const files = ["manifest.json", "bins.json", "store.adqp", "report.html"];
   if (await store.stat(`${task.out}/report.html`)) return { files, selected: -1 };
   const selections = await Promise.all(task.selectionKeys.map((k) => getJson<ClassSelection>(store, k)));
-  const reader = await openDataset(task.dataset.path, { skipBadFiles: task.params.skipBadFiles });
+  // Selected images were all readable in the features stage; one failing now is an error, not a skip.
+  const reader = await openDataset(task.dataset.path);
   const desc = await reader.describe();
   const grid = task.params.patchGrid;
 
@@ -73,11 +74,11 @@ export async function handleAssemble(task: AssembleTask, store: ArtifactStore): 
   let sourceBytes = 0;
   const seenSources = new Set<string>();
   const allKept = new Uint8Array(grid * grid).fill(1);
-  let k = 0;
+  const rowByIndex = new Map(rows.map((r) => [r.index, r]));
   for await (const batch of reader.batches(256, { indices: rows.map((r) => r.index) })) {
-    for (let j = 0; j < batch.images.length; j++, k++) {
+    for (let j = 0; j < batch.images.length; j++) {
       const img = batch.images[j]!;
-      const row = rows[k]!;
+      const row = rowByIndex.get(batch.indices[j]!)!;
       const item = batch.items[j]!;
       rawBytes += img.width * img.height * 3;
       if (item.record !== undefined) sourceBytes += 1 + img.width * img.height * 3;

@@ -1,0 +1,26 @@
+// @adq/platform NATS JetStream adapters (cluster mode): Bus, JobStore, ArtifactStore.
+export {
+  assertToken,
+  connectNats,
+  ensureConsumer,
+  ensureKv,
+  ensureObjectStore,
+  ensureStream,
+  type NatsConnection,
+  type NatsConnectOptions,
+} from "./connection.ts";
+export { KvJobStore, type KvJobStoreOptions } from "./kv-job-store.ts";
+export {
+  type BusNames,
+  busNames,
+  type CloseOptions,
+  defaultLogger,
+  type EventSubscribeOptions,
+  type Logger,
+  type LogLevel,
+  NatsBus,
+  type NatsBusOptions,
+  type NatsSubscription,
+  type OutcomeListenOptions,
+} from "./nats-bus.ts";
+export { ObjectArtifactStore, type ObjectArtifactStoreOptions } from "./object-artifact-store.ts";

@@ -1,0 +1,865 @@
+/**
+ * The Bus port on NATS JetStream (cluster mode, DESIGN.md "Pipeline and scale-out").
+ *
+ * Layout for a namespace `ns` (default `adq`; `NS` is it upper-cased):
+ *
+ * | what | JetStream | subjects | retention |
+ * | --- | --- | --- | --- |
+ * | tasks | stream `NS_TASKS` | `ns.tasks.<stage>.<jobId>` | work queue (a message lives until acked or terminated) |
+ * | stage queue | durable pull consumer `<stage>` on `NS_TASKS`, filter `ns.tasks.<stage>.>` | — | shared by every worker of the stage |
+ * | outcomes | stream `NS_OUTCOMES` | `ns.outcomes.<jobId>` | limits, `outcomeMaxAgeMs` |
+ * | job events | stream `NS_EVENTS` | `ns.events.<jobId>` | limits, `eventMaxAgeMs`, `maxEventsPerJob` |
+ * | cancel | core NATS (no stream) | `ns.cancel.<jobId>` | — |
+ *
+ * The job id is the last token of the task subject so that cancelling a job can purge its
+ * queued tasks (`purge NS_TASKS filter ns.tasks.*.<jobId>`); the stage consumer's lag
+ * (`num_pending`) is the autoscaling signal (KEDA's NATS JetStream scaler: stream
+ * `NS_TASKS`, consumer `<stage>`).
+ *
+ * Delivery semantics (at least once, idempotent handlers):
+ * - `publishTask` stores the task with `Nats-Msg-Id: <jobId>.<stage>.<taskKey>`: re-publishing
+ *   the same task within the stream's duplicate window (2 min) is dropped, so a coordinator
+ *   that restarts and re-publishes a stage does not double the queue.
+ * - Each worker slot pulls one message at a time (`concurrency` slots per `consume`), so N
+ *   workers split the stage's tasks and a busy worker never hoards messages.
+ * - While a handler runs, the worker sends in-progress acks (`+WPI`) every `heartbeatMs`,
+ *   so a long task is not redelivered; a worker that dies stops heartbeating and the task
+ *   is redelivered to another worker after `ackWaitMs`.
+ * - Handler resolved: the outcome is published (and confirmed by the stream) BEFORE the
+ *   task is acked. A crash between the two redelivers the task, whose second outcome is
+ *   dropped by the outcome stream's duplicate window (`Nats-Msg-Id` per task) or, later,
+ *   ignored by the coordinator ("first result wins").
+ * - Handler threw: NAK with a delay from `retryBackoffMs` (redelivered to any worker), until
+ *   the delivery count reaches `maxAttempts` (= the consumer's `max_deliver`): then a failed
+ *   outcome is published and the message terminated. A `PermanentTaskError` is terminated
+ *   at once with a failed outcome `permanent: true`.
+ * - A worker that crashes on the last allowed delivery: the server gives up and emits a
+ *   MAX_DELIVERIES advisory; every live worker of the stage listens to it, publishes the
+ *   failed outcome (deduplicated) and deletes the message. So every task ends in exactly one
+ *   outcome (as long as one worker of the stage is alive to see the advisory).
+ *
+ * Outcomes and resuming a coordinator: `onOutcome(listener)` follows the outcome stream
+ * from the moment the bus connected (an ordered consumer that survives reconnects). A
+ * coordinator restarted mid-job needs the outcomes published while it was down: it
+ * re-reads the job record (JobStore), and for the stage in progress calls
+ * `onOutcome(listener, { jobId, replay: true })` — which replays every retained outcome of
+ * that job, then follows live — and re-publishes the stage's tasks (duplicates of tasks
+ * still queued are dropped by the dedup window; tasks already done are seen in the replay;
+ * a task re-run after the window is idempotent and "first result wins").
+ */
+import {
+  AckPolicy,
+  type Consumer,
+  type ConsumerMessages,
+  DeliverPolicy,
+  type JetStreamClient,
+  type JetStreamManager,
+  type JsMsg,
+  jetstream,
+  ReplayPolicy,
+  RetentionPolicy,
+  StorageType,
+} from "@nats-io/jetstream";
+import type { Subscription as CoreSubscription } from "@nats-io/transport-node";
+import type {
+  Bus,
+  ConsumeOptions,
+  JobEvent,
+  Subscription,
+  TaskHandler,
+  TaskMessage,
+  TaskOutcome,
+} from "../ports.ts";
+import {
+  ApiCodes,
+  assertToken,
+  ensureConsumer,
+  ensureStream,
+  isApiError,
+  manager,
+  type NatsConnection,
+  nanos,
+} from "./connection.ts";
+
+export type LogLevel = "debug" | "info" | "warn" | "error";
+export type Logger = (level: LogLevel, message: string, fields?: Record<string, unknown>) => void;
+
+/** Structured JSON lines on stderr for warnings and errors; debug/info dropped. */
+export const defaultLogger: Logger = (level, message, fields) => {
+  if (level === "warn" || level === "error") {
+    process.stderr.write(`${JSON.stringify({ level, component: "nats-bus", message, ...fields })}\n`);
+  }
+};
+
+export interface NatsBusOptions {
+  /** Prefix of every subject and stream (default `adq`), e.g. one per environment. */
+  namespace?: string;
+  /** Redelivery timeout of a task whose worker stopped heartbeating (default 30 s). */
+  ackWaitMs?: number;
+  /** In-progress heartbeat period while a handler runs (default ackWaitMs / 3). */
+  heartbeatMs?: number;
+  /** NAK delays after failed attempts 1, 2, … (the last repeats). Default 1 s, 5 s, 15 s, 30 s. */
+  retryBackoffMs?: readonly number[];
+  /** Long-poll duration of one pull request (default 5 s, minimum 1 s). */
+  pullExpiresMs?: number;
+  /** Outcome retention (default 7 days): a coordinator must resume within it. */
+  outcomeMaxAgeMs?: number;
+  /** Event retention (default 7 days), for WatchJob replay. */
+  eventMaxAgeMs?: number;
+  /** Events kept per job, oldest dropped first (default 100 000). */
+  maxEventsPerJob?: number;
+  /** Duplicate window for task and outcome message ids (default 2 min). */
+  duplicateWindowMs?: number;
+  /** Stream replicas in a clustered JetStream (default 1). */
+  replicas?: number;
+  /** How long a cancelled job's late tasks are terminated unrun by this process (default 10 min). */
+  cancelMemoryMs?: number;
+  /** `close()` closes the connection too (default false: the caller owns it). */
+  ownsConnection?: boolean;
+  logger?: Logger;
+}
+
+export interface BusNames {
+  tasksStream: string;
+  outcomesStream: string;
+  eventsStream: string;
+  consumer(stage: string): string;
+  taskSubject(stage: string, jobId: string): string;
+  stageFilter(stage: string): string;
+  outcomeSubject(jobId: string): string;
+  eventSubject(jobId: string): string;
+  cancelSubject(jobId: string): string;
+}
+
+export function busNames(namespace = "adq"): BusNames {
+  assertToken("namespace", namespace);
+  const NS = namespace.toUpperCase().replace(/-/g, "_");
+  return {
+    tasksStream: `${NS}_TASKS`,
+    outcomesStream: `${NS}_OUTCOMES`,
+    eventsStream: `${NS}_EVENTS`,
+    consumer: (stage) => stage,
+    taskSubject: (stage, jobId) => `${namespace}.tasks.${stage}.${jobId}`,
+    stageFilter: (stage) => `${namespace}.tasks.${stage}.>`,
+    outcomeSubject: (jobId) => `${namespace}.outcomes.${jobId}`,
+    eventSubject: (jobId) => `${namespace}.events.${jobId}`,
+    cancelSubject: (jobId) => `${namespace}.cancel.${jobId}`,
+  };
+}
+
+export interface OutcomeListenOptions {
+  /** Only this job's outcomes. */
+  jobId?: string;
+  /**
+   * Replay the retained outcomes (of `jobId`, or of every job) before following live ones:
+   * what a restarted coordinator needs to resume a stage. Default false: live from now.
+   */
+  replay?: boolean;
+}
+
+export interface EventSubscribeOptions {
+  /** Replay the job's retained events first (default true: WatchJob shows the history). */
+  replay?: boolean;
+}
+
+export interface CloseOptions {
+  /**
+   * Wait at most this long for in-flight handlers; then abort their signals, and NAK
+   * (immediate redelivery elsewhere) those that have not settled 1 s later. Default: wait.
+   */
+  timeoutMs?: number;
+}
+
+export interface NatsSubscription extends Subscription {
+  close(options?: CloseOptions): Promise<void>;
+  /** Resolves once the stage consumer exists and the worker pulls. */
+  readonly ready: Promise<void>;
+}
+
+function errorMessage(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+function isPermanent(e: unknown): boolean {
+  return e instanceof Error && e.name === "PermanentTaskError";
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const t = setTimeout(done, ms);
+    function done() {
+      clearTimeout(t);
+      signal?.removeEventListener("abort", done);
+      resolve();
+    }
+    signal?.addEventListener("abort", done, { once: true });
+  });
+}
+
+const encoder = new TextEncoder();
+
+/** A live follower of a stream subject (ordered consumer, survives reconnects). */
+interface Follower {
+  stop(): void;
+  readonly ready: Promise<void>;
+}
+
+export class NatsBus implements Bus {
+  readonly names: BusNames;
+  private readonly js: JetStreamClient;
+  private readonly outcomeListeners = new Set<{ jobId?: string; fn: (o: TaskOutcome) => void }>();
+  private readonly followers = new Set<Follower>();
+  private readonly workers = new Set<StageWorker>();
+  private readonly cancelled = new Map<string, number>();
+  private cancelSub: CoreSubscription | undefined;
+  private liveOutcomes: Follower | undefined;
+  private closed = false;
+  readonly log: Logger;
+  readonly ackWaitMs: number;
+  readonly heartbeatMs: number;
+  readonly pullExpiresMs: number;
+  readonly retryBackoffMs: readonly number[];
+
+  private constructor(
+    readonly nc: NatsConnection,
+    readonly jsm: JetStreamManager,
+    private readonly options: NatsBusOptions,
+  ) {
+    this.names = busNames(options.namespace);
+    this.js = jetstream(nc, { timeout: 10_000 });
+    this.log = options.logger ?? defaultLogger;
+    this.ackWaitMs = options.ackWaitMs ?? 30_000;
+    this.heartbeatMs = options.heartbeatMs ?? Math.max(100, Math.floor(this.ackWaitMs / 3));
+    this.pullExpiresMs = Math.max(1000, options.pullExpiresMs ?? 5000);
+    this.retryBackoffMs = options.retryBackoffMs?.length ? options.retryBackoffMs : [1000, 5000, 15_000, 30_000];
+  }
+
+  /** Declares the streams (idempotent) and starts following outcomes. */
+  static async connect(nc: NatsConnection, options: NatsBusOptions = {}): Promise<NatsBus> {
+    const bus = new NatsBus(nc, await manager(nc), options);
+    await bus.ensureStreams();
+    bus.liveOutcomes = bus.follow(bus.names.outcomesStream, `${bus.ns}.outcomes.>`, "new", (m) =>
+      bus.dispatchOutcome(m),
+    );
+    await bus.liveOutcomes.ready;
+    return bus;
+  }
+
+  private get ns(): string {
+    return this.options.namespace ?? "adq";
+  }
+
+  async ensureStreams(): Promise<void> {
+    const o = this.options;
+    const replicas = o.replicas ?? 1;
+    const dup = nanos(o.duplicateWindowMs ?? 120_000);
+    await ensureStream(this.jsm, {
+      name: this.names.tasksStream,
+      description: "ADQ stage tasks (work queue, one durable consumer per stage)",
+      subjects: [`${this.ns}.tasks.>`],
+      retention: RetentionPolicy.Workqueue,
+      storage: StorageType.File,
+      num_replicas: replicas,
+      duplicate_window: dup,
+    });
+    await ensureStream(this.jsm, {
+      name: this.names.outcomesStream,
+      description: "ADQ task outcomes per job",
+      subjects: [`${this.ns}.outcomes.>`],
+      retention: RetentionPolicy.Limits,
+      storage: StorageType.File,
+      num_replicas: replicas,
+      max_age: nanos(o.outcomeMaxAgeMs ?? 7 * 24 * 3600_000),
+      duplicate_window: dup,
+    });
+    await ensureStream(this.jsm, {
+      name: this.names.eventsStream,
+      description: "ADQ job progress events (WatchJob replays them)",
+      subjects: [`${this.ns}.events.>`],
+      retention: RetentionPolicy.Limits,
+      storage: StorageType.File,
+      num_replicas: replicas,
+      max_age: nanos(o.eventMaxAgeMs ?? 7 * 24 * 3600_000),
+      max_msgs_per_subject: o.maxEventsPerJob ?? 100_000,
+    });
+  }
+
+  // ---- tasks -------------------------------------------------------------------------
+
+  async publishTask(task: TaskMessage): Promise<void> {
+    if (this.closed) throw new Error("bus is closed");
+    assertToken("jobId", task.jobId);
+    assertToken("stage", task.stage);
+    const pa = await this.js.publish(
+      this.names.taskSubject(task.stage, task.jobId),
+      encoder.encode(JSON.stringify(task)),
+      { msgID: `${task.jobId}.${task.stage}.${task.taskKey}` },
+    );
+    if (pa.duplicate) this.log("debug", "duplicate task dropped", { jobId: task.jobId, taskKey: task.taskKey });
+  }
+
+  consume(stage: string, handler: TaskHandler, options: ConsumeOptions = {}): NatsSubscription {
+    if (this.closed) throw new Error("bus is closed");
+    assertToken("stage", stage);
+    this.ensureCancelListener();
+    const w = new StageWorker(this, stage, handler, {
+      concurrency: Math.max(1, Math.floor(options.concurrency ?? 1)),
+      maxAttempts: Math.max(1, Math.floor(options.maxAttempts ?? 3)),
+    });
+    this.workers.add(w);
+    return {
+      ready: w.ready,
+      close: async (o?: CloseOptions) => {
+        await w.close(o);
+        this.workers.delete(w);
+      },
+    };
+  }
+
+  /**
+   * Cancels a job: purges its queued tasks and tells every worker (core NATS) to abort its
+   * in-flight tasks of that job (their signal aborts; they are terminated without outcome)
+   * and to terminate unrun any of its tasks delivered in the next `cancelMemoryMs`.
+   * Returns how many queued tasks were purged.
+   */
+  async cancelJob(jobId: string): Promise<number> {
+    assertToken("jobId", jobId);
+    const purged = await this.jsm.streams.purge(this.names.tasksStream, { filter: `${this.ns}.tasks.*.${jobId}` });
+    this.markCancelled(jobId);
+    this.nc.publish(this.names.cancelSubject(jobId));
+    await this.nc.flush();
+    return purged.purged;
+  }
+
+  /** Drops a finished job's retained outcomes (and events, with `events: true`). */
+  async purgeJob(jobId: string, options: { events?: boolean } = {}): Promise<void> {
+    assertToken("jobId", jobId);
+    await this.jsm.streams.purge(this.names.tasksStream, { filter: `${this.ns}.tasks.*.${jobId}` });
+    await this.jsm.streams.purge(this.names.outcomesStream, { filter: this.names.outcomeSubject(jobId) });
+    if (options.events)
+      await this.jsm.streams.purge(this.names.eventsStream, { filter: this.names.eventSubject(jobId) });
+  }
+
+  isCancelled(jobId: string): boolean {
+    const until = this.cancelled.get(jobId);
+    if (until === undefined) return false;
+    if (until < Date.now()) {
+      this.cancelled.delete(jobId);
+      return false;
+    }
+    return true;
+  }
+
+  private markCancelled(jobId: string): void {
+    this.cancelled.set(jobId, Date.now() + (this.options.cancelMemoryMs ?? 600_000));
+    for (const w of this.workers) w.abortJob(jobId);
+  }
+
+  private ensureCancelListener(): void {
+    if (this.cancelSub) return;
+    const prefix = `${this.ns}.cancel.`;
+    this.cancelSub = this.nc.subscribe(`${prefix}*`, {
+      callback: (err, m) => {
+        if (err) return;
+        this.markCancelled(m.subject.slice(prefix.length));
+      },
+    });
+  }
+
+  /**
+   * Publishes an outcome, retrying through disconnections while the connection is open.
+   * Returns false when it had to give up (the caller then leaves the task unacked).
+   */
+  async publishOutcome(outcome: TaskOutcome, giveUp: () => boolean = () => false): Promise<boolean> {
+    const { jobId, stage, taskKey } = outcome.task;
+    let body: Uint8Array;
+    try {
+      body = encoder.encode(JSON.stringify(outcome));
+    } catch (e) {
+      body = encoder.encode(
+        JSON.stringify({
+          task: outcome.task,
+          ok: false,
+          permanent: true,
+          error: `task result is not JSON-serializable: ${errorMessage(e)}`,
+        } satisfies TaskOutcome),
+      );
+    }
+    const maxPayload = this.nc.info?.max_payload ?? 1 << 20;
+    if (body.byteLength > maxPayload - 4096) {
+      body = encoder.encode(
+        JSON.stringify({
+          task: outcome.task,
+          ok: false,
+          permanent: true,
+          error: `task result is too large for a message (${body.byteLength} bytes): store it as an artifact`,
+        } satisfies TaskOutcome),
+      );
+    }
+    for (let i = 0; ; i++) {
+      try {
+        await this.js.publish(this.names.outcomeSubject(jobId), body, {
+          msgID: `${jobId}.${stage}.${taskKey}`,
+          timeout: 5000,
+        });
+        return true;
+      } catch (e) {
+        if (this.nc.isClosed() || giveUp() || i >= 20) {
+          this.log("error", "could not publish outcome", { jobId, stage, taskKey, error: errorMessage(e) });
+          return false;
+        }
+        this.log("warn", "outcome publish failed, retrying", { jobId, stage, taskKey, error: errorMessage(e) });
+        await sleep(Math.min(5000, 100 * 2 ** i));
+      }
+    }
+  }
+
+  // ---- outcomes ------------------------------------------------------------------------
+
+  private dispatchOutcome(m: JsMsg): void {
+    let o: TaskOutcome;
+    try {
+      o = m.json<TaskOutcome>();
+    } catch (e) {
+      this.log("warn", "malformed outcome ignored", { subject: m.subject, error: errorMessage(e) });
+      return;
+    }
+    for (const l of this.outcomeListeners) {
+      if (l.jobId !== undefined && l.jobId !== o.task.jobId) continue;
+      this.safeCall(() => l.fn(o));
+    }
+  }
+
+  private safeCall(fn: () => void): void {
+    try {
+      fn();
+    } catch (e) {
+      this.log("error", "listener threw", { error: errorMessage(e) });
+    }
+  }
+
+  /**
+   * Outcomes (success or final failure) of tasks of every stage. Without options: those
+   * published from now on. With `{ jobId, replay: true }`: that job's retained outcomes, then
+   * live ones (see the module comment: resuming a coordinator).
+   */
+  onOutcome(listener: (outcome: TaskOutcome) => void, options: OutcomeListenOptions = {}): () => void {
+    if (options.jobId !== undefined) assertToken("jobId", options.jobId);
+    if (!options.replay) {
+      const entry = { jobId: options.jobId, fn: listener };
+      this.outcomeListeners.add(entry);
+      return () => this.outcomeListeners.delete(entry);
+    }
+    const filter = options.jobId ? this.names.outcomeSubject(options.jobId) : `${this.ns}.outcomes.>`;
+    const f = this.follow(this.names.outcomesStream, filter, "all", (m) => {
+      let o: TaskOutcome;
+      try {
+        o = m.json<TaskOutcome>();
+      } catch {
+        return;
+      }
+      this.safeCall(() => listener(o));
+    });
+    return () => f.stop();
+  }
+
+  // ---- events --------------------------------------------------------------------------
+
+  async publishEvent(event: JobEvent): Promise<void> {
+    assertToken("jobId", event.jobId);
+    await this.js.publish(this.names.eventSubject(event.jobId), encoder.encode(JSON.stringify(event)));
+  }
+
+  /** The job's retained events (unless `replay: false`), then live ones, in order. */
+  subscribeEvents(
+    jobId: string,
+    listener: (event: JobEvent) => void,
+    options: EventSubscribeOptions = {},
+  ): () => void {
+    assertToken("jobId", jobId);
+    const f = this.follow(
+      this.names.eventsStream,
+      this.names.eventSubject(jobId),
+      options.replay === false ? "new" : "all",
+      (m) => {
+        let e: JobEvent;
+        try {
+          e = m.json<JobEvent>();
+        } catch {
+          return;
+        }
+        this.safeCall(() => listener(e));
+      },
+    );
+    return () => f.stop();
+  }
+
+  /**
+   * Follows `filter` on `stream` with an ordered consumer (recreated by the client after a
+   * reconnect, from the last sequence it delivered). "new" starts after the stream's
+   * current last sequence (looked up first, so nothing published after `ready` is missed).
+   */
+  private follow(stream: string, filter: string, from: "all" | "new", onMsg: (m: JsMsg) => void): Follower {
+    let stopped = false;
+    let iter: ConsumerMessages | undefined;
+    let consumer: Consumer | undefined;
+    const follower: Follower = {
+      stop: () => {
+        if (stopped) return;
+        stopped = true;
+        this.followers.delete(follower);
+        void iter?.close();
+        consumer?.delete().catch(() => {});
+      },
+      ready: (async () => {
+        const start =
+          from === "new"
+            ? {
+                deliver_policy: DeliverPolicy.StartSequence,
+                opt_start_seq: (await this.jsm.streams.info(stream)).state.last_seq + 1,
+              }
+            : { deliver_policy: DeliverPolicy.All };
+        if (stopped) return;
+        consumer = await this.js.consumers.get(stream, {
+          filter_subjects: filter,
+          replay_policy: ReplayPolicy.Instant,
+          ...start,
+        });
+        if (stopped) {
+          consumer.delete().catch(() => {});
+          return;
+        }
+        iter = await consumer.consume({ max_messages: 256, expires: this.pullExpiresMs });
+        void (async () => {
+          for await (const m of iter!) {
+            if (stopped) break;
+            onMsg(m);
+          }
+        })().catch((e) => {
+          if (!stopped && !this.closed) this.log("error", "follower stopped", { stream, filter, error: errorMessage(e) });
+        });
+      })(),
+    };
+    this.followers.add(follower);
+    follower.ready.catch((e) => {
+      if (!stopped && !this.closed) this.log("error", "could not follow stream", { stream, filter, error: errorMessage(e) });
+    });
+    return follower;
+  }
+
+  // ---- lifecycle -----------------------------------------------------------------------
+
+  /** Drains every worker (see CloseOptions), stops followers; closes the connection if owned. */
+  async close(options: CloseOptions = {}): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await Promise.all([...this.workers].map((w) => w.close(options)));
+    this.workers.clear();
+    for (const f of [...this.followers]) f.stop();
+    this.liveOutcomes = undefined;
+    this.cancelSub?.unsubscribe();
+    this.outcomeListeners.clear();
+    if (this.options.ownsConnection) await this.nc.drain().catch(() => {});
+    else if (!this.nc.isClosed()) await this.nc.flush().catch(() => {});
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+}
+
+const RELEASED: unique symbol = Symbol("released");
+
+interface InFlight {
+  task: TaskMessage;
+  msg: JsMsg;
+  controller: AbortController;
+  /** Settled by close(timeout) (NAKed): the handler's late result is dropped. */
+  released: boolean;
+  releasedSignal: Promise<typeof RELEASED>;
+  release(): void;
+  /** Aborted because the job was cancelled: terminate without outcome. */
+  cancelled: boolean;
+  /** Aborted by close(timeout): NAK for immediate redelivery, no outcome. */
+  shutdown: boolean;
+}
+
+/** The workers of one `consume()` call: `concurrency` slots pulling one task each. */
+class StageWorker {
+  readonly ready: Promise<void>;
+  private readonly stopPulling = new AbortController();
+  private readonly inflight = new Set<InFlight>();
+  private readonly fetches = new Set<ConsumerMessages>();
+  private readonly idleWaiters: Array<() => void> = [];
+  private consumer: Consumer | undefined;
+  private ensuring: Promise<void> | undefined;
+  private advisory: CoreSubscription | undefined;
+  private loops: Promise<void>[] = [];
+  private closing = false;
+  private closePromise: Promise<void> | undefined;
+
+  constructor(
+    private readonly bus: NatsBus,
+    readonly stage: string,
+    private readonly handler: TaskHandler,
+    private readonly opts: { concurrency: number; maxAttempts: number },
+  ) {
+    this.ready = this.start();
+    this.ready.catch(() => {});
+  }
+
+  private get stream(): string {
+    return this.bus.names.tasksStream;
+  }
+
+  private async start(): Promise<void> {
+    // Retry the set-up until it works or the worker is closed (nats-server may be restarting).
+    for (let i = 0; !this.closing; i++) {
+      try {
+        await this.ensureConsumer();
+        break;
+      } catch (e) {
+        this.bus.log("warn", "stage consumer set-up failed, retrying", { stage: this.stage, error: errorMessage(e) });
+        await sleep(Math.min(5000, 200 * 2 ** i), this.stopPulling.signal);
+      }
+    }
+    if (this.closing) return;
+    const durable = this.bus.names.consumer(this.stage);
+    this.advisory = this.bus.nc.subscribe(`$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.${this.stream}.${durable}`, {
+      callback: (err, m) => {
+        if (!err) void this.onMaxDeliveries(m.json<{ stream_seq: number; deliveries: number }>());
+      },
+    });
+    for (let i = 0; i < this.opts.concurrency; i++) this.loops.push(this.loop());
+  }
+
+  private ensureConsumer(): Promise<void> {
+    this.ensuring ??= (async () => {
+      const durable = this.bus.names.consumer(this.stage);
+      try {
+        await ensureConsumer(this.bus.jsm, this.stream, {
+          durable_name: durable,
+          description: `ADQ ${this.stage} workers`,
+          filter_subject: this.bus.names.stageFilter(this.stage),
+          ack_policy: AckPolicy.Explicit,
+          ack_wait: nanos(this.bus.ackWaitMs),
+          max_deliver: this.opts.maxAttempts,
+          deliver_policy: DeliverPolicy.All,
+          replay_policy: ReplayPolicy.Instant,
+        });
+        this.consumer = await this.bus.jsm.jetstream().consumers.get(this.stream, durable);
+      } finally {
+        this.ensuring = undefined;
+      }
+    })();
+    return this.ensuring;
+  }
+
+  /** One slot: pull one task, run it, settle it, repeat. */
+  private async loop(): Promise<void> {
+    let failures = 0;
+    while (!this.closing && !this.bus.nc.isClosed()) {
+      let msg: JsMsg | undefined;
+      try {
+        if (!this.consumer) await this.ensureConsumer();
+        const iter = await this.consumer!.fetch({ max_messages: 1, expires: this.bus.pullExpiresMs });
+        this.fetches.add(iter);
+        try {
+          for await (const m of iter) {
+            msg = m;
+            break;
+          }
+        } finally {
+          this.fetches.delete(iter);
+          void iter.close();
+        }
+        failures = 0;
+      } catch (e) {
+        if (this.closing || this.bus.nc.isClosed()) break;
+        failures++;
+        if (isApiError(e, ApiCodes.ConsumerNotFound, ApiCodes.StreamNotFound) || failures > 2) {
+          this.consumer = undefined; // re-declare (e.g. a wiped server) on the next turn
+        }
+        this.bus.log(failures > 3 ? "warn" : "debug", "pull failed, retrying", {
+          stage: this.stage,
+          error: errorMessage(e),
+        });
+        await sleep(Math.min(2000, 100 * 2 ** failures), this.stopPulling.signal);
+        continue;
+      }
+      if (!msg) continue;
+      if (this.closing) {
+        msg.nak(); // pulled while closing: give it straight back
+        continue;
+      }
+      await this.process(msg);
+    }
+  }
+
+  private async process(msg: JsMsg): Promise<void> {
+    let task: TaskMessage;
+    try {
+      task = msg.json<TaskMessage>();
+      if (typeof task?.jobId !== "string" || typeof task.taskKey !== "string") throw new Error("not a task");
+    } catch (e) {
+      this.bus.log("error", "malformed task terminated", { subject: msg.subject, error: errorMessage(e) });
+      msg.term("malformed task");
+      return;
+    }
+    if (this.bus.isCancelled(task.jobId)) {
+      msg.term("job cancelled");
+      return;
+    }
+    const attempt = msg.info.deliveryCount;
+    let release: () => void = () => {};
+    const entry: InFlight = {
+      task,
+      msg,
+      controller: new AbortController(),
+      released: false,
+      releasedSignal: new Promise<typeof RELEASED>((r) => {
+        release = () => r(RELEASED);
+      }),
+      release: () => release(),
+      cancelled: false,
+      shutdown: false,
+    };
+    this.inflight.add(entry);
+    const heartbeat = setInterval(() => {
+      try {
+        msg.working();
+      } catch {
+        // disconnected or closed: redelivery after ack_wait takes over
+      }
+    }, this.bus.heartbeatMs);
+    try {
+      let outcome: TaskOutcome | undefined;
+      let settle: "ack" | "term" | "nak" = "ack";
+      let delay = 0;
+      try {
+        const run = Promise.resolve().then(() =>
+          this.handler({ ...task, attempt }, { attempt, signal: entry.controller.signal }),
+        );
+        const result = await Promise.race([run, entry.releasedSignal]);
+        if (result === RELEASED) {
+          run.catch(() => {}); // settled by close(timeout); its late result is dropped
+          return;
+        }
+        outcome = { task: { ...task, attempt }, ok: true, result };
+      } catch (e) {
+        if (entry.cancelled) settle = "term";
+        else if (entry.shutdown) settle = "nak";
+        else {
+          const permanent = isPermanent(e);
+          if (permanent || attempt >= this.opts.maxAttempts) {
+            outcome = { task: { ...task, attempt }, ok: false, error: errorMessage(e), permanent };
+            settle = "term";
+          } else {
+            settle = "nak";
+            const b = this.bus.retryBackoffMs;
+            delay = b[Math.min(attempt - 1, b.length - 1)] ?? 0;
+            this.bus.log("info", "task failed, will retry", {
+              jobId: task.jobId,
+              stage: this.stage,
+              taskKey: task.taskKey,
+              attempt,
+              error: errorMessage(e),
+            });
+          }
+        }
+      }
+      if (entry.released) return;
+      if (outcome && !(await this.bus.publishOutcome(outcome, () => entry.released))) {
+        if (!entry.released) msg.nak();
+        return;
+      }
+      if (entry.released) return;
+      if (settle === "ack") {
+        try {
+          await msg.ackAck({ timeout: 5000 });
+        } catch {
+          // lost ack: the task is redelivered and its duplicate outcome ignored
+        }
+      } else if (settle === "term") msg.term(outcome ? "final outcome published" : "job cancelled");
+      else if (delay > 0) msg.nak(delay);
+      else msg.nak();
+    } finally {
+      clearInterval(heartbeat);
+      this.inflight.delete(entry);
+      if (this.inflight.size === 0) for (const f of this.idleWaiters.splice(0)) f();
+    }
+  }
+
+  private async onMaxDeliveries(adv: { stream_seq: number; deliveries: number }): Promise<void> {
+    const { jsm } = this.bus;
+    let task: TaskMessage;
+    try {
+      const sm = await jsm.streams.getMessage(this.stream, { seq: adv.stream_seq });
+      if (!sm) return;
+      task = sm.json<TaskMessage>();
+    } catch {
+      return; // already handled (deleted) by another worker
+    }
+    const ok = await this.bus.publishOutcome({
+      task: { ...task, attempt: adv.deliveries },
+      ok: false,
+      permanent: false,
+      error: `gave up after ${adv.deliveries} deliveries: the worker died or stopped heartbeating (ack wait ${this.bus.ackWaitMs} ms)`,
+    });
+    if (ok) await jsm.streams.deleteMessage(this.stream, adv.stream_seq).catch(() => {});
+  }
+
+  abortJob(jobId: string): void {
+    for (const e of this.inflight) {
+      if (e.task.jobId !== jobId) continue;
+      e.cancelled = true;
+      e.controller.abort(new Error(`job ${jobId} was cancelled`));
+    }
+  }
+
+  private waitIdle(): Promise<void> {
+    if (this.inflight.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  close(options: CloseOptions = {}): Promise<void> {
+    this.closePromise ??= this.doClose(options);
+    return this.closePromise;
+  }
+
+  private async doClose(options: CloseOptions): Promise<void> {
+    this.closing = true;
+    this.stopPulling.abort();
+    for (const f of this.fetches) void f.close();
+    this.advisory?.unsubscribe();
+    const idle = this.waitIdle();
+    if (options.timeoutMs === undefined) await idle;
+    else {
+      const timedOut = await Promise.race([idle.then(() => false), sleep(options.timeoutMs).then(() => true)]);
+      if (timedOut) {
+        for (const e of this.inflight) {
+          e.shutdown = true;
+          e.controller.abort(new Error("worker is shutting down"));
+        }
+        const stuck = await Promise.race([idle.then(() => false), sleep(1000).then(() => true)]);
+        if (stuck) {
+          for (const e of [...this.inflight]) {
+            e.released = true;
+            e.release();
+            try {
+              e.msg.nak();
+            } catch {
+              // closed: redelivery after ack_wait
+            }
+            this.inflight.delete(e);
+          }
+          for (const f of this.idleWaiters.splice(0)) f();
+        }
+      }
+    }
+    await this.ready.catch(() => {});
+    await Promise.allSettled(this.loops);
+    if (!this.bus.nc.isClosed()) await this.bus.nc.flush().catch(() => {});
+  }
+}

@@ -1,0 +1,124 @@
+/**
+ * Tenant authentication by API key (proto/README.md, "Tenancy and authentication").
+ * Keys are configured only as SHA-256 hashes; a presented key is hashed and looked up,
+ * so the server never holds a key in clear and the lookup time does not depend on how
+ * much of a guessed key is right.
+ *
+ * The API-key file (JSON):
+ *
+ *   {
+ *     "tenants": [
+ *       { "id": "acme",
+ *         "keys": ["<sha256 hex of the key>", "sha256:<hex>"],
+ *         "quotas": { "concurrent_jobs": 4, "images_per_job": 100000 } }
+ *     ]
+ *   }
+ *
+ * Hash a key with `printf %s "$KEY" | sha256sum`. Tenant ids are 1-64 characters of
+ * [A-Za-z0-9._-] (they become artifact key segments and NATS subject tokens).
+ */
+import { createHash } from "node:crypto";
+import { readFile } from "node:fs/promises";
+import type * as grpc from "@grpc/grpc-js";
+import { unauthenticated } from "./errors.ts";
+
+export interface TenantQuotas {
+  /** Jobs QUEUED, RUNNING or CANCELLING at once. */
+  concurrentJobs: number;
+  /** Items in one job's dataset. */
+  imagesPerJob: number;
+}
+
+export const DEFAULT_QUOTAS: TenantQuotas = { concurrentJobs: 4, imagesPerJob: 1_000_000 };
+
+export interface Tenant {
+  id: string;
+  quotas: TenantQuotas;
+}
+
+export interface TenantConfig {
+  id: string;
+  /** SHA-256 hex digests of the tenant's API keys, optionally prefixed "sha256:". */
+  keys: string[];
+  quotas?: Partial<{ concurrent_jobs: number; images_per_job: number }>;
+}
+
+const TENANT_ID = /^[A-Za-z0-9._-]{1,64}$/;
+const HEX64 = /^[0-9a-f]{64}$/;
+
+export function hashApiKey(key: string): string {
+  return createHash("sha256").update(key, "utf8").digest("hex");
+}
+
+export class ApiKeyAuthenticator {
+  private readonly byHash = new Map<string, Tenant>();
+
+  constructor(tenants: TenantConfig[]) {
+    const seen = new Set<string>();
+    for (const t of tenants) {
+      if (typeof t.id !== "string" || !TENANT_ID.test(t.id) || t.id === "." || t.id === "..")
+        throw new Error(`api keys: tenant id must be 1-64 characters of [A-Za-z0-9._-], got ${t.id}`);
+      if (seen.has(t.id)) throw new Error(`api keys: tenant ${t.id} is listed twice`);
+      seen.add(t.id);
+      const quotas: TenantQuotas = {
+        concurrentJobs: positive(t.quotas?.concurrent_jobs, DEFAULT_QUOTAS.concurrentJobs, t.id),
+        imagesPerJob: positive(t.quotas?.images_per_job, DEFAULT_QUOTAS.imagesPerJob, t.id),
+      };
+      if (!Array.isArray(t.keys) || t.keys.length === 0)
+        throw new Error(`api keys: tenant ${t.id} has no keys`);
+      for (const raw of t.keys) {
+        const h = String(raw)
+          .toLowerCase()
+          .replace(/^sha256:/, "");
+        if (!HEX64.test(h))
+          throw new Error(
+            `api keys: tenant ${t.id}: keys must be SHA-256 hex digests (never the key itself), got ${JSON.stringify(String(raw).slice(0, 8))}…`,
+          );
+        if (this.byHash.has(h)) throw new Error(`api keys: the same key hash is listed twice`);
+        this.byHash.set(h, { id: t.id, quotas });
+      }
+    }
+  }
+
+  static async fromFile(path: string): Promise<ApiKeyAuthenticator> {
+    let doc: { tenants?: TenantConfig[] };
+    try {
+      doc = JSON.parse(await readFile(path, "utf8")) as { tenants?: TenantConfig[] };
+    } catch (e) {
+      throw new Error(`api keys: cannot read ${path}: ${(e as Error).message}`);
+    }
+    if (!doc || !Array.isArray(doc.tenants)) throw new Error(`api keys: ${path} needs a "tenants" array`);
+    return new ApiKeyAuthenticator(doc.tenants);
+  }
+
+  /** A single tenant with one key given in clear (development: `adq serve` without a key file). */
+  static single(tenantId: string, apiKey: string, quotas?: TenantConfig["quotas"]): ApiKeyAuthenticator {
+    return new ApiKeyAuthenticator([
+      { id: tenantId, keys: [hashApiKey(apiKey)], ...(quotas ? { quotas } : {}) },
+    ]);
+  }
+
+  get tenantCount(): number {
+    return new Set([...this.byHash.values()].map((t) => t.id)).size;
+  }
+
+  /** The caller's tenant from `authorization: Bearer <key>`. @throws RpcError UNAUTHENTICATED */
+  authenticate(metadata: grpc.Metadata): Tenant {
+    const values = metadata.get("authorization");
+    if (values.length === 0)
+      throw unauthenticated("missing API key: send metadata `authorization: Bearer <api key>`");
+    if (values.length > 1) throw unauthenticated("more than one authorization header");
+    const m = /^Bearer\s+(\S+)\s*$/i.exec(String(values[0]));
+    if (!m) throw unauthenticated("authorization metadata must be `Bearer <api key>`");
+    const tenant = this.byHash.get(hashApiKey(m[1]!));
+    if (!tenant) throw unauthenticated("unknown API key");
+    return tenant;
+  }
+}
+
+function positive(v: unknown, fallback: number, tenant: string): number {
+  if (v === undefined) return fallback;
+  if (typeof v !== "number" || !Number.isSafeInteger(v) || v < 1)
+    throw new Error(`api keys: tenant ${tenant}: quotas must be positive integers, got ${JSON.stringify(v)}`);
+  return v;
+}

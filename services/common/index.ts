@@ -1,0 +1,9 @@
+// @adq/services common: proto loading, auth, errors, logs, health, server plumbing, client.
+export * from "./auth.ts";
+export * from "./client.ts";
+export * from "./errors.ts";
+export * from "./health.ts";
+export * from "./log.ts";
+export * from "./proto.ts";
+export * from "./server.ts";
+export type * from "./types.ts";

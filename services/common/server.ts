@@ -1,0 +1,172 @@
+/**
+ * gRPC server plumbing shared by every service: binding, graceful shutdown, and the
+ * wrappers that give each handler authentication, one structured log line per call and
+ * the error mapping of errors.ts.
+ */
+import { randomBytes } from "node:crypto";
+import * as grpc from "@grpc/grpc-js";
+import { type RpcError, statusName, toRpcError, toServiceError } from "./errors.ts";
+import type { Logger } from "./log.ts";
+
+export async function bindServer(
+  server: grpc.Server,
+  address: string,
+  credentials: grpc.ServerCredentials = grpc.ServerCredentials.createInsecure(),
+): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.bindAsync(address, credentials, (err, port) => (err ? reject(err) : resolve(port)));
+  });
+}
+
+/**
+ * Stops a server gracefully: no new calls, in-flight calls may finish until `deadlineMs`,
+ * then every remaining call is cancelled (forceShutdown). Resolves `true` when the
+ * graceful path completed in time.
+ */
+export async function shutdownServer(server: grpc.Server, deadlineMs: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const graceful = new Promise<boolean>((resolve) => {
+    server.tryShutdown(() => resolve(true));
+  });
+  const deadline = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), Math.max(0, deadlineMs));
+    timer.unref?.();
+  });
+  const ok = await Promise.race([graceful, deadline]);
+  if (timer) clearTimeout(timer);
+  if (!ok) server.forceShutdown();
+  return ok;
+}
+
+/** Per-call context handed to handlers. */
+export interface CallContext<T> {
+  /** The authenticated principal (e.g. the tenant), from the `authenticate` hook. */
+  principal: T;
+  method: string;
+  requestId: string;
+  log: Logger;
+  metadata: grpc.Metadata;
+  /** Aborted when the client cancels the call or the deadline passes. */
+  signal: AbortSignal;
+  /** Adds fields (e.g. job_id) to the call's log line. */
+  annotate(fields: Record<string, unknown>): void;
+}
+
+export interface HandlerOptions<T> {
+  log: Logger;
+  authenticate: (metadata: grpc.Metadata) => T;
+  /** Log fields describing the principal, e.g. `{ tenant: t.id }`. */
+  describe?: (principal: T) => Record<string, unknown>;
+  /** Internal field name → proto field path for InvalidArgumentError. */
+  fieldPath?: (field: string) => string;
+}
+
+function newContext<T>(
+  method: string,
+  metadata: grpc.Metadata,
+  opts: HandlerOptions<T>,
+  fields: Record<string, unknown>,
+  controller: AbortController,
+): Omit<CallContext<T>, "principal"> {
+  const requestId = randomBytes(6).toString("hex");
+  return {
+    method,
+    requestId,
+    log: opts.log.child({ method, request_id: requestId }),
+    metadata,
+    signal: controller.signal,
+    annotate: (f) => Object.assign(fields, f),
+  };
+}
+
+function finish<T>(
+  opts: HandlerOptions<T>,
+  method: string,
+  started: number,
+  fields: Record<string, unknown>,
+  err: RpcError | null,
+): void {
+  const base = { method, ...fields, ms: Date.now() - started };
+  if (!err) opts.log.info("rpc", { ...base, code: "OK" });
+  else
+    opts.log.log(err.code === grpc.status.INTERNAL ? "error" : "info", "rpc", {
+      ...base,
+      code: statusName(err.code),
+      message: err.message,
+    });
+}
+
+export function unaryHandler<T, Req, Res>(
+  method: string,
+  opts: HandlerOptions<T>,
+  fn: (req: Req, ctx: CallContext<T>) => Promise<Res>,
+): grpc.handleUnaryCall<Req, Res> {
+  return (call, callback) => {
+    const started = Date.now();
+    const fields: Record<string, unknown> = {};
+    const controller = new AbortController();
+    call.on("cancelled", () => controller.abort());
+    const base = newContext(method, call.metadata, opts, fields, controller);
+    void (async () => {
+      try {
+        const principal = opts.authenticate(call.metadata);
+        Object.assign(fields, opts.describe?.(principal));
+        const res = await fn(call.request, { ...base, principal, log: base.log.child(fields) });
+        finish(opts, method, started, fields, null);
+        callback(null, res);
+      } catch (e) {
+        const err = toRpcError(e, base.log.child(fields), opts.fieldPath);
+        finish(opts, method, started, fields, err);
+        callback(toServiceError(err));
+      }
+    })();
+  };
+}
+
+export function serverStreamHandler<T, Req, Res>(
+  method: string,
+  opts: HandlerOptions<T>,
+  fn: (req: Req, write: (msg: Res) => Promise<void>, ctx: CallContext<T>) => Promise<void>,
+): grpc.handleServerStreamingCall<Req, Res> {
+  return (call) => {
+    const started = Date.now();
+    const fields: Record<string, unknown> = {};
+    const controller = new AbortController();
+    call.on("cancelled", () => controller.abort());
+    call.on("close", () => controller.abort());
+    const base = newContext(method, call.metadata, opts, fields, controller);
+    /** Writes with backpressure; resolves when the message is buffered for sending. */
+    const write = (msg: Res): Promise<void> =>
+      new Promise((resolve, reject) => {
+        if (call.cancelled || call.writableEnded) {
+          reject(new CallEndedError());
+          return;
+        }
+        const ok = call.write(msg);
+        if (ok) resolve();
+        else call.once("drain", () => resolve());
+      });
+    void (async () => {
+      try {
+        const principal = opts.authenticate(call.metadata);
+        Object.assign(fields, opts.describe?.(principal));
+        await fn(call.request, write, { ...base, principal, log: base.log.child(fields) });
+        finish(opts, method, started, fields, null);
+        if (!call.writableEnded) call.end();
+      } catch (e) {
+        if (e instanceof CallEndedError || call.cancelled) {
+          opts.log.info("rpc", { method, ...fields, ms: Date.now() - started, code: "CANCELLED" });
+          return;
+        }
+        const err = toRpcError(e, base.log.child(fields), opts.fieldPath);
+        finish(opts, method, started, fields, err);
+        call.emit("error", toServiceError(err));
+      }
+    })();
+  };
+}
+
+/** The client went away while a stream was being written. */
+export class CallEndedError extends Error {
+  override readonly name = "CallEndedError";
+}

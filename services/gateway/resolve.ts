@@ -1,0 +1,206 @@
+/**
+ * Resolving what a CreateJob request names on the server: a dataset `file://` URI under
+ * the configured data roots, and the feature model (server default, `builtin://name`, or a
+ * `file://` URI under the model roots), with its digest.
+ *
+ * Paths are confined twice: the URI's path must lie under a root as written (so nothing
+ * is revealed about paths outside the roots, not even whether they exist) and again after
+ * following symlinks (so a link inside a root cannot lead out of it). Both failures are
+ * INVALID_ARGUMENT naming `dataset.uri` (proto/README.md), reason DATASET_NOT_FOUND.
+ */
+import { realpath, stat } from "node:fs/promises";
+import { isAbsolute, relative, resolve, sep } from "node:path";
+import { fileURLToPath } from "node:url";
+import { type DatasetDescription, type DatasetFormat, openDataset } from "#ml";
+import { type ModelSpec, sha256File } from "#stages";
+import { failedPrecondition, invalidArgument, unimplemented } from "../common/errors.ts";
+import type { DatasetFormatName, ModelRef } from "../common/types.ts";
+
+export function isUnder(path: string, root: string): boolean {
+  const rel = relative(root, path);
+  return rel === "" || (!rel.startsWith(`..${sep}`) && rel !== ".." && !isAbsolute(rel));
+}
+
+/** Resolves configured roots once (they must exist). */
+export async function resolveRoots(roots: string[], what: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const r of roots) {
+    try {
+      out.push(await realpath(resolve(r)));
+    } catch {
+      throw new Error(`${what} ${r} does not exist`);
+    }
+  }
+  return out;
+}
+
+function pathFromFileUri(uri: string, field: string): string {
+  let url: URL;
+  try {
+    url = new URL(uri);
+  } catch {
+    throw invalidArgument(field, `not a valid URI: ${JSON.stringify(uri)}`);
+  }
+  if (url.host !== "" && url.host !== "localhost")
+    throw invalidArgument(field, `file URIs must name a local path (file:///abs/path), got host ${url.host}`);
+  try {
+    return fileURLToPath(url);
+  } catch (e) {
+    throw invalidArgument(field, `not a valid file URI: ${(e as Error).message}`);
+  }
+}
+
+/** Checks a file:// URI against roots; returns the real path. */
+async function confine(uri: string, field: string, roots: string[], what: string): Promise<string> {
+  const path = resolve(pathFromFileUri(uri, field));
+  const outside = () =>
+    invalidArgument(
+      field,
+      `${path} is not under a configured ${what} root`,
+      "ERROR_REASON_DATASET_NOT_FOUND",
+    );
+  if (!roots.some((r) => isUnder(path, r))) throw outside();
+  let real: string;
+  try {
+    real = await realpath(path);
+  } catch {
+    throw invalidArgument(field, `${path} does not exist`, "ERROR_REASON_DATASET_NOT_FOUND");
+  }
+  if (!roots.some((r) => isUnder(real, r))) throw outside();
+  return real;
+}
+
+const FORMATS: Record<string, DatasetFormat | undefined> = {
+  DATASET_FORMAT_UNSPECIFIED: undefined,
+  DATASET_FORMAT_IMAGE_FOLDER: "imagefolder",
+  DATASET_FORMAT_CIFAR10_BINARY: "cifar10-binary",
+};
+
+export function formatName(f: DatasetFormat): DatasetFormatName {
+  return f === "imagefolder" ? "DATASET_FORMAT_IMAGE_FOLDER" : "DATASET_FORMAT_CIFAR10_BINARY";
+}
+
+export interface ResolvedDataset {
+  path: string;
+  description: DatasetDescription;
+}
+
+/**
+ * Resolves and indexes the dataset (metadata only: no image is decoded). Layout problems
+ * are INVALID_ARGUMENT naming dataset.uri.
+ */
+export async function resolveDataset(
+  uri: string,
+  format: DatasetFormatName | undefined,
+  roots: string[],
+): Promise<ResolvedDataset> {
+  const field = "dataset.uri";
+  if (!uri) throw invalidArgument(field, "required: file:///path/under/a/data/root");
+  const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(uri)?.[1]?.toLowerCase();
+  if (scheme === "s3") throw unimplemented(`${field}: s3:// datasets are not supported yet`);
+  if (scheme === "artifact")
+    throw unimplemented(
+      `${field}: artifact:// datasets need UploadDataset, which is not implemented yet; use a file:// URI under a data root`,
+    );
+  if (scheme !== "file")
+    throw invalidArgument(field, `unsupported scheme in ${JSON.stringify(uri)}: use file://`);
+  if (!(format === undefined || format in FORMATS))
+    throw invalidArgument("dataset.format", `unknown format ${JSON.stringify(format)}`);
+  const path = await confine(uri, field, roots, "data");
+  const want = FORMATS[format ?? "DATASET_FORMAT_UNSPECIFIED"];
+  let description: DatasetDescription;
+  try {
+    const reader = await openDataset(path);
+    description = await reader.describe();
+  } catch (e) {
+    if ((e as Error).name === "DatasetError") {
+      const code = (e as { code?: string }).code;
+      const reason =
+        code === "NOT_FOUND"
+          ? "ERROR_REASON_DATASET_NOT_FOUND"
+          : code === "EMPTY_DATASET" || code === "EMPTY_CLASS"
+            ? "ERROR_REASON_DATASET_EMPTY"
+            : "ERROR_REASON_INVALID_ARGUMENT";
+      throw invalidArgument(field, (e as Error).message, reason);
+    }
+    throw e;
+  }
+  if (want && description.format !== want)
+    throw invalidArgument("dataset.format", `${path} is ${formatName(description.format)}, not ${format}`);
+  return { path, description };
+}
+
+export interface ModelConfig {
+  /** The default feature model file (as `adq compress` uses it), or null for none. */
+  defaultModel: string | null;
+  /** `builtin://{name}` → file. */
+  builtin: Record<string, string>;
+  /** Roots (real paths) under which file:// models are allowed. */
+  roots: string[];
+}
+
+const digestCache = new Map<string, { size: number; mtimeMs: number; sha256: string }>();
+
+async function digestOf(file: string): Promise<string> {
+  const st = await stat(file);
+  const hit = digestCache.get(file);
+  if (hit && hit.size === st.size && hit.mtimeMs === st.mtimeMs) return hit.sha256;
+  const sha256 = await sha256File(file);
+  digestCache.set(file, { size: st.size, mtimeMs: st.mtimeMs, sha256 });
+  return sha256;
+}
+
+/**
+ * The feature model for a job, or null when the job needs none (METHOD_RANDOM without
+ * patch dropping, exactly as `adq compress` decides).
+ */
+export async function resolveModel(
+  ref: ModelRef | null | undefined,
+  needed: boolean,
+  cfg: ModelConfig,
+): Promise<{ uri: string; spec: ModelSpec } | null> {
+  if (!needed) return null;
+  const field = "params.model.uri";
+  const uri = ref?.uri ?? "";
+  let file: string;
+  if (uri === "") {
+    if (!cfg.defaultModel)
+      throw failedPrecondition(
+        `${field}: no default feature model is configured; name one`,
+        "ERROR_REASON_MODEL_CONTRACT",
+      );
+    file = cfg.defaultModel;
+  } else if (uri.startsWith("builtin://")) {
+    const name = uri.slice("builtin://".length);
+    const f = cfg.builtin[name];
+    if (!f)
+      throw invalidArgument(
+        field,
+        `unknown builtin model ${JSON.stringify(name)} (known: ${Object.keys(cfg.builtin).join(", ") || "none"})`,
+      );
+    file = f;
+  } else if (uri.startsWith("file:")) {
+    file = await confine(uri, field, cfg.roots, "model");
+  } else if (uri.startsWith("artifact://")) {
+    throw unimplemented(`${field}: artifact:// models are not supported yet`);
+  } else {
+    throw invalidArgument(field, `unsupported model URI ${JSON.stringify(uri)}: use builtin:// or file://`);
+  }
+  try {
+    if (!(await stat(file)).isFile()) throw new Error("not a file");
+  } catch {
+    throw invalidArgument(field, `model file ${file} does not exist`);
+  }
+  const sha256 = await digestOf(file);
+  const pin = ref?.sha256 ?? "";
+  if (pin !== "") {
+    if (!/^[0-9a-f]{64}$/.test(pin))
+      throw invalidArgument("params.model.sha256", "must be 64 lowercase hex characters");
+    if (pin !== sha256)
+      throw failedPrecondition(
+        `params.model.sha256: the model ${uri || "(default)"} has digest ${sha256}, not the pinned ${pin}`,
+        "ERROR_REASON_MODEL_DIGEST_MISMATCH",
+      );
+  }
+  return { uri: uri === "" ? "" : uri, spec: { file, sha256 } };
+}

@@ -1,0 +1,465 @@
+/**
+ * The job runner (the coordinator's service side): takes accepted jobs from the Bus work
+ * queue `jobs`, runs `runCompression` for each with bounded concurrency, and keeps the job
+ * record (JobStore, compare-and-set) and the per-job event stream (Bus events) up to date.
+ *
+ * It depends only on the ports: the embedded mode gives it a LocalBus, FsArtifactStore and
+ * MemoryJobStore; the cluster mode gives it the NATS JetStream adapters, and the gateway
+ * and runner can then live in different processes (the queue message is the hand-off, the
+ * record and the bus events carry state back).
+ *
+ * Cancellation: the gateway moves a RUNNING job to CANCELLING and publishes a state event;
+ * the runner aborts the coordinator (fan-out stops waiting and rejects), drops the job's
+ * queued stage tasks where the bus can, deletes everything under the job's artifact prefix
+ * and records CANCELLED.
+ */
+
+import { randomBytes } from "node:crypto";
+import { relative } from "node:path";
+import {
+  type ArtifactStore,
+  type Bus,
+  InvalidArgumentError,
+  type JobStore,
+  type Subscription,
+} from "#platform";
+import {
+  CancelledError,
+  type CompressionOutcome,
+  type Manifest,
+  runCompression,
+  StageFailedError,
+  type StageName,
+  TOOL_VERSION,
+} from "#stages";
+import type { Logger } from "../common/log.ts";
+import type { ErrorDetails, StageEnum } from "../common/types.ts";
+import { fieldPath } from "./params.ts";
+import {
+  finishStage,
+  type JobRecord,
+  mutateJob,
+  PUBLIC_STAGES,
+  progressStage,
+  type ResultFileRecord,
+  type ResultRecord,
+  setJobState,
+  startStage,
+  TERMINAL_STATES,
+} from "./records.ts";
+
+/** Bus work queue of accepted jobs: payload `{ jobId }`. */
+export const JOB_QUEUE = "jobs";
+
+export interface JobQueueMessage {
+  jobId: string;
+}
+
+export interface RunnerOptions {
+  jobs: JobStore<JobRecord>;
+  bus: Bus;
+  store: ArtifactStore;
+  log: Logger;
+  /** Jobs run at once by this runner. */
+  concurrency?: number;
+  /** Images per features task. */
+  shardSize?: number;
+  batchSize?: number;
+  /** Minimum interval between two progress writes of the same stage (coalescing). */
+  progressIntervalMs?: number;
+  /** Deliveries of a stage task before it fails the job (reported in ErrorDetails.attempts). */
+  maxTaskAttempts?: number;
+  now?: () => number;
+}
+
+/** Optional capability of a Bus: drop a job's queued tasks (LocalBus has it). */
+interface PurgeableBus {
+  purgeJob(jobId: string): number;
+}
+
+function canPurge(bus: Bus): bus is Bus & PurgeableBus {
+  return typeof (bus as Partial<PurgeableBus>).purgeJob === "function";
+}
+
+class ShutdownError extends Error {
+  override readonly name = "ShutdownError";
+}
+
+export class JobRunner {
+  private readonly active = new Map<string, { controller: AbortController; done: Promise<void> }>();
+  private sub: Subscription | undefined;
+  private stopping = false;
+  private readonly now: () => number;
+
+  constructor(private readonly o: RunnerOptions) {
+    this.now = o.now ?? Date.now;
+  }
+
+  start(): void {
+    if (this.sub) return;
+    this.sub = this.o.bus.consume(
+      JOB_QUEUE,
+      async (task) => {
+        const { jobId } = task.payload as JobQueueMessage;
+        await this.run(jobId);
+      },
+      { concurrency: Math.max(1, this.o.concurrency ?? 2), maxAttempts: 3 },
+    );
+  }
+
+  /** Jobs running in this process now. */
+  get running(): string[] {
+    return [...this.active.keys()];
+  }
+
+  /** Aborts a job run by this process (the bus event path does the same across processes). */
+  cancelLocal(jobId: string): boolean {
+    const a = this.active.get(jobId);
+    if (!a) return false;
+    a.controller.abort(new CancelledError(`job ${jobId} was cancelled`));
+    return true;
+  }
+
+  /**
+   * Stops taking jobs; lets running ones finish until `deadlineMs`, then aborts them and
+   * puts them back to QUEUED (a durable bus redelivers them; the stage cache makes the
+   * re-run resume where it stopped).
+   */
+  async close(deadlineMs = 10_000): Promise<void> {
+    this.stopping = true;
+    const all = Promise.all([...this.active.values()].map((a) => a.done));
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = await Promise.race([
+      all.then(() => false),
+      new Promise<boolean>((r) => {
+        timer = setTimeout(() => r(true), deadlineMs);
+      }),
+    ]);
+    if (timer) clearTimeout(timer);
+    if (timedOut)
+      for (const a of this.active.values()) a.controller.abort(new ShutdownError("shutting down"));
+    await all;
+    await this.sub?.close();
+    this.sub = undefined;
+  }
+
+  private async run(jobId: string): Promise<void> {
+    const log = this.o.log.child({ job_id: jobId });
+    if (this.stopping) throw new ShutdownError("runner is shutting down"); // nack: redelivered later
+    let claimed: JobRecord | undefined;
+    const v = await mutateJob(this.o.jobs, jobId, (rec) => {
+      if (rec.state !== "QUEUED" && rec.state !== "RUNNING") return false;
+      const now = this.now();
+      if (rec.state === "QUEUED") {
+        setJobState(rec, "RUNNING", now);
+        rec.startTime = now;
+      }
+      rec.runs += 1;
+      startStage(rec, "STAGE_INGEST", 1, now);
+      return true;
+    });
+    if (!v) {
+      log.warn("job_missing");
+      return;
+    }
+    if (v.value.state !== "RUNNING") {
+      log.info("job_skipped", { state: v.value.state });
+      return;
+    }
+    claimed = v.value;
+    const controller = new AbortController();
+    let resolveDone: () => void = () => {};
+    const done = new Promise<void>((r) => {
+      resolveDone = r;
+    });
+    this.active.set(jobId, { controller, done });
+    const unsubscribe = this.o.bus.subscribeEvents(jobId, (ev) => {
+      if (ev.kind === "state" && ev.state === "CANCELLING") controller.abort(new CancelledError("cancelled"));
+    });
+    try {
+      await this.execute(claimed, controller, log);
+    } finally {
+      unsubscribe();
+      this.active.delete(jobId);
+      resolveDone();
+    }
+  }
+
+  private async execute(job: JobRecord, controller: AbortController, log: Logger): Promise<void> {
+    const { jobs, bus, store } = this.o;
+    const jobId = job.id;
+    const interval = this.o.progressIntervalMs ?? 250;
+    // Writes are serialized per job, so events keep their order.
+    let chain: Promise<unknown> = Promise.resolve();
+    const write = (change: (rec: JobRecord) => boolean, event?: Parameters<Bus["publishEvent"]>[0]) => {
+      chain = chain
+        .then(async () => {
+          const v = await mutateJob(jobs, jobId, (rec) => {
+            if (rec.state === "CANCELLING" || TERMINAL_STATES.has(rec.state)) {
+              // Someone else (CancelJob) owns the record now; stop the coordinator.
+              if (!controller.signal.aborted) controller.abort(new CancelledError("cancelled"));
+              return false;
+            }
+            return change(rec);
+          });
+          if (v && event) await bus.publishEvent(event);
+        })
+        .catch((e) => log.error("job_record_write_failed", { error: e }));
+      return chain;
+    };
+    let current: StageName | null = null;
+    const lastWrite = new Map<string, number>();
+    let trailing: NodeJS.Timeout | undefined;
+    const progress = (stage: StageName, doneN: number, total: number) => {
+      const now = this.now();
+      const publicStages = PUBLIC_STAGES[stage];
+      const apply = (rec: JobRecord) => {
+        for (const s of publicStages) progressStage(rec, s, doneN, total, now);
+        return true;
+      };
+      const ev = { jobId, kind: "progress" as const, stage, done: doneN, total, at: now };
+      const last = lastWrite.get(stage) ?? 0;
+      if (doneN === 0) return; // onStage already recorded the start
+      if (doneN >= total || now - last >= interval) {
+        if (trailing) clearTimeout(trailing);
+        trailing = undefined;
+        lastWrite.set(stage, now);
+        void write(apply, ev);
+      } else {
+        // Coalesce: at most one write per stage per interval, the latest value wins.
+        if (trailing) clearTimeout(trailing);
+        trailing = setTimeout(
+          () => {
+            trailing = undefined;
+            lastWrite.set(stage, this.now());
+            void write(apply, ev);
+          },
+          interval - (now - last),
+        );
+      }
+    };
+    const started = this.now();
+    try {
+      const outcome = await runCompression(
+        {
+          jobId,
+          dataset: { path: job.dataset.path },
+          model: job.model,
+          params: job.params,
+          resultPrefix: job.resultPrefix,
+          ...(this.o.shardSize ? { shardSize: this.o.shardSize } : {}),
+          ...(this.o.batchSize ? { batchSize: this.o.batchSize } : {}),
+        },
+        {
+          bus,
+          store,
+          signal: controller.signal,
+          onStage: (stage, total) => {
+            const now = this.now();
+            const prev = current;
+            current = stage;
+            void write(
+              (rec) => {
+                finishStage(rec, "STAGE_INGEST", now);
+                if (prev) for (const s of PUBLIC_STAGES[prev]) finishStage(rec, s, now);
+                for (const s of PUBLIC_STAGES[stage]) startStage(rec, s, total, now);
+                return true;
+              },
+              { jobId, kind: "progress", stage, done: 0, total, at: now },
+            );
+            lastWrite.set(stage, now);
+          },
+          onProgress: (p) => progress(p.stage, p.done, p.total),
+        },
+      );
+      if (trailing) clearTimeout(trailing);
+      await chain;
+      if (controller.signal.aborted) throw controller.signal.reason ?? new CancelledError("cancelled");
+      const result = await this.collectResult(outcome, started);
+      let cancelledMeanwhile = false;
+      await mutateJob(jobs, jobId, (rec) => {
+        if (rec.state === "CANCELLING") {
+          cancelledMeanwhile = true;
+          return false;
+        }
+        if (rec.state !== "RUNNING") return false;
+        const now = this.now();
+        for (const s of rec.stages) if (s.state === "RUNNING") finishStage(rec, s.stage, now);
+        rec.result = result;
+        setJobState(rec, "SUCCEEDED", now);
+        return true;
+      });
+      if (cancelledMeanwhile) throw new CancelledError("cancelled");
+      await bus.publishEvent({ jobId, kind: "state", state: "SUCCEEDED", at: this.now() });
+      log.info("job_succeeded", {
+        tenant: job.tenant,
+        selected: outcome.selected,
+        total: outcome.total,
+        ms: this.now() - started,
+      });
+    } catch (e) {
+      if (trailing) clearTimeout(trailing);
+      await chain;
+      const reason = controller.signal.aborted ? controller.signal.reason : undefined;
+      if (reason instanceof ShutdownError) {
+        await this.requeue(job, log);
+        throw reason; // nack: a durable bus redelivers the job
+      }
+      if (controller.signal.aborted || e instanceof CancelledError) {
+        await this.finishCancel(job, log);
+        return;
+      }
+      const error = this.jobError(e, job, log);
+      await mutateJob(jobs, jobId, (rec) => {
+        if (TERMINAL_STATES.has(rec.state)) return false;
+        if (rec.state === "CANCELLING") return false;
+        const now = this.now();
+        setJobState(rec, "FAILED", now, error);
+        return true;
+      });
+      // Nothing half-written is ever published as a result.
+      await store.deletePrefix(job.artifactPrefix);
+      await bus.publishEvent({
+        jobId,
+        kind: "state",
+        state: "FAILED",
+        message: error.message,
+        at: this.now(),
+      });
+      log.info("job_failed", {
+        tenant: job.tenant,
+        code: error.code,
+        reason: error.reason,
+        message: error.message,
+      });
+      const rec = await jobs.get(jobId);
+      if (rec?.value.state === "CANCELLING") await this.finishCancel(job, log);
+    }
+  }
+
+  private async requeue(job: JobRecord, log: Logger): Promise<void> {
+    await mutateJob(this.o.jobs, job.id, (rec) => {
+      if (rec.state !== "RUNNING") return false;
+      setJobState(rec, "QUEUED", this.now());
+      return true;
+    });
+    log.info("job_requeued", { tenant: job.tenant, reason: "shutdown" });
+  }
+
+  /** Frees a cancelled job's artifacts and records CANCELLED. */
+  private async finishCancel(job: JobRecord, log: Logger): Promise<void> {
+    const { bus, store, jobs } = this.o;
+    const purged = canPurge(bus) ? bus.purgeJob(job.id) : 0;
+    const prefix = job.artifactPrefix;
+    await store.deletePrefix(prefix);
+    // A stage task already running when the cancel came may still publish outputs under
+    // the job's prefix: delete again when its outcome arrives (bounded wait).
+    const off = bus.onOutcome((o) => {
+      if (o.task.jobId !== job.id) return;
+      void store.deletePrefix(prefix).catch(() => {});
+    });
+    setTimeout(off, 120_000).unref?.();
+    await mutateJob(jobs, job.id, (rec) => {
+      if (TERMINAL_STATES.has(rec.state)) return false;
+      setJobState(rec, "CANCELLED", this.now());
+      return true;
+    });
+    await bus.publishEvent({ jobId: job.id, kind: "state", state: "CANCELLED", at: this.now() });
+    log.info("job_cancelled", { tenant: job.tenant, purged_tasks: purged });
+  }
+
+  /** A failed job's ErrorDetails: precise for bad input, a correlation id for bugs. */
+  private jobError(e: unknown, job: JobRecord, log: Logger): ErrorDetails {
+    if (e instanceof StageFailedError) {
+      const stage: StageEnum = (PUBLIC_STAGES[e.stage as StageName] ?? ["STAGE_UNSPECIFIED"])[0]!;
+      const taskKey = `${e.stage}/${e.taskKey}`;
+      if (e.permanent) {
+        const bad = /bad image (.+?): (.*)$/s.exec(e.reason);
+        if (bad) {
+          const path = relative(job.dataset.path, bad[1]!) || bad[1]!;
+          return {
+            reason: "ERROR_REASON_BAD_FILES",
+            code: "INVALID_ARGUMENT",
+            message: `bad image ${path}: ${bad[2]} (set params.skip_bad_files to skip unreadable images)`,
+            stage,
+            badFiles: [{ path, index: 0, reason: bad[2]! }],
+            badFilesTotal: 1,
+            taskKey,
+            attempts: 1,
+          };
+        }
+        const model = /model|onnx|head/i.test(e.reason);
+        return {
+          reason: model ? "ERROR_REASON_MODEL_CONTRACT" : "ERROR_REASON_INVALID_ARGUMENT",
+          code: model ? "FAILED_PRECONDITION" : "INVALID_ARGUMENT",
+          message: e.message,
+          stage,
+          taskKey,
+          attempts: 1,
+        };
+      }
+      return {
+        reason: "ERROR_REASON_RETRIES_EXHAUSTED",
+        code: "INTERNAL",
+        message: e.message,
+        stage,
+        taskKey,
+        attempts: this.o.maxTaskAttempts ?? 3,
+      };
+    }
+    if (e instanceof InvalidArgumentError) {
+      const field = fieldPath(e.field);
+      const description = e.message.replace(`${e.field}: `, "");
+      return {
+        reason: "ERROR_REASON_INVALID_ARGUMENT",
+        code: "INVALID_ARGUMENT",
+        message: `${field}: ${description}`,
+        stage: "STAGE_INGEST",
+        fieldViolations: [{ field, description }],
+      };
+    }
+    const err = e instanceof Error ? e : new Error(String(e));
+    if (err.name === "DatasetError")
+      return {
+        reason: "ERROR_REASON_INVALID_ARGUMENT",
+        code: "INVALID_ARGUMENT",
+        message: err.message,
+        stage: "STAGE_INGEST",
+      };
+    if (err.name === "ModelContractError")
+      return { reason: "ERROR_REASON_MODEL_CONTRACT", code: "FAILED_PRECONDITION", message: err.message };
+    const correlationId = randomBytes(6).toString("hex");
+    log.error("job_internal_error", { tenant: job.tenant, correlation_id: correlationId, error: err });
+    return {
+      reason: "ERROR_REASON_INTERNAL",
+      code: "INTERNAL",
+      message: `internal error (correlation id ${correlationId})`,
+    };
+  }
+
+  private async collectResult(outcome: CompressionOutcome, started: number): Promise<ResultRecord> {
+    const { store } = this.o;
+    const files: ResultFileRecord[] = [];
+    for (const name of [...outcome.files].sort()) {
+      const key = `${outcome.resultPrefix}/${name}`;
+      const info = await store.stat(key);
+      if (!info) throw new Error(`result file ${key} is missing after assemble`);
+      files.push({ name, key, size: info.size, digest: info.digest, mediaType: info.mediaType });
+    }
+    const manifest = JSON.parse(
+      new TextDecoder().decode(await store.get(`${outcome.resultPrefix}/manifest.json`)),
+    ) as Manifest;
+    return {
+      files,
+      totalItems: manifest.total,
+      selectedItems: manifest.selected,
+      classSelected: manifest.perClass,
+      storedBytes: manifest.store?.bytes ?? 0,
+      originalSubsetBytes: manifest.store?.subsetSourceBytes ?? 0,
+      skippedBadFiles: manifest.skipped.length,
+      modelSha256: manifest.model?.sha256 ?? "",
+      toolVersion: manifest.tool.version ?? TOOL_VERSION,
+      durationMs: this.now() - started,
+    };
+  }
+}

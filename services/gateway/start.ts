@@ -1,0 +1,205 @@
+/**
+ * Starting the gateway: gRPC server with CompressionService + health, the job runner, and
+ * an ordered graceful shutdown. `startGateway` takes the ports (any adapters);
+ * `startAllInOne` builds the embedded adapters and serves every stage in-process —
+ * what `adq serve` runs.
+ */
+import { resolve } from "node:path";
+import * as grpc from "@grpc/grpc-js";
+import {
+  type ArtifactStore,
+  type Bus,
+  FsArtifactStore,
+  type JobStore,
+  LocalBus,
+  MemoryJobStore,
+} from "#platform";
+import { ModelCache, registerStageWorkers } from "#stages";
+import type { ApiKeyAuthenticator } from "../common/auth.ts";
+import { HealthService } from "../common/health.ts";
+import { Logger } from "../common/log.ts";
+import { bindServer, shutdownServer } from "../common/server.ts";
+import type { IdempotencyRecord, JobRecord } from "./records.ts";
+import { resolveRoots } from "./resolve.ts";
+import { JobRunner, type RunnerOptions } from "./runner.ts";
+import { CompressionGateway, type GatewayOptions } from "./service.ts";
+
+export const SERVICE_NAME = "adq.v1.CompressionService";
+
+export interface StartGatewayOptions {
+  /** host:port; port 0 picks a free one. */
+  address: string;
+  jobs: JobStore<JobRecord>;
+  idempotency: JobStore<IdempotencyRecord>;
+  bus: Bus;
+  store: ArtifactStore;
+  auth: ApiKeyAuthenticator;
+  dataRoots: string[];
+  models: { defaultModel: string | null; builtin?: Record<string, string>; roots?: string[] };
+  imageSize?: number;
+  log?: Logger;
+  /** Runs the job runner in this process (default true); false for a gateway-only replica. */
+  runner?: boolean | Partial<Omit<RunnerOptions, "jobs" | "bus" | "store" | "log">>;
+  watchPollMs?: number;
+  heartbeatMs?: number;
+  credentials?: grpc.ServerCredentials;
+}
+
+export interface RunningGateway {
+  port: number;
+  address: string;
+  server: grpc.Server;
+  health: HealthService;
+  gateway: CompressionGateway;
+  runner: JobRunner | undefined;
+  log: Logger;
+  /** Graceful shutdown: NOT_SERVING, no new calls, jobs finish or are requeued by the deadline. */
+  close(deadlineMs?: number): Promise<void>;
+}
+
+export async function startGateway(o: StartGatewayOptions): Promise<RunningGateway> {
+  const log = (o.log ?? new Logger()).child({ service: "gateway" });
+  const dataRoots = await resolveRoots(o.dataRoots, "data root");
+  const modelRoots = await resolveRoots(o.models.roots ?? [], "model root");
+  const gwOptions: GatewayOptions = {
+    jobs: o.jobs,
+    idempotency: o.idempotency,
+    bus: o.bus,
+    store: o.store,
+    auth: o.auth,
+    dataRoots,
+    models: {
+      defaultModel: o.models.defaultModel ? resolve(o.models.defaultModel) : null,
+      builtin: o.models.builtin ?? {},
+      roots: modelRoots,
+    },
+    log,
+    ...(o.imageSize ? { imageSize: o.imageSize } : {}),
+    ...(o.watchPollMs ? { watchPollMs: o.watchPollMs } : {}),
+    ...(o.heartbeatMs ? { heartbeatMs: o.heartbeatMs } : {}),
+  };
+  const gateway = new CompressionGateway(gwOptions);
+  const health = new HealthService([SERVICE_NAME]);
+  const server = new grpc.Server({ "grpc.max_send_message_length": 4 * 1024 * 1024 });
+  gateway.addTo(server);
+  health.addTo(server);
+  let runner: JobRunner | undefined;
+  if (o.runner !== false) {
+    runner = new JobRunner({
+      jobs: o.jobs,
+      bus: o.bus,
+      store: o.store,
+      log: log.child({ component: "runner" }),
+      ...(typeof o.runner === "object" ? o.runner : {}),
+    });
+    runner.start();
+  }
+  const port = await bindServer(server, o.address, o.credentials);
+  const host = o.address.slice(0, o.address.lastIndexOf(":"));
+  const address = `${host}:${port}`;
+  health.setAll("SERVING");
+  log.info("listening", { address, data_roots: dataRoots });
+  let closing: Promise<void> | undefined;
+  return {
+    port,
+    address,
+    server,
+    health,
+    gateway,
+    runner,
+    log,
+    close(deadlineMs = 10_000) {
+      closing ??= (async () => {
+        const t0 = Date.now();
+        health.setAll("NOT_SERVING");
+        health.closeWatchers();
+        const stopped = shutdownServer(server, deadlineMs);
+        await runner?.close(Math.max(0, deadlineMs - 500));
+        gateway.drain();
+        const graceful = await stopped;
+        log.info("stopped", { graceful, ms: Date.now() - t0 });
+      })();
+      return closing;
+    },
+  };
+}
+
+export interface AllInOneOptions {
+  address?: string;
+  auth: ApiKeyAuthenticator;
+  dataRoots: string[];
+  /** Root of the FsArtifactStore: stage-output cache and job results. */
+  cacheDir: string;
+  defaultModel: string | null;
+  builtinModels?: Record<string, string>;
+  modelRoots?: string[];
+  /** Jobs run at once. */
+  concurrency?: number;
+  /** ONNX Runtime intra-op threads. */
+  threads?: number;
+  shardSize?: number;
+  log?: Logger;
+  watchPollMs?: number;
+  heartbeatMs?: number;
+  progressIntervalMs?: number;
+  /** Tests: decorate the bus the gateway and runner see (workers use the inner one). */
+  wrapBus?: (bus: LocalBus) => Bus;
+}
+
+export interface AllInOne extends RunningGateway {
+  bus: LocalBus;
+  store: FsArtifactStore;
+  jobs: MemoryJobStore<JobRecord>;
+}
+
+/** Gateway + runner + every stage worker in one process, on the embedded adapters. */
+export async function startAllInOne(o: AllInOneOptions): Promise<AllInOne> {
+  const bus = new LocalBus();
+  const store = new FsArtifactStore(resolve(o.cacheDir));
+  const jobs = new MemoryJobStore<JobRecord>();
+  const idempotency = new MemoryJobStore<IdempotencyRecord>();
+  const workers = registerStageWorkers(bus, {
+    store,
+    models: new ModelCache(o.threads ? { threads: o.threads } : {}),
+  });
+  let gw: RunningGateway;
+  try {
+    gw = await startGateway({
+      address: o.address ?? "127.0.0.1:50051",
+      jobs,
+      idempotency,
+      bus: o.wrapBus ? o.wrapBus(bus) : bus,
+      store,
+      auth: o.auth,
+      dataRoots: o.dataRoots,
+      models: {
+        defaultModel: o.defaultModel,
+        ...(o.builtinModels ? { builtin: o.builtinModels } : {}),
+        ...(o.modelRoots ? { roots: o.modelRoots } : {}),
+      },
+      ...(o.log ? { log: o.log } : {}),
+      runner: {
+        concurrency: o.concurrency ?? 2,
+        ...(o.shardSize ? { shardSize: o.shardSize } : {}),
+        ...(o.progressIntervalMs !== undefined ? { progressIntervalMs: o.progressIntervalMs } : {}),
+      },
+      ...(o.watchPollMs ? { watchPollMs: o.watchPollMs } : {}),
+      ...(o.heartbeatMs ? { heartbeatMs: o.heartbeatMs } : {}),
+    });
+  } catch (e) {
+    await workers.close();
+    await bus.close();
+    throw e;
+  }
+  return {
+    ...gw,
+    bus,
+    store,
+    jobs,
+    async close(deadlineMs = 10_000) {
+      await gw.close(deadlineMs);
+      await workers.close();
+      await bus.close();
+    },
+  };
+}
