@@ -73,7 +73,8 @@ if (torch)
     `| PIL decode + PyTorch ${"(same model)"} | ${torch.images} | ${torch.seconds.toFixed(1)} | ${torch.images_per_s.toFixed(0)} | ${torch.max_rss_mib.toFixed(0)} |`,
   );
 process.stdout.write(`${rows.join("\n")}\n`);
-if (torch) process.stdout.write(`ratio (ours / PyTorch images/s): ${(ips / torch.images_per_s).toFixed(2)}×\n`);
+if (torch)
+  process.stdout.write(`ratio (ours / PyTorch images/s): ${(ips / torch.images_per_s).toFixed(2)}×\n`);
 process.stdout.write(
   `${JSON.stringify({ bench: "features", onnx: { ...ort, imagesPerSecond: ips }, torch, ratio: torch ? ips / torch.images_per_s : null })}\n`,
 );

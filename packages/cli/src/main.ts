@@ -13,6 +13,7 @@ import {
 import { compress, UsageError } from "./compress.ts";
 import { ConsoleProgress } from "./progress.ts";
 import { reconstruct } from "./reconstruct.ts";
+import { runResult, runServe, runSubmit, runWatch, SERVE_HELP } from "./serve.ts";
 
 /** Repository root: defaults (demo data, models) resolve from here, not from the cwd. */
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
@@ -26,7 +27,7 @@ Usage:
   adq compress [dataset] [options]     select and pixel-quantize a subset (embedded, no servers)
   adq reconstruct <compressed-dir> --out <dir> [--mae <onnx>]
                                        MAE-reconstruct the kept images into an ImageFolder
-  adq help
+${SERVE_HELP}  adq help
 
 compress options (defaults in brackets):
   dataset                ImageFolder root or CIFAR-10 binary folder [bundled demo: ${DEFAULT_DATASET}]
@@ -181,6 +182,14 @@ export async function main(argv: string[]): Promise<number> {
         return await runCompress(rest);
       case "reconstruct":
         return await runReconstruct(rest);
+      case "serve":
+        return await runServe(rest);
+      case "submit":
+        return await runSubmit(rest);
+      case "watch":
+        return await runWatch(rest);
+      case "result":
+        return await runResult(rest);
       case undefined:
       case "help":
       case "--help":

@@ -1,0 +1,434 @@
+/**
+ * `adq serve` (gateway + job runner + every stage worker in one process, embedded adapters)
+ * and its client side: `adq submit`, `adq watch`, `adq result`.
+ */
+import { createHash, randomBytes } from "node:crypto";
+import { mkdir, open, readdir, rename, rm } from "node:fs/promises";
+import { homedir } from "node:os";
+import { basename, dirname, join, resolve } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { parseArgs } from "node:util";
+import * as grpc from "@grpc/grpc-js";
+import {
+  ApiKeyAuthenticator,
+  CompressionClient,
+  type CompressionParams,
+  type ErrorDetails,
+  errorDetailsOf,
+  type Job,
+  type JobEvent,
+  Logger,
+  parseLogLevel,
+  type StageEnum,
+  type StageProgress,
+} from "../../../services/common/index.ts";
+import { startAllInOne } from "../../../services/gateway/index.ts";
+import { UsageError } from "./compress.ts";
+import { ConsoleProgress, type ProgressSink } from "./progress.ts";
+
+const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
+const DEFAULT_MODEL = join(REPO_ROOT, "models", "resnet20-cifar10.onnx");
+const DEFAULT_SERVER = "127.0.0.1:50051";
+
+export const SERVE_HELP = `  adq serve [--port 50051] [--host 127.0.0.1] [--data-root <dir>]... [--api-keys <file>]
+            [--cache-dir <dir>] [--concurrency 2] [--threads n] [--log-level info]
+                                       gRPC API + every stage in one process (embedded adapters)
+  adq submit <dataset> [compress options] [--idempotency-key k] [--name text]
+                                       create a job on a server (dataset: a path on the server); prints its id
+  adq watch <job-id>                   stream a job's progress until it ends
+  adq result <job-id> --out <dir> [--force]
+                                       download a finished job's files (atomically)
+      submit / watch / result also take --server <host:port> [$ADQ_SERVER or ${DEFAULT_SERVER}]
+      and --api-key <key> [$ADQ_API_KEY]
+`;
+
+// ---- adq serve ----
+
+export async function runServe(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      port: { type: "string" },
+      host: { type: "string" },
+      "data-root": { type: "string", multiple: true },
+      "api-keys": { type: "string" },
+      "cache-dir": { type: "string" },
+      model: { type: "string" },
+      "model-root": { type: "string", multiple: true },
+      concurrency: { type: "string" },
+      threads: { type: "string" },
+      "shard-size": { type: "string" },
+      "log-level": { type: "string" },
+    },
+  });
+  if (positionals.length > 0)
+    throw new UsageError(`serve takes no positional arguments, got ${positionals[0]}`);
+  const port = int("port", values.port, 50051, 0);
+  const host = values.host ?? "127.0.0.1";
+  const log = new Logger(process.stderr, {}, parseLogLevel(values["log-level"]));
+  let auth: ApiKeyAuthenticator;
+  if (values["api-keys"]) {
+    auth = await ApiKeyAuthenticator.fromFile(resolve(values["api-keys"]));
+  } else {
+    const fromEnv = process.env.ADQ_API_KEY;
+    const key = fromEnv || randomBytes(18).toString("base64url");
+    auth = ApiKeyAuthenticator.single("default", key);
+    process.stderr.write(
+      fromEnv
+        ? "adq serve: no --api-keys file; tenant 'default' accepts the key in $ADQ_API_KEY\n"
+        : `adq serve: no --api-keys file; tenant 'default' accepts the generated key ${key}\n`,
+    );
+  }
+  const dataRoots = (values["data-root"] ?? [process.cwd()]).map((r) => resolve(r));
+  const cacheDir = resolve(
+    values["cache-dir"] ?? process.env.ADQ_CACHE_DIR ?? join(homedir(), ".cache", "adq", "server"),
+  );
+  const model = resolve(values.model ?? DEFAULT_MODEL);
+  const concurrency = int("concurrency", values.concurrency, 2, 1);
+  const threads = values.threads === undefined ? undefined : int("threads", values.threads, 0, 1);
+  const shardSize =
+    values["shard-size"] === undefined ? undefined : int("shard-size", values["shard-size"], 0, 1);
+  const srv = await startAllInOne({
+    address: `${host}:${port}`,
+    auth,
+    dataRoots,
+    cacheDir,
+    defaultModel: model,
+    builtinModels: { "resnet20-cifar10": DEFAULT_MODEL },
+    ...(values["model-root"] ? { modelRoots: values["model-root"] } : {}),
+    concurrency,
+    ...(threads ? { threads } : {}),
+    ...(shardSize ? { shardSize } : {}),
+    log,
+  });
+  process.stdout.write(
+    `adq serve: listening on ${srv.address} (data roots: ${dataRoots.join(", ")}; cache: ${cacheDir})\n`,
+  );
+  await new Promise<void>((resolveStop) => {
+    const stop = () => {
+      process.off("SIGINT", stop);
+      process.off("SIGTERM", stop);
+      resolveStop();
+    };
+    process.on("SIGINT", stop);
+    process.on("SIGTERM", stop);
+  });
+  process.stderr.write("adq serve: shutting down\n");
+  await srv.close(10_000);
+  return 0;
+}
+
+function int(flag: string, v: string | undefined, fallback: number, min: number): number {
+  if (v === undefined) return fallback;
+  const x = Number(v);
+  if (v.trim() === "" || !Number.isSafeInteger(x) || x < min)
+    throw new UsageError(`--${flag} must be an integer ≥ ${min}, got ${JSON.stringify(v)}`);
+  return x;
+}
+
+function float(flag: string, v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const x = Number(v);
+  if (v.trim() === "" || !Number.isFinite(x))
+    throw new UsageError(`--${flag} must be a number, got ${JSON.stringify(v)}`);
+  return x;
+}
+
+// ---- client commands ----
+
+const CLIENT_OPTIONS = {
+  server: { type: "string" },
+  "api-key": { type: "string" },
+} as const;
+
+function connect(values: { server?: string | undefined; "api-key"?: string | undefined }): CompressionClient {
+  const apiKey = values["api-key"] ?? process.env.ADQ_API_KEY;
+  if (!apiKey) throw new UsageError("an API key is needed: --api-key <key> or $ADQ_API_KEY");
+  return new CompressionClient(values.server ?? process.env.ADQ_SERVER ?? DEFAULT_SERVER, { apiKey });
+}
+
+/** One clean line for a failed call (status, message, field violations); exit code 1. */
+function reportRpcError(e: unknown): number {
+  const err = e as grpc.ServiceError;
+  if (typeof err?.code !== "number") throw e;
+  const name = grpc.status[err.code] ?? String(err.code);
+  const details = errorDetailsOf(err);
+  process.stderr.write(`adq: ${name}: ${err.details || err.message}\n`);
+  if (details?.quota)
+    process.stderr.write(`adq: quota ${details.quota.quota}: limit ${details.quota.limit}\n`);
+  return err.code === grpc.status.INVALID_ARGUMENT || err.code === grpc.status.UNAUTHENTICATED ? 2 : 1;
+}
+
+const METHODS: Record<string, CompressionParams["method"]> = {
+  adq: "METHOD_ADQ",
+  dq: "METHOD_DQ",
+  random: "METHOD_RANDOM",
+};
+const DIVERSITY: Record<string, "DIVERSITY_METHOD_CONTRASTIVE" | "DIVERSITY_METHOD_UNTRAINED_HEAD"> = {
+  infonce: "DIVERSITY_METHOD_CONTRASTIVE",
+  "untrained-head": "DIVERSITY_METHOD_UNTRAINED_HEAD",
+};
+
+function toUri(pathOrUri: string): string {
+  return /^[a-z][a-z0-9+.-]*:\/\//i.test(pathOrUri) ? pathOrUri : pathToFileURL(resolve(pathOrUri)).href;
+}
+
+export async function runSubmit(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      ...CLIENT_OPTIONS,
+      ratio: { type: "string" },
+      bins: { type: "string" },
+      alpha: { type: "string" },
+      drop: { type: "string" },
+      seed: { type: "string" },
+      method: { type: "string" },
+      model: { type: "string" },
+      lambda: { type: "string" },
+      diversity: { type: "string" },
+      tau: { type: "string" },
+      "skip-bad-files": { type: "boolean" },
+      "idempotency-key": { type: "string" },
+      name: { type: "string" },
+    },
+  });
+  if (positionals.length !== 1)
+    throw new UsageError("submit takes one data set (a path on the server, or a URI)");
+  const method = values.method === undefined ? undefined : METHODS[values.method];
+  if (values.method !== undefined && !method)
+    throw new UsageError(`--method must be adq, dq or random, got ${JSON.stringify(values.method)}`);
+  const diversity = values.diversity === undefined ? undefined : DIVERSITY[values.diversity];
+  if (values.diversity !== undefined && !diversity)
+    throw new UsageError(
+      `--diversity must be infonce or untrained-head, got ${JSON.stringify(values.diversity)}`,
+    );
+  // Only what was given: the server fills in the same defaults as `adq compress`.
+  const params: Partial<CompressionParams> = { ratio: float("ratio", values.ratio) ?? 0.1 };
+  const set = <K extends keyof CompressionParams>(k: K, v: CompressionParams[K] | undefined) => {
+    if (v !== undefined) params[k] = v;
+  };
+  set("bins", float("bins", values.bins));
+  set("alpha", float("alpha", values.alpha));
+  set("dropRatio", float("drop", values.drop));
+  set("seed", float("seed", values.seed));
+  set("method", method);
+  set("graphcutLambda", float("lambda", values.lambda));
+  if (diversity !== undefined || values.tau !== undefined)
+    params.diversity = {
+      ...(diversity ? { method: diversity } : {}),
+      ...(values.tau !== undefined ? { tau: float("tau", values.tau)! } : {}),
+    };
+  if (values["skip-bad-files"]) params.skipBadFiles = true;
+  if (values.model) params.model = { uri: toUri(values.model), sha256: "" };
+  const client = connect(values);
+  try {
+    const res = await client.createJob({
+      dataset: { uri: toUri(positionals[0]!) },
+      params: params as CompressionParams,
+      idempotencyKey: values["idempotency-key"] ?? "",
+      displayName: values.name ?? "",
+    });
+    if (res.deduplicated) process.stderr.write("adq: an identical job already exists (idempotency key)\n");
+    process.stdout.write(`${res.job.id}\n`);
+    return 0;
+  } catch (e) {
+    return reportRpcError(e);
+  } finally {
+    client.close();
+  }
+}
+
+/** Coordinator stage names, as `adq compress` shows them. */
+const STAGE_LABEL: Partial<Record<StageEnum, string>> = {
+  STAGE_FEATURES: "features",
+  STAGE_BINNING: "binning",
+  STAGE_SCORING: "scoring",
+  STAGE_SAMPLING: "sampling",
+  STAGE_REPORT: "assemble",
+};
+
+function ms(t: { seconds: string | number; nanos: number } | null | undefined): number | undefined {
+  return t ? Number(t.seconds) * 1000 + Math.floor(t.nanos / 1e6) : undefined;
+}
+
+/**
+ * Feeds WatchJob events into the same ConsoleProgress as `adq compress`. Its clock is
+ * driven by the server's timestamps, so durations and ETAs are the job's own — also when
+ * watching a job that has already ended (the snapshot replays its stages).
+ */
+export class WatchRenderer {
+  private current: string | null = null;
+  private clock = 0;
+  private readonly progress: ProgressSink;
+
+  constructor(out: { write(s: string): unknown; isTTY?: boolean; columns?: number } = process.stderr) {
+    this.progress = new ConsoleProgress(out, () => this.clock);
+  }
+
+  private at(t: number | undefined): void {
+    if (t !== undefined) this.clock = Math.max(this.clock, t);
+  }
+
+  private show(p: StageProgress, time: number | undefined): void {
+    const label = STAGE_LABEL[p.stage];
+    if (!label) return;
+    const done = Number(p.done);
+    const total = Number(p.total);
+    if (label !== this.current) {
+      if (this.current) this.progress.finish();
+      this.at(ms(p.startTime) ?? time);
+      this.current = label;
+      this.progress.stage(label, total);
+    }
+    this.at(time);
+    this.progress.advance(done);
+    if (p.state === "STAGE_STATE_SUCCEEDED") {
+      this.at(ms(p.endTime));
+      this.progress.finish();
+      this.current = null;
+    }
+  }
+
+  onEvent(ev: JobEvent): void {
+    const time = ms(ev.time);
+    if (ev.snapshot) {
+      // Stages already started, in pipeline order: finished ones as summary lines, the
+      // running one as a live bar.
+      for (const s of ev.snapshot.stages) {
+        if (s.state === "STAGE_STATE_SUCCEEDED" || s.state === "STAGE_STATE_RUNNING") this.show(s, time);
+      }
+    } else if (ev.progress) {
+      this.show(ev.progress, time);
+    } else if (ev.terminal && this.current) {
+      this.at(time);
+      if (ev.terminal.state === "JOB_STATE_SUCCEEDED") this.progress.finish();
+      this.current = null;
+    }
+  }
+}
+
+function describeError(e: ErrorDetails | null | undefined): string {
+  if (!e) return "unknown error";
+  const files = (e.badFiles ?? []).map((b) => `  ${b.path}: ${b.reason}`).join("\n");
+  return `${e.code || "ERROR"}: ${e.message}${files ? `\n${files}` : ""}`;
+}
+
+export async function runWatch(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { ...CLIENT_OPTIONS },
+  });
+  if (positionals.length !== 1) throw new UsageError("watch takes one job id");
+  const jobId = positionals[0]!;
+  const client = connect(values);
+  const renderer = new WatchRenderer();
+  let after = 0;
+  let final: JobEvent | undefined;
+  let job: Job | undefined;
+  try {
+    for (let attempt = 0; !final; attempt++) {
+      try {
+        for await (const ev of client.watchJob(jobId, after)) {
+          after = Math.max(after, Number(ev.sequence));
+          if (ev.snapshot) job = ev.snapshot;
+          renderer.onEvent(ev);
+          if (ev.terminal) final = ev;
+        }
+        if (!final) throw Object.assign(new Error("stream ended early"), { code: grpc.status.UNAVAILABLE });
+      } catch (e) {
+        const code = (e as grpc.ServiceError).code;
+        // A broken stream resumes from the last event seen (after_sequence).
+        if (code === grpc.status.UNAVAILABLE && attempt < 5) {
+          await new Promise((r) => setTimeout(r, 500 * 2 ** attempt));
+          continue;
+        }
+        return reportRpcError(e);
+      }
+    }
+  } finally {
+    client.close();
+  }
+  const t = final.terminal!;
+  if (t.state === "JOB_STATE_SUCCEEDED") {
+    const s = t.summary;
+    process.stdout.write(
+      `job ${jobId} succeeded${s ? `: selected ${s.selectedItems} of ${s.totalItems} images` : ""}\n`,
+    );
+    return 0;
+  }
+  if (t.state === "JOB_STATE_CANCELLED") {
+    process.stderr.write(
+      `adq: job ${jobId} was cancelled${job?.cancelReason ? `: ${job.cancelReason}` : ""}\n`,
+    );
+    return 1;
+  }
+  process.stderr.write(`adq: job ${jobId} failed: ${describeError(t.error)}\n`);
+  return 1;
+}
+
+async function isNonEmptyDir(path: string): Promise<boolean> {
+  try {
+    return (await readdir(path)).length > 0;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return false;
+    if ((e as NodeJS.ErrnoException).code === "ENOTDIR")
+      throw new UsageError(`--out ${path} exists and is not a directory`);
+    throw e;
+  }
+}
+
+export async function runResult(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { ...CLIENT_OPTIONS, out: { type: "string" }, force: { type: "boolean" } },
+  });
+  if (positionals.length !== 1) throw new UsageError("result takes one job id");
+  if (!values.out) throw new UsageError("result needs --out <dir>");
+  const jobId = positionals[0]!;
+  const out = resolve(values.out);
+  if ((await isNonEmptyDir(out)) && !values.force)
+    throw new UsageError(`--out ${out} already exists and is not empty (use --force to replace it)`);
+  const client = connect(values);
+  const tmp = join(dirname(out), `.${basename(out)}.tmp-${process.pid}-${randomBytes(3).toString("hex")}`);
+  try {
+    const result = await client.getResult(jobId);
+    await mkdir(tmp, { recursive: true });
+    for (const f of result.files) {
+      const target = join(tmp, ...f.name.split("/"));
+      if (!target.startsWith(`${tmp}/`)) throw new Error(`server sent an unsafe file name ${f.name}`);
+      await mkdir(dirname(target), { recursive: true });
+      const fh = await open(target, "w");
+      const hash = createHash("sha256");
+      let size = 0;
+      try {
+        for await (const chunk of client.downloadResult({ jobId, name: f.name })) {
+          if (Number(chunk.offset) !== size)
+            throw new Error(`${f.name}: chunk at ${chunk.offset}, expected ${size}`);
+          await fh.write(chunk.data);
+          hash.update(chunk.data);
+          size += chunk.data.length;
+        }
+      } finally {
+        await fh.close();
+      }
+      if (size !== Number(f.artifact.sizeBytes) || hash.digest("hex") !== f.artifact.sha256)
+        throw new Error(`${f.name}: downloaded bytes do not match the server's size/SHA-256`);
+    }
+    if (values.force) await rm(out, { recursive: true, force: true });
+    await mkdir(dirname(out), { recursive: true });
+    await rename(tmp, out);
+    process.stdout.write(`result: ${out}\n`);
+    return 0;
+  } catch (e) {
+    if (typeof (e as grpc.ServiceError).code === "number") return reportRpcError(e);
+    throw e;
+  } finally {
+    await rm(tmp, { recursive: true, force: true });
+    client.close();
+  }
+}
