@@ -151,6 +151,10 @@ export function serverStreamHandler<T, Req, Res>(
         const principal = opts.authenticate(call.metadata);
         Object.assign(fields, opts.describe?.(principal));
         await fn(call.request, write, { ...base, principal, log: base.log.child(fields) });
+        if (call.cancelled) {
+          opts.log.info("rpc", { method, ...fields, ms: Date.now() - started, code: "CANCELLED" });
+          return;
+        }
         finish(opts, method, started, fields, null);
         if (!call.writableEnded) call.end();
       } catch (e) {

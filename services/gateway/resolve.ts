@@ -51,20 +51,16 @@ function pathFromFileUri(uri: string, field: string): string {
 }
 
 /** Checks a file:// URI against roots; returns the real path. */
-async function confine(uri: string, field: string, roots: string[], what: string): Promise<string> {
+async function confine(uri: string, field: string, roots: string[], what: "data" | "model"): Promise<string> {
   const path = resolve(pathFromFileUri(uri, field));
-  const outside = () =>
-    invalidArgument(
-      field,
-      `${path} is not under a configured ${what} root`,
-      "ERROR_REASON_DATASET_NOT_FOUND",
-    );
+  const reason = what === "data" ? "ERROR_REASON_DATASET_NOT_FOUND" : "ERROR_REASON_INVALID_ARGUMENT";
+  const outside = () => invalidArgument(field, `${path} is not under a configured ${what} root`, reason);
   if (!roots.some((r) => isUnder(path, r))) throw outside();
   let real: string;
   try {
     real = await realpath(path);
   } catch {
-    throw invalidArgument(field, `${path} does not exist`, "ERROR_REASON_DATASET_NOT_FOUND");
+    throw invalidArgument(field, `${path} does not exist`, reason);
   }
   if (!roots.some((r) => isUnder(real, r))) throw outside();
   return real;

@@ -417,6 +417,11 @@ export class CompressionGateway {
           });
           return;
         }
+        if (this.draining)
+          throw new RpcError(
+            grpc.status.UNAVAILABLE,
+            `server is shutting down; resume the watch with after_sequence=${last}`,
+          );
         if (!pending) {
           const waitMs = Math.max(1, Math.min(pollMs, heartbeatMs - (this.now() - lastSent)));
           await new Promise<void>((resolve) => {
@@ -430,11 +435,6 @@ export class CompressionGateway {
         }
         pending = false;
         if (ctx.signal.aborted) return;
-        if (this.draining)
-          throw new RpcError(
-            grpc.status.UNAVAILABLE,
-            `server is shutting down; resume the watch with after_sequence=${last}`,
-          );
         const cur = await this.o.jobs.get(rec.id);
         if (!cur) throw notFound(`job ${rec.id} was deleted`);
         rec = cur.value;

@@ -221,7 +221,8 @@ describe("adq compress (end to end)", () => {
         const px = (p % 8) * 4;
         for (let y = py; y < py + 4; y++)
           for (let x = px; x < px + 4; x++)
-            for (let c = 0; c < 3; c++) expect(data[(y * 32 + x) * 3 + c]).toBe(rec0.data[(y * 32 + x) * 3 + c]);
+            for (let c = 0; c < 3; c++)
+              expect(data[(y * 32 + x) * 3 + c]).toBe(rec0.data[(y * 32 + x) * 3 + c]);
       }
     }
     const again = await runCli(["reconstruct", out, "--out", rec]);

@@ -49,18 +49,29 @@ export interface NatsServer {
 const live = new Set<ChildProcess>();
 let exitHookInstalled = false;
 
+function killAll(): void {
+  for (const child of live) {
+    try {
+      child.kill("SIGKILL");
+    } catch {
+      // already gone
+    }
+  }
+  live.clear();
+}
+
 function installExitHook(): void {
   if (exitHookInstalled) return;
   exitHookInstalled = true;
-  process.once("exit", () => {
-    for (const child of live) {
-      try {
-        child.kill("SIGKILL");
-      } catch {
-        // already gone
-      }
-    }
-  });
+  process.once("exit", killAll);
+  // A signal that would end this process without running "exit" handlers: kill the servers,
+  // then let the signal do what it would have done (unless someone else handles it).
+  for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
+    process.once(sig, () => {
+      killAll();
+      if (process.listenerCount(sig) === 0) process.kill(process.pid, sig);
+    });
+  }
 }
 
 function isExecutable(path: string): boolean {
@@ -74,8 +85,13 @@ function isExecutable(path: string): boolean {
 
 /** Finds the nats-server binary or throws the install hint. */
 export function findNatsServer(binary?: string): string {
-  const candidates = [binary, process.env.NATS_SERVER_BIN, "/usr/sbin/nats-server", "/usr/bin/nats-server"];
-  for (const dir of (process.env.PATH ?? "").split(delimiter)) if (dir) candidates.push(join(dir, "nats-server"));
+  if (binary) {
+    if (isExecutable(binary)) return binary;
+    throw new Error(`${NATS_SERVER_MISSING} (no executable at ${binary})`);
+  }
+  const candidates = [process.env.NATS_SERVER_BIN, "/usr/sbin/nats-server", "/usr/bin/nats-server"];
+  for (const dir of (process.env.PATH ?? "").split(delimiter))
+    if (dir) candidates.push(join(dir, "nats-server"));
   for (const c of candidates) if (c && isExecutable(c)) return c;
   throw new Error(NATS_SERVER_MISSING);
 }
@@ -171,7 +187,9 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
     }
     proc.kill("SIGKILL");
     await waitExit(proc, 2000);
-    throw new Error(`nats-server did not accept connections on port ${port} within ${startTimeoutMs} ms:\n${output}`);
+    throw new Error(
+      `nats-server did not accept connections on port ${port} within ${startTimeoutMs} ms:\n${output}`,
+    );
   };
 
   const halt = async (signal: NodeJS.Signals): Promise<void> => {

@@ -2,6 +2,7 @@ import type {
   Bus,
   ConsumeOptions,
   JobEvent,
+  OutcomeListenOptions,
   Subscription,
   TaskHandler,
   TaskMessage,
@@ -121,9 +122,11 @@ export class LocalBus implements Bus {
     if (outcome) for (const l of this.outcomeListeners) l(outcome);
   }
 
-  onOutcome(listener: (o: TaskOutcome) => void): () => void {
-    this.outcomeListeners.add(listener);
-    return () => this.outcomeListeners.delete(listener);
+  onOutcome(listener: (o: TaskOutcome) => void, options: OutcomeListenOptions = {}): () => void {
+    const { jobId } = options;
+    const l = jobId === undefined ? listener : (o: TaskOutcome) => o.task.jobId === jobId && listener(o);
+    this.outcomeListeners.add(l);
+    return () => this.outcomeListeners.delete(l);
   }
 
   async publishEvent(event: JobEvent): Promise<void> {

@@ -94,13 +94,24 @@ export interface JobEvent {
   at: number;
 }
 
+export interface OutcomeListenOptions {
+  /** Only this job's outcomes. */
+  jobId?: string;
+  /**
+   * Replay the outcomes already retained (of `jobId`, or of every job) before following live
+   * ones: what a restarted coordinator needs to resume a stage. Adapters without durable
+   * outcomes (the in-process bus, whose outcomes die with the process) have nothing to replay.
+   */
+  replay?: boolean;
+}
+
 export interface Bus {
   /** Enqueues a task on the stage's durable work queue. */
   publishTask(task: TaskMessage): Promise<void>;
   /** Runs `handler` for tasks of `stage`; outcomes (success or final failure) go to `onOutcome`. */
   consume(stage: string, handler: TaskHandler, options?: ConsumeOptions): Subscription;
   /** Outcomes of tasks for every stage, for the coordinator. */
-  onOutcome(listener: (outcome: TaskOutcome) => void): () => void;
+  onOutcome(listener: (outcome: TaskOutcome) => void, options?: OutcomeListenOptions): () => void;
   publishEvent(event: JobEvent): Promise<void>;
   subscribeEvents(jobId: string, listener: (event: JobEvent) => void): () => void;
   close(): Promise<void>;

@@ -36,17 +36,24 @@ export async function fanOut<P, R>(
   let off: () => void = () => {};
   let onAbort: () => void = () => {};
   const done = new Promise<R[]>((resolve, reject) => {
-    off = bus.onOutcome((o: TaskOutcome) => {
-      if (o.task.jobId !== jobId || o.task.stage !== stage || !order.has(o.task.taskKey)) return;
-      if (!o.ok) {
-        reject(new StageFailedError(stage, o.task.taskKey, o.error ?? "unknown error", o.permanent ?? false));
-        return;
-      }
-      if (results.has(o.task.taskKey)) return; // a redelivered duplicate: first result wins
-      results.set(o.task.taskKey, o.result as R);
-      options.onProgress?.(results.size, total);
-      if (results.size === total) resolve(tasks.map((t) => results.get(t.taskKey)!));
-    });
+    // replay: a coordinator resuming this job after a restart also sees outcomes published
+    // while it was down (durable buses); results are keyed by task, so duplicates are harmless.
+    off = bus.onOutcome(
+      (o: TaskOutcome) => {
+        if (o.task.jobId !== jobId || o.task.stage !== stage || !order.has(o.task.taskKey)) return;
+        if (!o.ok) {
+          reject(
+            new StageFailedError(stage, o.task.taskKey, o.error ?? "unknown error", o.permanent ?? false),
+          );
+          return;
+        }
+        if (results.has(o.task.taskKey)) return; // a redelivered duplicate: first result wins
+        results.set(o.task.taskKey, o.result as R);
+        options.onProgress?.(results.size, total);
+        if (results.size === total) resolve(tasks.map((t) => results.get(t.taskKey)!));
+      },
+      { jobId, replay: true },
+    );
     onAbort = () => reject(new CancelledError(`job ${jobId} was cancelled`));
     if (options.signal?.aborted) onAbort();
     options.signal?.addEventListener("abort", onAbort, { once: true });

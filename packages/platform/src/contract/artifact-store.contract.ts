@@ -77,6 +77,17 @@ export function artifactStoreContract(name: string, make: () => Promise<Artifact
       ).rejects.toBeInstanceOf(NotFoundError);
     });
 
+    it("stores an empty artifact", async () => {
+      const s = await make();
+      const info = await s.put("jobs/j6/empty", new Uint8Array(0));
+      expect(info.size).toBe(0);
+      expect(info.digest).toBe(createHash("sha256").digest("hex"));
+      expect((await s.get("jobs/j6/empty")).byteLength).toBe(0);
+      const chunks: Uint8Array[] = [];
+      for await (const c of s.stream("jobs/j6/empty")) chunks.push(c);
+      expect(Buffer.concat(chunks).byteLength).toBe(0);
+    });
+
     it("rejects keys that could escape the store", async () => {
       const s = await make();
       for (const bad of ["../x", "a/../../b", "/abs", "a//b", "", "a b"]) {

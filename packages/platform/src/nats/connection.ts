@@ -7,8 +7,8 @@
 import {
   type ConsumerConfig,
   type ConsumerInfo,
-  type JetStreamManager,
   JetStreamApiError,
+  type JetStreamManager,
   jetstreamManager,
   type StreamConfig,
   type StreamInfo,
@@ -28,7 +28,7 @@ export interface NatsConnectOptions {
   token?: string;
   user?: string;
   pass?: string;
-  /** First reconnect delay; doubles per failed attempt up to `reconnectMaxMs` (default 250 ms). */
+  /** Shortest delay between reconnect attempts (default 250 ms). */
   reconnectBaseMs?: number;
   /** Reconnect delay cap (default 5 s). */
   reconnectMaxMs?: number;
@@ -44,15 +44,19 @@ export interface NatsConnectOptions {
 }
 
 /**
- * Connects with a policy that survives a nats-server restart: unlimited reconnect attempts
- * with exponential backoff plus jitter (reset after each successful reconnect), and pings
- * often enough that a dead server is noticed within ~30 s even without TCP errors.
- * Publishes made while disconnected are buffered by the client and sent on reconnect.
+ * Connects with a policy that survives a nats-server restart: unlimited reconnect attempts,
+ * spaced by a backoff that grows with the time spent disconnected (first retry after
+ * `reconnectBaseMs`, then about half the outage so far, capped at `reconnectMaxMs`, plus
+ * jitter), and pings often enough that a dead server is noticed within ~30 s even without
+ * TCP errors. Publishes made while disconnected are buffered and sent on reconnect.
  */
 export async function connectNats(options: NatsConnectOptions): Promise<NatsConnection> {
   const base = options.reconnectBaseMs ?? 250;
   const max = options.reconnectMaxMs ?? 5000;
-  let attempts = 0;
+  // The client asks for the delay on every turn of its dial loop (not once per attempt) and
+  // compares it with the time of the last attempt: the delay must depend on the outage's
+  // length, not on how often it was asked.
+  let downSince = 0;
   const nc = await connect({
     servers: options.servers,
     name: options.name,
@@ -63,17 +67,21 @@ export async function connectNats(options: NatsConnectOptions): Promise<NatsConn
     reconnect: true,
     waitOnFirstConnect: options.waitOnFirstConnect ?? false,
     reconnectDelayHandler: () => {
-      const d = Math.min(max, base * 2 ** attempts);
-      attempts = Math.min(attempts + 1, 30);
-      return d + Math.floor(Math.random() * Math.min(250, d / 2));
+      const now = Date.now();
+      if (downSince === 0) downSince = now;
+      return Math.min(max, Math.max(base, (now - downSince) / 2)) + Math.floor(Math.random() * 50);
     },
     pingInterval: 10_000,
     maxPingOut: 3,
     timeout: options.timeoutMs ?? 5000,
     ...options.extra,
   });
+  downSince = 0;
   void (async () => {
-    for await (const s of nc.status()) if (s.type === "reconnect") attempts = 0;
+    for await (const s of nc.status()) {
+      if (s.type === "disconnect" && downSince === 0) downSince = Date.now();
+      if (s.type === "reconnect") downSince = 0;
+    }
   })().catch(() => {});
   return nc;
 }
@@ -83,7 +91,10 @@ const TOKEN = /^[A-Za-z0-9_-]{1,128}$/;
 
 export function assertToken(field: string, value: string): void {
   if (!TOKEN.test(value)) {
-    throw new InvalidArgumentError(field, `must match ${TOKEN} to be used in NATS subjects: ${JSON.stringify(value)}`);
+    throw new InvalidArgumentError(
+      field,
+      `must match ${TOKEN} to be used in NATS subjects: ${JSON.stringify(value)}`,
+    );
   }
 }
 
@@ -143,7 +154,11 @@ export async function manager(nc: NatsConnection): Promise<JetStreamManager> {
 }
 
 /** Opens the KV bucket, creating it if missing (idempotent across racing services). */
-export async function ensureKv(nc: NatsConnection, bucket: string, options: Partial<KvOptions> = {}): Promise<KV> {
+export async function ensureKv(
+  nc: NatsConnection,
+  bucket: string,
+  options: Partial<KvOptions> = {},
+): Promise<KV> {
   return new Kvm(nc).create(bucket, options);
 }
 

@@ -57,7 +57,7 @@ export class KvJobStore<J extends { id: string }> implements JobStore<J> {
 
   async get(id: string): Promise<Versioned<J> | undefined> {
     const e = await this.kv.get(key(id));
-    if (!e || e.operation !== "PUT") return undefined;
+    if (e?.operation !== "PUT") return undefined;
     return { value: e.json<J>(), revision: e.revision };
   }
 
@@ -70,7 +70,9 @@ export class KvJobStore<J extends { id: string }> implements JobStore<J> {
       return { value: structuredClone(job), revision };
     } catch (e) {
       if (isApiError(e, ApiCodes.WrongLastSequence)) {
-        throw new ConflictError(`job ${job.id}: expected revision ${expectedRevision} (${(e as Error).message})`);
+        throw new ConflictError(
+          `job ${job.id}: expected revision ${expectedRevision} (${(e as Error).message})`,
+        );
       }
       throw e;
     }

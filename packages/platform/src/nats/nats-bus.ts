@@ -31,12 +31,14 @@
  *   ignored by the coordinator ("first result wins").
  * - Handler threw: NAK with a delay from `retryBackoffMs` (redelivered to any worker), until
  *   the delivery count reaches `maxAttempts` (= the consumer's `max_deliver`): then a failed
- *   outcome is published and the message terminated. A `PermanentTaskError` is terminated
- *   at once with a failed outcome `permanent: true`.
+ *   outcome is published and the message terminated (and deleted from the queue: 2.9
+ *   servers keep terminated work-queue messages). A `PermanentTaskError` is terminated at
+ *   once with a failed outcome `permanent: true`.
  * - A worker that crashes on the last allowed delivery: the server gives up and emits a
  *   MAX_DELIVERIES advisory; every live worker of the stage listens to it, publishes the
- *   failed outcome (deduplicated) and deletes the message. So every task ends in exactly one
- *   outcome (as long as one worker of the stage is alive to see the advisory).
+ *   failed outcome (deduplicated) and deletes the message. So every task ends in an outcome
+ *   (as long as one worker of the stage is alive to see the advisory), and duplicates are
+ *   dropped within the duplicate window.
  *
  * Outcomes and resuming a coordinator: `onOutcome(listener)` follows the outcome stream
  * from the moment the bus connected (an ordered consumer that survives reconnects). A
@@ -52,10 +54,12 @@ import {
   type Consumer,
   type ConsumerMessages,
   DeliverPolicy,
+  JetStreamApiError,
   type JetStreamClient,
   type JetStreamManager,
   type JsMsg,
   jetstream,
+  type PubAck,
   ReplayPolicy,
   RetentionPolicy,
   StorageType,
@@ -108,6 +112,11 @@ export interface NatsBusOptions {
   eventMaxAgeMs?: number;
   /** Events kept per job, oldest dropped first (default 100 000). */
   maxEventsPerJob?: number;
+  /**
+   * How long to wait for the stream's ack of one publish before retrying it (default 5 s).
+   * Retries are safe: tasks and outcomes carry message ids.
+   */
+  publishTimeoutMs?: number;
   /** Duplicate window for task and outcome message ids (default 2 min). */
   duplicateWindowMs?: number;
   /** Stream replicas in a clustered JetStream (default 1). */
@@ -147,15 +156,9 @@ export function busNames(namespace = "adq"): BusNames {
   };
 }
 
-export interface OutcomeListenOptions {
-  /** Only this job's outcomes. */
-  jobId?: string;
-  /**
-   * Replay the retained outcomes (of `jobId`, or of every job) before following live ones:
-   * what a restarted coordinator needs to resume a stage. Default false: live from now.
-   */
-  replay?: boolean;
-}
+import type { OutcomeListenOptions } from "../ports.ts";
+
+export type { OutcomeListenOptions };
 
 export interface EventSubscribeOptions {
   /** Replay the job's retained events first (default true: WatchJob shows the history). */
@@ -182,6 +185,20 @@ function errorMessage(e: unknown): string {
 
 function isPermanent(e: unknown): boolean {
   return e instanceof Error && e.name === "PermanentTaskError";
+}
+
+/** Errors a retry can cure: timeouts, no responders (JetStream not ready), disconnections. */
+function isTransient(e: unknown): boolean {
+  if (e instanceof JetStreamApiError) return e.status === 503 || e.status === 408;
+  const name = e instanceof Error ? e.name : "";
+  const msg = errorMessage(e).toLowerCase();
+  return (
+    name === "TimeoutError" ||
+    name === "NoRespondersError" ||
+    name === "RequestError" ||
+    name === "ConnectionError" ||
+    /timeout|no responders|disconnect|connection|503/.test(msg)
+  );
 }
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
@@ -219,6 +236,7 @@ export class NatsBus implements Bus {
   readonly ackWaitMs: number;
   readonly heartbeatMs: number;
   readonly pullExpiresMs: number;
+  readonly publishTimeoutMs: number;
   readonly retryBackoffMs: readonly number[];
 
   private constructor(
@@ -232,7 +250,10 @@ export class NatsBus implements Bus {
     this.ackWaitMs = options.ackWaitMs ?? 30_000;
     this.heartbeatMs = options.heartbeatMs ?? Math.max(100, Math.floor(this.ackWaitMs / 3));
     this.pullExpiresMs = Math.max(1000, options.pullExpiresMs ?? 5000);
-    this.retryBackoffMs = options.retryBackoffMs?.length ? options.retryBackoffMs : [1000, 5000, 15_000, 30_000];
+    this.publishTimeoutMs = options.publishTimeoutMs ?? 5000;
+    this.retryBackoffMs = options.retryBackoffMs?.length
+      ? options.retryBackoffMs
+      : [1000, 5000, 15_000, 30_000];
   }
 
   /** Declares the streams (idempotent) and starts following outcomes. */
@@ -271,7 +292,7 @@ export class NatsBus implements Bus {
       storage: StorageType.File,
       num_replicas: replicas,
       max_age: nanos(o.outcomeMaxAgeMs ?? 7 * 24 * 3600_000),
-      duplicate_window: dup,
+      duplicate_window: Math.min(dup, nanos(o.outcomeMaxAgeMs ?? Number.POSITIVE_INFINITY)),
     });
     await ensureStream(this.jsm, {
       name: this.names.eventsStream,
@@ -291,12 +312,40 @@ export class NatsBus implements Bus {
     if (this.closed) throw new Error("bus is closed");
     assertToken("jobId", task.jobId);
     assertToken("stage", task.stage);
-    const pa = await this.js.publish(
+    // Safe to retry: the message id makes a re-sent task a no-op within the duplicate window.
+    const pa = await this.publishRetrying(
       this.names.taskSubject(task.stage, task.jobId),
       encoder.encode(JSON.stringify(task)),
-      { msgID: `${task.jobId}.${task.stage}.${task.taskKey}` },
+      `${task.jobId}.${task.stage}.${task.taskKey}`,
     );
-    if (pa.duplicate) this.log("debug", "duplicate task dropped", { jobId: task.jobId, taskKey: task.taskKey });
+    if (pa.duplicate)
+      this.log("debug", "duplicate task dropped", { jobId: task.jobId, taskKey: task.taskKey });
+  }
+
+  /**
+   * JetStream publish that rides out a nats-server restart: a publish made while the client
+   * reconnects, or before JetStream has recovered its streams, times out or finds no
+   * responders; it is retried with backoff until `deadlineMs` has passed.
+   */
+  private async publishRetrying(
+    subject: string,
+    body: Uint8Array,
+    msgID: string | undefined,
+    deadlineMs = 60_000,
+  ): Promise<PubAck> {
+    const until = Date.now() + deadlineMs;
+    for (let i = 0; ; i++) {
+      try {
+        return await this.js.publish(subject, body, {
+          ...(msgID ? { msgID } : {}),
+          timeout: this.publishTimeoutMs,
+        });
+      } catch (e) {
+        if (this.nc.isClosed() || Date.now() >= until || !isTransient(e)) throw e;
+        this.log("warn", "publish failed, retrying", { subject, error: errorMessage(e) });
+        await sleep(Math.min(2000, 100 * 2 ** i));
+      }
+    }
   }
 
   consume(stage: string, handler: TaskHandler, options: ConsumeOptions = {}): NatsSubscription {
@@ -321,11 +370,13 @@ export class NatsBus implements Bus {
    * Cancels a job: purges its queued tasks and tells every worker (core NATS) to abort its
    * in-flight tasks of that job (their signal aborts; they are terminated without outcome)
    * and to terminate unrun any of its tasks delivered in the next `cancelMemoryMs`.
-   * Returns how many queued tasks were purged.
+   * Returns how many task messages (queued or in flight) were purged.
    */
   async cancelJob(jobId: string): Promise<number> {
     assertToken("jobId", jobId);
-    const purged = await this.jsm.streams.purge(this.names.tasksStream, { filter: `${this.ns}.tasks.*.${jobId}` });
+    const purged = await this.jsm.streams.purge(this.names.tasksStream, {
+      filter: `${this.ns}.tasks.*.${jobId}`,
+    });
     this.markCancelled(jobId);
     this.nc.publish(this.names.cancelSubject(jobId));
     await this.nc.flush();
@@ -401,15 +452,20 @@ export class NatsBus implements Bus {
       try {
         await this.js.publish(this.names.outcomeSubject(jobId), body, {
           msgID: `${jobId}.${stage}.${taskKey}`,
-          timeout: 5000,
+          timeout: this.publishTimeoutMs,
         });
         return true;
       } catch (e) {
-        if (this.nc.isClosed() || giveUp() || i >= 20) {
+        if (this.nc.isClosed() || giveUp() || i >= 20 || !isTransient(e)) {
           this.log("error", "could not publish outcome", { jobId, stage, taskKey, error: errorMessage(e) });
           return false;
         }
-        this.log("warn", "outcome publish failed, retrying", { jobId, stage, taskKey, error: errorMessage(e) });
+        this.log("warn", "outcome publish failed, retrying", {
+          jobId,
+          stage,
+          taskKey,
+          error: errorMessage(e),
+        });
         await sleep(Math.min(5000, 100 * 2 ** i));
       }
     }
@@ -468,7 +524,13 @@ export class NatsBus implements Bus {
 
   async publishEvent(event: JobEvent): Promise<void> {
     assertToken("jobId", event.jobId);
-    await this.js.publish(this.names.eventSubject(event.jobId), encoder.encode(JSON.stringify(event)));
+    // Retried through a restart; a rare duplicate progress event is harmless.
+    await this.publishRetrying(
+      this.names.eventSubject(event.jobId),
+      encoder.encode(JSON.stringify(event)),
+      undefined,
+      30_000,
+    );
   }
 
   /** The job's retained events (unless `replay: false`), then live ones, in order. */
@@ -537,13 +599,15 @@ export class NatsBus implements Bus {
             onMsg(m);
           }
         })().catch((e) => {
-          if (!stopped && !this.closed) this.log("error", "follower stopped", { stream, filter, error: errorMessage(e) });
+          if (!stopped && !this.closed)
+            this.log("error", "follower stopped", { stream, filter, error: errorMessage(e) });
         });
       })(),
     };
     this.followers.add(follower);
     follower.ready.catch((e) => {
-      if (!stopped && !this.closed) this.log("error", "could not follow stream", { stream, filter, error: errorMessage(e) });
+      if (!stopped && !this.closed)
+        this.log("error", "could not follow stream", { stream, filter, error: errorMessage(e) });
     });
     return follower;
   }
@@ -620,17 +684,28 @@ class StageWorker {
         await this.ensureConsumer();
         break;
       } catch (e) {
-        this.bus.log("warn", "stage consumer set-up failed, retrying", { stage: this.stage, error: errorMessage(e) });
+        this.bus.log("warn", "stage consumer set-up failed, retrying", {
+          stage: this.stage,
+          error: errorMessage(e),
+        });
         await sleep(Math.min(5000, 200 * 2 ** i), this.stopPulling.signal);
       }
     }
     if (this.closing) return;
     const durable = this.bus.names.consumer(this.stage);
-    this.advisory = this.bus.nc.subscribe(`$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.${this.stream}.${durable}`, {
-      callback: (err, m) => {
-        if (!err) void this.onMaxDeliveries(m.json<{ stream_seq: number; deliveries: number }>());
+    this.advisory = this.bus.nc.subscribe(
+      `$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.${this.stream}.${durable}`,
+      {
+        callback: (err, m) => {
+          if (err) return;
+          try {
+            void this.onMaxDeliveries(m.json<{ stream_seq: number; deliveries: number }>());
+          } catch {
+            // not an advisory we understand
+          }
+        },
       },
-    });
+    );
     for (let i = 0; i < this.opts.concurrency; i++) this.loops.push(this.loop());
   }
 
@@ -638,16 +713,25 @@ class StageWorker {
     this.ensuring ??= (async () => {
       const durable = this.bus.names.consumer(this.stage);
       try {
-        await ensureConsumer(this.bus.jsm, this.stream, {
-          durable_name: durable,
-          description: `ADQ ${this.stage} workers`,
-          filter_subject: this.bus.names.stageFilter(this.stage),
-          ack_policy: AckPolicy.Explicit,
-          ack_wait: nanos(this.bus.ackWaitMs),
-          max_deliver: this.opts.maxAttempts,
-          deliver_policy: DeliverPolicy.All,
-          replay_policy: ReplayPolicy.Instant,
-        });
+        const declare = () =>
+          ensureConsumer(this.bus.jsm, this.stream, {
+            durable_name: durable,
+            description: `ADQ ${this.stage} workers`,
+            filter_subject: this.bus.names.stageFilter(this.stage),
+            ack_policy: AckPolicy.Explicit,
+            ack_wait: nanos(this.bus.ackWaitMs),
+            max_deliver: this.opts.maxAttempts,
+            deliver_policy: DeliverPolicy.All,
+            replay_policy: ReplayPolicy.Instant,
+          });
+        try {
+          await declare();
+        } catch (e) {
+          // A wiped server (new volume): declare the streams again, then the consumer.
+          if (!isApiError(e, ApiCodes.StreamNotFound)) throw e;
+          await this.bus.ensureStreams();
+          await declare();
+        }
         this.consumer = await this.bus.jsm.jetstream().consumers.get(this.stream, durable);
       } finally {
         this.ensuring = undefined;
@@ -659,10 +743,12 @@ class StageWorker {
   /** One slot: pull one task, run it, settle it, repeat. */
   private async loop(): Promise<void> {
     let failures = 0;
+    let pulledAt = 0;
     while (!this.closing && !this.bus.nc.isClosed()) {
       let msg: JsMsg | undefined;
       try {
         if (!this.consumer) await this.ensureConsumer();
+        pulledAt = Date.now();
         const iter = await this.consumer!.fetch({ max_messages: 1, expires: this.bus.pullExpiresMs });
         this.fetches.add(iter);
         try {
@@ -688,7 +774,11 @@ class StageWorker {
         await sleep(Math.min(2000, 100 * 2 ** failures), this.stopPulling.signal);
         continue;
       }
-      if (!msg) continue;
+      if (!msg) {
+        // A pull that ended early without a message (e.g. the server refused it): don't spin.
+        if (Date.now() - pulledAt < 100) await sleep(100, this.stopPulling.signal);
+        continue;
+      }
       if (this.closing) {
         msg.nak(); // pulled while closing: give it straight back
         continue;
@@ -704,11 +794,11 @@ class StageWorker {
       if (typeof task?.jobId !== "string" || typeof task.taskKey !== "string") throw new Error("not a task");
     } catch (e) {
       this.bus.log("error", "malformed task terminated", { subject: msg.subject, error: errorMessage(e) });
-      msg.term("malformed task");
+      this.terminate(msg, "malformed task");
       return;
     }
     if (this.bus.isCancelled(task.jobId)) {
-      msg.term("job cancelled");
+      this.terminate(msg, "job cancelled");
       return;
     }
     const attempt = msg.info.deliveryCount;
@@ -781,7 +871,8 @@ class StageWorker {
         } catch {
           // lost ack: the task is redelivered and its duplicate outcome ignored
         }
-      } else if (settle === "term") msg.term(outcome ? "final outcome published" : "job cancelled");
+      } else if (settle === "term")
+        this.terminate(msg, outcome ? "final outcome published" : "job cancelled");
       else if (delay > 0) msg.nak(delay);
       else msg.nak();
     } finally {
@@ -789,6 +880,19 @@ class StageWorker {
       this.inflight.delete(entry);
       if (this.inflight.size === 0) for (const f of this.idleWaiters.splice(0)) f();
     }
+  }
+
+  /**
+   * Terminates a delivery and removes the message from the work queue: some servers
+   * (2.9) keep a terminated message in a work-queue stream until it is deleted.
+   */
+  private terminate(msg: JsMsg, reason: string): void {
+    try {
+      msg.term(reason);
+    } catch {
+      return; // closed: it is redelivered and settled again
+    }
+    this.bus.jsm.streams.deleteMessage(this.stream, msg.info.streamSequence, false).catch(() => {});
   }
 
   private async onMaxDeliveries(adv: { stream_seq: number; deliveries: number }): Promise<void> {
@@ -807,7 +911,7 @@ class StageWorker {
       permanent: false,
       error: `gave up after ${adv.deliveries} deliveries: the worker died or stopped heartbeating (ack wait ${this.bus.ackWaitMs} ms)`,
     });
-    if (ok) await jsm.streams.deleteMessage(this.stream, adv.stream_seq).catch(() => {});
+    if (ok) await jsm.streams.deleteMessage(this.stream, adv.stream_seq, false).catch(() => {});
   }
 
   abortJob(jobId: string): void {
@@ -836,7 +940,10 @@ class StageWorker {
     const idle = this.waitIdle();
     if (options.timeoutMs === undefined) await idle;
     else {
-      const timedOut = await Promise.race([idle.then(() => false), sleep(options.timeoutMs).then(() => true)]);
+      const timedOut = await Promise.race([
+        idle.then(() => false),
+        sleep(options.timeoutMs).then(() => true),
+      ]);
       if (timedOut) {
         for (const e of this.inflight) {
           e.shutdown = true;

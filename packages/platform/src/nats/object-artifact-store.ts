@@ -43,7 +43,10 @@ function objectDigestHex(d: string): string {
 export class ObjectArtifactStore implements ArtifactStore {
   private constructor(readonly os: ObjectStore) {}
 
-  static async open(nc: NatsConnection, options: ObjectArtifactStoreOptions = {}): Promise<ObjectArtifactStore> {
+  static async open(
+    nc: NatsConnection,
+    options: ObjectArtifactStoreOptions = {},
+  ): Promise<ObjectArtifactStore> {
     const os = await ensureObjectStore(nc, options.bucket ?? "adq-artifacts", {
       replicas: options.replicas ?? 1,
       ...(options.maxBytes ? { max_bytes: options.maxBytes } : {}),

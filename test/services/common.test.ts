@@ -1,0 +1,149 @@
+// services/common: error mapping, the ErrorDetails trailer, API keys, logs, shutdown.
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import * as grpc from "@grpc/grpc-js";
+import { describe, expect, it } from "vitest";
+import { ConflictError, InvalidArgumentError, NotFoundError } from "#platform";
+import { ApiKeyAuthenticator, hashApiKey } from "../../services/common/auth.ts";
+import { ERROR_DETAILS_TRAILER, RpcError, toRpcError, toServiceError } from "../../services/common/errors.ts";
+import { HealthService } from "../../services/common/health.ts";
+import { Logger, MemorySink } from "../../services/common/log.ts";
+import { decodeErrorDetails, encodeErrorDetails } from "../../services/common/proto.ts";
+import { bindServer, shutdownServer } from "../../services/common/server.ts";
+import { fieldPath } from "../../services/gateway/params.ts";
+import { tmp } from "../e2e/helpers.ts";
+
+function md(auth?: string): grpc.Metadata {
+  const m = new grpc.Metadata();
+  if (auth !== undefined) m.set("authorization", auth);
+  return m;
+}
+
+describe("error mapping", () => {
+  const sink = new MemorySink();
+  const log = new Logger(sink);
+
+  it("maps port errors to precise codes, with proto field paths", () => {
+    const inv = toRpcError(new InvalidArgumentError("drop", "must be in [0, 1), got 1"), log, fieldPath);
+    expect(inv.code).toBe(grpc.status.INVALID_ARGUMENT);
+    expect(inv.message).toBe("params.drop_ratio: must be in [0, 1), got 1");
+    expect(inv.toDetails().fieldViolations).toEqual([
+      { field: "params.drop_ratio", description: "must be in [0, 1), got 1" },
+    ]);
+    expect(toRpcError(new NotFoundError("artifact not found: x"), log).code).toBe(grpc.status.NOT_FOUND);
+    expect(toRpcError(new ConflictError("stale"), log).code).toBe(grpc.status.ABORTED);
+  });
+
+  it("turns anything else into INTERNAL with a correlation id, keeping the stack in the log only", () => {
+    const e = new TypeError("cannot read properties of undefined (secret path /srv/x)");
+    const err = toRpcError(e, log);
+    expect(err.code).toBe(grpc.status.INTERNAL);
+    expect(err.message).toMatch(/^internal error \(correlation id [0-9a-f]{12}\)$/);
+    const id = /correlation id ([0-9a-f]+)/.exec(err.message)![1];
+    const line = sink.records().find((r) => r.correlation_id === id)!;
+    expect((line.error as { stack: string }).stack).toContain("TypeError");
+    const wire = toServiceError(err);
+    expect(wire.details).not.toContain("secret");
+  });
+
+  it("serializes ErrorDetails into the adq-error-details-bin trailer and back", () => {
+    const err = new RpcError(grpc.status.RESOURCE_EXHAUSTED, "quota", {
+      reason: "ERROR_REASON_QUOTA_EXCEEDED",
+      quota: { quota: "concurrent_jobs", limit: 2, requested: 3 },
+      badFiles: [{ path: "a/b.jpg", index: 7, reason: "truncated" }],
+    });
+    const wire = toServiceError(err);
+    const bytes = wire.metadata!.get(ERROR_DETAILS_TRAILER)[0] as Buffer;
+    expect(Buffer.isBuffer(bytes)).toBe(true);
+    expect(decodeErrorDetails(bytes)).toMatchObject({
+      reason: "ERROR_REASON_QUOTA_EXCEEDED",
+      code: "RESOURCE_EXHAUSTED",
+      message: "quota",
+      quota: { quota: "concurrent_jobs", limit: "2", requested: "3" },
+      badFiles: [{ path: "a/b.jpg", index: "7", reason: "truncated" }],
+    });
+    const big = { reason: "ERROR_REASON_INTERNAL" as const, code: "INTERNAL", message: "x".repeat(300) };
+    expect(decodeErrorDetails(encodeErrorDetails(big)).message).toHaveLength(300);
+  });
+});
+
+describe("API keys", () => {
+  it("authenticates by the key's SHA-256; missing, malformed or unknown keys are UNAUTHENTICATED", () => {
+    const auth = new ApiKeyAuthenticator([{ id: "acme", keys: [hashApiKey("k1")] }]);
+    expect(auth.authenticate(md("Bearer k1")).id).toBe("acme");
+    expect(auth.authenticate(md("bearer k1")).quotas.concurrentJobs).toBe(4);
+    for (const bad of [undefined, "k1", "Bearer", "Bearer k2", "Basic k1"]) {
+      expect(() => auth.authenticate(md(bad))).toThrow(
+        expect.objectContaining({ code: grpc.status.UNAUTHENTICATED }) as Error,
+      );
+    }
+  });
+
+  it("loads the key file and refuses keys in clear, bad tenant ids and bad quotas", async () => {
+    const dir = tmp("adq-keys-");
+    mkdirSync(dir, { recursive: true });
+    const file = join(dir, "keys.json");
+    writeFileSync(
+      file,
+      JSON.stringify({
+        tenants: [{ id: "t1", keys: [`sha256:${hashApiKey("abc")}`], quotas: { concurrent_jobs: 1 } }],
+      }),
+    );
+    const auth = await ApiKeyAuthenticator.fromFile(file);
+    expect(auth.authenticate(md("Bearer abc"))).toEqual({
+      id: "t1",
+      quotas: { concurrentJobs: 1, imagesPerJob: 1_000_000 },
+    });
+    expect(() => new ApiKeyAuthenticator([{ id: "t1", keys: ["my-clear-key"] }])).toThrow(
+      /never the key itself/,
+    );
+    expect(() => new ApiKeyAuthenticator([{ id: "../x", keys: [hashApiKey("a")] }])).toThrow(/tenant id/);
+    expect(
+      () => new ApiKeyAuthenticator([{ id: "t", keys: [hashApiKey("a")], quotas: { concurrent_jobs: 0 } }]),
+    ).toThrow(/positive/);
+  });
+});
+
+describe("logs, health and shutdown", () => {
+  it("writes one JSON object per line with the context fields", () => {
+    const sink = new MemorySink();
+    new Logger(sink)
+      .child({ service: "gateway" })
+      .info("rpc", { method: "GetJob", tenant: "t", job_id: "j" });
+    expect(sink.lines).toHaveLength(1);
+    expect(sink.lines[0]!.endsWith("\n")).toBe(true);
+    expect(JSON.parse(sink.lines[0]!)).toMatchObject({
+      level: "info",
+      event: "rpc",
+      service: "gateway",
+      method: "GetJob",
+      tenant: "t",
+      job_id: "j",
+    });
+  });
+
+  it("shuts a server down by the deadline even with a stream that never ends", async () => {
+    const server = new grpc.Server();
+    const health = new HealthService(["x.Y"]);
+    health.addTo(server);
+    const port = await bindServer(server, "127.0.0.1:0");
+    health.setAll("SERVING");
+    const { healthClientConstructor } = await import("../../services/common/proto.ts");
+    const Ctor = healthClientConstructor();
+    const c = new Ctor(`127.0.0.1:${port}`, grpc.credentials.createInsecure()) as unknown as grpc.Client & {
+      Watch(req: unknown): grpc.ClientReadableStream<{ status: string }>;
+    };
+    const stream = c.Watch({ service: "x.Y" });
+    const statuses: string[] = [];
+    stream.on("data", (d: { status: string }) => statuses.push(d.status));
+    stream.on("error", () => {});
+    await new Promise((r) => setTimeout(r, 100));
+    health.set("x.Y", "NOT_SERVING");
+    await new Promise((r) => setTimeout(r, 100));
+    expect(statuses).toEqual(["SERVING", "NOT_SERVING"]);
+    const t0 = Date.now();
+    expect(await shutdownServer(server, 300)).toBe(false); // the Watch stream kept it open: forced
+    expect(Date.now() - t0).toBeLessThan(2000);
+    c.close();
+  });
+});

@@ -1,0 +1,146 @@
+import type * as grpc from "@grpc/grpc-js";
+import { expect } from "vitest";
+import type { Bus, LocalBus, TaskMessage } from "#platform";
+import { DEFAULT_MODEL } from "../../packages/cli/src/main.ts";
+import { ApiKeyAuthenticator, hashApiKey } from "../../services/common/auth.ts";
+import { CompressionClient, errorDetailsOf } from "../../services/common/client.ts";
+import { Logger, MemorySink } from "../../services/common/log.ts";
+import type { ErrorDetails, JobEvent } from "../../services/common/types.ts";
+import { type AllInOne, startAllInOne } from "../../services/gateway/start.ts";
+import { tmp } from "../e2e/helpers.ts";
+
+export const KEYS = { acme: "acme-secret-key", globex: "globex-secret-key" } as const;
+
+/**
+ * Holds the tasks of chosen stages in the wrapper (as a backlog in a real queue would),
+ * publishing them to the inner bus on release — unless their job was dropped meanwhile.
+ */
+export class HoldingBus implements Bus {
+  holdStages = new Set<string>();
+  private held: TaskMessage[] = [];
+  private readonly dropped = new Set<string>();
+
+  constructor(readonly inner: LocalBus) {}
+
+  async publishTask(task: TaskMessage): Promise<void> {
+    if (this.holdStages.has(task.stage)) {
+      this.held.push(task);
+      return;
+    }
+    await this.inner.publishTask(task);
+  }
+  heldFor(jobId: string): number {
+    return this.held.filter((t) => t.jobId === jobId).length;
+  }
+  purgeJob(jobId: string): number {
+    this.dropped.add(jobId);
+    const n = this.heldFor(jobId);
+    this.held = this.held.filter((t) => t.jobId !== jobId);
+    return n + this.inner.purgeJob(jobId);
+  }
+  async release(): Promise<void> {
+    this.holdStages.clear();
+    const tasks = this.held.splice(0);
+    for (const t of tasks) if (!this.dropped.has(t.jobId)) await this.inner.publishTask(t);
+  }
+  consume: Bus["consume"] = (...a) => this.inner.consume(...a);
+  onOutcome: Bus["onOutcome"] = (l) => this.inner.onOutcome(l);
+  publishEvent: Bus["publishEvent"] = (e) => this.inner.publishEvent(e);
+  subscribeEvents: Bus["subscribeEvents"] = (id, l) => this.inner.subscribeEvents(id, l);
+  close: Bus["close"] = () => this.inner.close();
+}
+
+export interface TestServer {
+  srv: AllInOne;
+  bus: HoldingBus;
+  logs: MemorySink;
+  acme: CompressionClient;
+  globex: CompressionClient;
+  client(key?: string): CompressionClient;
+  close(): Promise<void>;
+}
+
+export async function startTestServer(
+  dataRoots: string[],
+  cacheDir = tmp("adq-svc-cache-"),
+): Promise<TestServer> {
+  const logs = new MemorySink();
+  const auth = new ApiKeyAuthenticator([
+    { id: "acme", keys: [hashApiKey(KEYS.acme)], quotas: { concurrent_jobs: 8 } },
+    { id: "globex", keys: [`sha256:${hashApiKey(KEYS.globex)}`], quotas: { concurrent_jobs: 1 } },
+  ]);
+  let bus!: HoldingBus;
+  const srv = await startAllInOne({
+    address: "127.0.0.1:0",
+    auth,
+    dataRoots,
+    cacheDir,
+    defaultModel: DEFAULT_MODEL,
+    concurrency: 2,
+    threads: 1,
+    log: new Logger(logs),
+    watchPollMs: 200,
+    progressIntervalMs: 50,
+    wrapBus: (inner) => {
+      bus = new HoldingBus(inner);
+      return bus;
+    },
+  });
+  const clients: CompressionClient[] = [];
+  const client = (key?: string) => {
+    const c = new CompressionClient(srv.address, key === undefined ? {} : { apiKey: key });
+    clients.push(c);
+    return c;
+  };
+  return {
+    srv,
+    bus,
+    logs,
+    acme: client(KEYS.acme),
+    globex: client(KEYS.globex),
+    client,
+    async close() {
+      for (const c of clients) c.close();
+      await bus.release();
+      await srv.close(5000);
+    },
+  };
+}
+
+/** Runs `fn`, expects a gRPC failure with `code`; returns the error and its ErrorDetails trailer. */
+export async function expectStatus(
+  fn: () => Promise<unknown>,
+  code: grpc.status,
+): Promise<{ err: grpc.ServiceError; details: ErrorDetails | undefined }> {
+  let err: grpc.ServiceError | undefined;
+  try {
+    await fn();
+  } catch (e) {
+    err = e as grpc.ServiceError;
+  }
+  expect(err, "the call should have failed").toBeDefined();
+  expect({ code: err!.code, details: err!.details }).toMatchObject({ code });
+  return { err: err!, details: errorDetailsOf(err) };
+}
+
+export async function collect<T>(stream: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const ev of stream) out.push(ev);
+  return out;
+}
+
+/** Watches a job to its end; returns every event. */
+export async function watchToEnd(c: CompressionClient, jobId: string): Promise<JobEvent[]> {
+  return collect(c.watchJob(jobId));
+}
+
+export async function download(
+  c: CompressionClient,
+  jobId: string,
+  name: string,
+  offset = 0,
+): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  for await (const chunk of c.downloadResult({ jobId, name, offset })) parts.push(Buffer.from(chunk.data));
+  return Buffer.concat(parts);
+}
