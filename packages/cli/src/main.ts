@@ -11,6 +11,7 @@ import {
   StageFailedError,
 } from "#stages";
 import { compress, UsageError } from "./compress.ts";
+import { EVAL_HELP, EVAL_USAGE, runEval } from "./eval.ts";
 import { ConsoleProgress } from "./progress.ts";
 import { reconstruct } from "./reconstruct.ts";
 import { runResult, runServe, runSubmit, runWatch, SERVE_HELP } from "./serve.ts";
@@ -27,7 +28,7 @@ Usage:
   adq compress [dataset] [options]     select and pixel-quantize a subset (embedded, no servers)
   adq reconstruct <compressed-dir> --out <dir> [--mae <onnx>]
                                        MAE-reconstruct the kept images into an ImageFolder
-${SERVE_HELP}  adq help
+${EVAL_USAGE}${SERVE_HELP}  adq help
 
 compress options (defaults in brackets):
   dataset                ImageFolder root or CIFAR-10 binary folder [bundled demo: ${DEFAULT_DATASET}]
@@ -47,7 +48,7 @@ compress options (defaults in brackets):
   --cache-dir <dir>      stage-output cache, makes re-runs resume [$ADQ_CACHE_DIR or ~/.cache/adq]
   --threads <n>          ONNX Runtime intra-op threads [all cores]
   --force                replace a non-empty --out
-`;
+${EVAL_HELP}`;
 
 function num(flag: string, v: string | undefined, fallback: number): number {
   if (v === undefined) return fallback;
@@ -182,6 +183,8 @@ export async function main(argv: string[]): Promise<number> {
         return await runCompress(rest);
       case "reconstruct":
         return await runReconstruct(rest);
+      case "eval":
+        return await runEval(rest);
       case "serve":
         return await runServe(rest);
       case "submit":

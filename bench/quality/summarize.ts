@@ -1,0 +1,328 @@
+/**
+ * Summarizes the quality benchmark's run files (bench/quality/runs/*.json, written by run.ts)
+ * into bench/quality/RESULTS.md: per method the test accuracy's mean ± std over seeds, and
+ * the PAIRED differences ADQ − DQ and ADQ − random (paired by seed: the same seed selected
+ * both subsets and trained both models) with mean, std and standard error, and the verdict
+ * "gain exceeds 2 SE: yes/no" — the bar a variant must clear to become the default.
+ *
+ *   npx tsx bench/quality/summarize.ts [--runs bench/quality/runs] [--out bench/quality/RESULTS.md]
+ */
+import { readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+
+/** The fields of a run file the summary reads (run.ts writes more). */
+export interface RunResult {
+  file: string;
+  method: string;
+  ratio: number;
+  seed: number;
+  epochs: number;
+  variant: string | null;
+  /** Test accuracy in [0, 1]. */
+  accuracy: number;
+  torch?: string;
+  threads?: number;
+  trainSeconds?: number;
+  trainImages?: number;
+  testImages?: number;
+}
+
+export interface MethodStats {
+  label: string;
+  method: string;
+  variant: string | null;
+  n: number;
+  /** Percent. */
+  mean: number;
+  std: number;
+  min: number;
+  max: number;
+  seeds: number[];
+}
+
+export interface PairedStats {
+  /** e.g. "adq − dq". */
+  label: string;
+  a: string;
+  b: string;
+  n: number;
+  /** Percentage points, a − b. */
+  mean: number;
+  std: number;
+  se: number;
+  perSeed: Array<{ seed: number; diff: number }>;
+  /** n ≥ 2 and mean > 2·SE. */
+  exceeds2se: boolean;
+}
+
+export interface GroupSummary {
+  ratio: number;
+  epochs: number;
+  methods: MethodStats[];
+  paired: PairedStats[];
+}
+
+function fail(file: string, why: string): never {
+  throw new Error(`${file}: ${why}`);
+}
+
+/** Reads and validates every `*.json` run file of `dir` (sorted by name). */
+export function loadRuns(dir: string): RunResult[] {
+  let names: string[];
+  try {
+    names = readdirSync(dir)
+      .filter((f) => f.endsWith(".json"))
+      .sort();
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return [];
+    throw e;
+  }
+  return names.map((name) => {
+    const file = join(dir, name);
+    let j: Record<string, unknown>;
+    try {
+      j = JSON.parse(readFileSync(file, "utf8")) as Record<string, unknown>;
+    } catch (e) {
+      return fail(file, `not valid JSON (${(e as Error).message})`);
+    }
+    const { method, ratio, seed, epochs, accuracy, variant } = j;
+    if (typeof method !== "string" || method === "") fail(file, "no method");
+    if (typeof ratio !== "number" || !(ratio > 0 && ratio <= 1)) fail(file, "ratio must be in (0, 1]");
+    if (!Number.isSafeInteger(seed) || (seed as number) < 0)
+      fail(file, "seed must be a non-negative integer");
+    if (!Number.isSafeInteger(epochs) || (epochs as number) < 1) fail(file, "epochs must be an integer ≥ 1");
+    if (typeof accuracy !== "number" || !(accuracy >= 0 && accuracy <= 1))
+      fail(file, "accuracy must be a number in [0, 1]");
+    if (variant !== undefined && variant !== null && typeof variant !== "string") fail(file, "bad variant");
+    const env = (j.environment ?? {}) as Record<string, unknown>;
+    const timings = (j.timings ?? {}) as Record<string, unknown>;
+    const r: RunResult = {
+      file: name,
+      method,
+      ratio,
+      seed: seed as number,
+      epochs: epochs as number,
+      variant: (variant as string | null | undefined) || null,
+      accuracy,
+    };
+    if (typeof env.torch === "string") r.torch = env.torch;
+    if (typeof env.threads === "number") r.threads = env.threads;
+    if (typeof timings.train_s === "number") r.trainSeconds = timings.train_s;
+    if (typeof j.train_images === "number") r.trainImages = j.train_images;
+    if (typeof j.test_images === "number") r.testImages = j.test_images;
+    return r;
+  });
+}
+
+export function labelOf(r: Pick<RunResult, "method" | "variant">): string {
+  return r.variant ? `${r.method} (${r.variant})` : r.method;
+}
+
+export function mean(xs: readonly number[]): number {
+  return xs.reduce((a, x) => a + x, 0) / xs.length;
+}
+
+/** Sample standard deviation (n − 1); NaN for fewer than two values. */
+export function std(xs: readonly number[]): number {
+  if (xs.length < 2) return Number.NaN;
+  const m = mean(xs);
+  return Math.sqrt(xs.reduce((a, x) => a + (x - m) ** 2, 0) / (xs.length - 1));
+}
+
+const BASE_ORDER = ["random", "dq", "adq"];
+
+function compareLabels(a: MethodStats, b: MethodStats): number {
+  const ia = BASE_ORDER.indexOf(a.method);
+  const ib = BASE_ORDER.indexOf(b.method);
+  const ka = ia < 0 ? BASE_ORDER.length : ia;
+  const kb = ib < 0 ? BASE_ORDER.length : ib;
+  if (ka !== kb) return ka - kb;
+  if (a.method !== b.method) return a.method < b.method ? -1 : 1;
+  if ((a.variant === null) !== (b.variant === null)) return a.variant === null ? -1 : 1;
+  return (a.variant ?? "") < (b.variant ?? "") ? -1 : (a.variant ?? "") > (b.variant ?? "") ? 1 : 0;
+}
+
+export function paired(
+  a: MethodStats,
+  b: MethodStats,
+  byLabel: Map<string, Map<number, number>>,
+): PairedStats {
+  const pa = byLabel.get(a.label)!;
+  const pb = byLabel.get(b.label)!;
+  const perSeed = [...pa.keys()]
+    .filter((s) => pb.has(s))
+    .sort((x, y) => x - y)
+    .map((seed) => ({ seed, diff: pa.get(seed)! - pb.get(seed)! }));
+  const diffs = perSeed.map((p) => p.diff);
+  const n = diffs.length;
+  const m = n ? mean(diffs) : Number.NaN;
+  const sd = std(diffs);
+  const se = sd / Math.sqrt(n);
+  return {
+    label: `${a.label} − ${b.label}`,
+    a: a.label,
+    b: b.label,
+    n,
+    mean: m,
+    std: sd,
+    se,
+    perSeed,
+    exceeds2se: n >= 2 && Number.isFinite(se) && m > 2 * se,
+  };
+}
+
+/** Groups runs by (ratio, epochs); per method label the stats; every ADQ label paired against DQ and random. */
+export function summarize(runs: readonly RunResult[]): GroupSummary[] {
+  const groups = new Map<string, RunResult[]>();
+  for (const r of runs) {
+    const k = `${r.ratio}|${r.epochs}`;
+    groups.set(k, [...(groups.get(k) ?? []), r]);
+  }
+  const out: GroupSummary[] = [];
+  for (const rs of groups.values()) {
+    const byLabel = new Map<string, Map<number, number>>();
+    for (const r of rs) {
+      const label = labelOf(r);
+      const seeds = byLabel.get(label) ?? new Map<number, number>();
+      if (seeds.has(r.seed))
+        throw new Error(
+          `${r.file}: a second run of ${label} at ρ=${r.ratio}, ${r.epochs} epochs, seed ${r.seed}`,
+        );
+      seeds.set(r.seed, r.accuracy * 100);
+      byLabel.set(label, seeds);
+    }
+    const methods: MethodStats[] = [...byLabel.entries()].map(([label, seeds]) => {
+      const first = rs.find((r) => labelOf(r) === label)!;
+      const xs = [...seeds.values()];
+      return {
+        label,
+        method: first.method,
+        variant: first.variant,
+        n: xs.length,
+        mean: mean(xs),
+        std: std(xs),
+        min: Math.min(...xs),
+        max: Math.max(...xs),
+        seeds: [...seeds.keys()].sort((a, b) => a - b),
+      };
+    });
+    methods.sort(compareLabels);
+    const find = (label: string) => methods.find((m) => m.label === label);
+    const pairs: PairedStats[] = [];
+    for (const m of methods) {
+      if (m.method !== "adq") continue;
+      const refs = [m.variant ? find("adq") : undefined, find("dq"), find("random")];
+      for (const ref of refs) if (ref) pairs.push(paired(m, ref, byLabel));
+    }
+    out.push({ ratio: rs[0]!.ratio, epochs: rs[0]!.epochs, methods, paired: pairs });
+  }
+  return out.sort((a, b) => a.ratio - b.ratio || b.epochs - a.epochs);
+}
+
+const f2 = (x: number) => (Number.isFinite(x) ? x.toFixed(2) : "—");
+const signed = (x: number) => (Number.isFinite(x) ? `${x >= 0 ? "+" : "−"}${Math.abs(x).toFixed(2)}` : "—");
+const pct = (ratio: number) => `${Number((ratio * 100).toFixed(4))}%`;
+
+export function verdictLine(p: PairedStats): string {
+  const why =
+    p.n < 2
+      ? `n = ${p.n}, no spread to compare against`
+      : `${signed(p.mean)} vs 2 SE = ${f2(2 * p.se)} points, n = ${p.n}`;
+  return `- ${p.label}: gain exceeds 2 SE: ${p.exceeds2se ? "yes" : "no"} (${why})`;
+}
+
+function uniq<T>(xs: Array<T | undefined>): T[] {
+  return [...new Set(xs.filter((x): x is T => x !== undefined))];
+}
+
+export function renderMarkdown(runs: readonly RunResult[], groups: readonly GroupSummary[]): string {
+  const lines: string[] = [
+    "# Quality benchmark: does ADQ beat DQ and random?",
+    "",
+    "Test accuracy (%) of a CIFAR ResNet-20 trained from scratch on each subset by `adq eval`",
+    "(SGD lr 0.1, momentum 0.9, weight decay 5e-4, cosine schedule, random crop + flip, batch 128).",
+    "Run s uses seed s for both the selection and the training, so differences are paired by seed.",
+    "Baselines select without patch dropping and train on the original images; a `drop` variant trains",
+    "on the MAE reconstructions of the kept patches.",
+    "",
+    "Produced by `npx tsx bench/quality/run.ts` (one JSON file per run in `bench/quality/runs/`; add",
+    "`--with-r30`, `--with-drop`, `--only`, `--seeds`) and `npx tsx bench/quality/summarize.ts`.",
+    "",
+  ];
+  if (runs.length === 0) {
+    lines.push("No runs yet.", "");
+    return lines.join("\n");
+  }
+  const torch = uniq(runs.map((r) => r.torch));
+  const threads = uniq(runs.map((r) => r.threads));
+  const testImages = uniq(runs.map((r) => r.testImages));
+  const hours = runs.reduce((a, r) => a + (r.trainSeconds ?? 0), 0) / 3600;
+  lines.push(
+    `${runs.length} runs; PyTorch ${torch.join(", ") || "?"}, ${threads.join("/") || "?"} thread(s); ` +
+      `test images ${testImages.join(", ") || "?"}; ${hours.toFixed(1)} h of training in all.`,
+    "",
+  );
+  for (const g of groups) {
+    lines.push(`## ρ = ${pct(g.ratio)}, ${g.epochs} epochs`, "");
+    lines.push(
+      "| method | n | accuracy mean ± std | min | max | seeds |",
+      "| --- | ---: | ---: | ---: | ---: | --- |",
+    );
+    for (const m of g.methods)
+      lines.push(
+        `| ${m.label} | ${m.n} | ${f2(m.mean)} ± ${f2(m.std)} | ${f2(m.min)} | ${f2(m.max)} | ${m.seeds.join(", ")} |`,
+      );
+    lines.push("");
+    if (g.paired.length === 0) {
+      lines.push("No ADQ runs paired with DQ or random runs in this group yet.", "");
+      continue;
+    }
+    lines.push(
+      "Paired differences (same seed), percentage points:",
+      "",
+      "| difference | n | mean | std | SE | mean / SE | per seed |",
+      "| --- | ---: | ---: | ---: | ---: | ---: | --- |",
+    );
+    for (const p of g.paired)
+      lines.push(
+        `| ${p.label} | ${p.n} | ${signed(p.mean)} | ${f2(p.std)} | ${f2(p.se)} | ${f2(p.mean / p.se)} | ${p.perSeed
+          .map((s) => `s${s.seed} ${signed(s.diff)}`)
+          .join(", ")} |`,
+      );
+    lines.push("");
+    for (const p of g.paired) lines.push(verdictLine(p));
+    lines.push("");
+  }
+  return lines.join("\n");
+}
+
+export function main(argv: string[]): number {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      runs: { type: "string", default: join(HERE, "runs") },
+      out: { type: "string", default: join(HERE, "RESULTS.md") },
+    },
+  });
+  const runs = loadRuns(resolve(values.runs!));
+  const md = renderMarkdown(runs, summarize(runs));
+  const out = resolve(values.out!);
+  const tmp = `${out}.tmp-${process.pid}`;
+  writeFileSync(tmp, md);
+  renameSync(tmp, out);
+  process.stderr.write(`wrote ${out} from ${runs.length} run(s)\n`);
+  return 0;
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  try {
+    process.exitCode = main(process.argv.slice(2));
+  } catch (e) {
+    process.stderr.write(`summarize: ${(e as Error).message}\n`);
+    process.exitCode = 2;
+  }
+}
