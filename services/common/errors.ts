@@ -73,6 +73,26 @@ export function quotaExceeded(quota: string, limit: number, requested: number): 
 }
 
 /**
+ * A backing service (NATS JetStream: KV, Object Store, streams) unreachable for now — a
+ * restart or a network blip, not a property of the request: callers should retry.
+ */
+export function isBackendUnavailable(e: unknown): boolean {
+  if (!(e instanceof Error)) return false;
+  const status = (e as { status?: unknown }).status;
+  if (e.name === "JetStreamApiError") return status === 503 || status === 408;
+  return (
+    [
+      "TimeoutError",
+      "NoRespondersError",
+      "RequestError",
+      "ConnectionError",
+      "ClosedConnectionError",
+    ].includes(e.name) ||
+    /\b(timeout|timed out|no responders|disconnect(ed)?|connection (closed|lost|refused))\b/i.test(e.message)
+  );
+}
+
+/**
  * Converts any error into an RpcError. `fieldPath` translates the internal field names of
  * InvalidArgumentError (e.g. "drop") into proto paths (e.g. "params.drop_ratio").
  */
@@ -92,6 +112,13 @@ export function toRpcError(
     return new RpcError(grpc.status.ABORTED, `concurrent update, retry: ${e.message}`);
   const err = e instanceof Error ? e : new Error(String(e));
   if (err.name === "DatasetError") return invalidArgument("dataset.uri", err.message);
+  if (isBackendUnavailable(err)) {
+    log.warn("backend_unavailable", { error: err.message });
+    return new RpcError(
+      grpc.status.UNAVAILABLE,
+      `the job store or message bus is unreachable for now (${err.message}); retry`,
+    );
+  }
   const correlationId = randomBytes(6).toString("hex");
   log.error("internal_error", { correlation_id: correlationId, error: err });
   return new RpcError(grpc.status.INTERNAL, `internal error (correlation id ${correlationId})`, {

@@ -54,6 +54,11 @@ function load(): Loaded {
   return loaded;
 }
 
+/** The package definition of the public API and the health protocol (server reflection). */
+export function apiPackageDefinition(): protoLoader.PackageDefinition {
+  return load().definition;
+}
+
 export function compressionServiceDefinition(): grpc.ServiceDefinition {
   return load().compressionService;
 }

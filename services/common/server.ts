@@ -59,6 +59,8 @@ export interface HandlerOptions<T> {
   describe?: (principal: T) => Record<string, unknown>;
   /** Internal field name → proto field path for InvalidArgumentError. */
   fieldPath?: (field: string) => string;
+  /** Called once per finished call with its status name (metrics). */
+  onRpc?: (method: string, code: string, ms: number) => void;
 }
 
 function newContext<T>(
@@ -87,6 +89,7 @@ function finish<T>(
   err: RpcError | null,
 ): void {
   const base = { method, ...fields, ms: Date.now() - started };
+  opts.onRpc?.(method, err ? statusName(err.code) : "OK", base.ms);
   if (!err) opts.log.info("rpc", { ...base, code: "OK" });
   else
     opts.log.log(err.code === grpc.status.INTERNAL ? "error" : "info", "rpc", {
@@ -152,6 +155,7 @@ export function serverStreamHandler<T, Req, Res>(
         Object.assign(fields, opts.describe?.(principal));
         await fn(call.request, write, { ...base, principal, log: base.log.child(fields) });
         if (call.cancelled) {
+          opts.onRpc?.(method, "CANCELLED", Date.now() - started);
           opts.log.info("rpc", { method, ...fields, ms: Date.now() - started, code: "CANCELLED" });
           return;
         }
@@ -159,6 +163,7 @@ export function serverStreamHandler<T, Req, Res>(
         if (!call.writableEnded) call.end();
       } catch (e) {
         if (e instanceof CallEndedError || call.cancelled) {
+          opts.onRpc?.(method, "CANCELLED", Date.now() - started);
           opts.log.info("rpc", { method, ...fields, ms: Date.now() - started, code: "CANCELLED" });
           return;
         }

@@ -1,4 +1,6 @@
 // The public gateway (adq.v1.CompressionService) and the job runner, over the platform ports.
+
+export * from "./metrics.ts";
 export * from "./records.ts";
 export * from "./runner.ts";
 export * from "./service.ts";

@@ -32,6 +32,7 @@ import {
   type StageName,
   TOOL_VERSION,
 } from "#stages";
+import { isBackendUnavailable } from "../common/errors.ts";
 import type { Logger } from "../common/log.ts";
 import type { ErrorDetails, StageEnum } from "../common/types.ts";
 import { fieldPath } from "./params.ts";
@@ -69,25 +70,59 @@ export interface RunnerOptions {
   progressIntervalMs?: number;
   /** Deliveries of a stage task before it fails the job (reported in ErrorDetails.attempts). */
   maxTaskAttempts?: number;
+  /**
+   * Deliveries of a job's queue message (`jobs`) before the job is given up (default 10).
+   * A message is redelivered when its runner died (no heartbeat within the bus's ack wait)
+   * or shut down with the job unfinished; job failures themselves never redeliver it.
+   */
+  maxJobDeliveries?: number;
+  /** Called once per job this runner finished (metrics). */
+  onJobEnd?: (state: "SUCCEEDED" | "FAILED" | "CANCELLED", ms: number) => void;
   now?: () => number;
 }
 
 /** Optional capability of a Bus: drop a job's queued tasks (LocalBus has it). */
 interface PurgeableBus {
-  purgeJob(jobId: string): number;
+  purgeJob(jobId: string): number | Promise<unknown>;
 }
 
 function canPurge(bus: Bus): bus is Bus & PurgeableBus {
   return typeof (bus as Partial<PurgeableBus>).purgeJob === "function";
 }
 
+/**
+ * Optional capability: cancel a job across processes — drop its queued tasks and abort
+ * its in-flight ones on every worker (NatsBus has it).
+ */
+interface CancellableBus {
+  cancelJob(jobId: string): Promise<number>;
+}
+
+function canCancel(bus: Bus): bus is Bus & CancellableBus {
+  return typeof (bus as Partial<CancellableBus>).cancelJob === "function";
+}
+
 class ShutdownError extends Error {
   override readonly name = "ShutdownError";
+}
+
+/**
+ * An infrastructure hiccup (the message broker or store unreachable for a while, e.g. a
+ * nats-server restart), not a property of the job: the job stays RUNNING and its queue
+ * message is redelivered, so it resumes from the stage cache instead of failing.
+ */
+function isTransientInfraError(e: unknown): boolean {
+  if (e instanceof StageFailedError || e instanceof CancelledError || e instanceof InvalidArgumentError)
+    return false;
+  const name = (e as Error)?.name;
+  if (name === "DatasetError" || name === "ModelContractError") return false;
+  return isBackendUnavailable(e);
 }
 
 export class JobRunner {
   private readonly active = new Map<string, { controller: AbortController; done: Promise<void> }>();
   private sub: Subscription | undefined;
+  private offOutcomes: (() => void) | undefined;
   private stopping = false;
   private readonly now: () => number;
 
@@ -97,14 +132,56 @@ export class JobRunner {
 
   start(): void {
     if (this.sub) return;
+    // A job message that used up its deliveries (runners kept dying on it) ends in a failed
+    // outcome of the `jobs` queue: fail the job rather than leave it RUNNING forever.
+    this.offOutcomes = this.o.bus.onOutcome((o) => {
+      if (o.task.stage !== JOB_QUEUE || o.ok || this.stopping) return;
+      const { jobId } = (o.task.payload ?? {}) as Partial<JobQueueMessage>;
+      if (typeof jobId !== "string") return;
+      void this.giveUp(jobId, o.error ?? "unknown error", o.task.attempt ?? 0).catch((e) =>
+        this.o.log.error("job_give_up_failed", { job_id: jobId, error: e }),
+      );
+    });
     this.sub = this.o.bus.consume(
       JOB_QUEUE,
       async (task) => {
         const { jobId } = task.payload as JobQueueMessage;
         await this.run(jobId);
       },
-      { concurrency: Math.max(1, this.o.concurrency ?? 2), maxAttempts: 3 },
+      {
+        concurrency: Math.max(1, this.o.concurrency ?? 2),
+        maxAttempts: Math.max(1, this.o.maxJobDeliveries ?? 10),
+      },
     );
+  }
+
+  /** Fails a job whose queue message was given up (too many deliveries). */
+  private async giveUp(jobId: string, reason: string, attempts: number): Promise<void> {
+    const log = this.o.log.child({ job_id: jobId });
+    let failed: JobRecord | undefined;
+    const error: ErrorDetails = {
+      reason: "ERROR_REASON_RETRIES_EXHAUSTED",
+      code: "INTERNAL",
+      message: `the job's runner stopped ${attempts} times before finishing it: ${reason}`,
+      attempts,
+    };
+    await mutateJob(this.o.jobs, jobId, (rec) => {
+      if (rec.state !== "QUEUED" && rec.state !== "RUNNING") return false;
+      setJobState(rec, "FAILED", this.now(), error);
+      failed = rec;
+      return true;
+    });
+    if (!failed) return;
+    await this.o.store.deletePrefix(failed.artifactPrefix);
+    await this.o.bus.publishEvent({
+      jobId,
+      kind: "state",
+      state: "FAILED",
+      message: error.message,
+      at: this.now(),
+    });
+    log.warn("job_failed", { tenant: failed.tenant, reason: error.reason, message: error.message });
+    this.o.onJobEnd?.("FAILED", 0);
   }
 
   /** Jobs running in this process now. */
@@ -141,13 +218,25 @@ export class JobRunner {
     await all;
     await this.sub?.close();
     this.sub = undefined;
+    this.offOutcomes?.();
+    this.offOutcomes = undefined;
   }
 
   private async run(jobId: string): Promise<void> {
     const log = this.o.log.child({ job_id: jobId });
     if (this.stopping) throw new ShutdownError("runner is shutting down"); // nack: redelivered later
+    // The same job redelivered to this process while it still runs it (e.g. heartbeats lost
+    // during a NATS outage): keep the message in progress until that run ends, never run twice.
+    const running = this.active.get(jobId);
+    if (running) {
+      log.info("job_redelivered_while_running");
+      await running.done;
+      return;
+    }
     let claimed: JobRecord | undefined;
+    let cancelling = false;
     const v = await mutateJob(this.o.jobs, jobId, (rec) => {
+      cancelling = rec.state === "CANCELLING";
       if (rec.state !== "QUEUED" && rec.state !== "RUNNING") return false;
       const now = this.now();
       if (rec.state === "QUEUED") {
@@ -160,6 +249,11 @@ export class JobRunner {
     });
     if (!v) {
       log.warn("job_missing");
+      return;
+    }
+    if (cancelling) {
+      // Cancelled while no runner held it (its runner died): finish the cancellation here.
+      await this.finishCancel(v.value, log);
       return;
     }
     if (v.value.state !== "RUNNING") {
@@ -297,6 +391,7 @@ export class JobRunner {
         total: outcome.total,
         ms: this.now() - started,
       });
+      this.o.onJobEnd?.("SUCCEEDED", this.now() - started);
     } catch (e) {
       if (trailing) clearTimeout(trailing);
       await chain;
@@ -308,6 +403,10 @@ export class JobRunner {
       if (controller.signal.aborted || e instanceof CancelledError) {
         await this.finishCancel(job, log);
         return;
+      }
+      if (isTransientInfraError(e)) {
+        log.warn("job_interrupted", { tenant: job.tenant, error: e });
+        throw e; // nack: the job stays RUNNING, its message is redelivered and it resumes
       }
       const error = this.jobError(e, job, log);
       await mutateJob(jobs, jobId, (rec) => {
@@ -332,6 +431,7 @@ export class JobRunner {
         reason: error.reason,
         message: error.message,
       });
+      this.o.onJobEnd?.("FAILED", this.now() - started);
       const rec = await jobs.get(jobId);
       if (rec?.value.state === "CANCELLING") await this.finishCancel(job, log);
     }
@@ -349,7 +449,16 @@ export class JobRunner {
   /** Frees a cancelled job's artifacts and records CANCELLED. */
   private async finishCancel(job: JobRecord, log: Logger): Promise<void> {
     const { bus, store, jobs } = this.o;
-    const purged = canPurge(bus) ? bus.purgeJob(job.id) : 0;
+    let purged: unknown = 0;
+    try {
+      purged = canCancel(bus)
+        ? await bus.cancelJob(job.id)
+        : canPurge(bus)
+          ? await Promise.resolve(bus.purgeJob(job.id))
+          : 0;
+    } catch (e) {
+      log.warn("job_purge_failed", { error: e });
+    }
     const prefix = job.artifactPrefix;
     await store.deletePrefix(prefix);
     // A stage task already running when the cancel came may still publish outputs under
@@ -365,7 +474,8 @@ export class JobRunner {
       return true;
     });
     await bus.publishEvent({ jobId: job.id, kind: "state", state: "CANCELLED", at: this.now() });
-    log.info("job_cancelled", { tenant: job.tenant, purged_tasks: purged });
+    log.info("job_cancelled", { tenant: job.tenant, purged_tasks: typeof purged === "number" ? purged : 0 });
+    this.o.onJobEnd?.("CANCELLED", this.now() - (job.startTime ?? job.createTime));
   }
 
   /** A failed job's ErrorDetails: precise for bad input, a correlation id for bugs. */

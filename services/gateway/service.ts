@@ -73,6 +73,8 @@ export interface GatewayOptions {
   watchPollMs?: number;
   /** WatchJob: heartbeat after this long without events (ms). */
   heartbeatMs?: number;
+  /** Called once per finished call (metrics). */
+  onRpc?: (method: string, code: string, ms: number) => void;
   now?: () => number;
 }
 
@@ -143,6 +145,7 @@ export class CompressionGateway {
       authenticate: (md) => this.o.auth.authenticate(md),
       describe: (t) => ({ tenant: t.id }),
       fieldPath,
+      ...(this.o.onRpc ? { onRpc: this.o.onRpc } : {}),
     };
     return {
       CreateJob: unaryHandler<Tenant, CreateJobRequest, CreateJobResponse>("CreateJob", h, (r, c) =>

@@ -17,8 +17,13 @@ import {
 import { ModelCache, registerStageWorkers } from "#stages";
 import type { ApiKeyAuthenticator } from "../common/auth.ts";
 import { HealthService } from "../common/health.ts";
+import { InstrumentedBus, taskMetrics } from "../common/instrument.ts";
 import { Logger } from "../common/log.ts";
+import type { Registry } from "../common/metrics.ts";
+import { apiPackageDefinition } from "../common/proto.ts";
+import { addReflection } from "../common/reflection.ts";
 import { bindServer, shutdownServer } from "../common/server.ts";
+import { gatewayMetrics } from "./metrics.ts";
 import type { IdempotencyRecord, JobRecord } from "./records.ts";
 import { resolveRoots } from "./resolve.ts";
 import { JobRunner, type RunnerOptions } from "./runner.ts";
@@ -43,6 +48,8 @@ export interface StartGatewayOptions {
   watchPollMs?: number;
   heartbeatMs?: number;
   credentials?: grpc.ServerCredentials;
+  /** Called once per finished gRPC call (metrics). */
+  onRpc?: (method: string, code: string, ms: number) => void;
 }
 
 export interface RunningGateway {
@@ -77,12 +84,14 @@ export async function startGateway(o: StartGatewayOptions): Promise<RunningGatew
     ...(o.imageSize ? { imageSize: o.imageSize } : {}),
     ...(o.watchPollMs ? { watchPollMs: o.watchPollMs } : {}),
     ...(o.heartbeatMs ? { heartbeatMs: o.heartbeatMs } : {}),
+    ...(o.onRpc ? { onRpc: o.onRpc } : {}),
   };
   const gateway = new CompressionGateway(gwOptions);
   const health = new HealthService([SERVICE_NAME]);
   const server = new grpc.Server({ "grpc.max_send_message_length": 4 * 1024 * 1024 });
   gateway.addTo(server);
   health.addTo(server);
+  addReflection(server, [apiPackageDefinition()], [SERVICE_NAME, "grpc.health.v1.Health"]);
   let runner: JobRunner | undefined;
   if (o.runner !== false) {
     runner = new JobRunner({
@@ -144,6 +153,8 @@ export interface AllInOneOptions {
   progressIntervalMs?: number;
   /** Tests: decorate the bus the gateway and runner see (workers use the inner one). */
   wrapBus?: (bus: LocalBus) => Bus;
+  /** Record gRPC, job and stage-task metrics here (served by the caller on /metrics). */
+  metrics?: Registry;
 }
 
 export interface AllInOne extends RunningGateway {
@@ -158,7 +169,14 @@ export async function startAllInOne(o: AllInOneOptions): Promise<AllInOne> {
   const store = new FsArtifactStore(resolve(o.cacheDir));
   const jobs = new MemoryJobStore<JobRecord>();
   const idempotency = new MemoryJobStore<IdempotencyRecord>();
-  const workers = registerStageWorkers(bus, {
+  const gm = o.metrics ? gatewayMetrics(o.metrics) : undefined;
+  const workerBus = o.metrics
+    ? new InstrumentedBus(bus, {
+        log: (o.log ?? new Logger()).child({ service: "worker" }),
+        metrics: taskMetrics(o.metrics),
+      })
+    : bus;
+  const workers = registerStageWorkers(workerBus, {
     store,
     models: new ModelCache(o.threads ? { threads: o.threads } : {}),
   });
@@ -182,10 +200,13 @@ export async function startAllInOne(o: AllInOneOptions): Promise<AllInOne> {
         concurrency: o.concurrency ?? 2,
         ...(o.shardSize ? { shardSize: o.shardSize } : {}),
         ...(o.progressIntervalMs !== undefined ? { progressIntervalMs: o.progressIntervalMs } : {}),
+        ...(gm ? { onJobEnd: gm.onJobEnd } : {}),
       },
       ...(o.watchPollMs ? { watchPollMs: o.watchPollMs } : {}),
       ...(o.heartbeatMs ? { heartbeatMs: o.heartbeatMs } : {}),
+      ...(gm ? { onRpc: gm.onRpc } : {}),
     });
+    gm?.trackRunner(() => gw.runner);
   } catch (e) {
     await workers.close();
     await bus.close();

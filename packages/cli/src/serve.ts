@@ -10,17 +10,28 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import * as grpc from "@grpc/grpc-js";
 import {
+  STAGE_NAMES,
+  type StageProcessName,
+  startClusterGateway,
+  startStageWorker,
+} from "../../../services/cluster/index.ts";
+import {
   ApiKeyAuthenticator,
   CompressionClient,
   type CompressionParams,
   type ErrorDetails,
   errorDetailsOf,
+  faultsFromEnv,
   type Job,
   type JobEvent,
   Logger,
+  type MetricsServer,
   parseLogLevel,
+  processMetrics,
+  Registry,
   type StageEnum,
   type StageProgress,
+  startMetricsServer,
 } from "../../../services/common/index.ts";
 import { startAllInOne } from "../../../services/gateway/index.ts";
 import { UsageError } from "./compress.ts";
@@ -32,7 +43,18 @@ const DEFAULT_SERVER = "127.0.0.1:50051";
 
 export const SERVE_HELP = `  adq serve [--port 50051] [--host 127.0.0.1] [--data-root <dir>]... [--api-keys <file>]
             [--cache-dir <dir>] [--concurrency 2] [--threads n] [--log-level info]
+            [--metrics-port p] [--drain-ms 10000]
                                        gRPC API + every stage in one process (embedded adapters)
+  adq serve --nats <url> [--no-workers] [--no-runner] [same options, no --cache-dir]
+                                       cluster mode: gateway + coordinator on NATS JetStream
+                                       (KV jobs, Object Store artifacts), stages in-process
+                                       unless --no-workers
+  adq serve --stage <features|binning|scoring|sampling|assemble> --nats <url>
+            [--concurrency 1] [--port 5005x] [--metrics-port p] [--threads n] [--drain-ms 20000]
+                                       one stage worker (NATS work queue + gRPC health)
+      cluster flags: --namespace adq, --ack-wait-ms 30000 (redelivery after a crash),
+      --max-attempts 3 (task deliveries), --retry-backoff-ms 1000,5000,15000,30000,
+      --max-job-deliveries 10 (coordinator restarts a job survives)
   adq submit <dataset> [compress options] [--idempotency-key k] [--name text]
                                        create a job on a server (dataset: a path on the server); prints its id
   adq watch <job-id>                   stream a job's progress until it ends
@@ -44,42 +66,110 @@ export const SERVE_HELP = `  adq serve [--port 50051] [--host 127.0.0.1] [--data
 
 // ---- adq serve ----
 
-export async function runServe(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      port: { type: "string" },
-      host: { type: "string" },
-      "data-root": { type: "string", multiple: true },
-      "api-keys": { type: "string" },
-      "cache-dir": { type: "string" },
-      model: { type: "string" },
-      "model-root": { type: "string", multiple: true },
-      concurrency: { type: "string" },
-      threads: { type: "string" },
-      "shard-size": { type: "string" },
-      "log-level": { type: "string" },
-    },
+/** Default gRPC port of each stage process (`adq serve --stage`). */
+const STAGE_PORTS: Record<StageProcessName, number> = {
+  features: 50052,
+  binning: 50053,
+  scoring: 50054,
+  sampling: 50055,
+  assemble: 50056,
+};
+
+const SERVE_OPTIONS = {
+  port: { type: "string" },
+  host: { type: "string" },
+  "data-root": { type: "string", multiple: true },
+  "api-keys": { type: "string" },
+  "cache-dir": { type: "string" },
+  model: { type: "string" },
+  "model-root": { type: "string", multiple: true },
+  concurrency: { type: "string" },
+  threads: { type: "string" },
+  "shard-size": { type: "string" },
+  "log-level": { type: "string" },
+  // cluster mode
+  nats: { type: "string" },
+  stage: { type: "string" },
+  "no-workers": { type: "boolean" },
+  "no-runner": { type: "boolean" },
+  namespace: { type: "string" },
+  "ack-wait-ms": { type: "string" },
+  "max-attempts": { type: "string" },
+  "max-job-deliveries": { type: "string" },
+  "retry-backoff-ms": { type: "string" },
+  "metrics-port": { type: "string" },
+  "metrics-host": { type: "string" },
+  "drain-ms": { type: "string" },
+} as const;
+
+type ServeValues = ReturnType<typeof parseServeArgs>["values"];
+
+function parseServeArgs(argv: string[]) {
+  return parseArgs({ args: argv, allowPositionals: true, options: SERVE_OPTIONS });
+}
+
+async function authenticator(values: ServeValues): Promise<ApiKeyAuthenticator> {
+  if (values["api-keys"]) return ApiKeyAuthenticator.fromFile(resolve(values["api-keys"]));
+  const fromEnv = process.env.ADQ_API_KEY;
+  const key = fromEnv || randomBytes(18).toString("base64url");
+  process.stderr.write(
+    fromEnv
+      ? "adq serve: no --api-keys file; tenant 'default' accepts the key in $ADQ_API_KEY\n"
+      : `adq serve: no --api-keys file; tenant 'default' accepts the generated key ${key}\n`,
+  );
+  return ApiKeyAuthenticator.single("default", key);
+}
+
+/** Resolves on the first SIGINT/SIGTERM; a second one exits at once with status 1. */
+function untilSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolveStop) => {
+    const stop = (sig: NodeJS.Signals) => {
+      process.off("SIGINT", stop);
+      process.off("SIGTERM", stop);
+      process.once("SIGINT", () => process.exit(1));
+      process.once("SIGTERM", () => process.exit(1));
+      resolveStop(sig);
+    };
+    process.on("SIGINT", stop);
+    process.on("SIGTERM", stop);
   });
+}
+
+/** Closes within the drain deadline (plus a margin); exits if something keeps the loop alive. */
+async function shutdown(close: () => Promise<void>, drainMs: number): Promise<number> {
+  const hard = setTimeout(() => {
+    process.stderr.write("adq serve: shutdown took too long, exiting\n");
+    process.exit(1);
+  }, drainMs + 15_000);
+  hard.unref();
+  await close();
+  clearTimeout(hard);
+  // Native handles (ONNX Runtime threads, sockets in teardown) must not hold the process.
+  setTimeout(() => process.exit(process.exitCode ?? 0), 500).unref();
+  return 0;
+}
+
+export async function runServe(argv: string[]): Promise<number> {
+  const { values, positionals } = parseServeArgs(argv);
   if (positionals.length > 0)
     throw new UsageError(`serve takes no positional arguments, got ${positionals[0]}`);
+  const log = new Logger(process.stderr, {}, parseLogLevel(values["log-level"]));
+  if (values.stage !== undefined) return runStageProcess(values, log);
+  if (values.nats !== undefined) return runClusterGateway(values, log);
+  const clusterOnly = [
+    "no-workers",
+    "no-runner",
+    "namespace",
+    "ack-wait-ms",
+    "max-attempts",
+    "retry-backoff-ms",
+    "max-job-deliveries",
+  ] as const;
+  for (const flag of clusterOnly)
+    if (values[flag] !== undefined) throw new UsageError(`--${flag} needs --nats <url> (cluster mode)`);
   const port = int("port", values.port, 50051, 0);
   const host = values.host ?? "127.0.0.1";
-  const log = new Logger(process.stderr, {}, parseLogLevel(values["log-level"]));
-  let auth: ApiKeyAuthenticator;
-  if (values["api-keys"]) {
-    auth = await ApiKeyAuthenticator.fromFile(resolve(values["api-keys"]));
-  } else {
-    const fromEnv = process.env.ADQ_API_KEY;
-    const key = fromEnv || randomBytes(18).toString("base64url");
-    auth = ApiKeyAuthenticator.single("default", key);
-    process.stderr.write(
-      fromEnv
-        ? "adq serve: no --api-keys file; tenant 'default' accepts the key in $ADQ_API_KEY\n"
-        : `adq serve: no --api-keys file; tenant 'default' accepts the generated key ${key}\n`,
-    );
-  }
+  const auth = await authenticator(values);
   const dataRoots = (values["data-root"] ?? [process.cwd()]).map((r) => resolve(r));
   const cacheDir = resolve(
     values["cache-dir"] ?? process.env.ADQ_CACHE_DIR ?? join(homedir(), ".cache", "adq", "server"),
@@ -89,6 +179,9 @@ export async function runServe(argv: string[]): Promise<number> {
   const threads = values.threads === undefined ? undefined : int("threads", values.threads, 0, 1);
   const shardSize =
     values["shard-size"] === undefined ? undefined : int("shard-size", values["shard-size"], 0, 1);
+  const drainMs = int("drain-ms", values["drain-ms"], 10_000, 0);
+  const registry = values["metrics-port"] === undefined ? undefined : new Registry();
+  if (registry) processMetrics(registry, "all-in-one");
   const srv = await startAllInOne({
     address: `${host}:${port}`,
     auth,
@@ -100,23 +193,120 @@ export async function runServe(argv: string[]): Promise<number> {
     concurrency,
     ...(threads ? { threads } : {}),
     ...(shardSize ? { shardSize } : {}),
+    ...(registry ? { metrics: registry } : {}),
+    log,
+  });
+  let metrics: MetricsServer | undefined;
+  if (registry)
+    metrics = await startMetricsServer(
+      registry,
+      int("metrics-port", values["metrics-port"], 0, 0),
+      values["metrics-host"] ?? host,
+    );
+  process.stdout.write(
+    `adq serve: listening on ${srv.address} (data roots: ${dataRoots.join(", ")}; cache: ${cacheDir}${metrics ? `; metrics: ${metrics.url}` : ""})\n`,
+  );
+  await untilSignal();
+  process.stderr.write("adq serve: shutting down\n");
+  return shutdown(async () => {
+    await srv.close(drainMs);
+    await metrics?.close();
+  }, drainMs);
+}
+
+function clusterCommon(values: ServeValues) {
+  const backoff = values["retry-backoff-ms"];
+  return {
+    nats: values.nats!,
+    ...(values.namespace ? { namespace: values.namespace } : {}),
+    ...(values["ack-wait-ms"] !== undefined
+      ? { ackWaitMs: int("ack-wait-ms", values["ack-wait-ms"], 0, 100) }
+      : {}),
+    ...(values["max-attempts"] !== undefined
+      ? { maxAttempts: int("max-attempts", values["max-attempts"], 0, 1) }
+      : {}),
+    ...(backoff !== undefined
+      ? { retryBackoffMs: backoff.split(",").map((v) => int("retry-backoff-ms", v, 0, 0)) }
+      : {}),
+    ...(values.threads !== undefined ? { threads: int("threads", values.threads, 0, 1) } : {}),
+    ...(values["metrics-port"] !== undefined
+      ? { metricsPort: int("metrics-port", values["metrics-port"], 0, 0) }
+      : {}),
+    metricsHost: values["metrics-host"] ?? values.host ?? "127.0.0.1",
+    faults: faultsFromEnv(),
+  };
+}
+
+/** `adq serve --nats <url>`: gateway + coordinator (+ every stage unless --no-workers). */
+async function runClusterGateway(values: ServeValues, log: Logger): Promise<number> {
+  if (values["cache-dir"] !== undefined)
+    throw new UsageError(
+      "--cache-dir is for the embedded mode: with --nats, artifacts live in the Object Store",
+    );
+  const port = int("port", values.port, 50051, 0);
+  const host = values.host ?? "127.0.0.1";
+  const drainMs = int("drain-ms", values["drain-ms"], 10_000, 0);
+  const auth = await authenticator(values);
+  const dataRoots = (values["data-root"] ?? [process.cwd()]).map((r) => resolve(r));
+  const srv = await startClusterGateway({
+    ...clusterCommon(values),
+    address: `${host}:${port}`,
+    auth,
+    dataRoots,
+    defaultModel: resolve(values.model ?? DEFAULT_MODEL),
+    builtinModels: { "resnet20-cifar10": DEFAULT_MODEL },
+    ...(values["model-root"] ? { modelRoots: values["model-root"] } : {}),
+    runner: !values["no-runner"],
+    workers: !values["no-workers"],
+    concurrency: int("concurrency", values.concurrency, 2, 1),
+    ...(values["shard-size"] !== undefined
+      ? { shardSize: int("shard-size", values["shard-size"], 0, 1) }
+      : {}),
+    ...(values["max-job-deliveries"] !== undefined
+      ? { maxJobDeliveries: int("max-job-deliveries", values["max-job-deliveries"], 0, 1) }
+      : {}),
+    log,
+  });
+  const parts = [
+    `nats: ${values.nats}`,
+    `data roots: ${dataRoots.join(", ")}`,
+    values["no-runner"] ? "no coordinator" : "coordinator",
+    values["no-workers"] ? "no stage workers" : "every stage worker",
+    ...(srv.metrics ? [`metrics: ${srv.metrics.url}`] : []),
+  ];
+  process.stdout.write(`adq serve: listening on ${srv.address} (${parts.join("; ")})\n`);
+  const sig = await untilSignal();
+  process.stderr.write(`adq serve: shutting down (${sig})\n`);
+  return shutdown(() => srv.close(drainMs), drainMs);
+}
+
+/** `adq serve --stage <name> --nats <url>`: one stage worker process. */
+async function runStageProcess(values: ServeValues, log: Logger): Promise<number> {
+  const stage = values.stage as StageProcessName;
+  if (!STAGE_NAMES.includes(stage))
+    throw new UsageError(
+      `--stage must be one of ${STAGE_NAMES.join(", ")}, got ${JSON.stringify(values.stage)}`,
+    );
+  if (!values.nats)
+    throw new UsageError("--stage needs --nats <url>: a stage process takes its work from NATS");
+  for (const flag of ["data-root", "api-keys", "cache-dir", "no-workers", "no-runner", "shard-size"] as const)
+    if (values[flag] !== undefined) throw new UsageError(`--${flag} does not apply to a stage process`);
+  const port = int("port", values.port, STAGE_PORTS[stage], 0);
+  const host = values.host ?? "127.0.0.1";
+  const drainMs = int("drain-ms", values["drain-ms"], 20_000, 0);
+  const w = await startStageWorker({
+    ...clusterCommon(values),
+    stage,
+    address: `${host}:${port}`,
+    concurrency: int("concurrency", values.concurrency, 1, 1),
     log,
   });
   process.stdout.write(
-    `adq serve: listening on ${srv.address} (data roots: ${dataRoots.join(", ")}; cache: ${cacheDir})\n`,
+    `adq serve: stage ${stage} listening on ${w.address} (nats: ${values.nats}${w.metrics ? `; metrics: ${w.metrics.url}` : ""})\n`,
   );
-  await new Promise<void>((resolveStop) => {
-    const stop = () => {
-      process.off("SIGINT", stop);
-      process.off("SIGTERM", stop);
-      resolveStop();
-    };
-    process.on("SIGINT", stop);
-    process.on("SIGTERM", stop);
-  });
-  process.stderr.write("adq serve: shutting down\n");
-  await srv.close(10_000);
-  return 0;
+  const sig = await untilSignal();
+  process.stderr.write(`adq serve: stage ${stage} shutting down (${sig})\n`);
+  return shutdown(() => w.close(drainMs), drainMs);
 }
 
 function int(flag: string, v: string | undefined, fallback: number, min: number): number {

@@ -1,7 +1,8 @@
+import type { JetStreamManager } from "@nats-io/jetstream";
 import type { KV } from "@nats-io/kv";
 import { ConflictError, InvalidArgumentError } from "../errors.ts";
 import type { JobStore, Versioned } from "../ports.ts";
-import { ApiCodes, ensureKv, isApiError, type NatsConnection } from "./connection.ts";
+import { ApiCodes, ensureKv, isApiError, manager, type NatsConnection } from "./connection.ts";
 
 export interface KvJobStoreOptions {
   /** Bucket name (default `adq-jobs`; stream `KV_adq-jobs`). */
@@ -28,17 +29,24 @@ function key(id: string): string {
  * write to the bucket (not by one per job as in MemoryJobStore); callers only compare them.
  */
 export class KvJobStore<J extends { id: string }> implements JobStore<J> {
-  private constructor(readonly kv: KV) {}
+  private jsm: Promise<JetStreamManager> | undefined;
+
+  private constructor(
+    readonly kv: KV,
+    private readonly nc: NatsConnection,
+    readonly bucket: string,
+  ) {}
 
   static async open<J extends { id: string }>(
     nc: NatsConnection,
     options: KvJobStoreOptions = {},
   ): Promise<KvJobStore<J>> {
-    const kv = await ensureKv(nc, options.bucket ?? "adq-jobs", {
+    const bucket = options.bucket ?? "adq-jobs";
+    const kv = await ensureKv(nc, bucket, {
       history: options.history ?? 1,
       replicas: options.replicas ?? 1,
     });
-    return new KvJobStore<J>(kv);
+    return new KvJobStore<J>(kv, nc, bucket);
   }
 
   private encode(job: J): Uint8Array {
@@ -78,10 +86,28 @@ export class KvJobStore<J extends { id: string }> implements JobStore<J> {
     }
   }
 
+  /**
+   * The bucket's keys as the subjects of its stream (one API call, paged by the client).
+   * Not `kv.keys()`: its consumer only ends when it has caught up with the bucket, so while
+   * running jobs keep writing their records it waits for an idle heartbeat (~30 s). Keys
+   * whose last entry is a delete or purge marker are listed too; `get` drops them.
+   */
+  private async keys(): Promise<string[]> {
+    const prefix = `$KV.${this.bucket}.`;
+    this.jsm ??= manager(this.nc);
+    this.jsm.catch(() => {
+      this.jsm = undefined; // retry the handshake next time
+    });
+    const jsm = await this.jsm;
+    const info = await jsm.streams.info(`KV_${this.bucket}`, { subjects_filter: `${prefix}>` });
+    return Object.keys(info.state.subjects ?? {})
+      .filter((s) => s.startsWith(prefix))
+      .map((s) => s.slice(prefix.length))
+      .sort();
+  }
+
   async list(): Promise<J[]> {
-    const keys: string[] = [];
-    for await (const k of await this.kv.keys()) keys.push(k);
-    keys.sort();
+    const keys = await this.keys();
     const out: J[] = [];
     // Bounded parallelism: one direct get per key.
     for (let i = 0; i < keys.length; i += 32) {

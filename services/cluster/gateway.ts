@@ -1,0 +1,165 @@
+/**
+ * The gateway + coordinator process of the cluster (`adq serve --nats <url>`): the public
+ * CompressionService and the job runner over the NATS JetStream adapters (job records and
+ * the idempotency index in KV buckets, artifacts in the Object Store, the NatsBus), with
+ * every stage worker in the same process unless `workers: false` (`--no-workers`: the
+ * stages run as `adq serve --stage …` processes).
+ *
+ * Coordinator restarts: the job runner takes a job off the `jobs` work queue and keeps
+ * that message in progress (heartbeats) while the job runs. If the process dies, the
+ * message is redelivered after the queue's ack wait to a live runner (or to this one
+ * restarted), which claims the RUNNING job again and re-runs `runCompression`: stage
+ * outputs already stored are reused (content-addressed under `cache/`), `fanOut` replays
+ * the outcomes of tasks that finished meanwhile (`onOutcome(…, { jobId, replay: true })`)
+ * and re-published tasks still queued are dropped as duplicates.
+ */
+import { ModelCache, registerStageWorkers } from "#stages";
+import type { ApiKeyAuthenticator } from "../common/auth.ts";
+import { type FaultInjection, InstrumentedBus, taskMetrics } from "../common/instrument.ts";
+import type { Logger } from "../common/log.ts";
+import { type MetricsServer, processMetrics, Registry, startMetricsServer } from "../common/metrics.ts";
+import { gatewayMetrics } from "../gateway/metrics.ts";
+import { JOB_QUEUE } from "../gateway/runner.ts";
+import { type RunningGateway, startGateway } from "../gateway/start.ts";
+import { natsMetrics, queueMetrics } from "./metrics.ts";
+import { type ClusterPorts, openClusterPorts } from "./ports.ts";
+import { STAGE_NAMES } from "./stage-services.ts";
+
+export interface ClusterGatewayOptions {
+  nats: string | string[];
+  namespace?: string;
+  address: string;
+  auth: ApiKeyAuthenticator;
+  dataRoots: string[];
+  defaultModel: string | null;
+  builtinModels?: Record<string, string>;
+  modelRoots?: string[];
+  /** Run the job runner (coordinator) here (default true); false: a gateway-only replica. */
+  runner?: boolean;
+  /** Run every stage worker here too (default true). */
+  workers?: boolean;
+  /** Jobs run at once by this coordinator. */
+  concurrency?: number;
+  shardSize?: number;
+  maxAttempts?: number;
+  maxJobDeliveries?: number;
+  ackWaitMs?: number;
+  retryBackoffMs?: number[];
+  threads?: number;
+  metricsPort?: number;
+  metricsHost?: string;
+  faults?: FaultInjection;
+  watchPollMs?: number;
+  progressIntervalMs?: number;
+  log: Logger;
+}
+
+export interface RunningClusterGateway extends RunningGateway {
+  ports: ClusterPorts;
+  metrics: MetricsServer | undefined;
+  registry: Registry;
+}
+
+export async function startClusterGateway(o: ClusterGatewayOptions): Promise<RunningClusterGateway> {
+  const role = o.runner === false ? "gateway" : "coordinator";
+  const log = o.log.child({ service: role === "gateway" ? "gateway" : "gateway-coordinator" });
+  const ports = await openClusterPorts({
+    nats: o.nats,
+    name: `adq-${role}`,
+    kv: true,
+    log,
+    ...(o.namespace ? { namespace: o.namespace } : {}),
+    ...(o.ackWaitMs ? { ackWaitMs: o.ackWaitMs } : {}),
+    ...(o.retryBackoffMs ? { retryBackoffMs: o.retryBackoffMs } : {}),
+  });
+  const registry = new Registry();
+  processMetrics(registry, role);
+  natsMetrics(registry, ports);
+  const withWorkers = o.workers !== false;
+  queueMetrics(registry, ports.bus, [JOB_QUEUE, ...(withWorkers ? STAGE_NAMES : [])]);
+  const gm = gatewayMetrics(registry);
+  let workers: ReturnType<typeof registerStageWorkers> | undefined;
+  let workerBus: InstrumentedBus | undefined;
+  if (withWorkers) {
+    workerBus = new InstrumentedBus(ports.bus, {
+      log: log.child({ component: "worker" }),
+      metrics: taskMetrics(registry),
+      ...(o.faults ? { faults: o.faults } : {}),
+    });
+    workers = registerStageWorkers(workerBus, {
+      store: ports.store,
+      maxAttempts: o.maxAttempts ?? 3,
+      models: new ModelCache(o.threads ? { threads: o.threads } : {}),
+    });
+  }
+  let gw: RunningGateway;
+  let metrics: MetricsServer | undefined;
+  try {
+    gw = await startGateway({
+      address: o.address,
+      jobs: ports.jobs!,
+      idempotency: ports.idempotency!,
+      bus: ports.bus,
+      store: ports.store,
+      auth: o.auth,
+      dataRoots: o.dataRoots,
+      models: {
+        defaultModel: o.defaultModel,
+        ...(o.builtinModels ? { builtin: o.builtinModels } : {}),
+        ...(o.modelRoots ? { roots: o.modelRoots } : {}),
+      },
+      log,
+      runner:
+        o.runner === false
+          ? false
+          : {
+              concurrency: o.concurrency ?? 2,
+              ...(o.shardSize ? { shardSize: o.shardSize } : {}),
+              ...(o.maxAttempts ? { maxTaskAttempts: o.maxAttempts } : {}),
+              ...(o.maxJobDeliveries ? { maxJobDeliveries: o.maxJobDeliveries } : {}),
+              ...(o.progressIntervalMs !== undefined ? { progressIntervalMs: o.progressIntervalMs } : {}),
+              onJobEnd: gm.onJobEnd,
+            },
+      ...(o.watchPollMs ? { watchPollMs: o.watchPollMs } : {}),
+      onRpc: gm.onRpc,
+    });
+    gm.trackRunner(() => gw.runner);
+    if (o.metricsPort !== undefined)
+      metrics = await startMetricsServer(registry, o.metricsPort, o.metricsHost);
+    await workerBus?.ready();
+  } catch (e) {
+    await ports.close(1000);
+    await workers?.close();
+    throw e;
+  }
+  const gateway = gw;
+  let closing = false;
+  ports.onStatus((up) => {
+    if (!closing) gateway.health.setAll(up ? "SERVING" : "NOT_SERVING");
+  });
+  log.info("cluster_mode", {
+    runner: o.runner !== false,
+    workers: withWorkers,
+    metrics: metrics?.url,
+  });
+  let stopping: Promise<void> | undefined;
+  return {
+    ...gateway,
+    ports,
+    metrics,
+    registry,
+    close(deadlineMs = 10_000) {
+      stopping ??= (async () => {
+        closing = true;
+        const t0 = Date.now();
+        // Gateway first (NOT_SERVING, running jobs finish or are requeued), then the
+        // in-process workers (finish or NAK in-flight tasks), then the connection.
+        await gateway.close(deadlineMs);
+        await ports.close(Math.max(1000, deadlineMs - (Date.now() - t0)));
+        await workers?.close();
+        await metrics?.close();
+      })();
+      return stopping;
+    },
+  };
+}

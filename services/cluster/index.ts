@@ -1,0 +1,11 @@
+export { type ClusterGatewayOptions, type RunningClusterGateway, startClusterGateway } from "./gateway.ts";
+export { natsMetrics, queueMetrics } from "./metrics.ts";
+export { type ClusterPorts, natsServers, openClusterPorts } from "./ports.ts";
+export {
+  addStageService,
+  STAGE_NAMES,
+  type StageProcessName,
+  stageClientConstructor,
+  stageServiceName,
+} from "./stage-services.ts";
+export { type RunningStageWorker, type StageWorkerProcessOptions, startStageWorker } from "./worker.ts";

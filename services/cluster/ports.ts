@@ -1,0 +1,123 @@
+/**
+ * The platform ports on NATS JetStream for one service process: one connection, the Bus
+ * (NatsBus), and — for the gateway/coordinator — the two KV buckets (job records and the
+ * idempotency index) and the Object Store bucket of artifacts. Every process declares the
+ * streams, buckets and its consumers idempotently at start-up (whoever starts first
+ * creates them).
+ *
+ * Names, for a namespace `ns` (default `adq`): streams `NS_TASKS`, `NS_OUTCOMES`,
+ * `NS_EVENTS` (packages/platform/src/nats/README.md), KV buckets `ns-jobs` and
+ * `ns-idempotency`, Object Store bucket `ns-artifacts`.
+ */
+import type { ArtifactStore } from "#platform";
+import {
+  connectNats,
+  KvJobStore,
+  type LogLevel,
+  NatsBus,
+  type NatsConnection,
+  ObjectArtifactStore,
+} from "../../packages/platform/src/nats/index.ts";
+import type { Logger } from "../common/log.ts";
+import type { IdempotencyRecord, JobRecord } from "../gateway/records.ts";
+
+export interface ClusterPortsOptions {
+  /** NATS server URL(s), comma-separated or a list. */
+  nats: string | string[];
+  /** Client name shown by the server (e.g. `adq-gateway`, `adq-worker-features`). */
+  name: string;
+  namespace?: string;
+  /** Redelivery timeout of a task (or a job) whose process stopped heartbeating. */
+  ackWaitMs?: number;
+  /** NAK delays after failed attempts (the last repeats). */
+  retryBackoffMs?: number[];
+  /** Open the KV buckets (gateway / coordinator); workers need only the bus and the store. */
+  kv?: boolean;
+  log: Logger;
+}
+
+export interface ClusterPorts {
+  nc: NatsConnection;
+  bus: NatsBus;
+  store: ArtifactStore & ObjectArtifactStore;
+  jobs?: KvJobStore<JobRecord>;
+  idempotency?: KvJobStore<IdempotencyRecord>;
+  /** Follows the connection: `connected` false while NATS is unreachable. */
+  onStatus(listener: (connected: boolean) => void): void;
+  readonly connected: boolean;
+  /** Closes the bus (draining its workers within `timeoutMs`), then drains the connection. */
+  close(timeoutMs?: number): Promise<void>;
+}
+
+export function natsServers(v: string | string[]): string[] {
+  return (Array.isArray(v) ? v : v.split(","))
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map((s) => (/^[a-z]+:\/\//i.test(s) ? s : `nats://${s}`));
+}
+
+export async function openClusterPorts(o: ClusterPortsOptions): Promise<ClusterPorts> {
+  const ns = o.namespace ?? "adq";
+  const log = o.log.child({ component: "nats" });
+  const servers = natsServers(o.nats);
+  log.info("nats_connecting", { servers });
+  const nc = await connectNats({ servers, name: o.name, waitOnFirstConnect: true });
+  let connected = true;
+  const listeners: Array<(c: boolean) => void> = [];
+  void (async () => {
+    for await (const s of nc.status()) {
+      if (s.type === "disconnect" && connected) {
+        connected = false;
+        log.warn("nats_disconnected", { server: (s as { server?: string }).server });
+        for (const l of listeners) l(false);
+      } else if (s.type === "reconnect" && !connected) {
+        connected = true;
+        log.info("nats_reconnected", { server: (s as { server?: string }).server });
+        for (const l of listeners) l(true);
+      }
+    }
+  })().catch(() => {});
+  const busLog = o.log.child({ component: "nats-bus" });
+  try {
+    const bus = await NatsBus.connect(nc, {
+      namespace: ns,
+      ...(o.ackWaitMs ? { ackWaitMs: o.ackWaitMs } : {}),
+      ...(o.retryBackoffMs?.length ? { retryBackoffMs: o.retryBackoffMs } : {}),
+      logger: (level: LogLevel, message: string, fields?: Record<string, unknown>) => {
+        const { jobId, ...rest } = fields ?? {};
+        busLog.log(level, message.replace(/[^A-Za-z0-9]+/g, "_"), {
+          ...(jobId !== undefined ? { job_id: jobId } : {}),
+          ...rest,
+        });
+      },
+    });
+    const store = await ObjectArtifactStore.open(nc, { bucket: `${ns}-artifacts` });
+    const jobs = o.kv ? await KvJobStore.open<JobRecord>(nc, { bucket: `${ns}-jobs` }) : undefined;
+    const idempotency = o.kv
+      ? await KvJobStore.open<IdempotencyRecord>(nc, { bucket: `${ns}-idempotency` })
+      : undefined;
+    log.info("nats_ready", { servers, namespace: ns });
+    let closing: Promise<void> | undefined;
+    return {
+      nc,
+      bus,
+      store,
+      ...(jobs ? { jobs } : {}),
+      ...(idempotency ? { idempotency } : {}),
+      onStatus: (l) => listeners.push(l),
+      get connected() {
+        return connected;
+      },
+      close(timeoutMs = 10_000) {
+        closing ??= (async () => {
+          await bus.close({ timeoutMs });
+          if (!nc.isClosed()) await nc.drain().catch(() => {});
+        })();
+        return closing;
+      },
+    };
+  } catch (e) {
+    await nc.close().catch(() => {});
+    throw e;
+  }
+}

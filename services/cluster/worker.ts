@@ -1,0 +1,149 @@
+/**
+ * One stage process of the cluster (`adq serve --stage <name> --nats <url>`): a NATS
+ * worker on the stage's durable work queue running the stage handler, a small gRPC server
+ * (health + the stage's service), Prometheus `/metrics`, JSON logs with job ids, and a
+ * graceful shutdown (stop pulling, finish in-flight tasks until the deadline, then abort
+ * and NAK them so another worker takes them at once).
+ *
+ * Data sets are read from the local filesystem paths in the tasks (a volume shared with
+ * the gateway, mounted at the same path); feature models likewise; artifacts (stage
+ * outputs, results) go through the Object Store.
+ */
+import * as grpc from "@grpc/grpc-js";
+import { ModelCache, registerStageWorkers } from "#stages";
+import { HealthService } from "../common/health.ts";
+import { type FaultInjection, InstrumentedBus, taskMetrics } from "../common/instrument.ts";
+import type { Logger } from "../common/log.ts";
+import { type MetricsServer, processMetrics, Registry, startMetricsServer } from "../common/metrics.ts";
+import { apiPackageDefinition } from "../common/proto.ts";
+import { addReflection } from "../common/reflection.ts";
+import { bindServer, shutdownServer } from "../common/server.ts";
+import { natsMetrics, queueMetrics } from "./metrics.ts";
+import { type ClusterPorts, openClusterPorts } from "./ports.ts";
+import {
+  addStageService,
+  type StageProcessName,
+  stagePackageDefinition,
+  stageServiceName,
+} from "./stage-services.ts";
+
+export interface StageWorkerProcessOptions {
+  stage: StageProcessName;
+  nats: string | string[];
+  namespace?: string;
+  /** gRPC host:port (port 0 picks a free one). */
+  address: string;
+  /** Tasks run at once by this process. */
+  concurrency?: number;
+  /** Deliveries of a failing task before it fails the job (the consumer's max_deliver). */
+  maxAttempts?: number;
+  ackWaitMs?: number;
+  retryBackoffMs?: number[];
+  /** ONNX Runtime intra-op threads. */
+  threads?: number;
+  /** Serve /metrics on this port (0: a free one); undefined: no metrics server. */
+  metricsPort?: number;
+  metricsHost?: string;
+  faults?: FaultInjection;
+  log: Logger;
+}
+
+export interface RunningStageWorker {
+  stage: StageProcessName;
+  address: string;
+  port: number;
+  metrics: MetricsServer | undefined;
+  health: HealthService;
+  ports: ClusterPorts;
+  registry: Registry;
+  /** Graceful stop: NOT_SERVING, stop pulling, in-flight tasks get `deadlineMs`. */
+  close(deadlineMs?: number): Promise<void>;
+}
+
+export async function startStageWorker(o: StageWorkerProcessOptions): Promise<RunningStageWorker> {
+  const { stage } = o;
+  const log = o.log.child({ service: `worker-${stage}` });
+  const ports = await openClusterPorts({
+    nats: o.nats,
+    name: `adq-worker-${stage}`,
+    log,
+    ...(o.namespace ? { namespace: o.namespace } : {}),
+    ...(o.ackWaitMs ? { ackWaitMs: o.ackWaitMs } : {}),
+    ...(o.retryBackoffMs ? { retryBackoffMs: o.retryBackoffMs } : {}),
+  });
+  const registry = new Registry();
+  processMetrics(registry, `worker-${stage}`);
+  natsMetrics(registry, ports);
+  queueMetrics(registry, ports.bus, [stage]);
+  const bus = new InstrumentedBus(ports.bus, {
+    log,
+    metrics: taskMetrics(registry),
+    ...(o.faults ? { faults: o.faults } : {}),
+  });
+  if (o.faults?.delayMs || o.faults?.failMessage) log.warn("fault_injection_enabled", { ...o.faults });
+  const workers = registerStageWorkers(bus, {
+    store: ports.store,
+    stages: [stage],
+    concurrency: { [stage]: Math.max(1, o.concurrency ?? 1) },
+    maxAttempts: o.maxAttempts ?? 3,
+    models: new ModelCache(o.threads ? { threads: o.threads } : {}),
+  });
+  const serviceName = stageServiceName(stage);
+  const health = new HealthService(serviceName ? [serviceName] : []);
+  const server = new grpc.Server();
+  health.addTo(server);
+  const queue = `stream ${ports.bus.names.tasksStream}, consumer ${ports.bus.names.consumer(stage)}`;
+  addStageService(server, stage, queue);
+  addReflection(
+    server,
+    [stagePackageDefinition(), apiPackageDefinition()],
+    [...(serviceName ? [serviceName] : []), "grpc.health.v1.Health"],
+  );
+  let metrics: MetricsServer | undefined;
+  let port: number;
+  try {
+    port = await bindServer(server, o.address);
+    if (o.metricsPort !== undefined)
+      metrics = await startMetricsServer(registry, o.metricsPort, o.metricsHost);
+    await bus.ready();
+  } catch (e) {
+    server.forceShutdown();
+    await metrics?.close();
+    await ports.close(1000);
+    await workers.close();
+    throw e;
+  }
+  let closing = false;
+  health.setAll(ports.connected ? "SERVING" : "NOT_SERVING");
+  ports.onStatus((up) => {
+    if (!closing) health.setAll(up ? "SERVING" : "NOT_SERVING");
+  });
+  const address = `${o.address.slice(0, o.address.lastIndexOf(":"))}:${port}`;
+  log.info("listening", { address, queue, concurrency: o.concurrency ?? 1, metrics: metrics?.url });
+  let stopping: Promise<void> | undefined;
+  return {
+    stage,
+    address,
+    port,
+    metrics,
+    health,
+    ports,
+    registry,
+    close(deadlineMs = 20_000) {
+      stopping ??= (async () => {
+        const t0 = Date.now();
+        closing = true;
+        health.setAll("NOT_SERVING");
+        health.closeWatchers();
+        const stopped = shutdownServer(server, Math.min(deadlineMs, 2000));
+        // Stop pulling; in-flight tasks finish until the deadline, then are aborted and NAKed.
+        await ports.close(deadlineMs);
+        await workers.close();
+        await metrics?.close();
+        const graceful = await stopped;
+        log.info("stopped", { graceful, ms: Date.now() - t0 });
+      })();
+      return stopping;
+    },
+  };
+}

@@ -1,0 +1,34 @@
+/** Gateway and coordinator metrics: gRPC calls and jobs (see services/common/metrics.ts). */
+import type { Registry } from "../common/metrics.ts";
+import type { JobRunner } from "./runner.ts";
+
+export interface GatewayMetrics {
+  onRpc(method: string, code: string, ms: number): void;
+  onJobEnd(state: "SUCCEEDED" | "FAILED" | "CANCELLED", ms: number): void;
+  /** Reports the runner's running jobs at every scrape. */
+  trackRunner(runner: () => JobRunner | undefined): void;
+}
+
+export function gatewayMetrics(registry: Registry): GatewayMetrics {
+  const rpcs = registry.counter("adq_rpc_total", "gRPC calls by method and status code");
+  const rpcSeconds = registry.histogram("adq_rpc_duration_seconds", "gRPC call durations by method");
+  const jobs = registry.counter("adq_jobs_total", "Jobs ended by this coordinator, by final state");
+  const jobSeconds = registry.histogram(
+    "adq_job_duration_seconds",
+    "Wall time of jobs run by this coordinator",
+  );
+  const running = registry.gauge("adq_jobs_running", "Jobs this coordinator runs now");
+  return {
+    onRpc(method, code, ms) {
+      rpcs.inc({ method, code });
+      rpcSeconds.observe({ method }, ms / 1000);
+    },
+    onJobEnd(state, ms) {
+      jobs.inc({ state: state.toLowerCase() });
+      if (ms > 0) jobSeconds.observe({ state: state.toLowerCase() }, ms / 1000);
+    },
+    trackRunner(runner) {
+      registry.collect(() => running.set({}, runner()?.running.length ?? 0));
+    },
+  };
+}

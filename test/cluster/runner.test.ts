@@ -1,0 +1,160 @@
+// The job runner's crash-recovery paths (no NATS needed: LocalBus + MemoryJobStore):
+// a job cancelled while no runner held it, a job message whose deliveries are used up,
+// and a job redelivered to the process that still runs it.
+import { pathToFileURL } from "node:url";
+import { afterAll, describe, expect, it } from "vitest";
+import { FsArtifactStore, type JobStore, LocalBus, MemoryJobStore, type Versioned } from "#platform";
+import { DEFAULT_PARAMS } from "#stages";
+import { silentLogger } from "../../services/common/log.ts";
+import { initialStages, type JobRecord } from "../../services/gateway/records.ts";
+import { JOB_QUEUE, JobRunner } from "../../services/gateway/runner.ts";
+import { demoSlice, tmp } from "../e2e/helpers.ts";
+import { startTestServer, type TestServer } from "../services/helpers.ts";
+
+function record(id: string, state: JobRecord["state"]): JobRecord {
+  const now = Date.now();
+  return {
+    id,
+    tenant: "t",
+    state,
+    dataset: { uri: "file:///nowhere", format: "DATASET_FORMAT_IMAGE_FOLDER", path: "/nowhere" },
+    params: { ...DEFAULT_PARAMS },
+    patchGrid: { imageSize: 32, patchSize: 4 },
+    modelUri: "",
+    model: null,
+    outputs: { reconstruct: false, keepIntermediates: false },
+    idempotencyKey: "",
+    requestHash: "",
+    displayName: "",
+    labels: {},
+    createTime: now,
+    updateTime: now,
+    currentStage: "STAGE_UNSPECIFIED",
+    stages: initialStages(DEFAULT_PARAMS),
+    warnings: [],
+    eventSequence: 0,
+    events: [],
+    cancelReason: "",
+    artifactPrefix: `tenants/t/jobs/${id}/`,
+    resultPrefix: `tenants/t/jobs/${id}/result`,
+    runs: 1,
+  };
+}
+
+async function until<T>(fn: () => Promise<T | undefined>, what: string, timeoutMs = 10_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+describe("JobRunner recovery paths", () => {
+  const cleanups: Array<() => Promise<void>> = [];
+  afterAll(async () => {
+    for (const c of cleanups) await c();
+  });
+
+  it("finishes the cancellation of a job cancelled while its runner was dead (CANCELLING → CANCELLED, artifacts freed)", async () => {
+    const jobs = new MemoryJobStore<JobRecord>();
+    const store = new FsArtifactStore(tmp("adq-runner-"));
+    const bus = new LocalBus();
+    const id = "job-00000000000000000001";
+    await jobs.create(record(id, "CANCELLING"));
+    await store.put(`tenants/t/jobs/${id}/result/partial.bin`, new Uint8Array([1, 2, 3]));
+    const runner = new JobRunner({ jobs, bus, store, log: silentLogger });
+    runner.start();
+    cleanups.push(async () => {
+      await runner.close(1000);
+      await bus.close();
+    });
+    await bus.publishTask({ jobId: id, stage: JOB_QUEUE, taskKey: "run", payload: { jobId: id } });
+    const rec = await until(async () => {
+      const v = await jobs.get(id);
+      return v?.value.state === "CANCELLED" ? v.value : undefined;
+    }, "CANCELLED");
+    expect(rec.events.some((e) => e.kind === "terminal" && e.state === "CANCELLED")).toBe(true);
+    expect(await store.list(`tenants/t/jobs/${id}/`)).toEqual([]);
+  });
+
+  it("fails a job whose queue message used up its deliveries (runners kept dying) instead of leaving it RUNNING", async () => {
+    const inner = new MemoryJobStore<JobRecord>();
+    let failures = 2;
+    // The first two claims hit an unreachable store: the job message is redelivered, then given up.
+    const jobs: JobStore<JobRecord> = {
+      create: (j) => inner.create(j),
+      get: (id) => inner.get(id),
+      list: () => inner.list(),
+      delete: (id) => inner.delete(id),
+      update: (j: JobRecord, rev: number): Promise<Versioned<JobRecord>> => {
+        if (failures-- > 0) return Promise.reject(new Error("connection lost"));
+        return inner.update(j, rev);
+      },
+    };
+    const bus = new LocalBus();
+    const store = new FsArtifactStore(tmp("adq-runner-"));
+    const id = "job-00000000000000000002";
+    await inner.create(record(id, "QUEUED"));
+    const runner = new JobRunner({ jobs, bus, store, log: silentLogger, maxJobDeliveries: 2 });
+    runner.start();
+    cleanups.push(async () => {
+      await runner.close(1000);
+      await bus.close();
+    });
+    await bus.publishTask({ jobId: id, stage: JOB_QUEUE, taskKey: "run", payload: { jobId: id } });
+    const rec = await until(async () => {
+      const v = await inner.get(id);
+      return v?.value.state === "FAILED" ? v.value : undefined;
+    }, "FAILED");
+    expect(rec.error).toMatchObject({ reason: "ERROR_REASON_RETRIES_EXHAUSTED", attempts: 2 });
+    expect(rec.error?.message).toContain("connection lost");
+  });
+
+  describe("a job redelivered to the process that still runs it", () => {
+    let t: TestServer;
+    afterAll(async () => {
+      await t?.close();
+    });
+
+    it("is not run twice: the second delivery waits for the first run", async () => {
+      const data = demoSlice(2, 4);
+      t = await startTestServer([data]);
+      t.bus.holdStages.add("binning");
+      const { job } = await t.acme.createJob({
+        dataset: { uri: pathToFileURL(data).href },
+        params: { ratio: 0.5, bins: 2 },
+      });
+      await until(async () => (t.bus.heldFor(job.id) > 0 ? true : undefined), "binning tasks held", 30_000);
+      // What a JetStream redelivery looks like to the runner: the same job message again.
+      await t.srv.bus.publishTask({
+        jobId: job.id,
+        stage: JOB_QUEUE,
+        taskKey: "run",
+        payload: { jobId: job.id },
+      });
+      await until(
+        async () =>
+          t.logs.records().some((l) => l.event === "job_redelivered_while_running" && l.job_id === job.id)
+            ? true
+            : undefined,
+        "the redelivery to be noticed",
+      );
+      await t.bus.release();
+      const rec = await until(
+        async () => {
+          const v = await t.srv.jobs.get(job.id);
+          return v?.value.state === "SUCCEEDED" ? v.value : undefined;
+        },
+        "SUCCEEDED",
+        30_000,
+      );
+      expect(rec.runs).toBe(1);
+      await new Promise((r) => setTimeout(r, 200));
+      expect(t.logs.records().filter((l) => l.event === "job_succeeded" && l.job_id === job.id)).toHaveLength(
+        1,
+      );
+    }, 60_000);
+  });
+});
