@@ -7,7 +7,7 @@
  *
  *   npx tsx bench/compress.bench.ts [--data /tmp/cifar/cifar10/train] [--methods adq,dq,random]
  */
-import { execFileSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -33,7 +33,7 @@ function run(method: string): Run {
   const dir = mkdtempSync(join(tmpdir(), "adq-bench-"));
   const out = join(dir, "out");
   const t0 = process.hrtime.bigint();
-  const stderr = execFileSync(
+  const child = spawnSync(
     "/usr/bin/time",
     [
       "-f",
@@ -53,6 +53,8 @@ function run(method: string): Run {
     ],
     { encoding: "utf8", stdio: ["ignore", "ignore", "pipe"], maxBuffer: 64 << 20 },
   );
+  if (child.status !== 0) throw new Error(`adq compress --method ${method} failed:\n${child.stderr}`);
+  const stderr = child.stderr;
   const wallSeconds = Number(process.hrtime.bigint() - t0) / 1e9;
   const rss = Number(/MAXRSS_KB=(\d+)/.exec(stderr)?.[1] ?? "0") / 1024;
   const stages = JSON.parse(readFileSync(join(out, "timings.json"), "utf8")) as Record<string, number>;
