@@ -96,22 +96,17 @@ export function truncationReason(bytes: Uint8Array, format: ImageFormat): string
     : undefined;
 }
 
-/** Turns libvips' multi-line error text into a one-line reason a user can act on. */
-function describeSharpError(err: unknown): string {
-  const msg = (err instanceof Error ? err.message : String(err)).replace(/\s*\n\s*/g, "; ").trim();
-  if (msg === "" || /^unknown error$/i.test(msg)) return "corrupt image data";
-  if (/premature end|truncated|unexpected end/i.test(msg)) return `truncated image data (${msg})`;
-  if (/pixel limit/i.test(msg)) return `image too large (${msg})`;
-  return `corrupt image data (${msg})`;
-}
-
-/** Serialises the diagnostic re-decodes of failed images (see `decodeImage`). */
-let diagnosticQueue: Promise<unknown> = Promise.resolve();
-
-function runAlone<T>(fn: () => Promise<T>): Promise<T> {
-  const run = diagnosticQueue.then(fn, fn);
-  diagnosticQueue = run.catch(() => undefined);
-  return run;
+/**
+ * A one-line reason a user can act on. libvips' error text is NOT used verbatim: its error
+ * buffer is shared between threads, so under concurrent decodes a failing image can get a
+ * truncated or another image's message (lovell/sharp#902). The reason must be a function of
+ * the file alone — it ends up in manifests, which are byte-identical across runs — so only the
+ * category is taken from the message, and the rest comes from our own sniffing.
+ */
+function describeSharpError(err: unknown, format: ImageFormat): string {
+  const msg = err instanceof Error ? err.message : String(err);
+  if (/pixel limit/i.test(msg)) return "image too large (over the pixel limit)";
+  return `corrupt image data (the ${format.toUpperCase()} decoder rejected it)`;
 }
 
 function buildPipeline(bytes: Uint8Array, opts: DecodeOptions): sharp.Sharp {
@@ -145,18 +140,8 @@ export async function decodeImage(
   let out: { data: Buffer; info: sharp.OutputInfo };
   try {
     out = await buildPipeline(bytes, opts).toBuffer({ resolveWithObject: true });
-  } catch {
-    // The failure is certain, its message is not (libvips' error buffer is shared between
-    // threads): decode again with no other diagnostic running to read a message of its own.
-    const reason = await runAlone(() =>
-      buildPipeline(bytes, opts)
-        .toBuffer()
-        .then(
-          () => "corrupt image data (fails intermittently)",
-          (err: unknown) => describeSharpError(err),
-        ),
-    );
-    throw new BadImageError(path, reason);
+  } catch (err) {
+    throw new BadImageError(path, describeSharpError(err, sniffed.format));
   }
   const { data, info } = out;
   if (info.channels !== 3)
