@@ -31,6 +31,12 @@ export interface ClusterGatewayOptions {
   address: string;
   auth: ApiKeyAuthenticator;
   dataRoots: string[];
+  /**
+   * Where uploaded datasets are extracted: a volume every gateway, coordinator and
+   * features/assemble worker mounts at the same path. Default: $ADQ_UPLOAD_ROOT; neither
+   * set: UploadDataset answers UNIMPLEMENTED.
+   */
+  uploadRoot?: string;
   defaultModel: string | null;
   builtinModels?: Record<string, string>;
   modelRoots?: string[];
@@ -103,6 +109,9 @@ export async function startClusterGateway(o: ClusterGatewayOptions): Promise<Run
       store: ports.store,
       auth: o.auth,
       dataRoots: o.dataRoots,
+      ...((o.uploadRoot ?? process.env.ADQ_UPLOAD_ROOT)
+        ? { uploadRoot: (o.uploadRoot ?? process.env.ADQ_UPLOAD_ROOT)! }
+        : {}),
       models: {
         defaultModel: o.defaultModel,
         ...(o.builtinModels ? { builtin: o.builtinModels } : {}),

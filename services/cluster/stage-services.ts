@@ -1,8 +1,9 @@
 /**
  * The per-stage gRPC services of a stage process (proto/adq/v1/{features,binning,scoring,
  * sampling}.proto). Each stage process serves `grpc.health.v1` for the server ("") and for
- * its stage service, so orchestrators can probe it; the stage RPCs themselves answer
- * UNIMPLEMENTED for now: their messages (per-kind FeatureArtifacts, tenant-scoped
+ * its stage service, so orchestrators can probe it. BinningService.BinClass and
+ * ScoringService.ScoreBin run the stage handlers directly (stage-rpc.ts); the other stage
+ * RPCs answer UNIMPLEMENTED for now: their messages (per-kind FeatureArtifacts, tenant-scoped
  * ArtifactRefs under `jobs/{job}/{stage}/{task}`) differ from the internal task payloads
  * (packages/stages/src/tasks.ts: content-addressed `cache/` prefixes), and mapping them is
  * its own piece of work. In cluster mode the stages take their work from the NATS
@@ -10,7 +11,24 @@
  */
 import * as grpc from "@grpc/grpc-js";
 import * as protoLoader from "@grpc/proto-loader";
+import type { ArtifactStore } from "#platform";
+import { toRpcError, toServiceError } from "../common/errors.ts";
+import { Logger } from "../common/log.ts";
 import { LOADER_OPTIONS } from "../common/proto.ts";
+import { binClass, scoreBin } from "./stage-rpc.ts";
+
+/** What the implemented stage methods need (absent: every method answers UNIMPLEMENTED). */
+export interface StageServiceDeps {
+  store: ArtifactStore;
+  log?: Logger;
+}
+
+type Impl = (store: ArtifactStore, req: never) => Promise<unknown>;
+/** Methods mapped onto the stage handlers (services/cluster/stage-rpc.ts). */
+const IMPLEMENTED: Record<string, Impl> = {
+  "BinningService/BinClass": binClass as Impl,
+  "ScoringService/ScoreBin": scoreBin as Impl,
+};
 
 export const STAGE_NAMES = ["features", "binning", "scoring", "sampling", "assemble"] as const;
 export type StageProcessName = (typeof STAGE_NAMES)[number];
@@ -62,7 +80,12 @@ export function stageClientConstructor(stage: StageProcessName): grpc.ServiceCli
 }
 
 /** Adds the stage's gRPC service; every method answers UNIMPLEMENTED with a pointer to the queue. */
-export function addStageService(server: grpc.Server, stage: StageProcessName, queue: string): boolean {
+export function addStageService(
+  server: grpc.Server,
+  stage: StageProcessName,
+  queue: string,
+  deps?: StageServiceDeps,
+): boolean {
   const s = STAGE_SERVICE[stage];
   if (!s) return false;
   const ctor = stageClients()[s.service]!;
@@ -70,6 +93,17 @@ export function addStageService(server: grpc.Server, stage: StageProcessName, qu
   for (const [method, def] of Object.entries(ctor.service)) {
     const message = `adq.v1.${s.service}/${method} is not implemented yet: in cluster mode the ${stage} stage takes its work from the NATS work queue (${queue})`;
     const fail = { code: grpc.status.UNIMPLEMENTED, details: message };
+    const fn = IMPLEMENTED[`${s.service}/${method}`];
+    if (deps && fn) {
+      const log = deps.log ?? new Logger();
+      impl[method] = (call: grpc.ServerUnaryCall<unknown, unknown>, cb: grpc.sendUnaryData<unknown>) => {
+        fn(deps.store, call.request as never).then(
+          (res) => cb(null, res),
+          (e) => cb(toServiceError(toRpcError(e, log.child({ method: `${s.service}/${method}` })))),
+        );
+      };
+      continue;
+    }
     if (!def.requestStream && !def.responseStream) {
       impl[method] = (_call: grpc.ServerUnaryCall<unknown, unknown>, cb: grpc.sendUnaryData<unknown>) =>
         cb(fail);

@@ -93,7 +93,7 @@ export async function startStageWorker(o: StageWorkerProcessOptions): Promise<Ru
   const server = new grpc.Server();
   health.addTo(server);
   const queue = `stream ${ports.bus.names.tasksStream}, consumer ${ports.bus.names.consumer(stage)}`;
-  addStageService(server, stage, queue);
+  addStageService(server, stage, queue, { store: ports.store, log });
   addReflection(
     server,
     [stagePackageDefinition(), apiPackageDefinition()],

@@ -27,6 +27,8 @@ export interface TenantQuotas {
   concurrentJobs: number;
   /** Items in one job's dataset. */
   imagesPerJob: number;
+  /** Bytes of one uploaded archive; unset: the server's configured maximum. */
+  uploadBytes?: number;
 }
 
 export const DEFAULT_QUOTAS: TenantQuotas = { concurrentJobs: 4, imagesPerJob: 1_000_000 };
@@ -40,7 +42,7 @@ export interface TenantConfig {
   id: string;
   /** SHA-256 hex digests of the tenant's API keys, optionally prefixed "sha256:". */
   keys: string[];
-  quotas?: Partial<{ concurrent_jobs: number; images_per_job: number }>;
+  quotas?: Partial<{ concurrent_jobs: number; images_per_job: number; upload_bytes: number }>;
 }
 
 const TENANT_ID = /^[A-Za-z0-9._-]{1,64}$/;
@@ -63,6 +65,9 @@ export class ApiKeyAuthenticator {
       const quotas: TenantQuotas = {
         concurrentJobs: positive(t.quotas?.concurrent_jobs, DEFAULT_QUOTAS.concurrentJobs, t.id),
         imagesPerJob: positive(t.quotas?.images_per_job, DEFAULT_QUOTAS.imagesPerJob, t.id),
+        ...(t.quotas?.upload_bytes !== undefined
+          ? { uploadBytes: positive(t.quotas.upload_bytes, 1, t.id) }
+          : {}),
       };
       if (!Array.isArray(t.keys) || t.keys.length === 0)
         throw new Error(`api keys: tenant ${t.id} has no keys`);

@@ -19,6 +19,8 @@ import type {
   JobResult,
   ListJobsRequest,
   ListJobsResponse,
+  UploadDatasetResponse,
+  UploadHeader,
 } from "./types.ts";
 
 type UnaryFn = (
@@ -112,6 +114,39 @@ export class CompressionClient {
     req: Partial<DownloadResultRequest> & { jobId: string; name: string },
   ): AsyncIterable<DownloadResultChunk> {
     return this.stream("DownloadResult", req);
+  }
+
+  /**
+   * Uploads an archive: the header, then the bytes in chunks of `chunkSize` (≤ 1 MiB).
+   * `messages` overrides what is sent (tests of malformed streams).
+   */
+  uploadDataset(
+    header: Partial<UploadHeader>,
+    archive: Uint8Array,
+    o: { chunkSize?: number; messages?: unknown[] } = {},
+  ): Promise<UploadDatasetResponse> {
+    const fn = this.raw.UploadDataset as unknown as (
+      md: grpc.Metadata,
+      opts: grpc.CallOptions,
+      cb: (err: grpc.ServiceError | null, res: unknown) => void,
+    ) => grpc.ClientWritableStream<unknown>;
+    return new Promise((resolve, reject) => {
+      const call = fn.call(
+        this.raw,
+        this.metadata(),
+        { deadline: Date.now() + this.timeoutMs },
+        (err, res) => (err ? reject(err) : resolve(res as UploadDatasetResponse)),
+      );
+      const size = o.chunkSize ?? 1024 * 1024;
+      const messages = o.messages ?? [
+        { header: { sizeBytes: archive.length, ...header } },
+        ...Array.from({ length: Math.ceil(archive.length / size) }, (_, i) => ({
+          chunk: archive.subarray(i * size, (i + 1) * size),
+        })),
+      ];
+      for (const m of messages) call.write(m);
+      call.end();
+    });
   }
 
   close(): void {

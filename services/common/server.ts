@@ -179,3 +179,41 @@ export function serverStreamHandler<T, Req, Res>(
 export class CallEndedError extends Error {
   override readonly name = "CallEndedError";
 }
+
+/**
+ * A client-streaming handler: authenticates from the metadata before reading anything,
+ * then hands `fn` the request messages as an async iterable.
+ */
+export function clientStreamHandler<T, Req, Res>(
+  method: string,
+  opts: HandlerOptions<T>,
+  fn: (messages: AsyncIterable<Req>, ctx: CallContext<T>) => Promise<Res>,
+): grpc.handleClientStreamingCall<Req, Res> {
+  return (call, callback) => {
+    const started = Date.now();
+    const fields: Record<string, unknown> = {};
+    const controller = new AbortController();
+    call.on("cancelled", () => controller.abort());
+    const base = newContext(method, call.metadata, opts, fields, controller);
+    void (async () => {
+      try {
+        const principal = opts.authenticate(call.metadata);
+        Object.assign(fields, opts.describe?.(principal));
+        const res = await fn(call as unknown as AsyncIterable<Req>, {
+          ...base,
+          principal,
+          log: base.log.child(fields),
+        });
+        finish(opts, method, started, fields, null);
+        callback(null, res);
+      } catch (e) {
+        const err = toRpcError(e, base.log.child(fields), opts.fieldPath);
+        finish(opts, method, started, fields, err);
+        // Stop reading what the client still sends; the status ends the call.
+        call.removeAllListeners("data");
+        call.resume();
+        callback(toServiceError(err));
+      }
+    })();
+  };
+}

@@ -228,6 +228,27 @@ export interface CreateJobResponse {
   deduplicated: boolean;
 }
 
+export interface UploadHeader {
+  name: string;
+  format?: DatasetFormatName;
+  archive?: "ARCHIVE_FORMAT_UNSPECIFIED" | "ARCHIVE_FORMAT_TAR" | "ARCHIVE_FORMAT_TAR_GZIP";
+  sizeBytes: Long;
+  sha256?: string;
+}
+
+export interface UploadDatasetRequest {
+  header?: UploadHeader | null;
+  chunk?: Uint8Array;
+  payload?: "header" | "chunk";
+}
+
+export interface UploadDatasetResponse {
+  dataset: DatasetRef;
+  archive: ArtifactRef;
+  summary: DatasetSummary;
+  deduplicated: boolean;
+}
+
 export interface JobIdRequest {
   jobId: string;
 }

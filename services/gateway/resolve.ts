@@ -96,7 +96,7 @@ export async function resolveDataset(
   if (scheme === "s3") throw unimplemented(`${field}: s3:// datasets are not supported yet`);
   if (scheme === "artifact")
     throw unimplemented(
-      `${field}: artifact:// datasets need UploadDataset, which is not implemented yet; use a file:// URI under a data root`,
+      `${field}: this server has no upload root configured, so artifact:// datasets are not served; use a file:// URI under a data root`,
     );
   if (scheme !== "file")
     throw invalidArgument(field, `unsupported scheme in ${JSON.stringify(uri)}: use file://`);

@@ -20,6 +20,7 @@ import type { Logger } from "../common/log.ts";
 import { compressionServiceDefinition } from "../common/proto.ts";
 import {
   type CallContext,
+  clientStreamHandler,
   type HandlerOptions,
   serverStreamHandler,
   unaryHandler,
@@ -38,6 +39,8 @@ import type {
   JobResult,
   ListJobsRequest,
   ListJobsResponse,
+  UploadDatasetRequest,
+  UploadDatasetResponse,
   WatchJobRequest,
 } from "../common/types.ts";
 import { eventToProto, jobToProto, snapshotEvent, summaryToProto, terminalToProto, ts } from "./convert.ts";
@@ -56,6 +59,7 @@ import {
 } from "./records.ts";
 import { formatName, type ModelConfig, resolveDataset, resolveModel } from "./resolve.ts";
 import { JOB_QUEUE, type JobQueueMessage } from "./runner.ts";
+import { archiveKey, type UploadStore, uploadsDisabled } from "./upload.ts";
 
 export interface GatewayOptions {
   jobs: JobStore<JobRecord>;
@@ -66,6 +70,8 @@ export interface GatewayOptions {
   /** Real paths of the directories datasets may come from. */
   dataRoots: string[];
   models: ModelConfig;
+  /** Uploaded datasets (UploadDataset, artifact:// URIs); absent: UploadDataset is UNIMPLEMENTED. */
+  uploads?: UploadStore;
   /** Input side (pixels) of the default feature model: expresses the default patch grid. */
   imageSize?: number;
   log: Logger;
@@ -151,21 +157,11 @@ export class CompressionGateway {
       CreateJob: unaryHandler<Tenant, CreateJobRequest, CreateJobResponse>("CreateJob", h, (r, c) =>
         this.createJob(r, c),
       ),
-      UploadDataset: (call: grpc.ServerReadableStream<unknown, unknown>, cb: grpc.sendUnaryData<unknown>) => {
-        // Authenticate first so that an unauthenticated caller learns nothing more.
-        try {
-          this.o.auth.authenticate(call.metadata);
-        } catch (e) {
-          cb({ code: grpc.status.UNAUTHENTICATED, details: (e as Error).message });
-          return;
-        }
-        call.on("data", () => {});
-        cb({
-          code: grpc.status.UNIMPLEMENTED,
-          details:
-            "UploadDataset is not implemented yet: put the dataset under a configured data root and use dataset.uri = file:///…",
-        });
-      },
+      UploadDataset: clientStreamHandler<Tenant, UploadDatasetRequest, UploadDatasetResponse>(
+        "UploadDataset",
+        h,
+        (m, c) => this.uploadDataset(m, c),
+      ),
       GetJob: unaryHandler<Tenant, JobIdRequest, Job>("GetJob", h, async (r, c) => {
         c.annotate({ job_id: r.jobId });
         return jobToProto(await this.owned(c.principal, r.jobId));
@@ -197,6 +193,81 @@ export class CompressionGateway {
     const rec = JOB_ID.test(jobId) ? await this.o.jobs.get(jobId) : undefined;
     if (!rec || rec.value.tenant !== tenant.id) throw notFound(`job ${jobId} not found`);
     return rec.value;
+  }
+
+  // ---- UploadDataset ----
+
+  private async uploadDataset(
+    messages: AsyncIterable<UploadDatasetRequest>,
+    ctx: CallContext<Tenant>,
+  ): Promise<UploadDatasetResponse> {
+    const uploads = this.o.uploads ?? uploadsDisabled();
+    const tenant = ctx.principal;
+    let header: UploadDatasetRequest["header"] | undefined;
+    let size = 0;
+    let received = 0;
+    const parts: Buffer[] = [];
+    const mismatch = (field: string, what: string) =>
+      invalidArgument(field, what, "ERROR_REASON_UPLOAD_MISMATCH");
+    for await (const msg of messages) {
+      if (msg.payload === "header") {
+        if (header) throw invalidArgument("header", "a second header: only the first message is a header");
+        const hd = msg.header!;
+        const v = new Violations();
+        if ((hd.name ?? "").length > 200) v.add("header.name", "at most 200 characters");
+        size = Number(hd.sizeBytes ?? 0);
+        if (!Number.isSafeInteger(size) || size <= 0)
+          v.add("header.size_bytes", "required: the archive size, > 0");
+        if (hd.sha256 && !/^[0-9a-f]{64}$/.test(hd.sha256))
+          v.add("header.sha256", "must be 64 lowercase hex characters");
+        v.throwIfAny();
+        const limit = tenant.quotas.uploadBytes ?? uploads.limits.maxArchiveBytes;
+        if (size > limit) throw quotaExceeded("upload_bytes", limit, size);
+        header = hd;
+        continue;
+      }
+      if (!header) throw invalidArgument("header", "the first message must be the header");
+      const chunk = msg.chunk;
+      if (!chunk || chunk.length === 0) throw invalidArgument("chunk", "empty chunk");
+      if (chunk.length > MAX_CHUNK) throw invalidArgument("chunk", `chunks are at most ${MAX_CHUNK} bytes`);
+      received += chunk.length;
+      if (received > size) throw mismatch("header.size_bytes", `more bytes than the declared ${size}`);
+      parts.push(Buffer.from(chunk));
+    }
+    if (!header) throw invalidArgument("header", "required: the first message must be the header");
+    if (received !== size)
+      throw mismatch("header.size_bytes", `declared ${size} bytes, received ${received}`);
+    const archive = Buffer.concat(parts, size);
+    const digest = createHash("sha256").update(archive).digest("hex");
+    if (header.sha256 && header.sha256 !== digest)
+      throw mismatch("header.sha256", `declared ${header.sha256}, the bytes received hash to ${digest}`);
+    const r = await uploads.put(tenant.id, archive, {
+      name: header.name ?? "",
+      format: header.format,
+      archive: header.archive ?? "ARCHIVE_FORMAT_UNSPECIFIED",
+    });
+    ctx.annotate({ upload_id: r.id, deduplicated: r.deduplicated });
+    const d = r.description;
+    const classCounts = d.classes.map(() => 0);
+    for (const it of d.items) classCounts[it.label]!++;
+    const info = await this.o.store.stat(archiveKey(tenant.id, r.id));
+    return {
+      dataset: { uri: `artifact://uploads/${r.id}`, format: r.meta.format },
+      archive: {
+        key: `uploads/${r.id}/archive`,
+        sha256: digest,
+        sizeBytes: size,
+        mediaType: info?.mediaType ?? "application/x-tar",
+      },
+      summary: {
+        numItems: d.size,
+        classNames: [...d.classes],
+        classCounts,
+        totalBytes: 0,
+        format: r.meta.format,
+      },
+      deduplicated: r.deduplicated,
+    };
   }
 
   // ---- CreateJob ----
@@ -232,7 +303,10 @@ export class CompressionGateway {
       );
 
     // The dataset and what its index tells without decoding images.
-    const ds = await resolveDataset(req.dataset!.uri, req.dataset!.format, this.o.dataRoots);
+    const ds =
+      this.o.uploads && req.dataset!.uri.startsWith("artifact://")
+        ? await this.o.uploads.resolve(tenant.id, req.dataset!.uri, req.dataset!.format)
+        : await resolveDataset(req.dataset!.uri, req.dataset!.format, this.o.dataRoots);
     const desc = ds.description;
     if (desc.size === 0)
       throw invalidArgument("dataset.uri", `${ds.path} holds no images`, "ERROR_REASON_DATASET_EMPTY");

@@ -4,7 +4,8 @@
  * `startAllInOne` builds the embedded adapters and serves every stage in-process —
  * what `adq serve` runs.
  */
-import { resolve } from "node:path";
+import { mkdir, realpath } from "node:fs/promises";
+import { join, resolve } from "node:path";
 import * as grpc from "@grpc/grpc-js";
 import {
   type ArtifactStore,
@@ -28,6 +29,7 @@ import type { IdempotencyRecord, JobRecord } from "./records.ts";
 import { resolveRoots } from "./resolve.ts";
 import { JobRunner, type RunnerOptions } from "./runner.ts";
 import { CompressionGateway, type GatewayOptions } from "./service.ts";
+import { DEFAULT_UPLOAD_LIMITS, type UploadLimits, UploadStore } from "./upload.ts";
 
 export const SERVICE_NAME = "adq.v1.CompressionService";
 
@@ -40,6 +42,13 @@ export interface StartGatewayOptions {
   store: ArtifactStore;
   auth: ApiKeyAuthenticator;
   dataRoots: string[];
+  /**
+   * Local directory uploaded datasets are extracted into (`{root}/{tenant}/{upload}/`);
+   * in cluster mode a volume shared with the coordinator and the features/assemble
+   * workers at the same path. Absent: UploadDataset answers UNIMPLEMENTED.
+   */
+  uploadRoot?: string;
+  uploadLimits?: Partial<UploadLimits>;
   models: { defaultModel: string | null; builtin?: Record<string, string>; roots?: string[] };
   imageSize?: number;
   log?: Logger;
@@ -86,6 +95,13 @@ export async function startGateway(o: StartGatewayOptions): Promise<RunningGatew
     ...(o.heartbeatMs ? { heartbeatMs: o.heartbeatMs } : {}),
     ...(o.onRpc ? { onRpc: o.onRpc } : {}),
   };
+  if (o.uploadRoot) {
+    await mkdir(o.uploadRoot, { recursive: true });
+    gwOptions.uploads = new UploadStore(o.store, await realpath(o.uploadRoot), {
+      ...DEFAULT_UPLOAD_LIMITS,
+      ...o.uploadLimits,
+    });
+  }
   const gateway = new CompressionGateway(gwOptions);
   const health = new HealthService([SERVICE_NAME]);
   const server = new grpc.Server({ "grpc.max_send_message_length": 4 * 1024 * 1024 });
@@ -137,6 +153,9 @@ export interface AllInOneOptions {
   address?: string;
   auth: ApiKeyAuthenticator;
   dataRoots: string[];
+  /** Where uploads are extracted; default `{cacheDir}/uploads`. */
+  uploadRoot?: string;
+  uploadLimits?: Partial<UploadLimits>;
   /** Root of the FsArtifactStore: stage-output cache and job results. */
   cacheDir: string;
   defaultModel: string | null;
@@ -190,6 +209,8 @@ export async function startAllInOne(o: AllInOneOptions): Promise<AllInOne> {
       store,
       auth: o.auth,
       dataRoots: o.dataRoots,
+      uploadRoot: o.uploadRoot ?? join(resolve(o.cacheDir), "uploads"),
+      ...(o.uploadLimits ? { uploadLimits: o.uploadLimits } : {}),
       models: {
         defaultModel: o.defaultModel,
         ...(o.builtinModels ? { builtin: o.builtinModels } : {}),

@@ -254,7 +254,8 @@ describe("CompressionService over gRPC (all-in-one, embedded adapters)", () => {
     await expectStatus(() => collect(t.globex.watchJob(job.id)), grpc.status.NOT_FOUND);
     await expectStatus(() => t.acme.getJob("job-ffffffffffffffffffff"), grpc.status.NOT_FOUND);
     expect((await t.globex.listJobs()).jobs.every((j) => j.tenantId === "globex")).toBe(true);
-    // UploadDataset is reserved: a clear UNIMPLEMENTED, after authentication.
+    // UploadDataset authenticates first; a header without its bytes is an UPLOAD_MISMATCH
+    // (the rest: test/services/upload.test.ts).
     const upload = (c: typeof t.acme) =>
       new Promise<grpc.ServiceError | null>((resolve) => {
         const call = (
@@ -266,8 +267,8 @@ describe("CompressionService over gRPC (all-in-one, embedded adapters)", () => {
         call.write({ header: { name: "x", sizeBytes: 1 } });
         call.end();
       });
-    expect(await upload(t.acme)).toMatchObject({ code: grpc.status.UNIMPLEMENTED });
-    expect((await upload(t.acme))?.details).toContain("file://");
+    expect(await upload(t.acme)).toMatchObject({ code: grpc.status.INVALID_ARGUMENT });
+    expect((await upload(t.acme))?.details).toContain("header.size_bytes");
     expect(await upload(t.client())).toMatchObject({ code: grpc.status.UNAUTHENTICATED });
     await watchToEnd(t.acme, job.id);
   });

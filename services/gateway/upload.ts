@@ -1,0 +1,252 @@
+/**
+ * Uploaded datasets (CompressionService.UploadDataset, `artifact://uploads/{id}`).
+ *
+ * The archive is stored in the ArtifactStore at `tenants/{tenant}/uploads/{id}/archive`
+ * (id = `u-` + its SHA-256: content-addressed per tenant, so the same bytes give the same
+ * reference) and extracted into `{uploadRoot}/{tenant}/{id}/` — a local directory, which in
+ * cluster mode must be a volume shared by the gateway, the coordinator and the features /
+ * assemble workers (tasks carry filesystem paths). An extraction missing on this machine
+ * (another gateway replica, a wiped volume) is redone from the stored archive on use.
+ */
+import { createHash, randomBytes } from "node:crypto";
+import { mkdir, readdir, rename, rm, stat, writeFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import { gunzipSync } from "node:zlib";
+import { type DatasetDescription, openDataset } from "#ml";
+import type { ArtifactStore } from "#platform";
+import { invalidArgument, notFound, unimplemented } from "../common/errors.ts";
+import type { DatasetFormatName } from "../common/types.ts";
+import { readTar, TarError } from "./tar.ts";
+
+export interface UploadLimits {
+  /** Archive bytes (compressed, as sent) per upload; the "upload_bytes" quota default. */
+  maxArchiveBytes: number;
+  /** Bytes once extracted (caps gzip bombs). */
+  maxExtractedBytes: number;
+  /** Entries in the archive. */
+  maxFiles: number;
+}
+
+export const DEFAULT_UPLOAD_LIMITS: UploadLimits = {
+  maxArchiveBytes: 1024 * 1024 * 1024,
+  maxExtractedBytes: 2 * 1024 * 1024 * 1024,
+  maxFiles: 200_000,
+};
+
+export const UPLOAD_URI = /^artifact:\/\/uploads\/(u-[0-9a-f]{64})\/?$/;
+
+export interface UploadMeta {
+  name: string;
+  /** Dataset folder inside the extraction ("" = its root). */
+  subdir: string;
+  format: DatasetFormatName;
+  archiveBytes: number;
+}
+
+export function archiveKey(tenant: string, id: string): string {
+  return `tenants/${tenant}/uploads/${id}/archive`;
+}
+function metaKey(tenant: string, id: string): string {
+  return `tenants/${tenant}/uploads/${id}/upload.json`;
+}
+
+function isGzip(b: Uint8Array): boolean {
+  return b.length >= 2 && b[0] === 0x1f && b[1] === 0x8b;
+}
+
+async function exists(p: string): Promise<boolean> {
+  try {
+    await stat(p);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export class UploadStore {
+  constructor(
+    private readonly store: ArtifactStore,
+    /** Real path of the local extraction root. */
+    private readonly root: string,
+    readonly limits: UploadLimits = DEFAULT_UPLOAD_LIMITS,
+  ) {}
+
+  static idOf(archive: Uint8Array): string {
+    return `u-${createHash("sha256").update(archive).digest("hex")}`;
+  }
+
+  private dirOf(tenant: string, id: string): string {
+    return join(this.root, tenant, id);
+  }
+
+  /**
+   * Unpacks `archive` into a fresh temp dir and moves it to its final place atomically.
+   * Throws INVALID_ARGUMENT on anything unsafe or malformed.
+   */
+  private async extract(
+    tenant: string,
+    id: string,
+    archive: Uint8Array,
+    archiveFormat: string,
+  ): Promise<string> {
+    const field = "header.archive";
+    let tar = archive;
+    if (isGzip(archive)) {
+      if (archiveFormat === "ARCHIVE_FORMAT_TAR")
+        throw invalidArgument(field, "the archive is gzip-compressed, not a plain tar");
+      try {
+        tar = gunzipSync(archive, {
+          maxOutputLength: Math.min(2 ** 32, this.limits.maxExtractedBytes + 1024 * 1024),
+        });
+      } catch (e) {
+        throw invalidArgument(field, `gzip: ${(e as Error).message}`);
+      }
+    } else if (archiveFormat === "ARCHIVE_FORMAT_TAR_GZIP") {
+      throw invalidArgument(field, "the archive is not gzip-compressed");
+    }
+    let entries: ReturnType<typeof readTar>;
+    try {
+      entries = readTar(tar, { maxFiles: this.limits.maxFiles, maxBytes: this.limits.maxExtractedBytes });
+    } catch (e) {
+      if (e instanceof TarError) throw invalidArgument("chunk", `not a usable tar archive: ${e.message}`);
+      throw e;
+    }
+    const final = this.dirOf(tenant, id);
+    const tmp = `${final}.tmp-${randomBytes(6).toString("hex")}`;
+    await mkdir(tmp, { recursive: true });
+    try {
+      const files = new Set<string>();
+      for (const e of entries) {
+        if (e.type === "dir") continue;
+        if (files.has(e.name)) throw invalidArgument("chunk", `duplicate entry ${JSON.stringify(e.name)}`);
+        files.add(e.name);
+      }
+      for (const e of entries) {
+        const target = join(tmp, ...e.name.split("/"));
+        if (e.type === "dir") await mkdir(target, { recursive: true });
+        else {
+          await mkdir(dirname(target), { recursive: true });
+          // "wx": never follow or overwrite anything already there.
+          await writeFile(target, e.data, { flag: "wx" });
+        }
+      }
+      try {
+        await rename(tmp, final);
+      } catch (e) {
+        // Another call extracted the same upload meanwhile: keep theirs.
+        if (!(await exists(final))) throw e;
+        await rm(tmp, { recursive: true, force: true });
+      }
+    } catch (e) {
+      await rm(tmp, { recursive: true, force: true });
+      throw e;
+    }
+    return final;
+  }
+
+  /** The dataset folder: the root, or its only top-level folder when it holds nothing else. */
+  private static async datasetSubdir(dir: string): Promise<string> {
+    const top = (await readdir(dir, { withFileTypes: true })).filter((d) => !d.name.startsWith("."));
+    if (top.length === 1 && top[0]!.isDirectory()) {
+      const inner = (await readdir(join(dir, top[0]!.name), { withFileTypes: true })).filter(
+        (d) => !d.name.startsWith("."),
+      );
+      // One folder holding folders (ImageFolder) or batch files (CIFAR-10): the dataset.
+      if (inner.some((d) => d.isDirectory()) || inner.some((d) => /\.bin$/.test(d.name))) return top[0]!.name;
+    }
+    return "";
+  }
+
+  /**
+   * Stores, checks and indexes an upload. On failure nothing is kept (neither the artifact
+   * nor the extraction).
+   */
+  async put(
+    tenant: string,
+    archive: Uint8Array,
+    header: { name: string; format: DatasetFormatName | undefined; archive: string },
+  ): Promise<{ id: string; meta: UploadMeta; description: DatasetDescription; deduplicated: boolean }> {
+    const id = UploadStore.idOf(archive);
+    const key = archiveKey(tenant, id);
+    const deduplicated = (await this.store.stat(metaKey(tenant, id))) !== undefined;
+    const dir = this.dirOf(tenant, id);
+    const fresh = !(await exists(dir));
+    if (fresh) await this.extract(tenant, id, archive, header.archive);
+    try {
+      const subdir = await UploadStore.datasetSubdir(dir);
+      const description = await describe(join(dir, subdir), "chunk");
+      const format =
+        description.format === "imagefolder"
+          ? "DATASET_FORMAT_IMAGE_FOLDER"
+          : "DATASET_FORMAT_CIFAR10_BINARY";
+      const want = header.format ?? "DATASET_FORMAT_UNSPECIFIED";
+      if (want !== "DATASET_FORMAT_UNSPECIFIED" && want !== format)
+        throw invalidArgument("header.format", `the archive holds a ${format} dataset, not ${want}`);
+      const meta: UploadMeta = deduplicated
+        ? (JSON.parse(Buffer.from(await this.store.get(metaKey(tenant, id))).toString("utf8")) as UploadMeta)
+        : { name: header.name, subdir, format, archiveBytes: archive.length };
+      if (!deduplicated) {
+        await this.store.put(key, archive, isGzip(archive) ? "application/gzip" : "application/x-tar");
+        // The metadata goes last: its presence means the upload is complete.
+        await this.store.put(metaKey(tenant, id), Buffer.from(JSON.stringify(meta)), "application/json");
+      }
+      return { id, meta, description, deduplicated };
+    } catch (e) {
+      if (fresh && !deduplicated) {
+        await rm(dir, { recursive: true, force: true });
+        await this.store.deletePrefix(`tenants/${tenant}/uploads/${id}/`);
+      }
+      throw e;
+    }
+  }
+
+  /** Local path of an uploaded dataset of `tenant` (extracting it again if needed). */
+  async resolve(
+    tenant: string,
+    uri: string,
+    format?: DatasetFormatName,
+  ): Promise<{ path: string; description: DatasetDescription }> {
+    const m = UPLOAD_URI.exec(uri);
+    if (!m)
+      throw invalidArgument(
+        "dataset.uri",
+        `not an upload reference: ${JSON.stringify(uri)} (artifact://uploads/u-<sha256>)`,
+      );
+    const id = m[1]!;
+    const metaInfo = await this.store.stat(metaKey(tenant, id));
+    if (!metaInfo) throw notFound(`dataset ${uri} not found`);
+    const meta = JSON.parse(
+      Buffer.from(await this.store.get(metaKey(tenant, id))).toString("utf8"),
+    ) as UploadMeta;
+    const dir = this.dirOf(tenant, id);
+    if (!(await exists(dir)))
+      await this.extract(tenant, id, await this.store.get(archiveKey(tenant, id)), "");
+    if (format && format !== "DATASET_FORMAT_UNSPECIFIED" && format !== meta.format)
+      throw invalidArgument("dataset.format", `${uri} is ${meta.format}, not ${format}`);
+    const path = join(dir, meta.subdir);
+    return { path, description: await describe(path, "dataset.uri") };
+  }
+}
+
+async function describe(path: string, field: string): Promise<DatasetDescription> {
+  try {
+    return await (await openDataset(path)).describe();
+  } catch (e) {
+    if ((e as Error).name === "DatasetError") {
+      const code = (e as { code?: string }).code;
+      const reason =
+        code === "EMPTY_DATASET" || code === "EMPTY_CLASS"
+          ? "ERROR_REASON_DATASET_EMPTY"
+          : "ERROR_REASON_INVALID_ARGUMENT";
+      throw invalidArgument(field, `not a dataset of a supported format: ${(e as Error).message}`, reason);
+    }
+    throw e;
+  }
+}
+
+/** For gateways started without an upload root. */
+export function uploadsDisabled(): never {
+  throw unimplemented(
+    "UploadDataset: this server has no upload root configured (startGateway uploadRoot / ADQ_UPLOAD_ROOT); use a file:// URI under a data root",
+  );
+}
