@@ -2,7 +2,7 @@
  * Metrics shared by the cluster processes: NATS connection state and the lag of the
  * JetStream work queues (read from the durable consumers' info at scrape time).
  */
-import type { NatsBus } from "../../packages/platform/src/nats/index.ts";
+import type { NatsBus } from "#platform/nats";
 import type { Registry } from "../common/metrics.ts";
 import type { ClusterPorts } from "./ports.ts";
 

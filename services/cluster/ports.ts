@@ -17,7 +17,7 @@ import {
   NatsBus,
   type NatsConnection,
   ObjectArtifactStore,
-} from "../../packages/platform/src/nats/index.ts";
+} from "#platform/nats";
 import type { Logger } from "../common/log.ts";
 import type { IdempotencyRecord, JobRecord } from "../gateway/records.ts";
 

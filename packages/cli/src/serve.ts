@@ -9,12 +9,7 @@ import { basename, dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import * as grpc from "@grpc/grpc-js";
-import {
-  STAGE_NAMES,
-  type StageProcessName,
-  startClusterGateway,
-  startStageWorker,
-} from "../../../services/cluster/index.ts";
+import { STAGE_NAMES, type StageProcessName, startClusterGateway, startStageWorker } from "#services/cluster";
 import {
   ApiKeyAuthenticator,
   CompressionClient,
@@ -32,8 +27,8 @@ import {
   type StageEnum,
   type StageProgress,
   startMetricsServer,
-} from "../../../services/common/index.ts";
-import { startAllInOne } from "../../../services/gateway/index.ts";
+} from "#services/common";
+import { startAllInOne } from "#services/gateway";
 import { UsageError } from "./compress.ts";
 import { ConsoleProgress, type ProgressSink } from "./progress.ts";
 
