@@ -20,25 +20,15 @@ describe("adq compress (end to end)", () => {
   let data: string;
   let out: string;
   let cache: string;
+  /** `adq compress` of the slice at ρ = 0.25 with 4 bins, plus any extra flags. */
+  const compressSlice = (o: string, c: string, ...extra: string[]) =>
+    runCli(["compress", data, "--out", o, "--cache-dir", c, "--ratio", "0.25", "--bins", "4", ...extra]);
 
   beforeAll(async () => {
     data = demoSlice(CLASSES, PER_CLASS);
     cache = tmp("adq-cache-");
     out = join(tmp("adq-out-"), "result");
-    const r = await runCli([
-      "compress",
-      data,
-      "--out",
-      out,
-      "--cache-dir",
-      cache,
-      "--ratio",
-      "0.25",
-      "--bins",
-      "4",
-      "--seed",
-      "7",
-    ]);
+    const r = await compressSlice(out, cache, "--seed", "7");
     expect(r.stderr).not.toMatch(/unexpected error/);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain(`report: ${join(out, "report.html")}`);
@@ -97,39 +87,13 @@ describe("adq compress (end to end)", () => {
 
   it("gives a byte-identical manifest for the same seed (fresh cache) and a different one for another seed", async () => {
     const again = join(tmp("adq-out-"), "again");
-    const r = await runCli([
-      "compress",
-      data,
-      "--out",
-      again,
-      "--cache-dir",
-      tmp("adq-cache-"),
-      "--ratio",
-      "0.25",
-      "--bins",
-      "4",
-      "--seed",
-      "7",
-    ]);
+    const r = await compressSlice(again, tmp("adq-cache-"), "--seed", "7");
     expect(r.code).toBe(0);
     expect(readFileSync(join(again, "manifest.json"))).toEqual(readFileSync(join(out, "manifest.json")));
     expect(readFileSync(join(again, "bins.json"))).toEqual(readFileSync(join(out, "bins.json")));
     expect(readFileSync(join(again, "store.adqp"))).toEqual(readFileSync(join(out, "store.adqp")));
     const other = join(tmp("adq-out-"), "other");
-    const r2 = await runCli([
-      "compress",
-      data,
-      "--out",
-      other,
-      "--cache-dir",
-      cache,
-      "--ratio",
-      "0.25",
-      "--bins",
-      "4",
-      "--seed",
-      "8",
-    ]);
+    const r2 = await compressSlice(other, cache, "--seed", "8");
     expect(r2.code).toBe(0);
     expect(read<Manifest>(other, "manifest.json").items).not.toEqual(
       read<Manifest>(out, "manifest.json").items,
@@ -143,20 +107,7 @@ describe("adq compress (end to end)", () => {
       );
     const before = doneFiles();
     const again = join(tmp("adq-out-"), "resumed");
-    const r = await runCli([
-      "compress",
-      data,
-      "--out",
-      again,
-      "--cache-dir",
-      cache,
-      "--ratio",
-      "0.25",
-      "--bins",
-      "4",
-      "--seed",
-      "7",
-    ]);
+    const r = await compressSlice(again, cache, "--seed", "7");
     expect(r.code).toBe(0);
     expect(doneFiles()).toEqual(before);
     expect(readFileSync(join(again, "manifest.json"))).toEqual(readFileSync(join(out, "manifest.json")));
@@ -165,20 +116,7 @@ describe("adq compress (end to end)", () => {
   it("runs the baselines in the same format", async () => {
     for (const method of ["dq", "random"]) {
       const o = join(tmp("adq-out-"), method);
-      const r = await runCli([
-        "compress",
-        data,
-        "--out",
-        o,
-        "--cache-dir",
-        cache,
-        "--ratio",
-        "0.25",
-        "--bins",
-        "4",
-        "--method",
-        method,
-      ]);
+      const r = await compressSlice(o, cache, "--method", method);
       expect(r.code).toBe(0);
       const m = read<Manifest>(o, "manifest.json");
       expect(m.method).toBe(method);
@@ -187,11 +125,7 @@ describe("adq compress (end to end)", () => {
       const b = read<BinsFile>(o, "bins.json");
       if (method === "dq") {
         // DQ: uniform per-bin sampling, no scores.
-        expect(b.bins.map((x) => x.allocated)).toEqual(
-          Array(CLASSES * 4)
-            .fill(0)
-            .map(() => expect.any(Number)),
-        );
+        expect(b.bins).toHaveLength(CLASSES * 4);
         for (const x of b.bins) {
           expect(x.rs).toBeNull();
           expect(Math.abs(x.allocated - x.size * 0.25)).toBeLessThanOrEqual(1);
@@ -232,21 +166,7 @@ describe("adq compress (end to end)", () => {
 
   it("writes intermediates as .npy with --keep-intermediates", async () => {
     const o = join(tmp("adq-out-"), "inter");
-    const r = await runCli([
-      "compress",
-      data,
-      "--out",
-      o,
-      "--cache-dir",
-      cache,
-      "--ratio",
-      "0.25",
-      "--bins",
-      "4",
-      "--seed",
-      "7",
-      "--keep-intermediates",
-    ]);
+    const r = await compressSlice(o, cache, "--seed", "7", "--keep-intermediates");
     expect(r.code).toBe(0);
     const files = readdirSync(join(o, "intermediates")).sort();
     expect(files).toEqual(["bins", "embeddings.npy", "labels.npy", "logits.npy", "texture.npy"]);
