@@ -1,34 +1,61 @@
 /**
  * The per-stage gRPC services of a stage process (proto/adq/v1/{features,binning,scoring,
- * sampling}.proto). Each stage process serves `grpc.health.v1` for the server ("") and for
- * its stage service, so orchestrators can probe it. BinningService.BinClass and
- * ScoringService.ScoreBin run the stage handlers directly (stage-rpc.ts); the other stage
- * RPCs answer UNIMPLEMENTED for now: their messages (per-kind FeatureArtifacts, tenant-scoped
- * ArtifactRefs under `jobs/{job}/{stage}/{task}`) differ from the internal task payloads
- * (packages/stages/src/tasks.ts: content-addressed `cache/` prefixes), and mapping them is
- * its own piece of work. In cluster mode the stages take their work from the NATS
- * work queues instead.
+ * sampling}.proto): every method runs the code the stage's NATS worker runs
+ * (services/cluster/stage-rpc/), over the process's ArtifactStore. Each stage process also
+ * serves `grpc.health.v1` for the server ("") and for its stage service.
+ *
+ * Tenancy: with an authenticator, every call needs `authorization: Bearer <api key>` and
+ * sees only its tenant's namespace `tenants/{tenant}/` of the store (ArtifactRef keys are
+ * relative to it, proto/adq/v1/common.proto); without one (a trusted internal network),
+ * keys name the whole store.
  */
 import * as grpc from "@grpc/grpc-js";
 import * as protoLoader from "@grpc/proto-loader";
-import type { ArtifactStore } from "#platform";
-import { toRpcError, toServiceError } from "../common/errors.ts";
+import { type ArtifactStore, PrefixedArtifactStore } from "#platform";
+import { DEFAULT_PARAMS, ModelCache } from "#stages";
+import type { ApiKeyAuthenticator, Tenant } from "../common/auth.ts";
 import { Logger } from "../common/log.ts";
 import { LOADER_OPTIONS } from "../common/proto.ts";
-import { binClass, scoreBin } from "./stage-rpc.ts";
+import { unaryHandler } from "../common/server.ts";
+import { binClass } from "./stage-rpc/binning.ts";
+import { MaeCache, type StageRpcContext, type StageRpcEnv } from "./stage-rpc/context.ts";
+import { extractFeatures } from "./stage-rpc/features.ts";
+import { reconstruct } from "./stage-rpc/reconstruct.ts";
+import { allocate, dropPatches, sampleClass } from "./stage-rpc/sampling.ts";
+import { scoreBin } from "./stage-rpc/scoring.ts";
 
-/** What the implemented stage methods need (absent: every method answers UNIMPLEMENTED). */
 export interface StageServiceDeps {
   store: ArtifactStore;
   log?: Logger;
+  /** Callers' API keys → tenants; absent: trusted callers see the whole store. */
+  auth?: ApiKeyAuthenticator;
+  /** Data/model roots and model sessions; unset parts: no data roots, no default models. */
+  env?: Partial<StageRpcEnv>;
 }
 
-type Impl = (store: ArtifactStore, req: never) => Promise<unknown>;
-/** Methods mapped onto the stage handlers (services/cluster/stage-rpc.ts). */
+type Impl = (ctx: StageRpcContext, req: never) => Promise<unknown>;
 const IMPLEMENTED: Record<string, Impl> = {
+  "FeatureService/ExtractFeatures": extractFeatures as Impl,
   "BinningService/BinClass": binClass as Impl,
   "ScoringService/ScoreBin": scoreBin as Impl,
+  "SamplingService/Allocate": allocate as Impl,
+  "SamplingService/SampleClass": sampleClass as Impl,
+  "SamplingService/DropPatches": dropPatches as Impl,
+  "SamplingService/Reconstruct": reconstruct as Impl,
 };
+
+/** Fills the unset parts of a stage RPC environment. */
+export function stageRpcEnv(env: Partial<StageRpcEnv> = {}): StageRpcEnv {
+  const none = { defaultModel: null, builtin: {}, roots: [] };
+  return {
+    dataRoots: env.dataRoots ?? [],
+    models: env.models ?? none,
+    maes: env.maes ?? none,
+    modelCache: env.modelCache ?? new ModelCache(),
+    maeCache: env.maeCache ?? new MaeCache(),
+    defaultTextureL: env.defaultTextureL ?? DEFAULT_PARAMS.textureL,
+  };
+}
 
 export const STAGE_NAMES = ["features", "binning", "scoring", "sampling", "assemble"] as const;
 export type StageProcessName = (typeof STAGE_NAMES)[number];
@@ -79,7 +106,7 @@ export function stageClientConstructor(stage: StageProcessName): grpc.ServiceCli
   return s ? stageClients()[s.service]! : null;
 }
 
-/** Adds the stage's gRPC service; every method answers UNIMPLEMENTED with a pointer to the queue. */
+/** Adds the stage's gRPC service: the stage RPCs with `deps`, else UNIMPLEMENTED pointing at the queue. */
 export function addStageService(
   server: grpc.Server,
   stage: StageProcessName,
@@ -90,20 +117,32 @@ export function addStageService(
   if (!s) return false;
   const ctor = stageClients()[s.service]!;
   const impl: grpc.UntypedServiceImplementation = {};
+  const env = deps ? stageRpcEnv(deps.env) : undefined;
+  const log = deps?.log ?? new Logger();
   for (const [method, def] of Object.entries(ctor.service)) {
-    const message = `adq.v1.${s.service}/${method} is not implemented yet: in cluster mode the ${stage} stage takes its work from the NATS work queue (${queue})`;
-    const fail = { code: grpc.status.UNIMPLEMENTED, details: message };
     const fn = IMPLEMENTED[`${s.service}/${method}`];
-    if (deps && fn) {
-      const log = deps.log ?? new Logger();
-      impl[method] = (call: grpc.ServerUnaryCall<unknown, unknown>, cb: grpc.sendUnaryData<unknown>) => {
-        fn(deps.store, call.request as never).then(
-          (res) => cb(null, res),
-          (e) => cb(toServiceError(toRpcError(e, log.child({ method: `${s.service}/${method}` })))),
-        );
-      };
+    if (deps && env && fn && !def.requestStream && !def.responseStream) {
+      const auth = deps.auth;
+      impl[method] = unaryHandler<Tenant | null, unknown, unknown>(
+        `${s.service}/${method}`,
+        {
+          log,
+          authenticate: (md) => (auth ? auth.authenticate(md) : null),
+          describe: (t) => (t ? { tenant: t.id } : {}),
+        },
+        (req, ctx) => {
+          const task = (req as { task?: { jobId?: string; taskKey?: string } }).task;
+          ctx.annotate({ job_id: task?.jobId, task_key: task?.taskKey });
+          const store = ctx.principal
+            ? new PrefixedArtifactStore(deps.store, `tenants/${ctx.principal.id}`)
+            : deps.store;
+          return fn({ store, env, signal: ctx.signal }, req as never);
+        },
+      );
       continue;
     }
+    const message = `adq.v1.${s.service}/${method} is not served by this process: in cluster mode the ${stage} stage takes its work from the NATS work queue (${queue})`;
+    const fail = { code: grpc.status.UNIMPLEMENTED, details: message };
     if (!def.requestStream && !def.responseStream) {
       impl[method] = (_call: grpc.ServerUnaryCall<unknown, unknown>, cb: grpc.sendUnaryData<unknown>) =>
         cb(fail);

@@ -7,10 +7,12 @@
  *
  * Data sets are read from the local filesystem paths in the tasks (a volume shared with
  * the gateway, mounted at the same path); feature models likewise; artifacts (stage
- * outputs, results) go through the Object Store.
+ * outputs, results) go through the Object Store. Direct stage RPCs resolve `file://`
+ * datasets and models under the process's own roots (`dataRoots`, `modelRoots`).
  */
 import * as grpc from "@grpc/grpc-js";
 import { ModelCache, registerStageWorkers } from "#stages";
+import type { ApiKeyAuthenticator } from "../common/auth.ts";
 import { HealthService } from "../common/health.ts";
 import { type FaultInjection, InstrumentedBus, taskMetrics } from "../common/instrument.ts";
 import type { Logger } from "../common/log.ts";
@@ -18,8 +20,10 @@ import { type MetricsServer, processMetrics, Registry, startMetricsServer } from
 import { apiPackageDefinition } from "../common/proto.ts";
 import { addReflection } from "../common/reflection.ts";
 import { bindServer, shutdownServer } from "../common/server.ts";
+import { resolveRoots } from "../gateway/resolve.ts";
 import { natsMetrics, queueMetrics } from "./metrics.ts";
 import { type ClusterPorts, openClusterPorts } from "./ports.ts";
+import { MaeCache } from "./stage-rpc/context.ts";
 import {
   addStageService,
   type StageProcessName,
@@ -46,6 +50,17 @@ export interface StageWorkerProcessOptions {
   metricsHost?: string;
   faults?: FaultInjection;
   log: Logger;
+  /** Stage RPCs: roots `file://` datasets must lie under (none: dataset RPCs are UNIMPLEMENTED). */
+  dataRoots?: string[];
+  /** Stage RPCs: the feature model an empty ModelRef means, `builtin://` names, `file://` roots. */
+  defaultModel?: string | null;
+  builtinModels?: Record<string, string>;
+  modelRoots?: string[];
+  /** Stage RPCs: the MAE an empty `mae_model` means, and `builtin://` MAEs. */
+  defaultMae?: string | null;
+  builtinMaes?: Record<string, string>;
+  /** Stage RPC callers' API keys; absent: trusted callers, keys name the whole store. */
+  auth?: ApiKeyAuthenticator;
 }
 
 export interface RunningStageWorker {
@@ -81,19 +96,34 @@ export async function startStageWorker(o: StageWorkerProcessOptions): Promise<Ru
     ...(o.faults ? { faults: o.faults } : {}),
   });
   if (o.faults?.delayMs || o.faults?.failMessage) log.warn("fault_injection_enabled", { ...o.faults });
+  const session = o.threads ? { threads: o.threads } : {};
+  const modelCache = new ModelCache(session);
   const workers = registerStageWorkers(bus, {
     store: ports.store,
     stages: [stage],
     concurrency: { [stage]: Math.max(1, o.concurrency ?? 1) },
     maxAttempts: o.maxAttempts ?? 3,
-    models: new ModelCache(o.threads ? { threads: o.threads } : {}),
+    models: modelCache,
   });
+  const modelRoots = await resolveRoots(o.modelRoots ?? [], "--model-root");
+  const rpcEnv = {
+    dataRoots: await resolveRoots(o.dataRoots ?? [], "--data-root"),
+    models: { defaultModel: o.defaultModel ?? null, builtin: o.builtinModels ?? {}, roots: modelRoots },
+    maes: { defaultModel: o.defaultMae ?? null, builtin: o.builtinMaes ?? {}, roots: modelRoots },
+    modelCache,
+    maeCache: new MaeCache(session),
+  };
   const serviceName = stageServiceName(stage);
   const health = new HealthService(serviceName ? [serviceName] : []);
   const server = new grpc.Server();
   health.addTo(server);
   const queue = `stream ${ports.bus.names.tasksStream}, consumer ${ports.bus.names.consumer(stage)}`;
-  addStageService(server, stage, queue, { store: ports.store, log });
+  addStageService(server, stage, queue, {
+    store: ports.store,
+    log,
+    env: rpcEnv,
+    ...(o.auth ? { auth: o.auth } : {}),
+  });
   addReflection(
     server,
     [stagePackageDefinition(), apiPackageDefinition()],
@@ -139,6 +169,7 @@ export async function startStageWorker(o: StageWorkerProcessOptions): Promise<Ru
         // Stop pulling; in-flight tasks finish until the deadline, then are aborted and NAKed.
         await ports.close(deadlineMs);
         await workers.close();
+        await rpcEnv.maeCache.close();
         await metrics?.close();
         const graceful = await stopped;
         log.info("stopped", { graceful, ms: Date.now() - t0 });

@@ -154,9 +154,11 @@ export async function resolveModel(
   ref: ModelRef | null | undefined,
   needed: boolean,
   cfg: ModelConfig,
+  /** Proto path of the ModelRef in the request, for errors. */
+  refField = "params.model",
 ): Promise<{ uri: string; spec: ModelSpec } | null> {
   if (!needed) return null;
-  const field = "params.model.uri";
+  const field = `${refField}.uri`;
   const uri = ref?.uri ?? "";
   let file: string;
   if (uri === "") {
@@ -191,10 +193,10 @@ export async function resolveModel(
   const pin = ref?.sha256 ?? "";
   if (pin !== "") {
     if (!/^[0-9a-f]{64}$/.test(pin))
-      throw invalidArgument("params.model.sha256", "must be 64 lowercase hex characters");
+      throw invalidArgument(`${refField}.sha256`, "must be 64 lowercase hex characters");
     if (pin !== sha256)
       throw failedPrecondition(
-        `params.model.sha256: the model ${uri || "(default)"} has digest ${sha256}, not the pinned ${pin}`,
+        `${refField}.sha256: the model ${uri || "(default)"} has digest ${sha256}, not the pinned ${pin}`,
         "ERROR_REASON_MODEL_DIGEST_MISMATCH",
       );
   }

@@ -142,7 +142,7 @@ describe("cluster mode over a real nats-server (slow: spawns ~12 service process
     void reference(3);
     const started = await Promise.all([
       startCoordinator("coordinator-1"),
-      ...STAGES.map((s) => startWorker(s)),
+      ...STAGES.map((s) => startWorker(s, s, {}, s === "features" ? ["--data-root", data] : [])),
     ]);
     coordinator = started[0]!;
     STAGES.forEach((s, i) => {
@@ -174,20 +174,26 @@ describe("cluster mode over a real nats-server (slow: spawns ~12 service process
     expect(coordinator.find((l) => l.event === "task_started")).toEqual([]);
     expect(coordinator.find((l) => l.event === "job_succeeded" && l.job_id === jobId)).toHaveLength(1);
 
-    // Health on every process; the stage RPCs answer UNIMPLEMENTED (the queue does the work).
+    // Health on every process; the stage RPCs run the handlers directly too (over the Object Store).
     expect(await checkHealth(coordinator.address, "adq.v1.CompressionService")).toBe("SERVING");
     for (const s of STAGES) expect(await checkHealth(workers.get(s)!.address)).toBe("SERVING");
     expect(await checkHealth(workers.get("features")!.address, "adq.v1.FeatureService")).toBe("SERVING");
     const Features = stageClientConstructor("features")!;
     const fc = new Features(workers.get("features")!.address, grpc.credentials.createInsecure());
-    const err = await new Promise<grpc.ServiceError>((resolve) =>
-      (fc as unknown as Record<string, (...a: unknown[]) => void>).ExtractFeatures!(
-        {},
-        (e: grpc.ServiceError) => resolve(e),
-      ),
+    const direct = await new Promise<{ itemCount: string; features: { embeddings: { key: string } } }>(
+      (resolve, reject) =>
+        (fc as unknown as Record<string, (...a: unknown[]) => void>).ExtractFeatures!(
+          {
+            task: { jobId: "direct", taskKey: "s0" },
+            dataset: { uri: pathToFileURL(data).href },
+            shard: { start: 0, end: 4 },
+          },
+          (e: grpc.ServiceError | null, r: never) => (e ? reject(e) : resolve(r)),
+        ),
     );
     fc.close();
-    expect(err.code).toBe(grpc.status.UNIMPLEMENTED);
+    expect(direct.itemCount).toBe("4");
+    expect(direct.features.embeddings.key).toBe("jobs/direct/features/s0/embedding.npy");
     // Server reflection on every process.
     expect(await listServices(coordinator.address)).toContain("adq.v1.CompressionService");
     expect(await listServices(workers.get("features")!.address)).toContain("adq.v1.FeatureService");

@@ -1,134 +1,379 @@
-// The stage gRPC methods BinningService.BinClass and ScoringService.ScoreBin, called directly
-// over gRPC on the stage outputs of a real small job: they give what the pipeline produced.
+// The stage gRPC services called directly, as a tenant would: ExtractFeatures → BinClass →
+// ScoreBin → Allocate → SampleClass → DropPatches → Reconstruct over a real demo slice give
+// exactly what the pipeline produced for the same parameters (a job run through the gateway
+// on the same data), each call confined to the caller's tenant namespace.
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import * as grpc from "@grpc/grpc-js";
+import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openDataset } from "#ml";
-import { encodeNpy } from "#platform";
-import type { BinsFile } from "#stages";
-import { addStageService, stageClientConstructor } from "../../services/cluster/stage-services.ts";
+import { decodeNpy } from "#platform";
+import { type BinsFile, decodeStore, type Manifest, maskFromHex, patchBounds } from "#stages";
+import { DEFAULT_MAE, DEFAULT_MODEL } from "../../packages/cli/src/main.ts";
+import {
+  addStageService,
+  type StageProcessName,
+  stageClientConstructor,
+} from "../../services/cluster/stage-services.ts";
+import { ApiKeyAuthenticator, hashApiKey } from "../../services/common/auth.ts";
+import { errorDetailsOf } from "../../services/common/client.ts";
+import { Logger, MemorySink } from "../../services/common/log.ts";
 import { bindServer } from "../../services/common/server.ts";
-import { demoSlice } from "../e2e/helpers.ts";
-import { download, startTestServer, type TestServer, watchToEnd } from "../services/helpers.ts";
+import { readTar } from "../../services/gateway/tar.ts";
+import { demoSlice, tmp } from "../e2e/helpers.ts";
+import { download, KEYS, startTestServer, type TestServer, watchToEnd } from "../services/helpers.ts";
 
-type Unary = (req: unknown, cb: (err: grpc.ServiceError | null, res: unknown) => void) => void;
+type Unary = (
+  req: unknown,
+  md: grpc.Metadata,
+  cb: (err: grpc.ServiceError | null, res: unknown) => void,
+) => void;
+type Client = grpc.Client & Record<string, Unary>;
+// biome-ignore lint/suspicious/noExplicitAny: responses are proto-loader objects checked field by field
+type Res = any;
 
-describe("stage gRPC methods over a real job's stage outputs", () => {
+const SEED = 3;
+const log = new Logger(new MemorySink());
+const RATIO = 0.25;
+const DROP = 0.25;
+
+describe("stage gRPC methods, called directly, equal the pipeline", () => {
   let t: TestServer;
   let server: grpc.Server;
-  let binning: grpc.Client & Record<string, Unary>;
-  let scoring: grpc.Client & Record<string, Unary>;
   let data: string;
-  const call = (c: grpc.Client & Record<string, Unary>, m: string, req: unknown) =>
-    new Promise<Record<string, unknown>>((resolve, reject) =>
-      c[m]!.call(c, req, (err, res) => (err ? reject(err) : resolve(res as Record<string, unknown>))),
-    );
+  const clients = {} as Record<Exclude<StageProcessName, "assemble">, Client>;
+  const md = (key: string | null = KEYS.acme) => {
+    const m = new grpc.Metadata();
+    if (key) m.set("authorization", `Bearer ${key}`);
+    return m;
+  };
+  const call = (stage: keyof typeof clients, method: string, req: unknown, key?: string | null) =>
+    new Promise<Res>((resolve, reject) => {
+      const c = clients[stage];
+      c[method]!.call(c, req, md(key), (err, res) => (err ? reject(err) : resolve(res)));
+    });
+  const rejects = async (p: Promise<unknown>, code: grpc.status, pattern: RegExp) => {
+    const err = (await p.then(
+      () => null,
+      (e: unknown) => e,
+    )) as grpc.ServiceError | null;
+    expect(err, "the call should fail").not.toBeNull();
+    expect({ code: grpc.status[err!.code], details: err!.details }).toMatchObject({
+      code: grpc.status[code],
+      details: expect.stringMatching(pattern),
+    });
+    return err!;
+  };
+
+  let manifest: Manifest;
+  let binsFile: BinsFile;
+  let storeFile: Buffer;
 
   beforeAll(async () => {
     data = demoSlice(2, 12);
     t = await startTestServer([data]);
+    const { job } = await t.acme.createJob({
+      dataset: { uri: `file://${data}` },
+      params: { ratio: RATIO, bins: 2, seed: SEED, dropRatio: DROP },
+    });
+    const events = await watchToEnd(t.acme, job.id);
+    expect(events.at(-1)?.terminal?.state).toBe("JOB_STATE_SUCCEEDED");
+    manifest = JSON.parse((await download(t.acme, job.id, "manifest.json")).toString("utf8"));
+    binsFile = JSON.parse((await download(t.acme, job.id, "bins.json")).toString("utf8"));
+    storeFile = await download(t.acme, job.id, "store.adqp");
+
     server = new grpc.Server();
-    addStageService(server, "binning", "test", { store: t.srv.store });
-    addStageService(server, "scoring", "test", { store: t.srv.store });
-    const port = await bindServer(server, "127.0.0.1:0");
-    const addr = `127.0.0.1:${port}`;
-    binning = new (stageClientConstructor("binning")!)(addr, grpc.credentials.createInsecure()) as never;
-    scoring = new (stageClientConstructor("scoring")!)(addr, grpc.credentials.createInsecure()) as never;
-  });
+    const auth = new ApiKeyAuthenticator([
+      { id: "acme", keys: [hashApiKey(KEYS.acme)] },
+      { id: "globex", keys: [hashApiKey(KEYS.globex)] },
+    ]);
+    const deps = {
+      store: t.srv.store,
+      log,
+      auth,
+      env: {
+        dataRoots: [data],
+        models: { defaultModel: DEFAULT_MODEL, builtin: {}, roots: [] },
+        maes: { defaultModel: DEFAULT_MAE, builtin: {}, roots: [] },
+      },
+    };
+    for (const stage of ["features", "binning", "scoring", "sampling"] as const)
+      addStageService(server, stage, "test", deps);
+    const addr = `127.0.0.1:${await bindServer(server, "127.0.0.1:0")}`;
+    for (const stage of ["features", "binning", "scoring", "sampling"] as const)
+      clients[stage] = new (stageClientConstructor(stage)!)(addr, grpc.credentials.createInsecure()) as never;
+  }, 240_000);
 
   afterAll(async () => {
-    binning?.close();
-    scoring?.close();
+    for (const c of Object.values(clients)) c.close();
     server?.forceShutdown();
     await t?.close();
   });
 
-  it("BinClass and ScoreBin equal the pipeline's bins and scores", async () => {
-    const { job } = await t.acme.createJob({
-      dataset: { uri: `file://${data}` },
-      params: { ratio: 0.25, bins: 2, seed: 3 },
+  it("the whole chain gives the pipeline's bins, scores, allocation, selection, masks and patches", async () => {
+    const job = { jobId: "direct-1" };
+    const dataset = { uri: `file://${data}` };
+    // 1. Features: one shard of all 24 items, with the augmented views of the job's seed.
+    const fx: Res = await call("features", "ExtractFeatures", {
+      task: { ...job, taskKey: "00000000-00000024" },
+      dataset,
+      shard: { start: 0, end: 24 },
+      outputs: [
+        "FEATURE_KIND_EMBEDDING",
+        "FEATURE_KIND_LOGITS",
+        "FEATURE_KIND_POOLED",
+        "FEATURE_KIND_TEXTURE_LEVEL",
+        "FEATURE_KIND_VIEW",
+      ],
+      seed: SEED,
     });
-    const events = await watchToEnd(t.acme, job.id);
-    expect(events.at(-1)?.terminal?.state).toBe("JOB_STATE_SUCCEEDED");
-    const binsFile = JSON.parse((await download(t.acme, job.id, "bins.json")).toString("utf8")) as BinsFile;
-    const store = t.srv.store;
+    expect(fx.itemCount).toBe("24");
+    expect(fx.features.embeddings.key).toBe("jobs/direct-1/features/00000000-00000024/embedding.npy");
+    expect(fx.model).toMatchObject({ inputSize: 32, numClasses: 10, hasFeatureMap: true });
+    // Stored in acme's namespace, nowhere else.
+    expect(await t.srv.store.stat(`tenants/acme/${fx.features.embeddings.key}`)).toBeDefined();
+    expect(await t.srv.store.stat(fx.features.embeddings.key)).toBeUndefined();
+    const labels = decodeNpy(await t.srv.store.get(`tenants/acme/${fx.features.labels.key}`));
+    expect(Array.from(labels.data as BigInt64Array, Number)).toEqual(manifestLabels());
 
-    // The job's one feature shard (24 items < the shard size), and its labels as a client sends them.
-    const done = (await store.list("cache/features/")).filter((a) => a.key.endsWith("/done.json"));
-    expect(done).toHaveLength(1);
-    const prefix = done[0]!.key.slice(0, -"/done.json".length);
-    const desc = await (await openDataset(data)).describe();
-    const labels = Int32Array.from(desc.items, (it) => it.label);
-    await store.put(
-      "test/labels.npy",
-      encodeNpy({ data: labels, shape: [labels.length] }),
-      "application/x-npy",
-    );
-    const refOf = async (key: string) => {
-      const i = (await store.stat(key))!;
-      return { key, sha256: i.digest, sizeBytes: i.size, mediaType: i.mediaType };
-    };
-    const features = [
-      {
-        shard: { start: 0, end: labels.length },
-        labels: await refOf("test/labels.npy"),
-        embeddings: await refOf(`${prefix}/embedding.npy`),
-        logits: await refOf(`${prefix}/logits.npy`),
-        pooled: await refOf(`${prefix}/pooled.npy`),
-        textureLevels: await refOf(`${prefix}/texture.npy`),
-      },
-    ];
-    const pipelineBins = new Map<number, number[][]>();
-    for (const a of (await store.list("cache/bins/")).filter((x) => x.key.endsWith("/bins.json"))) {
-      const b = JSON.parse(Buffer.from(await store.get(a.key)).toString("utf8"));
-      pipelineBins.set(b.classIndex, b.bins);
-    }
-    expect(pipelineBins.size).toBe(2);
-
+    // 2–3. Bins and scores per class.
+    const scored: Res[] = [];
+    const classBins: Res[] = [];
     for (const c of [0, 1]) {
-      const res = (await call(binning, "BinClass", {
-        task: { jobId: "direct-1", taskKey: `class-000${c}` },
-        features,
+      const b: Res = await call("binning", "BinClass", {
+        task: { ...job, taskKey: `class-000${c}` },
+        features: [fx.features],
         classIndex: c,
         bins: 2,
         graphcutLambda: 1,
-      })) as { bins: { bins: { key: string; sha256: string }; binSizes: string[]; classSize: string } };
-      expect(res.bins.bins.key).toBe(`jobs/direct-1/binning/class-000${c}/bins.json`);
-      expect(res.bins.classSize).toBe("12");
-      const got = JSON.parse(Buffer.from(await store.get(res.bins.bins.key)).toString("utf8"));
-      expect(got.bins).toEqual(pipelineBins.get(c));
-      expect(res.bins.bins.sha256).toBe((await store.stat(res.bins.bins.key))!.digest);
-
-      for (const b of [0, 1]) {
-        const sc = (await call(scoring, "ScoreBin", {
-          task: { jobId: "direct-1", taskKey: `class-000${c}/bin-0${b}` },
-          features,
-          bins: res.bins,
-          binIndex: b,
+      });
+      expect(b.bins.classSize).toBe("12");
+      classBins.push(b.bins);
+      for (const bin of [0, 1]) {
+        const s: Res = await call("scoring", "ScoreBin", {
+          task: { ...job, taskKey: `class-000${c}/bin-0${bin}` },
+          features: [fx.features],
+          bins: b.bins,
+          binIndex: bin,
           diversity: { method: "DIVERSITY_METHOD_CONTRASTIVE", tau: 0.5 },
-          seed: 3,
-        })) as { score: { rs: number; ds: number; size: string } };
-        const rec = binsFile.bins.find((r) => r.class === c && r.bin === b)!;
-        expect(sc.score.rs).toBeCloseTo(rec.rs!, 12);
-        expect(sc.score.ds).toBeCloseTo(rec.ds!, 12);
-        expect(Number(sc.score.size)).toBe(rec.size);
+          seed: SEED,
+        });
+        const rec = binsFile.bins.find((r) => r.class === c && r.bin === bin)!;
+        expect(Number(s.score.size)).toBe(rec.size);
+        expect(s.score.rs).toBeCloseTo(rec.rs!, 12);
+        expect(s.score.ds).toBeCloseTo(rec.ds!, 12);
+        scored.push(s.score);
       }
     }
-    // Bad input: a missing artifact is FAILED_PRECONDITION, a bad task key INVALID_ARGUMENT.
-    await expect(
-      call(binning, "BinClass", {
-        task: { jobId: "direct-1", taskKey: "x" },
-        features: [{ ...features[0], embeddings: { key: "nope/embedding.npy" } }],
-        classIndex: 0,
-        bins: 2,
-      }),
-    ).rejects.toMatchObject({ code: grpc.status.FAILED_PRECONDITION });
-    await expect(
-      call(binning, "BinClass", {
-        task: { jobId: "direct-1", taskKey: "../x" },
-        features,
-        classIndex: 0,
-        bins: 2,
-      }),
-    ).rejects.toMatchObject({ code: grpc.status.INVALID_ARGUMENT });
+
+    // 4. Allocation over every bin of the job.
+    const alloc: Res = await call("sampling", "Allocate", {
+      task: { ...job, taskKey: "allocation" },
+      bins: scored,
+      ratio: RATIO,
+      alpha: binsFile.params.alpha,
+      rsWeight: 1,
+      dsWeight: 1,
+      method: "METHOD_ADQ",
+    });
+    expect(alloc.totalSelected).toBe(String(manifest.selected));
+    expect(alloc.classSelected.map(Number)).toEqual(manifest.perClass);
+    for (const b of alloc.bins as Res[]) {
+      const rec = binsFile.bins.find((r) => r.class === b.classIndex && r.bin === b.binIndex)!;
+      expect(Number(b.allocated)).toBe(rec.allocated);
+      expect(b.importance).toBeCloseTo(rec.importance!, 12);
+      expect(b.rsNormalized).toBeCloseTo(rec.rsZ!, 12);
+    }
+
+    // 5–7. Per class: sample, drop patches, reconstruct.
+    const stored = new Map([...decodeStore(storeFile)].map((r) => [r.index, r]));
+    for (const c of [0, 1]) {
+      const allocations = (alloc.bins as Res[]).filter((b) => b.classIndex === c).map((b) => b.allocated);
+      const sel: Res = await call("sampling", "SampleClass", {
+        task: { ...job, taskKey: `class-000${c}` },
+        bins: classBins[c],
+        allocations,
+        seed: SEED,
+      });
+      const doc = JSON.parse(
+        Buffer.from(await t.srv.store.get(`tenants/acme/${sel.selection.items.key}`)).toString("utf8"),
+      ) as { bins: number[][] };
+      const mine = manifest.items.filter((it) => it.label === c);
+      doc.bins.forEach((items, b) => {
+        expect(items).toEqual(mine.filter((it) => it.bin === b).map((it) => it.index));
+      });
+
+      const dp: Res = await call("sampling", "DropPatches", {
+        task: { ...job, taskKey: `class-000${c}` },
+        dataset,
+        selection: sel.selection,
+        dropRatio: DROP,
+      });
+      expect(dp.store).toMatchObject({
+        itemCount: String(mine.length),
+        patchGrid: { imageSize: 32, patchSize: 4 },
+      });
+      const masks = decodeNpy(await t.srv.store.get(`tenants/acme/${dp.store.masks.key}`));
+      expect(masks.shape).toEqual([mine.length, 8, 8]);
+      const records = [...decodeStore(await t.srv.store.get(`tenants/acme/${dp.store.patches.key}`))];
+      mine.forEach((it, k) => {
+        const want = maskFromHex(it.mask!, 64);
+        expect(Array.from((masks.data as Uint8Array).subarray(k * 64, (k + 1) * 64))).toEqual(
+          Array.from(want),
+        );
+        expect(records[k]!.index).toBe(it.index);
+        expect(Buffer.from(records[k]!.data).equals(Buffer.from(stored.get(it.index)!.data))).toBe(true);
+      });
+
+      const rec: Res = await call("sampling", "Reconstruct", {
+        task: { ...job, taskKey: `class-000${c}` },
+        store: dp.store,
+        className: manifest.dataset.classes[c],
+      });
+      expect(rec.itemCount).toBe(String(mine.length));
+      const files = readTar(await t.srv.store.get(`tenants/acme/${rec.images.key}`), {
+        maxFiles: 1000,
+        maxBytes: 1 << 26,
+      }).filter((e) => e.type === "file");
+      expect(files.map((f) => f.name)).toEqual(
+        mine.map((it) => `${manifest.dataset.classes[c]}/${String(it.index).padStart(8, "0")}.png`),
+      );
+      // Kept patches come back bit-exact; dropped ones are the MAE's.
+      const px = await sharp(files[0]!.data!).raw().toBuffer();
+      const orig = stored.get(mine[0]!.index)!;
+      for (let p = 0; p < 64; p++) {
+        if (!orig.mask[p]) continue;
+        const [y0] = patchBounds(32, 8, Math.floor(p / 8));
+        const [x0] = patchBounds(32, 8, p % 8);
+        const i = (y0 * 32 + x0) * 3;
+        expect([px[i], px[i + 1], px[i + 2]]).toEqual(Array.from(orig.data.subarray(i, i + 3)));
+      }
+    }
+
+    // Another tenant cannot name acme's artifacts: its keys resolve in its own namespace.
+    await rejects(
+      call(
+        "binning",
+        "BinClass",
+        { task: { ...job, taskKey: "class-0000" }, features: [fx.features], classIndex: 0, bins: 2 },
+        KEYS.globex,
+      ),
+      grpc.status.FAILED_PRECONDITION,
+      /features\[0\]\.embeddings: artifact jobs\/direct-1\/features\/.* not found/,
+    );
   }, 240_000);
+
+  function manifestLabels(): number[] {
+    // The slice is 2 classes × 12 images in class order.
+    return Array.from({ length: 24 }, (_, i) => (i < 12 ? 0 : 1));
+  }
+
+  it("answers bad input with the precise status and field", async () => {
+    const task = { jobId: "direct-2", taskKey: "x" };
+    const dataset = { uri: `file://${data}` };
+    await rejects(
+      call("features", "ExtractFeatures", { task, dataset, shard: { start: 0, end: 1 } }, null),
+      grpc.status.UNAUTHENTICATED,
+      /missing API key/,
+    );
+    await rejects(
+      call("features", "ExtractFeatures", { task, dataset, shard: { start: 20, end: 25 } }),
+      grpc.status.INVALID_ARGUMENT,
+      /^shard\.end: must be <= the dataset's 24 items/,
+    );
+    await rejects(
+      call("features", "ExtractFeatures", {
+        task,
+        dataset: { uri: "file:///etc" },
+        shard: { start: 0, end: 1 },
+      }),
+      grpc.status.INVALID_ARGUMENT,
+      /^dataset\.uri: \/etc is not under a configured data root/,
+    );
+    await rejects(
+      call("features", "ExtractFeatures", {
+        task,
+        dataset,
+        shard: { start: 0, end: 1 },
+        outputs: ["FEATURE_KIND_FEATURE_MAP"],
+      }),
+      grpc.status.UNIMPLEMENTED,
+      /FEATURE_MAP is not stored/,
+    );
+    await rejects(
+      call("features", "ExtractFeatures", {
+        task: { jobId: "../x", taskKey: "x" },
+        dataset,
+        shard: { start: 0, end: 1 },
+      }),
+      grpc.status.INVALID_ARGUMENT,
+      /^task\.job_id/,
+    );
+    const bin = (classIndex: number, binIndex: number) => ({ classIndex, binIndex, size: 3, rs: 1, ds: 2 });
+    await rejects(
+      call("sampling", "Allocate", {
+        task,
+        bins: [bin(0, 0), bin(0, 0)],
+        ratio: 0.5,
+        alpha: 0.5,
+        method: "METHOD_ADQ",
+      }),
+      grpc.status.INVALID_ARGUMENT,
+      /^bins: class 0: bin 0 is listed twice/,
+    );
+    await rejects(
+      call("sampling", "Allocate", { task, bins: [bin(0, 1)], ratio: 0.5, alpha: 0.5, method: "METHOD_ADQ" }),
+      grpc.status.INVALID_ARGUMENT,
+      /^bins: class 0: bin 0 is missing/,
+    );
+    await rejects(
+      call("sampling", "Allocate", { task, bins: [bin(0, 0)], ratio: 1.5, alpha: 0.5 }),
+      grpc.status.INVALID_ARGUMENT,
+      /^ratio: must be in \(0, 1\]/,
+    );
+    // A corrupt image is BAD_FILES naming the file, unless skipped (then listed, rows zero).
+    const bad = tmp("adq-bad-");
+    for (const c of ["a", "b"]) {
+      const { mkdirSync, copyFileSync, readdirSync } = await import("node:fs");
+      mkdirSync(join(bad, c));
+      const src = join(data, readdirSync(data).sort()[0]!);
+      for (const f of readdirSync(src).sort().slice(0, 2)) copyFileSync(join(src, f), join(bad, c, f));
+    }
+    writeFileSync(join(bad, "b", "broken.jpg"), Buffer.from("not a jpeg at all"));
+    server.forceShutdown();
+    server = new grpc.Server();
+    addStageService(server, "features", "test", {
+      store: t.srv.store,
+      log,
+      auth: new ApiKeyAuthenticator([{ id: "acme", keys: [hashApiKey(KEYS.acme)] }]),
+      env: { dataRoots: [bad], models: { defaultModel: DEFAULT_MODEL, builtin: {}, roots: [] } },
+    });
+    clients.features.close();
+    clients.features = new (stageClientConstructor("features")!)(
+      `127.0.0.1:${await bindServer(server, "127.0.0.1:0")}`,
+      grpc.credentials.createInsecure(),
+    ) as never;
+    const err = await rejects(
+      call("features", "ExtractFeatures", {
+        task,
+        dataset: { uri: `file://${bad}` },
+        shard: { start: 0, end: 5 },
+      }),
+      grpc.status.INVALID_ARGUMENT,
+      /^bad image b\/broken\.jpg: .*skip_bad_files/,
+    );
+    expect(errorDetailsOf(err)?.reason).toBe("ERROR_REASON_BAD_FILES");
+    const skipped: Res = await call("features", "ExtractFeatures", {
+      task: { jobId: "direct-2", taskKey: "skip" },
+      dataset: { uri: `file://${bad}` },
+      shard: { start: 0, end: 5 },
+      skipBadFiles: true,
+    });
+    expect(skipped).toMatchObject({ itemCount: "4", badFilesTotal: "1" });
+    expect(skipped.badFiles[0]).toMatchObject({ path: "b/broken.jpg" });
+    const idx = decodeNpy(await t.srv.store.get(`tenants/acme/${skipped.features.itemIndices.key}`));
+    expect(idx.data.length).toBe(4);
+    const emb = decodeNpy(await t.srv.store.get(`tenants/acme/${skipped.features.embeddings.key}`));
+    expect(emb.shape[0]).toBe(5);
+  }, 120_000);
 });

@@ -34,6 +34,7 @@ import { ConsoleProgress, type ProgressSink } from "./progress.ts";
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
 const DEFAULT_MODEL = join(REPO_ROOT, "models", "resnet20-cifar10.onnx");
+const DEFAULT_MAE = join(REPO_ROOT, "models", "mae-cifar10.onnx");
 const DEFAULT_SERVER = "127.0.0.1:50051";
 
 export const SERVE_HELP = `  adq serve [--port 50051] [--host 127.0.0.1] [--data-root <dir>]... [--api-keys <file>]
@@ -46,7 +47,11 @@ export const SERVE_HELP = `  adq serve [--port 50051] [--host 127.0.0.1] [--data
                                        unless --no-workers
   adq serve --stage <features|binning|scoring|sampling|assemble> --nats <url>
             [--concurrency 1] [--port 5005x] [--metrics-port p] [--threads n] [--drain-ms 20000]
-                                       one stage worker (NATS work queue + gRPC health)
+            [--data-root <dir>]... [--model-root <dir>]... [--model <onnx>] [--mae <onnx>]
+            [--api-keys <file>]
+                                       one stage worker (NATS work queue) + its gRPC stage
+                                       service (direct calls: datasets under --data-root;
+                                       with --api-keys each tenant sees only its namespace)
       cluster flags: --namespace adq, --ack-wait-ms 30000 (redelivery after a crash),
       --max-attempts 3 (task deliveries), --retry-backoff-ms 1000,5000,15000,30000,
       --max-job-deliveries 10 (coordinator restarts a job survives)
@@ -77,6 +82,7 @@ const SERVE_OPTIONS = {
   "api-keys": { type: "string" },
   "cache-dir": { type: "string" },
   model: { type: "string" },
+  mae: { type: "string" },
   "model-root": { type: "string", multiple: true },
   concurrency: { type: "string" },
   threads: { type: "string" },
@@ -150,6 +156,8 @@ export async function runServe(argv: string[]): Promise<number> {
     throw new UsageError(`serve takes no positional arguments, got ${positionals[0]}`);
   const log = new Logger(process.stderr, {}, parseLogLevel(values["log-level"]));
   if (values.stage !== undefined) return runStageProcess(values, log);
+  if (values.mae !== undefined)
+    throw new UsageError("--mae applies to a stage process (--stage sampling) only");
   if (values.nats !== undefined) return runClusterGateway(values, log);
   const clusterOnly = [
     "no-workers",
@@ -284,8 +292,15 @@ async function runStageProcess(values: ServeValues, log: Logger): Promise<number
     );
   if (!values.nats)
     throw new UsageError("--stage needs --nats <url>: a stage process takes its work from NATS");
-  for (const flag of ["data-root", "api-keys", "cache-dir", "no-workers", "no-runner", "shard-size"] as const)
+  for (const flag of ["cache-dir", "no-workers", "no-runner", "shard-size"] as const)
     if (values[flag] !== undefined) throw new UsageError(`--${flag} does not apply to a stage process`);
+  const auth = values["api-keys"]
+    ? await ApiKeyAuthenticator.fromFile(resolve(values["api-keys"]))
+    : undefined;
+  if (!auth)
+    log.warn("stage_rpc_unauthenticated", {
+      hint: "direct stage calls are trusted and see the whole artifact store; pass --api-keys to confine each tenant",
+    });
   const port = int("port", values.port, STAGE_PORTS[stage], 0);
   const host = values.host ?? "127.0.0.1";
   const drainMs = int("drain-ms", values["drain-ms"], 20_000, 0);
@@ -295,6 +310,13 @@ async function runStageProcess(values: ServeValues, log: Logger): Promise<number
     address: `${host}:${port}`,
     concurrency: int("concurrency", values.concurrency, 1, 1),
     log,
+    dataRoots: values["data-root"] ?? [],
+    modelRoots: values["model-root"] ?? [],
+    defaultModel: resolve(values.model ?? DEFAULT_MODEL),
+    builtinModels: { "resnet20-cifar10": DEFAULT_MODEL },
+    defaultMae: resolve(values.mae ?? DEFAULT_MAE),
+    builtinMaes: { "mae-cifar10": DEFAULT_MAE },
+    ...(auth ? { auth } : {}),
   });
   process.stdout.write(
     `adq serve: stage ${stage} listening on ${w.address} (nats: ${values.nats}${w.metrics ? `; metrics: ${w.metrics.url}` : ""})\n`,

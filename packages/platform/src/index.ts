@@ -6,3 +6,4 @@ export { LocalBus } from "./local-bus.ts";
 export { MemoryJobStore } from "./memory-job-store.ts";
 export { decodeNpy, encodeNpy, type NpyArray, type NpyTensor } from "./npy.ts";
 export * from "./ports.ts";
+export { PrefixedArtifactStore } from "./prefixed-store.ts";

@@ -12,6 +12,7 @@ export { ModelCache } from "./model-cache.ts";
 export type * from "./outputs.ts";
 export * from "./params.ts";
 export * from "./pq-store.ts";
+export { reconstructBatch, StoreMismatchError } from "./reconstruct.ts";
 export { gatherRows, getJson, getNpy, putJson, putNpy, SHARD_ARRAYS } from "./shard-arrays.ts";
 export * from "./tasks.ts";
 export { registerStageWorkers } from "./workers.ts";

@@ -1,0 +1,55 @@
+/** BinningService.BinClass: GraphCut bins of one class over ExtractFeatures' shards (handleBinning). */
+import { encodeNpy } from "#platform";
+import { handleBinning } from "#stages";
+import { invalidArgument } from "../../common/errors.ts";
+import type { StageRpcContext } from "./context.ts";
+import {
+  asInvalid,
+  classMembers,
+  type FeatureArtifactsMsg,
+  outPrefix,
+  ref,
+  shardRefs,
+  type TaskContextMsg,
+} from "./refs.ts";
+
+export interface BinClassRequest {
+  task: TaskContextMsg | null;
+  features: FeatureArtifactsMsg[];
+  classIndex: number;
+  bins: number;
+  graphcutLambda: number;
+}
+
+export async function binClass(ctx: StageRpcContext, req: BinClassRequest): Promise<unknown> {
+  const { store } = ctx;
+  const out = outPrefix(req.task, "binning");
+  if (req.graphcutLambda < 0) throw invalidArgument("graphcut_lambda", "must be > 0");
+  const shards = await shardRefs(store, req.features, ["embeddings", "logits"]);
+  const reused = (await store.stat(`${out}/bins.json`)) !== undefined;
+  const members = await classMembers(store, req.features, req.classIndex);
+  if (members.length === 0) throw invalidArgument("class_index", `class ${req.classIndex} has no items`);
+  const membersKey = `${out}/members.npy`;
+  await store.put(membersKey, encodeNpy({ data: members, shape: [members.length] }), "application/x-npy");
+  const r = await handleBinning(
+    {
+      classIndex: req.classIndex,
+      membersKey,
+      shards,
+      bins: req.bins,
+      lambda: req.graphcutLambda || 1,
+      embedding: "gradient",
+      out,
+    },
+    store,
+  ).catch((e) => asInvalid(e, "bins"));
+  return {
+    bins: {
+      classIndex: req.classIndex,
+      classSize: members.length,
+      binSizes: r.sizes,
+      bins: await ref(store, r.key),
+    },
+    reused,
+  };
+}

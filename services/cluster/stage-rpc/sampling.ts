@@ -1,0 +1,343 @@
+/**
+ * SamplingService.Allocate, SampleClass and DropPatches: the sampling handler's three steps
+ * (packages/stages/src/handlers/sampling.ts) as separate calls, computing exactly what the
+ * pipeline computes for the same bins, scores and seed.
+ *
+ * Allocate is pure (a few numbers per bin, O(bins)); SampleClass reads one class's bins
+ * (O(class size)); DropPatches decodes and runs the feature model on the selected items
+ * only (O(selected) model passes, memory bounded by one batch plus the stored patches).
+ */
+import { stat } from "node:fs/promises";
+import {
+  allocateAcrossClasses,
+  allocateBins,
+  importanceScores,
+  type RasterImage,
+  sampleUnit,
+  selectPatches,
+  topKMask,
+} from "#core";
+import { openDataset, resizeRaster, toNchw } from "#ml";
+import { encodeNpy } from "#platform";
+import { encodeHeader, encodeRecord } from "#stages";
+import { invalidArgument } from "../../common/errors.ts";
+import type { DatasetRef, Long, ModelRef } from "../../common/types.ts";
+import { resolveDataset, resolveModel } from "../../gateway/resolve.ts";
+import type { StageRpcContext } from "./context.ts";
+import { featureError } from "./features.ts";
+import { type ClassBinsMsg, input, outPrefix, readJsonRef, ref, type TaskContextMsg, uint } from "./refs.ts";
+
+interface BinScoreMsg {
+  classIndex: number;
+  className: string;
+  binIndex: number;
+  size: Long;
+  rs: number;
+  ds: number;
+}
+
+export interface AllocateRequest {
+  task: TaskContextMsg | null;
+  bins: BinScoreMsg[];
+  ratio: number;
+  alpha: number;
+  rsWeight: number;
+  dsWeight: number;
+  method: string;
+}
+
+/**
+ * Class budgets round(ρ·N) over all classes (largest remainder, as the coordinator), then
+ * per class: z-scored RS/DS → importance → adaptive allocation (α = 0 for DQ and random).
+ */
+export async function allocate(_ctx: StageRpcContext, req: AllocateRequest): Promise<unknown> {
+  if (!(req.ratio > 0 && req.ratio <= 1))
+    throw invalidArgument("ratio", `must be in (0, 1], got ${req.ratio}`);
+  if (!(req.alpha >= 0 && req.alpha <= 1))
+    throw invalidArgument("alpha", `must be in [0, 1], got ${req.alpha}`);
+  for (const w of ["rsWeight", "dsWeight"] as const)
+    if (!(req[w] >= 0 && Number.isFinite(req[w])))
+      throw invalidArgument(w === "rsWeight" ? "rs_weight" : "ds_weight", `must be >= 0, got ${req[w]}`);
+  const method = req.method || "METHOD_UNSPECIFIED";
+  const adq = method === "METHOD_ADQ" || method === "METHOD_UNSPECIFIED";
+  if (!adq && method !== "METHOD_DQ" && method !== "METHOD_RANDOM")
+    throw invalidArgument("method", `unknown ${method}`);
+  if (!req.bins?.length) throw invalidArgument("bins", "required: every bin of every class");
+  const byClass = new Map<number, BinScoreMsg[]>();
+  req.bins.forEach((b, i) => {
+    uint(b.size, `bins[${i}].size`);
+    if (Number(b.size) === 0) throw invalidArgument(`bins[${i}].size`, "must be > 0");
+    if (adq && !(Number.isFinite(b.rs) && Number.isFinite(b.ds)))
+      throw invalidArgument(`bins[${i}]`, "rs and ds must be finite");
+    const list = byClass.get(b.classIndex) ?? [];
+    list.push(b);
+    byClass.set(b.classIndex, list);
+  });
+  const classes = [...byClass.keys()].sort((a, b) => a - b);
+  const sorted: BinScoreMsg[][] = [];
+  for (const c of classes) {
+    const list = byClass.get(c)!.sort((a, b) => a.binIndex - b.binIndex);
+    list.forEach((b, k) => {
+      if (b.binIndex !== k)
+        throw invalidArgument(
+          "bins",
+          b.binIndex < k
+            ? `class ${c}: bin ${b.binIndex} is listed twice`
+            : `class ${c}: bin ${k} is missing (bins must be 0..${list.length - 1})`,
+        );
+    });
+    sorted.push(list);
+  }
+  const numClasses = classes.at(-1)! + 1;
+  const classSizes = new Float64Array(numClasses);
+  sorted.forEach((list, i) => {
+    classSizes[classes[i]!] = list.reduce((s, b) => s + Number(b.size), 0);
+  });
+  const budgets = allocateAcrossClasses(classSizes, req.ratio);
+  const out: unknown[] = [];
+  sorted.forEach((list, i) => {
+    const c = classes[i]!;
+    const sizes = list.map((b) => Number(b.size));
+    let z: { rs: ArrayLike<number>; ds: ArrayLike<number>; importance: ArrayLike<number> } | undefined;
+    if (adq) {
+      const imp = importanceScores(
+        list.map((b) => b.rs),
+        list.map((b) => b.ds),
+        { wRs: req.rsWeight, wDs: req.dsWeight },
+      );
+      z = { rs: imp.rs.z, ds: imp.ds.z, importance: imp.importance };
+    }
+    const alloc = allocateBins(sizes, z?.importance, adq ? req.alpha : 0, budgets[c]!);
+    list.forEach((b, k) => {
+      out.push({
+        ...b,
+        rsNormalized: z?.rs[k] ?? 0,
+        dsNormalized: z?.ds[k] ?? 0,
+        importance: z?.importance[k] ?? 0,
+        allocated: alloc.counts[k]!,
+      });
+    });
+  });
+  return {
+    bins: out,
+    totalSelected: budgets.reduce((s, x) => s + x, 0),
+    classSelected: Array.from(budgets),
+  };
+}
+
+export interface SampleClassRequest {
+  task: TaskContextMsg | null;
+  bins: ClassBinsMsg | null;
+  allocations: Long[];
+  seed: number;
+}
+
+/** The selection document SampleClass stores and DropPatches reads. */
+interface SelectionDoc {
+  class_index: number;
+  bins: number[][];
+}
+
+/** Uniform draws inside each bin from the stream (seed, "sample", class, bin): the pipeline's. */
+export async function sampleClass(ctx: StageRpcContext, req: SampleClassRequest): Promise<unknown> {
+  const { store } = ctx;
+  const out = outPrefix(req.task, "sampling");
+  const c = req.bins?.classIndex ?? 0;
+  const binsKey = await input(store, req.bins?.bins, "bins.bins");
+  const doc = await readJsonRef<{ bins?: unknown }>(store, binsKey, "bins.bins");
+  const bins = doc.bins;
+  if (
+    !Array.isArray(bins) ||
+    !bins.every((b) => Array.isArray(b) && b.every((x) => Number.isSafeInteger(x) && x >= 0))
+  )
+    throw invalidArgument("bins.bins", `${binsKey} is not a bins artifact ({"bins": [[item indices]]})`);
+  const allocations = (req.allocations ?? []).map((a, i) => uint(a, `allocations[${i}]`));
+  if (allocations.length !== bins.length)
+    throw invalidArgument(
+      "allocations",
+      `must have one entry per bin (${bins.length}), got ${allocations.length}`,
+    );
+  allocations.forEach((a, b) => {
+    if (a > (bins[b] as number[]).length)
+      throw invalidArgument(
+        `allocations[${b}]`,
+        `${a} is more than the bin's ${(bins[b] as number[]).length} items`,
+      );
+  });
+  const reused = (await store.stat(`${out}/selection.json`)) !== undefined;
+  const picked = (bins as number[][]).map((members, b) => {
+    const sorted = Int32Array.from(members).sort();
+    return Array.from(sampleUnit(sorted, allocations[b]!, req.seed ?? 0, "sample", c, b)).sort(
+      (x, y) => x - y,
+    );
+  });
+  const selection: SelectionDoc = { class_index: c, bins: picked };
+  const key = `${out}/selection.json`;
+  await store.put(key, new TextEncoder().encode(JSON.stringify(selection)), "application/json");
+  return {
+    selection: {
+      classIndex: c,
+      count: picked.reduce((s, p) => s + p.length, 0),
+      items: await ref(store, key),
+    },
+    reused,
+  };
+}
+
+export interface DropPatchesRequest {
+  task: TaskContextMsg | null;
+  dataset: DatasetRef | null;
+  selection: { classIndex: number; count: Long; items: unknown } | null;
+  model: ModelRef | null;
+  patchGrid: { imageSize: number; patchSize: number } | null;
+  dropRatio: number;
+  skipBadFiles: boolean;
+}
+
+const DEFAULT_GRID = 8;
+
+/**
+ * Pixel quantization of one class's selection: CAM on the model's input (resized image),
+ * the drop_ratio least activated patches dropped (ties to the lowest index), the kept
+ * patches of the original pixels stored in the `ADQPQ` record layout of store.adqp.
+ * Outputs: `masks.npy` uint8 [n, g, g], `patches.adqp` (header + one record per item),
+ * `index.json` (per item: index, path, label, offset, length of its record).
+ */
+export async function dropPatches(ctx: StageRpcContext, req: DropPatchesRequest): Promise<unknown> {
+  const { store, env } = ctx;
+  const out = outPrefix(req.task, "patch-drop");
+  const drop = req.dropRatio ?? 0;
+  if (!(drop >= 0 && drop < 1)) throw invalidArgument("drop_ratio", `must be in [0, 1), got ${drop}`);
+  if (req.skipBadFiles)
+    throw invalidArgument(
+      "skip_bad_files",
+      "not supported here: selected items were readable when their features were extracted",
+    );
+  const c = req.selection?.classIndex ?? 0;
+  const selKey = await input(store, req.selection?.items as never, "selection.items");
+  const doc = await readJsonRef<SelectionDoc>(store, selKey, "selection.items");
+  if (!Array.isArray(doc.bins) || doc.class_index !== c)
+    throw invalidArgument("selection.items", `${selKey} is not the selection of class ${c}`);
+  const indices = doc.bins.flat().sort((a, b) => a - b);
+  if (indices.length === 0) throw invalidArgument("selection", "selects no items");
+  const ds = await resolveDataset(req.dataset?.uri ?? "", req.dataset?.format, env.dataRoots);
+  const items = ds.description.items;
+  for (const i of indices) {
+    if (!(Number.isSafeInteger(i) && i >= 0 && i < items.length))
+      throw invalidArgument("selection.items", `item ${i} is not in the dataset (${items.length} items)`);
+    if (items[i]!.label !== c)
+      throw invalidArgument(
+        "selection.items",
+        `item ${i} (${items[i]!.id}) is in class ${items[i]!.label}, not ${c}`,
+      );
+  }
+  const model = drop > 0 ? (await resolveModel(req.model, true, env.models, "model"))! : null;
+  const fm = model
+    ? await env.modelCache.feature(model.spec).catch((e) => Promise.reject(featureError(e, ds.path)))
+    : null;
+  const S = req.patchGrid?.imageSize || fm?.inputSize || 32;
+  const patch = req.patchGrid?.patchSize || (S % DEFAULT_GRID === 0 ? S / DEFAULT_GRID : 0);
+  if (!(patch > 0 && S % patch === 0))
+    throw invalidArgument(
+      "patch_grid.patch_size",
+      `must divide image_size (${S}), got ${req.patchGrid?.patchSize}`,
+    );
+  const grid = S / patch;
+  if (grid > 64) throw invalidArgument("patch_grid", `gives a ${grid}×${grid} grid; at most 64×64`);
+  if (fm) {
+    if (S !== fm.inputSize)
+      throw invalidArgument(
+        "patch_grid.image_size",
+        `must be the model's input size ${fm.inputSize} for CAM, got ${S}`,
+      );
+    if (!fm.head || !fm.dims.featureMap)
+      throw invalidArgument(
+        "model",
+        `${fm.file} has no feature_map output or classifier head sidecar: CAM needs both`,
+      );
+  }
+  const reused = (await store.stat(`${out}/index.json`)) !== undefined;
+  const keep = Math.round((1 - drop) * grid * grid);
+  const masks = new Uint8Array(indices.length * grid * grid).fill(1);
+  const records: Uint8Array[] = [encodeHeader(indices.length, grid, 3)];
+  const index: Array<{ index: number; path: string; label: number; offset: number; length: number }> = [];
+  let offset = records[0]!.length;
+  let originalBytes = 0;
+  const seen = new Set<string>();
+  const reader = await openDataset(ds.path);
+  let row = 0;
+  try {
+    for await (const batch of reader.batches(64, { indices, signal: ctx.signal })) {
+      if (fm) {
+        const sized: RasterImage[] = await Promise.all(batch.images.map((img) => resizeRaster(img, S)));
+        const res = await fm.run(
+          toNchw(sized, { mean: fm.mean as never, std: fm.std as never }).data,
+          sized.length,
+        );
+        const [K, h, w] = fm.dims.featureMap!;
+        for (let k = 0; k < sized.length; k++) {
+          const sel = selectPatches(
+            {
+              data: res.featureMap!.subarray(k * K * h * w, (k + 1) * K * h * w),
+              channels: K,
+              height: h,
+              width: w,
+            },
+            fm.head!.weight,
+            c,
+            { imageHeight: S, imageWidth: S, patchSize: patch, dropRatio: 0 },
+          );
+          masks.set(topKMask(sel.scores, keep), (row + k) * grid * grid);
+        }
+      }
+      for (let k = 0; k < batch.images.length; k++, row++) {
+        const img = batch.images[k]!;
+        const item = batch.items[k]!;
+        const mask = masks.subarray(row * grid * grid, (row + 1) * grid * grid);
+        const rec = encodeRecord({ ...img, channels: 3, index: batch.indices[k]!, label: c, mask }, grid);
+        records.push(rec);
+        index.push({ index: batch.indices[k]!, path: item.id, label: c, offset, length: rec.length });
+        offset += rec.length;
+        if (item.record !== undefined) originalBytes += 1 + img.width * img.height * 3;
+        else if (!seen.has(item.source)) {
+          seen.add(item.source);
+          originalBytes += (await stat(item.source)).size;
+        }
+      }
+    }
+  } catch (e) {
+    throw featureError(e, ds.path);
+  }
+  const masksKey = `${out}/masks.npy`;
+  const patchesKey = `${out}/patches.adqp`;
+  const indexKey = `${out}/index.json`;
+  await store.put(
+    masksKey,
+    encodeNpy({ data: masks, shape: [indices.length, grid, grid] }),
+    "application/x-npy",
+  );
+  await store.put(patchesKey, Buffer.concat(records), "application/vnd.adq.patches.v1");
+  // The index goes last: its presence marks a complete output (the `reused` check).
+  await store.put(
+    indexKey,
+    new TextEncoder().encode(JSON.stringify({ class_index: c, grid, items: index })),
+    "application/json",
+  );
+  const refs = {
+    masks: await ref(store, masksKey),
+    patches: await ref(store, patchesKey),
+    index: await ref(store, indexKey),
+  };
+  return {
+    store: {
+      classIndex: c,
+      itemCount: indices.length,
+      patchGrid: { imageSize: S, patchSize: patch },
+      ...refs,
+      storedBytes:
+        Number(refs.masks.sizeBytes) + Number(refs.patches.sizeBytes) + Number(refs.index.sizeBytes),
+      originalBytes,
+    },
+    reused,
+  };
+}
