@@ -1,9 +1,11 @@
 /**
- * Features-stage throughput: decode (sharp) + preprocess + ResNet-20 (ONNX Runtime, all four
- * contract outputs) over an ImageFolder, against the same model in PyTorch (PIL decode) on the
- * same machine in the same run.
+ * Features-stage throughput: decode + preprocess + ResNet-20 (ONNX Runtime, all four contract
+ * outputs) over an ImageFolder, with the small-JPEG fast path (the default) and with sharp
+ * only (the baseline decoder), against the same model in PyTorch (PIL decode) on the same
+ * machine in the same run.
  *
  *   npx tsx bench/features.bench.ts [--data /tmp/cifar/cifar10/train] [--limit N] [--batch 256]
+ *                                   [--checkpoint resnet20.pt] [--decoder both|fast|sharp]
  *
  * Prints a table and a JSON line. The ratio is ONNX-path images/s over PyTorch images/s.
  */
@@ -19,14 +21,17 @@ const { values } = parseArgs({
     batch: { type: "string", default: "256" },
     model: { type: "string", default: resolve("models/resnet20-cifar10.onnx") },
     checkpoint: { type: "string", default: "" },
+    decoder: { type: "string", default: "both" },
   },
 });
+if (!["both", "fast", "sharp"].includes(values.decoder!))
+  throw new Error(`--decoder must be both, fast or sharp, got ${values.decoder}`);
 const limit = Number(values.limit);
 const batchSize = Number(values.batch);
 
-async function onnxPath(): Promise<{ images: number; seconds: number; maxRssMiB: number }> {
+async function onnxPath(fastJpeg: boolean): Promise<{ images: number; seconds: number; maxRssMiB: number }> {
   const model = await FeatureModel.load(values.model!);
-  const reader = await openDataset(values.data!);
+  const reader = await openDataset(values.data!, { fastJpeg });
   const desc = await reader.describe();
   const n = limit > 0 ? Math.min(limit, desc.size) : desc.size;
   const indices = Array.from({ length: n }, (_, i) => i);
@@ -73,23 +78,30 @@ function torchPath(): { images: number; seconds: number; images_per_s: number; m
   }
 }
 
-const ort = await onnxPath();
+// The baseline decoder first, so the fast path's peak RSS (process-wide) is not flattered.
+const sharpOnly = values.decoder !== "fast" ? await onnxPath(false) : null;
+const fast = values.decoder !== "sharp" ? await onnxPath(true) : null;
+const ort = (fast ?? sharpOnly)!;
 const inf = await inferenceOnly(Math.min(ort.images, 10_000));
 const torch = torchPath();
 const ips = ort.images / ort.seconds;
-const rows = [
-  `| path | images | seconds | images/s | peak RSS MiB |`,
-  `| --- | ---: | ---: | ---: | ---: |`,
-  `| sharp decode + ONNX Runtime (this project) | ${ort.images} | ${ort.seconds.toFixed(1)} | ${ips.toFixed(0)} | ${ort.maxRssMiB.toFixed(0)} |`,
-  `| ONNX Runtime inference only (no decode), batch ${batchSize} | ${inf.images} | ${inf.seconds.toFixed(1)} | ${(inf.images / inf.seconds).toFixed(0)} | – |`,
-];
+const row = (label: string, r: { images: number; seconds: number; maxRssMiB?: number }) =>
+  `| ${label} | ${r.images} | ${r.seconds.toFixed(1)} | ${(r.images / r.seconds).toFixed(0)} | ${r.maxRssMiB?.toFixed(0) ?? "–"} |`;
+const rows = [`| path | images | seconds | images/s | peak RSS MiB |`, `| --- | ---: | ---: | ---: | ---: |`];
+if (fast) rows.push(row("small-JPEG fast path + ONNX Runtime (this project, default)", fast));
+if (sharpOnly) rows.push(row("sharp decode + ONNX Runtime (baseline decoder)", sharpOnly));
+rows.push(row(`ONNX Runtime inference only (no decode), batch ${batchSize}`, inf));
 if (torch)
   rows.push(
-    `| PIL decode + PyTorch ${"(same model)"} | ${torch.images} | ${torch.seconds.toFixed(1)} | ${torch.images_per_s.toFixed(0)} | ${torch.max_rss_mib.toFixed(0)} |`,
+    `| PIL decode + PyTorch (same model) | ${torch.images} | ${torch.seconds.toFixed(1)} | ${torch.images_per_s.toFixed(0)} | ${torch.max_rss_mib.toFixed(0)} |`,
   );
 process.stdout.write(`${rows.join("\n")}\n`);
+if (fast && sharpOnly)
+  process.stdout.write(
+    `ratio (fast path / sharp images/s): ${(fast.images / fast.seconds / (sharpOnly.images / sharpOnly.seconds)).toFixed(2)}×\n`,
+  );
 if (torch)
   process.stdout.write(`ratio (ours / PyTorch images/s): ${(ips / torch.images_per_s).toFixed(2)}×\n`);
 process.stdout.write(
-  `${JSON.stringify({ bench: "features", onnx: { ...ort, imagesPerSecond: ips }, inferenceOnly: { ...inf, imagesPerSecond: inf.images / inf.seconds }, torch, ratio: torch ? ips / torch.images_per_s : null })}\n`,
+  `${JSON.stringify({ bench: "features", onnx: { ...ort, imagesPerSecond: ips }, fast, sharpOnly, inferenceOnly: { ...inf, imagesPerSecond: inf.images / inf.seconds }, torch, ratio: torch ? ips / torch.images_per_s : null })}\n`,
 );

@@ -47,8 +47,8 @@ export class ImageFolderReader implements DatasetReader {
   constructor(root: string, opts: ReaderOptions = {}) {
     this.root = resolve(root);
     this.opts = opts;
-    const { size, fit, maxPixels } = opts;
-    this.decodeOpts = { size, fit, maxPixels };
+    const { size, fit, maxPixels, fastJpeg } = opts;
+    this.decodeOpts = { size, fit, maxPixels, ...(fastJpeg !== undefined ? { fastJpeg } : {}) };
     const c = opts.concurrency ?? DEFAULT_CONCURRENCY;
     if (!Number.isInteger(c) || c < 1)
       throw new RangeError(`concurrency must be a positive integer, got ${c}`);
