@@ -23,6 +23,7 @@ const TOL = 1e-3;
 const RESNET = join(MODELS, "resnet20-cifar10.onnx");
 const RESNET_HEAD = join(MODELS, "resnet20-cifar10.head.json");
 const MAE = join(MODELS, "mae-cifar10.onnx");
+const RESNET_INT8 = join(MODELS, "resnet20-cifar10-int8.onnx");
 
 interface ResnetReference {
   normalize: { mean: number[]; std: number[] };
@@ -279,6 +280,75 @@ describe("models/resnet20-cifar10.onnx (feature-model/v1)", () => {
       if (b < ref.feature_map_images) {
         expect(maxAbsDiff(fm, ref.feature_map[b]!.flat(2))).toBeLessThan(TOL);
       }
+    }
+  });
+});
+
+describe("models/resnet20-cifar10-int8.onnx (feature-model/v1, int8 quantized)", () => {
+  let session: ort.InferenceSession;
+  let meta: Record<string, string>;
+  const ref = readJson<ResnetReference>(join(FIXTURE, "resnet20-reference.json"));
+
+  beforeAll(async () => {
+    meta = readOnnxMetadata(new Uint8Array(readFileSync(RESNET_INT8)));
+    session = await ort.InferenceSession.create(RESNET_INT8, { intraOpNumThreads: 1, interOpNumThreads: 1 });
+  });
+  afterAll(async () => {
+    await session?.release();
+  });
+
+  it("has the float32 contract of the model it quantizes, its metadata and its own head sidecar", async () => {
+    expect(session.inputNames).toEqual(["images"]);
+    expect([...session.outputNames].sort()).toEqual(["embedding", "feature_map", "logits", "pooled"]);
+    for (const name of session.outputNames) expect(tensorMeta(session, "output", name).type).toBe("float32");
+    const fp32 = readOnnxMetadata(new Uint8Array(readFileSync(RESNET)));
+    for (const key of [
+      "adq.contract",
+      "adq.normalize.mean",
+      "adq.normalize.std",
+      "adq.input.size",
+      "adq.class_names",
+    ])
+      expect(meta[key], key).toBe(fp32[key]);
+    expect(meta["adq.training"]).toMatch(/^int8 post-training quantization/);
+    expect(meta["adq.head"]).toBe("resnet20-cifar10-int8.head.json");
+    expect(readFileSync(join(MODELS, meta["adq.head"]!), "utf8")).toBe(readFileSync(RESNET_HEAD, "utf8"));
+    expect(Math.abs(Number(meta["adq.test_accuracy"]) - Number(fp32["adq.test_accuracy"]))).toBeLessThan(
+      0.01,
+    );
+    // The runtime's own contract check accepts it.
+    const { FeatureModel } = await import("../../packages/ml/src/feature-model.ts");
+    const m = await FeatureModel.load(RESNET_INT8, { threads: 1 });
+    expect(m.dims).toMatchObject({ embedding: 64, classes: 10, pooled: 48 });
+    expect(m.head).toBeDefined();
+    await m.release();
+  });
+
+  it("stays close to the float32 reference on the 8 fixture images (embedding cosine > 0.99, same argmax)", async () => {
+    const n = ref.images.length;
+    const mean = meta["adq.normalize.mean"]!.split(",").map(Number);
+    const std = meta["adq.normalize.std"]!.split(",").map(Number);
+    const batch = new Float32Array(n * 3072);
+    for (let b = 0; b < n; b++) {
+      const img = await loadPng01(join(FIXTURE, ref.images[b]!.path));
+      for (let i = 0; i < 3072; i++)
+        batch[b * 3072 + i] = (img[i]! - mean[Math.floor(i / 1024)]!) / std[Math.floor(i / 1024)]!;
+    }
+    const res = await session.run({ images: new ort.Tensor("float32", batch, [n, 3, 32, 32]) });
+    for (let b = 0; b < n; b++) {
+      const e = row(res.embedding!, b);
+      const r = ref.embedding[b]!;
+      let dot = 0;
+      let ne = 0;
+      let nr = 0;
+      for (let k = 0; k < e.length; k++) {
+        dot += e[k]! * r[k]!;
+        ne += e[k]! ** 2;
+        nr += r[k]! ** 2;
+      }
+      expect(dot / Math.sqrt(ne * nr)).toBeGreaterThan(0.99);
+      const logits = row(res.logits!, b);
+      expect(logits.indexOf(Math.max(...logits))).toBe(ref.argmax[b]);
     }
   });
 });

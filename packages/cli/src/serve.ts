@@ -35,6 +35,11 @@ import { ConsoleProgress, type ProgressSink } from "./progress.ts";
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
 const DEFAULT_MODEL = join(REPO_ROOT, "models", "resnet20-cifar10.onnx");
 const DEFAULT_MAE = join(REPO_ROOT, "models", "mae-cifar10.onnx");
+/** `builtin://<name>` feature models: the default and its int8 quantization (models/README.md). */
+const BUILTIN_MODELS = {
+  "resnet20-cifar10": DEFAULT_MODEL,
+  "resnet20-cifar10-int8": join(REPO_ROOT, "models", "resnet20-cifar10-int8.onnx"),
+};
 const DEFAULT_SERVER = "127.0.0.1:50051";
 
 export const SERVE_HELP = `  adq serve [--port 50051] [--host 127.0.0.1] [--data-root <dir>]... [--api-keys <file>]
@@ -191,7 +196,7 @@ export async function runServe(argv: string[]): Promise<number> {
     dataRoots,
     cacheDir,
     defaultModel: model,
-    builtinModels: { "resnet20-cifar10": DEFAULT_MODEL },
+    builtinModels: BUILTIN_MODELS,
     ...(values["model-root"] ? { modelRoots: values["model-root"] } : {}),
     concurrency,
     ...(threads ? { threads } : {}),
@@ -257,7 +262,7 @@ async function runClusterGateway(values: ServeValues, log: Logger): Promise<numb
     auth,
     dataRoots,
     defaultModel: resolve(values.model ?? DEFAULT_MODEL),
-    builtinModels: { "resnet20-cifar10": DEFAULT_MODEL },
+    builtinModels: BUILTIN_MODELS,
     ...(values["model-root"] ? { modelRoots: values["model-root"] } : {}),
     runner: !values["no-runner"],
     workers: !values["no-workers"],
@@ -313,7 +318,7 @@ async function runStageProcess(values: ServeValues, log: Logger): Promise<number
     dataRoots: values["data-root"] ?? [],
     modelRoots: values["model-root"] ?? [],
     defaultModel: resolve(values.model ?? DEFAULT_MODEL),
-    builtinModels: { "resnet20-cifar10": DEFAULT_MODEL },
+    builtinModels: BUILTIN_MODELS,
     defaultMae: resolve(values.mae ?? DEFAULT_MAE),
     builtinMaes: { "mae-cifar10": DEFAULT_MAE },
     ...(auth ? { auth } : {}),

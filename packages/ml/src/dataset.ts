@@ -79,6 +79,11 @@ export interface ReaderOptions extends DecodeOptions {
    * At most 4 × concurrency decoded images wait ahead of the batch being assembled.
    */
   concurrency?: number;
+  /**
+   * How ImageFolder files are read: "sync" (default; fastest for local, page-cached data) or
+   * "async" (overlaps latency on network storage). `ADQ_READ_MODE=async` changes the default.
+   */
+  readMode?: "sync" | "async";
   onRead?: ReadHook;
 }
 

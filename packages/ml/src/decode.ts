@@ -15,6 +15,7 @@
  * says, a truncated or corrupt bitstream, an image over the pixel limit — raises
  * `BadImageError` naming the path and the reason.
  */
+import { readFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import sharp from "sharp";
 import { decodeBaselineJpeg, FAST_JPEG_MAX_PIXELS } from "./jpeg-baseline.ts";
@@ -177,10 +178,14 @@ const TRANSIENT_IO = new Set(["EMFILE", "ENFILE", "ENOMEM", "EAGAIN", "EBUSY"]);
 /**
  * Reads an image file's bytes. A missing or unreadable file is a `BadImageError` (so that
  * `skipBadFiles` can skip it); resource exhaustion is rethrown as is.
+ *
+ * `sync` reads with one blocking call: for small, page-cached files that is 5–10× cheaper than
+ * the four thread-pool round trips of an async read (open, stat, read, close), and the event
+ * loop is blocked only for the copy. On network storage async reads overlap latency better.
  */
-export async function readImageBytes(path: string): Promise<Uint8Array> {
+export async function readImageBytes(path: string, sync = false): Promise<Uint8Array> {
   try {
-    return await readFile(path);
+    return sync ? readFileSync(path) : await readFile(path);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code !== undefined && TRANSIENT_IO.has(code)) throw err;

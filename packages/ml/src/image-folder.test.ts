@@ -109,6 +109,13 @@ describe("ImageFolderReader.batches", () => {
       }
   });
 
+  it("gives the same batches with sync (default) and async reads, with and without the JPEG fast path", async () => {
+    const ref = await collect(new ImageFolderReader(SMALL, { readMode: "async", fastJpeg: false }), 4);
+    for (const opts of [{}, { readMode: "async" as const }, { fastJpeg: false }])
+      expect(await collect(new ImageFolderReader(SMALL, opts), 4)).toEqual(ref);
+    expect(() => new ImageFolderReader(SMALL, { readMode: "mmap" as never })).toThrow(/readMode/);
+  });
+
   it("visits an index subset in the caller's order", async () => {
     const reader = new ImageFolderReader(SMALL);
     const batches = await collect(reader, 2, [8, 0, 4]);
@@ -192,18 +199,21 @@ describe("bad files", () => {
     check();
   });
 
-  it("a file deleted after listing is a bad file, not a crash", async () => {
-    const root = join(tmp, "vanishing");
-    await mkdir(join(root, "a"), { recursive: true });
-    await copyFile(A_JPEG, join(root, "a", "1.jpg"));
-    await writeFile(join(root, "a", "2.jpg"), "x");
-    const reader = new ImageFolderReader(root, { skipBadFiles: true });
-    await reader.describe();
-    await rm(join(root, "a", "1.jpg"));
-    expect(await collect(reader, 4)).toEqual([]);
-    expect(reader.skipped.map((s) => s.reason)).toEqual([
-      "cannot read file (ENOENT)",
-      expect.stringMatching(/not a JPEG/),
-    ]);
-  });
+  it.each(["sync", "async"] as const)(
+    "a file deleted after listing is a bad file, not a crash (%s reads)",
+    async (readMode) => {
+      const root = join(tmp, `vanishing-${readMode}`);
+      await mkdir(join(root, "a"), { recursive: true });
+      await copyFile(A_JPEG, join(root, "a", "1.jpg"));
+      await writeFile(join(root, "a", "2.jpg"), "x");
+      const reader = new ImageFolderReader(root, { skipBadFiles: true, readMode });
+      await reader.describe();
+      await rm(join(root, "a", "1.jpg"));
+      expect(await collect(reader, 4)).toEqual([]);
+      expect(reader.skipped.map((s) => s.reason)).toEqual([
+        "cannot read file (ENOENT)",
+        expect.stringMatching(/not a JPEG/),
+      ]);
+    },
+  );
 });

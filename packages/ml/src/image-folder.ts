@@ -41,6 +41,7 @@ export class ImageFolderReader implements DatasetReader {
   readonly root: string;
   private readonly opts: ReaderOptions;
   private readonly decodeOpts: DecodeOptions;
+  private readonly syncReads: boolean;
   private description: Promise<DatasetDescription> | undefined;
   private readonly skippedById = new Map<string, SkippedFile>();
 
@@ -49,6 +50,10 @@ export class ImageFolderReader implements DatasetReader {
     this.opts = opts;
     const { size, fit, maxPixels, fastJpeg } = opts;
     this.decodeOpts = { size, fit, maxPixels, ...(fastJpeg !== undefined ? { fastJpeg } : {}) };
+    const mode = opts.readMode ?? (process.env.ADQ_READ_MODE === "async" ? "async" : "sync");
+    if (mode !== "sync" && mode !== "async")
+      throw new RangeError(`readMode must be "sync" or "async", got ${mode}`);
+    this.syncReads = mode === "sync";
     const c = opts.concurrency ?? DEFAULT_CONCURRENCY;
     if (!Number.isInteger(c) || c < 1)
       throw new RangeError(`concurrency must be a positive integer, got ${c}`);
@@ -98,7 +103,7 @@ export class ImageFolderReader implements DatasetReader {
   }
 
   private async load(item: DatasetItem): Promise<RasterImage> {
-    const bytes = await readImageBytes(item.source);
+    const bytes = await readImageBytes(item.source, this.syncReads);
     this.opts.onRead?.({ path: item.source, bytes: bytes.length });
     return decodeImage(bytes, item.source, this.decodeOpts);
   }
