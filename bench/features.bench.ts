@@ -6,6 +6,7 @@
  *
  *   npx tsx bench/features.bench.ts [--data /tmp/cifar/cifar10/train] [--limit N] [--batch 256]
  *                                   [--checkpoint resnet20.pt] [--decoder both|fast|sharp]
+ *                                   [--int8 models/resnet20-cifar10-int8.onnx | --int8 ""]
  *
  * Prints a table and a JSON line. The ratio is ONNX-path images/s over PyTorch images/s.
  */
@@ -22,6 +23,8 @@ const { values } = parseArgs({
     model: { type: "string", default: resolve("models/resnet20-cifar10.onnx") },
     checkpoint: { type: "string", default: "" },
     decoder: { type: "string", default: "both" },
+    // The int8 quantization of the model (models/README.md), measured too; "" skips it.
+    int8: { type: "string", default: resolve("models/resnet20-cifar10-int8.onnx") },
   },
 });
 if (!["both", "fast", "sharp"].includes(values.decoder!))
@@ -29,8 +32,11 @@ if (!["both", "fast", "sharp"].includes(values.decoder!))
 const limit = Number(values.limit);
 const batchSize = Number(values.batch);
 
-async function onnxPath(fastJpeg: boolean): Promise<{ images: number; seconds: number; maxRssMiB: number }> {
-  const model = await FeatureModel.load(values.model!);
+async function onnxPath(
+  fastJpeg: boolean,
+  modelFile = values.model!,
+): Promise<{ images: number; seconds: number; maxRssMiB: number }> {
+  const model = await FeatureModel.load(modelFile);
   const reader = await openDataset(values.data!, { fastJpeg });
   const desc = await reader.describe();
   const n = limit > 0 ? Math.min(limit, desc.size) : desc.size;
@@ -53,8 +59,11 @@ async function onnxPath(fastJpeg: boolean): Promise<{ images: number; seconds: n
 }
 
 /** The model alone on one pre-built batch, repeated: the ceiling the decode path is held to. */
-async function inferenceOnly(images: number): Promise<{ images: number; seconds: number }> {
-  const model = await FeatureModel.load(values.model!);
+async function inferenceOnly(
+  images: number,
+  modelFile = values.model!,
+): Promise<{ images: number; seconds: number }> {
+  const model = await FeatureModel.load(modelFile);
   const input = new Float32Array(batchSize * 3 * model.inputSize * model.inputSize).fill(0.1);
   const rounds = Math.max(1, Math.round(images / batchSize));
   await model.run(input, batchSize); // warm-up
@@ -83,6 +92,8 @@ const sharpOnly = values.decoder !== "fast" ? await onnxPath(false) : null;
 const fast = values.decoder !== "sharp" ? await onnxPath(true) : null;
 const ort = (fast ?? sharpOnly)!;
 const inf = await inferenceOnly(Math.min(ort.images, 10_000));
+const int8 = values.int8 ? await onnxPath(values.decoder !== "sharp", values.int8) : null;
+const inf8 = values.int8 ? await inferenceOnly(Math.min(ort.images, 10_000), values.int8) : null;
 const torch = torchPath();
 const ips = ort.images / ort.seconds;
 const row = (label: string, r: { images: number; seconds: number; maxRssMiB?: number }) =>
@@ -91,6 +102,8 @@ const rows = [`| path | images | seconds | images/s | peak RSS MiB |`, `| --- | 
 if (fast) rows.push(row("small-JPEG fast path + ONNX Runtime (this project, default)", fast));
 if (sharpOnly) rows.push(row("sharp decode + ONNX Runtime (baseline decoder)", sharpOnly));
 rows.push(row(`ONNX Runtime inference only (no decode), batch ${batchSize}`, inf));
+if (int8) rows.push(row("small-JPEG fast path + int8 model (builtin://resnet20-cifar10-int8)", int8));
+if (inf8) rows.push(row(`int8 model inference only (no decode), batch ${batchSize}`, inf8));
 if (torch)
   rows.push(
     `| PIL decode + PyTorch (same model) | ${torch.images} | ${torch.seconds.toFixed(1)} | ${torch.images_per_s.toFixed(0)} | ${torch.max_rss_mib.toFixed(0)} |`,
@@ -102,6 +115,10 @@ if (fast && sharpOnly)
   );
 if (torch)
   process.stdout.write(`ratio (ours / PyTorch images/s): ${(ips / torch.images_per_s).toFixed(2)}×\n`);
+if (torch && int8)
+  process.stdout.write(
+    `ratio (int8 model / PyTorch float32 images/s): ${(int8.images / int8.seconds / torch.images_per_s).toFixed(2)}×\n`,
+  );
 process.stdout.write(
-  `${JSON.stringify({ bench: "features", onnx: { ...ort, imagesPerSecond: ips }, fast, sharpOnly, inferenceOnly: { ...inf, imagesPerSecond: inf.images / inf.seconds }, torch, ratio: torch ? ips / torch.images_per_s : null })}\n`,
+  `${JSON.stringify({ bench: "features", onnx: { ...ort, imagesPerSecond: ips }, fast, sharpOnly, int8, inferenceOnlyInt8: inf8, inferenceOnly: { ...inf, imagesPerSecond: inf.images / inf.seconds }, torch, ratio: torch ? ips / torch.images_per_s : null })}\n`,
 );
