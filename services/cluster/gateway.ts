@@ -9,7 +9,7 @@
  * that message in progress (heartbeats) while the job runs. If the process dies, the
  * message is redelivered after the queue's ack wait to a live runner (or to this one
  * restarted), which claims the RUNNING job again and re-runs `runCompression`: stage
- * outputs already stored are reused (content-addressed under `cache/`), `fanOut` replays
+ * outputs already stored are reused (content-addressed under the job's cache generation), `fanOut` replays
  * the outcomes of tasks that finished meanwhile (`onOutcome(…, { jobId, replay: true })`)
  * and re-published tasks still queued are dropped as duplicates.
  */
@@ -57,6 +57,8 @@ export interface ClusterGatewayOptions {
   faults?: FaultInjection;
   watchPollMs?: number;
   progressIntervalMs?: number;
+  /** Stage-cache retention period (services/gateway/cache-gc.ts); default 7 days. */
+  cacheRetentionMs?: number;
   log: Logger;
 }
 
@@ -127,6 +129,7 @@ export async function startClusterGateway(o: ClusterGatewayOptions): Promise<Run
               ...(o.maxAttempts ? { maxTaskAttempts: o.maxAttempts } : {}),
               ...(o.maxJobDeliveries ? { maxJobDeliveries: o.maxJobDeliveries } : {}),
               ...(o.progressIntervalMs !== undefined ? { progressIntervalMs: o.progressIntervalMs } : {}),
+              ...(o.cacheRetentionMs ? { cacheRetentionMs: o.cacheRetentionMs } : {}),
               onJobEnd: gm.onJobEnd,
             },
       ...(o.watchPollMs ? { watchPollMs: o.watchPollMs } : {}),

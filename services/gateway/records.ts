@@ -111,6 +111,8 @@ export interface JobRecord {
   result?: ResultRecord;
   /** Runs started (a redelivered job after a crash resumes from the stage cache). */
   runs: number;
+  /** Stage-cache generation of the job's outputs (cache-gc.ts); set when it first starts. */
+  cacheGeneration?: number;
 }
 
 /** Maps an idempotency key (per tenant) to the job it created; id = hash(tenant, key). */

@@ -35,6 +35,13 @@ import {
 import { isBackendUnavailable } from "../common/errors.ts";
 import type { Logger } from "../common/log.ts";
 import type { ErrorDetails, StageEnum } from "../common/types.ts";
+import {
+  DEFAULT_CACHE_RETENTION_MS,
+  jobCacheGeneration,
+  type SweepResult,
+  sweepCache,
+  tenantCachePrefix,
+} from "./cache-gc.ts";
 import { fieldPath } from "./params.ts";
 import {
   finishStage,
@@ -76,6 +83,13 @@ export interface RunnerOptions {
    * or shut down with the job unfinished; job failures themselves never redeliver it.
    */
   maxJobDeliveries?: number;
+  /**
+   * Stage outputs are reused between a tenant's jobs for one to two periods of this length,
+   * then deleted (cache-gc.ts). Default 7 days.
+   */
+  cacheRetentionMs?: number;
+  /** How often this runner sweeps expired cache generations (default min(retention / 4, 1 h)). */
+  cacheSweepIntervalMs?: number;
   /** Called once per job this runner finished (metrics). */
   onJobEnd?: (state: "SUCCEEDED" | "FAILED" | "CANCELLED", ms: number) => void;
   now?: () => number;
@@ -125,13 +139,36 @@ export class JobRunner {
   private offOutcomes: (() => void) | undefined;
   private stopping = false;
   private readonly now: () => number;
+  private readonly retentionMs: number;
+  private sweeper: NodeJS.Timeout | undefined;
 
   constructor(private readonly o: RunnerOptions) {
     this.now = o.now ?? Date.now;
+    this.retentionMs = o.cacheRetentionMs ?? DEFAULT_CACHE_RETENTION_MS;
+    if (!(this.retentionMs > 0))
+      throw new RangeError(`cacheRetentionMs must be > 0, got ${o.cacheRetentionMs}`);
+  }
+
+  /** Deletes the expired stage-cache generations (also run periodically after `start`). */
+  async sweepCache(): Promise<SweepResult> {
+    const r = await sweepCache({
+      store: this.o.store,
+      jobs: this.o.jobs,
+      now: this.now(),
+      retentionMs: this.retentionMs,
+    });
+    if (r.deleted.length || r.kept.length)
+      this.o.log.info("cache_swept", { deleted: r.deleted, kept: r.kept });
+    return r;
   }
 
   start(): void {
     if (this.sub) return;
+    const every = this.o.cacheSweepIntervalMs ?? Math.min(this.retentionMs / 4, 3600_000);
+    this.sweeper = setInterval(() => {
+      void this.sweepCache().catch((e) => this.o.log.warn("cache_sweep_failed", { error: e }));
+    }, every);
+    this.sweeper.unref?.();
     // A job message that used up its deliveries (runners kept dying on it) ends in a failed
     // outcome of the `jobs` queue: fail the job rather than leave it RUNNING forever.
     this.offOutcomes = this.o.bus.onOutcome((o) => {
@@ -204,6 +241,7 @@ export class JobRunner {
    */
   async close(deadlineMs = 10_000): Promise<void> {
     this.stopping = true;
+    if (this.sweeper) clearInterval(this.sweeper);
     const all = Promise.all([...this.active.values()].map((a) => a.done));
     let timer: NodeJS.Timeout | undefined;
     const timedOut = await Promise.race([
@@ -244,6 +282,7 @@ export class JobRunner {
         rec.startTime = now;
       }
       rec.runs += 1;
+      rec.cacheGeneration = jobCacheGeneration(rec.cacheGeneration, now, this.retentionMs);
       startStage(rec, "STAGE_INGEST", 1, now);
       return true;
     });
@@ -341,6 +380,10 @@ export class JobRunner {
           model: job.model,
           params: job.params,
           resultPrefix: job.resultPrefix,
+          cachePrefix: tenantCachePrefix(
+            job.tenant,
+            job.cacheGeneration ?? jobCacheGeneration(undefined, this.now(), this.retentionMs),
+          ),
           ...(this.o.shardSize ? { shardSize: this.o.shardSize } : {}),
           ...(this.o.batchSize ? { batchSize: this.o.batchSize } : {}),
         },

@@ -158,6 +158,8 @@ export interface AllInOneOptions {
   uploadLimits?: Partial<UploadLimits>;
   /** Root of the FsArtifactStore: stage-output cache and job results. */
   cacheDir: string;
+  /** Stage-cache retention period (services/gateway/cache-gc.ts); default 7 days. */
+  cacheRetentionMs?: number;
   defaultModel: string | null;
   builtinModels?: Record<string, string>;
   modelRoots?: string[];
@@ -221,6 +223,7 @@ export async function startAllInOne(o: AllInOneOptions): Promise<AllInOne> {
         concurrency: o.concurrency ?? 2,
         ...(o.shardSize ? { shardSize: o.shardSize } : {}),
         ...(o.progressIntervalMs !== undefined ? { progressIntervalMs: o.progressIntervalMs } : {}),
+        ...(o.cacheRetentionMs ? { cacheRetentionMs: o.cacheRetentionMs } : {}),
         ...(gm ? { onJobEnd: gm.onJobEnd } : {}),
       },
       ...(o.watchPollMs ? { watchPollMs: o.watchPollMs } : {}),

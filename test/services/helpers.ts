@@ -6,7 +6,7 @@ import { ApiKeyAuthenticator, hashApiKey } from "../../services/common/auth.ts";
 import { CompressionClient, errorDetailsOf } from "../../services/common/client.ts";
 import { Logger, MemorySink } from "../../services/common/log.ts";
 import type { ErrorDetails, JobEvent } from "../../services/common/types.ts";
-import { type AllInOne, startAllInOne } from "../../services/gateway/start.ts";
+import { type AllInOne, type AllInOneOptions, startAllInOne } from "../../services/gateway/start.ts";
 import { tmp } from "../e2e/helpers.ts";
 
 export const KEYS = { acme: "acme-secret-key", globex: "globex-secret-key" } as const;
@@ -63,6 +63,7 @@ export interface TestServer {
 export async function startTestServer(
   dataRoots: string[],
   cacheDir = tmp("adq-svc-cache-"),
+  extra: Partial<AllInOneOptions> = {},
 ): Promise<TestServer> {
   const logs = new MemorySink();
   const auth = new ApiKeyAuthenticator([
@@ -85,6 +86,7 @@ export async function startTestServer(
       bus = new HoldingBus(inner);
       return bus;
     },
+    ...extra,
   });
   const clients: CompressionClient[] = [];
   const client = (key?: string) => {

@@ -44,7 +44,7 @@ const DEFAULT_SERVER = "127.0.0.1:50051";
 
 export const SERVE_HELP = `  adq serve [--port 50051] [--host 127.0.0.1] [--data-root <dir>]... [--api-keys <file>]
             [--cache-dir <dir>] [--concurrency 2] [--threads n] [--log-level info]
-            [--metrics-port p] [--drain-ms 10000]
+            [--metrics-port p] [--drain-ms 10000] [--cache-retention-hours 168]
                                        gRPC API + every stage in one process (embedded adapters)
   adq serve --nats <url> [--no-workers] [--no-runner] [same options, no --cache-dir]
                                        cluster mode: gateway + coordinator on NATS JetStream
@@ -106,6 +106,7 @@ const SERVE_OPTIONS = {
   "metrics-port": { type: "string" },
   "metrics-host": { type: "string" },
   "drain-ms": { type: "string" },
+  "cache-retention-hours": { type: "string" },
 } as const;
 
 type ServeValues = ReturnType<typeof parseServeArgs>["values"];
@@ -192,6 +193,7 @@ export async function runServe(argv: string[]): Promise<number> {
   if (registry) processMetrics(registry, "all-in-one");
   const srv = await startAllInOne({
     address: `${host}:${port}`,
+    ...cacheRetention(values),
     auth,
     dataRoots,
     cacheDir,
@@ -258,6 +260,7 @@ async function runClusterGateway(values: ServeValues, log: Logger): Promise<numb
   const dataRoots = (values["data-root"] ?? [process.cwd()]).map((r) => resolve(r));
   const srv = await startClusterGateway({
     ...clusterCommon(values),
+    ...cacheRetention(values),
     address: `${host}:${port}`,
     auth,
     dataRoots,
@@ -297,7 +300,7 @@ async function runStageProcess(values: ServeValues, log: Logger): Promise<number
     );
   if (!values.nats)
     throw new UsageError("--stage needs --nats <url>: a stage process takes its work from NATS");
-  for (const flag of ["cache-dir", "no-workers", "no-runner", "shard-size"] as const)
+  for (const flag of ["cache-dir", "no-workers", "no-runner", "shard-size", "cache-retention-hours"] as const)
     if (values[flag] !== undefined) throw new UsageError(`--${flag} does not apply to a stage process`);
   const auth = values["api-keys"]
     ? await ApiKeyAuthenticator.fromFile(resolve(values["api-keys"]))
@@ -329,6 +332,14 @@ async function runStageProcess(values: ServeValues, log: Logger): Promise<number
   const sig = await untilSignal();
   process.stderr.write(`adq serve: stage ${stage} shutting down (${sig})\n`);
   return shutdown(() => w.close(drainMs), drainMs);
+}
+
+/** `--cache-retention-hours h`: stage outputs are reused for h to 2h hours, then deleted. */
+function cacheRetention(values: ServeValues): { cacheRetentionMs?: number } {
+  const h = float("cache-retention-hours", values["cache-retention-hours"]);
+  if (h === undefined) return {};
+  if (!(h > 0)) throw new UsageError(`--cache-retention-hours must be > 0, got ${h}`);
+  return { cacheRetentionMs: h * 3600_000 };
 }
 
 function int(flag: string, v: string | undefined, fallback: number, min: number): number {

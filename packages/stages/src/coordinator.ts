@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { stat } from "node:fs/promises";
 import { allocateAcrossClasses } from "#core";
 import { type DatasetDescription, openDataset } from "#ml";
-import { type ArtifactStore, type Bus, encodeNpy, InvalidArgumentError } from "#platform";
+import { type ArtifactStore, assertValidKey, type Bus, encodeNpy, InvalidArgumentError } from "#platform";
 import { contentKey } from "./content-key.ts";
 import { fanOut } from "./fan-out.ts";
 import type { AssembleResult, AssembleTask } from "./handlers/assemble.ts";
@@ -35,6 +35,12 @@ export interface CompressionJob {
   batchSize?: number;
   /** Artifact prefix of the result files. */
   resultPrefix: string;
+  /**
+   * Prefix of the content-addressed stage outputs (default "cache"). Jobs that share it
+   * reuse each other's outputs; services give each tenant its own, cut into generations
+   * that are garbage-collected as a whole (services/gateway/cache-gc.ts).
+   */
+  cachePrefix?: string;
 }
 
 export interface StageProgress {
@@ -128,6 +134,8 @@ export async function runCompression(
     fingerprint: fp,
   };
   const common = { jobId: job.jobId, signal: deps.signal };
+  const cache = job.cachePrefix ?? "cache";
+  assertValidKey(cache);
   const stageRun = async <P, R>(
     stage: StageName,
     tasks: Array<{ taskKey: string; payload: P }>,
@@ -159,7 +167,7 @@ export async function runCompression(
         cam: params.drop > 0,
         skipBadFiles: params.skipBadFiles,
       };
-      const out = `cache/features/${contentKey({ v: 1, fp, model: job.model!.sha256, shard, ...fparams })}`;
+      const out = `${cache}/features/${contentKey({ v: 1, fp, model: job.model!.sha256, shard, ...fparams })}`;
       tasks.push({
         taskKey: `shard-${i}`,
         payload: {
@@ -187,7 +195,7 @@ export async function runCompression(
   for (let i = 0; i < N; i++) if (!skippedIdx.has(i)) members[labels[i]!]!.push(i);
   const memberKeys: string[] = [];
   for (let c = 0; c < members.length; c++) {
-    const key = `cache/members/${contentKey({ fp, skipped: [...skippedIdx].sort((a, b) => a - b) })}/class-${c}.npy`;
+    const key = `${cache}/members/${contentKey({ fp, skipped: [...skippedIdx].sort((a, b) => a - b) })}/class-${c}.npy`;
     if (!(await store.stat(key))) {
       await store.put(
         key,
@@ -219,7 +227,7 @@ export async function runCompression(
           ...p,
           membersKey: memberKeys[c]!,
           shards,
-          out: `cache/bins/${contentKey({ v: 1, shardKeys, members: memberKeys[c], ...p })}`,
+          out: `${cache}/bins/${contentKey({ v: 1, shardKeys, members: memberKeys[c], ...p })}`,
         } satisfies BinningTask,
       };
     });
@@ -241,7 +249,7 @@ export async function runCompression(
             ...p,
             binsKey: binsKeys[c]!,
             shards,
-            out: `cache/scores/${contentKey({ v: 1, shardKeys, bins: binsKeys[c], ...p })}`,
+            out: `${cache}/scores/${contentKey({ v: 1, shardKeys, bins: binsKeys[c], ...p })}`,
           },
         });
       }
@@ -276,7 +284,7 @@ export async function runCompression(
         membersKey: memberKeys[c]!,
         ...(binMethod ? { binsKey: binsKeys[c]! } : {}),
         shards,
-        out: `cache/select/${contentKey({ v: 1, shardKeys, members: memberKeys[c], bins: binsKeys[c], ...p })}`,
+        out: `${cache}/select/${contentKey({ v: 1, shardKeys, members: memberKeys[c], bins: binsKeys[c], ...p })}`,
       } satisfies SamplingTask,
     };
   });
