@@ -160,29 +160,9 @@ export function crossSeedStability(seeds: SeedResult[], value: (r: BinRow) => nu
 
 // ---- I/O ----
 
-interface BinsJson {
-  bins: Array<{
-    class: number;
-    bin: number;
-    size: number;
-    rs: number | null;
-    ds: number | null;
-    importance: number | null;
-    allocated: number;
-  }>;
-}
-
+/** bins.json rows carry more fields (class name, z-scores); the analysis reads these. */
 function readBins(dir: string): BinRow[] {
-  const doc = JSON.parse(readFileSync(join(dir, "bins.json"), "utf8")) as BinsJson;
-  return doc.bins.map((b) => ({
-    class: b.class,
-    bin: b.bin,
-    size: b.size,
-    rs: b.rs,
-    ds: b.ds,
-    importance: b.importance,
-    allocated: b.allocated,
-  }));
+  return (JSON.parse(readFileSync(join(dir, "bins.json"), "utf8")) as { bins: BinRow[] }).bins;
 }
 
 function readSelected(dir: string): Set<number> {

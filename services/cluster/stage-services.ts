@@ -18,7 +18,7 @@ import { Logger } from "../common/log.ts";
 import { LOADER_OPTIONS } from "../common/proto.ts";
 import { unaryHandler } from "../common/server.ts";
 import { binClass } from "./stage-rpc/binning.ts";
-import { MaeCache, type StageRpcContext, type StageRpcEnv } from "./stage-rpc/context.ts";
+import type { StageRpcContext, StageRpcEnv } from "./stage-rpc/context.ts";
 import { extractFeatures } from "./stage-rpc/features.ts";
 import { reconstruct } from "./stage-rpc/reconstruct.ts";
 import { allocate, dropPatches, sampleClass } from "./stage-rpc/sampling.ts";
@@ -52,7 +52,6 @@ export function stageRpcEnv(env: Partial<StageRpcEnv> = {}): StageRpcEnv {
     models: env.models ?? none,
     maes: env.maes ?? none,
     modelCache: env.modelCache ?? new ModelCache(),
-    maeCache: env.maeCache ?? new MaeCache(),
     defaultTextureL: env.defaultTextureL ?? DEFAULT_PARAMS.textureL,
   };
 }

@@ -23,7 +23,6 @@ import { bindServer, shutdownServer } from "../common/server.ts";
 import { resolveRoots } from "../gateway/resolve.ts";
 import { natsMetrics, queueMetrics } from "./metrics.ts";
 import { type ClusterPorts, openClusterPorts } from "./ports.ts";
-import { MaeCache } from "./stage-rpc/context.ts";
 import {
   addStageService,
   type StageProcessName,
@@ -111,7 +110,6 @@ export async function startStageWorker(o: StageWorkerProcessOptions): Promise<Ru
     models: { defaultModel: o.defaultModel ?? null, builtin: o.builtinModels ?? {}, roots: modelRoots },
     maes: { defaultModel: o.defaultMae ?? null, builtin: o.builtinMaes ?? {}, roots: modelRoots },
     modelCache,
-    maeCache: new MaeCache(session),
   };
   const serviceName = stageServiceName(stage);
   const health = new HealthService(serviceName ? [serviceName] : []);
@@ -169,7 +167,7 @@ export async function startStageWorker(o: StageWorkerProcessOptions): Promise<Ru
         // Stop pulling; in-flight tasks finish until the deadline, then are aborted and NAKed.
         await ports.close(deadlineMs);
         await workers.close();
-        await rpcEnv.maeCache.close();
+        await modelCache.close();
         await metrics?.close();
         const graceful = await stopped;
         log.info("stopped", { graceful, ms: Date.now() - t0 });

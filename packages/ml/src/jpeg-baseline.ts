@@ -199,117 +199,92 @@ function extend(v: number, n: number): number {
   return v < 1 << (n - 1) ? v - (1 << n) + 1 : v;
 }
 
-/** Dequantised coefficients of one block (natural order) → 8×8 samples, jidctint.c's islow. */
+/** Outputs of `islow1d`, in natural order. */
+const O = new Int32Array(8);
+
+/**
+ * jidctint.c's 1-D accurate integer IDCT of x0..x7 (the even part from x0, x2, x4, x6, the
+ * odd part from x1, x3, x5, x7), each output rounded and shifted right by `shift` into O.
+ */
+function islow1d(
+  x0: number,
+  x1: number,
+  x2: number,
+  x3: number,
+  x4: number,
+  x5: number,
+  x6: number,
+  x7: number,
+  shift: number,
+): void {
+  const z1 = (x2 + x6) * F0_541;
+  const e2 = z1 - x6 * F1_847;
+  const e3 = z1 + x2 * F0_765;
+  const e0 = (x0 + x4) * (1 << CONST_BITS);
+  const e1 = (x0 - x4) * (1 << CONST_BITS);
+  const t10 = e0 + e3;
+  const t13 = e0 - e3;
+  const t11 = e1 + e2;
+  const t12 = e1 - e2;
+  const z5 = (x7 + x3 + x5 + x1) * F1_175;
+  const za = (x7 + x1) * -F0_899;
+  const zb = (x5 + x3) * -F2_562;
+  const zc = (x7 + x3) * -F1_961 + z5;
+  const zd = (x5 + x1) * -F0_390 + z5;
+  const o0 = x7 * F0_298 + za + zc;
+  const o1 = x5 * F2_053 + zb + zd;
+  const o2 = x3 * F3_072 + zb + zc;
+  const o3 = x1 * F1_501 + za + zd;
+  const r = 1 << (shift - 1);
+  O[0] = (t10 + o3 + r) >> shift;
+  O[7] = (t10 - o3 + r) >> shift;
+  O[1] = (t11 + o2 + r) >> shift;
+  O[6] = (t11 - o2 + r) >> shift;
+  O[2] = (t12 + o1 + r) >> shift;
+  O[5] = (t12 - o1 + r) >> shift;
+  O[3] = (t13 + o0 + r) >> shift;
+  O[4] = (t13 - o0 + r) >> shift;
+}
+
+/**
+ * Dequantised coefficients of one block (natural order) → 8×8 samples: jidctint.c's two
+ * passes, columns (kept scaled up by 2^PASS1_BITS) then rows, with its shortcuts for
+ * all-zero AC columns and rows (which give the same values as the full computation).
+ */
 function idctIslow(c: Int32Array, out: Uint8Array, offset: number, stride: number, ws: Int32Array): void {
   for (let col = 0; col < 8; col++) {
-    const i1 = c[8 + col]!;
-    const i2 = c[16 + col]!;
-    const i3 = c[24 + col]!;
-    const i4 = c[32 + col]!;
-    const i5 = c[40 + col]!;
-    const i6 = c[48 + col]!;
-    const i7 = c[56 + col]!;
-    if ((i1 | i2 | i3 | i4 | i5 | i6 | i7) === 0) {
+    const x1 = c[8 + col]!;
+    const x2 = c[16 + col]!;
+    const x3 = c[24 + col]!;
+    const x4 = c[32 + col]!;
+    const x5 = c[40 + col]!;
+    const x6 = c[48 + col]!;
+    const x7 = c[56 + col]!;
+    if ((x1 | x2 | x3 | x4 | x5 | x6 | x7) === 0) {
       const dc = c[col]! * (1 << PASS1_BITS);
       for (let k = 0; k < 8; k++) ws[k * 8 + col] = dc;
       continue;
     }
-    let z1 = (i2 + i6) * F0_541;
-    let tmp2 = z1 - i6 * F1_847;
-    let tmp3 = z1 + i2 * F0_765;
-    let tmp0 = (c[col]! + i4) * (1 << CONST_BITS);
-    let tmp1 = (c[col]! - i4) * (1 << CONST_BITS);
-    const tmp10 = tmp0 + tmp3;
-    const tmp13 = tmp0 - tmp3;
-    const tmp11 = tmp1 + tmp2;
-    const tmp12 = tmp1 - tmp2;
-    tmp0 = i7;
-    tmp1 = i5;
-    tmp2 = i3;
-    tmp3 = i1;
-    z1 = tmp0 + tmp3;
-    let z2 = tmp1 + tmp2;
-    let z3 = tmp0 + tmp2;
-    let z4 = tmp1 + tmp3;
-    const z5 = (z3 + z4) * F1_175;
-    tmp0 *= F0_298;
-    tmp1 *= F2_053;
-    tmp2 *= F3_072;
-    tmp3 *= F1_501;
-    z1 *= -F0_899;
-    z2 *= -F2_562;
-    z3 = z3 * -F1_961 + z5;
-    z4 = z4 * -F0_390 + z5;
-    tmp0 += z1 + z3;
-    tmp1 += z2 + z4;
-    tmp2 += z2 + z3;
-    tmp3 += z1 + z4;
-    const s = CONST_BITS - PASS1_BITS;
-    const r = 1 << (s - 1);
-    ws[col] = (tmp10 + tmp3 + r) >> s;
-    ws[56 + col] = (tmp10 - tmp3 + r) >> s;
-    ws[8 + col] = (tmp11 + tmp2 + r) >> s;
-    ws[48 + col] = (tmp11 - tmp2 + r) >> s;
-    ws[16 + col] = (tmp12 + tmp1 + r) >> s;
-    ws[40 + col] = (tmp12 - tmp1 + r) >> s;
-    ws[24 + col] = (tmp13 + tmp0 + r) >> s;
-    ws[32 + col] = (tmp13 - tmp0 + r) >> s;
+    islow1d(c[col]!, x1, x2, x3, x4, x5, x6, x7, CONST_BITS - PASS1_BITS);
+    for (let k = 0; k < 8; k++) ws[k * 8 + col] = O[k]!;
   }
-  const s = CONST_BITS + PASS1_BITS + 3;
-  const r = 1 << (s - 1);
   for (let row = 0; row < 8; row++) {
     const w = row * 8;
     const o = offset + row * stride;
-    const w1 = ws[w + 1]!;
-    const w2 = ws[w + 2]!;
-    const w3 = ws[w + 3]!;
-    const w4 = ws[w + 4]!;
-    const w5 = ws[w + 5]!;
-    const w6 = ws[w + 6]!;
-    const w7 = ws[w + 7]!;
-    if ((w1 | w2 | w3 | w4 | w5 | w6 | w7) === 0) {
-      const v = limit((ws[w]! + 16) >> 5);
+    const x1 = ws[w + 1]!;
+    const x2 = ws[w + 2]!;
+    const x3 = ws[w + 3]!;
+    const x4 = ws[w + 4]!;
+    const x5 = ws[w + 5]!;
+    const x6 = ws[w + 6]!;
+    const x7 = ws[w + 7]!;
+    if ((x1 | x2 | x3 | x4 | x5 | x6 | x7) === 0) {
+      const v = limit((ws[w]! + 16) >> (PASS1_BITS + 3));
       for (let k = 0; k < 8; k++) out[o + k] = v;
       continue;
     }
-    let z1 = (w2 + w6) * F0_541;
-    let tmp2 = z1 - w6 * F1_847;
-    let tmp3 = z1 + w2 * F0_765;
-    let tmp0 = (ws[w]! + w4) * (1 << CONST_BITS);
-    let tmp1 = (ws[w]! - w4) * (1 << CONST_BITS);
-    const tmp10 = tmp0 + tmp3;
-    const tmp13 = tmp0 - tmp3;
-    const tmp11 = tmp1 + tmp2;
-    const tmp12 = tmp1 - tmp2;
-    tmp0 = w7;
-    tmp1 = w5;
-    tmp2 = w3;
-    tmp3 = w1;
-    z1 = tmp0 + tmp3;
-    let z2 = tmp1 + tmp2;
-    let z3 = tmp0 + tmp2;
-    let z4 = tmp1 + tmp3;
-    const z5 = (z3 + z4) * F1_175;
-    tmp0 *= F0_298;
-    tmp1 *= F2_053;
-    tmp2 *= F3_072;
-    tmp3 *= F1_501;
-    z1 *= -F0_899;
-    z2 *= -F2_562;
-    z3 = z3 * -F1_961 + z5;
-    z4 = z4 * -F0_390 + z5;
-    tmp0 += z1 + z3;
-    tmp1 += z2 + z4;
-    tmp2 += z2 + z3;
-    tmp3 += z1 + z4;
-    out[o] = limit((tmp10 + tmp3 + r) >> s);
-    out[o + 7] = limit((tmp10 - tmp3 + r) >> s);
-    out[o + 1] = limit((tmp11 + tmp2 + r) >> s);
-    out[o + 6] = limit((tmp11 - tmp2 + r) >> s);
-    out[o + 2] = limit((tmp12 + tmp1 + r) >> s);
-    out[o + 5] = limit((tmp12 - tmp1 + r) >> s);
-    out[o + 3] = limit((tmp13 + tmp0 + r) >> s);
-    out[o + 4] = limit((tmp13 - tmp0 + r) >> s);
+    islow1d(ws[w]!, x1, x2, x3, x4, x5, x6, x7, CONST_BITS + PASS1_BITS + 3);
+    for (let k = 0; k < 8; k++) out[o + k] = limit(O[k]!);
   }
 }
 

@@ -5,7 +5,7 @@ export * from "./coordinator.ts";
 export * from "./fan-out.ts";
 export { handleAssemble, TOOL_VERSION } from "./handlers/assemble.ts";
 export { handleBinning } from "./handlers/binning.ts";
-export { handleFeatures } from "./handlers/features.ts";
+export { camPatchScores, handleFeatures } from "./handlers/features.ts";
 export { handleSampling, maskFromHex, maskToHex } from "./handlers/sampling.ts";
 export { handleScoring } from "./handlers/scoring.ts";
 export { ModelCache } from "./model-cache.ts";

@@ -1,29 +1,36 @@
-import { FeatureModel, type SessionConfig } from "#ml";
+import { FeatureModel, MaeModel, type SessionConfig } from "#ml";
 import type { ModelSpec } from "./tasks.ts";
 
 /**
- * One ONNX session per model per process: sessions are expensive to create (graph
+ * One ONNX session per model file per process: sessions are expensive to create (graph
  * optimisation) and safe to share between sequential tasks of a worker.
  */
 export class ModelCache {
-  private readonly models = new Map<string, Promise<FeatureModel>>();
+  private readonly sessions = new Map<string, Promise<FeatureModel | MaeModel>>();
 
   constructor(private readonly config: SessionConfig = {}) {}
 
   feature(spec: ModelSpec): Promise<FeatureModel> {
-    const key = `${spec.sha256}:${spec.file}`;
-    let m = this.models.get(key);
+    return this.get(`feature:${spec.sha256}:${spec.file}`, () => FeatureModel.load(spec.file, this.config));
+  }
+
+  mae(spec: ModelSpec): Promise<MaeModel> {
+    return this.get(`mae:${spec.sha256}:${spec.file}`, () => MaeModel.load(spec.file, this.config));
+  }
+
+  private get<T extends FeatureModel | MaeModel>(key: string, load: () => Promise<T>): Promise<T> {
+    let m = this.sessions.get(key) as Promise<T> | undefined;
     if (!m) {
-      m = FeatureModel.load(spec.file, this.config);
+      m = load();
       // A failed load is not cached: the next task retries (e.g. after a file is fixed).
-      m.catch(() => this.models.delete(key));
-      this.models.set(key, m);
+      m.catch(() => this.sessions.delete(key));
+      this.sessions.set(key, m);
     }
     return m;
   }
 
   async close(): Promise<void> {
-    for (const m of this.models.values()) await (await m.catch(() => undefined))?.release();
-    this.models.clear();
+    for (const m of this.sessions.values()) await (await m.catch(() => undefined))?.release();
+    this.sessions.clear();
   }
 }

@@ -4,7 +4,6 @@
  * roots it may read, the ONNX sessions it shares with its NATS worker, and the call's
  * abort signal.
  */
-import { MaeModel, type SessionConfig } from "#ml";
 import type { ArtifactStore } from "#platform";
 import type { ModelCache } from "#stages";
 import type { ModelConfig } from "../../gateway/resolve.ts";
@@ -16,8 +15,8 @@ export interface StageRpcEnv {
   models: ModelConfig;
   /** MAEs for Reconstruct, same rules (`defaultModel` is the default MAE). */
   maes: ModelConfig;
+  /** ONNX sessions (feature models and MAEs), shared with the process's NATS worker. */
   modelCache: ModelCache;
-  maeCache: MaeCache;
   /** Texture patch side L when a request leaves it 0. */
   defaultTextureL: number;
 }
@@ -26,27 +25,4 @@ export interface StageRpcContext {
   store: ArtifactStore;
   env: StageRpcEnv;
   signal: AbortSignal;
-}
-
-/** One MAE session per file per process (like ModelCache for feature models). */
-export class MaeCache {
-  private readonly maes = new Map<string, Promise<MaeModel>>();
-
-  constructor(private readonly config: SessionConfig = {}) {}
-
-  get(file: string, sha256: string): Promise<MaeModel> {
-    const key = `${sha256}:${file}`;
-    let m = this.maes.get(key);
-    if (!m) {
-      m = MaeModel.load(file, this.config);
-      m.catch(() => this.maes.delete(key));
-      this.maes.set(key, m);
-    }
-    return m;
-  }
-
-  async close(): Promise<void> {
-    for (const m of this.maes.values()) await (await m.catch(() => undefined))?.release();
-    this.maes.clear();
-  }
 }

@@ -35,7 +35,7 @@ export async function reconstruct(ctx: StageRpcContext, req: ReconstructRequest)
   if (size > 4096) throw invalidArgument("output_size", `must be <= 4096, got ${size}`);
   const patchesKey = await input(store, req.store?.patches as never, "store.patches");
   const mae = (await resolveModel(req.maeModel, true, env.maes, "mae_model"))!;
-  const model = await env.maeCache.get(mae.spec.file, mae.spec.sha256).catch((e: unknown) => {
+  const model = await env.modelCache.mae(mae.spec).catch((e: unknown) => {
     throw e instanceof ModelContractError ? failedPrecondition(e.message, "ERROR_REASON_MODEL_CONTRACT") : e;
   });
   const reused = (await store.stat(`${out}/images.tar`)) !== undefined;

@@ -19,22 +19,15 @@ import {
 } from "#core";
 import { openDataset, resizeRaster, toNchw } from "#ml";
 import { encodeNpy } from "#platform";
-import { encodeHeader, encodeRecord } from "#stages";
+import { camPatchScores, encodeHeader, encodeRecord } from "#stages";
 import { invalidArgument } from "../../common/errors.ts";
-import type { DatasetRef, Long, ModelRef } from "../../common/types.ts";
+import type { BinScore, DatasetRef, Long, ModelRef } from "../../common/types.ts";
 import { resolveDataset, resolveModel } from "../../gateway/resolve.ts";
 import type { StageRpcContext } from "./context.ts";
 import { featureError } from "./features.ts";
 import { type ClassBinsMsg, input, outPrefix, readJsonRef, ref, type TaskContextMsg, uint } from "./refs.ts";
 
-interface BinScoreMsg {
-  classIndex: number;
-  className: string;
-  binIndex: number;
-  size: Long;
-  rs: number;
-  ds: number;
-}
+type BinScoreMsg = Pick<BinScore, "classIndex" | "className" | "binIndex" | "size" | "rs" | "ds">;
 
 export interface AllocateRequest {
   task: TaskContextMsg | null;
@@ -274,21 +267,8 @@ export async function dropPatches(ctx: StageRpcContext, req: DropPatchesRequest)
           toNchw(sized, { mean: fm.mean as never, std: fm.std as never }).data,
           sized.length,
         );
-        const [K, h, w] = fm.dims.featureMap!;
-        for (let k = 0; k < sized.length; k++) {
-          const sel = selectPatches(
-            {
-              data: res.featureMap!.subarray(k * K * h * w, (k + 1) * K * h * w),
-              channels: K,
-              height: h,
-              width: w,
-            },
-            fm.head!.weight,
-            c,
-            { imageHeight: S, imageWidth: S, patchSize: patch, dropRatio: 0 },
-          );
-          masks.set(topKMask(sel.scores, keep), (row + k) * grid * grid);
-        }
+        for (let k = 0; k < sized.length; k++)
+          masks.set(topKMask(camPatchScores(fm, res, k, c, grid), keep), (row + k) * grid * grid);
       }
       for (let k = 0; k < batch.images.length; k++, row++) {
         const img = batch.images[k]!;

@@ -1,5 +1,5 @@
 import { type RasterImage, selectPatches, textureLevel } from "#core";
-import { contrastiveView, openDataset, resizeRaster, toNchw } from "#ml";
+import { contrastiveView, type FeatureModel, type FeatureOutputs, openDataset, resizeRaster, toNchw } from "#ml";
 import type { ArtifactStore } from "#platform";
 import type { ModelCache } from "../model-cache.ts";
 import { getJson, putJson, putNpy, SHARD_ARRAYS } from "../shard-arrays.ts";
@@ -11,6 +11,28 @@ export interface FeaturesDeps {
   signal?: AbortSignal;
   /** Called after each batch with items done in this shard. */
   onBatch?: (done: number) => void;
+}
+
+/**
+ * CAM patch scores of image `k` of a model output for class `label` on a grid×grid patch grid
+ * of the model input (paper §3.3: the class activation map, upsampled, averaged per patch).
+ * The features stage stores them; DropPatches (services) computes them for selected items.
+ */
+export function camPatchScores(
+  model: FeatureModel,
+  out: FeatureOutputs,
+  k: number,
+  label: number,
+  grid: number,
+): Float32Array | Float64Array {
+  const [K, h, w] = model.dims.featureMap!;
+  const S = model.inputSize;
+  return selectPatches(
+    { data: out.featureMap!.subarray(k * K * h * w, (k + 1) * K * h * w), channels: K, height: h, width: w },
+    model.head!.weight,
+    label,
+    { imageHeight: S, imageWidth: S, patchSize: S / grid, dropRatio: 0 },
+  ).scores;
 }
 
 /**
@@ -77,18 +99,8 @@ export async function handleFeatures(task: FeaturesTask, deps: FeaturesDeps): Pr
       }
       if (task.cam) {
         const [K, h, w] = model.dims.featureMap!;
-        const sel = selectPatches(
-          {
-            data: out.featureMap!.subarray(k * K * h * w, (k + 1) * K * h * w),
-            channels: K,
-            height: h,
-            width: w,
-          },
-          model.head!.weight,
-          batch.items[k]!.label,
-          { imageHeight: S, imageWidth: S, patchSize: S / grid, dropRatio: 0 },
-        );
-        for (let p = 0; p < grid * grid; p++) cam[r * grid * grid + p] = sel.scores[p]!;
+        const scores = camPatchScores(model, out, k, batch.items[k]!.label, grid);
+        cam.set(scores, r * grid * grid);
       }
     }
     done += m;
