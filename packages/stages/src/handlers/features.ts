@@ -1,5 +1,12 @@
 import { type RasterImage, selectPatches, textureLevel } from "#core";
-import { contrastiveView, type FeatureModel, type FeatureOutputs, openDataset, resizeRaster, toNchw } from "#ml";
+import {
+  contrastiveView,
+  type FeatureModel,
+  type FeatureOutputs,
+  openDataset,
+  resizeRaster,
+  toNchw,
+} from "#ml";
 import type { ArtifactStore } from "#platform";
 import type { ModelCache } from "../model-cache.ts";
 import { getJson, putJson, putNpy, SHARD_ARRAYS } from "../shard-arrays.ts";
@@ -98,7 +105,6 @@ export async function handleFeatures(task: FeaturesTask, deps: FeaturesDeps): Pr
         if (P > 0) view.set(aug.pooled!.subarray(k * P, (k + 1) * P), r * F + D);
       }
       if (task.cam) {
-        const [K, h, w] = model.dims.featureMap!;
         const scores = camPatchScores(model, out, k, batch.items[k]!.label, grid);
         cam.set(scores, r * grid * grid);
       }
