@@ -14,7 +14,6 @@ import {
   importanceScores,
   type RasterImage,
   sampleUnit,
-  selectPatches,
   topKMask,
 } from "#core";
 import { openDataset, resizeRaster, toNchw } from "#ml";
