@@ -25,6 +25,8 @@ const { values } = parseArgs({
     decoder: { type: "string", default: "both" },
     // The int8 quantization of the model (models/README.md), measured too; "" skips it.
     int8: { type: "string", default: resolve("models/resnet20-cifar10-int8.onnx") },
+    // Skip the PyTorch baseline (quick A/B runs of our own paths only).
+    "no-torch": { type: "boolean", default: false },
   },
 });
 if (!["both", "fast", "sharp"].includes(values.decoder!))
@@ -94,7 +96,7 @@ const ort = (fast ?? sharpOnly)!;
 const inf = await inferenceOnly(Math.min(ort.images, 10_000));
 const int8 = values.int8 ? await onnxPath(values.decoder !== "sharp", values.int8) : null;
 const inf8 = values.int8 ? await inferenceOnly(Math.min(ort.images, 10_000), values.int8) : null;
-const torch = torchPath();
+const torch = values["no-torch"] ? null : torchPath();
 const ips = ort.images / ort.seconds;
 const row = (label: string, r: { images: number; seconds: number; maxRssMiB?: number }) =>
   `| ${label} | ${r.images} | ${r.seconds.toFixed(1)} | ${(r.images / r.seconds).toFixed(0)} | ${r.maxRssMiB?.toFixed(0) ?? "–"} |`;
