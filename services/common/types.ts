@@ -128,6 +128,7 @@ export interface CompressionParams {
   diversity?: DiversityParams | null;
   rsWeight?: number;
   dsWeight?: number;
+  allocationStrength?: number;
   model?: ModelRef | null;
   maeModel?: ModelRef | null;
   skipBadFiles?: boolean;

@@ -31,6 +31,7 @@ export const FIELD_PATHS: Record<string, string> = {
   tau: "params.diversity.tau",
   rsWeight: "params.rs_weight",
   dsWeight: "params.ds_weight",
+  strength: "params.allocation_strength",
   patchGrid: "params.patch_grid",
   skipBadFiles: "params.skip_bad_files",
   model: "params.model.uri",
@@ -194,6 +195,15 @@ export function paramsFromProto(
       out.dsWeight = x;
     },
   );
+  num(
+    "params.allocation_strength",
+    p.allocationStrength,
+    (x) => x >= 0 && x <= 10,
+    "in [0, 10]",
+    (x) => {
+      out.strength = x;
+    },
+  );
   const method = METHODS[p.method ?? "METHOD_UNSPECIFIED"];
   if (!method)
     v.add("params.method", `must be one of METHOD_ADQ, METHOD_DQ, METHOD_RANDOM, got ${fmt(p.method)}`);
@@ -269,6 +279,7 @@ export function paramsToProto(
     diversity: { method: DIVERSITY_NAMES[p.diversity], tau: p.tau },
     rsWeight: p.rsWeight,
     dsWeight: p.dsWeight,
+    allocationStrength: p.strength,
     model: modelRef,
     maeModel: { uri: "", sha256: "" },
     skipBadFiles: p.skipBadFiles,

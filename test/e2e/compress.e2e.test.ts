@@ -134,6 +134,27 @@ describe("adq compress (end to end)", () => {
     }
   }, 240_000);
 
+  it("--strength 0 selects what DQ selects; a larger strength moves more items between bins", async () => {
+    const run = async (...extra: string[]) => {
+      const o = join(tmp("adq-out-"), "r");
+      const r = await compressSlice(o, cache, "--seed", "7", "--drop", "0", ...extra);
+      expect(r.code, r.stderr).toBe(0);
+      return { m: read<Manifest>(o, "manifest.json"), b: read<BinsFile>(o, "bins.json") };
+    };
+    const dq = await run("--method", "dq");
+    const flat = await run("--strength", "0");
+    expect(flat.m.params.strength).toBe(0);
+    expect(flat.m.items.map((it) => it.index)).toEqual(dq.m.items.map((it) => it.index));
+    const spread = (b: BinsFile) => b.bins.reduce((s, x) => s + Math.abs(x.allocated - x.size * 0.25), 0);
+    const weak = await run("--strength", "0.2", "--alpha", "1");
+    const strong = await run("--strength", "2", "--alpha", "1");
+    expect(spread(strong.b)).toBeGreaterThan(spread(weak.b));
+    for (const b of [weak.b, strong.b]) expect(b.bins.reduce((s, x) => s + x.allocated, 0)).toBe(30);
+    expect((await compressSlice(join(tmp("adq-out-"), "x"), cache, "--strength", "11")).stderr).toMatch(
+      /strength: must be in \[0, 10\], got 11/,
+    );
+  }, 240_000);
+
   it("reconstructs the kept images with the MAE into an ImageFolder, keeping stored pixels exactly", async () => {
     const rec = join(tmp("adq-rec-"), "images");
     const r = await runCli(["reconstruct", out, "--out", rec]);

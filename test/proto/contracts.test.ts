@@ -345,6 +345,7 @@ describe("message round trips", () => {
       "texturePatchSize",
       "rsWeight",
       "dsWeight",
+      "allocationStrength",
     ]) {
       expect(decoded.params[field], field).toBeUndefined();
       expect(decoded.params[`_${field}`], `_${field}`).toBeUndefined();

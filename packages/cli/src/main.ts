@@ -35,6 +35,8 @@ compress options (defaults in brackets):
   --ratio <ρ>            keep ratio in (0,1] [${DEFAULT_PARAMS.ratio}]
   --bins <m>             bins per class [${DEFAULT_PARAMS.bins}]
   --alpha <α>            importance weight in [0,1] [${DEFAULT_PARAMS.alpha}]
+  --strength <s>         allocation strength in [0,10]: a bin's share grows by e^s per unit of
+                         importance [${DEFAULT_PARAMS.strength}]
   --drop <θ>             share of patches dropped per image in [0,1) [${DEFAULT_PARAMS.drop}]
   --seed <n>             [${DEFAULT_PARAMS.seed}]
   --method adq|dq|random [${DEFAULT_PARAMS.method}]
@@ -65,6 +67,7 @@ function paramsFrom(values: Record<string, string | boolean | undefined>): Compr
     ratio: num("ratio", s("ratio"), DEFAULT_PARAMS.ratio),
     bins: num("bins", s("bins"), DEFAULT_PARAMS.bins),
     alpha: num("alpha", s("alpha"), DEFAULT_PARAMS.alpha),
+    strength: num("strength", s("strength"), DEFAULT_PARAMS.strength),
     drop: num("drop", s("drop"), DEFAULT_PARAMS.drop),
     seed: num("seed", s("seed"), DEFAULT_PARAMS.seed),
     lambda: num("lambda", s("lambda"), DEFAULT_PARAMS.lambda),
@@ -83,6 +86,7 @@ async function runCompress(argv: string[]): Promise<number> {
       ratio: { type: "string" },
       bins: { type: "string" },
       alpha: { type: "string" },
+      strength: { type: "string" },
       drop: { type: "string" },
       seed: { type: "string" },
       method: { type: "string" },

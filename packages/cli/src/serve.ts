@@ -406,6 +406,7 @@ export async function runSubmit(argv: string[]): Promise<number> {
       ratio: { type: "string" },
       bins: { type: "string" },
       alpha: { type: "string" },
+      strength: { type: "string" },
       drop: { type: "string" },
       seed: { type: "string" },
       method: { type: "string" },
@@ -435,6 +436,7 @@ export async function runSubmit(argv: string[]): Promise<number> {
   };
   set("bins", float("bins", values.bins));
   set("alpha", float("alpha", values.alpha));
+  set("allocationStrength", float("strength", values.strength));
   set("dropRatio", float("drop", values.drop));
   set("seed", float("seed", values.seed));
   set("method", method);

@@ -272,6 +272,7 @@ export async function runCompression(
       alpha: params.alpha,
       rsWeight: params.rsWeight,
       dsWeight: params.dsWeight,
+      strength: params.strength,
       seed: params.seed,
       drop: params.drop,
       patchGrid: params.patchGrid,

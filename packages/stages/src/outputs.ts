@@ -28,6 +28,8 @@ export interface CompressParams {
   /** Weights of the normalised RS and DS in IS. */
   rsWeight: number;
   dsWeight: number;
+  /** Allocation strength s: a bin's importance share grows by e^s per unit of importance (packages/core/src/allocation.ts). */
+  strength: number;
   /** Patch grid p (p×p patches per image) for CAM patch dropping and the MAE. */
   patchGrid: number;
   /** Skip unreadable images (listed in the manifest) instead of failing. */

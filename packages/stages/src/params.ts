@@ -14,6 +14,7 @@ export const DEFAULT_PARAMS: CompressParams = {
   tau: 0.5,
   rsWeight: 1,
   dsWeight: 1,
+  strength: 0.2,
   patchGrid: 8,
   skipBadFiles: false,
 };
@@ -38,6 +39,7 @@ export function validateParams(p: CompressParams): CompressParams {
   num("tau", (v) => v > 0, "> 0");
   num("rsWeight", (v) => v >= 0, "≥ 0");
   num("dsWeight", (v) => v >= 0, "≥ 0");
+  num("strength", (v) => v >= 0 && v <= 10, "in [0, 10]");
   num("patchGrid", (v) => Number.isInteger(v) && v >= 1 && v <= 64, "an integer in [1, 64]");
   if (!METHODS.includes(p.method))
     throw new InvalidArgumentError("method", `must be one of ${METHODS.join(", ")}, got ${p.method}`);

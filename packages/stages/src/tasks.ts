@@ -92,6 +92,8 @@ export interface SamplingTask {
   alpha: number;
   rsWeight: number;
   dsWeight: number;
+  /** Allocation strength s (default 0.2). */
+  strength?: number;
   seed: number;
   drop: number;
   patchGrid: number;

@@ -56,7 +56,9 @@ export async function handleSampling(task: SamplingTask, store: ArtifactStore): 
       rsZ = Array.from(imp.rs.z);
       dsZ = Array.from(imp.ds.z);
     }
-    const alloc = allocateBins(sizes, importance, alpha, task.budget);
+    const alloc = allocateBins(sizes, importance, alpha, task.budget, {
+      ...(task.strength !== undefined ? { strength: task.strength } : {}),
+    });
     const picked: Array<[number, number]> = [];
     bins.forEach((members, b) => {
       // Ascending members, as core's groupByBin gives them: the pipeline then samples exactly

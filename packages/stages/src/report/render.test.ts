@@ -27,6 +27,7 @@ function params(method: Method): CompressParams {
     tau: 0.1,
     rsWeight: 1,
     dsWeight: 1,
+    strength: 0.2,
     patchGrid: 8,
     skipBadFiles: false,
   };
