@@ -12,7 +12,7 @@
  *   npx tsx bench/quality/run.ts --with-r30            # also ρ = 30%
  *   npx tsx bench/quality/run.ts --with-drop           # also ADQ with patch dropping (θ = 0.25),
  *                                                      # trained on the MAE reconstructions
- *   npx tsx bench/quality/run.ts --only adq --variant alpha1 --compress-args "--alpha 1"
+ *   npx tsx bench/quality/run.ts --only adq --variant alpha1 --compress-args="--alpha 1"
  *                                                      # an ADQ variant, its own run files
  *   npx tsx bench/quality/run.ts --dry-run             # list the plan: done / to do
  *   npx tsx bench/quality/summarize.ts                 # → bench/quality/RESULTS.md
