@@ -199,6 +199,8 @@ function renderHeader(input: ReportInput, datasetName: string): string {
     fact("Keep ratio ρ", `${esc(formatNumber(p.ratio))} <small>(${esc(pct(p.ratio, 1))})</small>`),
     fact("Bins per class m", esc(formatInt(p.bins))),
     fact("Weight α", esc(formatNumber(p.alpha))),
+    // Older manifests have no strength: they were made with the then-fixed 0.2.
+    fact("Strength s", esc(formatNumber(p.strength ?? 0.2))),
     fact("Patch drop θ", esc(formatNumber(p.drop))),
     fact("Seed", esc(String(p.seed))),
     fact("Images N", esc(formatInt(manifest.total))),
