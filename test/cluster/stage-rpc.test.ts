@@ -371,6 +371,26 @@ describe("stage gRPC methods, called directly, equal the pipeline", () => {
     });
     expect(skipped).toMatchObject({ itemCount: "4", badFilesTotal: "1" });
     expect(skipped.badFiles[0]).toMatchObject({ path: "b/broken.jpg" });
+    // The same request again is a retry (outputs reused); another one under the same task key is refused.
+    const again: Res = await call("features", "ExtractFeatures", {
+      task: { jobId: "direct-2", taskKey: "skip" },
+      dataset: { uri: `file://${bad}` },
+      shard: { start: 0, end: 5 },
+      skipBadFiles: true,
+    });
+    expect(again.reused).toBe(true);
+    expect(again.features.embeddings.sha256).toBe(skipped.features.embeddings.sha256);
+    const reusedKey = await rejects(
+      call("features", "ExtractFeatures", {
+        task: { jobId: "direct-2", taskKey: "skip" },
+        dataset: { uri: `file://${bad}` },
+        shard: { start: 0, end: 4 },
+        skipBadFiles: true,
+      }),
+      grpc.status.ALREADY_EXISTS,
+      /already run with different inputs or parameters; use a new task_key/,
+    );
+    expect(errorDetailsOf(reusedKey)?.reason).toBe("ERROR_REASON_IDEMPOTENCY_KEY_REUSED");
     const idx = decodeNpy(await t.srv.store.get(`tenants/acme/${skipped.features.itemIndices.key}`));
     expect(idx.data.length).toBe(4);
     const emb = decodeNpy(await t.srv.store.get(`tenants/acme/${skipped.features.embeddings.key}`));

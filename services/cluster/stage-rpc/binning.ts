@@ -5,7 +5,9 @@ import { invalidArgument } from "../../common/errors.ts";
 import type { StageRpcContext } from "./context.ts";
 import {
   asInvalid,
+  bindTask,
   classMembers,
+  digests,
   type FeatureArtifactsMsg,
   outPrefix,
   ref,
@@ -26,6 +28,17 @@ export async function binClass(ctx: StageRpcContext, req: BinClassRequest): Prom
   const out = outPrefix(req.task, "binning");
   if (req.graphcutLambda < 0) throw invalidArgument("graphcut_lambda", "must be > 0");
   const shards = await shardRefs(store, req.features, ["embeddings", "logits"]);
+  const inputs = shards.flatMap((s) => [`${s.prefix}/embedding.npy`, `${s.prefix}/logits.npy`]);
+  await bindTask(store, out, {
+    inputs: await digests(store, inputs),
+    labels: await digests(
+      store,
+      req.features.map((f) => f.labels?.key ?? ""),
+    ),
+    classIndex: req.classIndex,
+    bins: req.bins,
+    lambda: req.graphcutLambda || 1,
+  });
   const reused = (await store.stat(`${out}/bins.json`)) !== undefined;
   const members = await classMembers(store, req.features, req.classIndex);
   if (members.length === 0) throw invalidArgument("class_index", `class ${req.classIndex} has no items`);

@@ -16,7 +16,7 @@ import { failedPrecondition, invalidArgument, RpcError, unimplemented } from "..
 import type { DatasetRef, Long, ModelRef } from "../../common/types.ts";
 import { resolveDataset, resolveModel } from "../../gateway/resolve.ts";
 import type { StageRpcContext } from "./context.ts";
-import { outPrefix, ref, type TaskContextMsg, uint } from "./refs.ts";
+import { bindTask, outPrefix, ref, type TaskContextMsg, uint } from "./refs.ts";
 
 export interface ExtractFeaturesRequest {
   task: TaskContextMsg | null;
@@ -59,10 +59,21 @@ export async function extractFeatures(ctx: StageRpcContext, req: ExtractFeatures
   if (!(end > start)) throw invalidArgument("shard", `end (${end}) must be > start (${start})`);
   if (end > total) throw invalidArgument("shard.end", `must be <= the dataset's ${total} items, got ${end}`);
   const textureL = req.texturePatchSize || env.defaultTextureL;
-  if (textureL > 4096) throw invalidArgument("texture_patch_size", "must be <= 4096");
+  if (textureL < 3 || textureL > 4096)
+    throw invalidArgument("texture_patch_size", `must be in [3, 4096], got ${textureL}`);
   const batchSize = Math.min(req.batchSize || 256, 1024);
   const model = (await resolveModel(req.model, true, env.models, "model"))!;
   const views = kinds.has("FEATURE_KIND_VIEW");
+  await bindTask(store, out, {
+    dataset: ds.path,
+    model: model.spec.sha256,
+    start,
+    end,
+    seed: views ? (req.seed ?? 0) : null,
+    textureL,
+    views,
+    skipBadFiles: req.skipBadFiles,
+  });
   const reused = (await store.stat(`${out}/done.json`)) !== undefined;
   let result: FeaturesResult;
   try {

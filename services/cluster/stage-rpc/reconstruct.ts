@@ -12,7 +12,7 @@ import type { ModelRef } from "../../common/types.ts";
 import { resolveModel } from "../../gateway/resolve.ts";
 import { writeTar } from "../../gateway/tar.ts";
 import type { StageRpcContext } from "./context.ts";
-import { input, outPrefix, ref, type TaskContextMsg } from "./refs.ts";
+import { bindTask, digests, input, outPrefix, ref, type TaskContextMsg } from "./refs.ts";
 
 export interface ReconstructRequest {
   task: TaskContextMsg | null;
@@ -37,6 +37,12 @@ export async function reconstruct(ctx: StageRpcContext, req: ReconstructRequest)
   const mae = (await resolveModel(req.maeModel, true, env.maes, "mae_model"))!;
   const model = await env.modelCache.mae(mae.spec).catch((e: unknown) => {
     throw e instanceof ModelContractError ? failedPrecondition(e.message, "ERROR_REASON_MODEL_CONTRACT") : e;
+  });
+  await bindTask(store, out, {
+    patches: await digests(store, [patchesKey]),
+    mae: mae.spec.sha256,
+    className,
+    size,
   });
   const reused = (await store.stat(`${out}/images.tar`)) !== undefined;
   const bytes = await store.get(patchesKey);

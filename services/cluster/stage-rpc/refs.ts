@@ -8,9 +8,11 @@
  * `view.npy` for the diversity score) — the layout ExtractFeatures writes. Rows are
  * addressed by item index − shard.start.
  */
+
+import * as grpc from "@grpc/grpc-js";
 import { type ArtifactStore, decodeNpy, NotFoundError } from "#platform";
-import { SHARD_ARRAYS, type ShardRef } from "#stages";
-import { failedPrecondition, invalidArgument } from "../../common/errors.ts";
+import { canonicalJson, SHARD_ARRAYS, type ShardRef } from "#stages";
+import { failedPrecondition, invalidArgument, RpcError } from "../../common/errors.ts";
 import type { ArtifactRef, Long } from "../../common/types.ts";
 
 export interface TaskContextMsg {
@@ -145,6 +147,32 @@ export function asInvalid(e: unknown, field: string): never {
   if (e instanceof RangeError) throw invalidArgument(field, e.message);
   if (e instanceof NotFoundError) throw failedPrecondition(e.message, "ERROR_REASON_ARTIFACT_UNAVAILABLE");
   throw e;
+}
+
+/**
+ * Binds a task's output prefix to the request that fills it. A retry (the same request)
+ * reuses or rewrites the same outputs; a different request under the same job and task key
+ * would otherwise be answered with the first one's outputs, so it is refused:
+ * ALREADY_EXISTS (IDEMPOTENCY_KEY_REUSED) — the caller must use another task key.
+ * `request` holds what determines the outputs (resolved paths, digests, parameters).
+ */
+export async function bindTask(store: ArtifactStore, out: string, request: unknown): Promise<void> {
+  const key = `${out}/request.json`;
+  const body = canonicalJson(request);
+  if (await store.stat(key)) {
+    if (Buffer.from(await store.get(key)).toString("utf8") === body) return;
+    throw new RpcError(
+      grpc.status.ALREADY_EXISTS,
+      `task ${out} was already run with different inputs or parameters; use a new task_key`,
+      { reason: "ERROR_REASON_IDEMPOTENCY_KEY_REUSED" },
+    );
+  }
+  await store.put(key, new TextEncoder().encode(body), "application/json");
+}
+
+/** The stored digest of each named input (what a task's outputs depend on). */
+export async function digests(store: ArtifactStore, keys: string[]): Promise<string[]> {
+  return Promise.all(keys.map(async (k) => (await store.stat(k))?.digest ?? ""));
 }
 
 /** Parses a stored JSON artifact named by an input ref. */

@@ -24,7 +24,17 @@ import type { BinScore, DatasetRef, Long, ModelRef } from "../../common/types.ts
 import { resolveDataset, resolveModel } from "../../gateway/resolve.ts";
 import type { StageRpcContext } from "./context.ts";
 import { featureError } from "./features.ts";
-import { type ClassBinsMsg, input, outPrefix, readJsonRef, ref, type TaskContextMsg, uint } from "./refs.ts";
+import {
+  bindTask,
+  type ClassBinsMsg,
+  digests,
+  input,
+  outPrefix,
+  readJsonRef,
+  ref,
+  type TaskContextMsg,
+  uint,
+} from "./refs.ts";
 
 type BinScoreMsg = Pick<BinScore, "classIndex" | "className" | "binIndex" | "size" | "rs" | "ds">;
 
@@ -156,6 +166,12 @@ export async function sampleClass(ctx: StageRpcContext, req: SampleClassRequest)
         `${a} is more than the bin's ${(bins[b] as number[]).length} items`,
       );
   });
+  await bindTask(store, out, {
+    bins: await digests(store, [binsKey]),
+    classIndex: c,
+    allocations,
+    seed: req.seed ?? 0,
+  });
   const reused = (await store.stat(`${out}/selection.json`)) !== undefined;
   const picked = (bins as number[][]).map((members, b) => {
     const sorted = Int32Array.from(members).sort();
@@ -212,6 +228,9 @@ export async function dropPatches(ctx: StageRpcContext, req: DropPatchesRequest)
     throw invalidArgument("selection.items", `${selKey} is not the selection of class ${c}`);
   const indices = doc.bins.flat().sort((a, b) => a - b);
   if (indices.length === 0) throw invalidArgument("selection", "selects no items");
+  for (let i = 1; i < indices.length; i++)
+    if (indices[i] === indices[i - 1])
+      throw invalidArgument("selection.items", `item ${indices[i]} is selected twice`);
   const ds = await resolveDataset(req.dataset?.uri ?? "", req.dataset?.format, env.dataRoots);
   const items = ds.description.items;
   for (const i of indices) {
@@ -248,6 +267,14 @@ export async function dropPatches(ctx: StageRpcContext, req: DropPatchesRequest)
         `${fm.file} has no feature_map output or classifier head sidecar: CAM needs both`,
       );
   }
+  await bindTask(store, out, {
+    dataset: ds.path,
+    selection: await digests(store, [selKey]),
+    model: model?.spec.sha256 ?? null,
+    imageSize: S,
+    patch,
+    drop,
+  });
   const reused = (await store.stat(`${out}/index.json`)) !== undefined;
   const keep = Math.round((1 - drop) * grid * grid);
   const masks = new Uint8Array(indices.length * grid * grid).fill(1);
@@ -262,10 +289,8 @@ export async function dropPatches(ctx: StageRpcContext, req: DropPatchesRequest)
     for await (const batch of reader.batches(64, { indices, signal: ctx.signal })) {
       if (fm) {
         const sized: RasterImage[] = await Promise.all(batch.images.map((img) => resizeRaster(img, S)));
-        const res = await fm.run(
-          toNchw(sized, { mean: fm.mean as never, std: fm.std as never }).data,
-          sized.length,
-        );
+        const norm = { mean: fm.mean as [number, number, number], std: fm.std as [number, number, number] };
+        const res = await fm.run(toNchw(sized, norm).data, sized.length);
         for (let k = 0; k < sized.length; k++)
           masks.set(topKMask(camPatchScores(fm, res, k, c, grid), keep), (row + k) * grid * grid);
       }

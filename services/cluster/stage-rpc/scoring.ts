@@ -4,7 +4,9 @@ import { failedPrecondition, invalidArgument } from "../../common/errors.ts";
 import type { StageRpcContext } from "./context.ts";
 import {
   asInvalid,
+  bindTask,
   type ClassBinsMsg,
+  digests,
   type FeatureArtifactsMsg,
   input,
   outPrefix,
@@ -50,6 +52,17 @@ export async function scoreBin(ctx: StageRpcContext, req: ScoreBinRequest): Prom
   const sizes = (req.bins?.binSizes ?? []).map(Number);
   if (sizes.length > 0 && !(req.binIndex < sizes.length))
     throw invalidArgument("bin_index", `must be < ${sizes.length}`);
+  await bindTask(store, out, {
+    bins: await digests(store, [binsKey]),
+    inputs: await digests(
+      store,
+      shards.flatMap((s) => ["embedding", "pooled", "texture", "view"].map((n) => `${s.prefix}/${n}.npy`)),
+    ),
+    binIndex: req.binIndex,
+    method,
+    tau,
+    seed: req.seed,
+  });
   const reused = (await store.stat(`${out}/scores.json`)) !== undefined;
   const classIndex = req.bins?.classIndex ?? 0;
   const r = await handleScoring(
