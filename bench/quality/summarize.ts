@@ -251,6 +251,8 @@ export function renderMarkdown(runs: readonly RunResult[], groups: readonly Grou
     "",
     "Produced by `npx tsx bench/quality/run.ts` (one JSON file per run in `bench/quality/runs/`; add",
     "`--with-r30`, `--with-drop`, `--only`, `--seeds`) and `npx tsx bench/quality/summarize.ts`.",
+    "What the numbers mean and what was tried: FINDINGS.md; where the signal goes (how far ADQ's",
+    "subset is from DQ's, score spread and stability): ANALYSIS.md (`bench/quality/analyze.ts`).",
     "",
   ];
   if (runs.length === 0) {
