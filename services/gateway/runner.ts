@@ -165,8 +165,15 @@ export class JobRunner {
   start(): void {
     if (this.sub) return;
     const every = this.o.cacheSweepIntervalMs ?? Math.min(this.retentionMs / 4, 3600_000);
+    let sweeping = false;
     this.sweeper = setInterval(() => {
-      void this.sweepCache().catch((e) => this.o.log.warn("cache_sweep_failed", { error: e }));
+      if (sweeping) return; // a slow listing must not pile up sweeps
+      sweeping = true;
+      void this.sweepCache()
+        .catch((e) => this.o.log.warn("cache_sweep_failed", { error: e }))
+        .finally(() => {
+          sweeping = false;
+        });
     }, every);
     this.sweeper.unref?.();
     // A job message that used up its deliveries (runners kept dying on it) ends in a failed
