@@ -309,6 +309,15 @@ describe("stage gRPC methods, called directly, equal the pipeline", () => {
       grpc.status.INVALID_ARGUMENT,
       /^task\.job_id/,
     );
+    await rejects(
+      call("sampling", "SampleClass", {
+        task,
+        bins: { bins: { key: "jobs/a b/bins.json" } },
+        allocations: [1],
+      }),
+      grpc.status.INVALID_ARGUMENT,
+      /^bins\.bins\.key: artifact key has an invalid segment "a b"/,
+    );
     const bin = (classIndex: number, binIndex: number) => ({ classIndex, binIndex, size: 3, rs: 1, ds: 2 });
     await rejects(
       call("sampling", "Allocate", {

@@ -10,7 +10,7 @@
  */
 
 import * as grpc from "@grpc/grpc-js";
-import { type ArtifactStore, decodeNpy, NotFoundError } from "#platform";
+import { type ArtifactStore, assertValidKey, decodeNpy, NotFoundError } from "#platform";
 import { canonicalJson, SHARD_ARRAYS, type ShardRef } from "#stages";
 import { failedPrecondition, invalidArgument, RpcError } from "../../common/errors.ts";
 import type { ArtifactRef, Long } from "../../common/types.ts";
@@ -49,8 +49,11 @@ export function outPrefix(task: TaskContextMsg | null | undefined, stage: string
 }
 
 export function checkKey(key: string, field: string): string {
-  if (!key || key.startsWith("/") || key.split("/").some((p) => p === "" || p === "." || p === ".."))
-    throw invalidArgument(field, `not a valid artifact key: ${JSON.stringify(key)}`);
+  try {
+    assertValidKey(key);
+  } catch (e) {
+    throw invalidArgument(field, (e as Error).message);
+  }
   return key;
 }
 
