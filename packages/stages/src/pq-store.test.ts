@@ -61,5 +61,10 @@ describe("pixel-quantized store", () => {
     const bytes = Buffer.concat([encodeHeader(1, 8, 3), encodeRecord(randomImage(rng, 32, 32, 8, 30), 8)]);
     expect(() => [...decodeStore(bytes.subarray(0, bytes.length - 5))]).toThrow(/truncated/);
     expect(() => [...decodeStore(new Uint8Array(32))]).toThrow(/bad magic/);
+    // A forged record claiming a 65535×65535 image is refused before anything is allocated.
+    const forged = Buffer.from(bytes);
+    forged.writeUInt16LE(65535, 16 + 6);
+    forged.writeUInt16LE(65535, 16 + 8);
+    expect(() => [...decodeStore(forged)]).toThrow(/implausible size 65535x65535/);
   });
 });

@@ -96,6 +96,10 @@ export function* decodeStore(bytes: Uint8Array): Generator<PatchedImage> {
     const label = dv.getUint16(o + 4, true);
     const w = dv.getUint16(o + 6, true);
     const h = dv.getUint16(o + 8, true);
+    // A record can hold at most what is left of the store: refuse sizes no real record has
+    // before allocating them (a damaged or forged store must not cost gigabytes).
+    if (w * h * ch > bytes.length * 64 + 64 * 1024 * 1024)
+      throw new Error(`store record ${n}: implausible size ${w}x${h}`);
     const mask = new Uint8Array(grid * grid);
     for (let i = 0; i < grid * grid; i++) mask[i] = (bytes[o + 10 + (i >> 3)]! >> (i & 7)) & 1;
     o += 10 + maskBytes;
