@@ -88,6 +88,20 @@ describe("decodeBaselineJpeg", () => {
     expect(decodeBaselineJpeg(big, 200 * 200)).not.toBeNull();
 
     const good = readFileSync(join(FIXTURES, "s422-32x32.jpg"));
+    // Component ids R, G, B (no JFIF/Adobe colour transform): libjpeg reads RGB planes.
+    const rgb = Buffer.from(good);
+    const sof = rgb.indexOf(Buffer.from([0xff, 0xc0]));
+    [0x52, 0x47, 0x42].forEach((id, i) => {
+      rgb[sof + 10 + 3 * i] = id;
+    });
+    for (let i = sof; i < rgb.length - 1; i++)
+      if (rgb[i] === 0xff && rgb[i + 1] === 0xda) {
+        [0x52, 0x47, 0x42].forEach((id, k) => {
+          rgb[i + 5 + 2 * k] = id;
+        });
+        break;
+      }
+    expect(decodeBaselineJpeg(rgb)).toBeNull();
     // A restart interval (DRI) segment inserted after SOI.
     const dri = Buffer.concat([good.subarray(0, 2), Buffer.from([0xff, 0xdd, 0, 4, 0, 1]), good.subarray(2)]);
     expect(decodeBaselineJpeg(dri)).toBeNull();

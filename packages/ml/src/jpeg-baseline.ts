@@ -442,6 +442,8 @@ function scan(
   if (comps.length === 3 && (Math.ceil(width / hmax) < 3 || Math.ceil(height / vmax) < 3)) return null;
   // Sampling on the fast path: all 1×1, or luma 2×1 / 2×2 with 1×1 chroma; greyscale any.
   if (comps.length === 3) {
+    // Component ids 'R','G','B' make libjpeg read the planes as RGB, not YCbCr.
+    if (comps[0]!.id === 0x52 && comps[1]!.id === 0x47 && comps[2]!.id === 0x42) return null;
     const [y, cb, cr] = comps as [Component, Component, Component];
     if (cb.h !== 1 || cb.v !== 1 || cr.h !== 1 || cr.v !== 1) return null;
     if (!((y.h === 1 && y.v === 1) || (y.h === 2 && y.v === 1) || (y.h === 2 && y.v === 2))) return null;
