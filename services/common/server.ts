@@ -99,31 +99,49 @@ function finish<T>(
     });
 }
 
+/**
+ * Runs a call answered by one response (unary and client-streaming): authenticate, run,
+ * log and count it, and map any error to its status. `onError` runs before the error status
+ * is sent (a client stream stops reading there).
+ */
+function singleResponse<T, Res>(
+  method: string,
+  opts: HandlerOptions<T>,
+  call: grpc.ServerUnaryCall<unknown, Res> | grpc.ServerReadableStream<unknown, Res>,
+  callback: grpc.sendUnaryData<Res>,
+  run: (ctx: CallContext<T>) => Promise<Res>,
+  onError?: () => void,
+): void {
+  const started = Date.now();
+  const fields: Record<string, unknown> = {};
+  const controller = new AbortController();
+  call.on("cancelled", () => controller.abort());
+  const base = newContext(method, call.metadata, opts, fields, controller);
+  void (async () => {
+    try {
+      const principal = opts.authenticate(call.metadata);
+      Object.assign(fields, opts.describe?.(principal));
+      const res = await run({ ...base, principal, log: base.log.child(fields) });
+      finish(opts, method, started, fields, null);
+      callback(null, res);
+    } catch (e) {
+      const err = toRpcError(e, base.log.child(fields), opts.fieldPath);
+      finish(opts, method, started, fields, err);
+      onError?.();
+      callback(toServiceError(err));
+    }
+  })();
+}
+
 export function unaryHandler<T, Req, Res>(
   method: string,
   opts: HandlerOptions<T>,
   fn: (req: Req, ctx: CallContext<T>) => Promise<Res>,
 ): grpc.handleUnaryCall<Req, Res> {
-  return (call, callback) => {
-    const started = Date.now();
-    const fields: Record<string, unknown> = {};
-    const controller = new AbortController();
-    call.on("cancelled", () => controller.abort());
-    const base = newContext(method, call.metadata, opts, fields, controller);
-    void (async () => {
-      try {
-        const principal = opts.authenticate(call.metadata);
-        Object.assign(fields, opts.describe?.(principal));
-        const res = await fn(call.request, { ...base, principal, log: base.log.child(fields) });
-        finish(opts, method, started, fields, null);
-        callback(null, res);
-      } catch (e) {
-        const err = toRpcError(e, base.log.child(fields), opts.fieldPath);
-        finish(opts, method, started, fields, err);
-        callback(toServiceError(err));
-      }
-    })();
-  };
+  return (call, callback) =>
+    singleResponse(method, opts, call as grpc.ServerUnaryCall<unknown, Res>, callback, (ctx) =>
+      fn(call.request, ctx),
+    );
 }
 
 export function serverStreamHandler<T, Req, Res>(
@@ -149,24 +167,21 @@ export function serverStreamHandler<T, Req, Res>(
         if (ok) resolve();
         else call.once("drain", () => resolve());
       });
+    /** The client went away: counted and logged as CANCELLED, nothing more to send. */
+    const cancelled = () => {
+      opts.onRpc?.(method, "CANCELLED", Date.now() - started);
+      opts.log.info("rpc", { method, ...fields, ms: Date.now() - started, code: "CANCELLED" });
+    };
     void (async () => {
       try {
         const principal = opts.authenticate(call.metadata);
         Object.assign(fields, opts.describe?.(principal));
         await fn(call.request, write, { ...base, principal, log: base.log.child(fields) });
-        if (call.cancelled) {
-          opts.onRpc?.(method, "CANCELLED", Date.now() - started);
-          opts.log.info("rpc", { method, ...fields, ms: Date.now() - started, code: "CANCELLED" });
-          return;
-        }
+        if (call.cancelled) return cancelled();
         finish(opts, method, started, fields, null);
         if (!call.writableEnded) call.end();
       } catch (e) {
-        if (e instanceof CallEndedError || call.cancelled) {
-          opts.onRpc?.(method, "CANCELLED", Date.now() - started);
-          opts.log.info("rpc", { method, ...fields, ms: Date.now() - started, code: "CANCELLED" });
-          return;
-        }
+        if (e instanceof CallEndedError || call.cancelled) return cancelled();
         const err = toRpcError(e, base.log.child(fields), opts.fieldPath);
         finish(opts, method, started, fields, err);
         call.emit("error", toServiceError(err));
@@ -189,31 +204,17 @@ export function clientStreamHandler<T, Req, Res>(
   opts: HandlerOptions<T>,
   fn: (messages: AsyncIterable<Req>, ctx: CallContext<T>) => Promise<Res>,
 ): grpc.handleClientStreamingCall<Req, Res> {
-  return (call, callback) => {
-    const started = Date.now();
-    const fields: Record<string, unknown> = {};
-    const controller = new AbortController();
-    call.on("cancelled", () => controller.abort());
-    const base = newContext(method, call.metadata, opts, fields, controller);
-    void (async () => {
-      try {
-        const principal = opts.authenticate(call.metadata);
-        Object.assign(fields, opts.describe?.(principal));
-        const res = await fn(call as unknown as AsyncIterable<Req>, {
-          ...base,
-          principal,
-          log: base.log.child(fields),
-        });
-        finish(opts, method, started, fields, null);
-        callback(null, res);
-      } catch (e) {
-        const err = toRpcError(e, base.log.child(fields), opts.fieldPath);
-        finish(opts, method, started, fields, err);
+  return (call, callback) =>
+    singleResponse(
+      method,
+      opts,
+      call as grpc.ServerReadableStream<unknown, Res>,
+      callback,
+      (ctx) => fn(call as unknown as AsyncIterable<Req>, ctx),
+      () => {
         // Stop reading what the client still sends; the status ends the call.
         call.removeAllListeners("data");
         call.resume();
-        callback(toServiceError(err));
-      }
-    })();
-  };
+      },
+    );
 }
