@@ -8,9 +8,16 @@ import * as grpc from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { checkHealth } from "../../services/common/client.ts";
 import type { CompressionParams, JobEvent } from "../../services/common/types.ts";
-import { runCli } from "../e2e/cli.ts";
-import { demoSlice, tmp } from "../e2e/helpers.ts";
-import { collect, download, expectStatus, startTestServer, type TestServer, watchToEnd } from "./helpers.ts";
+import { demoSlice } from "../e2e/helpers.ts";
+import {
+  collect,
+  download,
+  expectStatus,
+  referenceCompress,
+  startTestServer,
+  type TestServer,
+  watchToEnd,
+} from "./helpers.ts";
 
 const PARAMS: CompressionParams = { ratio: 0.25, bins: 2, seed: 3 };
 const CLI_FLAGS = ["--ratio", "0.25", "--bins", "2", "--seed", "3"];
@@ -33,20 +40,7 @@ describe("CompressionService over gRPC (all-in-one, embedded adapters)", () => {
     );
     outside = demoSlice(2, 12);
     uri = pathToFileURL(data).href;
-    cliOut = join(tmp("adq-svc-cli-"), "out");
-    // The reference: `adq compress` with the same parameters, run alongside.
-    cliRun = runCli([
-      "compress",
-      data,
-      "--out",
-      cliOut,
-      "--cache-dir",
-      tmp("adq-svc-clicache-"),
-      ...CLI_FLAGS,
-    ]).then((r) => {
-      expect(r.stderr).not.toMatch(/unexpected error/);
-      expect(r.code).toBe(0);
-    });
+    ({ out: cliOut, done: cliRun } = referenceCompress(data, CLI_FLAGS));
     t = await startTestServer([data, bad]);
   });
 

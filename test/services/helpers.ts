@@ -1,3 +1,4 @@
+import { join } from "node:path";
 import type * as grpc from "@grpc/grpc-js";
 import { expect } from "vitest";
 import type { Bus, LocalBus, TaskMessage } from "#platform";
@@ -7,6 +8,7 @@ import { CompressionClient, errorDetailsOf } from "../../services/common/client.
 import { Logger, MemorySink } from "../../services/common/log.ts";
 import type { ErrorDetails, JobEvent } from "../../services/common/types.ts";
 import { type AllInOne, type AllInOneOptions, startAllInOne } from "../../services/gateway/start.ts";
+import { runCli } from "../e2e/cli.ts";
 import { tmp } from "../e2e/helpers.ts";
 
 export const KEYS = { acme: "acme-secret-key", globex: "globex-secret-key" } as const;
@@ -145,4 +147,19 @@ export async function download(
   const parts: Buffer[] = [];
   for await (const chunk of c.downloadResult({ jobId, name, offset })) parts.push(Buffer.from(chunk.data));
   return Buffer.concat(parts);
+}
+
+/**
+ * Starts `adq compress` of `data` with `flags` now, as the reference a service result must
+ * equal; `done` settles when it exited 0 without an unexpected error.
+ */
+export function referenceCompress(data: string, flags: string[]): { out: string; done: Promise<void> } {
+  const out = join(tmp("adq-ref-"), "out");
+  const done = runCli(["compress", data, "--out", out, "--cache-dir", tmp("adq-ref-cache-"), ...flags]).then(
+    (r) => {
+      expect(r.stderr).not.toMatch(/unexpected error/);
+      expect(r.code).toBe(0);
+    },
+  );
+  return { out, done };
 }

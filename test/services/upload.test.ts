@@ -6,9 +6,15 @@ import { gzipSync } from "node:zlib";
 import * as grpc from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { writeTar } from "../../services/gateway/tar.ts";
-import { runCli } from "../e2e/cli.ts";
 import { demoSlice, tmp } from "../e2e/helpers.ts";
-import { download, expectStatus, startTestServer, type TestServer, watchToEnd } from "./helpers.ts";
+import {
+  download,
+  expectStatus,
+  referenceCompress,
+  startTestServer,
+  type TestServer,
+  watchToEnd,
+} from "./helpers.ts";
 
 const PARAMS = { ratio: 0.25, bins: 2, seed: 3 };
 const CLI_FLAGS = ["--ratio", "0.25", "--bins", "2", "--seed", "3"];
@@ -34,18 +40,7 @@ describe("UploadDataset", () => {
   beforeAll(async () => {
     data = demoSlice(2, 12);
     archive = tarOf(data);
-    cliOut = join(tmp("adq-upl-cli-"), "out");
-    cliRun = runCli([
-      "compress",
-      data,
-      "--out",
-      cliOut,
-      "--cache-dir",
-      tmp("adq-upl-clicache-"),
-      ...CLI_FLAGS,
-    ]).then((r) => {
-      expect(r.code).toBe(0);
-    });
+    ({ out: cliOut, done: cliRun } = referenceCompress(data, CLI_FLAGS));
     t = await startTestServer([tmp("adq-upl-root-")]);
   });
 
