@@ -66,6 +66,8 @@ describe("stage gRPC methods, called directly, equal the pipeline", () => {
   };
 
   let manifest: Manifest;
+  /** The chain test's feature shard (in acme's namespace), reused by the bad-input test. */
+  let firstShard: Res;
   let binsFile: BinsFile;
   let storeFile: Buffer;
 
@@ -128,6 +130,7 @@ describe("stage gRPC methods, called directly, equal the pipeline", () => {
       seed: SEED,
     });
     expect(fx.itemCount).toBe("24");
+    firstShard = fx.features;
     expect(fx.features.embeddings.key).toBe("jobs/direct-1/features/00000000-00000024/embedding.npy");
     expect(fx.model).toMatchObject({ inputSize: 32, numClasses: 10, hasFeatureMap: true });
     // Stored in acme's namespace, nowhere else.
@@ -317,6 +320,17 @@ describe("stage gRPC methods, called directly, equal the pipeline", () => {
       }),
       grpc.status.INVALID_ARGUMENT,
       /^bins\.bins\.key: artifact key has an invalid segment "a b"/,
+    );
+    // A shard without its labels ref is a missing field, not an internal error.
+    await rejects(
+      call("binning", "BinClass", {
+        task,
+        features: [{ ...firstShard, labels: null }],
+        classIndex: 0,
+        bins: 2,
+      }),
+      grpc.status.INVALID_ARGUMENT,
+      /^features\[0\]\.labels: required/,
     );
     const bin = (classIndex: number, binIndex: number) => ({ classIndex, binIndex, size: 3, rs: 1, ds: 2 });
     await rejects(

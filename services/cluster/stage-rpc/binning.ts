@@ -1,4 +1,5 @@
 /** BinningService.BinClass: GraphCut bins of one class over ExtractFeatures' shards (handleBinning). */
+import { createHash } from "node:crypto";
 import { encodeNpy } from "#platform";
 import { handleBinning } from "#stages";
 import { invalidArgument } from "../../common/errors.ts";
@@ -28,20 +29,21 @@ export async function binClass(ctx: StageRpcContext, req: BinClassRequest): Prom
   const out = outPrefix(req.task, "binning");
   if (req.graphcutLambda < 0) throw invalidArgument("graphcut_lambda", "must be > 0");
   const shards = await shardRefs(store, req.features, ["embeddings", "logits"]);
+  // The class's members (from each shard's labels and item indices, validated there) are
+  // what the bins depend on besides the arrays: bind the task to them, not to the refs.
+  const members = await classMembers(store, req.features, req.classIndex);
+  if (members.length === 0) throw invalidArgument("class_index", `class ${req.classIndex} has no items`);
   const inputs = shards.flatMap((s) => [`${s.prefix}/embedding.npy`, `${s.prefix}/logits.npy`]);
   await bindTask(store, out, {
     inputs: await digests(store, inputs),
-    labels: await digests(
-      store,
-      req.features.map((f) => f.labels?.key ?? ""),
-    ),
+    members: createHash("sha256")
+      .update(new Uint8Array(members.buffer, members.byteOffset, members.byteLength))
+      .digest("hex"),
     classIndex: req.classIndex,
     bins: req.bins,
     lambda: req.graphcutLambda || 1,
   });
   const reused = (await store.stat(`${out}/bins.json`)) !== undefined;
-  const members = await classMembers(store, req.features, req.classIndex);
-  if (members.length === 0) throw invalidArgument("class_index", `class ${req.classIndex} has no items`);
   const membersKey = `${out}/members.npy`;
   await store.put(membersKey, encodeNpy({ data: members, shape: [members.length] }), "application/x-npy");
   const r = await handleBinning(
