@@ -542,7 +542,10 @@ function clamp(x: number): number {
   return x < 0 ? 0 : Math.min(x, 255);
 }
 
-/** A chroma plane at full resolution: jdsample.c's fancy (triangle) upsampling, edges replicated. */
+/**
+ * A chroma plane at full resolution: jdsample.c's fancy (triangle) upsampling, edges
+ * replicated. Planes are at least 3 samples wide and high (`scan` declines narrower ones).
+ */
 function upsample(c: Component, width: number, height: number, hmax: number, vmax: number): Uint8Array {
   const stride = c.bw * 8;
   const out = new Uint8Array(width * height);
@@ -575,12 +578,6 @@ function upsample(c: Component, width: number, height: number, hmax: number, vma
     const p1 = further * stride;
     for (let i = 0; i < cw; i++) colsum[i] = c.plane[p0 + i]! * 3 + c.plane[p1 + i]!;
     const o = row * width;
-    if (cw === 1) {
-      const v = (colsum[0]! * 4 + 8) >> 4;
-      out[o] = v;
-      if (width > 1) out[o + 1] = (colsum[0]! * 4 + 7) >> 4;
-      continue;
-    }
     const put = (x: number, v: number) => {
       if (x < width) out[o + x] = v;
     };
@@ -598,11 +595,6 @@ function upsample(c: Component, width: number, height: number, hmax: number, vma
 }
 
 function h2v1Row(plane: Uint8Array, p: number, cw: number, line: Uint8Array): void {
-  if (cw === 1) {
-    line[0] = plane[p]!;
-    line[1] = plane[p]!;
-    return;
-  }
   let v = plane[p]!;
   line[0] = v;
   line[1] = (v * 3 + plane[p + 1]! + 2) >> 2;
