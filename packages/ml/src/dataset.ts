@@ -153,3 +153,18 @@ async function detectFormat(root: string): Promise<DatasetFormat> {
   const names = await readdir(root);
   return names.some((n) => CIFAR_BATCH_FILE.test(n)) ? "cifar10-binary" : "imagefolder";
 }
+
+/**
+ * Bytes of an item's original encoding, for storage ratios: its file's size, counted once per
+ * file in `seen`; a CIFAR-10 binary record is 1 label byte + its pixels.
+ */
+export async function encodedBytes(
+  item: DatasetItem,
+  img: { width: number; height: number },
+  seen: Set<string>,
+): Promise<number> {
+  if (item.record !== undefined) return 1 + img.width * img.height * 3;
+  if (seen.has(item.source)) return 0;
+  seen.add(item.source);
+  return (await stat(item.source)).size;
+}

@@ -1,13 +1,3 @@
-/**
- * SamplingService.Allocate, SampleClass and DropPatches: the sampling handler's three steps
- * (packages/stages/src/handlers/sampling.ts) as separate calls, computing exactly what the
- * pipeline computes for the same bins, scores and seed.
- *
- * Allocate is pure (a few numbers per bin, O(bins)); SampleClass reads one class's bins
- * (O(class size)); DropPatches decodes and runs the feature model on the selected items
- * only (O(selected) model passes, memory bounded by one batch plus the stored patches).
- */
-import { stat } from "node:fs/promises";
 import {
   allocateAcrossClasses,
   allocateBins,
@@ -16,7 +6,7 @@ import {
   sampleUnit,
   topKMask,
 } from "#core";
-import { openDataset, resizeRaster, toNchw } from "#ml";
+import { encodedBytes, openDataset, resizeRaster, toNchw } from "#ml";
 import { encodeNpy } from "#platform";
 import { camPatchScores, encodeHeader, encodeRecord } from "#stages";
 import { invalidArgument } from "../../common/errors.ts";
@@ -302,11 +292,7 @@ export async function dropPatches(ctx: StageRpcContext, req: DropPatchesRequest)
         records.push(rec);
         index.push({ index: batch.indices[k]!, path: item.id, label: c, offset, length: rec.length });
         offset += rec.length;
-        if (item.record !== undefined) originalBytes += 1 + img.width * img.height * 3;
-        else if (!seen.has(item.source)) {
-          seen.add(item.source);
-          originalBytes += (await stat(item.source)).size;
-        }
+        originalBytes += await encodedBytes(item, img, seen);
       }
     }
   } catch (e) {

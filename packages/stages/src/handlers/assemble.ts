@@ -1,5 +1,4 @@
-import { stat } from "node:fs/promises";
-import { openDataset } from "#ml";
+import { encodedBytes, openDataset } from "#ml";
 import type { ArtifactStore } from "#platform";
 import type { BinRecord, BinsFile, CompressParams, Manifest, ManifestItem, Method } from "../outputs.ts";
 import { encodeHeader, encodeRecord } from "../pq-store.ts";
@@ -81,11 +80,7 @@ export async function handleAssemble(task: AssembleTask, store: ArtifactStore): 
       const row = rowByIndex.get(batch.indices[j]!)!;
       const item = batch.items[j]!;
       rawBytes += img.width * img.height * 3;
-      if (item.record !== undefined) sourceBytes += 1 + img.width * img.height * 3;
-      else if (!seenSources.has(item.source)) {
-        seenSources.add(item.source);
-        sourceBytes += (await stat(item.source)).size;
-      }
+      sourceBytes += await encodedBytes(item, img, seenSources);
       const mask = row.mask !== undefined ? maskFromHex(row.mask, grid * grid) : allKept;
       chunks.push(encodeRecord({ ...img, channels: 3, index: row.index, label: row.label, mask }, grid));
       if (thumbs.length < task.thumbnails)
