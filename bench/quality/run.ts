@@ -23,11 +23,18 @@
  * [bench/quality/runs], --keep-going (a failed run does not stop the rest).
  * Baseline groups compress with --drop 0 (training uses the original images, so dropping
  * patches would only cost time); the patch-dropping group uses --drop 0.25 --use-reconstructed.
+ *
+ * Every selection but random's depends on the feature model, so a run records the model's
+ * sha256 (`feature_model`) and a runs folder holds the runs of ONE feature model: the runner
+ * refuses to add runs of the current default model to a folder measured with another one
+ * (name a new --runs folder; the old one stays the record of its model), and a cached
+ * compressed result made with another model is compressed again.
  */
 import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { cpus, homedir, hostname } from "node:os";
-import { dirname, join, resolve } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 
@@ -37,6 +44,40 @@ const ADQ = join(REPO, "bin", "adq.mjs");
 export const DEFAULT_RUNS_DIR = join(HERE, "runs");
 export const DEFAULT_EPOCHS = 40;
 export const METHODS = ["random", "dq", "adq"] as const;
+/** The feature model `adq compress` uses by default (the bench does not pass --model). */
+export const DEFAULT_FEATURE_MODEL = join(REPO, "models", "resnet20-cifar10.onnx");
+
+/** A run's feature model: null for random, which extracts no features. */
+export type FeatureModelId = { file: string; sha256: string } | null;
+
+export function featureModelId(file: string): { file: string; sha256: string } {
+  return { file: basename(file), sha256: createHash("sha256").update(readFileSync(file)).digest("hex") };
+}
+
+/**
+ * Throws when a run file of `runsDir` was measured with a feature model other than `current`
+ * (random runs, which use none, fit any folder). O(runs) small file reads.
+ */
+export function checkRunsFolder(runsDir: string, current: { sha256: string }): void {
+  if (!existsSync(runsDir)) return;
+  for (const name of readdirSync(runsDir)
+    .filter((f) => f.endsWith(".json"))
+    .sort()) {
+    const run = JSON.parse(readFileSync(join(runsDir, name), "utf8")) as { feature_model?: FeatureModelId };
+    const fm = run.feature_model;
+    if (fm === null) continue;
+    if (fm === undefined)
+      throw new Error(
+        `${join(runsDir, name)}: no feature_model recorded; cannot tell which model measured it`,
+      );
+    if (fm.sha256 !== current.sha256)
+      throw new Error(
+        `${join(runsDir, name)} was measured with feature model ${fm.file} sha256 ${fm.sha256.slice(0, 12)}…, ` +
+          `the default is now sha256 ${current.sha256.slice(0, 12)}…: pass --runs <new folder> ` +
+          `(the old folder stays the record of its model)`,
+      );
+  }
+}
 
 export interface RunSpec {
   method: string;
@@ -136,6 +177,7 @@ interface Ctx {
   test: string;
   cacheDir: string;
   runsDir: string;
+  featureModel: { file: string; sha256: string };
   threads?: number;
 }
 
@@ -167,7 +209,9 @@ async function ensureCompressed(
   const stamp = join(dir, "bench-compress.json");
   if (existsSync(join(dir, "manifest.json")) && existsSync(stamp)) {
     const prev = JSON.parse(readFileSync(stamp, "utf8")) as { args: string[]; seconds: number };
-    if (JSON.stringify(prev.args) === JSON.stringify(args))
+    const made = JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8")) as { model: FeatureModelId };
+    const sameModel = made.model === null || made.model.sha256 === ctx.featureModel.sha256;
+    if (sameModel && JSON.stringify(prev.args) === JSON.stringify(args))
       return { dir, seconds: prev.seconds, cached: true };
   }
   const t0 = Date.now();
@@ -212,6 +256,7 @@ export async function runOne(spec: RunSpec, ctx: Ctx): Promise<Record<string, un
   const manifest = JSON.parse(readFileSync(join(c.dir, "manifest.json"), "utf8")) as {
     params: unknown;
     tool?: { version?: string };
+    model: { file: string; sha256: string } | null;
   };
   const result = {
     name: runName(spec),
@@ -226,6 +271,9 @@ export async function runOne(spec: RunSpec, ctx: Ctx): Promise<Record<string, un
     accuracy: ev.test_accuracy,
     compress_args: spec.compressArgs,
     params: manifest.params,
+    feature_model: manifest.model
+      ? { file: basename(manifest.model.file), sha256: manifest.model.sha256 }
+      : null,
     manifest_sha256: ev.manifest_sha256,
     selected: ev.selected,
     train_images: ev.train_images,
@@ -294,6 +342,10 @@ export async function main(argv: string[]): Promise<number> {
   const compressArgs = values["compress-args"]?.split(/\s+/).filter(Boolean) ?? [];
   if (compressArgs.length > 0 && !values.variant)
     throw new Error("--compress-args changes the selection: name it with --variant <name>");
+  if (compressArgs.includes("--model"))
+    throw new Error(
+      "--compress-args: --model is not supported (a runs folder holds the default model's runs)",
+    );
   if (values.variant && !/^[A-Za-z0-9_.]+$/.test(values.variant))
     throw new Error("--variant: letters, digits, '_' and '.' only");
   const plan = planRuns({
@@ -306,6 +358,8 @@ export async function main(argv: string[]): Promise<number> {
     compressArgs,
   });
   const runsDir = resolve(values.runs!);
+  const featureModel = featureModelId(DEFAULT_FEATURE_MODEL);
+  checkRunsFolder(runsDir, featureModel);
   const todo = pendingRuns(plan, runsDir);
   process.stderr.write(
     `quality bench: ${plan.length} run(s) planned, ${plan.length - todo.length} done, ${todo.length} to do\n`,
@@ -319,6 +373,7 @@ export async function main(argv: string[]): Promise<number> {
     test: values.test!,
     cacheDir: resolve(values["cache-dir"] || process.env.ADQ_CACHE_DIR || join(homedir(), ".cache", "adq")),
     runsDir,
+    featureModel,
     ...(values.threads ? { threads: Number(values.threads) } : {}),
   };
   let failed = 0;

@@ -7,6 +7,7 @@
  *
  *   npx tsx bench/quality/summarize.ts [--runs bench/quality/runs] [--out bench/quality/RESULTS.md]
  */
+import { createHash } from "node:crypto";
 import { readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -29,6 +30,8 @@ export interface RunResult {
   trainSeconds?: number;
   trainImages?: number;
   testImages?: number;
+  /** The feature model the selection used; null for random (none); undefined if not recorded. */
+  featureModel?: { file: string; sha256: string } | null;
 }
 
 export interface MethodStats {
@@ -114,6 +117,13 @@ export function loadRuns(dir: string): RunResult[] {
     if (typeof timings.train_s === "number") r.trainSeconds = timings.train_s;
     if (typeof j.train_images === "number") r.trainImages = j.train_images;
     if (typeof j.test_images === "number") r.testImages = j.test_images;
+    const fm = j.feature_model as { file?: unknown; sha256?: unknown } | null | undefined;
+    if (fm === null) r.featureModel = null;
+    else if (fm !== undefined) {
+      if (typeof fm.file !== "string" || typeof fm.sha256 !== "string" || !/^[0-9a-f]{64}$/.test(fm.sha256))
+        fail(file, "feature_model must be null or {file, sha256}");
+      r.featureModel = { file: fm.file, sha256: fm.sha256 };
+    }
     return r;
   });
 }
@@ -175,8 +185,24 @@ export function paired(
   };
 }
 
+/** The one feature model of a runs folder (null: no run used one); throws if runs used different ones. */
+export function featureModelOf(runs: readonly RunResult[]): { file: string; sha256: string } | null {
+  let found: { file: string; sha256: string; run: string } | null = null;
+  for (const r of runs) {
+    if (!r.featureModel) continue;
+    if (found && found.sha256 !== r.featureModel.sha256)
+      throw new Error(
+        `${r.file}: measured with feature model sha256 ${r.featureModel.sha256.slice(0, 12)}…, ${found.run} with ` +
+          `${found.sha256.slice(0, 12)}…; one runs folder per feature model`,
+      );
+    found ??= { ...r.featureModel, run: r.file };
+  }
+  return found && { file: found.file, sha256: found.sha256 };
+}
+
 /** Groups runs by (ratio, epochs); per method label the stats; every ADQ label paired against DQ and random. */
 export function summarize(runs: readonly RunResult[]): GroupSummary[] {
+  featureModelOf(runs);
   const groups = new Map<string, RunResult[]>();
   for (const r of runs) {
     const k = `${r.ratio}|${r.epochs}`;
@@ -239,7 +265,11 @@ function uniq<T>(xs: Array<T | undefined>): T[] {
   return [...new Set(xs.filter((x): x is T => x !== undefined))];
 }
 
-export function renderMarkdown(runs: readonly RunResult[], groups: readonly GroupSummary[]): string {
+export function renderMarkdown(
+  runs: readonly RunResult[],
+  groups: readonly GroupSummary[],
+  opts: { currentModelSha?: string } = {},
+): string {
   const lines: string[] = [
     "# Quality benchmark: does ADQ beat DQ and random?",
     "",
@@ -263,11 +293,24 @@ export function renderMarkdown(runs: readonly RunResult[], groups: readonly Grou
   const threads = uniq(runs.map((r) => r.threads));
   const testImages = uniq(runs.map((r) => r.testImages));
   const hours = runs.reduce((a, r) => a + (r.trainSeconds ?? 0), 0) / 3600;
+  const fm = featureModelOf(runs);
   lines.push(
     `${runs.length} runs; PyTorch ${torch.join(", ") || "?"}, ${threads.join("/") || "?"} thread(s); ` +
       `test images ${testImages.join(", ") || "?"}; ${hours.toFixed(1)} h of training in all.`,
     "",
   );
+  if (fm) {
+    const note =
+      opts.currentModelSha === undefined
+        ? ""
+        : opts.currentModelSha === fm.sha256
+          ? " (the current default)"
+          : " — **not the current default model**: these selections are the record of that model";
+    lines.push(
+      `Feature model of the DQ/ADQ selections: \`${fm.file}\` sha256 \`${fm.sha256.slice(0, 16)}…\`${note}.`,
+      "",
+    );
+  }
   for (const g of groups) {
     lines.push(`## ρ = ${pct(g.ratio)}, ${g.epochs} epochs`, "");
     lines.push(
@@ -311,7 +354,9 @@ export function main(argv: string[]): number {
     },
   });
   const runs = loadRuns(resolve(values.runs!));
-  const md = renderMarkdown(runs, summarize(runs));
+  const current = join(HERE, "..", "..", "models", "resnet20-cifar10.onnx");
+  const currentModelSha = createHash("sha256").update(readFileSync(current)).digest("hex");
+  const md = renderMarkdown(runs, summarize(runs), { currentModelSha });
   const out = resolve(values.out!);
   const tmp = `${out}.tmp-${process.pid}`;
   writeFileSync(tmp, md);

@@ -2,6 +2,7 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeEach, describe, expect, it } from "vitest";
 import {
+  checkRunsFolder,
   compressName,
   pendingRuns,
   planRuns,
@@ -9,14 +10,22 @@ import {
   resultFile,
   runName,
 } from "../../bench/quality/run.ts";
-import { loadRuns, main, std, summarize } from "../../bench/quality/summarize.ts";
+import { loadRuns, main, renderMarkdown, std, summarize } from "../../bench/quality/summarize.ts";
 import { tmp } from "../e2e/helpers.ts";
 
 // Hand-made run files in a temp dir (never bench/quality/runs): accuracies chosen so that
 // every statistic can be checked by hand.
 function writeRun(
   dir: string,
-  r: { method: string; ratio?: number; seed: number; accuracy: number; variant?: string; epochs?: number },
+  r: {
+    method: string;
+    ratio?: number;
+    seed: number;
+    accuracy: number;
+    variant?: string;
+    epochs?: number;
+    model?: string | null;
+  },
 ): void {
   const ratio = r.ratio ?? 0.1;
   const epochs = r.epochs ?? 40;
@@ -33,6 +42,10 @@ function writeRun(
       variant: r.variant ?? null,
       epochs,
       accuracy: r.accuracy,
+      feature_model:
+        r.model === undefined || r.method === "random"
+          ? null
+          : { file: "m.onnx", sha256: r.model ?? "a".repeat(64) },
       manifest_sha256: "0".repeat(64),
       test_images: 10000,
       timings: { train_s: 900 },
@@ -123,6 +136,39 @@ describe("bench/quality/summarize", () => {
       "- adq (drop0.25) − adq: gain exceeds 2 SE: no (n = 1, no spread to compare against)",
     );
     expect(md.match(/gain exceeds 2 SE: (yes|no)/g)).toHaveLength(5 + 1); // ρ=10%: adq and the variant vs their references; ρ=30%: adq − dq
+  });
+
+  it("holds one feature model per runs folder and says which one measured the table", () => {
+    const A = "a".repeat(64);
+    const B = "b".repeat(64);
+    const runs = tmp("adq-quality-models-");
+    writeRun(runs, { method: "random", seed: 0, accuracy: 0.6, model: A }); // random records none
+    writeRun(runs, { method: "dq", seed: 0, accuracy: 0.6, model: A });
+    writeRun(runs, { method: "adq", seed: 0, accuracy: 0.61, model: A });
+    const loaded = loadRuns(runs);
+    expect(loaded.map((r) => r.featureModel?.sha256 ?? null)).toEqual([A, A, null]);
+    const groups = summarize(loaded);
+    expect(renderMarkdown(loaded, groups, { currentModelSha: A })).toContain(
+      `Feature model of the DQ/ADQ selections: \`m.onnx\` sha256 \`${"a".repeat(16)}…\` (the current default).`,
+    );
+    expect(renderMarkdown(loaded, groups, { currentModelSha: B })).toContain(
+      "**not the current default model**",
+    );
+    // The runner adds runs of model A only; random runs fit any folder.
+    expect(() => checkRunsFolder(runs, { sha256: A })).not.toThrow();
+    expect(() => checkRunsFolder(runs, { sha256: B })).toThrow(
+      /adq-r0\.1-s0\.json was measured with feature model m\.onnx sha256 aaaaaaaaaaaa…, the default is now sha256 bbbbbbbbbbbb…: pass --runs/,
+    );
+    // A run of another model in the same folder: the summary refuses to pair them.
+    writeRun(runs, { method: "adq", seed: 1, accuracy: 0.61, model: B });
+    expect(() => summarize(loadRuns(runs))).toThrow(
+      /adq-r0\.1-s1\.json: measured with feature model sha256 bbbbbbbbbbbb…/,
+    );
+    // A run that does not say which model measured it cannot be checked.
+    writeFileSync(join(runs, "adq-r0.1-s1.json"), JSON.stringify({ method: "adq" }));
+    expect(() => checkRunsFolder(runs, { sha256: A })).toThrow(
+      /adq-r0\.1-s1\.json: no feature_model recorded/,
+    );
   });
 
   it("writes a 'no runs yet' summary for an empty or missing runs folder", () => {
