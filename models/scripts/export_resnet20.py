@@ -68,6 +68,8 @@ def main() -> None:
     assert test_classes == classes, (test_classes, classes)
     acc = test_accuracy(net, xte, yte, mean, std)
     train_secs = sum(h.get("seconds", 0.0) for h in history)
+    targs = ckpt.get("args", {})  # the training run's flags (checkpoints of older runs lack them)
+    precision = ", bfloat16 autocast (float32 weights)" if targs.get("bf16") else ""
 
     wrapper = ContractWrapper(net).eval()
     dummy = torch.zeros(2, 3, 32, 32)
@@ -88,7 +90,8 @@ def main() -> None:
         "adq.test_accuracy": f"{acc:.4f}",
         "adq.training": (
             f"CIFAR ResNet-20 trained from scratch on the CIFAR-10 train split (50k), {epochs_done} epochs, "
-            "SGD nesterov momentum 0.9 wd 5e-4, one-cycle LR max 0.2, batch 128, crop(pad 4)+flip, "
+            f"SGD nesterov momentum 0.9 wd 5e-4, one-cycle LR max {targs.get('lr', 0.2)}, "
+            f"batch {targs.get('batch', 128)}, crop(pad 4)+flip{precision}, seed {targs.get('seed', 0)}, "
             f"CPU {train_secs / 60:.0f} min; models/scripts/train_resnet20.py"
         ),
         "adq.head": os.path.basename(args.head),

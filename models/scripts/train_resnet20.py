@@ -1,9 +1,12 @@
 """Train the default feature model (CIFAR ResNet-20) on CIFAR-10 on CPU and save a checkpoint.
 
 Usage: /usr/bin/python3 models/scripts/train_resnet20.py --data <cifar10 ImageFolder root>
-         --cache /tmp/cifar-cache --epochs 30 --out /tmp/resnet20.pt
+         --cache /tmp/cifar-cache --epochs 80 --bf16 --out /tmp/resnet20.pt
 SGD (momentum 0.9, nesterov, wd 5e-4), one-cycle LR peaking at 0.2, batch 128, random crop
-(pad 4) + horizontal flip done on uint8 tensors (no per-image Python work), seeded.
+(pad 4) + horizontal flip done on uint8 tensors in one indexing op per batch, seeded.
+--bf16 trains under bfloat16 autocast with channels-last tensors (weights, optimiser state and
+batch-norm statistics stay float32): about 2x the float32 speed on a CPU with AVX512-BF16.
+Test accuracy is always measured in float32, as the exported model runs.
 A checkpoint is written after every epoch, so --resume continues an interrupted run.
 """
 from __future__ import annotations
@@ -41,10 +44,11 @@ def augment(x_u8: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
     ox = torch.randint(0, 9, (n,), generator=gen)
     oy = torch.randint(0, 9, (n,), generator=gen)
     flip = torch.rand(n, generator=gen) < 0.5
-    out = torch.empty((n, 3, 32, 32), dtype=torch.uint8)
-    for i in range(n):
-        crop = padded[i, :, oy[i] : oy[i] + 32, ox[i] : ox[i] + 32]
-        out[i] = crop.flip(2) if flip[i] else crop
+    r = torch.arange(32)
+    rows = oy[:, None] + r  # [n,32]
+    cols = ox[:, None] + torch.where(flip[:, None], 31 - r, r)  # a flip reads the crop's columns backwards
+    out = padded[torch.arange(n)[:, None, None, None], torch.arange(3)[None, :, None, None],
+                 rows[:, None, :, None], cols[:, None, None, :]]
     return out.permute(0, 2, 3, 1)
 
 
@@ -69,6 +73,7 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--out", default="/tmp/resnet20.pt")
     ap.add_argument("--resume", action="store_true")
+    ap.add_argument("--bf16", action="store_true", help="bfloat16 autocast + channels-last (float32 master weights)")
     args = ap.parse_args()
 
     torch.set_num_threads(args.threads)
@@ -77,6 +82,8 @@ def main() -> None:
     xtr, ytr, classes = load_split(args.data, "train", args.cache)
     xte, yte, _ = load_split(args.data, "test", args.cache)
     net = ResNet20(len(classes))
+    if args.bf16:
+        net = net.to(memory_format=torch.channels_last)
     opt = torch.optim.SGD(net.parameters(), lr=args.lr, momentum=0.9, nesterov=True, weight_decay=5e-4)
     steps_per_epoch = math.ceil(len(xtr) / args.batch)
     sched = torch.optim.lr_scheduler.OneCycleLR(
@@ -103,7 +110,10 @@ def main() -> None:
         for b in range(steps_per_epoch):
             idx = perm[b * args.batch : (b + 1) * args.batch]
             xb = to_input(augment(xtr_t[idx], gen))
-            loss = F.cross_entropy(net(xb), ytr_t[idx])
+            if args.bf16:
+                xb = xb.contiguous(memory_format=torch.channels_last)
+            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=args.bf16):
+                loss = F.cross_entropy(net(xb).float(), ytr_t[idx])
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
@@ -115,10 +125,11 @@ def main() -> None:
         print(json.dumps(history[-1]), flush=True)
         torch.save(
             {"model": net.state_dict(), "opt": opt.state_dict(), "sched": sched.state_dict(), "gen": gen.get_state(),
-             "epoch": epoch + 1, "history": history, "classes": classes, "mean": MEAN, "std": STD},
+             "epoch": epoch + 1, "history": history, "classes": classes, "mean": MEAN, "std": STD,
+             "args": {k: v for k, v in vars(args).items() if k not in ("resume", "out")}},
             args.out,
         )
-    print(json.dumps({"done": True, "final_test_acc": history[-1]["test_acc"], "wall_seconds": time.time() - t_start}))
+    print(json.dumps({"done": True, "bf16": args.bf16, "final_test_acc": history[-1]["test_acc"], "wall_seconds": time.time() - t_start}))
 
 
 if __name__ == "__main__":
