@@ -70,6 +70,11 @@ def main() -> None:
     train_secs = sum(h.get("seconds", 0.0) for h in history)
     targs = ckpt.get("args", {})  # the training run's flags (checkpoints of older runs lack them)
     precision = ", bfloat16 autocast (float32 weights)" if targs.get("bf16") else ""
+    swa, swa_script = "", ""
+    if "swa_epochs" in targs:  # a swa_resnet20.py checkpoint: the averaged continuation of a run
+        swa = (f"then {targs['swa_epochs']} epochs of SWA at constant LR {targs['swa_lr']} "
+               f"(weights averaged per epoch, BN recomputed), ")
+        swa_script = " + swa_resnet20.py"
 
     wrapper = ContractWrapper(net).eval()
     dummy = torch.zeros(2, 3, 32, 32)
@@ -89,10 +94,11 @@ def main() -> None:
         "adq.class_names": json.dumps(classes),
         "adq.test_accuracy": f"{acc:.4f}",
         "adq.training": (
-            f"CIFAR ResNet-20 trained from scratch on the CIFAR-10 train split (50k), {epochs_done} epochs, "
+            f"CIFAR ResNet-20 trained from scratch on the CIFAR-10 train split (50k), "
+            f"{targs.get('swa_init_epochs', epochs_done)} epochs, "
             f"SGD nesterov momentum 0.9 wd 5e-4, one-cycle LR max {targs.get('lr', 0.2)}, "
             f"batch {targs.get('batch', 128)}, crop(pad 4)+flip{precision}, seed {targs.get('seed', 0)}, "
-            f"CPU {train_secs / 60:.0f} min; models/scripts/train_resnet20.py"
+            f"{swa}CPU {train_secs / 60:.0f} min; models/scripts/train_resnet20.py{swa_script}"
         ),
         "adq.head": os.path.basename(args.head),
     }
