@@ -16,19 +16,17 @@ from __future__ import annotations
 import argparse
 import copy
 import json
-import math
 import os
 import sys
 import time
 
 import torch
 import torch.nn as nn
-import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(__file__))
 from cifar_cache import load_split  # noqa: E402
 from resnet20 import ResNet20  # noqa: E402
-from train_resnet20 import augment, evaluate, to_input  # noqa: E402
+from train_resnet20 import augment, evaluate, make_optimizer, to_input, train_epoch  # noqa: E402
 
 
 @torch.no_grad()
@@ -75,7 +73,7 @@ def main() -> None:
     net.load_state_dict(init["model"])
     if args.bf16:
         net = net.to(memory_format=torch.channels_last)
-    opt = torch.optim.SGD(net.parameters(), lr=args.lr, momentum=0.9, nesterov=True, weight_decay=5e-4)
+    opt = make_optimizer(net, args.lr)
     avg = copy.deepcopy(net).to(memory_format=torch.contiguous_format)  # running mean of the weights
     n_avg = 0
     start_epoch = 0
@@ -90,30 +88,16 @@ def main() -> None:
         n_avg, start_epoch, history = ck["n_avg"], ck["swa_epoch"], ck["history"]
 
     xtr_t, ytr_t = torch.from_numpy(xtr), torch.from_numpy(ytr)
-    steps = math.ceil(len(xtr) / args.batch)
     t_start = time.time()
     for epoch in range(start_epoch, args.epochs):
-        net.train()
         t0 = time.time()
-        perm = torch.randperm(len(xtr), generator=gen)
-        loss_sum = 0.0
-        for b in range(steps):
-            idx = perm[b * args.batch : (b + 1) * args.batch]
-            xb = to_input(augment(xtr_t[idx], gen))
-            if args.bf16:
-                xb = xb.contiguous(memory_format=torch.channels_last)
-            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=args.bf16):
-                loss = F.cross_entropy(net(xb).float(), ytr_t[idx])
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
-            loss_sum += float(loss)
+        loss = train_epoch(net, opt, None, xtr_t, ytr_t, args.batch, args.bf16, gen)
         # Equal-weight running mean over the epoch-end weights: avg += (w - avg) / (n + 1).
         with torch.no_grad():
             for pa, pn in zip(avg.parameters(), net.parameters()):
                 pa.add_(pn.detach() - pa, alpha=1.0 / (n_avg + 1))
         n_avg += 1
-        entry = {"epoch": base_epochs + epoch + 1, "swa_epoch": epoch + 1, "loss": loss_sum / steps,
+        entry = {"epoch": base_epochs + epoch + 1, "swa_epoch": epoch + 1, "loss": loss,
                  "test_acc_sgd": evaluate(net, xte, yte)}
         last = epoch + 1 == args.epochs
         if last or (epoch + 1) % args.eval_every == 0:

@@ -52,6 +52,33 @@ def augment(x_u8: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
     return out.permute(0, 2, 3, 1)
 
 
+def make_optimizer(net: ResNet20, lr: float) -> torch.optim.SGD:
+    return torch.optim.SGD(net.parameters(), lr=lr, momentum=0.9, nesterov=True, weight_decay=5e-4)
+
+
+def train_epoch(net: ResNet20, opt: torch.optim.Optimizer, sched, xtr: torch.Tensor, ytr: torch.Tensor,
+                batch: int, bf16: bool, gen: torch.Generator) -> float:
+    """One pass over a seeded permutation of the train split; returns the mean loss. sched (or None) steps per batch."""
+    net.train()
+    perm = torch.randperm(len(xtr), generator=gen)
+    steps = math.ceil(len(xtr) / batch)
+    loss_sum = 0.0
+    for b in range(steps):
+        idx = perm[b * batch : (b + 1) * batch]
+        xb = to_input(augment(xtr[idx], gen))
+        if bf16:
+            xb = xb.contiguous(memory_format=torch.channels_last)
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+            loss = F.cross_entropy(net(xb).float(), ytr[idx])
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        if sched is not None:
+            sched.step()
+        loss_sum += float(loss)
+    return loss_sum / steps
+
+
 @torch.no_grad()
 def evaluate(net: ResNet20, x: np.ndarray, y: np.ndarray) -> float:
     net.eval()
@@ -84,7 +111,7 @@ def main() -> None:
     net = ResNet20(len(classes))
     if args.bf16:
         net = net.to(memory_format=torch.channels_last)
-    opt = torch.optim.SGD(net.parameters(), lr=args.lr, momentum=0.9, nesterov=True, weight_decay=5e-4)
+    opt = make_optimizer(net, args.lr)
     steps_per_epoch = math.ceil(len(xtr) / args.batch)
     sched = torch.optim.lr_scheduler.OneCycleLR(
         opt, max_lr=args.lr, epochs=args.epochs, steps_per_epoch=steps_per_epoch, pct_start=0.15
@@ -103,25 +130,11 @@ def main() -> None:
     ytr_t = torch.from_numpy(ytr)
     t_start = time.time()
     for epoch in range(start_epoch, args.epochs):
-        net.train()
         t0 = time.time()
-        perm = torch.randperm(len(xtr), generator=gen)
-        loss_sum = 0.0
-        for b in range(steps_per_epoch):
-            idx = perm[b * args.batch : (b + 1) * args.batch]
-            xb = to_input(augment(xtr_t[idx], gen))
-            if args.bf16:
-                xb = xb.contiguous(memory_format=torch.channels_last)
-            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=args.bf16):
-                loss = F.cross_entropy(net(xb).float(), ytr_t[idx])
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
-            sched.step()
-            loss_sum += float(loss)
+        loss = train_epoch(net, opt, sched, xtr_t, ytr_t, args.batch, args.bf16, gen)
         acc = evaluate(net, xte, yte)
         secs = time.time() - t0
-        history.append({"epoch": epoch + 1, "loss": loss_sum / steps_per_epoch, "test_acc": acc, "seconds": secs})
+        history.append({"epoch": epoch + 1, "loss": loss, "test_acc": acc, "seconds": secs})
         print(json.dumps(history[-1]), flush=True)
         torch.save(
             {"model": net.state_dict(), "opt": opt.state_dict(), "sched": sched.state_dict(), "gen": gen.get_state(),
