@@ -253,6 +253,23 @@ describe("stage gRPC methods, called directly, equal the pipeline", () => {
       }
     }
 
+    // A class allocated no images (small ρ, a small class): an empty selection, and an empty
+    // store with patches dropped — not an error.
+    const none: Res = await call("sampling", "SampleClass", {
+      task: { ...job, taskKey: "class-0000-none" },
+      bins: classBins[0],
+      allocations: [0, 0],
+      seed: SEED,
+    });
+    const empty: Res = await call("sampling", "DropPatches", {
+      task: { ...job, taskKey: "class-0000-none" },
+      dataset,
+      selection: none.selection,
+      dropRatio: DROP,
+    });
+    expect(empty.store).toMatchObject({ itemCount: "0", originalBytes: "0" });
+    expect([...decodeStore(await t.srv.store.get(`tenants/acme/${empty.store.patches.key}`))]).toEqual([]);
+
     // Another tenant cannot name acme's artifacts: its keys resolve in its own namespace.
     await rejects(
       call(

@@ -208,7 +208,7 @@ describe("adq compress rejects bad input precisely and leaves no output", () => 
     ["unknown path", () => ["/nonexistent/adq-data"], /does not exist/],
     ["ratio 0", () => [data, "--ratio", "0"], /ratio: must be in \(0, 1\]/],
     ["ratio > 1", () => [data, "--ratio", "1.5"], /ratio: must be in \(0, 1\]/],
-    ["ratio not a number", () => [data, "--ratio", "abc"], /--ratio must be a number/],
+    ["ratio not a number", () => [data, "--ratio", "abc"], /--ratio must be a decimal number/],
     ["bins 0", () => [data, "--bins", "0"], /bins: must be an integer ≥ 1/],
     [
       "more bins than items",

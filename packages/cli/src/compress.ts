@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
-import { mkdir, readdir, rename, rm, stat, writeFile } from "node:fs/promises";
-import { basename, dirname, join, resolve } from "node:path";
-import { FsArtifactStore, LocalBus } from "#platform";
+import { stat, writeFile } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import { asIoError, FsArtifactStore, LocalBus } from "#platform";
 import {
   type CompressionOutcome,
   type CompressParams,
@@ -12,7 +12,19 @@ import {
   sha256File,
 } from "#stages";
 import { writeIntermediates } from "./intermediates.ts";
+import {
+  checkOutputTarget,
+  checkWritableDir,
+  discardStaging,
+  isNonEmptyDir,
+  makeDirs,
+  prepareStaging,
+  publishStaging,
+  UsageError,
+} from "./output-dir.ts";
 import type { ProgressSink } from "./progress.ts";
+
+export { UsageError } from "./output-dir.ts";
 
 export interface CompressOptions {
   dataset: string;
@@ -28,21 +40,6 @@ export interface CompressOptions {
   signal?: AbortSignal;
 }
 
-export class UsageError extends Error {
-  override readonly name = "UsageError";
-}
-
-async function isNonEmptyDir(path: string): Promise<boolean> {
-  try {
-    return (await readdir(path)).length > 0;
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === "ENOENT") return false;
-    if ((e as NodeJS.ErrnoException).code === "ENOTDIR")
-      throw new UsageError(`--out ${path} exists and is not a directory`);
-    throw e;
-  }
-}
-
 /**
  * `adq compress`: runs the embedded pipeline (in-process bus, filesystem artifact store as
  * the resumable cache) and publishes the result folder atomically — everything is written
@@ -50,21 +47,30 @@ async function isNonEmptyDir(path: string): Promise<boolean> {
  */
 export async function compress(o: CompressOptions): Promise<CompressionOutcome & { out: string }> {
   const out = resolve(o.out);
+  const cacheDir = resolve(o.cacheDir);
+  const modelFile = o.model ? resolve(o.model) : null;
+  // Everything that can be known about the output is checked before the pipeline runs.
+  await checkOutputTarget(out, [
+    { what: "the data set", path: resolve(o.dataset) },
+    ...(modelFile ? [{ what: "the model", path: modelFile }] : []),
+    { what: "the cache directory", path: cacheDir },
+  ]);
   if ((await isNonEmptyDir(out)) && !o.force) {
     throw new UsageError(`--out ${out} already exists and is not empty (use --force to replace it)`);
   }
   let model: { file: string; sha256: string } | null = null;
-  if (o.model) {
-    const file = resolve(o.model);
+  if (modelFile) {
     try {
-      if (!(await stat(file)).isFile()) throw new UsageError(`--model ${file} is not a file`);
+      if (!(await stat(modelFile)).isFile()) throw new UsageError(`--model ${modelFile} is not a file`);
     } catch (e) {
       if (e instanceof UsageError) throw e;
-      throw new UsageError(`--model ${file} does not exist`);
+      throw new UsageError(`--model ${modelFile} does not exist`);
     }
-    model = { file, sha256: await sha256File(file) };
+    model = { file: modelFile, sha256: await sha256File(modelFile) };
   }
-  const store = new FsArtifactStore(resolve(o.cacheDir));
+  await checkWritableDir(cacheDir, "the cache directory");
+  const staging = await prepareStaging(out);
+  const store = new FsArtifactStore(cacheDir);
   const bus = new LocalBus();
   const workers = registerStageWorkers(bus, {
     store,
@@ -72,7 +78,7 @@ export async function compress(o: CompressOptions): Promise<CompressionOutcome &
   });
   const jobId = `local-${randomBytes(6).toString("hex")}`;
   let current: StageName | null = null;
-  const tmp = join(dirname(out), `.${basename(out)}.tmp-${process.pid}-${randomBytes(3).toString("hex")}`);
+  let published = false;
   try {
     const outcome = await runCompression(
       {
@@ -96,19 +102,35 @@ export async function compress(o: CompressOptions): Promise<CompressionOutcome &
       },
     );
     if (current) o.progress.finish();
-    await mkdir(tmp, { recursive: true });
+    const write = async (path: string, data: Uint8Array | string) => {
+      try {
+        await writeFile(path, data);
+      } catch (e) {
+        throw asIoError(e, path, "write");
+      }
+    };
     for (const f of outcome.files)
-      await writeFile(join(tmp, f), await store.get(`${outcome.resultPrefix}/${f}`));
-    if (o.keepIntermediates) await writeIntermediates(store, outcome, join(tmp, "intermediates"));
-    await writeFile(join(tmp, "timings.json"), `${JSON.stringify(outcome.timings, null, 1)}\n`);
-    if (o.force) await rm(out, { recursive: true, force: true });
-    await mkdir(dirname(out), { recursive: true });
-    await rename(tmp, out);
+      await write(join(staging.tmp, f), await store.get(`${outcome.resultPrefix}/${f}`));
+    if (o.keepIntermediates) {
+      const dir = join(staging.tmp, "intermediates");
+      await makeDirs(dir);
+      await writeIntermediates(store, outcome, dir).catch((e: unknown) => {
+        throw asIoError(e, dir, "write in");
+      });
+    }
+    await write(join(staging.tmp, "timings.json"), `${JSON.stringify(outcome.timings, null, 1)}\n`);
+    await publishStaging(staging, o.force);
+    published = true;
     // The result copy in the cache is no longer needed; stage outputs stay for resumption.
     await store.deletePrefix(`${outcome.resultPrefix}/`);
     return { ...outcome, out };
   } finally {
-    await rm(tmp, { recursive: true, force: true });
+    if (!published) {
+      // Interrupted or failed: stop the in-process handlers at their next batch instead of
+      // waiting for the running stage task to finish.
+      bus.abortAll();
+      await discardStaging(staging);
+    }
     await workers.close();
     await bus.close();
   }

@@ -17,7 +17,8 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { type DatasetDescription, openDataset } from "#ml";
 import type { Manifest } from "#stages";
-import { UsageError } from "./compress.ts";
+import { DECIMAL_INTEGER } from "./numbers.ts";
+import { UsageError } from "./output-dir.ts";
 import { reconstruct } from "./reconstruct.ts";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
@@ -387,9 +388,8 @@ export async function evaluate(o: EvalOptions): Promise<EvalResult> {
 
 function int(flag: string, v: string | undefined, fallback: number): number {
   if (v === undefined) return fallback;
-  const x = Number(v);
-  if (v.trim() === "" || !Number.isInteger(x))
-    throw new UsageError(`--${flag} must be an integer, got ${JSON.stringify(v)}`);
+  const x = DECIMAL_INTEGER.test(v.trim()) ? Number(v) : Number.NaN;
+  if (!Number.isInteger(x)) throw new UsageError(`--${flag} must be an integer, got ${JSON.stringify(v)}`);
   return x;
 }
 

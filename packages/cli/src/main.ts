@@ -2,7 +2,7 @@ import { homedir } from "node:os";
 import { basename, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { InvalidArgumentError } from "#platform";
+import { InvalidArgumentError, IoError } from "#platform";
 import {
   type CompressParams,
   DEFAULT_PARAMS,
@@ -10,8 +10,10 @@ import {
   type Method,
   StageFailedError,
 } from "#stages";
-import { compress, UsageError } from "./compress.ts";
+import { compress } from "./compress.ts";
 import { EVAL_HELP, EVAL_USAGE, runEval } from "./eval.ts";
+import { decimalNumber } from "./numbers.ts";
+import { UsageError } from "./output-dir.ts";
 import { ConsoleProgress } from "./progress.ts";
 import { reconstruct } from "./reconstruct.ts";
 import { runResult, runServe, runSubmit, runWatch, SERVE_HELP } from "./serve.ts";
@@ -54,10 +56,7 @@ ${EVAL_HELP}`;
 
 function num(flag: string, v: string | undefined, fallback: number): number {
   if (v === undefined) return fallback;
-  const x = Number(v);
-  if (v.trim() === "" || !Number.isFinite(x))
-    throw new UsageError(`--${flag} must be a number, got ${JSON.stringify(v)}`);
-  return x;
+  return decimalNumber(`--${flag}`, v);
 }
 
 function paramsFrom(values: Record<string, string | boolean | undefined>): CompressParams {
@@ -111,9 +110,14 @@ async function runCompress(argv: string[]): Promise<number> {
     values.out ?? join("adq-out", `${basename(dataset)}-${params.method}-r${params.ratio}-s${params.seed}`);
   const cacheDir = values["cache-dir"] ?? process.env.ADQ_CACHE_DIR ?? join(homedir(), ".cache", "adq");
   const controller = new AbortController();
+  let signalled = "SIGINT" as NodeJS.Signals;
   const onSigint = () => controller.abort();
+  const onSigterm = () => {
+    signalled = "SIGTERM";
+    controller.abort();
+  };
   process.once("SIGINT", onSigint);
-  process.once("SIGTERM", onSigint);
+  process.once("SIGTERM", onSigterm);
   const started = Date.now();
   try {
     const threads = values.threads === undefined ? undefined : num("threads", values.threads, 0);
@@ -144,12 +148,12 @@ async function runCompress(argv: string[]): Promise<number> {
       process.stderr.write(
         "adq: interrupted; no output was written (stage outputs are cached for a re-run)\n",
       );
-      return 130;
+      return signalled === "SIGTERM" ? 143 : 130; // 128 + the signal's number, as shells report it
     }
     throw e;
   } finally {
     process.off("SIGINT", onSigint);
-    process.off("SIGTERM", onSigint);
+    process.off("SIGTERM", onSigterm);
   }
 }
 
@@ -211,13 +215,13 @@ export async function main(argv: string[]): Promise<number> {
     const expected =
       err instanceof UsageError ||
       err instanceof InvalidArgumentError ||
+      err instanceof IoError ||
       err instanceof StageFailedError ||
       ["DatasetError", "BadImageError", "ModelContractError"].includes(err.name) ||
       (err as NodeJS.ErrnoException).code === "ERR_PARSE_ARGS_UNKNOWN_OPTION" ||
       (err as NodeJS.ErrnoException).code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE";
     if (expected) {
-      const field = err instanceof InvalidArgumentError ? "" : "";
-      process.stderr.write(`adq: ${field}${err.message}\n`);
+      process.stderr.write(`adq: ${err.message}\n`);
       return 2;
     }
     process.stderr.write(`adq: unexpected error: ${err.stack ?? err.message}\n`);

@@ -1,10 +1,17 @@
-import { randomBytes } from "node:crypto";
-import { mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
-import { basename, dirname, join } from "node:path";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { basename, join } from "node:path";
 import sharp from "sharp";
 import { MaeModel } from "#ml";
+import { asIoError } from "#platform";
 import { decodeStore, type Manifest, type PatchedImage, reconstructBatch, StoreMismatchError } from "#stages";
-import { UsageError } from "./compress.ts";
+import {
+  checkOutputTarget,
+  discardStaging,
+  isNonEmptyDir,
+  prepareStaging,
+  publishStaging,
+  UsageError,
+} from "./output-dir.ts";
 
 export interface ReconstructOptions {
   compressed: string;
@@ -25,21 +32,33 @@ export async function reconstruct(o: ReconstructOptions): Promise<{ images: numb
   } catch (e) {
     throw new UsageError(`${o.compressed} is not an adq compress result (${(e as Error).message})`);
   }
-  try {
-    if ((await readdir(o.out)).length > 0 && !o.force)
-      throw new UsageError(`--out ${o.out} already exists and is not empty (use --force)`);
-  } catch (e) {
-    if (e instanceof UsageError) throw e;
-  }
+  await checkOutputTarget(o.out, [
+    { what: "the compressed result", path: o.compressed },
+    { what: "the MAE model", path: o.mae },
+  ]);
+  if ((await isNonEmptyDir(o.out)) && !o.force)
+    throw new UsageError(`--out ${o.out} already exists and is not empty (use --force)`);
   const mae = await MaeModel.load(o.mae, o.threads ? { threads: o.threads } : {});
   const ids = new Map(manifest.items.map((it) => [it.index, it.id]));
-  const tmp = join(
-    dirname(o.out),
-    `.${basename(o.out)}.tmp-${process.pid}-${randomBytes(3).toString("hex")}`,
-  );
-  let count = 0;
+  let staging: Awaited<ReturnType<typeof prepareStaging>>;
   try {
-    for (const cls of manifest.dataset.classes) await mkdir(join(tmp, cls), { recursive: true });
+    staging = await prepareStaging(o.out);
+  } catch (e) {
+    await mae.release();
+    throw e;
+  }
+  const { tmp } = staging;
+  let count = 0;
+  let published = false;
+  try {
+    for (const cls of manifest.dataset.classes) {
+      // Class names become folder names: one plain path component each, never "..".
+      if (cls === "" || cls === "." || cls === ".." || /[/\\\0]/.test(cls))
+        throw new UsageError(
+          `${o.compressed}/manifest.json: class name ${JSON.stringify(cls)} is not a folder name`,
+        );
+      await mkdir(join(tmp, cls));
+    }
     let batch: PatchedImage[] = [];
     const flush = async () => {
       const pixels = await reconstructBatch(mae, batch).catch((e: unknown) => {
@@ -54,7 +73,10 @@ export async function reconstruct(o: ReconstructOptions): Promise<{ images: numb
         const png = await sharp(pixels[k]!, { raw: { width: img.width, height: img.height, channels: 3 } })
           .png()
           .toBuffer();
-        await writeFile(join(tmp, manifest.dataset.classes[img.label]!, name), png);
+        const file = join(tmp, manifest.dataset.classes[img.label]!, name);
+        await writeFile(file, png).catch((e: unknown) => {
+          throw asIoError(e, file, "write");
+        });
         count++;
       }
       batch = [];
@@ -64,10 +86,10 @@ export async function reconstruct(o: ReconstructOptions): Promise<{ images: numb
       if (batch.length === (o.batchSize ?? 256)) await flush();
     }
     if (batch.length > 0) await flush();
-    if (o.force) await rm(o.out, { recursive: true, force: true });
-    await rename(tmp, o.out);
+    await publishStaging(staging, o.force);
+    published = true;
   } finally {
-    await rm(tmp, { recursive: true, force: true });
+    if (!published) await discardStaging(staging);
     await mae.release();
   }
   return { images: count, out: o.out };

@@ -3,9 +3,9 @@
  * and its client side: `adq submit`, `adq watch`, `adq result`.
  */
 import { createHash, randomBytes } from "node:crypto";
-import { mkdir, open, readdir, rename, rm } from "node:fs/promises";
+import { mkdir, open } from "node:fs/promises";
 import { homedir } from "node:os";
-import { basename, dirname, join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import * as grpc from "@grpc/grpc-js";
@@ -29,7 +29,16 @@ import {
   startMetricsServer,
 } from "#services/common";
 import { startAllInOne } from "#services/gateway";
-import { UsageError } from "./compress.ts";
+import { DECIMAL_INTEGER, decimalNumber } from "./numbers.ts";
+import {
+  checkOutputTarget,
+  checkWritableDir,
+  discardStaging,
+  isNonEmptyDir,
+  prepareStaging,
+  publishStaging,
+  UsageError,
+} from "./output-dir.ts";
 import { ConsoleProgress, type ProgressSink } from "./progress.ts";
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
@@ -183,6 +192,7 @@ export async function runServe(argv: string[]): Promise<number> {
   const cacheDir = resolve(
     values["cache-dir"] ?? process.env.ADQ_CACHE_DIR ?? join(homedir(), ".cache", "adq", "server"),
   );
+  await checkWritableDir(cacheDir, "the cache directory"); // fails at start, not on the first job
   const model = resolve(values.model ?? DEFAULT_MODEL);
   const concurrency = int("concurrency", values.concurrency, 2, 1);
   const threads = values.threads === undefined ? undefined : int("threads", values.threads, 0, 1);
@@ -344,18 +354,14 @@ function cacheRetention(values: ServeValues): { cacheRetentionMs?: number } {
 
 function int(flag: string, v: string | undefined, fallback: number, min: number): number {
   if (v === undefined) return fallback;
-  const x = Number(v);
-  if (v.trim() === "" || !Number.isSafeInteger(x) || x < min)
+  const x = DECIMAL_INTEGER.test(v.trim()) ? Number(v) : Number.NaN;
+  if (!Number.isSafeInteger(x) || x < min)
     throw new UsageError(`--${flag} must be an integer ≥ ${min}, got ${JSON.stringify(v)}`);
   return x;
 }
 
 function float(flag: string, v: string | undefined): number | undefined {
-  if (v === undefined) return undefined;
-  const x = Number(v);
-  if (v.trim() === "" || !Number.isFinite(x))
-    throw new UsageError(`--${flag} must be a number, got ${JSON.stringify(v)}`);
-  return x;
+  return v === undefined ? undefined : decimalNumber(`--${flag}`, v);
 }
 
 // ---- client commands ----
@@ -595,17 +601,6 @@ export async function runWatch(argv: string[]): Promise<number> {
   return 1;
 }
 
-async function isNonEmptyDir(path: string): Promise<boolean> {
-  try {
-    return (await readdir(path)).length > 0;
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === "ENOENT") return false;
-    if ((e as NodeJS.ErrnoException).code === "ENOTDIR")
-      throw new UsageError(`--out ${path} exists and is not a directory`);
-    throw e;
-  }
-}
-
 export async function runResult(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
@@ -616,13 +611,15 @@ export async function runResult(argv: string[]): Promise<number> {
   if (!values.out) throw new UsageError("result needs --out <dir>");
   const jobId = positionals[0]!;
   const out = resolve(values.out);
+  await checkOutputTarget(out, []);
   if ((await isNonEmptyDir(out)) && !values.force)
     throw new UsageError(`--out ${out} already exists and is not empty (use --force to replace it)`);
+  const staging = await prepareStaging(out);
+  const { tmp } = staging;
+  let published = false;
   const client = connect(values);
-  const tmp = join(dirname(out), `.${basename(out)}.tmp-${process.pid}-${randomBytes(3).toString("hex")}`);
   try {
     const result = await client.getResult(jobId);
-    await mkdir(tmp, { recursive: true });
     for (const f of result.files) {
       const target = join(tmp, ...f.name.split("/"));
       if (!target.startsWith(`${tmp}/`)) throw new Error(`server sent an unsafe file name ${f.name}`);
@@ -644,16 +641,15 @@ export async function runResult(argv: string[]): Promise<number> {
       if (size !== Number(f.artifact.sizeBytes) || hash.digest("hex") !== f.artifact.sha256)
         throw new Error(`${f.name}: downloaded bytes do not match the server's size/SHA-256`);
     }
-    if (values.force) await rm(out, { recursive: true, force: true });
-    await mkdir(dirname(out), { recursive: true });
-    await rename(tmp, out);
+    await publishStaging(staging, values.force === true);
+    published = true;
     process.stdout.write(`result: ${out}\n`);
     return 0;
   } catch (e) {
     if (typeof (e as grpc.ServiceError).code === "number") return reportRpcError(e);
     throw e;
   } finally {
-    await rm(tmp, { recursive: true, force: true });
+    if (!published) await discardStaging(staging);
     client.close();
   }
 }

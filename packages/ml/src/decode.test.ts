@@ -269,3 +269,24 @@ describe("resizeRaster", () => {
     expect(big.data.every((v) => v === 77)).toBe(true);
   });
 });
+
+describe("a JPEG cut mid-scan with its end marker re-added", () => {
+  it("is rejected as truncated by both decode paths (libjpeg only warns and fills grey)", async () => {
+    const src = await readFile(CAT);
+    const sos = src.indexOf(Buffer.from([0xff, 0xda]));
+    const cut = Buffer.concat([
+      src.subarray(0, sos + Math.floor((src.length - sos) / 2)),
+      Buffer.from([0xff, 0xd9]),
+    ]);
+    // sharp with failOn "error" alone accepts it: the bug this pins.
+    await expect(sharp(cut, { failOn: "error" }).raw().toBuffer()).resolves.toBeDefined();
+    for (const fastJpeg of [true, false])
+      await expectBad(
+        decodeImage(cut, "cut.jpg", { fastJpeg }),
+        "cut.jpg",
+        /the JPEG scan ends before the last block/,
+      );
+    // The whole file still decodes.
+    expect((await decodeImage(src, "whole.jpg")).width).toBe(32);
+  });
+});

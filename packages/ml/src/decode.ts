@@ -118,17 +118,41 @@ function describeSharpError(err: unknown, format: ImageFormat): string {
   return `corrupt image data (the ${format.toUpperCase()} decoder rejected it)`;
 }
 
-function buildPipeline(bytes: Uint8Array, opts: DecodeOptions): sharp.Sharp {
-  // failOn "error": truncated or corrupt data fails, libjpeg's benign warnings (e.g. extraneous
-  // bytes before a marker, common in camera JPEGs) do not.
+function buildPipeline(bytes: Uint8Array, opts: DecodeOptions, failOn: "error" | "warning"): sharp.Sharp {
   let pipeline = sharp(bytes, {
-    failOn: "error",
+    failOn,
     limitInputPixels: opts.maxPixels ?? DEFAULT_MAX_PIXELS,
   })
     .removeAlpha()
     .toColourspace("srgb");
   if (opts.size !== undefined) pipeline = withResize(pipeline, opts.size, opts.fit ?? "fill");
   return pipeline.raw({ depth: "uchar" });
+}
+
+class ScanEndsEarly extends Error {}
+
+/**
+ * sharp's decode. JPEGs are tried with failOn "warning" first: libjpeg only *warns* when the
+ * entropy-coded data stops before the last block ("premature end of data segment" — a file cut
+ * mid-scan with its end marker re-added) and fills the rest with grey, so failOn "error" alone
+ * would accept a half-missing image silently. Other warnings (e.g. extraneous bytes before a
+ * marker, common in camera JPEGs) are benign: those files are decoded again with failOn
+ * "error". Only the category is read from libvips' message (see describeSharpError).
+ */
+async function decodeWithSharp(
+  bytes: Uint8Array,
+  opts: DecodeOptions,
+  format: ImageFormat,
+): Promise<{ data: Buffer; info: sharp.OutputInfo }> {
+  if (format !== "jpeg") return buildPipeline(bytes, opts, "error").toBuffer({ resolveWithObject: true });
+  try {
+    return await buildPipeline(bytes, opts, "warning").toBuffer({ resolveWithObject: true });
+  } catch (strict) {
+    const out = await buildPipeline(bytes, opts, "error").toBuffer({ resolveWithObject: true });
+    if (/premature end/i.test(strict instanceof Error ? strict.message : String(strict)))
+      throw new ScanEndsEarly("truncated image data (the JPEG scan ends before the last block)");
+    return out;
+  }
 }
 
 /**
@@ -157,8 +181,9 @@ export async function decodeImage(
   }
   let out: { data: Buffer; info: sharp.OutputInfo };
   try {
-    out = await buildPipeline(bytes, opts).toBuffer({ resolveWithObject: true });
+    out = await decodeWithSharp(bytes, opts, sniffed.format);
   } catch (err) {
+    if (err instanceof ScanEndsEarly) throw new BadImageError(path, err.message);
     throw new BadImageError(path, describeSharpError(err, sniffed.format));
   }
   const { data, info } = out;

@@ -2,7 +2,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { dirname, join, relative, sep } from "node:path";
-import { NotFoundError } from "./errors.ts";
+import { asIoError, NotFoundError } from "./errors.ts";
 import { assertValidKey, assertValidPrefix } from "./keys.ts";
 import type { ArtifactInfo, ArtifactStore } from "./ports.ts";
 
@@ -24,14 +24,25 @@ export class FsArtifactStore implements ArtifactStore {
     const digest = createHash("sha256").update(data).digest("hex");
     const existing = await this.stat(key);
     if (existing && existing.digest === digest) return existing;
-    await mkdir(dirname(path), { recursive: true });
+    try {
+      await mkdir(dirname(path), { recursive: true });
+    } catch (e) {
+      throw asIoError(e, dirname(path), "create the store folder");
+    }
     const tmp = `${path}.tmp-${randomBytes(6).toString("hex")}`;
     const info: ArtifactInfo = { key, size: data.byteLength, digest, mediaType };
-    await writeFile(tmp, data);
-    await writeFile(`${tmp}.meta`, JSON.stringify(info));
-    // Content first, then the sidecar: a reader that finds the sidecar finds complete content.
-    await rename(tmp, path);
-    await rename(`${tmp}.meta`, `${path}.meta.json`);
+    try {
+      await writeFile(tmp, data);
+      await writeFile(`${tmp}.meta`, JSON.stringify(info));
+      // Content first, then the sidecar: a reader that finds the sidecar finds complete content.
+      await rename(tmp, path);
+      await rename(`${tmp}.meta`, `${path}.meta.json`);
+    } catch (e) {
+      // A failed write (a full disk) leaves neither temporary file behind.
+      await rm(tmp, { force: true }).catch(() => {});
+      await rm(`${tmp}.meta`, { force: true }).catch(() => {});
+      throw asIoError(e, path, "write");
+    }
     return info;
   }
 

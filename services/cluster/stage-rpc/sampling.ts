@@ -217,7 +217,7 @@ export async function dropPatches(ctx: StageRpcContext, req: DropPatchesRequest)
   if (!Array.isArray(doc.bins) || doc.class_index !== c)
     throw invalidArgument("selection.items", `${selKey} is not the selection of class ${c}`);
   const indices = doc.bins.flat().sort((a, b) => a - b);
-  if (indices.length === 0) throw invalidArgument("selection", "selects no items");
+  // An empty selection (a class allocated no images) is valid: its store holds no records.
   for (let i = 1; i < indices.length; i++)
     if (indices[i] === indices[i - 1])
       throw invalidArgument("selection.items", `item ${indices[i]} is selected twice`);

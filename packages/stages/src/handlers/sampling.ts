@@ -76,7 +76,9 @@ export async function handleSampling(task: SamplingTask, store: ArtifactStore): 
       ...(rsZ ? { rsZ, dsZ, importance: Array.from(importance!) } : {}),
     };
   }
-  if (task.drop > 0) {
+  // A class allocated no images has nothing to mask (and its CAM gather would be empty).
+  if (task.drop > 0 && selection.indices.length === 0) selection.masks = [];
+  else if (task.drop > 0) {
     const patches = task.patchGrid * task.patchGrid;
     const cam = await gatherRows(store, task.shards, "cam", selection.indices);
     if (cam.width !== patches) throw new Error(`CAM scores have ${cam.width} patches, expected ${patches}`);
