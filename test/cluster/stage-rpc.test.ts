@@ -69,6 +69,8 @@ describe("stage gRPC methods, called directly, equal the pipeline", () => {
   /** The chain test's feature shard (in acme's namespace), reused by the bad-input test. */
   let firstShard: Res;
   let binsFile: BinsFile;
+  /** bins.json of the same job at α = 1 and allocation strength 10 (the default is 0.2). */
+  let strongBins: BinsFile;
   let storeFile: Buffer;
 
   beforeAll(async () => {
@@ -83,6 +85,12 @@ describe("stage gRPC methods, called directly, equal the pipeline", () => {
     manifest = JSON.parse((await download(t.acme, job.id, "manifest.json")).toString("utf8"));
     binsFile = JSON.parse((await download(t.acme, job.id, "bins.json")).toString("utf8"));
     storeFile = await download(t.acme, job.id, "store.adqp");
+    const strong = await t.acme.createJob({
+      dataset: { uri: `file://${data}` },
+      params: { ratio: RATIO, bins: 2, seed: SEED, dropRatio: DROP, alpha: 1, allocationStrength: 10 },
+    });
+    expect((await watchToEnd(t.acme, strong.job.id)).at(-1)?.terminal?.state).toBe("JOB_STATE_SUCCEEDED");
+    strongBins = JSON.parse((await download(t.acme, strong.job.id, "bins.json")).toString("utf8"));
 
     server = new grpc.Server();
     const auth = new ApiKeyAuthenticator([
@@ -187,6 +195,27 @@ describe("stage gRPC methods, called directly, equal the pipeline", () => {
       expect(b.importance).toBeCloseTo(rec.importance!, 12);
       expect(b.rsNormalized).toBeCloseTo(rec.rsZ!, 12);
     }
+
+    // The same allocation at another strength reproduces a job run at that strength.
+    const allocateAt = (strength?: number): Promise<Res> =>
+      call("sampling", "Allocate", {
+        task: { ...job, taskKey: `allocation-${strength}` },
+        bins: scored,
+        ratio: RATIO,
+        alpha: 1,
+        rsWeight: 1,
+        dsWeight: 1,
+        method: "METHOD_ADQ",
+        ...(strength === undefined ? {} : { allocationStrength: strength }),
+      });
+    const counts = (a: Res) => (a.bins as Res[]).map((b) => Number(b.allocated));
+    const jobCounts = (f: BinsFile) =>
+      [...f.bins].sort((x, y) => x.class - y.class || x.bin - y.bin).map((r) => r.allocated);
+    const strongAlloc = await allocateAt(10);
+    expect(counts(strongAlloc)).toEqual(jobCounts(strongBins));
+    // Not vacuous: at the default strength the same bins get other counts.
+    expect(counts(await allocateAt())).not.toEqual(jobCounts(strongBins));
+    expect(counts(alloc)).toEqual(jobCounts(binsFile));
 
     // 5–7. Per class: sample, drop patches, reconstruct.
     const stored = new Map([...decodeStore(storeFile)].map((r) => [r.index, r]));
@@ -370,6 +399,17 @@ describe("stage gRPC methods, called directly, equal the pipeline", () => {
       call("sampling", "Allocate", { task, bins: [bin(0, 0)], ratio: 1.5, alpha: 0.5 }),
       grpc.status.INVALID_ARGUMENT,
       /^ratio: must be in \(0, 1\]/,
+    );
+    await rejects(
+      call("sampling", "Allocate", {
+        task,
+        bins: [bin(0, 0)],
+        ratio: 0.5,
+        alpha: 0.5,
+        allocationStrength: 11,
+      }),
+      grpc.status.INVALID_ARGUMENT,
+      /^allocation_strength: must be in \[0, 10\], got 11/,
     );
     // A corrupt image is BAD_FILES naming the file, unless skipped (then listed, rows zero).
     const bad = tmp("adq-bad-");

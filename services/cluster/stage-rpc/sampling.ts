@@ -8,7 +8,7 @@ import {
 } from "#core";
 import { encodedBytes, openDataset, resizeRaster, toNchw } from "#ml";
 import { encodeNpy } from "#platform";
-import { camPatchScores, encodeHeader, encodeRecord } from "#stages";
+import { camPatchScores, DEFAULT_PARAMS, encodeHeader, encodeRecord } from "#stages";
 import { invalidArgument } from "../../common/errors.ts";
 import type { BinScore, DatasetRef, Long, ModelRef } from "../../common/types.ts";
 import { resolveDataset, resolveModel } from "../../gateway/resolve.ts";
@@ -36,6 +36,7 @@ export interface AllocateRequest {
   rsWeight: number;
   dsWeight: number;
   method: string;
+  allocationStrength?: number;
 }
 
 /**
@@ -50,6 +51,9 @@ export async function allocate(_ctx: StageRpcContext, req: AllocateRequest): Pro
   for (const w of ["rsWeight", "dsWeight"] as const)
     if (!(req[w] >= 0 && Number.isFinite(req[w])))
       throw invalidArgument(w === "rsWeight" ? "rs_weight" : "ds_weight", `must be >= 0, got ${req[w]}`);
+  const strength = req.allocationStrength ?? DEFAULT_PARAMS.strength;
+  if (!(strength >= 0 && strength <= 10))
+    throw invalidArgument("allocation_strength", `must be in [0, 10], got ${strength}`);
   const method = req.method || "METHOD_UNSPECIFIED";
   const adq = method === "METHOD_ADQ" || method === "METHOD_UNSPECIFIED";
   if (!adq && method !== "METHOD_DQ" && method !== "METHOD_RANDOM")
@@ -99,7 +103,7 @@ export async function allocate(_ctx: StageRpcContext, req: AllocateRequest): Pro
       );
       z = { rs: imp.rs.z, ds: imp.ds.z, importance: imp.importance };
     }
-    const alloc = allocateBins(sizes, z?.importance, adq ? req.alpha : 0, budgets[c]!);
+    const alloc = allocateBins(sizes, z?.importance, adq ? req.alpha : 0, budgets[c]!, { strength });
     list.forEach((b, k) => {
       out.push({
         ...b,
