@@ -4,6 +4,7 @@ export * from "./allocation.ts";
 export * from "./baselines.ts";
 export * from "./bins.ts";
 export * from "./cam.ts";
+export * from "./ccs.ts";
 export * from "./contrastive.ts";
 export * from "./gradient-embedding.ts";
 export * from "./graphcut.ts";
