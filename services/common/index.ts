@@ -1,6 +1,7 @@
 // @adq/services common: proto loading, auth, errors, logs, health, server plumbing, client.
 export * from "./auth.ts";
 export * from "./client.ts";
+export * from "./download.ts";
 export * from "./errors.ts";
 export * from "./health.ts";
 export * from "./instrument.ts";

@@ -11,6 +11,7 @@ import {
   StageFailedError,
 } from "#stages";
 import { compress } from "./compress.ts";
+import { CONTROLLER_HELP, runController } from "./controller-cmd.ts";
 import { EVAL_HELP, EVAL_USAGE, runEval } from "./eval.ts";
 import { decimalNumber } from "./numbers.ts";
 import { UsageError } from "./output-dir.ts";
@@ -30,7 +31,7 @@ Usage:
   adq compress [dataset] [options]     select and pixel-quantize a subset (embedded, no servers)
   adq reconstruct <compressed-dir> --out <dir> [--mae <onnx>]
                                        MAE-reconstruct the kept images into an ImageFolder
-${EVAL_USAGE}${SERVE_HELP}  adq help
+${EVAL_USAGE}${SERVE_HELP}${CONTROLLER_HELP}  adq help
 
 compress options (defaults in brackets):
   dataset                ImageFolder root or CIFAR-10 binary folder [bundled demo: ${DEFAULT_DATASET}]
@@ -201,6 +202,8 @@ export async function main(argv: string[]): Promise<number> {
         return await runWatch(rest);
       case "result":
         return await runResult(rest);
+      case "controller":
+        return await runController(rest);
       case undefined:
       case "help":
       case "--help":

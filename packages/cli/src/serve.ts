@@ -2,8 +2,7 @@
  * `adq serve` (gateway + job runner + every stage worker in one process, embedded adapters)
  * and its client side: `adq submit`, `adq watch`, `adq result`.
  */
-import { createHash, randomBytes } from "node:crypto";
-import { mkdir, open } from "node:fs/promises";
+import { randomBytes } from "node:crypto";
 import { homedir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -14,6 +13,7 @@ import {
   ApiKeyAuthenticator,
   CompressionClient,
   type CompressionParams,
+  downloadResultFiles,
   type ErrorDetails,
   errorDetailsOf,
   faultsFromEnv,
@@ -619,28 +619,7 @@ export async function runResult(argv: string[]): Promise<number> {
   let published = false;
   const client = connect(values);
   try {
-    const result = await client.getResult(jobId);
-    for (const f of result.files) {
-      const target = join(tmp, ...f.name.split("/"));
-      if (!target.startsWith(`${tmp}/`)) throw new Error(`server sent an unsafe file name ${f.name}`);
-      await mkdir(dirname(target), { recursive: true });
-      const fh = await open(target, "w");
-      const hash = createHash("sha256");
-      let size = 0;
-      try {
-        for await (const chunk of client.downloadResult({ jobId, name: f.name })) {
-          if (Number(chunk.offset) !== size)
-            throw new Error(`${f.name}: chunk at ${chunk.offset}, expected ${size}`);
-          await fh.write(chunk.data);
-          hash.update(chunk.data);
-          size += chunk.data.length;
-        }
-      } finally {
-        await fh.close();
-      }
-      if (size !== Number(f.artifact.sizeBytes) || hash.digest("hex") !== f.artifact.sha256)
-        throw new Error(`${f.name}: downloaded bytes do not match the server's size/SHA-256`);
-    }
+    await downloadResultFiles(client, jobId, tmp);
     await publishStaging(staging, values.force === true);
     published = true;
     process.stdout.write(`result: ${out}\n`);
