@@ -197,6 +197,32 @@ export async function makePki(dir: string): Promise<Pki> {
   };
 }
 
+/**
+ * A serving + client certificate signed by the cluster CA, written as tls.crt / tls.key /
+ * ca.crt into `dir` (the layout controller-runtime and KEDA read).
+ */
+export async function makeServingCert(
+  cluster: Cluster,
+  dir: string,
+  cn: string,
+  sans: string[],
+): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  const c = await makeCert(
+    dir,
+    "tls",
+    { cert: cluster.pki.caCert, key: cluster.pki.caKey },
+    `/CN=${cn}`,
+    [
+      `subjectAltName=${sans.join(",")}`,
+      "extendedKeyUsage=serverAuth,clientAuth",
+      "keyUsage=digitalSignature,keyEncipherment",
+    ].join("\n"),
+  );
+  if (c.cert !== join(dir, "tls.crt")) throw new Error("unexpected certificate path");
+  await writeFile(join(dir, "ca.crt"), readFileSync(cluster.pki.caCert));
+}
+
 function kubeconfigYaml(server: string, pki: Pki): string {
   return [
     "apiVersion: v1",
