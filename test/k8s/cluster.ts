@@ -38,6 +38,8 @@ export interface Cluster {
   readonly pki: Pki;
   /** Starts another process beside the control plane; `stop()` ends it first. */
   spawnProcess(name: string, bin: string, args: string[], env?: NodeJS.ProcessEnv): ManagedProcess;
+  /** Every process started (control plane first, then extras), running or ended. */
+  processes(): ManagedProcess[];
   /** Creates a node kwok manages (Ready within seconds). */
   addNode(spec: FakeNode): Promise<void>;
   /** The last lines of a process's log (for assertion messages). */
@@ -487,6 +489,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
       dir,
       pki,
       spawnProcess,
+      processes: () => [...procs],
       logTail,
       stop,
       async addNode(spec) {
