@@ -31,6 +31,9 @@ describe.skipIf(K8S_TESTS_OFF)("helm install of charts/adq on a real control pla
   let custom: k8s.CustomObjectsApi;
   let autoscaling: k8s.AutoscalingV2Api;
   let valuesFile: string;
+  const conns: NatsConnection[] = [];
+  let worker: NatsBus;
+  let coordinator: NatsBus;
   const helmArgs = (...a: string[]) => helm(cluster.tools, a, cluster.kubeconfig);
 
   beforeAll(async () => {
@@ -64,6 +67,20 @@ describe.skipIf(K8S_TESTS_OFF)("helm install of charts/adq on a real control pla
         },
       },
     });
+    // The stage consumers exist once a worker of each stage has started, as the stage pods'
+    // processes would do: a NatsBus worker declares each stage's durable consumer.
+    const connect = async (name: string) => {
+      const nc = await connectNats({ servers: nats.url, name });
+      conns.push(nc);
+      return NatsBus.connect(nc, { namespace: "adq" });
+    };
+    worker = await connect("worker");
+    coordinator = await connect("coordinator");
+    for (const s of STAGES) {
+      const sub = worker.consume(s, async () => "unused");
+      await sub.ready;
+      await sub.close();
+    }
     await installKedaCrds(cluster);
     await startKedaOperator(cluster);
     valuesFile = join(cluster.dir, "values.json");
@@ -86,6 +103,9 @@ describe.skipIf(K8S_TESTS_OFF)("helm install of charts/adq on a real control pla
   }, 240_000);
 
   afterAll(async () => {
+    await worker?.close({ timeoutMs: 500 });
+    await coordinator?.close({ timeoutMs: 500 });
+    for (const nc of conns) await nc.close();
     await cluster?.stop();
     await nats?.stop();
   }, 120_000);
@@ -218,21 +238,7 @@ describe.skipIf(K8S_TESTS_OFF)("helm install of charts/adq on a real control pla
   }, 180_000);
 
   it("a backlog on one stage's queue starts that stage from zero and it returns to zero when drained; the others stay put", async () => {
-    const conns: NatsConnection[] = [];
-    const connect = async (name: string) => {
-      const nc = await connectNats({ servers: nats.url, name });
-      conns.push(nc);
-      return NatsBus.connect(nc, { namespace: "adq" });
-    };
-    const worker = await connect("worker");
-    const coordinator = await connect("coordinator");
-    try {
-      // The stage consumers exist once a worker of each stage has started (as the pods would).
-      for (const s of STAGES) {
-        const sub = worker.consume(s, async () => "unused");
-        await sub.ready;
-        await sub.close();
-      }
+    {
       const others = STAGES.filter((s) => s !== "features");
       const before = Object.fromEntries(
         await Promise.all(
@@ -276,10 +282,6 @@ describe.skipIf(K8S_TESTS_OFF)("helm install of charts/adq on a real control pla
         90_000,
       );
       for (const s of others) expect((await readyReplicas(dep(s)))?.replicas ?? 0, s).toBe(before[s]);
-    } finally {
-      await worker.close({ timeoutMs: 500 });
-      await coordinator.close({ timeoutMs: 500 });
-      for (const nc of conns) await nc.close();
     }
   }, 240_000);
 
