@@ -10,6 +10,8 @@ command -v nats-server >/dev/null 2>&1 || need_apt+=(nats-server)
 /usr/bin/python3 -c "import numpy" >/dev/null 2>&1 || need_apt+=(python3-numpy)
 # Debian's PyTorch: `adq eval` (and its tests) train models with it.
 /usr/bin/python3 -c "import torch" >/dev/null 2>&1 || need_apt+=(python3-torch python3-torchvision)
+# openssl: the Kubernetes tests make their cluster's CA and certificates with it.
+command -v openssl >/dev/null 2>&1 || need_apt+=(openssl)
 if [ "${#need_apt[@]}" -gt 0 ]; then
   SUDO=""
   [ "$(id -u)" -eq 0 ] || SUDO="sudo"
@@ -22,4 +24,12 @@ fi
 export ONNXRUNTIME_NODE_INSTALL=skip
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm ci --no-audit --no-fund
+fi
+
+# Kubernetes tools for test/k8s (kube-apiserver, controller-manager, scheduler, etcd, helm,
+# kwok, KEDA): built once from the Go module proxy into a cache keyed by their pinned versions
+# (~15-25 min on 2 cores the first time, then nothing). ADQ_K8S_TESTS=0 skips the build and
+# those tests; otherwise the tests fail when the tools are missing.
+if [ "${ADQ_K8S_TESTS:-1}" != "0" ]; then
+  bash scripts/k8s-tools.sh
 fi

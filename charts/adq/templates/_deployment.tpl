@@ -1,0 +1,106 @@
+{{/*
+One Deployment of the release. Arguments (dict):
+  root       the chart context
+  component  gateway | coordinator | <stage>
+  c          the component's values (port, resources, nodeSelector, tolerations, affinity, …)
+  args       the role's `adq serve` arguments (list), before the common ones
+  replicas   replicas to set, or nil when an autoscaler owns the field
+  gpu        the stage's gpu values when it runs on the GPU pool, else nil
+*/}}
+{{- define "adq.deployment" -}}
+{{- $root := .root -}}
+{{- $c := .c -}}
+{{- $name := printf "%s-%s" (include "adq.fullname" $root) .component -}}
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: {{ $name }}
+  labels:
+    {{- include "adq.labels" . | nindent 4 }}
+    {{- if .gpu }}
+    adq.dev/gpu: "true"
+    {{- end }}
+spec:
+  {{- if ne (toString .replicas) "" }}
+  replicas: {{ .replicas }}
+  {{- end }}
+  revisionHistoryLimit: 3
+  selector:
+    matchLabels:
+      {{- include "adq.selectorLabels" . | nindent 6 }}
+  template:
+    metadata:
+      labels:
+        {{- include "adq.selectorLabels" . | nindent 8 }}
+        app.kubernetes.io/part-of: adq
+        {{- with $root.Values.podLabels }}
+        {{- toYaml . | nindent 8 }}
+        {{- end }}
+      annotations:
+        checksum/api-keys: {{ toJson $root.Values.apiKeys | sha256sum | trunc 16 }}
+        checksum/config: {{ include "adq.configData" $root | sha256sum | trunc 16 }}
+        {{- include "adq.podAnnotations" $root | nindent 8 }}
+    spec:
+      serviceAccountName: {{ include "adq.serviceAccountName" $root }}
+      automountServiceAccountToken: false
+      enableServiceLinks: false
+      {{- with $root.Values.image.pullSecrets }}
+      imagePullSecrets:
+        {{- range . }}
+        - name: {{ . }}
+        {{- end }}
+      {{- end }}
+      securityContext:
+        {{- toYaml $root.Values.podSecurityContext | nindent 8 }}
+      # The processes drain on SIGTERM (--drain-ms); give them that long plus a margin.
+      terminationGracePeriodSeconds: {{ ternary 40 30 (hasKey $root.Values.stages .component) }}
+      {{- $nodeSelector := $c.nodeSelector -}}
+      {{- $tolerations := $c.tolerations -}}
+      {{- $affinity := $c.affinity -}}
+      {{- if .gpu }}
+      {{- $nodeSelector = merge (deepCopy .gpu.nodeSelector) $c.nodeSelector -}}
+      {{- $tolerations = concat .gpu.tolerations $c.tolerations -}}
+      {{- $affinity = .gpu.affinity | default $c.affinity -}}
+      {{- end }}
+      {{- with $nodeSelector }}
+      nodeSelector:
+        {{- toYaml . | nindent 8 }}
+      {{- end }}
+      {{- with $tolerations }}
+      tolerations:
+        {{- toYaml . | nindent 8 }}
+      {{- end }}
+      {{- with $affinity }}
+      affinity:
+        {{- toYaml . | nindent 8 }}
+      {{- end }}
+      {{- include "adq.topologySpread" . | nindent 6 }}
+      containers:
+        - name: adq
+          image: {{ include "adq.image" $root | quote }}
+          imagePullPolicy: {{ $root.Values.image.pullPolicy }}
+          args:
+            {{- toYaml .args | nindent 12 }}
+            {{- include "adq.commonArgs" $root | nindent 12 }}
+            {{- with $c.extraArgs }}
+            {{- toYaml . | nindent 12 }}
+            {{- end }}
+          env:
+            {{- include "adq.env" $root | trim | nindent 12 }}
+          ports:
+            {{- include "adq.ports" (dict "root" $root "port" $c.port) | nindent 12 }}
+          {{- include "adq.probes" (dict "root" $root "port" $c.port) | nindent 10 }}
+          resources:
+            {{- $res := deepCopy $c.resources -}}
+            {{- if .gpu }}
+            {{- $limits := merge (dict .gpu.resourceName (toString .gpu.count)) ($res.limits | default dict) -}}
+            {{- $_ := set $res "limits" $limits -}}
+            {{- end }}
+            {{- toYaml $res | nindent 12 }}
+          securityContext:
+            {{- toYaml $root.Values.securityContext | nindent 12 }}
+          volumeMounts:
+            {{- include "adq.volumeMounts" $root | nindent 12 }}
+      volumes:
+        {{- include "adq.volumes" $root | nindent 8 }}
+{{- end -}}

@@ -1,0 +1,359 @@
+/**
+ * charts/adq installed with the real helm into a real control plane (test/k8s/cluster.ts:
+ * etcd, kube-apiserver, controller-manager, scheduler v1.34.4; kwok simulating the kubelets
+ * of a CPU pool and a GPU pool) with KEDA v2.21.0's CRDs and operator, and a real
+ * nats-server whose queues KEDA watches. Pods never run a process (kwok marks them Running):
+ * these tests are about admission, scheduling, controllers and scaling — the container test
+ * covers the image.
+ */
+import { writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import * as k8s from "@kubernetes/client-node";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { connectNats, NatsBus, type NatsConnection } from "#platform/nats";
+import { freePort, type NatsServer, startNatsServer } from "../support/nats-server.ts";
+import { type Cluster, helm, startCluster, waitFor } from "./cluster.ts";
+import { installKedaCrds, startKedaOperator } from "./keda.ts";
+import { STAGES } from "./render.ts";
+import { CHART_DIR, K8S_TESTS_OFF } from "./tools.ts";
+
+const NS = "adq";
+const RELEASE = "adq";
+const GPU_STAGES = new Set(["features", "sampling"]);
+const dep = (stage: string) => `${RELEASE}-${stage}`;
+
+describe.skipIf(K8S_TESTS_OFF)("helm install of charts/adq on a real control plane", () => {
+  let cluster: Cluster;
+  let nats: NatsServer;
+  let monitorPort: number;
+  let core: k8s.CoreV1Api;
+  let apps: k8s.AppsV1Api;
+  let custom: k8s.CustomObjectsApi;
+  let autoscaling: k8s.AutoscalingV2Api;
+  let valuesFile: string;
+  const conns: NatsConnection[] = [];
+  let worker: NatsBus;
+  let coordinator: NatsBus;
+  const helmArgs = (...a: string[]) => helm(cluster.tools, a, cluster.kubeconfig);
+
+  beforeAll(async () => {
+    monitorPort = await freePort();
+    nats = await startNatsServer({ args: ["-m", String(monitorPort)] });
+    cluster = await startCluster();
+    core = cluster.kc.makeApiClient(k8s.CoreV1Api);
+    apps = cluster.kc.makeApiClient(k8s.AppsV1Api);
+    custom = cluster.kc.makeApiClient(k8s.CustomObjectsApi);
+    autoscaling = cluster.kc.makeApiClient(k8s.AutoscalingV2Api);
+    // Two node pools: CPU nodes, and GPU nodes with 4 GPUs each and the usual taint.
+    for (const i of [1, 2]) {
+      await cluster.addNode({ name: `cpu-${i}`, labels: { pool: "cpu" } });
+      await cluster.addNode({
+        name: `gpu-${i}`,
+        labels: { pool: "gpu", "nvidia.com/gpu.present": "true" },
+        capacity: { "nvidia.com/gpu": "4" },
+        taints: [{ key: "nvidia.com/gpu", value: "present", effect: "NoSchedule" }],
+      });
+    }
+    // The release namespace enforces the restricted Pod Security Standard: a pod the chart
+    // renders that is not restricted-compliant is refused by admission.
+    await core.createNamespace({
+      body: {
+        metadata: {
+          name: NS,
+          labels: {
+            "pod-security.kubernetes.io/enforce": "restricted",
+            "pod-security.kubernetes.io/enforce-version": "latest",
+          },
+        },
+      },
+    });
+    // The stage consumers exist once a worker of each stage has started, as the stage pods'
+    // processes would do: a NatsBus worker declares each stage's durable consumer.
+    const connect = async (name: string) => {
+      const nc = await connectNats({ servers: nats.url, name });
+      conns.push(nc);
+      return NatsBus.connect(nc, { namespace: "adq" });
+    };
+    worker = await connect("worker");
+    coordinator = await connect("coordinator");
+    for (const s of STAGES) {
+      const sub = worker.consume(s, async () => "unused");
+      await sub.ready;
+      await sub.close();
+    }
+    await installKedaCrds(cluster);
+    await startKedaOperator(cluster);
+    valuesFile = join(cluster.dir, "values.json");
+    await writeFile(
+      valuesFile,
+      JSON.stringify({
+        nats: { url: nats.url },
+        apiKeys: {
+          tenants: [{ id: "acme", keys: ["a".repeat(64)], quotas: { concurrent_jobs: 2 } }],
+        },
+        autoscaling: {
+          keda: {
+            natsServerMonitoringEndpoint: `127.0.0.1:${monitorPort}`,
+            pollingInterval: 1,
+            cooldownPeriod: 3,
+          },
+        },
+      }),
+    );
+  }, 240_000);
+
+  afterAll(async () => {
+    await worker?.close({ timeoutMs: 500 });
+    await coordinator?.close({ timeoutMs: 500 });
+    for (const nc of conns) await nc.close();
+    await cluster?.stop();
+    await nats?.stop();
+  }, 120_000);
+
+  const readyReplicas = async (name: string) =>
+    (await apps.readNamespacedDeployment({ name, namespace: NS })).status;
+  const podsOf = async (component: string) =>
+    (
+      await core.listNamespacedPod({
+        namespace: NS,
+        labelSelector: `app.kubernetes.io/instance=${RELEASE},app.kubernetes.io/component=${component}`,
+      })
+    ).items.filter((p) => !p.metadata?.deletionTimestamp);
+
+  it("installs with fixed replicas; GPU-stage pods land only on GPU nodes, the others never", async () => {
+    await helmArgs(
+      "install",
+      RELEASE,
+      CHART_DIR,
+      "--namespace",
+      NS,
+      "-f",
+      valuesFile,
+      "--set",
+      "autoscaling.engine=none",
+      ...STAGES.flatMap((s) => ["--set", `stages.${s}.replicas=2`]),
+    );
+    for (const c of ["gateway", "coordinator", ...STAGES]) {
+      const want = c === "coordinator" ? 1 : 2;
+      await waitFor(
+        `${c}: ${want} pods Running and Ready`,
+        async () => {
+          const pods = await podsOf(c);
+          const ready = pods.filter(
+            (p) =>
+              p.status?.phase === "Running" &&
+              p.status.conditions?.some((x) => x.type === "Ready" && x.status === "True"),
+          );
+          return ready.length === want ? pods : undefined;
+        },
+        90_000,
+      );
+      for (const p of await podsOf(c)) {
+        const node = p.spec?.nodeName ?? "";
+        if (GPU_STAGES.has(c)) expect(node, `${p.metadata?.name}`).toMatch(/^gpu-/);
+        else expect(node, `${p.metadata?.name}`).toMatch(/^cpu-/);
+      }
+    }
+    // Two GPU pods per GPU stage, one GPU each: 4 of the pool's 8 GPUs requested.
+    const gpuPods = [...(await podsOf("features")), ...(await podsOf("sampling"))];
+    expect(gpuPods.map((p) => p.spec?.containers[0]?.resources?.limits?.["nvidia.com/gpu"])).toEqual([
+      "1",
+      "1",
+      "1",
+      "1",
+    ]);
+    const secret = await core.readNamespacedSecret({ name: `${RELEASE}-api-keys`, namespace: NS });
+    const keys = JSON.parse(Buffer.from(secret.data?.["api-keys.json"] ?? "", "base64").toString());
+    expect(keys.tenants[0].id).toBe("acme");
+  }, 180_000);
+
+  it("a GPU request larger than any GPU node stays Pending with the scheduler's reason", async () => {
+    await helmArgs(
+      "upgrade",
+      RELEASE,
+      CHART_DIR,
+      "--namespace",
+      NS,
+      "--reuse-values",
+      "--set",
+      "stages.sampling.gpu.count=5",
+    );
+    const reason = await waitFor(
+      "a sampling pod Unschedulable for lack of GPUs",
+      async () => {
+        for (const p of await podsOf("sampling")) {
+          const c = p.status?.conditions?.find((x) => x.type === "PodScheduled");
+          if (c?.status === "False" && /nvidia\.com\/gpu/.test(c.message ?? "")) return c.message;
+        }
+        return undefined;
+      },
+      60_000,
+    );
+    expect(reason).toMatch(/Insufficient nvidia\.com\/gpu/);
+  }, 120_000);
+
+  it("helm upgrade to KEDA: one ScaledObject per stage, each an HPA on its stage's consumer; GPU stages at zero", async () => {
+    await helmArgs("upgrade", RELEASE, CHART_DIR, "--namespace", NS, "-f", valuesFile);
+    for (const s of STAGES) {
+      const so = await waitFor(
+        `ScaledObject ${dep(s)} Ready`,
+        async () => {
+          const o = (await custom.getNamespacedCustomObject({
+            group: "keda.sh",
+            version: "v1alpha1",
+            namespace: NS,
+            plural: "scaledobjects",
+            name: dep(s),
+          })) as {
+            spec: { triggers: { metadata: Record<string, string> }[] };
+            status?: { conditions?: { type: string; status: string }[] };
+          };
+          return o.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") ? o : undefined;
+        },
+        60_000,
+      );
+      expect(so.spec.triggers[0]?.metadata.consumer).toBe(s);
+      expect(so.spec.triggers[0]?.metadata.stream).toBe("ADQ_TASKS");
+      const hpa = await waitFor(`HPA of ${dep(s)}`, async () =>
+        autoscaling.readNamespacedHorizontalPodAutoscaler({ name: `keda-hpa-${dep(s)}`, namespace: NS }),
+      );
+      expect(hpa.spec?.scaleTargetRef).toMatchObject({ kind: "Deployment", name: dep(s) });
+      const metric = hpa.spec?.metrics?.[0]?.external;
+      expect(metric?.metric.name).toBe("s0-nats-jetstream-ADQ_TASKS");
+      // The HPA's metric is the ScaledObject's trigger, i.e. this stage's consumer.
+      expect(metric?.metric.selector?.matchLabels).toEqual({ "scaledobject.keda.sh/name": dep(s) });
+    }
+    for (const s of STAGES) {
+      const want = GPU_STAGES.has(s) ? 0 : 1;
+      await waitFor(
+        `${dep(s)} at ${want} replicas`,
+        async () => {
+          const d = await apps.readNamespacedDeployment({ name: dep(s), namespace: NS });
+          const pods = await podsOf(s);
+          return d.spec?.replicas === want && pods.length === want ? true : undefined;
+        },
+        60_000,
+      );
+    }
+  }, 180_000);
+
+  it("a backlog on one stage's queue starts that stage from zero and it returns to zero when drained; the others stay put", async () => {
+    {
+      const others = STAGES.filter((s) => s !== "features");
+      const before = Object.fromEntries(
+        await Promise.all(
+          others.map(async (s) => [s, (await readyReplicas(dep(s)))?.replicas ?? 0] as const),
+        ),
+      );
+      expect(before).toEqual({ binning: 1, scoring: 1, sampling: 0, assemble: 1 });
+      expect((await readyReplicas(dep("features")))?.replicas ?? 0).toBe(0);
+
+      for (let i = 0; i < 3; i++)
+        await coordinator.publishTask({
+          jobId: "j-keda",
+          stage: "features",
+          taskKey: `shard-${i}`,
+          payload: { i },
+        });
+      await waitFor(
+        "features scaled from 0 to 1 with a pod on a GPU node",
+        async () => {
+          const pods = await podsOf("features");
+          return pods.length === 1 && /^gpu-/.test(pods[0]?.spec?.nodeName ?? "") ? true : undefined;
+        },
+        60_000,
+      );
+      for (const s of others) expect((await readyReplicas(dep(s)))?.replicas ?? 0, s).toBe(before[s]);
+
+      // A features worker drains the queue (what the pod would do); KEDA returns it to zero.
+      const done: string[] = [];
+      const sub = worker.consume("features", async (t) => {
+        done.push(t.taskKey);
+        return t.taskKey;
+      });
+      await waitFor("3 tasks handled", async () => (done.length === 3 ? true : undefined), 30_000);
+      await sub.close();
+      await waitFor(
+        "features back at 0",
+        async () => {
+          const d = await apps.readNamespacedDeployment({ name: dep("features"), namespace: NS });
+          return d.spec?.replicas === 0 && (await podsOf("features")).length === 0 ? true : undefined;
+        },
+        90_000,
+      );
+      for (const s of others) expect((await readyReplicas(dep(s)))?.replicas ?? 0, s).toBe(before[s]);
+    }
+  }, 240_000);
+
+  it("helm upgrade removes what a value turns off, helm uninstall leaves nothing behind", async () => {
+    await helmArgs(
+      "upgrade",
+      RELEASE,
+      CHART_DIR,
+      "--namespace",
+      NS,
+      "-f",
+      valuesFile,
+      "--set",
+      "stages.assemble.enabled=false",
+      "--set",
+      "networkPolicy.enabled=false",
+    );
+    const selector = `app.kubernetes.io/instance=${RELEASE}`;
+    await waitFor(
+      "assemble's objects gone after the upgrade",
+      async () => {
+        const deps = await apps.listNamespacedDeployment({ namespace: NS, labelSelector: selector });
+        const hpas = await autoscaling.listNamespacedHorizontalPodAutoscaler({ namespace: NS });
+        const gone =
+          !deps.items.some((d) => d.metadata?.name === dep("assemble")) &&
+          !hpas.items.some((h) => h.metadata?.name === `keda-hpa-${dep("assemble")}`);
+        return gone ? true : undefined;
+      },
+      60_000,
+    );
+    const net = cluster.kc.makeApiClient(k8s.NetworkingV1Api);
+    expect((await net.listNamespacedNetworkPolicy({ namespace: NS })).items).toEqual([]);
+
+    await helmArgs("uninstall", RELEASE, "--namespace", NS, "--wait", "--timeout", "120s");
+    const policy = cluster.kc.makeApiClient(k8s.PolicyV1Api);
+    const leftovers = async () => {
+      const lists = await Promise.all([
+        apps.listNamespacedDeployment({ namespace: NS }).then((l) => l.items),
+        apps.listNamespacedReplicaSet({ namespace: NS }).then((l) => l.items),
+        core.listNamespacedPod({ namespace: NS }).then((l) => l.items),
+        core.listNamespacedService({ namespace: NS }).then((l) => l.items),
+        core
+          .listNamespacedConfigMap({ namespace: NS })
+          .then((l) => l.items.filter((c) => c.metadata?.name !== "kube-root-ca.crt")),
+        core.listNamespacedSecret({ namespace: NS }).then((l) => l.items),
+        core
+          .listNamespacedServiceAccount({ namespace: NS })
+          .then((l) => l.items.filter((s) => s.metadata?.name !== "default")),
+        policy.listNamespacedPodDisruptionBudget({ namespace: NS }).then((l) => l.items),
+        net.listNamespacedNetworkPolicy({ namespace: NS }).then((l) => l.items),
+        autoscaling.listNamespacedHorizontalPodAutoscaler({ namespace: NS }).then((l) => l.items),
+        custom
+          .listNamespacedCustomObject({
+            group: "keda.sh",
+            version: "v1alpha1",
+            namespace: NS,
+            plural: "scaledobjects",
+          })
+          .then((l) => (l as { items: k8s.KubernetesObject[] }).items),
+      ]);
+      return lists.flat().map((o) => `${o.kind ?? ""}/${o.metadata?.name}`);
+    };
+    const left = await waitFor(
+      "nothing of the release left",
+      async () => {
+        const l = await leftovers();
+        return l.length === 0 ? l : undefined;
+      },
+      90_000,
+    ).catch(async (e) => {
+      throw new Error(`${(e as Error).message}; left: ${(await leftovers()).join(", ")}`);
+    });
+    expect(left).toEqual([]);
+  }, 240_000);
+});

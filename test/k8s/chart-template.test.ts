@@ -1,0 +1,352 @@
+/**
+ * charts/adq rendered by the real helm (v3.22.0, scripts/k8s-tools.sh): `helm lint --strict`
+ * and `helm template` over the values files in test/k8s/values/, asserting on the objects;
+ * the schema's refusals; and the rendered arguments run by today's `adq serve` against a
+ * real nats-server (the chart asks only for flags the CLI has).
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startNatsServer } from "../support/nats-server.ts";
+import { helm } from "./cluster.ts";
+import { argValue, container, type Obj, type Rendered, render, STAGES } from "./render.ts";
+import { CHART_DIR, K8S_TESTS_OFF, type K8sTools, k8sTools, REPO_ROOT } from "./tools.ts";
+
+const VALUES_FILES = ["cpu-only.yaml", "gpu.yaml", "keda-off.yaml", "external-secrets.yaml"];
+const GPU_DEFAULT = new Set(["features", "sampling"]);
+
+describe.skipIf(K8S_TESTS_OFF)("helm chart charts/adq (helm lint + template)", () => {
+  let tools: K8sTools;
+  let def: Rendered;
+  beforeAll(async () => {
+    tools = k8sTools(["helm"]);
+    def = await render(tools);
+  });
+
+  it("passes helm lint --strict with the defaults and every test values file", async () => {
+    await helm(tools, ["lint", "--strict", CHART_DIR]);
+    for (const f of VALUES_FILES)
+      await helm(tools, ["lint", "--strict", CHART_DIR, "-f", join(CHART_DIR, "../../test/k8s/values", f)]);
+  });
+
+  it("renders a gateway, a coordinator and one Deployment per stage with the CLI roles of today", () => {
+    const deps = def.of("Deployment").map((d: Obj) => d.metadata.name);
+    expect(deps.sort()).toEqual(["gateway", "coordinator", ...STAGES].map((c) => `t-adq-${c}`).sort());
+    const gw = def.get("Deployment", "t-adq-gateway");
+    expect(container(gw).args.slice(0, 5)).toEqual([
+      "serve",
+      "--port",
+      "50051",
+      "--no-workers",
+      "--no-runner",
+    ]);
+    expect(gw.spec.replicas).toBe(2);
+    const co = def.get("Deployment", "t-adq-coordinator");
+    expect(container(co).args).toContain("--no-workers");
+    expect(container(co).args).not.toContain("--no-runner");
+    for (const [i, s] of STAGES.entries()) {
+      const d = def.get("Deployment", `t-adq-${s}`);
+      expect(argValue(d, "--stage")).toBe(s);
+      expect(argValue(d, "--port")).toBe(String(50052 + i));
+      // KEDA owns the replica count: helm must not reset it on upgrade.
+      expect(d.spec.replicas).toBeUndefined();
+    }
+    // Cluster-wide settings come from the ConfigMap, so every process agrees on them.
+    const cm = def.get("ConfigMap", "t-adq-config");
+    expect(cm.data).toEqual({
+      ADQ_NATS_URL: "nats://nats:4222",
+      ADQ_BUS_NAMESPACE: "adq",
+      ADQ_ACK_WAIT_MS: "30000",
+      ADQ_MAX_ATTEMPTS: "3",
+      ADQ_LOG_LEVEL: "info",
+    });
+    for (const d of def.of("Deployment")) {
+      expect(argValue(d, "--nats")).toBe("$(ADQ_NATS_URL)");
+      const env = container(d).env.find((e: Obj) => e.name === "ADQ_NATS_URL");
+      expect(env.valueFrom.configMapKeyRef).toEqual({ name: "t-adq-config", key: "ADQ_NATS_URL" });
+      expect(argValue(d, "--host")).toBe("0.0.0.0");
+      expect(argValue(d, "--api-keys")).toBe("/etc/adq/api-keys/api-keys.json");
+    }
+  });
+
+  it("runs every pod restricted: non-root, read-only root, no capabilities, RuntimeDefault seccomp, writable paths as volumes", () => {
+    for (const d of def.of("Deployment")) {
+      const pod = d.spec.template.spec;
+      const c = container(d);
+      expect(pod.securityContext).toMatchObject({
+        runAsNonRoot: true,
+        runAsUser: 10001,
+        seccompProfile: { type: "RuntimeDefault" },
+      });
+      expect(c.securityContext).toEqual({
+        allowPrivilegeEscalation: false,
+        readOnlyRootFilesystem: true,
+        runAsNonRoot: true,
+        capabilities: { drop: ["ALL"] },
+      });
+      expect(pod.automountServiceAccountToken).toBe(false);
+      const mounts = Object.fromEntries(c.volumeMounts.map((m: Obj) => [m.mountPath, m.name]));
+      expect(mounts["/tmp"]).toBe("tmp");
+      expect(mounts["/var/cache/adq"]).toBe("cache");
+      const vols = Object.fromEntries(pod.volumes.map((v: Obj) => [v.name, v]));
+      expect(vols.tmp.emptyDir).toBeDefined();
+      expect(vols.cache.emptyDir).toBeDefined();
+      expect(vols["api-keys"].secret.secretName).toBe("t-adq-api-keys");
+      // Native gRPC probes on grpc.health.v1 (overall service "").
+      const port = c.ports.find((p: Obj) => p.name === "grpc").containerPort;
+      for (const probe of ["startupProbe", "readinessProbe", "livenessProbe"])
+        expect(c[probe].grpc).toEqual({ port, service: "" });
+      expect(c.resources.requests.cpu).toBeDefined();
+      expect(d.spec.template.metadata.annotations).toMatchObject({
+        "prometheus.io/scrape": "true",
+        "prometheus.io/port": "9090",
+      });
+      expect(pod.topologySpreadConstraints.map((t: Obj) => t.topologyKey)).toEqual([
+        "kubernetes.io/hostname",
+        "topology.kubernetes.io/zone",
+      ]);
+    }
+    const sa = def.get("ServiceAccount", "t-adq");
+    expect(sa.automountServiceAccountToken).toBe(false);
+    // Least privilege: no Role/ClusterRole at all (no process calls the Kubernetes API).
+    expect(def.all.filter((o: Obj) => /Role/.test(o.kind))).toEqual([]);
+    const secret = def.get("Secret", "t-adq-api-keys");
+    expect(JSON.parse(secret.stringData["api-keys.json"])).toEqual({ tenants: [] });
+  });
+
+  it("puts the model stages on the GPU pool by default and the others never", () => {
+    for (const s of STAGES) {
+      const d = def.get("Deployment", `t-adq-${s}`);
+      const pod = d.spec.template.spec;
+      const c = container(d);
+      if (GPU_DEFAULT.has(s)) {
+        expect(c.resources.limits["nvidia.com/gpu"]).toBe("1");
+        expect(pod.nodeSelector).toEqual({ "nvidia.com/gpu.present": "true" });
+        expect(pod.tolerations).toEqual([
+          { key: "nvidia.com/gpu", operator: "Exists", effect: "NoSchedule" },
+        ]);
+        expect(argValue(d, "--execution-provider")).toBe("cuda");
+      } else {
+        expect(c.resources.limits["nvidia.com/gpu"]).toBeUndefined();
+        expect(pod.nodeSelector).toBeUndefined();
+        expect(pod.tolerations).toBeUndefined();
+        expect(c.args).not.toContain("--execution-provider");
+      }
+    }
+  });
+
+  it("GPU values: counts, pool labels and extra tolerations per stage", async () => {
+    const r = await render(tools, ["gpu.yaml"]);
+    const f = r.get("Deployment", "t-adq-features");
+    expect(container(f).resources.limits["nvidia.com/gpu"]).toBe("2");
+    expect(f.spec.template.spec.nodeSelector).toEqual({ "nvidia.com/gpu.present": "true", pool: "gpu" });
+    const b = r.get("Deployment", "t-adq-binning");
+    expect(argValue(b, "--execution-provider")).toBe("cuda");
+    expect(b.spec.template.spec.tolerations.map((t: Obj) => t.key)).toEqual(["nvidia.com/gpu", "dedicated"]);
+    expect(r.get("ScaledObject", "t-adq-binning").spec.minReplicaCount).toBe(0);
+    const cpu = await render(tools, ["cpu-only.yaml"]);
+    for (const s of STAGES) {
+      const d = cpu.get("Deployment", `t-adq-${s}`);
+      expect(container(d).resources.limits["nvidia.com/gpu"]).toBeUndefined();
+      expect(cpu.get("ScaledObject", `t-adq-${s}`).spec.minReplicaCount).toBe(1);
+    }
+  });
+
+  it("scales each stage on its own durable consumer with KEDA; GPU stages from zero", async () => {
+    const sos = def.of("ScaledObject");
+    expect(sos.map((o: Obj) => o.metadata.name).sort()).toEqual(STAGES.map((s) => `t-adq-${s}`).sort());
+    for (const s of STAGES) {
+      const so = def.get("ScaledObject", `t-adq-${s}`);
+      expect(so.spec.scaleTargetRef).toEqual({ name: `t-adq-${s}` });
+      expect(so.spec.minReplicaCount).toBe(GPU_DEFAULT.has(s) ? 0 : 1);
+      expect(so.spec.triggers).toEqual([
+        {
+          type: "nats-jetstream",
+          metadata: expect.objectContaining({
+            natsServerMonitoringEndpoint: "nats:8222",
+            account: "$G",
+            // packages/platform/src/nats/nats-bus.ts: stream `<NS>_TASKS`, durable consumer = stage
+            stream: "ADQ_TASKS",
+            consumer: s,
+            activationLagThreshold: "0",
+          }),
+        },
+      ]);
+    }
+    expect(def.of("HorizontalPodAutoscaler")).toEqual([]);
+    const ns = await render(tools, [], ["busNamespace=team-b"]);
+    expect(ns.get("ScaledObject", "t-adq-features").spec.triggers[0].metadata.stream).toBe("TEAM_B_TASKS");
+    expect(ns.get("ConfigMap", "t-adq-config").data.ADQ_BUS_NAMESPACE).toBe("team-b");
+  });
+
+  it("KEDA off: a CPU HPA per stage (never below one replica), no ScaledObjects", async () => {
+    const r = await render(tools, ["keda-off.yaml"]);
+    expect(r.of("ScaledObject")).toEqual([]);
+    const hpas = r.of("HorizontalPodAutoscaler");
+    expect(hpas).toHaveLength(5);
+    for (const s of STAGES) {
+      const h = r.get("HorizontalPodAutoscaler", `t-adq-${s}`);
+      expect(h.spec.scaleTargetRef).toEqual({
+        apiVersion: "apps/v1",
+        kind: "Deployment",
+        name: `t-adq-${s}`,
+      });
+      expect(h.spec.minReplicas).toBe(1);
+      expect(h.spec.metrics[0].resource).toEqual({
+        name: "cpu",
+        target: { type: "Utilization", averageUtilization: 70 },
+      });
+    }
+    const none = await render(tools, [], ["autoscaling.engine=none", "stages.scoring.replicas=3"]);
+    expect(none.of("HorizontalPodAutoscaler")).toEqual([]);
+    expect(none.get("Deployment", "t-adq-scoring").spec.replicas).toBe(3);
+  });
+
+  it("default render asks for no TLS or NATS-auth flag (added later behind their values)", () => {
+    for (const d of def.of("Deployment"))
+      for (const f of ["--tls-cert", "--tls-key", "--tls-client-ca", "--nats-creds", "--nats-tls-ca"])
+        expect(container(d).args).not.toContain(f);
+  });
+
+  it("external secrets: existing Secrets, gRPC mTLS, NATS creds/TLS, PVC/hostPath storage, Ingress, GRPCRoute, ServiceMonitor", async () => {
+    const r = await render(tools, ["external-secrets.yaml"]);
+    expect(r.of("Secret")).toEqual([]);
+    for (const d of r.of("Deployment")) {
+      const pod = d.spec.template.spec;
+      const c = container(d);
+      const vols = Object.fromEntries(pod.volumes.map((v: Obj) => [v.name, v]));
+      expect(vols["api-keys"].secret.secretName).toBe("adq-keys");
+      expect(vols["grpc-tls"].secret.secretName).toBe("adq-grpc-tls");
+      expect(vols["nats-creds"].secret.secretName).toBe("adq-nats-creds");
+      expect(vols["nats-ca"].secret.secretName).toBe("adq-nats-ca");
+      expect(vols["nats-client"].secret.secretName).toBe("adq-nats-client");
+      expect(vols.data.persistentVolumeClaim).toEqual({ claimName: "datasets", readOnly: true });
+      expect(vols.uploads.hostPath).toEqual({ path: "/srv/adq/uploads", type: "DirectoryOrCreate" });
+      expect(argValue(d, "--api-keys")).toBe("/etc/adq/api-keys/keys.json");
+      expect(argValue(d, "--tls-cert")).toBe("/etc/adq/tls/tls.crt");
+      expect(argValue(d, "--tls-key")).toBe("/etc/adq/tls/tls.key");
+      expect(argValue(d, "--tls-client-ca")).toBe("/etc/adq/tls/ca.crt");
+      expect(argValue(d, "--nats-creds")).toBe("/etc/adq/nats-creds/adq.creds");
+      expect(argValue(d, "--nats-tls-ca")).toBe("/etc/adq/nats-ca/ca.crt");
+      expect(argValue(d, "--nats-tls-cert")).toBe("/etc/adq/nats-client/tls.crt");
+      expect(argValue(d, "--nats-tls-key")).toBe("/etc/adq/nats-client/tls.key");
+      expect(argValue(d, "--data-root")).toBe("/data");
+      expect(c.env.find((e: Obj) => e.name === "ADQ_UPLOAD_ROOT").value).toBe("/var/lib/adq/uploads");
+      // The kubelet's gRPC probe speaks no TLS: TCP probes instead.
+      expect(c.readinessProbe.tcpSocket).toBeDefined();
+      expect(c.readinessProbe.grpc).toBeUndefined();
+    }
+    const ing = r.get("Ingress", "t-adq-gateway");
+    expect(ing.spec.rules[0].host).toBe("adq.example.org");
+    expect(ing.spec.tls[0].secretName).toBe("adq-ingress-tls");
+    const route = r.get("GRPCRoute", "t-adq-gateway");
+    expect(route.spec.parentRefs).toEqual([{ name: "public", namespace: "gateway-system" }]);
+    expect(route.spec.rules[0].backendRefs[0]).toEqual({ name: "t-adq-gateway", port: 50051 });
+    const sm = r.get("ServiceMonitor", "t-adq");
+    expect(sm.metadata.labels.release).toBe("prometheus");
+    expect(r.of("Service").filter((s: Obj) => s.metadata.labels["adq.dev/metrics"] === "true")).toHaveLength(
+      7,
+    );
+  });
+
+  it("NetworkPolicies: only the gateway takes gRPC from outside the release", () => {
+    const gw = def.get("NetworkPolicy", "t-adq-gateway");
+    expect(gw.spec.ingress[0]).toEqual({ ports: [{ port: "grpc", protocol: "TCP" }] });
+    const internal = def.get("NetworkPolicy", "t-adq-internal");
+    expect(internal.spec.podSelector.matchExpressions).toContainEqual({
+      key: "app.kubernetes.io/component",
+      operator: "NotIn",
+      values: ["gateway"],
+    });
+    expect(internal.spec.ingress[0].from).toEqual([
+      {
+        podSelector: { matchLabels: { "app.kubernetes.io/name": "adq", "app.kubernetes.io/instance": "t" } },
+      },
+    ]);
+    const pdbs = def.of("PodDisruptionBudget").map((p: Obj) => p.metadata.name);
+    expect(pdbs).toHaveLength(7);
+  });
+
+  it("the schema refuses unknown keys, wrong types and bad enums, naming the field", async () => {
+    const bad: [string, RegExp][] = [
+      ["replicaCount=3", /additional properties 'replicaCount' not allowed/],
+      ["stages.features.gpu.vendor=amd", /\/stages\/features\/gpu.*additional properties 'vendor'/],
+      ["stages.extra.enabled=true", /\/stages.*additional properties 'extra'/],
+      ["gateway.replicas=two", /\/gateway\/replicas.*got string, want integer/],
+      ["autoscaling.engine=kedaa", /\/autoscaling\/engine/],
+      ["stages.features.gpu.count=0", /\/stages\/features\/gpu\/count/],
+      ["gateway.port=70000", /\/gateway\/port/],
+    ];
+    for (const [set, msg] of bad) await expect(render(tools, [], [set]), set).rejects.toThrow(msg);
+    await expect(render(tools, [], ["grpcTls.enabled=true"])).rejects.toThrow(
+      /grpcTls.secretName is required/,
+    );
+  });
+});
+
+/**
+ * The rendered arguments, run by today's CLI: each role's `adq serve` with the chart's args
+ * (ConfigMap values substituted for $(VAR); ports 0 and 127.0.0.1 so tests can run side by
+ * side) comes up against a real nats-server and says it is listening.
+ */
+describe.skipIf(K8S_TESTS_OFF)("rendered arguments run with adq serve", () => {
+  let tools: K8sTools;
+  let dir: string;
+  const children: ChildProcess[] = [];
+  beforeAll(async () => {
+    tools = k8sTools(["helm"]);
+    dir = await mkdtemp(join(tmpdir(), "adq-chart-args-"));
+  });
+  afterAll(async () => {
+    for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("gateway, coordinator and every stage (CPU values) start with the chart's arguments", async () => {
+    const nats = await startNatsServer();
+    try {
+      const r = await render(tools, ["cpu-only.yaml"], [`nats.url=${nats.url}`]);
+      const config = r.get("ConfigMap", "t-adq-config").data as Record<string, string>;
+      const keys = join(dir, "api-keys.json");
+      await writeFile(keys, JSON.stringify({ tenants: [] }));
+      const starts = r.of("Deployment").map((d: Obj) => {
+        const args = (container(d).args as string[]).map((a) =>
+          a.replace(/^\$\((\w+)\)$/, (_, v: string) => config[v] ?? a),
+        );
+        const swap = (flag: string, value: string) => {
+          const i = args.indexOf(flag);
+          if (i >= 0) args[i + 1] = value;
+        };
+        swap("--port", "0");
+        swap("--metrics-port", "0");
+        swap("--host", "127.0.0.1");
+        swap("--api-keys", keys);
+        const child = spawn(process.execPath, [join(REPO_ROOT, "bin", "adq.mjs"), ...args], {
+          stdio: ["ignore", "pipe", "pipe"],
+        });
+        children.push(child);
+        let out = "";
+        let err = "";
+        child.stderr?.on("data", (b) => {
+          err += b;
+        });
+        return new Promise<string>((resolve, reject) => {
+          child.stdout?.on("data", (b) => {
+            out += b;
+            if (/listening on/.test(out)) resolve(out);
+          });
+          child.once("exit", (code) =>
+            reject(new Error(`${d.metadata.name}: adq ${args.join(" ")} exited ${code}: ${err}`)),
+          );
+        }).finally(() => child.kill("SIGTERM"));
+      });
+      const lines = await Promise.all(starts);
+      expect(lines).toHaveLength(7);
+      expect(lines.filter((l) => /stage \w+ listening/.test(l))).toHaveLength(5);
+    } finally {
+      await nats.stop();
+    }
+  }, 120_000);
+});
