@@ -94,7 +94,12 @@ export class CompressionJobController {
       identity: o.identity,
       ...(o.leaseDurationMs ? { leaseDurationMs: o.leaseDurationMs } : {}),
       ...(o.retryPeriodMs ? { retryPeriodMs: o.retryPeriodMs } : {}),
-      onStartedLeading: () => void this.lead(),
+      onStartedLeading: () =>
+        void this.lead().catch((e: unknown) => {
+          // Could not list/watch: step back; the elector's next renewal leads again.
+          this.log.error("lead_failed", { error: (e as Error).message });
+          void this.follow();
+        }),
       onStoppedLeading: () => void this.follow(),
       log: (event, fields) => this.log.info(event, fields),
     });
@@ -322,8 +327,9 @@ export class CompressionJobController {
             : `gateway job ${job.id} is ${phase.toLowerCase()}`;
       await this.event(obj, type, phase, msg);
     }
+    const refusedBefore = hasRefusal(prev, obj.metadata?.generation);
     if (JSON.stringify(next) !== JSON.stringify(prev)) await this.setStatus(obj, next);
-    await this.refuseSpecChange(obj, next, true);
+    if (!refusedBefore && hasRefusal(next, obj.metadata?.generation)) await this.refusalEvent(obj, next);
     return TERMINAL.has(phase) ? undefined : (this.o.pollMs ?? 2000);
   }
 
@@ -344,24 +350,23 @@ export class CompressionJobController {
     );
   }
 
-  /** Records a refused spec change once (condition + Warning Event); the job is not touched. */
-  private async refuseSpecChange(obj: CompressionJob, s: CompressionJobStatus, statusWritten = false) {
+  /** After the job ended: records a refused spec change once (condition + Warning Event). */
+  private async refuseSpecChange(obj: CompressionJob, s: CompressionJobStatus) {
     const gen = obj.metadata?.generation;
     if (s.jobGeneration === undefined || gen === undefined || gen === s.jobGeneration) return;
-    const had = s.conditions?.find((c) => c.type === "SpecChangeRefused" && c.observedGeneration === gen);
-    if (had && !statusWritten) return;
-    if (!statusWritten)
-      await this.setStatus(obj, { conditions: this.specConditions(obj, s), observedGeneration: gen });
-    const seen = obj.status?.conditions?.find(
-      (c) => c.type === "SpecChangeRefused" && c.observedGeneration === gen,
+    if (hasRefusal(s, gen)) return;
+    const next = { conditions: this.specConditions(obj, s), observedGeneration: gen };
+    await this.setStatus(obj, next);
+    await this.refusalEvent(obj, { ...s, ...next });
+  }
+
+  private async refusalEvent(obj: CompressionJob, s: CompressionJobStatus) {
+    await this.event(
+      obj,
+      "Warning",
+      "SpecChangeRefused",
+      `spec generation ${obj.metadata?.generation} ignored: job ${s.jobId} started from generation ${s.jobGeneration}`,
     );
-    if (!seen)
-      await this.event(
-        obj,
-        "Warning",
-        "SpecChangeRefused",
-        `spec generation ${gen} ignored: job ${s.jobId} already started`,
-      );
   }
 
   private async finalize(obj: CompressionJob): Promise<number | undefined> {
@@ -528,6 +533,12 @@ export class CompressionJobController {
       this.log.warn("event_failed", { key: keyOf(obj), reason, error: (e as Error).message });
     }
   }
+}
+
+function hasRefusal(s: CompressionJobStatus, generation: number | undefined): boolean {
+  return (
+    s.conditions?.some((c) => c.type === "SpecChangeRefused" && c.observedGeneration === generation) === true
+  );
 }
 
 function keyOf(obj: CompressionJob): string {

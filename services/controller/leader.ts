@@ -92,12 +92,13 @@ export class LeaderElector {
 
   private async tryAcquireOrRenew(): Promise<boolean> {
     const { namespace, name, identity } = this.o;
-    const now = new Date();
+    // MicroTime: the API server wants six fractional digits, which V1MicroTime serializes.
+    const now = new k8s.V1MicroTime();
     const spec = (prev?: k8s.V1LeaseSpec): k8s.V1LeaseSpec => ({
       holderIdentity: identity,
       leaseDurationSeconds: Math.ceil(this.durationMs / 1000),
-      acquireTime: prev?.holderIdentity === identity && prev.acquireTime ? prev.acquireTime : (now as never),
-      renewTime: now as never,
+      acquireTime: prev?.holderIdentity === identity && prev.acquireTime ? prev.acquireTime : now,
+      renewTime: now,
       leaseTransitions: (prev?.leaseTransitions ?? 0) + (prev?.holderIdentity === identity ? 0 : 1),
     });
     let lease: k8s.V1Lease;
