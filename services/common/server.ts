@@ -5,8 +5,60 @@
  */
 import { randomBytes } from "node:crypto";
 import * as grpc from "@grpc/grpc-js";
-import { type RpcError, statusName, toRpcError, toServiceError } from "./errors.ts";
+import { invalidArgument, type RpcError, statusName, toRpcError, toServiceError } from "./errors.ts";
 import type { Logger } from "./log.ts";
+
+/** Largest request message a server accepts: an upload chunk (1 MiB) plus framing. */
+export const MAX_RECEIVE_MESSAGE_BYTES = 2 * 1024 * 1024;
+/** Largest response message (DownloadResult chunks are ≤ 1 MiB). */
+export const MAX_SEND_MESSAGE_BYTES = 4 * 1024 * 1024;
+/** Request metadata (headers) a server accepts: an API key and tracing headers fit many times. */
+export const MAX_METADATA_BYTES = 16 * 1024;
+/**
+ * Longest string any request field may hold (a path or URI: PATH_MAX); fields with their
+ * own, smaller limit (names, labels, keys) are checked by their handler.
+ */
+export const MAX_STRING_FIELD = 4096;
+
+/** A gRPC server with the message and metadata size limits every service uses. */
+export function newServer(options: grpc.ServerOptions = {}): grpc.Server {
+  return new grpc.Server({
+    "grpc.max_receive_message_length": MAX_RECEIVE_MESSAGE_BYTES,
+    "grpc.max_send_message_length": MAX_SEND_MESSAGE_BYTES,
+    "grpc.max_metadata_size": MAX_METADATA_BYTES,
+    ...options,
+  });
+}
+
+function snake(s: string): string {
+  return s.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+}
+
+/**
+ * Refuses a request holding a string longer than MAX_STRING_FIELD anywhere (map keys
+ * included), naming its proto field path — before anything logs or stores it.
+ */
+export function checkStringFields(value: unknown, path = ""): void {
+  if (typeof value === "string") {
+    if (value.length > MAX_STRING_FIELD)
+      throw invalidArgument(path || "request", `at most ${MAX_STRING_FIELD} characters, got ${value.length}`);
+    return;
+  }
+  if (value === null || typeof value !== "object" || ArrayBuffer.isView(value)) return;
+  if (Array.isArray(value)) {
+    for (const [i, v] of value.entries()) checkStringFields(v, `${path}[${i}]`);
+    return;
+  }
+  for (const [k, v] of Object.entries(value)) {
+    const p = path ? `${path}.${snake(k)}` : snake(k);
+    if (k.length > MAX_STRING_FIELD)
+      throw invalidArgument(
+        path || "request",
+        `a key of ${k.length} characters (at most ${MAX_STRING_FIELD})`,
+      );
+    checkStringFields(v, p);
+  }
+}
 
 export async function bindServer(
   server: grpc.Server,
@@ -139,9 +191,10 @@ export function unaryHandler<T, Req, Res>(
   fn: (req: Req, ctx: CallContext<T>) => Promise<Res>,
 ): grpc.handleUnaryCall<Req, Res> {
   return (call, callback) =>
-    singleResponse(method, opts, call as grpc.ServerUnaryCall<unknown, Res>, callback, (ctx) =>
-      fn(call.request, ctx),
-    );
+    singleResponse(method, opts, call as grpc.ServerUnaryCall<unknown, Res>, callback, async (ctx) => {
+      checkStringFields(call.request);
+      return fn(call.request, ctx);
+    });
 }
 
 export function serverStreamHandler<T, Req, Res>(
@@ -176,6 +229,7 @@ export function serverStreamHandler<T, Req, Res>(
       try {
         const principal = opts.authenticate(call.metadata);
         Object.assign(fields, opts.describe?.(principal));
+        checkStringFields(call.request);
         await fn(call.request, write, { ...base, principal, log: base.log.child(fields) });
         if (call.cancelled) return cancelled();
         finish(opts, method, started, fields, null);

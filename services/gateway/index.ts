@@ -5,3 +5,4 @@ export * from "./records.ts";
 export * from "./runner.ts";
 export * from "./service.ts";
 export * from "./start.ts";
+export * from "./signed-store.ts";

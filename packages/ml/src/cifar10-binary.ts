@@ -9,8 +9,8 @@
  * coalescing consecutive records into one read.
  */
 import { type FileHandle, readdir, realpath } from "node:fs/promises";
-import { openConfined, readConfinedFile } from "./confine.ts";
 import { join, resolve } from "node:path";
+import { openConfined, readConfinedFile } from "./confine.ts";
 import type {
   BatchOptions,
   DatasetBatch,

@@ -11,6 +11,7 @@
 import type { Dirent } from "node:fs";
 import { readdir, realpath, stat } from "node:fs/promises";
 import { join, resolve } from "node:path";
+import { confinedRealpath } from "./confine.ts";
 import type {
   BatchOptions,
   DatasetBatch,
@@ -20,7 +21,6 @@ import type {
   ReaderOptions,
   SkippedFile,
 } from "./dataset.ts";
-import { confinedRealpath } from "./confine.ts";
 import { BadImageError, type DecodeOptions, decodeImage, readImageBytes } from "./decode.ts";
 import { DatasetError } from "./errors.ts";
 import { orderedMap } from "./pool.ts";
