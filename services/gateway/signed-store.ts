@@ -43,7 +43,9 @@ export function readRecordKey(file: string): Buffer {
   while (key.length > 0 && (key[key.length - 1] === 0x0a || key[key.length - 1] === 0x0d))
     key = key.subarray(0, -1);
   if (key.length < 32)
-    throw new Error(`--record-key-file ${file}: the key must hold at least 32 bytes (e.g. openssl rand -hex 32)`);
+    throw new Error(
+      `--record-key-file ${file}: the key must hold at least 32 bytes (e.g. openssl rand -hex 32)`,
+    );
   return key;
 }
 

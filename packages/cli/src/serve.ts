@@ -21,6 +21,8 @@ import {
   ApiKeyAuthenticator,
   CompressionClient,
   type CompressionParams,
+  clientSecurity,
+  clientTlsFromEnv,
   type ErrorDetails,
   errorDetailsOf,
   faultsFromEnv,
@@ -31,13 +33,11 @@ import {
   parseLogLevel,
   processMetrics,
   Registry,
-  type StageEnum,
   type ServerSecurity,
+  type StageEnum,
   type StageProgress,
   serverSecurity,
   startMetricsServer,
-  clientSecurity,
-  clientTlsFromEnv,
   TlsConfigError,
 } from "#services/common";
 import { readRecordKey, startAllInOne } from "#services/gateway";
@@ -503,9 +503,11 @@ const CLIENT_OPTIONS = {
   plaintext: { type: "boolean" },
 } as const;
 
-type ClientValues = { [K in keyof typeof CLIENT_OPTIONS]?: (typeof CLIENT_OPTIONS)[K] extends { type: "boolean" }
-  ? boolean | undefined
-  : string | undefined };
+type ClientValues = {
+  [K in keyof typeof CLIENT_OPTIONS]?: (typeof CLIENT_OPTIONS)[K] extends { type: "boolean" }
+    ? boolean | undefined
+    : string | undefined;
+};
 
 function connect(values: ClientValues): CompressionClient {
   const apiKey = values["api-key"] ?? process.env.ADQ_API_KEY;

@@ -320,7 +320,13 @@ export async function ensureKv(
   bucket: string,
   options: Partial<KvOptions> = {},
 ): Promise<KV> {
-  return new Kvm(nc).create(bucket, options);
+  try {
+    return await new Kvm(nc).create(bucket, options);
+  } catch (e) {
+    if (!isPermissionDenied(e)) throw e;
+    await awaitStream(await manager(nc), `KV_${bucket}`);
+    return await new Kvm(nc).open(bucket);
+  }
 }
 
 /** Opens the Object Store bucket, creating it if missing (idempotent across racing services). */
@@ -329,7 +335,14 @@ export async function ensureObjectStore(
   bucket: string,
   options: Partial<ObjectStoreOptions> = {},
 ): Promise<ObjectStore> {
-  return new Objm(nc).create(bucket, options);
+  try {
+    return await new Objm(nc).create(bucket, options);
+  } catch (e) {
+    if (!isPermissionDenied(e)) throw e;
+    // Not allowed to create the bucket (a stage worker): wait for the gateway to, then bind.
+    await awaitStream(await manager(nc), `OBJ_${bucket}`);
+    return await new Objm(nc).open(bucket);
+  }
 }
 
 /** Milliseconds to the nanoseconds JetStream configs use. */
