@@ -144,7 +144,10 @@ class ReloadingProvider {
 
   addIdentityCertificateListener(l: IdentityListener): void {
     this.identity.add(l);
-    l({ certificate: this.pem.cert, privateKey: this.pem.key });
+    // After the caller has registered its own watcher (grpc-js adds it after this call).
+    queueMicrotask(() => {
+      if (this.identity.has(l)) l({ certificate: this.pem.cert, privateKey: this.pem.key });
+    });
     this.start();
   }
   removeIdentityCertificateListener(l: IdentityListener): void {
@@ -153,7 +156,9 @@ class ReloadingProvider {
   }
   addCaCertificateListener(l: CaListener): void {
     this.cas.add(l);
-    l(this.pem.ca ? { caCertificate: this.pem.ca } : null);
+    queueMicrotask(() => {
+      if (this.cas.has(l)) l(this.pem.ca ? { caCertificate: this.pem.ca } : null);
+    });
     this.start();
   }
   removeCaCertificateListener(l: CaListener): void {
