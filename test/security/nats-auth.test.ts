@@ -19,6 +19,7 @@ import { Logger, MemorySink } from "../../services/common/log.ts";
 import { demoSlice, tmp } from "../e2e/helpers.ts";
 import { expectStatus, KEYS, watchToEnd } from "../services/helpers.ts";
 import { type NatsServer, startNatsServer } from "../support/nats-server.ts";
+import { makePki } from "./certs.ts";
 
 const CONFIG = resolve("deploy/nats/adq-auth.conf");
 const PASSWORDS: Record<string, string> = {
@@ -205,5 +206,39 @@ describe("NATS least privilege (deploy/nats/adq-auth.conf)", () => {
     await expect(
       openClusterPorts({ nats: "nats://u1:p1secret@bad host:1", name: "x", log: new Logger(sink) }),
     ).rejects.toThrow(/not a nats:\/\/ or tls:\/\/ URL: nats:\/\/\*\*\*@bad host:1/);
+  });
+});
+
+describe("NATS over TLS with client certificates (--nats-tls-ca/--nats-tls-cert/--nats-tls-key)", () => {
+  it("connects with the CA and a client certificate; refuses no certificate and a foreign CA", async () => {
+    const pki = makePki();
+    const conf = join(pki.dir, "tls.conf");
+    writeFileSync(
+      conf,
+      `tls {\n  cert_file: "${pki.server.cert}"\n  key_file: "${pki.server.key}"\n  ca_file: "${pki.ca}"\n  verify: true\n}\n`,
+    );
+    const srv = await startNatsServer({ config: conf });
+    try {
+      const nc = await connectNats({
+        servers: srv.url,
+        name: "adq-tls-test",
+        auth: { tlsCaFile: pki.ca, tlsCertFile: pki.client.cert, tlsKeyFile: pki.client.key },
+      });
+      expect(nc.info?.tls_required).toBe(true);
+      await nc.close();
+      await expect(
+        connectNats({ servers: srv.url, name: "adq-tls-test", auth: { tlsCaFile: pki.ca }, timeoutMs: 3000 }),
+      ).rejects.toThrow();
+      await expect(
+        connectNats({
+          servers: srv.url,
+          name: "adq-tls-test",
+          auth: { tlsCaFile: pki.otherCa, tlsCertFile: pki.client.cert, tlsKeyFile: pki.client.key },
+          timeoutMs: 3000,
+        }),
+      ).rejects.toThrow();
+    } finally {
+      await srv.stop();
+    }
   });
 });
