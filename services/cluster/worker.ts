@@ -30,6 +30,7 @@ import {
   stagePackageDefinition,
   stageServiceName,
 } from "./stage-services.ts";
+import { confineTaskPaths, realPaths } from "./task-paths.ts";
 
 export interface StageWorkerProcessOptions {
   stage: StageProcessName;
@@ -103,7 +104,20 @@ export async function startStageWorker(o: StageWorkerProcessOptions): Promise<Ru
   if (o.faults?.delayMs || o.faults?.failMessage) log.warn("fault_injection_enabled", { ...o.faults });
   const session = o.threads ? { threads: o.threads } : {};
   const modelCache = new ModelCache(session);
-  const workers = registerStageWorkers(bus, {
+  // With --data-root, tasks are confined to the roots too (task-paths.ts).
+  const confinedBus = o.dataRoots?.length
+    ? confineTaskPaths(bus, {
+        dataRoots: await realPaths(o.dataRoots),
+        modelRoots: await realPaths(o.modelRoots ?? []),
+        modelFiles: await realPaths([
+          o.defaultModel,
+          o.defaultMae,
+          ...Object.values(o.builtinModels ?? {}),
+          ...Object.values(o.builtinMaes ?? {}),
+        ]),
+      })
+    : bus;
+  const workers = registerStageWorkers(confinedBus, {
     store: ports.store,
     stages: [stage],
     concurrency: { [stage]: Math.max(1, o.concurrency ?? 1) },
