@@ -68,6 +68,7 @@ export const SERVE_HELP = `  adq serve [--port 50051] [--host 127.0.0.1] [--data
             [--api-keys <file>]
                                        one stage worker (NATS work queue) + its gRPC stage
                                        service (direct calls: datasets under --data-root;
+                                       given --data-root, queued tasks are confined too;
                                        with --api-keys each tenant sees only its namespace)
       cluster flags: --namespace adq, --ack-wait-ms 30000 (redelivery after a crash),
       --max-attempts 3 (task deliveries), --retry-backoff-ms 1000,5000,15000,30000,
