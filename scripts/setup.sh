@@ -6,6 +6,8 @@ cd "$(dirname "$0")/.."
 
 need_apt=()
 command -v nats-server >/dev/null 2>&1 || need_apt+=(nats-server)
+# The openssl CLI: test/security makes its TLS certificates with it.
+command -v openssl >/dev/null 2>&1 || need_apt+=(openssl)
 # Debian's Python with numpy: tests check our .npy files against numpy itself.
 /usr/bin/python3 -c "import numpy" >/dev/null 2>&1 || need_apt+=(python3-numpy)
 # Debian's PyTorch: `adq eval` (and its tests) train models with it.

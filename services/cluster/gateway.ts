@@ -13,6 +13,8 @@
  * the outcomes of tasks that finished meanwhile (`onOutcome(…, { jobId, replay: true })`)
  * and re-published tasks still queued are dropped as duplicates.
  */
+import type * as grpc from "@grpc/grpc-js";
+import type { NatsAuthOptions } from "#platform/nats";
 import { ModelCache, registerStageWorkers } from "#stages";
 import type { ApiKeyAuthenticator } from "../common/auth.ts";
 import { type FaultInjection, InstrumentedBus, taskMetrics } from "../common/instrument.ts";
@@ -20,6 +22,7 @@ import type { Logger } from "../common/log.ts";
 import { type MetricsServer, processMetrics, Registry, startMetricsServer } from "../common/metrics.ts";
 import { gatewayMetrics } from "../gateway/metrics.ts";
 import { JOB_QUEUE } from "../gateway/runner.ts";
+import { SignedJobStore } from "../gateway/signed-store.ts";
 import { type RunningGateway, startGateway } from "../gateway/start.ts";
 import { natsMetrics, queueMetrics } from "./metrics.ts";
 import { type ClusterPorts, openClusterPorts } from "./ports.ts";
@@ -60,6 +63,15 @@ export interface ClusterGatewayOptions {
   /** Stage-cache retention period (services/gateway/cache-gc.ts); default 7 days. */
   cacheRetentionMs?: number;
   log: Logger;
+  /** Server credentials (TLS, common/tls.ts); default plaintext. */
+  credentials?: grpc.ServerCredentials;
+  /** NATS credentials and TLS (never logged). */
+  natsAuth?: NatsAuthOptions;
+  /**
+   * HMAC key of job and idempotency records (`--record-key-file`, gateway/signed-store.ts):
+   * records without a valid signature are treated as absent.
+   */
+  recordKey?: Buffer;
 }
 
 export interface RunningClusterGateway extends RunningGateway {
@@ -76,6 +88,7 @@ export async function startClusterGateway(o: ClusterGatewayOptions): Promise<Run
     name: `adq-${role}`,
     kv: true,
     log,
+    ...(o.natsAuth ? { auth: o.natsAuth } : {}),
     ...(o.namespace ? { namespace: o.namespace } : {}),
     ...(o.ackWaitMs ? { ackWaitMs: o.ackWaitMs } : {}),
     ...(o.retryBackoffMs ? { retryBackoffMs: o.retryBackoffMs } : {}),
@@ -105,12 +118,15 @@ export async function startClusterGateway(o: ClusterGatewayOptions): Promise<Run
   try {
     gw = await startGateway({
       address: o.address,
-      jobs: ports.jobs!,
-      idempotency: ports.idempotency!,
+      jobs: o.recordKey ? new SignedJobStore(ports.jobs!, o.recordKey, "jobs", log) : ports.jobs!,
+      idempotency: o.recordKey
+        ? new SignedJobStore(ports.idempotency!, o.recordKey, "idempotency", log)
+        : ports.idempotency!,
       bus: ports.bus,
       store: ports.store,
       auth: o.auth,
       dataRoots: o.dataRoots,
+      ...(o.credentials ? { credentials: o.credentials } : {}),
       ...((o.uploadRoot ?? process.env.ADQ_UPLOAD_ROOT)
         ? { uploadRoot: (o.uploadRoot ?? process.env.ADQ_UPLOAD_ROOT)! }
         : {}),

@@ -1,6 +1,12 @@
 export { type ClusterGatewayOptions, type RunningClusterGateway, startClusterGateway } from "./gateway.ts";
 export { natsMetrics, queueMetrics } from "./metrics.ts";
-export { type ClusterPorts, natsServers, openClusterPorts } from "./ports.ts";
+export {
+  type ClusterPorts,
+  NatsConnectError,
+  natsAuthMethod,
+  natsServers,
+  openClusterPorts,
+} from "./ports.ts";
 export {
   addStageService,
   STAGE_NAMES,

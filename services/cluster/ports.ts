@@ -14,9 +14,11 @@ import {
   connectNats,
   KvJobStore,
   type LogLevel,
+  type NatsAuthOptions,
   NatsBus,
   type NatsConnection,
   ObjectArtifactStore,
+  redactUrl,
 } from "#platform/nats";
 import type { Logger } from "../common/log.ts";
 import type { IdempotencyRecord, JobRecord } from "../gateway/records.ts";
@@ -33,6 +35,8 @@ export interface ClusterPortsOptions {
   retryBackoffMs?: number[];
   /** Open the KV buckets (gateway / coordinator); workers need only the bus and the store. */
   kv?: boolean;
+  /** Credentials and TLS for the connection (never logged). */
+  auth?: NatsAuthOptions;
   log: Logger;
 }
 
@@ -49,19 +53,68 @@ export interface ClusterPorts {
   close(timeoutMs?: number): Promise<void>;
 }
 
+/** NATS could not be reached or refused us; the message never holds a secret. */
+export class NatsConnectError extends Error {
+  override readonly name = "NatsConnectError";
+}
+
 export function natsServers(v: string | string[]): string[] {
-  return (Array.isArray(v) ? v : v.split(","))
+  const list = (Array.isArray(v) ? v : v.split(","))
     .map((s) => s.trim())
     .filter(Boolean)
     .map((s) => (/^[a-z]+:\/\//i.test(s) ? s : `nats://${s}`));
+  for (const s of list) {
+    let ok = false;
+    try {
+      const u = new URL(s);
+      ok = ["nats:", "tls:"].includes(u.protocol) && u.hostname !== "";
+    } catch {
+      ok = false;
+    }
+    if (!ok) throw new NatsConnectError(`--nats: not a nats:// or tls:// URL: ${redactUrl(s)}`);
+  }
+  if (list.length === 0) throw new NatsConnectError("--nats: no server URL given");
+  return list;
+}
+
+/** Which kind of credentials a connection uses (for logs: never the secret itself). */
+export function natsAuthMethod(a: NatsAuthOptions | undefined, servers: string[] = []): string {
+  if (a?.credsFile) return "creds";
+  if (a?.nkeySeedFile) return "nkey";
+  if (a?.user !== undefined) return "user-password";
+  if (a?.tokenFile) return "token";
+  if (a?.tlsCertFile) return "tls-client-cert";
+  if (servers.some((s) => /^[a-z]+:\/\/[^/]*@/i.test(s))) return "url-userinfo";
+  return "none";
 }
 
 export async function openClusterPorts(o: ClusterPortsOptions): Promise<ClusterPorts> {
   const ns = o.namespace ?? "adq";
   const log = o.log.child({ component: "nats" });
   const servers = natsServers(o.nats);
-  log.info("nats_connecting", { servers });
-  const nc = await connectNats({ servers, name: o.name, waitOnFirstConnect: true });
+  // User info in a URL (nats://user:password@host) is a secret: logs show `***@`.
+  const shown = servers.map(redactUrl);
+  log.info("nats_connecting", {
+    servers: shown,
+    auth: natsAuthMethod(o.auth, servers),
+    tls: Boolean(o.auth?.tlsCaFile || o.auth?.tlsCertFile || servers.some((s) => s.startsWith("tls://"))),
+  });
+  let nc: NatsConnection;
+  try {
+    nc = await connectNats({
+      servers,
+      name: o.name,
+      waitOnFirstConnect: true,
+      ...(o.auth ? { auth: o.auth } : {}),
+    });
+  } catch (e) {
+    // One line, no stack, no secret: e.g. "Authorization Violation" for wrong credentials.
+    const msg = (e as Error).message ?? String(e);
+    const why = servers
+      .reduce((m, s) => m.split(s).join(redactUrl(s)), msg)
+      .replace(/\/\/[^@\s/]*@/g, "//***@");
+    throw new NatsConnectError(`cannot connect to NATS at ${shown.join(",")}: ${why}`);
+  }
   let connected = true;
   const listeners: Array<(c: boolean) => void> = [];
   void (async () => {
@@ -81,6 +134,8 @@ export async function openClusterPorts(o: ClusterPortsOptions): Promise<ClusterP
   try {
     const bus = await NatsBus.connect(nc, {
       namespace: ns,
+      // Workers never listen to outcomes: they need no read access to them.
+      followOutcomes: o.kv === true,
       ...(o.ackWaitMs ? { ackWaitMs: o.ackWaitMs } : {}),
       ...(o.retryBackoffMs?.length ? { retryBackoffMs: o.retryBackoffMs } : {}),
       logger: (level: LogLevel, message: string, fields?: Record<string, unknown>) => {
@@ -96,7 +151,7 @@ export async function openClusterPorts(o: ClusterPortsOptions): Promise<ClusterP
     const idempotency = o.kv
       ? await KvJobStore.open<IdempotencyRecord>(nc, { bucket: `${ns}-idempotency` })
       : undefined;
-    log.info("nats_ready", { servers, namespace: ns });
+    log.info("nats_ready", { servers: shown, namespace: ns });
     let closing: Promise<void> | undefined;
     return {
       nc,

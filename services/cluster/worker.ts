@@ -10,7 +10,8 @@
  * outputs, results) go through the Object Store. Direct stage RPCs resolve `file://`
  * datasets and models under the process's own roots (`dataRoots`, `modelRoots`).
  */
-import * as grpc from "@grpc/grpc-js";
+import type * as grpc from "@grpc/grpc-js";
+import type { NatsAuthOptions } from "#platform/nats";
 import { ModelCache, registerStageWorkers } from "#stages";
 import type { ApiKeyAuthenticator } from "../common/auth.ts";
 import { HealthService } from "../common/health.ts";
@@ -19,7 +20,7 @@ import type { Logger } from "../common/log.ts";
 import { type MetricsServer, processMetrics, Registry, startMetricsServer } from "../common/metrics.ts";
 import { apiPackageDefinition } from "../common/proto.ts";
 import { addReflection } from "../common/reflection.ts";
-import { bindServer, shutdownServer } from "../common/server.ts";
+import { bindServer, newServer, shutdownServer } from "../common/server.ts";
 import { resolveRoots } from "../gateway/resolve.ts";
 import { natsMetrics, queueMetrics } from "./metrics.ts";
 import { type ClusterPorts, openClusterPorts } from "./ports.ts";
@@ -29,6 +30,7 @@ import {
   stagePackageDefinition,
   stageServiceName,
 } from "./stage-services.ts";
+import { confineTaskPaths, realPaths } from "./task-paths.ts";
 
 export interface StageWorkerProcessOptions {
   stage: StageProcessName;
@@ -60,6 +62,10 @@ export interface StageWorkerProcessOptions {
   builtinMaes?: Record<string, string>;
   /** Stage RPC callers' API keys; absent: trusted callers, keys name the whole store. */
   auth?: ApiKeyAuthenticator;
+  /** Server credentials (TLS, common/tls.ts); default plaintext. */
+  credentials?: grpc.ServerCredentials;
+  /** NATS credentials and TLS (never logged). */
+  natsAuth?: NatsAuthOptions;
 }
 
 export interface RunningStageWorker {
@@ -81,6 +87,7 @@ export async function startStageWorker(o: StageWorkerProcessOptions): Promise<Ru
     nats: o.nats,
     name: `adq-worker-${stage}`,
     log,
+    ...(o.natsAuth ? { auth: o.natsAuth } : {}),
     ...(o.namespace ? { namespace: o.namespace } : {}),
     ...(o.ackWaitMs ? { ackWaitMs: o.ackWaitMs } : {}),
     ...(o.retryBackoffMs ? { retryBackoffMs: o.retryBackoffMs } : {}),
@@ -97,7 +104,20 @@ export async function startStageWorker(o: StageWorkerProcessOptions): Promise<Ru
   if (o.faults?.delayMs || o.faults?.failMessage) log.warn("fault_injection_enabled", { ...o.faults });
   const session = o.threads ? { threads: o.threads } : {};
   const modelCache = new ModelCache(session);
-  const workers = registerStageWorkers(bus, {
+  // With --data-root, tasks are confined to the roots too (task-paths.ts).
+  const confinedBus = o.dataRoots?.length
+    ? confineTaskPaths(bus, {
+        dataRoots: await realPaths(o.dataRoots),
+        modelRoots: await realPaths(o.modelRoots ?? []),
+        modelFiles: await realPaths([
+          o.defaultModel,
+          o.defaultMae,
+          ...Object.values(o.builtinModels ?? {}),
+          ...Object.values(o.builtinMaes ?? {}),
+        ]),
+      })
+    : bus;
+  const workers = registerStageWorkers(confinedBus, {
     store: ports.store,
     stages: [stage],
     concurrency: { [stage]: Math.max(1, o.concurrency ?? 1) },
@@ -113,7 +133,7 @@ export async function startStageWorker(o: StageWorkerProcessOptions): Promise<Ru
   };
   const serviceName = stageServiceName(stage);
   const health = new HealthService(serviceName ? [serviceName] : []);
-  const server = new grpc.Server();
+  const server = newServer();
   health.addTo(server);
   const queue = `stream ${ports.bus.names.tasksStream}, consumer ${ports.bus.names.consumer(stage)}`;
   addStageService(server, stage, queue, {
@@ -130,7 +150,7 @@ export async function startStageWorker(o: StageWorkerProcessOptions): Promise<Ru
   let metrics: MetricsServer | undefined;
   let port: number;
   try {
-    port = await bindServer(server, o.address);
+    port = await bindServer(server, o.address, o.credentials);
     if (o.metricsPort !== undefined)
       metrics = await startMetricsServer(registry, o.metricsPort, o.metricsHost);
     await bus.ready();

@@ -50,6 +50,8 @@ export function errorDetailsOf(err: unknown): ErrorDetails | undefined {
 export interface ClientOptions {
   apiKey?: string;
   credentials?: grpc.ChannelCredentials;
+  /** Channel options (e.g. the TLS server name override of common/tls.ts). */
+  channelOptions?: grpc.ChannelOptions;
   /** Per-call deadline for unary calls (ms). */
   timeoutMs?: number;
 }
@@ -61,8 +63,11 @@ export class CompressionClient {
 
   constructor(address: string, o: ClientOptions = {}) {
     const Ctor = compressionClientConstructor();
-    this.raw = new Ctor(address, o.credentials ?? grpc.credentials.createInsecure()) as grpc.Client &
-      Record<string, UnaryFn | StreamFn>;
+    this.raw = new Ctor(
+      address,
+      o.credentials ?? grpc.credentials.createInsecure(),
+      o.channelOptions ?? {},
+    ) as grpc.Client & Record<string, UnaryFn | StreamFn>;
     this.apiKey = o.apiKey;
     this.timeoutMs = o.timeoutMs ?? 60_000;
   }
@@ -155,9 +160,18 @@ export class CompressionClient {
 }
 
 /** grpc.health.v1 Check. */
-export async function checkHealth(address: string, service = "", timeoutMs = 5000): Promise<HealthStatus> {
+export async function checkHealth(
+  address: string,
+  service = "",
+  timeoutMs = 5000,
+  security: { credentials?: grpc.ChannelCredentials; channelOptions?: grpc.ChannelOptions } = {},
+): Promise<HealthStatus> {
   const Ctor = healthClientConstructor();
-  const c = new Ctor(address, grpc.credentials.createInsecure()) as grpc.Client & Record<string, UnaryFn>;
+  const c = new Ctor(
+    address,
+    security.credentials ?? grpc.credentials.createInsecure(),
+    security.channelOptions ?? {},
+  ) as grpc.Client & Record<string, UnaryFn>;
   try {
     return await new Promise<HealthStatus>((resolve, reject) => {
       (c.Check as UnaryFn).call(

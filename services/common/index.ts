@@ -10,4 +10,5 @@ export * from "./metrics.ts";
 export * from "./proto.ts";
 export * from "./reflection.ts";
 export * from "./server.ts";
+export * from "./tls.ts";
 export type * from "./types.ts";

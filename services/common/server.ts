@@ -5,8 +5,78 @@
  */
 import { randomBytes } from "node:crypto";
 import * as grpc from "@grpc/grpc-js";
-import { type RpcError, statusName, toRpcError, toServiceError } from "./errors.ts";
+import { invalidArgument, RpcError, statusName, toRpcError, toServiceError } from "./errors.ts";
 import type { Logger } from "./log.ts";
+
+/** Largest request message a server accepts: an upload chunk (1 MiB) plus framing. */
+export const MAX_RECEIVE_MESSAGE_BYTES = 2 * 1024 * 1024;
+/** Largest response message (DownloadResult chunks are ≤ 1 MiB). */
+export const MAX_SEND_MESSAGE_BYTES = 4 * 1024 * 1024;
+/**
+ * Request metadata (headers) a call may carry: an API key and tracing headers fit many times.
+ * grpc-js has no server option for it (`grpc.max_metadata_size` is ignored there), so the
+ * handler wrappers check it before anything else reads the metadata.
+ */
+export const MAX_METADATA_BYTES = 16 * 1024;
+/** Concurrent calls (HTTP/2 streams) per client connection. */
+export const MAX_CONCURRENT_STREAMS = 256;
+/**
+ * Longest string any request field may hold (a path or URI: PATH_MAX); fields with their
+ * own, smaller limit (names, labels, keys) are checked by their handler.
+ */
+export const MAX_STRING_FIELD = 4096;
+
+/** A gRPC server with the message and metadata size limits every service uses. */
+export function newServer(options: grpc.ServerOptions = {}): grpc.Server {
+  return new grpc.Server({
+    "grpc.max_receive_message_length": MAX_RECEIVE_MESSAGE_BYTES,
+    "grpc.max_send_message_length": MAX_SEND_MESSAGE_BYTES,
+    "grpc.max_concurrent_streams": MAX_CONCURRENT_STREAMS,
+    ...options,
+  });
+}
+
+/** Refuses a call whose metadata is larger than MAX_METADATA_BYTES (RESOURCE_EXHAUSTED). */
+export function checkMetadataSize(md: grpc.Metadata): void {
+  let bytes = 0;
+  for (const [k, v] of Object.entries(md.getMap()))
+    bytes += k.length + (typeof v === "string" ? Buffer.byteLength(v) : v.length);
+  if (bytes > MAX_METADATA_BYTES)
+    throw new RpcError(
+      grpc.status.RESOURCE_EXHAUSTED,
+      `request metadata of ${bytes} bytes (at most ${MAX_METADATA_BYTES})`,
+    );
+}
+
+function snake(s: string): string {
+  return s.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+}
+
+/**
+ * Refuses a request holding a string longer than MAX_STRING_FIELD anywhere (map keys
+ * included), naming its proto field path — before anything logs or stores it.
+ */
+export function checkStringFields(value: unknown, path = ""): void {
+  if (typeof value === "string") {
+    if (value.length > MAX_STRING_FIELD)
+      throw invalidArgument(path || "request", `at most ${MAX_STRING_FIELD} characters, got ${value.length}`);
+    return;
+  }
+  if (value === null || typeof value !== "object" || ArrayBuffer.isView(value)) return;
+  if (Array.isArray(value)) {
+    for (const [i, v] of value.entries()) checkStringFields(v, `${path}[${i}]`);
+    return;
+  }
+  for (const [k, v] of Object.entries(value)) {
+    const p = path ? `${path}.${snake(k)}` : snake(k);
+    if (k.length > MAX_STRING_FIELD)
+      throw invalidArgument(
+        path || "request",
+        `a key of ${k.length} characters (at most ${MAX_STRING_FIELD})`,
+      );
+    checkStringFields(v, p);
+  }
+}
 
 export async function bindServer(
   server: grpc.Server,
@@ -119,6 +189,7 @@ function singleResponse<T, Res>(
   const base = newContext(method, call.metadata, opts, fields, controller);
   void (async () => {
     try {
+      checkMetadataSize(call.metadata);
       const principal = opts.authenticate(call.metadata);
       Object.assign(fields, opts.describe?.(principal));
       const res = await run({ ...base, principal, log: base.log.child(fields) });
@@ -139,9 +210,10 @@ export function unaryHandler<T, Req, Res>(
   fn: (req: Req, ctx: CallContext<T>) => Promise<Res>,
 ): grpc.handleUnaryCall<Req, Res> {
   return (call, callback) =>
-    singleResponse(method, opts, call as grpc.ServerUnaryCall<unknown, Res>, callback, (ctx) =>
-      fn(call.request, ctx),
-    );
+    singleResponse(method, opts, call as grpc.ServerUnaryCall<unknown, Res>, callback, async (ctx) => {
+      checkStringFields(call.request);
+      return fn(call.request, ctx);
+    });
 }
 
 export function serverStreamHandler<T, Req, Res>(
@@ -174,8 +246,10 @@ export function serverStreamHandler<T, Req, Res>(
     };
     void (async () => {
       try {
+        checkMetadataSize(call.metadata);
         const principal = opts.authenticate(call.metadata);
         Object.assign(fields, opts.describe?.(principal));
+        checkStringFields(call.request);
         await fn(call.request, write, { ...base, principal, log: base.log.child(fields) });
         if (call.cancelled) return cancelled();
         finish(opts, method, started, fields, null);

@@ -4,4 +4,5 @@ export * from "./metrics.ts";
 export * from "./records.ts";
 export * from "./runner.ts";
 export * from "./service.ts";
+export * from "./signed-store.ts";
 export * from "./start.ts";

@@ -6,7 +6,7 @@
  */
 import { mkdir, realpath } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import * as grpc from "@grpc/grpc-js";
+import type * as grpc from "@grpc/grpc-js";
 import {
   type ArtifactStore,
   type Bus,
@@ -23,7 +23,7 @@ import { Logger } from "../common/log.ts";
 import type { Registry } from "../common/metrics.ts";
 import { apiPackageDefinition } from "../common/proto.ts";
 import { addReflection } from "../common/reflection.ts";
-import { bindServer, shutdownServer } from "../common/server.ts";
+import { bindServer, newServer, shutdownServer } from "../common/server.ts";
 import { gatewayMetrics } from "./metrics.ts";
 import type { IdempotencyRecord, JobRecord } from "./records.ts";
 import { resolveRoots } from "./resolve.ts";
@@ -104,7 +104,7 @@ export async function startGateway(o: StartGatewayOptions): Promise<RunningGatew
   }
   const gateway = new CompressionGateway(gwOptions);
   const health = new HealthService([SERVICE_NAME]);
-  const server = new grpc.Server({ "grpc.max_send_message_length": 4 * 1024 * 1024 });
+  const server = newServer();
   gateway.addTo(server);
   health.addTo(server);
   addReflection(server, [apiPackageDefinition()], [SERVICE_NAME, "grpc.health.v1.Health"]);
@@ -176,6 +176,8 @@ export interface AllInOneOptions {
   wrapBus?: (bus: LocalBus) => Bus;
   /** Record gRPC, job and stage-task metrics here (served by the caller on /metrics). */
   metrics?: Registry;
+  /** Server credentials (TLS, common/tls.ts); default plaintext. */
+  credentials?: grpc.ServerCredentials;
 }
 
 export interface AllInOne extends RunningGateway {
@@ -212,6 +214,7 @@ export async function startAllInOne(o: AllInOneOptions): Promise<AllInOne> {
       auth: o.auth,
       dataRoots: o.dataRoots,
       uploadRoot: o.uploadRoot ?? join(resolve(o.cacheDir), "uploads"),
+      ...(o.credentials ? { credentials: o.credentials } : {}),
       ...(o.uploadLimits ? { uploadLimits: o.uploadLimits } : {}),
       models: {
         defaultModel: o.defaultModel,

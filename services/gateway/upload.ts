@@ -9,14 +9,14 @@
  * (another gateway replica, a wiped volume) is redone from the stored archive on use.
  */
 import { createHash, randomBytes } from "node:crypto";
-import { mkdir, readdir, rename, rm, stat, writeFile } from "node:fs/promises";
-import { dirname, join } from "node:path";
-import { gunzipSync } from "node:zlib";
+import { mkdir, readdir, rename, rm, stat } from "node:fs/promises";
+import { join } from "node:path";
 import { type DatasetDescription, openDataset } from "#ml";
 import type { ArtifactStore } from "#platform";
 import { invalidArgument, notFound, unimplemented } from "../common/errors.ts";
 import type { DatasetFormatName } from "../common/types.ts";
-import { readTar, TarError } from "./tar.ts";
+import { TarError } from "./tar.ts";
+import { extractTarStream } from "./tar-stream.ts";
 
 export interface UploadLimits {
   /** Archive bytes (compressed, as sent) per upload; the "upload_bytes" quota default. */
@@ -90,45 +90,28 @@ export class UploadStore {
     archiveFormat: string,
   ): Promise<string> {
     const field = "header.archive";
-    let tar = archive;
-    if (isGzip(archive)) {
-      if (archiveFormat === "ARCHIVE_FORMAT_TAR")
-        throw invalidArgument(field, "the archive is gzip-compressed, not a plain tar");
-      try {
-        tar = gunzipSync(archive, {
-          maxOutputLength: Math.min(2 ** 32, this.limits.maxExtractedBytes + 1024 * 1024),
-        });
-      } catch (e) {
-        throw invalidArgument(field, `gzip: ${(e as Error).message}`);
-      }
-    } else if (archiveFormat === "ARCHIVE_FORMAT_TAR_GZIP") {
+    const gzip = isGzip(archive);
+    if (gzip && archiveFormat === "ARCHIVE_FORMAT_TAR")
+      throw invalidArgument(field, "the archive is gzip-compressed, not a plain tar");
+    if (!gzip && archiveFormat === "ARCHIVE_FORMAT_TAR_GZIP")
       throw invalidArgument(field, "the archive is not gzip-compressed");
-    }
-    let entries: ReturnType<typeof readTar>;
-    try {
-      entries = readTar(tar, { maxFiles: this.limits.maxFiles, maxBytes: this.limits.maxExtractedBytes });
-    } catch (e) {
-      if (e instanceof TarError) throw invalidArgument("chunk", `not a usable tar archive: ${e.message}`);
-      throw e;
-    }
     const final = this.dirOf(tenant, id);
     const tmp = `${final}.tmp-${randomBytes(6).toString("hex")}`;
     await mkdir(tmp, { recursive: true });
     try {
-      const files = new Set<string>();
-      for (const e of entries) {
-        if (e.type === "dir") continue;
-        if (files.has(e.name)) throw invalidArgument("chunk", `duplicate entry ${JSON.stringify(e.name)}`);
-        files.add(e.name);
-      }
-      for (const e of entries) {
-        const target = join(tmp, ...e.name.split("/"));
-        if (e.type === "dir") await mkdir(target, { recursive: true });
-        else {
-          await mkdir(dirname(target), { recursive: true });
-          // "wx": never follow or overwrite anything already there.
-          await writeFile(target, e.data, { flag: "wx" });
-        }
+      try {
+        // Streamed: inflate on the thread pool, entries straight to disk, caps checked first.
+        await extractTarStream(archive, tmp, {
+          maxFiles: this.limits.maxFiles,
+          maxBytes: this.limits.maxExtractedBytes,
+        });
+      } catch (e) {
+        if (e instanceof TarError)
+          throw invalidArgument(
+            e.message.startsWith("gzip:") ? field : "chunk",
+            e.message.startsWith("gzip:") ? e.message : `not a usable tar archive: ${e.message}`,
+          );
+        throw e;
       }
       try {
         await rename(tmp, final);

@@ -24,6 +24,10 @@ export interface NatsServerOptions {
   startTimeoutMs?: number;
   /** Extra command-line arguments. */
   args?: string[];
+  /** A configuration file (`-c`): authorization, TLS… The port, store dir and JetStream flags still apply. */
+  config?: string;
+  /** Extra environment of the server process (e.g. the `$VAR`s a config file references). */
+  env?: Record<string, string>;
   /** Forward the server's output to this process's stderr (default: $NATS_SERVER_DEBUG). */
   debug?: boolean;
 }
@@ -153,8 +157,21 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
 
   const start = async (): Promise<void> => {
     if (child) throw new Error("nats-server is already running");
-    const args = ["-js", "-a", "127.0.0.1", "-p", String(port), "-sd", storeDir, ...(options.args ?? [])];
-    const proc = spawn(bin, args, { stdio: ["ignore", "pipe", "pipe"] });
+    const args = [
+      "-js",
+      "-a",
+      "127.0.0.1",
+      "-p",
+      String(port),
+      "-sd",
+      storeDir,
+      ...(options.config ? ["-c", options.config] : []),
+      ...(options.args ?? []),
+    ];
+    const proc = spawn(bin, args, {
+      stdio: ["ignore", "pipe", "pipe"],
+      ...(options.env ? { env: { ...process.env, ...options.env } } : {}),
+    });
     child = proc;
     live.add(proc);
     let output = "";

@@ -8,11 +8,20 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import * as grpc from "@grpc/grpc-js";
-import { STAGE_NAMES, type StageProcessName, startClusterGateway, startStageWorker } from "#services/cluster";
+import { type NatsAuthOptions, natsAuthConnectOptions, natsAuthFromEnv, redactUrl } from "#platform/nats";
+import {
+  NatsConnectError,
+  STAGE_NAMES,
+  type StageProcessName,
+  startClusterGateway,
+  startStageWorker,
+} from "#services/cluster";
 import {
   ApiKeyAuthenticator,
   CompressionClient,
   type CompressionParams,
+  clientSecurity,
+  clientTlsFromEnv,
   downloadResultFiles,
   type ErrorDetails,
   errorDetailsOf,
@@ -24,11 +33,14 @@ import {
   parseLogLevel,
   processMetrics,
   Registry,
+  type ServerSecurity,
   type StageEnum,
   type StageProgress,
+  serverSecurity,
   startMetricsServer,
+  TlsConfigError,
 } from "#services/common";
-import { startAllInOne } from "#services/gateway";
+import { readRecordKey, startAllInOne } from "#services/gateway";
 import { DECIMAL_INTEGER, decimalNumber } from "./numbers.ts";
 import {
   checkOutputTarget,
@@ -65,6 +77,7 @@ export const SERVE_HELP = `  adq serve [--port 50051] [--host 127.0.0.1] [--data
             [--api-keys <file>]
                                        one stage worker (NATS work queue) + its gRPC stage
                                        service (direct calls: datasets under --data-root;
+                                       given --data-root, queued tasks are confined too;
                                        with --api-keys each tenant sees only its namespace)
       cluster flags: --namespace adq, --ack-wait-ms 30000 (redelivery after a crash),
       --max-attempts 3 (task deliveries), --retry-backoff-ms 1000,5000,15000,30000,
@@ -76,6 +89,17 @@ export const SERVE_HELP = `  adq serve [--port 50051] [--host 127.0.0.1] [--data
                                        download a finished job's files (atomically)
       submit / watch / result also take --server <host:port> [$ADQ_SERVER or ${DEFAULT_SERVER}]
       and --api-key <key> [$ADQ_API_KEY]
+  security (SECURITY.md):
+      servers: --tls-cert <file> --tls-key <file> (re-read when they change) [--tls-client-ca <file>
+      (mTLS)]; without TLS only on a loopback --host, or with an explicit --plaintext
+      clients:  --tls-ca <file> [--tls-cert <file> --tls-key <file>] [--tls-server-name <name>]
+                [$ADQ_TLS_CA, $ADQ_TLS_CERT, $ADQ_TLS_KEY, $ADQ_TLS_SERVER_NAME]; --plaintext
+                [$ADQ_PLAINTEXT=1]; default: plaintext to a loopback server, TLS (system roots) otherwise
+      NATS:     --nats-creds <file> | --nats-nkey <seed file> | --nats-user <u> --nats-password-file <file>
+                | --nats-token-file <file>; --nats-tls-ca/--nats-tls-cert/--nats-tls-key <file>
+                [$ADQ_NATS_CREDS, $ADQ_NATS_NKEY, $ADQ_NATS_USER, $ADQ_NATS_PASSWORD_FILE,
+                $ADQ_NATS_TOKEN_FILE, $ADQ_NATS_TLS_CA, $ADQ_NATS_TLS_CERT, $ADQ_NATS_TLS_KEY]
+      --record-key-file <file> (adq serve --nats): HMAC key binding job records to their tenant
 `;
 
 // ---- adq serve ----
@@ -88,6 +112,18 @@ const STAGE_PORTS: Record<StageProcessName, number> = {
   sampling: 50055,
   assemble: 50056,
 };
+
+/** NATS credentials and TLS: files, never secrets on the command line (`ps` shows those). */
+const NATS_AUTH_OPTIONS = {
+  "nats-creds": { type: "string" },
+  "nats-nkey": { type: "string" },
+  "nats-user": { type: "string" },
+  "nats-password-file": { type: "string" },
+  "nats-token-file": { type: "string" },
+  "nats-tls-ca": { type: "string" },
+  "nats-tls-cert": { type: "string" },
+  "nats-tls-key": { type: "string" },
+} as const;
 
 const SERVE_OPTIONS = {
   port: { type: "string" },
@@ -116,6 +152,13 @@ const SERVE_OPTIONS = {
   "metrics-host": { type: "string" },
   "drain-ms": { type: "string" },
   "cache-retention-hours": { type: "string" },
+  // security (SECURITY.md)
+  "tls-cert": { type: "string" },
+  "tls-key": { type: "string" },
+  "tls-client-ca": { type: "string" },
+  plaintext: { type: "boolean" },
+  ...NATS_AUTH_OPTIONS,
+  "record-key-file": { type: "string" },
 } as const;
 
 type ServeValues = ReturnType<typeof parseServeArgs>["values"];
@@ -170,10 +213,10 @@ export async function runServe(argv: string[]): Promise<number> {
   if (positionals.length > 0)
     throw new UsageError(`serve takes no positional arguments, got ${positionals[0]}`);
   const log = new Logger(process.stderr, {}, parseLogLevel(values["log-level"]));
-  if (values.stage !== undefined) return runStageProcess(values, log);
+  if (values.stage !== undefined) return natsFailure(() => runStageProcess(values, log));
   if (values.mae !== undefined)
     throw new UsageError("--mae applies to a stage process (--stage sampling) only");
-  if (values.nats !== undefined) return runClusterGateway(values, log);
+  if (values.nats !== undefined) return natsFailure(() => runClusterGateway(values, log));
   const clusterOnly = [
     "no-workers",
     "no-runner",
@@ -182,11 +225,14 @@ export async function runServe(argv: string[]): Promise<number> {
     "max-attempts",
     "retry-backoff-ms",
     "max-job-deliveries",
+    "record-key-file",
+    ...(Object.keys(NATS_AUTH_OPTIONS) as Array<keyof typeof NATS_AUTH_OPTIONS>),
   ] as const;
   for (const flag of clusterOnly)
     if (values[flag] !== undefined) throw new UsageError(`--${flag} needs --nats <url> (cluster mode)`);
   const port = int("port", values.port, 50051, 0);
   const host = values.host ?? "127.0.0.1";
+  const security = serverCredentials(values, `${host}:${port}`, log);
   const auth = await authenticator(values);
   const dataRoots = (values["data-root"] ?? [process.cwd()]).map((r) => resolve(r));
   const cacheDir = resolve(
@@ -203,6 +249,7 @@ export async function runServe(argv: string[]): Promise<number> {
   if (registry) processMetrics(registry, "all-in-one");
   const srv = await startAllInOne({
     address: `${host}:${port}`,
+    credentials: security.credentials,
     ...cacheRetention(values),
     auth,
     dataRoots,
@@ -224,7 +271,7 @@ export async function runServe(argv: string[]): Promise<number> {
       values["metrics-host"] ?? host,
     );
   process.stdout.write(
-    `adq serve: listening on ${srv.address} (data roots: ${dataRoots.join(", ")}; cache: ${cacheDir}${metrics ? `; metrics: ${metrics.url}` : ""})\n`,
+    `adq serve: listening on ${srv.address} (${security.mode}; data roots: ${dataRoots.join(", ")}; cache: ${cacheDir}${metrics ? `; metrics: ${metrics.url}` : ""})\n`,
   );
   await untilSignal();
   process.stderr.write("adq serve: shutting down\n");
@@ -234,10 +281,73 @@ export async function runServe(argv: string[]): Promise<number> {
   }, drainMs);
 }
 
+/** Server credentials for `address` from --tls-cert/--tls-key/--tls-client-ca/--plaintext. */
+function serverCredentials(values: ServeValues, address: string, log: Logger): ServerSecurity {
+  const cert = values["tls-cert"];
+  const key = values["tls-key"];
+  const ca = values["tls-client-ca"];
+  if (Boolean(cert) !== Boolean(key))
+    throw new UsageError("--tls-cert and --tls-key go together (the server certificate and its key)");
+  if (ca && !cert) throw new UsageError("--tls-client-ca (mTLS) needs --tls-cert and --tls-key");
+  try {
+    const sec = serverSecurity(
+      address,
+      {
+        tls: cert
+          ? { certFile: resolve(cert), keyFile: resolve(key!), ...(ca ? { clientCaFile: resolve(ca) } : {}) }
+          : undefined,
+        plaintext: values.plaintext,
+      },
+      log,
+    );
+    if (sec.mode === "plaintext")
+      log.info("grpc_plaintext", {
+        address,
+        why: values.plaintext ? "--plaintext" : "loopback address (no other machine can connect)",
+      });
+    return sec;
+  } catch (e) {
+    if (e instanceof TlsConfigError) throw new UsageError(e.message);
+    throw e;
+  }
+}
+
+/** NATS credentials/TLS from the --nats-* flags and $ADQ_NATS_*; refuses bad combinations early. */
+function natsAuth(values: ServeValues): NatsAuthOptions {
+  const a = natsAuthFromEnv({
+    ...(values["nats-creds"] ? { credsFile: resolve(values["nats-creds"]) } : {}),
+    ...(values["nats-nkey"] ? { nkeySeedFile: resolve(values["nats-nkey"]) } : {}),
+    ...(values["nats-user"] !== undefined ? { user: values["nats-user"] } : {}),
+    ...(values["nats-password-file"] ? { passwordFile: resolve(values["nats-password-file"]) } : {}),
+    ...(values["nats-token-file"] ? { tokenFile: resolve(values["nats-token-file"]) } : {}),
+    ...(values["nats-tls-ca"] ? { tlsCaFile: resolve(values["nats-tls-ca"]) } : {}),
+    ...(values["nats-tls-cert"] ? { tlsCertFile: resolve(values["nats-tls-cert"]) } : {}),
+    ...(values["nats-tls-key"] ? { tlsKeyFile: resolve(values["nats-tls-key"]) } : {}),
+  });
+  try {
+    natsAuthConnectOptions(a);
+  } catch (e) {
+    throw new UsageError((e as Error).message.replace(/^([a-z-]+): /, "--$1: "));
+  }
+  return a;
+}
+
+/** A NATS connection failure is one line on stderr (no stack, no secret) and exit status 1. */
+async function natsFailure(run: () => Promise<number>): Promise<number> {
+  try {
+    return await run();
+  } catch (e) {
+    if (!(e instanceof NatsConnectError)) throw e;
+    process.stderr.write(`adq serve: ${e.message}\n`);
+    return 1;
+  }
+}
+
 function clusterCommon(values: ServeValues) {
   const backoff = values["retry-backoff-ms"];
   return {
     nats: values.nats!,
+    natsAuth: natsAuth(values),
     ...(values.namespace ? { namespace: values.namespace } : {}),
     ...(values["ack-wait-ms"] !== undefined
       ? { ackWaitMs: int("ack-wait-ms", values["ack-wait-ms"], 0, 100) }
@@ -266,10 +376,24 @@ async function runClusterGateway(values: ServeValues, log: Logger): Promise<numb
   const port = int("port", values.port, 50051, 0);
   const host = values.host ?? "127.0.0.1";
   const drainMs = int("drain-ms", values["drain-ms"], 10_000, 0);
+  const security = serverCredentials(values, `${host}:${port}`, log);
+  let recordKey: Buffer | undefined;
+  if (values["record-key-file"]) {
+    try {
+      recordKey = readRecordKey(resolve(values["record-key-file"]));
+    } catch (e) {
+      throw new UsageError((e as Error).message);
+    }
+  } else
+    log.warn("job_records_unsigned", {
+      hint: "without --record-key-file, whoever can write the NATS KV bucket can re-point job records to another tenant (SECURITY.md)",
+    });
   const auth = await authenticator(values);
   const dataRoots = (values["data-root"] ?? [process.cwd()]).map((r) => resolve(r));
   const srv = await startClusterGateway({
     ...clusterCommon(values),
+    credentials: security.credentials,
+    ...(recordKey ? { recordKey } : {}),
     ...cacheRetention(values),
     address: `${host}:${port}`,
     auth,
@@ -289,7 +413,8 @@ async function runClusterGateway(values: ServeValues, log: Logger): Promise<numb
     log,
   });
   const parts = [
-    `nats: ${values.nats}`,
+    security.mode,
+    `nats: ${values.nats!.split(",").map(redactUrl).join(",")}`,
     `data roots: ${dataRoots.join(", ")}`,
     values["no-runner"] ? "no coordinator" : "coordinator",
     values["no-workers"] ? "no stage workers" : "every stage worker",
@@ -310,7 +435,14 @@ async function runStageProcess(values: ServeValues, log: Logger): Promise<number
     );
   if (!values.nats)
     throw new UsageError("--stage needs --nats <url>: a stage process takes its work from NATS");
-  for (const flag of ["cache-dir", "no-workers", "no-runner", "shard-size", "cache-retention-hours"] as const)
+  for (const flag of [
+    "cache-dir",
+    "no-workers",
+    "no-runner",
+    "shard-size",
+    "cache-retention-hours",
+    "record-key-file",
+  ] as const)
     if (values[flag] !== undefined) throw new UsageError(`--${flag} does not apply to a stage process`);
   const auth = values["api-keys"]
     ? await ApiKeyAuthenticator.fromFile(resolve(values["api-keys"]))
@@ -322,8 +454,10 @@ async function runStageProcess(values: ServeValues, log: Logger): Promise<number
   const port = int("port", values.port, STAGE_PORTS[stage], 0);
   const host = values.host ?? "127.0.0.1";
   const drainMs = int("drain-ms", values["drain-ms"], 20_000, 0);
+  const security = serverCredentials(values, `${host}:${port}`, log);
   const w = await startStageWorker({
     ...clusterCommon(values),
+    credentials: security.credentials,
     stage,
     address: `${host}:${port}`,
     concurrency: int("concurrency", values.concurrency, 1, 1),
@@ -337,7 +471,7 @@ async function runStageProcess(values: ServeValues, log: Logger): Promise<number
     ...(auth ? { auth } : {}),
   });
   process.stdout.write(
-    `adq serve: stage ${stage} listening on ${w.address} (nats: ${values.nats}${w.metrics ? `; metrics: ${w.metrics.url}` : ""})\n`,
+    `adq serve: stage ${stage} listening on ${w.address} (${security.mode}; nats: ${values.nats!.split(",").map(redactUrl).join(",")}${w.metrics ? `; metrics: ${w.metrics.url}` : ""})\n`,
   );
   const sig = await untilSignal();
   process.stderr.write(`adq serve: stage ${stage} shutting down (${sig})\n`);
@@ -369,12 +503,44 @@ function float(flag: string, v: string | undefined): number | undefined {
 const CLIENT_OPTIONS = {
   server: { type: "string" },
   "api-key": { type: "string" },
+  "tls-ca": { type: "string" },
+  "tls-cert": { type: "string" },
+  "tls-key": { type: "string" },
+  "tls-server-name": { type: "string" },
+  plaintext: { type: "boolean" },
 } as const;
 
-function connect(values: { server?: string | undefined; "api-key"?: string | undefined }): CompressionClient {
+type ClientValues = {
+  [K in keyof typeof CLIENT_OPTIONS]?: (typeof CLIENT_OPTIONS)[K] extends { type: "boolean" }
+    ? boolean | undefined
+    : string | undefined;
+};
+
+function connect(values: ClientValues): CompressionClient {
   const apiKey = values["api-key"] ?? process.env.ADQ_API_KEY;
   if (!apiKey) throw new UsageError("an API key is needed: --api-key <key> or $ADQ_API_KEY");
-  return new CompressionClient(values.server ?? process.env.ADQ_SERVER ?? DEFAULT_SERVER, { apiKey });
+  const server = values.server ?? process.env.ADQ_SERVER ?? DEFAULT_SERVER;
+  let sec: ReturnType<typeof clientSecurity>;
+  try {
+    sec = clientSecurity(
+      server,
+      clientTlsFromEnv({
+        ...(values["tls-ca"] ? { caFile: resolve(values["tls-ca"]) } : {}),
+        ...(values["tls-cert"] ? { certFile: resolve(values["tls-cert"]) } : {}),
+        ...(values["tls-key"] ? { keyFile: resolve(values["tls-key"]) } : {}),
+        ...(values["tls-server-name"] ? { serverName: values["tls-server-name"] } : {}),
+        ...(values.plaintext ? { plaintext: true } : {}),
+      }),
+    );
+  } catch (e) {
+    if (e instanceof TlsConfigError) throw new UsageError(e.message);
+    throw e;
+  }
+  return new CompressionClient(server, {
+    apiKey,
+    credentials: sec.credentials,
+    channelOptions: sec.channelOptions,
+  });
 }
 
 /** One clean line for a failed call (status, message, field violations); exit code 1. */
@@ -614,10 +780,16 @@ export async function runResult(argv: string[]): Promise<number> {
   await checkOutputTarget(out, []);
   if ((await isNonEmptyDir(out)) && !values.force)
     throw new UsageError(`--out ${out} already exists and is not empty (use --force to replace it)`);
-  const staging = await prepareStaging(out);
+  const client = connect(values);
+  let staging: Awaited<ReturnType<typeof prepareStaging>>;
+  try {
+    staging = await prepareStaging(out);
+  } catch (e) {
+    client.close();
+    throw e;
+  }
   const { tmp } = staging;
   let published = false;
-  const client = connect(values);
   try {
     await downloadResultFiles(client, jobId, tmp);
     await publishStaging(staging, values.force === true);

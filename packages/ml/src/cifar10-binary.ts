@@ -8,8 +8,9 @@
  * `describe()` with a fixed-size buffer, then reads records by offset from an open file handle,
  * coalescing consecutive records into one read.
  */
-import { type FileHandle, open, readdir, readFile } from "node:fs/promises";
+import { type FileHandle, readdir, realpath } from "node:fs/promises";
 import { join, resolve } from "node:path";
+import { openConfined, readConfinedFile } from "./confine.ts";
 import type {
   BatchOptions,
   DatasetBatch,
@@ -157,7 +158,7 @@ export class Cifar10BinaryReader implements DatasetReader {
         end++;
       let fh = handles.get(first.source);
       if (fh === undefined) {
-        fh = await open(first.source, "r");
+        fh = await openConfined(first.source, await realpath(this.root));
         handles.set(first.source, fh);
       }
       const bytes = (end - k) * CIFAR_RECORD_BYTES;
@@ -180,6 +181,7 @@ export class Cifar10BinaryReader implements DatasetReader {
 /** Lists the split's batch files, reads class names and label bytes, validates sizes and labels. */
 export async function scanCifarDir(root: string, split?: CifarSplit): Promise<DatasetDescription> {
   const names = await readdir(root);
+  const realRoot = await realpath(root);
   const train = names.filter((n) => TRAIN_FILE.test(n)).sort(byteCompare);
   const test = names.filter((n) => TEST_FILE.test(n));
   const chosen = split ?? (train.length > 0 ? "train" : "test");
@@ -193,7 +195,7 @@ export async function scanCifarDir(root: string, split?: CifarSplit): Promise<Da
     );
   }
   const classes = names.includes(CIFAR_META_FILE)
-    ? parseCifarMeta(await readFile(join(root, CIFAR_META_FILE), "utf8"))
+    ? parseCifarMeta((await readConfinedFile(join(root, CIFAR_META_FILE), realRoot)).toString("utf8"))
     : [...CIFAR10_CLASSES];
   if (classes.length === 0)
     throw new DatasetError(
@@ -205,7 +207,7 @@ export async function scanCifarDir(root: string, split?: CifarSplit): Promise<Da
   const items: DatasetItem[] = [];
   for (const name of files) {
     const path = join(root, name);
-    const fh = await open(path, "r");
+    const fh = await openConfined(path, realRoot);
     try {
       const { size } = await fh.stat();
       if (size === 0 || size % CIFAR_RECORD_BYTES !== 0)

@@ -18,6 +18,8 @@
 import { readFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import sharp from "sharp";
+import { readConfinedFile, readConfinedFileSync } from "./confine.ts";
+import { DatasetError } from "./errors.ts";
 import { decodeBaselineJpeg, FAST_JPEG_MAX_PIXELS } from "./jpeg-baseline.ts";
 import type { RasterImage } from "./raster.ts";
 
@@ -71,8 +73,8 @@ export function sniffImageFormat(bytes: Uint8Array): { format: ImageFormat } | {
   if (ascii(b, 0, 2) === "BM") return { other: "a BMP image (unsupported format)" };
   if (ascii(b, 0, 4) === "II*\0" || ascii(b, 0, 4) === "MM\0*")
     return { other: "a TIFF image (unsupported format)" };
-  const head = ascii(b, 0, 16).replace(/[^\x20-\x7e]/g, "?");
-  return { other: `not a JPEG, PNG or WebP image (content starts with "${head}")` };
+  // Never quote the bytes: on a server they may be a file the caller must not read.
+  return { other: "not a JPEG, PNG or WebP image (unrecognised content)" };
 }
 
 function ascii(b: Uint8Array, start: number, end: number): string {
@@ -208,10 +210,14 @@ const TRANSIENT_IO = new Set(["EMFILE", "ENFILE", "ENOMEM", "EAGAIN", "EBUSY"]);
  * the four thread-pool round trips of an async read (open, stat, read, close), and the event
  * loop is blocked only for the copy. On network storage async reads overlap latency better.
  */
-export async function readImageBytes(path: string, sync = false): Promise<Uint8Array> {
+export async function readImageBytes(path: string, sync = false, realRoot?: string): Promise<Uint8Array> {
   try {
+    if (realRoot !== undefined)
+      return sync ? readConfinedFileSync(path, realRoot) : await readConfinedFile(path, realRoot);
     return sync ? readFileSync(path) : await readFile(path);
   } catch (err) {
+    // A file outside the dataset is refused, never skipped: the dataset itself is unsafe.
+    if (err instanceof DatasetError) throw err;
     const code = (err as NodeJS.ErrnoException).code;
     if (code !== undefined && TRANSIENT_IO.has(code)) throw err;
     throw new BadImageError(path, `cannot read file (${code ?? String(err)})`);

@@ -17,7 +17,9 @@ export type DatasetErrorCode =
   /** A CIFAR-10 batch file is malformed (size, label byte). */
   | "CORRUPT_DATASET"
   /** The caller asked for something the dataset does not have (e.g. a split). */
-  | "INVALID_ARGUMENT";
+  | "INVALID_ARGUMENT"
+  /** A folder or file resolves outside the dataset folder (a symbolic link), or is not a regular file. */
+  | "OUTSIDE_ROOT";
 
 export class DatasetError extends Error {
   override readonly name = "DatasetError";

@@ -9,8 +9,9 @@
  * `._x.jpg` resource forks and `.ipynb_checkpoints` are not data).
  */
 import type { Dirent } from "node:fs";
-import { readdir, stat } from "node:fs/promises";
+import { readdir, realpath, stat } from "node:fs/promises";
 import { join, resolve } from "node:path";
+import { confinedRealpath } from "./confine.ts";
 import type {
   BatchOptions,
   DatasetBatch,
@@ -43,6 +44,8 @@ export class ImageFolderReader implements DatasetReader {
   private readonly decodeOpts: DecodeOptions;
   private readonly syncReads: boolean;
   private description: Promise<DatasetDescription> | undefined;
+  /** Real path of the root: every file read must lie inside it (confine.ts). */
+  private realRoot: string | undefined;
   private readonly skippedById = new Map<string, SkippedFile>();
 
   constructor(root: string, opts: ReaderOptions = {}) {
@@ -65,7 +68,10 @@ export class ImageFolderReader implements DatasetReader {
 
   describe(): Promise<DatasetDescription> {
     // A failed scan is not cached, so a caller can fix the tree and retry.
-    this.description ??= scanImageFolder(this.root).catch((err: unknown) => {
+    this.description ??= (async () => {
+      this.realRoot = await realpath(this.root);
+      return scanImageFolder(this.root);
+    })().catch((err: unknown) => {
       this.description = undefined;
       throw err;
     });
@@ -103,32 +109,48 @@ export class ImageFolderReader implements DatasetReader {
   }
 
   private async load(item: DatasetItem): Promise<RasterImage> {
-    const bytes = await readImageBytes(item.source, this.syncReads);
+    const bytes = await readImageBytes(item.source, this.syncReads, this.realRoot);
     this.opts.onRead?.({ path: item.source, bytes: bytes.length });
     return decodeImage(bytes, item.source, this.decodeOpts);
   }
 }
 
-/** Resolves symlinks so that a linked class folder or image counts like a real one. */
-async function kindOf(dir: string, e: Dirent): Promise<"dir" | "file" | "other"> {
+/**
+ * Resolves symlinks so that a linked class folder or image counts like a real one — as long
+ * as it stays inside the dataset folder (`realRoot`); a link out of it is refused.
+ */
+async function kindOf(dir: string, e: Dirent, realRoot: string): Promise<"dir" | "file" | "other"> {
   if (e.isDirectory()) return "dir";
   if (e.isFile()) return "file";
   if (!e.isSymbolicLink()) return "other";
+  const path = join(dir, e.name);
+  let real: string;
   try {
-    const s = await stat(join(dir, e.name));
-    return s.isDirectory() ? "dir" : s.isFile() ? "file" : "other";
+    real = await realpath(path);
   } catch {
     return "other"; // dangling link
   }
+  await confinedRealpath(real, realRoot);
+  const s = await stat(real);
+  return s.isDirectory() ? "dir" : s.isFile() ? "file" : "other";
 }
 
-async function listVisible(dir: string): Promise<{ dirs: string[]; files: string[] }> {
+async function listVisible(dir: string, realRoot: string): Promise<{ dirs: string[]; files: string[] }> {
   const entries = await readdir(dir, { withFileTypes: true });
   const dirs: string[] = [];
   const files: string[] = [];
   for (const e of entries) {
     if (e.name.startsWith(".")) continue;
-    const kind = await kindOf(dir, e);
+    const kind = await kindOf(dir, e, realRoot).catch((err: unknown) => {
+      // Name the link as the dataset spells it, not its target.
+      if (err instanceof DatasetError && err.code === "OUTSIDE_ROOT")
+        throw new DatasetError(
+          "OUTSIDE_ROOT",
+          join(dir, e.name),
+          `${join(dir, e.name)} is a symbolic link out of the dataset folder: refused (links must stay inside the dataset)`,
+        );
+      throw err;
+    });
     if (kind === "dir") dirs.push(e.name);
     else if (kind === "file") files.push(e.name);
   }
@@ -139,7 +161,8 @@ async function listVisible(dir: string): Promise<{ dirs: string[]; files: string
 
 /** Lists classes and items and validates the layout; reads no image data. */
 export async function scanImageFolder(root: string): Promise<DatasetDescription> {
-  const top = await listVisible(root);
+  const realRoot = await realpath(root);
+  const top = await listVisible(root, realRoot);
   if (top.dirs.length === 0) {
     const images = top.files.filter(isImageFileName);
     if (images.length > 0)
@@ -159,7 +182,7 @@ export async function scanImageFolder(root: string): Promise<DatasetDescription>
   const items: DatasetItem[] = [];
   for (const [label, cls] of top.dirs.entries()) {
     const dir = join(root, cls);
-    const { dirs, files } = await listVisible(dir);
+    const { dirs, files } = await listVisible(dir, realRoot);
     const images = files.filter(isImageFileName);
     if (images.length === 0) {
       // The usual cause: the parent of train/ and test/ was given instead of a split folder.

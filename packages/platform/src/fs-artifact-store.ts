@@ -83,7 +83,16 @@ export class FsArtifactStore implements ArtifactStore {
         if (ent.isDirectory()) await walk(full);
         else if (ent.name.endsWith(".meta.json")) {
           const key = relative(this.root, full.slice(0, -".meta.json".length)).split(sep).join("/");
-          if (key.startsWith(prefix)) out.push(JSON.parse(await readFile(full, "utf8")) as ArtifactInfo);
+          if (!key.startsWith(prefix)) continue;
+          let text: string;
+          try {
+            text = await readFile(full, "utf8");
+          } catch (e) {
+            // Deleted meanwhile (a concurrent deletePrefix, e.g. the cache sweep): not listed.
+            if ((e as NodeJS.ErrnoException).code === "ENOENT") continue;
+            throw e;
+          }
+          out.push(JSON.parse(text) as ArtifactInfo);
         }
       }
     };

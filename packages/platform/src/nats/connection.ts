@@ -4,6 +4,8 @@
  * stream / consumer / bucket, the others bind to it (and bring its mutable settings up to
  * date). Works with nats-server 2.9 and later.
  */
+
+import { readFileSync } from "node:fs";
 import {
   type ConsumerConfig,
   type ConsumerInfo,
@@ -15,7 +17,16 @@ import {
 } from "@nats-io/jetstream";
 import { type KV, Kvm, type KvOptions } from "@nats-io/kv";
 import { type ObjectStore, type ObjectStoreOptions, Objm } from "@nats-io/obj";
-import { connect, type NatsConnection, type NodeConnectionOptions } from "@nats-io/transport-node";
+import {
+  type Authenticator,
+  connect,
+  credsAuthenticator,
+  type NatsConnection,
+  type NodeConnectionOptions,
+  nkeyAuthenticator,
+  tokenAuthenticator,
+  usernamePasswordAuthenticator,
+} from "@nats-io/transport-node";
 import { InvalidArgumentError } from "../errors.ts";
 
 export type { NatsConnection } from "@nats-io/transport-node";
@@ -39,8 +50,119 @@ export interface NatsConnectOptions {
   waitOnFirstConnect?: boolean;
   /** Handshake timeout per attempt (default 5 s). */
   timeoutMs?: number;
-  /** Anything else of the client's options (TLS, authenticator…). */
+  /** Credentials and TLS (natsAuthConnectOptions). */
+  auth?: NatsAuthOptions;
+  /** Anything else of the client's options. */
   extra?: Partial<NodeConnectionOptions>;
+}
+
+/**
+ * How a service authenticates to NATS and secures the connection. Secrets are named by file
+ * (never passed on a command line, where `ps` shows them) and re-read on every (re)connect,
+ * so a rotated creds file or password is picked up without a restart.
+ */
+export interface NatsAuthOptions {
+  /** A `.creds` file: user JWT + NKey seed (decentralised auth, `nsc`). */
+  credsFile?: string;
+  /** A file holding an NKey user seed (`SU…`). */
+  nkeySeedFile?: string;
+  /** User name; the password comes from `passwordFile`. */
+  user?: string;
+  passwordFile?: string;
+  /** A file holding a token. */
+  tokenFile?: string;
+  /** TLS: CA to trust, client certificate and key (mTLS). */
+  tlsCaFile?: string;
+  tlsCertFile?: string;
+  tlsKeyFile?: string;
+}
+
+/** A secret file's content, trimmed of the trailing newline editors add. */
+function secret(file: string, what: string): string {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (e) {
+    throw new InvalidArgumentError(
+      what,
+      `cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? "error"})`,
+    );
+  }
+  const v = text.trim();
+  if (v === "") throw new InvalidArgumentError(what, `${file} is empty`);
+  return v;
+}
+
+/** Connection options (authenticator, TLS) for `a`; throws InvalidArgumentError on bad settings. */
+export function natsAuthConnectOptions(a: NatsAuthOptions = {}): Partial<NodeConnectionOptions> {
+  const methods = [a.credsFile, a.nkeySeedFile, a.user ?? a.passwordFile, a.tokenFile].filter(
+    (v) => v !== undefined,
+  );
+  if (methods.length > 1)
+    throw new InvalidArgumentError(
+      "nats",
+      "choose one of --nats-creds, --nats-nkey, --nats-user/--nats-password-file, --nats-token-file",
+    );
+  if ((a.user === undefined) !== (a.passwordFile === undefined))
+    throw new InvalidArgumentError("nats-user", "--nats-user and --nats-password-file go together");
+  if ((a.tlsCertFile === undefined) !== (a.tlsKeyFile === undefined))
+    throw new InvalidArgumentError("nats-tls-cert", "--nats-tls-cert and --nats-tls-key go together");
+  let authenticator: Authenticator | undefined;
+  // Read once now so that a missing file fails at start-up, then on every connect.
+  if (a.credsFile) {
+    const f = a.credsFile;
+    secret(f, "nats-creds");
+    authenticator = credsAuthenticator(() => new TextEncoder().encode(secret(f, "nats-creds")));
+  } else if (a.nkeySeedFile) {
+    const f = a.nkeySeedFile;
+    secret(f, "nats-nkey");
+    authenticator = nkeyAuthenticator(() => new TextEncoder().encode(secret(f, "nats-nkey")));
+  } else if (a.user !== undefined && a.passwordFile) {
+    const f = a.passwordFile;
+    secret(f, "nats-password-file");
+    authenticator = usernamePasswordAuthenticator(a.user, () => secret(f, "nats-password-file"));
+  } else if (a.tokenFile) {
+    const f = a.tokenFile;
+    secret(f, "nats-token-file");
+    authenticator = tokenAuthenticator(() => secret(f, "nats-token-file"));
+  }
+  const tls =
+    a.tlsCaFile || a.tlsCertFile
+      ? {
+          ...(a.tlsCaFile ? { caFile: a.tlsCaFile } : {}),
+          ...(a.tlsCertFile ? { certFile: a.tlsCertFile, keyFile: a.tlsKeyFile! } : {}),
+        }
+      : undefined;
+  for (const [f, what] of [
+    [a.tlsCaFile, "nats-tls-ca"],
+    [a.tlsCertFile, "nats-tls-cert"],
+    [a.tlsKeyFile, "nats-tls-key"],
+  ] as const)
+    if (f) secret(f, what);
+  return { ...(authenticator ? { authenticator } : {}), ...(tls ? { tls } : {}) };
+}
+
+/** NATS auth settings from the environment (`ADQ_NATS_CREDS`, …), overridden by `o`. */
+export function natsAuthFromEnv(o: NatsAuthOptions = {}, env = process.env): NatsAuthOptions {
+  const pick = <K extends keyof NatsAuthOptions>(k: K, name: string) => {
+    const v = o[k] ?? (env[name] === "" ? undefined : env[name]);
+    return v === undefined ? {} : { [k]: v };
+  };
+  return {
+    ...pick("credsFile", "ADQ_NATS_CREDS"),
+    ...pick("nkeySeedFile", "ADQ_NATS_NKEY"),
+    ...pick("user", "ADQ_NATS_USER"),
+    ...pick("passwordFile", "ADQ_NATS_PASSWORD_FILE"),
+    ...pick("tokenFile", "ADQ_NATS_TOKEN_FILE"),
+    ...pick("tlsCaFile", "ADQ_NATS_TLS_CA"),
+    ...pick("tlsCertFile", "ADQ_NATS_TLS_CERT"),
+    ...pick("tlsKeyFile", "ADQ_NATS_TLS_KEY"),
+  };
+}
+
+/** A server URL fit for logs: user info (`user:password@`, `token@`) replaced by `***@`. */
+export function redactUrl(url: string): string {
+  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^@/]*@/i, "$1***@");
 }
 
 /**
@@ -60,6 +182,9 @@ export async function connectNats(options: NatsConnectOptions): Promise<NatsConn
   const nc = await connect({
     servers: options.servers,
     name: options.name,
+    // A per-client inbox prefix: NATS permissions can then let each client subscribe to its
+    // own replies only (deploy/nats/adq-auth.conf), never to another's.
+    inboxPrefix: `_INBOX_${options.name.replace(/[^A-Za-z0-9_-]/g, "_")}`,
     token: options.token,
     user: options.user,
     pass: options.pass,
@@ -74,6 +199,7 @@ export async function connectNats(options: NatsConnectOptions): Promise<NatsConn
     pingInterval: 10_000,
     maxPingOut: 3,
     timeout: options.timeoutMs ?? 5000,
+    ...natsAuthConnectOptions(options.auth),
     ...options.extra,
   });
   downSince = 0;
@@ -114,7 +240,36 @@ export const ApiCodes = {
   WrongLastSequence: 10071,
 } as const;
 
-/** Creates the stream, or updates the mutable parts of its config when it exists. */
+/**
+ * The server refused a subject to this client (NATS permissions): e.g. a stage worker, which
+ * may not create or change streams (deploy/nats/adq-auth.conf).
+ */
+export function isPermissionDenied(e: unknown): boolean {
+  for (let c: unknown = e, i = 0; c instanceof Error && i < 5; c = c.cause, i++)
+    if (/permissions violation/i.test(c.message)) return true;
+  return false;
+}
+
+/**
+ * The stream's info once it exists: a client that may not create it (a stage worker) waits
+ * for the gateway/coordinator to do so, as it waits for nats-server itself.
+ */
+async function awaitStream(jsm: JetStreamManager, name: string): Promise<StreamInfo> {
+  for (let i = 0; ; i++) {
+    try {
+      return await jsm.streams.info(name);
+    } catch (e) {
+      if (!isApiError(e, ApiCodes.StreamNotFound) && (e as Error).name !== "StreamNotFoundError") throw e;
+      await new Promise((r) => setTimeout(r, Math.min(5000, 250 * 2 ** i)));
+    }
+  }
+}
+
+/**
+ * Creates the stream, or updates the mutable parts of its config when it exists. A client
+ * not allowed to create or update streams (a stage worker under least privilege) binds to the
+ * stream as it is: the gateway/coordinator owns its configuration.
+ */
 export async function ensureStream(
   jsm: JetStreamManager,
   config: Partial<StreamConfig> & { name: string },
@@ -122,9 +277,15 @@ export async function ensureStream(
   try {
     return await jsm.streams.add(config);
   } catch (e) {
+    if (isPermissionDenied(e)) return await awaitStream(jsm, config.name);
     if (!isApiError(e, ApiCodes.StreamNameInUse)) throw e;
     const { name, retention: _r, storage: _s, ...mutable } = config;
-    return await jsm.streams.update(name, mutable);
+    try {
+      return await jsm.streams.update(name, mutable);
+    } catch (u) {
+      if (isPermissionDenied(u)) return await awaitStream(jsm, name);
+      throw u;
+    }
   }
 }
 
@@ -159,7 +320,13 @@ export async function ensureKv(
   bucket: string,
   options: Partial<KvOptions> = {},
 ): Promise<KV> {
-  return new Kvm(nc).create(bucket, options);
+  try {
+    return await new Kvm(nc).create(bucket, options);
+  } catch (e) {
+    if (!isPermissionDenied(e)) throw e;
+    await awaitStream(await manager(nc), `KV_${bucket}`);
+    return await new Kvm(nc).open(bucket);
+  }
 }
 
 /** Opens the Object Store bucket, creating it if missing (idempotent across racing services). */
@@ -168,7 +335,14 @@ export async function ensureObjectStore(
   bucket: string,
   options: Partial<ObjectStoreOptions> = {},
 ): Promise<ObjectStore> {
-  return new Objm(nc).create(bucket, options);
+  try {
+    return await new Objm(nc).create(bucket, options);
+  } catch (e) {
+    if (!isPermissionDenied(e)) throw e;
+    // Not allowed to create the bucket (a stage worker): wait for the gateway to, then bind.
+    await awaitStream(await manager(nc), `OBJ_${bucket}`);
+    return await new Objm(nc).open(bucket);
+  }
 }
 
 /** Milliseconds to the nanoseconds JetStream configs use. */

@@ -6,8 +6,12 @@ export {
   ensureKv,
   ensureObjectStore,
   ensureStream,
+  type NatsAuthOptions,
   type NatsConnection,
   type NatsConnectOptions,
+  natsAuthConnectOptions,
+  natsAuthFromEnv,
+  redactUrl,
 } from "./connection.ts";
 export { KvJobStore, type KvJobStoreOptions } from "./kv-job-store.ts";
 export {

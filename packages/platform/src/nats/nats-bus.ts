@@ -125,6 +125,13 @@ export interface NatsBusOptions {
   cancelMemoryMs?: number;
   /** `close()` closes the connection too (default false: the caller owns it). */
   ownsConnection?: boolean;
+  /**
+   * Follow the outcome stream from `connect` on (default true: coordinators need every
+   * outcome from the moment they connect). A stage worker that never listens to outcomes
+   * passes false: it then needs no read access to them (deploy/nats/adq-auth.conf); a later
+   * `onOutcome` starts following then.
+   */
+  followOutcomes?: boolean;
   logger?: Logger;
 }
 
@@ -260,11 +267,15 @@ export class NatsBus implements Bus {
   static async connect(nc: NatsConnection, options: NatsBusOptions = {}): Promise<NatsBus> {
     const bus = new NatsBus(nc, await manager(nc), options);
     await bus.ensureStreams();
-    bus.liveOutcomes = bus.follow(bus.names.outcomesStream, `${bus.ns}.outcomes.>`, "new", (m) =>
-      bus.dispatchOutcome(m),
-    );
-    await bus.liveOutcomes.ready;
+    if (options.followOutcomes !== false) await bus.followLiveOutcomes();
     return bus;
+  }
+
+  private async followLiveOutcomes(): Promise<void> {
+    this.liveOutcomes ??= this.follow(this.names.outcomesStream, `${this.ns}.outcomes.>`, "new", (m) =>
+      this.dispatchOutcome(m),
+    );
+    await this.liveOutcomes.ready;
   }
 
   private get ns(): string {
@@ -503,6 +514,7 @@ export class NatsBus implements Bus {
   onOutcome(listener: (outcome: TaskOutcome) => void, options: OutcomeListenOptions = {}): () => void {
     if (options.jobId !== undefined) assertToken("jobId", options.jobId);
     if (!options.replay) {
+      if (!this.liveOutcomes && !this.closed) void this.followLiveOutcomes().catch(() => {});
       const entry = { jobId: options.jobId, fn: listener };
       this.outcomeListeners.add(entry);
       return () => this.outcomeListeners.delete(entry);

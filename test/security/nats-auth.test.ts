@@ -1,0 +1,244 @@
+// NATS under deploy/nats/adq-auth.conf: authentication required, least privilege per role,
+// job records bound to their tenant (HMAC), no secret in any log line. A real nats-server,
+// a coordinator and the five stage workers in this process, each with its own user.
+import { writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import * as grpc from "@grpc/grpc-js";
+import { jetstream, jetstreamManager } from "@nats-io/jetstream";
+import { Kvm } from "@nats-io/kv";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { connectNats, type NatsAuthOptions, type NatsConnection, redactUrl } from "#platform/nats";
+import { DEFAULT_MODEL } from "../../packages/cli/src/main.ts";
+import { type RunningClusterGateway, startClusterGateway } from "../../services/cluster/gateway.ts";
+import { NatsConnectError, openClusterPorts } from "../../services/cluster/ports.ts";
+import { STAGE_NAMES } from "../../services/cluster/stage-services.ts";
+import { type RunningStageWorker, startStageWorker } from "../../services/cluster/worker.ts";
+import { ApiKeyAuthenticator, hashApiKey } from "../../services/common/auth.ts";
+import { CompressionClient } from "../../services/common/client.ts";
+import { Logger, MemorySink } from "../../services/common/log.ts";
+import { demoSlice, tmp } from "../e2e/helpers.ts";
+import { expectStatus, KEYS, watchToEnd } from "../services/helpers.ts";
+import { type NatsServer, startNatsServer } from "../support/nats-server.ts";
+import { makePki } from "./certs.ts";
+
+const CONFIG = resolve("deploy/nats/adq-auth.conf");
+const PASSWORDS: Record<string, string> = {
+  "adq-gateway": "gw-Secret-Passw0rd-1",
+  ...Object.fromEntries(STAGE_NAMES.map((s) => [`adq-worker-${s}`, `${s}-Secret-Passw0rd-2`])),
+};
+const RECORD_KEY = Buffer.from("0123456789abcdef0123456789abcdef-record-key");
+
+describe("NATS least privilege (deploy/nats/adq-auth.conf)", () => {
+  let nats: NatsServer;
+  let dir: string;
+  let logs: MemorySink;
+  let gw: RunningClusterGateway;
+  const workers: RunningStageWorker[] = [];
+  const conns: NatsConnection[] = [];
+  let acme: CompressionClient;
+  let globex: CompressionClient;
+  let data: string;
+  let acmeJob: string;
+
+  const auth = (user: string): NatsAuthOptions => ({ user, passwordFile: join(dir, `${user}.pw`) });
+  const connectAs = async (user: string | null) => {
+    const nc = await connectNats({
+      servers: nats.url,
+      // The connection name sets the inbox prefix the role may subscribe to.
+      name: user === "adq-gateway" ? "adq-coordinator" : (user ?? "anonymous"),
+      ...(user ? { auth: auth(user) } : {}),
+    });
+    conns.push(nc);
+    return nc;
+  };
+
+  beforeAll(async () => {
+    dir = tmp("adq-nats-auth-");
+    for (const [u, p] of Object.entries(PASSWORDS)) writeFileSync(join(dir, `${u}.pw`), `${p}\n`);
+    nats = await startNatsServer({
+      config: CONFIG,
+      env: {
+        ADQ_NATS_GATEWAY_PASSWORD: PASSWORDS["adq-gateway"]!,
+        ...Object.fromEntries(
+          STAGE_NAMES.map((s) => [
+            `ADQ_NATS_WORKER_${s.toUpperCase()}_PASSWORD`,
+            PASSWORDS[`adq-worker-${s}`]!,
+          ]),
+        ),
+      },
+    });
+    logs = new MemorySink();
+    const log = new Logger(logs);
+    data = demoSlice(2, 6);
+    // Workers first: they wait for the coordinator to create the streams they may not create.
+    const starting = STAGE_NAMES.map((stage) =>
+      startStageWorker({
+        stage,
+        nats: nats.url,
+        address: "127.0.0.1:0",
+        log,
+        threads: 1,
+        natsAuth: auth(`adq-worker-${stage}`),
+        defaultModel: DEFAULT_MODEL,
+      }),
+    );
+    gw = await startClusterGateway({
+      nats: nats.url,
+      address: "127.0.0.1:0",
+      auth: new ApiKeyAuthenticator([
+        { id: "acme", keys: [hashApiKey(KEYS.acme)] },
+        { id: "globex", keys: [hashApiKey(KEYS.globex)] },
+      ]),
+      dataRoots: [data],
+      defaultModel: DEFAULT_MODEL,
+      workers: false,
+      log,
+      natsAuth: auth("adq-gateway"),
+      recordKey: RECORD_KEY,
+      watchPollMs: 200,
+    });
+    workers.push(...(await Promise.all(starting)));
+    acme = new CompressionClient(gw.address, { apiKey: KEYS.acme });
+    globex = new CompressionClient(gw.address, { apiKey: KEYS.globex });
+  }, 120_000);
+
+  afterAll(async () => {
+    acme?.close();
+    globex?.close();
+    for (const nc of conns) await nc.close().catch(() => {});
+    await Promise.all(workers.map((w) => w.close(2000)));
+    await gw?.close(2000);
+    await nats?.stop();
+  });
+
+  it("refuses a client without credentials or with a wrong password", async () => {
+    await expect(connectNats({ servers: nats.url, name: "anonymous" })).rejects.toThrow(/Authorization/);
+    const bad = join(dir, "bad.pw");
+    writeFileSync(bad, "not-the-password");
+    await expect(
+      connectNats({ servers: nats.url, name: "x", auth: { user: "adq-gateway", passwordFile: bad } }),
+    ).rejects.toThrow(/Authorization/);
+  });
+
+  it("runs a job end to end with every process under its least-privilege user", async () => {
+    const { job } = await acme.createJob({
+      dataset: { uri: `file://${data}` },
+      params: { ratio: 0.5, bins: 2, seed: 1 } as never,
+    });
+    acmeJob = job.id;
+    const events = await watchToEnd(acme, job.id);
+    expect(events.at(-1)?.terminal?.state, JSON.stringify(events.at(-1))).toBe("JOB_STATE_SUCCEEDED");
+    // Every stage ran in its own worker, and no process hit a permission it lacks.
+    const finished = new Set(
+      logs
+        .records()
+        .filter((l) => l.event === "task_finished")
+        .map((l) => l.stage),
+    );
+    expect([...finished].sort()).toEqual([...STAGE_NAMES].sort());
+    expect(JSON.stringify(logs.lines)).not.toMatch(/[Pp]ermissions? [Vv]iolation/);
+  }, 180_000);
+
+  it("a stage worker's credentials can neither read job records nor take another stage's tasks", async () => {
+    const nc = await connectAs("adq-worker-features");
+    // The job KV bucket: no stream info, no direct get, no key subscription.
+    const kv = new Kvm(nc);
+    await expect(kv.open("adq-jobs").then((b) => b.get(acmeJob))).rejects.toThrow(/[Pp]ermission/);
+    const jsm = await jetstreamManager(nc);
+    await expect(jsm.streams.info("KV_adq-jobs")).rejects.toThrow(/[Pp]ermission/);
+    await expect(
+      jsm.streams.getMessage("KV_adq-jobs", { last_by_subj: `$KV.adq-jobs.${acmeJob}` }),
+    ).rejects.toThrow(/[Pp]ermission/);
+    // Another stage's queue.
+    const js = jetstream(nc);
+    await expect(
+      js.consumers.get("ADQ_TASKS", "binning").then((c) => c.next({ expires: 1000 })),
+    ).rejects.toThrow(/[Pp]ermission/);
+    // Publishing tasks (re-pointing work) is the coordinator's alone.
+    await expect(
+      js.publish("adq.tasks.binning.job-x", new TextEncoder().encode("{}"), { timeout: 2000 }),
+    ).rejects.toThrow(/[Pp]ermission/);
+    // Its own queue works.
+    const own = await js.consumers.get("ADQ_TASKS", "features");
+    expect((await own.info()).name).toBe("features");
+  });
+
+  it("a record re-pointed to another tenant is not served to anyone", async () => {
+    // An intruder with write access to the KV bucket (here: the gateway's own credentials).
+    const nc = await connectAs("adq-gateway");
+    const kv = await new Kvm(nc).open("adq-jobs");
+    const entry = await kv.get(acmeJob);
+    const rec = entry!.json<Record<string, unknown>>();
+    expect(rec.tenant).toBe("acme");
+    await kv.put(acmeJob, JSON.stringify({ ...rec, tenant: "globex" }));
+    await expectStatus(() => globex.getJob(acmeJob), grpc.status.NOT_FOUND);
+    await expectStatus(() => globex.getResult(acmeJob), grpc.status.NOT_FOUND);
+    await expectStatus(() => acme.getJob(acmeJob), grpc.status.NOT_FOUND);
+    expect((await globex.listJobs({})).jobs.map((j) => j.id)).not.toContain(acmeJob);
+    // An unsigned record planted under a fresh id is not served either.
+    const planted = "job-00000000000000000099";
+    await kv.put(planted, JSON.stringify({ ...rec, id: planted, tenant: "globex", _sig: undefined }));
+    await expectStatus(() => globex.getJob(planted), grpc.status.NOT_FOUND);
+    expect(logs.records().some((l) => l.event === "job_record_rejected")).toBe(true);
+    // The signed original is served again to its owner only.
+    await kv.put(acmeJob, JSON.stringify(rec));
+    expect((await acme.getJob(acmeJob)).id).toBe(acmeJob);
+    await expectStatus(() => globex.getJob(acmeJob), grpc.status.NOT_FOUND);
+  });
+
+  it("never logs a password, and a URL's user info is redacted", async () => {
+    const all = JSON.stringify(logs.lines);
+    for (const p of Object.values(PASSWORDS)) expect(all).not.toContain(p);
+    expect(logs.records().find((l) => l.event === "nats_connecting")).toMatchObject({
+      auth: "user-password",
+    });
+    expect(redactUrl("nats://u1:p1secret@host:4222")).toBe("nats://***@host:4222");
+    const sink = new MemorySink();
+    const hostPort = nats.url.slice("nats://".length);
+    const err = await openClusterPorts({
+      nats: `nats://u1:p1secret@${hostPort}`,
+      name: "adq-intruder",
+      log: new Logger(sink),
+    }).catch((e: unknown) => e as Error);
+    expect(err).toBeInstanceOf(NatsConnectError);
+    expect((err as Error).message).toMatch(/Authorization Violation/);
+    expect((err as Error).message + JSON.stringify(sink.lines)).not.toContain("p1secret");
+    await expect(
+      openClusterPorts({ nats: "nats://u1:p1secret@bad host:1", name: "x", log: new Logger(sink) }),
+    ).rejects.toThrow(/not a nats:\/\/ or tls:\/\/ URL: nats:\/\/\*\*\*@bad host:1/);
+  });
+});
+
+describe("NATS over TLS with client certificates (--nats-tls-ca/--nats-tls-cert/--nats-tls-key)", () => {
+  it("connects with the CA and a client certificate; refuses no certificate and a foreign CA", async () => {
+    const pki = makePki();
+    const conf = join(pki.dir, "tls.conf");
+    writeFileSync(
+      conf,
+      `tls {\n  cert_file: "${pki.server.cert}"\n  key_file: "${pki.server.key}"\n  ca_file: "${pki.ca}"\n  verify: true\n}\n`,
+    );
+    const srv = await startNatsServer({ config: conf });
+    try {
+      const nc = await connectNats({
+        servers: srv.url,
+        name: "adq-tls-test",
+        auth: { tlsCaFile: pki.ca, tlsCertFile: pki.client.cert, tlsKeyFile: pki.client.key },
+      });
+      expect(nc.info?.tls_required).toBe(true);
+      await nc.close();
+      await expect(
+        connectNats({ servers: srv.url, name: "adq-tls-test", auth: { tlsCaFile: pki.ca }, timeoutMs: 3000 }),
+      ).rejects.toThrow();
+      await expect(
+        connectNats({
+          servers: srv.url,
+          name: "adq-tls-test",
+          auth: { tlsCaFile: pki.otherCa, tlsCertFile: pki.client.cert, tlsKeyFile: pki.client.key },
+          timeoutMs: 3000,
+        }),
+      ).rejects.toThrow();
+    } finally {
+      await srv.stop();
+    }
+  });
+});
