@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import sharp from "sharp";
-import { MaeModel } from "#ml";
+import { type ExecutionProvider, MaeModel } from "#ml";
 import { decodeStore, type Manifest, type PatchedImage, reconstructBatch, StoreMismatchError } from "#stages";
 import { UsageError } from "./compress.ts";
 
@@ -12,6 +12,7 @@ export interface ReconstructOptions {
   mae: string;
   force: boolean;
   threads?: number;
+  executionProvider?: ExecutionProvider;
   batchSize?: number;
 }
 
@@ -31,7 +32,10 @@ export async function reconstruct(o: ReconstructOptions): Promise<{ images: numb
   } catch (e) {
     if (e instanceof UsageError) throw e;
   }
-  const mae = await MaeModel.load(o.mae, o.threads ? { threads: o.threads } : {});
+  const mae = await MaeModel.load(o.mae, {
+    ...(o.threads ? { threads: o.threads } : {}),
+    ...(o.executionProvider ? { executionProvider: o.executionProvider } : {}),
+  });
   const ids = new Map(manifest.items.map((it) => [it.index, it.id]));
   const tmp = join(
     dirname(o.out),
