@@ -188,20 +188,28 @@ describe.skipIf(!CONTAINER_TESTS)("container image (podman; slow; ADQ_CONTAINER_
   }, 600_000);
 
   it("a features container SIGKILLed mid-task is replaced and the job ends with the same bytes", async () => {
+    let killedJob = "";
     const manifest = await runJob(TENANTS.second, async (jobId) => {
+      killedJob = jobId;
       const old = workers.get("features")!;
       await old.waitForLog(
         (l) => l.event === "task_started" && l.job_id === jobId,
         120_000,
         "a features task of the job",
       );
+      // Mid-task: the task (slowed by 3 s in this container) has not finished here.
+      expect(old.find((l) => l.event === "task_finished" && l.job_id === jobId)).toHaveLength(0);
       await killContainer(old);
       expect(old.running).toBe(false);
       await startStage("features");
     });
     expect(manifest.equals(await reference)).toBe(true);
     // The replacement took over the killed task (redelivered after the ack wait).
-    expect(workers.get("features")!.find((l) => l.event === "task_finished").length).toBeGreaterThan(0);
+    // The replacement took over the killed task: a redelivery (attempt ≥ 2) finished there.
+    const took = workers
+      .get("features")!
+      .find((l) => l.event === "task_finished" && l.job_id === killedJob && l.outcome === "ok");
+    expect(took.some((l) => Number(l.attempt) >= 2)).toBe(true);
   }, 600_000);
 
   it("SIGTERM (podman stop) drains and exits 0: node is PID 1 and handles it", async () => {
