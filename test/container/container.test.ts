@@ -163,7 +163,10 @@ describe.skipIf(!CONTAINER_TESTS)("container image (podman; slow; ADQ_CONTAINER_
     expect(user).toBe("10001:10001");
     const probe = startContainer(
       "probe",
-      ["-c", "id -u; ls /app/node_modules; touch /tmp/x && echo tmp-writable; touch /var/cache/adq/x 2>/dev/null || echo root-read-only"],
+      [
+        "-c",
+        "id -u; ls /app/node_modules; touch /tmp/x && echo tmp-writable; touch /var/cache/adq/x 2>/dev/null || echo root-read-only",
+      ],
       {
         extra: ["--entrypoint", "sh"],
       },
