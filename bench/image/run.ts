@@ -161,7 +161,7 @@ try {
 Command: \`npx tsx bench/image/run.ts --reps ${REPS}\` (root, podman ${execFileSync("podman", ["--version"]).toString().trim().replace("podman version ", "")}, runc; 2 cores shared with other work;
 ${new Date(started).toISOString()}). Medians of ${REPS} starts per cell (CLI: ${cli.bundle!.length}).
 Image built by \`scripts/build-image.sh\` in ${(buildMs / 1000).toFixed(1)} s (base image and staged
-dependencies already cached; a fresh machine adds the debootstrap, ≈ 60 s, and \`npm ci --omit=dev\`).
+dependencies already cached; a fresh machine adds the debootstrap, 60–95 s here, and \`npm ci --omit=dev\`).
 
 ## Image size
 
@@ -191,6 +191,12 @@ ${rows.join("\n")}
 | \`node bin/adq.mjs\` (tsx, development) | ${ct.toFixed(0)} |
 
 tsx / bundle: ${(ct / cb).toFixed(2)}×.
+
+Reading: the machine's 2 cores are shared with other work, so single cells move by ±0.5 s
+between runs; what holds across runs is that the container adds 0.3–1.1 s
+(podman + runc setting up the container) over the same bundle on the host, and that tsx
+(compiling TypeScript at start) costs about twice the bundle's start. Stages load their ONNX
+models on the first task, not at start, so SERVING does not wait for them.
 `;
   writeFileSync(join(REPO_ROOT, "bench", "image", "RESULTS.md"), report);
   process.stdout.write(report);
