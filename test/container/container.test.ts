@@ -165,7 +165,10 @@ describe.skipIf(!CONTAINER_TESTS)("container image (podman; slow; ADQ_CONTAINER_
       "probe",
       [
         "-c",
-        "id -u; ls /app/node_modules; touch /tmp/x && echo tmp-writable; touch /var/cache/adq/x 2>/dev/null || echo root-read-only",
+        "id -u; ls /app/node_modules; touch /tmp/x && echo tmp-writable; touch /var/cache/adq/x 2>/dev/null || echo root-read-only; " +
+          // sharp's linux-x64 binaries came along and work (the demo's small JPEGs take the
+          // pure-JS fast path, so the job alone would not prove it).
+          `node -e 'import("sharp").then((s) => s.default({ create: { width: 2, height: 2, channels: 3, background: "#fff" } }).png().toBuffer()).then((b) => console.log("sharp-ok", b.length > 0))'`,
       ],
       {
         extra: ["--entrypoint", "sh"],
@@ -181,6 +184,7 @@ describe.skipIf(!CONTAINER_TESTS)("container image (podman; slow; ADQ_CONTAINER_
     // /var/cache/adq belongs to 10001: only the read-only root file system stops the write.
     expect(lines).toContain("tmp-writable");
     expect(lines).toContain("root-read-only");
+    expect(lines).toContain("sharp-ok true");
   });
 
   it("a job on the bundled demo gives the manifest of `adq compress` in the same image, byte for byte", async () => {
@@ -218,6 +222,9 @@ describe.skipIf(!CONTAINER_TESTS)("container image (podman; slow; ADQ_CONTAINER_
   }, 600_000);
 
   it("SIGTERM (podman stop) drains and exits 0: node is PID 1 and handles it", async () => {
+    // The entry point is exec'd: PID 1 is node itself (no shell in between to swallow SIGTERM).
+    const cmdline = await podman(["exec", gateway.container, "cat", "/proc/1/cmdline"]);
+    expect(cmdline.split("\0").slice(0, 2)).toEqual(["node", "/app/dist/adq.mjs"]);
     const stage = workers.get("binning")!;
     const s = await stopContainer(stage);
     expect(s.code, stage.stderr.slice(-2000)).toBe(0);
