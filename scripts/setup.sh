@@ -6,14 +6,20 @@ cd "$(dirname "$0")/.."
 
 need_apt=()
 command -v nats-server >/dev/null 2>&1 || need_apt+=(nats-server)
-# The openssl CLI: test/security makes its TLS certificates with it.
+# The openssl CLI: test/security and test/k8s make their CAs and certificates with it.
 command -v openssl >/dev/null 2>&1 || need_apt+=(openssl)
 # Debian's Python with numpy: tests check our .npy files against numpy itself.
 /usr/bin/python3 -c "import numpy" >/dev/null 2>&1 || need_apt+=(python3-numpy)
 # Debian's PyTorch: `adq eval` (and its tests) train models with it.
 /usr/bin/python3 -c "import torch" >/dev/null 2>&1 || need_apt+=(python3-torch python3-torchvision)
-# openssl: the Kubernetes tests make their cluster's CA and certificates with it.
-command -v openssl >/dev/null 2>&1 || need_apt+=(openssl)
+# Container image tests (test/container build deploy/Dockerfile with scripts/build-image.sh):
+# podman (run as root with runc) and debootstrap (the base image). ADQ_CONTAINER_TESTS=0 skips
+# them, and then these are not needed.
+if [ "${ADQ_CONTAINER_TESTS:-1}" != "0" ]; then
+  command -v podman >/dev/null 2>&1 || need_apt+=(podman)
+  command -v runc >/dev/null 2>&1 || need_apt+=(runc)
+  [ -x /usr/sbin/debootstrap ] || need_apt+=(debootstrap)
+fi
 if [ "${#need_apt[@]}" -gt 0 ]; then
   SUDO=""
   [ "$(id -u)" -eq 0 ] || SUDO="sudo"

@@ -14,6 +14,7 @@
  * and re-published tasks still queued are dropped as duplicates.
  */
 import type * as grpc from "@grpc/grpc-js";
+import type { ExecutionProvider } from "#ml";
 import type { NatsAuthOptions } from "#platform/nats";
 import { ModelCache, registerStageWorkers } from "#stages";
 import type { ApiKeyAuthenticator } from "../common/auth.ts";
@@ -55,6 +56,8 @@ export interface ClusterGatewayOptions {
   ackWaitMs?: number;
   retryBackoffMs?: number[];
   threads?: number;
+  /** ONNX Runtime execution provider; "cuda" falls back to CPU with one warn line when absent. */
+  executionProvider?: ExecutionProvider;
   metricsPort?: number;
   metricsHost?: string;
   faults?: FaultInjection;
@@ -110,7 +113,11 @@ export async function startClusterGateway(o: ClusterGatewayOptions): Promise<Run
     workers = registerStageWorkers(workerBus, {
       store: ports.store,
       maxAttempts: o.maxAttempts ?? 3,
-      models: new ModelCache(o.threads ? { threads: o.threads } : {}),
+      models: new ModelCache({
+        ...(o.threads ? { threads: o.threads } : {}),
+        ...(o.executionProvider ? { executionProvider: o.executionProvider } : {}),
+        warn: (message) => log.warn("execution_provider_fallback", { message }),
+      }),
     });
   }
   let gw: RunningGateway;

@@ -11,6 +11,7 @@
  * datasets and models under the process's own roots (`dataRoots`, `modelRoots`).
  */
 import type * as grpc from "@grpc/grpc-js";
+import type { ExecutionProvider } from "#ml";
 import type { NatsAuthOptions } from "#platform/nats";
 import { ModelCache, registerStageWorkers } from "#stages";
 import type { ApiKeyAuthenticator } from "../common/auth.ts";
@@ -46,6 +47,8 @@ export interface StageWorkerProcessOptions {
   retryBackoffMs?: number[];
   /** ONNX Runtime intra-op threads. */
   threads?: number;
+  /** ONNX Runtime execution provider; "cuda" falls back to CPU with one warn line when absent. */
+  executionProvider?: ExecutionProvider;
   /** Serve /metrics on this port (0: a free one); undefined: no metrics server. */
   metricsPort?: number;
   metricsHost?: string;
@@ -102,7 +105,11 @@ export async function startStageWorker(o: StageWorkerProcessOptions): Promise<Ru
     ...(o.faults ? { faults: o.faults } : {}),
   });
   if (o.faults?.delayMs || o.faults?.failMessage) log.warn("fault_injection_enabled", { ...o.faults });
-  const session = o.threads ? { threads: o.threads } : {};
+  const session = {
+    ...(o.threads ? { threads: o.threads } : {}),
+    ...(o.executionProvider ? { executionProvider: o.executionProvider } : {}),
+    warn: (message: string) => log.warn("execution_provider_fallback", { message }),
+  };
   const modelCache = new ModelCache(session);
   // With --data-root, tasks are confined to the roots too (task-paths.ts).
   const confinedBus = o.dataRoots?.length

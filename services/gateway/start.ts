@@ -7,6 +7,7 @@
 import { mkdir, realpath } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import type * as grpc from "@grpc/grpc-js";
+import type { ExecutionProvider } from "#ml";
 import {
   type ArtifactStore,
   type Bus,
@@ -167,6 +168,8 @@ export interface AllInOneOptions {
   concurrency?: number;
   /** ONNX Runtime intra-op threads. */
   threads?: number;
+  /** ONNX Runtime execution provider; "cuda" falls back to CPU with one warn line when absent. */
+  executionProvider?: ExecutionProvider;
   shardSize?: number;
   log?: Logger;
   watchPollMs?: number;
@@ -201,7 +204,11 @@ export async function startAllInOne(o: AllInOneOptions): Promise<AllInOne> {
     : bus;
   const workers = registerStageWorkers(workerBus, {
     store,
-    models: new ModelCache(o.threads ? { threads: o.threads } : {}),
+    models: new ModelCache({
+      ...(o.threads ? { threads: o.threads } : {}),
+      ...(o.executionProvider ? { executionProvider: o.executionProvider } : {}),
+      warn: (message) => (o.log ?? new Logger()).warn("execution_provider_fallback", { message }),
+    }),
   });
   let gw: RunningGateway;
   try {

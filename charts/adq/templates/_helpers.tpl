@@ -97,6 +97,9 @@ gRPC TLS and NATS auth (the last two only when enabled).
 - --tls-client-ca
 - /etc/adq/tls/ca.crt
 {{- end }}
+{{- else }}
+{{- /* A non-loopback --host serves plaintext only when told so explicitly (SECURITY.md). */}}
+- --plaintext
 {{- end }}
 {{- if .Values.nats.credentials.enabled }}
 - --nats-creds

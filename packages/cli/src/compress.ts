@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { stat, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
+import type { ExecutionProvider } from "#ml";
 import { asIoError, FsArtifactStore, LocalBus } from "#platform";
 import {
   type CompressionOutcome,
@@ -35,6 +36,7 @@ export interface CompressOptions {
   keepIntermediates: boolean;
   force: boolean;
   threads?: number;
+  executionProvider?: ExecutionProvider;
   shardSize?: number;
   progress: ProgressSink;
   signal?: AbortSignal;
@@ -74,7 +76,10 @@ export async function compress(o: CompressOptions): Promise<CompressionOutcome &
   const bus = new LocalBus();
   const workers = registerStageWorkers(bus, {
     store,
-    models: new ModelCache(o.threads ? { threads: o.threads } : {}),
+    models: new ModelCache({
+      ...(o.threads ? { threads: o.threads } : {}),
+      ...(o.executionProvider ? { executionProvider: o.executionProvider } : {}),
+    }),
   });
   const jobId = `local-${randomBytes(6).toString("hex")}`;
   let current: StageName | null = null;

@@ -13,6 +13,7 @@ import {
 import { compress } from "./compress.ts";
 import { CONTROLLER_HELP, runController } from "./controller-cmd.ts";
 import { EVAL_HELP, EVAL_USAGE, runEval } from "./eval.ts";
+import { EXECUTION_PROVIDER_HELP, executionProviderOf } from "./execution-provider.ts";
 import { decimalNumber } from "./numbers.ts";
 import { UsageError } from "./output-dir.ts";
 import { ConsoleProgress } from "./progress.ts";
@@ -52,6 +53,7 @@ compress options (defaults in brackets):
   --keep-intermediates   also write embeddings/labels/texture (.npy) and bins (JSON)
   --cache-dir <dir>      stage-output cache, makes re-runs resume [$ADQ_CACHE_DIR or ~/.cache/adq]
   --threads <n>          ONNX Runtime intra-op threads [all cores]
+  ${EXECUTION_PROVIDER_HELP}
   --force                replace a non-empty --out
 ${EVAL_HELP}`;
 
@@ -99,6 +101,7 @@ async function runCompress(argv: string[]): Promise<number> {
       "keep-intermediates": { type: "boolean" },
       "cache-dir": { type: "string" },
       threads: { type: "string" },
+      "execution-provider": { type: "string" },
       "shard-size": { type: "string" },
       force: { type: "boolean" },
     },
@@ -106,6 +109,7 @@ async function runCompress(argv: string[]): Promise<number> {
   if (positionals.length > 1) throw new UsageError(`compress takes one data set, got ${positionals.length}`);
   const dataset = resolve(positionals[0] ?? DEFAULT_DATASET);
   const params = paramsFrom(values);
+  const executionProvider = executionProviderOf(values["execution-provider"]);
   const defaultOut = values.out === undefined;
   const out =
     values.out ?? join("adq-out", `${basename(dataset)}-${params.method}-r${params.ratio}-s${params.seed}`);
@@ -134,6 +138,7 @@ async function runCompress(argv: string[]): Promise<number> {
       // The default result folder is ours to replace: re-running the same command just works.
       force: values.force === true || defaultOut,
       ...(threads ? { threads } : {}),
+      ...(executionProvider ? { executionProvider } : {}),
       ...(shardSize ? { shardSize } : {}),
       progress: new ConsoleProgress(),
       signal: controller.signal,
@@ -167,17 +172,20 @@ async function runReconstruct(argv: string[]): Promise<number> {
       mae: { type: "string" },
       force: { type: "boolean" },
       threads: { type: "string" },
+      "execution-provider": { type: "string" },
     },
   });
   if (positionals.length !== 1)
     throw new UsageError("reconstruct takes one compressed folder (the output of adq compress)");
   if (!values.out) throw new UsageError("reconstruct needs --out <dir>");
+  const executionProvider = executionProviderOf(values["execution-provider"]);
   const res = await reconstruct({
     compressed: resolve(positionals[0]!),
     out: resolve(values.out),
     mae: resolve(values.mae ?? DEFAULT_MAE),
     force: values.force === true,
     ...(values.threads ? { threads: num("threads", values.threads, 0) } : {}),
+    ...(executionProvider ? { executionProvider } : {}),
   });
   process.stdout.write(`reconstructed ${res.images} images into ${res.out}\n`);
   return 0;

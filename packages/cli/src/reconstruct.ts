@@ -1,7 +1,7 @@
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { basename, join } from "node:path";
 import sharp from "sharp";
-import { MaeModel } from "#ml";
+import { type ExecutionProvider, MaeModel } from "#ml";
 import { asIoError } from "#platform";
 import { decodeStore, type Manifest, type PatchedImage, reconstructBatch, StoreMismatchError } from "#stages";
 import {
@@ -19,6 +19,7 @@ export interface ReconstructOptions {
   mae: string;
   force: boolean;
   threads?: number;
+  executionProvider?: ExecutionProvider;
   batchSize?: number;
 }
 
@@ -38,7 +39,10 @@ export async function reconstruct(o: ReconstructOptions): Promise<{ images: numb
   ]);
   if ((await isNonEmptyDir(o.out)) && !o.force)
     throw new UsageError(`--out ${o.out} already exists and is not empty (use --force)`);
-  const mae = await MaeModel.load(o.mae, o.threads ? { threads: o.threads } : {});
+  const mae = await MaeModel.load(o.mae, {
+    ...(o.threads ? { threads: o.threads } : {}),
+    ...(o.executionProvider ? { executionProvider: o.executionProvider } : {}),
+  });
   const ids = new Map(manifest.items.map((it) => [it.index, it.id]));
   let staging: Awaited<ReturnType<typeof prepareStaging>>;
   try {

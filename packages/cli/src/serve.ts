@@ -41,6 +41,7 @@ import {
   TlsConfigError,
 } from "#services/common";
 import { readRecordKey, startAllInOne } from "#services/gateway";
+import { executionProviderOf } from "./execution-provider.ts";
 import { DECIMAL_INTEGER, decimalNumber } from "./numbers.ts";
 import {
   checkOutputTarget,
@@ -64,7 +65,8 @@ const BUILTIN_MODELS = {
 const DEFAULT_SERVER = "127.0.0.1:50051";
 
 export const SERVE_HELP = `  adq serve [--port 50051] [--host 127.0.0.1] [--data-root <dir>]... [--api-keys <file>]
-            [--cache-dir <dir>] [--concurrency 2] [--threads n] [--log-level info]
+            [--cache-dir <dir>] [--concurrency 2] [--threads n] [--execution-provider cpu|cuda]
+            [--log-level info]
             [--metrics-port p] [--drain-ms 10000] [--cache-retention-hours 168]
                                        gRPC API + every stage in one process (embedded adapters)
   adq serve --nats <url> [--no-workers] [--no-runner] [same options, no --cache-dir]
@@ -73,6 +75,7 @@ export const SERVE_HELP = `  adq serve [--port 50051] [--host 127.0.0.1] [--data
                                        unless --no-workers
   adq serve --stage <features|binning|scoring|sampling|assemble> --nats <url>
             [--concurrency 1] [--port 5005x] [--metrics-port p] [--threads n] [--drain-ms 20000]
+            [--execution-provider cpu|cuda]
             [--data-root <dir>]... [--model-root <dir>]... [--model <onnx>] [--mae <onnx>]
             [--api-keys <file>]
                                        one stage worker (NATS work queue) + its gRPC stage
@@ -136,6 +139,7 @@ const SERVE_OPTIONS = {
   "model-root": { type: "string", multiple: true },
   concurrency: { type: "string" },
   threads: { type: "string" },
+  "execution-provider": { type: "string" },
   "shard-size": { type: "string" },
   "log-level": { type: "string" },
   // cluster mode
@@ -259,6 +263,7 @@ export async function runServe(argv: string[]): Promise<number> {
     ...(values["model-root"] ? { modelRoots: values["model-root"] } : {}),
     concurrency,
     ...(threads ? { threads } : {}),
+    ...executionProviderOption(values),
     ...(shardSize ? { shardSize } : {}),
     ...(registry ? { metrics: registry } : {}),
     log,
@@ -343,6 +348,11 @@ async function natsFailure(run: () => Promise<number>): Promise<number> {
   }
 }
 
+function executionProviderOption(values: ServeValues) {
+  const ep = executionProviderOf(values["execution-provider"]);
+  return ep ? { executionProvider: ep } : {};
+}
+
 function clusterCommon(values: ServeValues) {
   const backoff = values["retry-backoff-ms"];
   return {
@@ -359,6 +369,7 @@ function clusterCommon(values: ServeValues) {
       ? { retryBackoffMs: backoff.split(",").map((v) => int("retry-backoff-ms", v, 0, 0)) }
       : {}),
     ...(values.threads !== undefined ? { threads: int("threads", values.threads, 0, 1) } : {}),
+    ...executionProviderOption(values),
     ...(values["metrics-port"] !== undefined
       ? { metricsPort: int("metrics-port", values["metrics-port"], 0, 0) }
       : {}),

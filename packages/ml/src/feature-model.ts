@@ -1,7 +1,8 @@
 import { readFile } from "node:fs/promises";
 import * as ort from "onnxruntime-node";
-import { ModelContractError, parseFloatList, type SessionConfig, sessionOptions } from "./model-contract.ts";
+import { ModelContractError, parseFloatList, type SessionConfig } from "./model-contract.ts";
 import { readOnnxMetadata } from "./onnx-metadata.ts";
+import { createSession } from "./session.ts";
 
 export interface FeatureOutputs {
   n: number;
@@ -60,7 +61,7 @@ export class FeatureModel {
     }
     let session: ort.InferenceSession;
     try {
-      session = await ort.InferenceSession.create(bytes, sessionOptions(cfg));
+      session = await createSession(bytes, cfg);
     } catch (e) {
       throw new ModelContractError(
         file,

@@ -1,7 +1,8 @@
 import { readFile } from "node:fs/promises";
 import * as ort from "onnxruntime-node";
-import { ModelContractError, type SessionConfig, sessionOptions } from "./model-contract.ts";
+import { ModelContractError, type SessionConfig } from "./model-contract.ts";
 import { readOnnxMetadata } from "./onnx-metadata.ts";
+import { createSession } from "./session.ts";
 
 /**
  * The MAE behind its contract (DESIGN.md, "Models"): inputs `images` float32 [N,3,S,S] in
@@ -29,7 +30,7 @@ export class MaeModel {
     } catch (e) {
       throw new ModelContractError(file, `not a valid ONNX model (${(e as Error).message})`);
     }
-    const session = await ort.InferenceSession.create(bytes, sessionOptions(cfg)).catch((e: Error) => {
+    const session = await createSession(bytes, cfg).catch((e: Error) => {
       throw new ModelContractError(file, `ONNX Runtime cannot load it: ${e.message.split("\n")[0]}`);
     });
     for (const name of ["images", "mask"]) {

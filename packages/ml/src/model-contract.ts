@@ -10,11 +10,15 @@ export class ModelContractError extends Error {
 }
 
 export type ExecutionProvider = "cpu" | "cuda";
+export const EXECUTION_PROVIDERS: readonly ExecutionProvider[] = ["cpu", "cuda"];
 
 export interface SessionConfig {
   /** Intra-op threads for ONNX Runtime (0 = its default, one per core). */
   threads?: number;
+  /** "cuda" asks for ONNX Runtime's CUDA execution provider; CPU when it is absent (session.ts). */
   executionProvider?: ExecutionProvider;
+  /** Where the one "CUDA unavailable, using CPU" line goes; default stderr. */
+  warn?: (message: string) => void;
 }
 
 export function sessionOptions(
