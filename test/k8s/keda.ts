@@ -4,6 +4,7 @@
  * optionally the metrics adapter (external.metrics.k8s.io through API aggregation).
  */
 import { readdir, readFile } from "node:fs/promises";
+import { networkInterfaces } from "node:os";
 import { join } from "node:path";
 import * as k8s from "@kubernetes/client-node";
 import yaml from "js-yaml";
@@ -95,4 +96,96 @@ export async function startKedaOperator(cluster: Cluster): Promise<Keda> {
     60_000,
   );
   return { metricsServiceAddress: `127.0.0.1:${grpcPort}`, certDir };
+}
+
+/** The first non-internal IPv4 address of this machine (Endpoints refuse loopback addresses). */
+export function hostIPv4(): string | undefined {
+  for (const addrs of Object.values(networkInterfaces()))
+    for (const a of addrs ?? []) if (a.family === "IPv4" && !a.internal) return a.address;
+  return undefined;
+}
+
+/**
+ * Starts keda-adapter (the external.metrics.k8s.io API server) and wires it into the API
+ * server through API aggregation: a selector-less Service `keda/keda-metrics-apiserver`, its
+ * Endpoints, and the APIService `v1beta1.external.metrics.k8s.io`. The API server routes to
+ * the endpoint's address (--enable-aggregator-routing), and Endpoints refuse loopback
+ * addresses, so the adapter listens on this machine's own (non-loopback) address.
+ */
+export async function startKedaAdapter(cluster: Cluster, keda: Keda): Promise<void> {
+  const ip = hostIPv4();
+  if (!ip) throw new Error("no non-loopback IPv4 address: API aggregation needs one for the Endpoints");
+  const [port, metricsPort] = await Promise.all([freePort(), freePort()]);
+  const certDir = join(cluster.dir, "keda-adapter-certs");
+  await makeServingCert(cluster, certDir, "keda-metrics-apiserver", [
+    `IP:${ip}`,
+    "IP:127.0.0.1",
+    "DNS:keda-metrics-apiserver.keda.svc",
+  ]);
+  const proc = cluster.spawnProcess(
+    "keda-adapter",
+    cluster.tools.bin("keda-adapter"),
+    [
+      `--kubeconfig=${cluster.kubeconfig}`,
+      `--lister-kubeconfig=${cluster.kubeconfig}`,
+      `--authentication-kubeconfig=${cluster.kubeconfig}`,
+      `--authorization-kubeconfig=${cluster.kubeconfig}`,
+      `--bind-address=${ip}`,
+      `--secure-port=${port}`,
+      `--cert-dir=${certDir}`,
+      `--tls-cert-file=${join(certDir, "tls.crt")}`,
+      `--tls-private-key-file=${join(certDir, "tls.key")}`,
+      `--metrics-service-address=${keda.metricsServiceAddress}`,
+      `--port=${metricsPort}`,
+    ],
+    {
+      KUBECONFIG: cluster.kubeconfig,
+      POD_NAMESPACE: KEDA_NAMESPACE,
+      KEDA_CLUSTER_OBJECT_NAMESPACE: KEDA_NAMESPACE,
+    },
+  );
+  const core = cluster.kc.makeApiClient(k8s.CoreV1Api);
+  const name = "keda-metrics-apiserver";
+  await core.createNamespacedService({
+    namespace: KEDA_NAMESPACE,
+    body: {
+      metadata: { name },
+      spec: { ports: [{ name: "https", port: 443, targetPort: port, protocol: "TCP" }] },
+    },
+  });
+  await core.createNamespacedEndpoints({
+    namespace: KEDA_NAMESPACE,
+    body: {
+      metadata: { name },
+      subsets: [{ addresses: [{ ip }], ports: [{ name: "https", port, protocol: "TCP" }] }],
+    },
+  });
+  const reg = cluster.kc.makeApiClient(k8s.ApiregistrationV1Api);
+  await reg.createAPIService({
+    body: {
+      metadata: { name: "v1beta1.external.metrics.k8s.io" },
+      spec: {
+        group: "external.metrics.k8s.io",
+        version: "v1beta1",
+        service: { namespace: KEDA_NAMESPACE, name, port: 443 },
+        insecureSkipTLSVerify: true,
+        groupPriorityMinimum: 100,
+        versionPriority: 100,
+      },
+    },
+  });
+  await waitFor(
+    "APIService v1beta1.external.metrics.k8s.io Available",
+    async () => {
+      if (proc.child.exitCode !== null)
+        throw new Error(`keda-adapter exited:\n${cluster.logTail("keda-adapter")}`);
+      const a = await reg.readAPIService({ name: "v1beta1.external.metrics.k8s.io" });
+      return a.status?.conditions?.some((c) => c.type === "Available" && c.status === "True")
+        ? true
+        : undefined;
+    },
+    90_000,
+  ).catch((e) => {
+    throw new Error(`${(e as Error).message}\nkeda-adapter log:\n${cluster.logTail("keda-adapter")}`);
+  });
 }
