@@ -7,25 +7,28 @@ import { readdir, readFile } from "node:fs/promises";
 import { networkInterfaces } from "node:os";
 import { join } from "node:path";
 import * as k8s from "@kubernetes/client-node";
-import yaml from "js-yaml";
 import { freePort } from "../support/nats-server.ts";
-import { type Cluster, makeServingCert, waitFor } from "./cluster.ts";
+import { type Cluster, makeServingCert, WaitAborted, waitFor } from "./cluster.ts";
 
 export const KEDA_NAMESPACE = "keda";
 
-/** Creates every object of a multi-document manifest (plain objects) on the cluster. */
-export async function applyManifests(kc: k8s.KubeConfig, docs: k8s.KubernetesObject[]): Promise<void> {
+/**
+ * Creates every object of a multi-document YAML manifest on the cluster. The documents go
+ * through client-node's typed models (loadAllYaml): its serializer drops fields it does not
+ * know by their model names (a plain `x-kubernetes-int-or-string` would be lost).
+ */
+export async function applyManifests(kc: k8s.KubeConfig, text: string): Promise<k8s.KubernetesObject[]> {
   const api = k8s.KubernetesObjectApi.makeApiClient(kc);
+  const docs = (k8s.loadAllYaml(text) as k8s.KubernetesObject[]).filter((d) => d);
   for (const d of docs) await api.create(d);
+  return docs;
 }
 
 export async function installKedaCrds(cluster: Cluster): Promise<void> {
   const dir = cluster.tools.kedaCrdsDir;
   const docs: k8s.KubernetesObject[] = [];
   for (const f of (await readdir(dir)).filter((f) => f.endsWith(".yaml")).sort())
-    for (const d of yaml.loadAll(await readFile(join(dir, f), "utf8")))
-      if (d) docs.push(d as k8s.KubernetesObject);
-  await applyManifests(cluster.kc, docs);
+    docs.push(...(await applyManifests(cluster.kc, await readFile(join(dir, f), "utf8"))));
   const ext = cluster.kc.makeApiClient(k8s.ApiextensionsV1Api);
   for (const d of docs)
     await waitFor(`CRD ${d.metadata?.name} Established`, async () => {
@@ -89,7 +92,7 @@ export async function startKedaOperator(cluster: Cluster): Promise<Keda> {
     "keda-operator healthz",
     async () => {
       if (op.child.exitCode !== null)
-        throw new Error(`keda-operator exited:\n${cluster.logTail("keda-operator")}`);
+        throw new WaitAborted(`keda-operator exited:\n${cluster.logTail("keda-operator")}`);
       const r = await fetch(`http://127.0.0.1:${probePort}/readyz`).catch(() => undefined);
       return r?.ok ? true : undefined;
     },
@@ -140,6 +143,7 @@ export async function startKedaAdapter(cluster: Cluster, keda: Keda): Promise<vo
     ],
     {
       KUBECONFIG: cluster.kubeconfig,
+      WATCH_NAMESPACE: "",
       POD_NAMESPACE: KEDA_NAMESPACE,
       KEDA_CLUSTER_OBJECT_NAMESPACE: KEDA_NAMESPACE,
     },
@@ -178,7 +182,7 @@ export async function startKedaAdapter(cluster: Cluster, keda: Keda): Promise<vo
     "APIService v1beta1.external.metrics.k8s.io Available",
     async () => {
       if (proc.child.exitCode !== null)
-        throw new Error(`keda-adapter exited:\n${cluster.logTail("keda-adapter")}`);
+        throw new WaitAborted(`keda-adapter exited:\n${cluster.logTail("keda-adapter")}`);
       const a = await reg.readAPIService({ name: "v1beta1.external.metrics.k8s.io" });
       return a.status?.conditions?.some((c) => c.type === "Available" && c.status === "True")
         ? true
