@@ -34,6 +34,7 @@ BY_NAME = {
     "podAnnotations": STRING_MAP,
     "podLabels": STRING_MAP,
     "affinity": K8S_OBJECT,
+    "hpaBehavior": K8S_OBJECT,
     "tolerations": K8S_LIST,
     "extraEnv": K8S_LIST,
     "gatewayFrom": K8S_LIST,

@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connectNats, NatsBus, type NatsConnection } from "#platform/nats";
 import { freePort, type NatsServer, startNatsServer } from "../support/nats-server.ts";
 import { type Cluster, helm, startCluster, waitFor } from "./cluster.ts";
-import { installKedaCrds, startKedaOperator } from "./keda.ts";
+import { installKedaCrds, type Keda, startKedaAdapter, startKedaOperator } from "./keda.ts";
 import { STAGES } from "./render.ts";
 import { CHART_DIR, K8S_TESTS_OFF } from "./tools.ts";
 
@@ -32,6 +32,7 @@ describe.skipIf(K8S_TESTS_OFF)("helm install of charts/adq on a real control pla
   let autoscaling: k8s.AutoscalingV2Api;
   let valuesFile: string;
   const conns: NatsConnection[] = [];
+  let keda: Keda;
   let worker: NatsBus;
   let coordinator: NatsBus;
   const helmArgs = (...a: string[]) => helm(cluster.tools, a, cluster.kubeconfig);
@@ -82,7 +83,7 @@ describe.skipIf(K8S_TESTS_OFF)("helm install of charts/adq on a real control pla
       await sub.close();
     }
     await installKedaCrds(cluster);
-    await startKedaOperator(cluster);
+    keda = await startKedaOperator(cluster);
     valuesFile = join(cluster.dir, "values.json");
     await writeFile(
       valuesFile,
@@ -96,6 +97,8 @@ describe.skipIf(K8S_TESTS_OFF)("helm install of charts/adq on a real control pla
             natsServerMonitoringEndpoint: `127.0.0.1:${monitorPort}`,
             pollingInterval: 1,
             cooldownPeriod: 3,
+            // Scale down as soon as the backlog is gone (the default waits 5 minutes).
+            hpaBehavior: { scaleDown: { stabilizationWindowSeconds: 0 } },
           },
         },
       }),
@@ -283,6 +286,49 @@ describe.skipIf(K8S_TESTS_OFF)("helm install of charts/adq on a real control pla
       );
       for (const s of others) expect((await readyReplicas(dep(s)))?.replicas ?? 0, s).toBe(before[s]);
     }
+  }, 240_000);
+
+  it("through KEDA's metrics adapter (API aggregation on this machine), a backlog scales a stage past one replica and back", async () => {
+    await startKedaAdapter(cluster, keda);
+    // binning: lagThreshold 4 per replica, so 12 pending tasks ask for 3 replicas.
+    for (let i = 0; i < 12; i++)
+      await coordinator.publishTask({
+        jobId: "j-hpa",
+        stage: "binning",
+        taskKey: `bin-${i}`,
+        payload: { i },
+      });
+    await waitFor(
+      "binning at 3 replicas",
+      async () => {
+        const d = await apps.readNamespacedDeployment({ name: dep("binning"), namespace: NS });
+        return d.spec?.replicas === 3 ? true : undefined;
+      },
+      90_000,
+    );
+    const hpa = await autoscaling.readNamespacedHorizontalPodAutoscaler({
+      name: `keda-hpa-${dep("binning")}`,
+      namespace: NS,
+    });
+    // KEDA's operator alone only moves 0 <-> 1: 3 replicas came from the HPA reading the
+    // external metric through the aggregated API.
+    expect(hpa.status?.currentMetrics?.[0]?.external?.metric.name).toBe("s0-nats-jetstream-ADQ_TASKS");
+    expect((await readyReplicas(dep("scoring")))?.replicas).toBe(1);
+    const done: string[] = [];
+    const sub = worker.consume("binning", async (t) => {
+      done.push(t.taskKey);
+      return t.taskKey;
+    });
+    await waitFor("12 binning tasks handled", async () => (done.length === 12 ? true : undefined), 30_000);
+    await sub.close();
+    await waitFor(
+      "binning back at 1",
+      async () => {
+        const d = await apps.readNamespacedDeployment({ name: dep("binning"), namespace: NS });
+        return d.spec?.replicas === 1 ? true : undefined;
+      },
+      90_000,
+    );
   }, 240_000);
 
   it("helm upgrade removes what a value turns off, helm uninstall leaves nothing behind", async () => {

@@ -277,7 +277,15 @@ function apiGet(server: string, pki: Pki, path: string): Promise<[number, string
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Polls `check` until it returns a value other than undefined; throws `what` after `timeoutMs`. */
+/** Thrown inside a `waitFor` check: stops the wait at once (a process died, nothing to wait for). */
+export class WaitAborted extends Error {
+  override readonly name = "WaitAborted";
+}
+
+/**
+ * Polls `check` until it returns a value other than undefined; throws `what` after
+ * `timeoutMs`. Errors thrown by `check` count as "not yet", except WaitAborted.
+ */
 export async function waitFor<T>(
   what: string,
   check: () => Promise<T | undefined>,
@@ -291,6 +299,7 @@ export async function waitFor<T>(
       const v = await check();
       if (v !== undefined) return v;
     } catch (e) {
+      if (e instanceof WaitAborted) throw e;
       last = e;
     }
     if (Date.now() > end)
@@ -362,7 +371,9 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
   };
   const alive = (p: ManagedProcess) => {
     if (p.child.exitCode !== null || p.child.signalCode !== null)
-      throw new Error(`${p.name} exited (${p.child.exitCode ?? p.child.signalCode}):\n${logTail(p.name)}`);
+      throw new WaitAborted(
+        `${p.name} exited (${p.child.exitCode ?? p.child.signalCode}):\n${logTail(p.name)}`,
+      );
   };
 
   try {
