@@ -32,7 +32,8 @@ export interface ControllerOptions {
   kc: k8s.KubeConfig;
   /** The gateway's gRPC address (host:port). */
   gateway: string;
-  gatewayCredentials?: grpc.ChannelCredentials;
+  /** TLS to the gateway (services/common/tls.ts clientSecurity); plaintext when unset. */
+  gatewaySecurity?: { credentials: grpc.ChannelCredentials; channelOptions: grpc.ChannelOptions };
   /** Watch one namespace; all namespaces when empty. */
   namespace?: string;
   /** Where the leader Lease lives (the controller's own namespace). */
@@ -438,7 +439,7 @@ export class CompressionJobController {
       c = new CompressionClient(this.o.gateway, {
         apiKey,
         timeoutMs: 30_000,
-        ...(this.o.gatewayCredentials ? { credentials: this.o.gatewayCredentials } : {}),
+        ...(this.o.gatewaySecurity ?? {}),
       });
       this.clients.set(apiKey, c);
     }

@@ -16,6 +16,9 @@ import { CHART_DIR, K8S_TESTS_OFF, type K8sTools, k8sTools, REPO_ROOT } from "./
 
 const VALUES_FILES = ["cpu-only.yaml", "gpu.yaml", "keda-off.yaml", "external-secrets.yaml"];
 const GPU_DEFAULT = new Set(["features", "sampling"]);
+/** The `adq serve` Deployments (gateway, coordinator, stages); the controller has its own test. */
+const serving = (r: Rendered) =>
+  r.of("Deployment").filter((d: Obj) => !d.metadata.name.endsWith("-controller"));
 
 describe.skipIf(K8S_TESTS_OFF)("helm chart charts/adq (helm lint + template)", () => {
   let tools: K8sTools;
@@ -32,7 +35,7 @@ describe.skipIf(K8S_TESTS_OFF)("helm chart charts/adq (helm lint + template)", (
   });
 
   it("renders a gateway, a coordinator and one Deployment per stage with the CLI roles of today", () => {
-    const deps = def.of("Deployment").map((d: Obj) => d.metadata.name);
+    const deps = serving(def).map((d: Obj) => d.metadata.name);
     expect(deps.sort()).toEqual(["gateway", "coordinator", ...STAGES].map((c) => `t-adq-${c}`).sort());
     const gw = def.get("Deployment", "t-adq-gateway");
     expect(container(gw).args.slice(0, 5)).toEqual([
@@ -62,7 +65,7 @@ describe.skipIf(K8S_TESTS_OFF)("helm chart charts/adq (helm lint + template)", (
       ADQ_MAX_ATTEMPTS: "3",
       ADQ_LOG_LEVEL: "info",
     });
-    for (const d of def.of("Deployment")) {
+    for (const d of serving(def)) {
       expect(argValue(d, "--nats")).toBe("$(ADQ_NATS_URL)");
       const env = container(d).env.find((e: Obj) => e.name === "ADQ_NATS_URL");
       expect(env.valueFrom.configMapKeyRef).toEqual({ name: "t-adq-config", key: "ADQ_NATS_URL" });
@@ -72,7 +75,7 @@ describe.skipIf(K8S_TESTS_OFF)("helm chart charts/adq (helm lint + template)", (
   });
 
   it("runs every pod restricted: non-root, read-only root, no capabilities, RuntimeDefault seccomp, writable paths as volumes", () => {
-    for (const d of def.of("Deployment")) {
+    for (const d of serving(def)) {
       const pod = d.spec.template.spec;
       const c = container(d);
       expect(pod.securityContext).toMatchObject({
@@ -110,8 +113,10 @@ describe.skipIf(K8S_TESTS_OFF)("helm chart charts/adq (helm lint + template)", (
     }
     const sa = def.get("ServiceAccount", "t-adq");
     expect(sa.automountServiceAccountToken).toBe(false);
-    // Least privilege: no Role/ClusterRole at all (no process calls the Kubernetes API).
-    expect(def.all.filter((o: Obj) => /Role/.test(o.kind))).toEqual([]);
+    // Least privilege: no Role/ClusterRole for these (no `adq serve` process calls the Kubernetes
+    // API); the only RBAC is the controller's, bound to its own ServiceAccount.
+    for (const b of def.all.filter((o: Obj) => /RoleBinding/.test(o.kind)))
+      expect(b.subjects).toEqual([{ kind: "ServiceAccount", name: "t-adq-controller", namespace: "adq" }]);
     const secret = def.get("Secret", "t-adq-api-keys");
     expect(JSON.parse(secret.stringData["api-keys.json"])).toEqual({ tenants: [] });
   });
@@ -205,7 +210,7 @@ describe.skipIf(K8S_TESTS_OFF)("helm chart charts/adq (helm lint + template)", (
   });
 
   it("default render asks for no TLS or NATS-auth flag (added later behind their values)", () => {
-    for (const d of def.of("Deployment"))
+    for (const d of serving(def))
       for (const f of ["--tls-cert", "--tls-key", "--tls-client-ca", "--nats-creds", "--nats-tls-ca"])
         expect(container(d).args).not.toContain(f);
   });
@@ -213,7 +218,7 @@ describe.skipIf(K8S_TESTS_OFF)("helm chart charts/adq (helm lint + template)", (
   it("external secrets: existing Secrets, gRPC mTLS, NATS creds/TLS, PVC/hostPath storage, Ingress, GRPCRoute, ServiceMonitor", async () => {
     const r = await render(tools, ["external-secrets.yaml"]);
     expect(r.of("Secret")).toEqual([]);
-    for (const d of r.of("Deployment")) {
+    for (const d of serving(r)) {
       const pod = d.spec.template.spec;
       const c = container(d);
       const vols = Object.fromEntries(pod.volumes.map((v: Obj) => [v.name, v]));
@@ -304,6 +309,56 @@ describe.skipIf(K8S_TESTS_OFF)("rendered arguments run with adq serve", () => {
     await rm(dir, { recursive: true, force: true });
   });
 
+  it("the CompressionJob controller: its own ServiceAccount with least RBAC, a Lease, restricted, the gateway's address", async () => {
+    const def = await render(tools);
+    const d = def.get("Deployment", "t-adq-controller");
+    const c = container(d);
+    expect(c.args).toEqual([
+      "controller",
+      "--gateway",
+      "t-adq-gateway:50051",
+      "--lease-namespace",
+      "adq",
+      "--poll-ms",
+      "2000",
+      "--log-level",
+      "info",
+      "--plaintext",
+    ]);
+    expect(d.spec.replicas).toBe(2);
+    const pod = d.spec.template.spec;
+    // The one pod that calls the Kubernetes API: its own account, token mounted.
+    expect(pod.serviceAccountName).toBe("t-adq-controller");
+    expect(def.get("ServiceAccount", "t-adq-controller").automountServiceAccountToken).toBe(true);
+    expect(pod.securityContext).toMatchObject({
+      runAsNonRoot: true,
+      seccompProfile: { type: "RuntimeDefault" },
+    });
+    expect(c.securityContext).toMatchObject({
+      readOnlyRootFilesystem: true,
+      capabilities: { drop: ["ALL"] },
+    });
+    const rules = def.get("ClusterRole", "t-adq-controller").rules as Obj[];
+    const verbs = (group: string, resource: string) =>
+      rules.find((r) => r.apiGroups.includes(group) && r.resources.includes(resource))?.verbs;
+    expect(verbs("adq.dev", "compressionjobs")).toEqual(["get", "list", "watch", "patch", "update"]);
+    expect(verbs("adq.dev", "compressionjobs/status")).toEqual(["get", "patch", "update"]);
+    expect(verbs("", "secrets")).toEqual(["get"]); // no list/watch: it cannot enumerate Secrets
+    expect(verbs("", "events")).toEqual(["create", "patch"]);
+    expect(rules.flatMap((r) => r.resources).sort()).toEqual(
+      ["compressionjobs", "compressionjobs/finalizers", "compressionjobs/status", "events", "secrets"].sort(),
+    );
+    expect(def.get("Role", "t-adq-controller-leader").rules).toEqual([
+      { apiGroups: ["coordination.k8s.io"], resources: ["leases"], verbs: ["get", "create", "update"] },
+    ]);
+    // With gRPC TLS it trusts the Secret's CA instead of --plaintext; off, nothing is rendered.
+    const tls = await render(tools, ["external-secrets.yaml"]);
+    expect(argValue(tls.get("Deployment", "t-adq-controller"), "--tls-ca")).toBe("/etc/adq/tls/ca.crt");
+    const off = await render(tools, [], ["controller.enabled=false"]);
+    expect(off.of("Deployment").map((x: Obj) => x.metadata.name)).not.toContain("t-adq-controller");
+    expect(off.of("ClusterRole")).toEqual([]);
+  });
+
   it("gateway, coordinator and every stage (CPU values) start with the chart's arguments", async () => {
     const nats = await startNatsServer();
     try {
@@ -311,7 +366,7 @@ describe.skipIf(K8S_TESTS_OFF)("rendered arguments run with adq serve", () => {
       const config = r.get("ConfigMap", "t-adq-config").data as Record<string, string>;
       const keys = join(dir, "api-keys.json");
       await writeFile(keys, JSON.stringify({ tenants: [] }));
-      const starts = r.of("Deployment").map((d: Obj) => {
+      const starts = serving(r).map((d: Obj) => {
         const args = (container(d).args as string[]).map((a) =>
           a.replace(/^\$\((\w+)\)$/, (_, v: string) => config[v] ?? a),
         );

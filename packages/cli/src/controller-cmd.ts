@@ -6,13 +6,14 @@ import { hostname } from "node:os";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import * as k8s from "@kubernetes/client-node";
-import { Logger, parseLogLevel } from "#services/common";
+import { clientSecurity, clientTlsFromEnv, Logger, parseLogLevel, TlsConfigError } from "#services/common";
 import { CompressionJobController } from "#services/controller";
 import { DECIMAL_INTEGER } from "./numbers.ts";
 import { UsageError } from "./output-dir.ts";
 
 export const CONTROLLER_HELP = `  adq controller [--gateway host:port] [--namespace ns] [--lease-namespace ns]
                  [--kubeconfig file] [--results-root dir] [--identity id] [--poll-ms 2000]
+                 [--tls-ca f] [--tls-cert f --tls-key f] [--tls-server-name n] [--plaintext]
                                        reconcile CompressionJob resources (Kubernetes) through the gateway
 `;
 
@@ -40,9 +41,32 @@ export async function runController(argv: string[]): Promise<number> {
       "lease-duration-ms": { type: "string" },
       "retry-period-ms": { type: "string" },
       "log-level": { type: "string" },
+      "tls-ca": { type: "string" },
+      "tls-cert": { type: "string" },
+      "tls-key": { type: "string" },
+      "tls-server-name": { type: "string" },
+      plaintext: { type: "boolean" },
     },
   });
-  void positionals;
+  const gateway = values.gateway ?? process.env.ADQ_SERVER ?? "127.0.0.1:50051";
+  let security: ReturnType<typeof clientSecurity>;
+  try {
+    // The same client TLS rules as adq submit: TLS unless the gateway is on loopback or --plaintext.
+    security = clientSecurity(
+      gateway,
+      clientTlsFromEnv({
+        ...(values["tls-ca"] ? { caFile: resolve(values["tls-ca"]) } : {}),
+        ...(values["tls-cert"] ? { certFile: resolve(values["tls-cert"]) } : {}),
+        ...(values["tls-key"] ? { keyFile: resolve(values["tls-key"]) } : {}),
+        ...(values["tls-server-name"] ? { serverName: values["tls-server-name"] } : {}),
+        ...(values.plaintext ? { plaintext: true } : {}),
+      }),
+    );
+  } catch (e) {
+    if (e instanceof TlsConfigError) throw new UsageError(e.message);
+    throw e;
+  }
+  if (positionals.length > 0) throw new UsageError("controller takes no positional arguments");
   const kc = new k8s.KubeConfig();
   // --kubeconfig, else $KUBECONFIG / ~/.kube/config, else the pod's service account.
   if (values.kubeconfig) kc.loadFromFile(resolve(values.kubeconfig));
@@ -51,7 +75,8 @@ export async function runController(argv: string[]): Promise<number> {
   const log = new Logger(process.stderr, { service: "controller" }, parseLogLevel(values["log-level"]));
   const controller = new CompressionJobController({
     kc,
-    gateway: values.gateway ?? process.env.ADQ_SERVER ?? "127.0.0.1:50051",
+    gateway,
+    gatewaySecurity: { credentials: security.credentials, channelOptions: security.channelOptions },
     ...(values.namespace ? { namespace: values.namespace } : {}),
     leaseNamespace: values["lease-namespace"] ?? process.env.POD_NAMESPACE ?? "default",
     ...(values["lease-name"] ? { leaseName: values["lease-name"] } : {}),
