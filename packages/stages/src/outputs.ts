@@ -1,3 +1,5 @@
+import type { GradientSource, PatchScoreSource } from "./tasks.ts";
+
 /**
  * The shapes of the files `adq compress` writes (and the service returns). They are the
  * product's public output format: change them only with a version bump.
@@ -82,6 +84,8 @@ export interface StoreSummary {
   subsetSourceBytes: number;
   patchGrid: number;
   drop: number;
+  /** How patches were ranked for dropping (absent when nothing was dropped, and in older manifests). */
+  patchScores?: PatchScoreSource;
 }
 
 export interface Manifest {
@@ -91,6 +95,12 @@ export interface Manifest {
   params: CompressParams;
   dataset: { path: string; format: string; size: number; classes: string[]; fingerprint: string };
   model: { file: string; sha256: string } | null;
+  /**
+   * Where p in the gradient embeddings p − y came from: the model's own logits (its classes are
+   * the data set's) or a cross-fitted head over the data set's classes. Null for methods
+   * without bins; absent in manifests of older versions.
+   */
+  gradient?: GradientSource | null;
   total: number;
   selected: number;
   /** Per-class counts selected (ρ·N rule: see README). */

@@ -5,7 +5,13 @@ import { encodeHeader, encodeRecord } from "../pq-store.ts";
 import { renderReport } from "../report/render.ts";
 import { encodeThumbnailPng } from "../report/thumbnails.ts";
 import { getJson } from "../shard-arrays.ts";
-import type { ClassSelection, DatasetSpec, ScoringResult } from "../tasks.ts";
+import type {
+  ClassSelection,
+  DatasetSpec,
+  GradientSource,
+  PatchScoreSource,
+  ScoringResult,
+} from "../tasks.ts";
 import { maskFromHex } from "./sampling.ts";
 
 export const TOOL_VERSION = "0.1.0";
@@ -23,6 +29,10 @@ export interface AssembleTask {
   /** Per class, per bin: raw scores (ADQ). */
   scores?: ScoringResult[][];
   skipped: Array<{ id: string; reason: string }>;
+  /** Source of p in p − y (null without bins). */
+  gradient?: GradientSource | null;
+  /** How patches were ranked for dropping (null when none were dropped). */
+  patchScores?: PatchScoreSource | null;
   /** Wall milliseconds of the stages before this one (shown in the report only). */
   timings?: Record<string, number>;
   /** Thumbnails in the report's grid. */
@@ -120,6 +130,7 @@ export async function handleAssemble(task: AssembleTask, store: ArtifactStore): 
     params: task.params,
     dataset: task.datasetInfo,
     model: task.model,
+    gradient: task.gradient ?? null,
     total: task.datasetInfo.size,
     selected: items.length,
     perClass,
@@ -132,6 +143,7 @@ export async function handleAssemble(task: AssembleTask, store: ArtifactStore): 
       subsetSourceBytes: sourceBytes,
       patchGrid: grid,
       drop: task.params.drop,
+      ...(task.patchScores ? { patchScores: task.patchScores } : {}),
     },
   };
   const report = renderReport({

@@ -8,6 +8,7 @@ import {
   toNchw,
 } from "#ml";
 import type { ArtifactStore } from "#platform";
+import { matchClasses } from "../class-match.ts";
 import type { ModelCache } from "../model-cache.ts";
 import { getJson, putJson, putNpy, SHARD_ARRAYS } from "../shard-arrays.ts";
 import type { FeaturesResult, FeaturesTask } from "../tasks.ts";
@@ -43,12 +44,36 @@ export function camPatchScores(
 }
 
 /**
+ * Class-agnostic patch saliency of image `k`: the channel sum of the (post-ReLU) last conv map,
+ * upsampled and averaged per patch like CAM — i.e. CAM with a weight of 1 on every channel,
+ * where the embedding's mass comes from. Used when the model's head cannot be used for CAM
+ * (its classes are not the data set's, or it has no head sidecar).
+ */
+export function activationPatchScores(
+  model: FeatureModel,
+  out: FeatureOutputs,
+  k: number,
+  grid: number,
+): Float32Array | Float64Array {
+  const [K, h, w] = model.dims.featureMap!;
+  const S = model.inputSize;
+  return selectPatches(
+    { data: out.featureMap!.subarray(k * K * h * w, (k + 1) * K * h * w), channels: K, height: h, width: w },
+    new Float32Array(K).fill(1),
+    0,
+    { imageHeight: S, imageWidth: S, patchSize: S / grid, dropRatio: 0 },
+  ).scores;
+}
+
+/**
  * Features stage, one shard of the data set per task. For every image it computes, in one
  * streaming pass with memory bounded by the batch size plus the shard's outputs:
  *  - the model's embedding and logits (gradient embeddings for binning) and pooled features,
  *  - the texture level RS of the original image (paper Eq. 3; cheap, needs the pixels),
  *  - the embedding + pooled features of one seeded augmented view (the x⁺ of Eq. 5),
- *  - CAM patch scores for its own class on the p×p grid (patch dropping).
+ *  - CAM patch scores for its own class on the p×p grid (patch dropping) when the model's
+ *    classes are the data set's (class-match.ts) and it has a head; otherwise the
+ *    class-agnostic activation map (activationPatchScores). The result says which.
  * Cost: O(n) model passes (two with views), O(n·H·W) for texture.
  */
 export async function handleFeatures(task: FeaturesTask, deps: FeaturesDeps): Promise<FeaturesResult> {
@@ -67,9 +92,10 @@ export async function handleFeatures(task: FeaturesTask, deps: FeaturesDeps): Pr
   const P = model.dims.pooled;
   const F = D + P;
   const grid = task.patchGrid;
+  const classes = matchClasses(desc.classes, model.classNames, C);
+  const patchScores = !task.cam ? null : model.head && classes.match ? "cam" : "activation";
+  const camMap = patchScores === "cam" && classes.match ? classes.map : null;
   if (task.cam) {
-    if (!model.head)
-      throw new Error(`${model.file}: patch dropping needs the classifier head sidecar (.head.json)`);
     if (!model.dims.featureMap) throw new Error(`${model.file}: patch dropping needs a feature_map output`);
     if (S % grid !== 0) throw new Error(`patch grid ${grid} must divide the model input size ${S}`);
   }
@@ -105,7 +131,9 @@ export async function handleFeatures(task: FeaturesTask, deps: FeaturesDeps): Pr
         if (P > 0) view.set(aug.pooled!.subarray(k * P, (k + 1) * P), r * F + D);
       }
       if (task.cam) {
-        const scores = camPatchScores(model, out, k, batch.items[k]!.label, grid);
+        const scores = camMap
+          ? camPatchScores(model, out, k, camMap[batch.items[k]!.label]!, grid)
+          : activationPatchScores(model, out, k, grid);
         cam.set(scores, r * grid * grid);
       }
     }
@@ -123,7 +151,13 @@ export async function handleFeatures(task: FeaturesTask, deps: FeaturesDeps): Pr
   await putNpy(store, `${o}/${SHARD_ARRAYS.texture}`, { data: texture, shape: [n] });
   if (task.views) await putNpy(store, `${o}/${SHARD_ARRAYS.view}`, { data: view, shape: [n, F] });
   if (task.cam) await putNpy(store, `${o}/${SHARD_ARRAYS.cam}`, { data: cam, shape: [n, grid * grid] });
-  const result: FeaturesResult = { out: o, n, skipped };
+  const result: FeaturesResult = {
+    out: o,
+    n,
+    skipped,
+    model: { classes: C, classNames: model.classNames ?? null, embedding: D },
+    patchScores,
+  };
   // The marker goes last: its presence means every array above is complete.
   await putJson(store, doneKey, result);
   return result;
