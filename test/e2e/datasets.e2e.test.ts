@@ -1,10 +1,10 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { decodeStore, type Manifest, maskFromHex } from "#stages";
+import { type Manifest, maskFromHex, readStore } from "#stages";
 import { REPO_ROOT } from "../../packages/cli/src/main.ts";
 import { runCli } from "./cli.ts";
-import { demoSlice, tmp } from "./helpers.ts";
+import { collect, demoSlice, tmp } from "./helpers.ts";
 
 // Data sets that are not CIFAR-10 (issue 16), through the real pipeline with the default
 // CIFAR-10 ResNet-20: committed slices of EuroSAT RGB (64×64 JPEG) and MNIST (28×28 greyscale
@@ -50,7 +50,7 @@ describe("classes that are not the model's", () => {
     const html = readFileSync(join(out, "report.html"), "utf8");
     expect(html).toContain("cross-fitted over 5 folds");
     expect(html).toContain("class-agnostic activation map");
-    const records = [...decodeStore(readFileSync(join(out, "store.adqp")))];
+    const records = await collect(readStore(readFileSync(join(out, "store.adqp"))));
     for (const [k, r] of records.entries()) {
       expect([r.width, r.height]).toEqual([64, 64]);
       expect(r.mask).toEqual(maskFromHex(m.items[k]!.mask!, 64));
@@ -64,7 +64,7 @@ describe("classes that are not the model's", () => {
     const m = manifestOf(out);
     expect(m.dataset.classes).toEqual(["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"]);
     expect(m.gradient).toMatchObject({ source: "fitted-head", items: 120 });
-    const records = [...decodeStore(readFileSync(join(out, "store.adqp")))];
+    const records = await collect(readStore(readFileSync(join(out, "store.adqp"))));
     expect(records).toHaveLength(30);
     for (const r of records) {
       expect([r.width, r.height]).toEqual([28, 28]);

@@ -45,6 +45,10 @@ compress options (defaults in brackets):
   --lambda <λ>           GraphCut λ [${DEFAULT_PARAMS.lambda}]
   --diversity infonce|untrained-head  [${DEFAULT_PARAMS.diversity}]
   --tau <τ>              discriminator temperature [${DEFAULT_PARAMS.tau}]
+  --store-codec webp|webp-lossless|raw
+                         how the store codes kept images: lossy WebP (smaller than JPEG
+                         sources), or exact kept pixels [${DEFAULT_PARAMS.storeCodec}]
+  --store-quality <q>    WebP quality 1–100 of the lossy codec [${DEFAULT_PARAMS.storeQuality}]
   --skip-bad-files       skip unreadable images (listed in the manifest) instead of failing
   --keep-intermediates   also write embeddings/labels/texture (.npy) and bins (JSON)
   --cache-dir <dir>      stage-output cache, makes re-runs resume [$ADQ_CACHE_DIR or ~/.cache/adq]
@@ -75,6 +79,8 @@ function paramsFrom(values: Record<string, string | boolean | undefined>): Compr
     method: (s("method") ?? DEFAULT_PARAMS.method) as Method,
     diversity: (s("diversity") ?? DEFAULT_PARAMS.diversity) as DiversityMethod,
     skipBadFiles: values["skip-bad-files"] === true,
+    storeCodec: (s("store-codec") ?? DEFAULT_PARAMS.storeCodec) as CompressParams["storeCodec"],
+    storeQuality: num("store-quality", s("store-quality"), DEFAULT_PARAMS.storeQuality),
   };
 }
 
@@ -96,6 +102,8 @@ async function runCompress(argv: string[]): Promise<number> {
       diversity: { type: "string" },
       tau: { type: "string" },
       "skip-bad-files": { type: "boolean" },
+      "store-codec": { type: "string" },
+      "store-quality": { type: "string" },
       "keep-intermediates": { type: "boolean" },
       "cache-dir": { type: "string" },
       threads: { type: "string" },

@@ -3,7 +3,7 @@ import { mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promise
 import { basename, dirname, join } from "node:path";
 import sharp from "sharp";
 import { MaeModel } from "#ml";
-import { decodeStore, type Manifest, type PatchedImage, reconstructBatch, StoreMismatchError } from "#stages";
+import { type Manifest, type PatchedImage, readStore, reconstructBatch, StoreMismatchError } from "#stages";
 import { UsageError } from "./compress.ts";
 
 export interface ReconstructOptions {
@@ -59,7 +59,7 @@ export async function reconstruct(o: ReconstructOptions): Promise<{ images: numb
       }
       batch = [];
     };
-    for (const img of decodeStore(store)) {
+    for await (const img of readStore(store)) {
       batch.push(img);
       if (batch.length === (o.batchSize ?? 256)) await flush();
     }

@@ -1,3 +1,4 @@
+import type { StoreCodec } from "./pq-store.ts";
 import type { GradientSource, PatchScoreSource } from "./tasks.ts";
 
 /**
@@ -36,6 +37,10 @@ export interface CompressParams {
   patchGrid: number;
   /** Skip unreadable images (listed in the manifest) instead of failing. */
   skipBadFiles: boolean;
+  /** How the store codes each kept image (pq-store.ts): lossy "webp" (default), exact "webp-lossless" or "raw". */
+  storeCodec: StoreCodec;
+  /** WebP quality 1–100 for the lossy codec. */
+  storeQuality: number;
 }
 
 export interface BinRecord {
@@ -84,6 +89,11 @@ export interface StoreSummary {
   subsetSourceBytes: number;
   patchGrid: number;
   drop: number;
+  /** Store format version (absent: 1) and its codec (pq-store.ts). */
+  format?: number;
+  codec?: StoreCodec;
+  /** WebP quality of the lossy codec (0 for the exact ones). */
+  quality?: number;
   /** How patches were ranked for dropping (absent when nothing was dropped, and in older manifests). */
   patchScores?: PatchScoreSource;
 }

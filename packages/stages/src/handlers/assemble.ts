@@ -1,7 +1,7 @@
 import { encodedBytes, openDataset } from "#ml";
 import type { ArtifactStore } from "#platform";
 import type { BinRecord, BinsFile, CompressParams, Manifest, ManifestItem, Method } from "../outputs.ts";
-import { encodeHeader, encodeRecord } from "../pq-store.ts";
+import { encodeStoreHeader, encodeStoreRecord, STORE_VERSION, type StoreEncoding } from "../pq-store.ts";
 import { renderReport } from "../report/render.ts";
 import { encodeThumbnailPng } from "../report/thumbnails.ts";
 import { getJson } from "../shard-arrays.ts";
@@ -77,7 +77,12 @@ export async function handleAssemble(task: AssembleTask, store: ArtifactStore): 
   }));
 
   // Pixel-quantized store + thumbnails, streaming over the selected images only.
-  const chunks: Uint8Array[] = [encodeHeader(rows.length, grid, 3)];
+  // Manifests of older versions have no codec: they are read with the raw codec of version 1.
+  const coding: StoreEncoding = {
+    codec: task.params.storeCodec ?? "raw",
+    quality: task.params.storeCodec === "webp" ? task.params.storeQuality : 0,
+  };
+  const chunks: Uint8Array[] = [encodeStoreHeader(rows.length, grid, coding)];
   const thumbs: Array<{ id: string; label: number; png: Uint8Array }> = [];
   let rawBytes = 0;
   let sourceBytes = 0;
@@ -92,7 +97,13 @@ export async function handleAssemble(task: AssembleTask, store: ArtifactStore): 
       rawBytes += img.width * img.height * 3;
       sourceBytes += await encodedBytes(item, img, seenSources);
       const mask = row.mask !== undefined ? maskFromHex(row.mask, grid * grid) : allKept;
-      chunks.push(encodeRecord({ ...img, channels: 3, index: row.index, label: row.label, mask }, grid));
+      chunks.push(
+        await encodeStoreRecord(
+          { ...img, channels: 3, index: row.index, label: row.label, mask },
+          grid,
+          coding,
+        ),
+      );
       if (thumbs.length < task.thumbnails)
         thumbs.push({ id: item.id, label: row.label, png: await encodeThumbnailPng(img) });
     }
@@ -143,6 +154,9 @@ export async function handleAssemble(task: AssembleTask, store: ArtifactStore): 
       subsetSourceBytes: sourceBytes,
       patchGrid: grid,
       drop: task.params.drop,
+      format: STORE_VERSION,
+      codec: coding.codec,
+      quality: coding.quality,
       ...(task.patchScores ? { patchScores: task.patchScores } : {}),
     },
   };

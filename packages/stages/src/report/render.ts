@@ -533,6 +533,18 @@ function meter(value: number, max: number): string {
   return `<div class="meter" aria-hidden="true"><span style="width:${Number(w.toFixed(2))}%"></span></div>`;
 }
 
+/** How the store codes its images (older manifests: raw kept patches, format 1). */
+function describeCodec(store: StoreSummary): string {
+  switch (store.codec ?? "raw") {
+    case "webp":
+      return `lossy WebP (quality ${store.quality}) of each image with its dropped patches filled (kept pixels approximate)`;
+    case "webp-lossless":
+      return "lossless WebP of each image with its dropped patches filled (kept pixels exact)";
+    default:
+      return "their kept patches' raw pixels (exact)";
+  }
+}
+
 const PATCH_SCORES: Record<string, string> = {
   cam: "Dropped patches were ranked by the class activation map (CAM) of each image's own class, from the model's head.",
   activation:
@@ -562,7 +574,7 @@ function renderStorage(store: StoreSummary | null, manifest: Manifest): string {
   const factor = (a: number, b: number) => (a > 0 && b > 0 ? `${formatNumber(b / a)}×` : "–");
   const grid = `${store.patchGrid}×${store.patchGrid}`;
   return (
-    `${head}<p class="lead">Kept images are stored as their kept patches plus a one-bit-per-patch mask (${esc(grid)} patches per image, ` +
+    `${head}<p class="lead">Kept images are stored as ${esc(describeCodec(store))} plus a one-bit-per-patch mask (${esc(grid)} patches per image, ` +
     `θ = ${esc(formatNumber(store.drop))} of patches dropped), for ${formatInt(manifest.selected)} selected images. ` +
     `The store is <strong>${pct(store.bytes, store.subsetRawBytes)}</strong> of the raw subset (${factor(store.bytes, store.subsetRawBytes)} smaller) ` +
     `and <strong>${pct(store.bytes, store.subsetSourceBytes)}</strong> of its source files (${factor(store.bytes, store.subsetSourceBytes)} smaller).</p>` +
