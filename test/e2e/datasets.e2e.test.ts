@@ -85,3 +85,69 @@ describe("classes that are not the model's", () => {
     expect(m.store?.patchScores).toBe("cam");
   }, 240_000);
 });
+
+describe("any image size and mode", () => {
+  it("non-square RGBA and greyscale PNGs: resized to the model input for features, stored at their own size on a relative grid", async () => {
+    const sharp = (await import("sharp")).default;
+    const { mkdirSync } = await import("node:fs");
+    const dir = tmp("adq-modes-");
+    for (const [c, cls] of ["discs", "stripes"].entries()) {
+      mkdirSync(join(dir, cls));
+      for (let i = 0; i < 6; i++) {
+        const w = 40 + 4 * i;
+        const h = 30 + 2 * c;
+        const ch = i % 2 === 0 ? 4 : 1;
+        const data = Buffer.alloc(w * h * ch);
+        for (let y = 0; y < h; y++)
+          for (let x = 0; x < w; x++)
+            for (let k = 0; k < ch; k++)
+              data[(y * w + x) * ch + k] =
+                k === 3
+                  ? 255 - x
+                  : c === 0
+                    ? (x - w / 2) ** 2 + (y - h / 2) ** 2 < 90 + 9 * i
+                      ? 230
+                      : 20
+                    : ((x + i) >> 2) % 2
+                      ? 200
+                      : 40;
+        await sharp(data, { raw: { width: w, height: h, channels: ch as 1 | 4 } })
+          .png()
+          .toFile(join(dir, cls, `${i}.png`));
+      }
+    }
+    const out = join(tmp("adq-out-"), "r");
+    const r = await runCli([
+      "compress",
+      dir,
+      "--out",
+      out,
+      "--cache-dir",
+      tmp("adq-cache-"),
+      "--ratio",
+      "0.5",
+      "--bins",
+      "2",
+      "--store-codec",
+      "webp-lossless",
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    const m = manifestOf(out);
+    expect(m.gradient?.source).toBe("fitted-head");
+    const records = await collect(readStore(readFileSync(join(out, "store.adqp"))));
+    expect(records).toHaveLength(6);
+    for (const rec of records) {
+      const item = m.items.find((it) => it.index === rec.index)!;
+      const src = await sharp(join(dir, item.id))
+        .removeAlpha()
+        .toColourspace("srgb")
+        .raw()
+        .toBuffer({ resolveWithObject: true });
+      // Stored at the source's own size; the 8×8 grid is relative (patch edges at ⌊i·W/8⌋).
+      expect([rec.width, rec.height]).toEqual([src.info.width, src.info.height]);
+      expect(rec.mask.reduce((a, x) => a + x, 0)).toBe(48);
+      // Lossless codec: every kept pixel equals the decoded source (alpha dropped, grey → RGB).
+      for (let i = 0; i < rec.data.length; i++) if (rec.data[i] !== 0) expect(rec.data[i]).toBe(src.data[i]);
+    }
+  }, 120_000);
+});

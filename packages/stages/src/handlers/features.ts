@@ -74,6 +74,12 @@ export function activationPatchScores(
  *  - CAM patch scores for its own class on the p×p grid (patch dropping) when the model's
  *    classes are the data set's (class-match.ts) and it has a head; otherwise the
  *    class-agnostic activation map (activationPatchScores). The result says which.
+ * Image size and mode (any): decoding gives RGB (greyscale replicated, alpha dropped without
+ * compositing; packages/ml/src/decode.ts); the model sees the whole image resized to its S×S
+ * input ("fill": non-square images are squashed, never cropped), so the p×p CAM grid on the
+ * model input maps one-to-one onto the image's own relative grid (pq-store.ts patchBounds:
+ * patch edges at ⌊i·W/p⌋, ⌊i·H/p⌋) — a centre crop would leave border patches unscored. The
+ * texture level is computed on the original pixels; the store keeps the original size.
  * Cost: O(n) model passes (two with views), O(n·H·W) for texture.
  */
 export async function handleFeatures(task: FeaturesTask, deps: FeaturesDeps): Promise<FeaturesResult> {
