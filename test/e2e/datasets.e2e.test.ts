@@ -151,3 +151,54 @@ describe("any image size and mode", () => {
     }
   }, 120_000);
 });
+
+describe("bring your own ONNX model", () => {
+  const byo = (f: string) => join(REPO_ROOT, "test", "fixtures", "models", f);
+  const names = [
+    "--model-input",
+    "pixel_values",
+    "--model-embedding-output",
+    "feats",
+    "--model-logits-output",
+    "scores",
+  ];
+
+  it("named outputs, no feature map: texture patch scores, a fitted head, both recorded and reported", async () => {
+    const out = await compress(join(FIXTURES, "mnist-slice"), "--model", byo("byo-nomap.onnx"), ...names);
+    const m = manifestOf(out);
+    expect(m.model?.outputs).toEqual({ input: "pixel_values", embedding: "feats", logits: "scores" });
+    expect(m.gradient).toMatchObject({ source: "fitted-head", reason: /names no classes/ });
+    expect(m.store?.patchScores).toBe("texture");
+    expect(readFileSync(join(out, "report.html"), "utf8")).toContain("ranked by Sobel texture");
+  }, 120_000);
+
+  it("with a feature map but no head sidecar: the activation map", async () => {
+    const out = await compress(
+      join(FIXTURES, "mnist-slice"),
+      "--model",
+      byo("byo-renamed.onnx"),
+      ...names,
+      "--model-feature-map-output",
+      "last_conv",
+    );
+    expect(manifestOf(out).store?.patchScores).toBe("activation");
+  }, 120_000);
+
+  it("a model that does not fit fails before reading data, naming the flag to set", async () => {
+    const r = await runCli([
+      "compress",
+      join(FIXTURES, "mnist-slice"),
+      "--model",
+      byo("byo-renamed.onnx"),
+      "--out",
+      join(tmp("adq-out-"), "r"),
+      "--cache-dir",
+      tmp("adq-cache-"),
+    ]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(
+      /input "images" is missing \(inputs: pixel_values; name another with --model-input\)/,
+    );
+    expect(r.stderr).not.toMatch(/unexpected error/);
+  }, 120_000);
+});

@@ -6,6 +6,7 @@ import {
   type CompressionOutcome,
   type CompressParams,
   ModelCache,
+  type ModelSpec,
   registerStageWorkers,
   runCompression,
   type StageName,
@@ -18,6 +19,8 @@ export interface CompressOptions {
   dataset: string;
   out: string;
   model: string | null;
+  /** Graph names of a model that does not use the contract's (--model-*-output). */
+  modelOutputs?: ModelSpec["outputs"];
   params: CompressParams;
   cacheDir: string;
   keepIntermediates: boolean;
@@ -53,7 +56,7 @@ export async function compress(o: CompressOptions): Promise<CompressionOutcome &
   if ((await isNonEmptyDir(out)) && !o.force) {
     throw new UsageError(`--out ${out} already exists and is not empty (use --force to replace it)`);
   }
-  let model: { file: string; sha256: string } | null = null;
+  let model: ModelSpec | null = null;
   if (o.model) {
     const file = resolve(o.model);
     try {
@@ -62,7 +65,7 @@ export async function compress(o: CompressOptions): Promise<CompressionOutcome &
       if (e instanceof UsageError) throw e;
       throw new UsageError(`--model ${file} does not exist`);
     }
-    model = { file, sha256: await sha256File(file) };
+    model = { file, sha256: await sha256File(file), ...(o.modelOutputs ? { outputs: o.modelOutputs } : {}) };
   }
   const store = new FsArtifactStore(resolve(o.cacheDir));
   const bus = new LocalBus();

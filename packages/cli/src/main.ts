@@ -41,6 +41,10 @@ compress options (defaults in brackets):
   --seed <n>             [${DEFAULT_PARAMS.seed}]
   --method adq|dq|random [${DEFAULT_PARAMS.method}]
   --model <onnx>         feature model [${DEFAULT_MODEL}]
+  --model-input <name>, --model-embedding-output <name>, --model-logits-output <name>,
+  --model-feature-map-output <name>, --model-pooled-output <name>
+                         graph names of your own ONNX model [images, embedding, logits,
+                         feature_map, pooled]; feature map and pooled are optional
   --out <dir>            result folder [adq-out/<dataset>-<method>-r<ρ>-s<seed>]
   --lambda <λ>           GraphCut λ [${DEFAULT_PARAMS.lambda}]
   --diversity infonce|untrained-head  [${DEFAULT_PARAMS.diversity}]
@@ -97,6 +101,11 @@ async function runCompress(argv: string[]): Promise<number> {
       seed: { type: "string" },
       method: { type: "string" },
       model: { type: "string" },
+      "model-input": { type: "string" },
+      "model-embedding-output": { type: "string" },
+      "model-logits-output": { type: "string" },
+      "model-feature-map-output": { type: "string" },
+      "model-pooled-output": { type: "string" },
       out: { type: "string" },
       lambda: { type: "string" },
       diversity: { type: "string" },
@@ -127,9 +136,23 @@ async function runCompress(argv: string[]): Promise<number> {
     const threads = values.threads === undefined ? undefined : num("threads", values.threads, 0);
     const shardSize =
       values["shard-size"] === undefined ? undefined : num("shard-size", values["shard-size"], 0);
+    const outputs = Object.fromEntries(
+      (
+        [
+          ["input", "model-input"],
+          ["embedding", "model-embedding-output"],
+          ["logits", "model-logits-output"],
+          ["featureMap", "model-feature-map-output"],
+          ["pooled", "model-pooled-output"],
+        ] as const
+      )
+        .filter(([, flag]) => values[flag] !== undefined)
+        .map(([k, flag]) => [k, values[flag] as string]),
+    );
     const res = await compress({
       dataset,
       out,
+      ...(Object.keys(outputs).length > 0 ? { modelOutputs: outputs } : {}),
       model: params.method === "random" && params.drop === 0 ? null : resolve(values.model ?? DEFAULT_MODEL),
       params,
       cacheDir,

@@ -181,7 +181,7 @@ export async function runCompression(
         cam: params.drop > 0,
         skipBadFiles: params.skipBadFiles,
       };
-      const out = `${cache}/features/${contentKey({ v: 2, fp, model: job.model!.sha256, shard, ...fparams })}`;
+      const out = `${cache}/features/${contentKey({ v: 2, fp, model: job.model!.sha256, names: job.model!.outputs, shard, ...fparams })}`;
       tasks.push({
         taskKey: `shard-${i}`,
         payload: {

@@ -1,5 +1,5 @@
 import type { StoreCodec } from "./pq-store.ts";
-import type { GradientSource, PatchScoreSource } from "./tasks.ts";
+import type { GradientSource, ModelSpec, PatchScoreSource } from "./tasks.ts";
 
 /**
  * The shapes of the files `adq compress` writes (and the service returns). They are the
@@ -104,7 +104,8 @@ export interface Manifest {
   method: Method;
   params: CompressParams;
   dataset: { path: string; format: string; size: number; classes: string[]; fingerprint: string };
-  model: { file: string; sha256: string } | null;
+  /** outputs: the graph names given for a model that does not use the contract's. */
+  model: ModelSpec | null;
   /**
    * Where p in the gradient embeddings p − y came from: the model's own logits (its classes are
    * the data set's) or a cross-fitted head over the data set's classes. Null for methods

@@ -13,6 +13,14 @@ export interface DatasetSpec {
 export interface ModelSpec {
   file: string;
   sha256: string;
+  /** Graph names of a model that does not use the contract's (FeatureModelNames); absent: the contract's. */
+  outputs?: {
+    input?: string;
+    embedding?: string;
+    logits?: string;
+    featureMap?: string;
+    pooled?: string;
+  };
 }
 
 export interface ShardRef {
@@ -52,9 +60,10 @@ export interface FeaturesResult {
 
 /**
  * "cam": the model's head for the item's own class (classes match); "activation": the
- * class-agnostic channel sum of the last conv map (features.ts activationPatchScores).
+ * class-agnostic channel sum of the last conv map (features.ts activationPatchScores);
+ * "texture": the model has no feature map, patches ranked by Sobel texture (core gridTextureScores).
  */
-export type PatchScoreSource = "cam" | "activation";
+export type PatchScoreSource = "cam" | "activation" | "texture";
 
 /**
  * Where p in the gradient embedding p − y comes from. "model": the model's own logits, data-set

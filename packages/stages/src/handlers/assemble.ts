@@ -9,6 +9,7 @@ import type {
   ClassSelection,
   DatasetSpec,
   GradientSource,
+  ModelSpec,
   PatchScoreSource,
   ScoringResult,
 } from "../tasks.ts";
@@ -19,7 +20,7 @@ export const TOOL_VERSION = "0.1.0";
 export interface AssembleTask {
   dataset: DatasetSpec;
   datasetInfo: { path: string; format: string; size: number; classes: string[]; fingerprint: string };
-  model: { file: string; sha256: string } | null;
+  model: ModelSpec | null;
   params: CompressParams;
   method: Method;
   /** Per class: key of its ClassSelection. */

@@ -1,6 +1,7 @@
-import { type RasterImage, selectPatches, textureLevel } from "#core";
+import { gridTextureScores, type RasterImage, selectPatches, textureLevel } from "#core";
 import {
   contrastiveView,
+  DEFAULT_VIEW_AUGMENT,
   type FeatureModel,
   type FeatureOutputs,
   openDataset,
@@ -99,10 +100,17 @@ export async function handleFeatures(task: FeaturesTask, deps: FeaturesDeps): Pr
   const F = D + P;
   const grid = task.patchGrid;
   const classes = matchClasses(desc.classes, model.classNames, C);
-  const patchScores = !task.cam ? null : model.head && classes.match ? "cam" : "activation";
+  // Patch saliency for dropping: CAM when the head serves the data set's classes; else the
+  // class-agnostic activation map; a model without a feature map: Sobel texture per patch.
+  const patchScores = !task.cam
+    ? null
+    : !model.dims.featureMap
+      ? "texture"
+      : model.head && classes.match && model.head.weight.length === C * model.dims.featureMap[0]
+        ? "cam"
+        : "activation";
   const camMap = patchScores === "cam" && classes.match ? classes.map : null;
-  if (task.cam) {
-    if (!model.dims.featureMap) throw new Error(`${model.file}: patch dropping needs a feature_map output`);
+  if (patchScores === "cam" || patchScores === "activation") {
     if (S % grid !== 0) throw new Error(`patch grid ${grid} must divide the model input size ${S}`);
   }
   const embedding = new Float32Array(n * D);
@@ -113,6 +121,8 @@ export async function handleFeatures(task: FeaturesTask, deps: FeaturesDeps): Pr
   const cam = new Float32Array(task.cam ? n * grid * grid : 0);
   const norm = { mean: model.mean as [number, number, number], std: model.std as [number, number, number] };
   const indices = Array.from({ length: n }, (_, i) => start + i);
+  // Views at the model's input size (the default config is 32×32, the CIFAR models').
+  const viewConfig = S === DEFAULT_VIEW_AUGMENT.size ? DEFAULT_VIEW_AUGMENT : { ...DEFAULT_VIEW_AUGMENT, size: S };
   let done = 0;
   for await (const batch of reader.batches(task.batchSize, {
     indices,
@@ -123,7 +133,7 @@ export async function handleFeatures(task: FeaturesTask, deps: FeaturesDeps): Pr
     const out = await model.run(toNchw(sized, norm).data, m);
     let aug: Awaited<ReturnType<typeof model.run>> | undefined;
     if (task.views) {
-      const views = sized.map((img, k) => contrastiveView(img, task.seed, batch.items[k]!.id));
+      const views = sized.map((img, k) => contrastiveView(img, task.seed, batch.items[k]!.id, 0, viewConfig));
       aug = await model.run(toNchw(views, norm).data, m);
     }
     for (let k = 0; k < m; k++) {
@@ -137,9 +147,12 @@ export async function handleFeatures(task: FeaturesTask, deps: FeaturesDeps): Pr
         if (P > 0) view.set(aug.pooled!.subarray(k * P, (k + 1) * P), r * F + D);
       }
       if (task.cam) {
-        const scores = camMap
-          ? camPatchScores(model, out, k, camMap[batch.items[k]!.label]!, grid)
-          : activationPatchScores(model, out, k, grid);
+        const scores =
+          patchScores === "texture"
+            ? gridTextureScores(batch.images[k]!, grid)
+            : camMap
+              ? camPatchScores(model, out, k, camMap[batch.items[k]!.label]!, grid)
+              : activationPatchScores(model, out, k, grid);
         cam.set(scores, r * grid * grid);
       }
     }
