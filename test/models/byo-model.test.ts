@@ -68,3 +68,18 @@ describe("feature model: bring your own", () => {
     }
   });
 });
+
+describe("general backbone: EfficientNet-Lite0 int8", () => {
+  it("satisfies the feature-model contract: 224×224 input, 1,280-d embedding, 1,000 ImageNet logits, feature map, pooled", async () => {
+    const m = await FeatureModel.load(join(REPO_ROOT, "models", "efficientnet-lite0-int8.onnx"), {
+      threads: 1,
+    });
+    expect(m.inputSize).toBe(224);
+    expect(m.dims).toEqual({ embedding: 1280, classes: 1000, pooled: 152, featureMap: [1280, 7, 7] });
+    expect(m.classNames).toHaveLength(1000);
+    expect(m.classNames![404]).toBe("airliner");
+    expect(m.mean).toEqual([0.498, 0.498, 0.498]);
+    expect(m.head).toBeUndefined();
+    await m.release();
+  });
+});

@@ -11,6 +11,7 @@ import {
   StageFailedError,
 } from "#stages";
 import { compress, UsageError } from "./compress.ts";
+import { defaultModelFor } from "./default-model.ts";
 import { EVAL_HELP, EVAL_USAGE, runEval } from "./eval.ts";
 import { ConsoleProgress } from "./progress.ts";
 import { reconstruct } from "./reconstruct.ts";
@@ -20,6 +21,8 @@ import { runResult, runServe, runSubmit, runWatch, SERVE_HELP } from "./serve.ts
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
 export const DEFAULT_DATASET = join(REPO_ROOT, "demo", "cifar10-demo");
 export const DEFAULT_MODEL = join(REPO_ROOT, "models", "resnet20-cifar10.onnx");
+/** The general backbone, the default for data sets that are not CIFAR-like (default-model.ts). */
+export const GENERAL_MODEL = join(REPO_ROOT, "models", "efficientnet-lite0-int8.onnx");
 export const DEFAULT_MAE = join(REPO_ROOT, "models", "mae-cifar10.onnx");
 
 const HELP = `adq — Adaptive Dataset Quantization
@@ -40,7 +43,8 @@ compress options (defaults in brackets):
   --drop <θ>             share of patches dropped per image in [0,1) [${DEFAULT_PARAMS.drop}]
   --seed <n>             [${DEFAULT_PARAMS.seed}]
   --method adq|dq|random [${DEFAULT_PARAMS.method}]
-  --model <onnx>         feature model [${DEFAULT_MODEL}]
+  --model <onnx>         feature model [CIFAR-10 classes and 32×32 images: ${DEFAULT_MODEL};
+                         otherwise ${GENERAL_MODEL}]
   --model-input <name>, --model-embedding-output <name>, --model-logits-output <name>,
   --model-feature-map-output <name>, --model-pooled-output <name>
                          graph names of your own ONNX model [images, embedding, logits,
@@ -136,6 +140,11 @@ async function runCompress(argv: string[]): Promise<number> {
     const threads = values.threads === undefined ? undefined : num("threads", values.threads, 0);
     const shardSize =
       values["shard-size"] === undefined ? undefined : num("shard-size", values["shard-size"], 0);
+    // The default model depends on the data set (models/README.md, "Default rule").
+    const model =
+      values.model !== undefined
+        ? resolve(values.model)
+        : (await defaultModelFor(dataset, join(REPO_ROOT, "models"))).file;
     const outputs = Object.fromEntries(
       (
         [
@@ -153,7 +162,7 @@ async function runCompress(argv: string[]): Promise<number> {
       dataset,
       out,
       ...(Object.keys(outputs).length > 0 ? { modelOutputs: outputs } : {}),
-      model: params.method === "random" && params.drop === 0 ? null : resolve(values.model ?? DEFAULT_MODEL),
+      model: params.method === "random" && params.drop === 0 ? null : model,
       params,
       cacheDir,
       keepIntermediates: values["keep-intermediates"] === true,
@@ -167,7 +176,7 @@ async function runCompress(argv: string[]): Promise<number> {
     const secs = ((Date.now() - started) / 1000).toFixed(1);
     process.stdout.write(
       `selected ${res.selected} of ${res.total} images (${params.method}, ρ=${params.ratio}) in ${secs}s\n` +
-        `result: ${res.out}\nreport: ${join(res.out, "report.html")}\n`,
+        `model: ${model}\nresult: ${res.out}\nreport: ${join(res.out, "report.html")}\n`,
     );
     return 0;
   } catch (e) {

@@ -144,3 +144,15 @@ describe("cross-fitted head", () => {
     );
   });
 });
+
+describe("wide embeddings", () => {
+  it("are projected to maxDim dimensions (seeded), keeping the clusters separable", () => {
+    const { x, y } = clusters(90, 40, 3, 12, 1);
+    const wide = crossFitSoftmaxHead(x, y, 3, { seed: 0, epochs: 60, maxDim: 16 });
+    expect(wide.dim).toBe(16);
+    expect(wide.heldOutAccuracy).toBeGreaterThan(0.6);
+    expect(crossFitSoftmaxHead(x, y, 3, { seed: 0, epochs: 60, maxDim: 16 }).logits).toEqual(wide.logits);
+    expect(crossFitSoftmaxHead(x, y, 3, { seed: 0, epochs: 60 }).dim).toBe(40);
+    expect(() => crossFitSoftmaxHead(x, y, 3, { seed: 0, maxDim: 0 })).toThrow(/maxDim/);
+  });
+});

@@ -22,8 +22,14 @@
  * depends on (seed, n) only — not on the labels — so an item's held-out p is a function of the
  * features and of the other items' labels, never its own (tested).
  *
- * Cost: O(k·(epochs + 30)·n·D·C) time, O(n·D + k·C·D) memory (one standardised copy of the
- * embeddings, float64). Everything runs in float64 in a fixed order: deterministic.
+ * Wide embeddings (D > maxDim, default 128; EfficientNet-Lite0 has 1,280) are first projected
+ * to maxDim dimensions by a seeded Gaussian matrix (entries N(0, 1/maxDim), Johnson–Lindenstrauss):
+ * the fit's cost is linear in the width, and a linear head on a random projection keeps most of
+ * the separability. D ≤ maxDim is used as is.
+ *
+ * Cost: O(n·D·maxDim) for a projection, then O(k·(epochs + 30)·n·D'·C) time with D' = min(D,
+ * maxDim), O(n·D') memory (one standardised copy of the embeddings, float64). Everything runs
+ * in float64 in a fixed order: deterministic.
  */
 import type { FloatRows } from "./gradient-embedding.ts";
 import { Rng } from "./rng.ts";
@@ -48,8 +54,10 @@ export interface SoftmaxHead {
 export interface CrossFitOptions extends SoftmaxHeadOptions {
   /** Folds k ≥ 2 (capped at n). Default 5. */
   folds?: number;
-  /** Seed of the fold assignment. */
+  /** Seed of the fold assignment (and of the projection). */
   seed: number;
+  /** Project wider embeddings to this many dimensions first. Default 128. */
+  maxDim?: number;
 }
 
 export interface CrossFitResult {
@@ -62,6 +70,35 @@ export interface CrossFitResult {
   readonly l2: number;
   /** Share of items whose held-out argmax (lowest index on ties) is their label. */
   readonly heldOutAccuracy: number;
+  /** Width the head was fitted on: D, or maxDim after a projection. */
+  readonly dim: number;
+}
+
+/**
+ * x (n×D) times a seeded Gaussian D×d matrix with entries N(0, 1/d): n×d float64. O(n·D·d).
+ */
+export function randomProjection(x: FloatRows, n: number, D: number, d: number, seed: number): Float64Array {
+  const rng = Rng.derive(seed, "head-projection", D, d);
+  const R = new Float64Array(D * d);
+  const scale = 1 / Math.sqrt(d);
+  for (let i = 0; i < R.length; i += 2) {
+    // Box–Muller: two normals per pair of uniforms.
+    const u = 1 - rng.nextFloat();
+    const v = rng.nextFloat();
+    const r = Math.sqrt(-2 * Math.log(u)) * scale;
+    R[i] = r * Math.cos(2 * Math.PI * v);
+    if (i + 1 < R.length) R[i + 1] = r * Math.sin(2 * Math.PI * v);
+  }
+  const out = new Float64Array(n * d);
+  for (let i = 0; i < n; i++)
+    for (let j = 0; j < D; j++) {
+      const v = x[i * D + j]!;
+      if (v === 0) continue;
+      const ro = j * d;
+      const oo = i * d;
+      for (let t = 0; t < d; t++) out[oo + t]! += v * R[ro + t]!;
+    }
+  return out;
 }
 
 const POWER_ITERATIONS = 30;
@@ -313,9 +350,15 @@ export function crossFitSoftmaxHead(
   C: number,
   opts: CrossFitOptions,
 ): CrossFitResult {
-  const { n, D } = check(x, labels, C);
+  const checked = check(x, labels, C);
+  const n = checked.n;
   const { l2, epochs } = resolveOptions(opts);
   if (n < 2) throw new RangeError(`cross-fitting needs at least 2 items, got ${n}`);
+  const maxDim = opts.maxDim ?? 128;
+  if (!Number.isInteger(maxDim) || maxDim < 1)
+    throw new RangeError(`maxDim must be an integer ≥ 1, got ${maxDim}`);
+  const D = Math.min(checked.D, maxDim);
+  if (checked.D > maxDim) x = randomProjection(x, n, checked.D, maxDim, opts.seed);
   const k = Math.min(opts.folds ?? 5, n);
   const folds = foldAssignment(n, k, opts.seed);
   const logits = new Float64Array(n * C);
@@ -350,5 +393,5 @@ export function crossFitSoftmaxHead(
     for (let c = 1; c < C; c++) if (logits[i * C + c]! > logits[i * C + best]!) best = c;
     if (best === labels[i]) correct++;
   }
-  return { logits, folds, k, epochs, l2, heldOutAccuracy: correct / n };
+  return { logits, folds, k, epochs, l2, heldOutAccuracy: correct / n, dim: D };
 }

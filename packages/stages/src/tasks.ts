@@ -80,6 +80,8 @@ export type GradientSource =
       l2: number;
       heldOutAccuracy: number;
       items: number;
+      /** Embedding width the head was fitted on, when a random projection narrowed it (softmax-head.ts). */
+      projectedDim?: number;
     };
 
 /** Fits the cross-fitted head for a job (run on the binning queue, before the class tasks). */

@@ -122,7 +122,8 @@ export async function handleFeatures(task: FeaturesTask, deps: FeaturesDeps): Pr
   const norm = { mean: model.mean as [number, number, number], std: model.std as [number, number, number] };
   const indices = Array.from({ length: n }, (_, i) => start + i);
   // Views at the model's input size (the default config is 32×32, the CIFAR models').
-  const viewConfig = S === DEFAULT_VIEW_AUGMENT.size ? DEFAULT_VIEW_AUGMENT : { ...DEFAULT_VIEW_AUGMENT, size: S };
+  const viewConfig =
+    S === DEFAULT_VIEW_AUGMENT.size ? DEFAULT_VIEW_AUGMENT : { ...DEFAULT_VIEW_AUGMENT, size: S };
   let done = 0;
   for await (const batch of reader.batches(task.batchSize, {
     indices,

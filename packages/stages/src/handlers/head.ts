@@ -40,6 +40,7 @@ export async function handleHead(task: HeadTask, store: ArtifactStore): Promise<
     l2: fit.l2,
     heldOutAccuracy: fit.heldOutAccuracy,
     items: items.length,
+    ...(fit.dim < emb.width ? { projectedDim: fit.dim } : {}),
     prefix: task.out,
   };
   await putJson(store, doneKey, result);

@@ -262,7 +262,7 @@ export function describeGradient(g: NonNullable<Manifest["gradient"]>): string {
   return (
     `The model's classes are not the data set's (${g.reason}), so p in the gradient embeddings p − y comes from a softmax head ` +
     `fitted on the model's embeddings over the data set's classes, cross-fitted over ${g.folds} folds so that every image's p is held-out ` +
-    `(${g.epochs} iterations, L2 ${g.l2}; held-out accuracy ${(100 * g.heldOutAccuracy).toFixed(1)}% on ${g.items} images).`
+    `(${g.epochs} iterations, L2 ${g.l2}${g.projectedDim ? `, embeddings randomly projected to ${g.projectedDim} dimensions` : ""}; held-out accuracy ${(100 * g.heldOutAccuracy).toFixed(1)}% on ${g.items} images).`
   );
 }
 
