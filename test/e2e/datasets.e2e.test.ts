@@ -7,7 +7,7 @@ import { runCli } from "./cli.ts";
 import { collect, demoSlice, tmp } from "./helpers.ts";
 
 // Data sets that are not CIFAR-10 (issue 16), through the real pipeline with the default model
-// for them (the general backbone, EfficientNet-Lite0 int8, whose 1,000 ImageNet classes are not
+// for them (the general backbone, EfficientNet-Lite0, whose 1,000 ImageNet classes are not
 // theirs; default-model.ts): committed slices of EuroSAT RGB (64×64 JPEG) and MNIST (28×28 greyscale
 // PNG), 10 classes × 12 images each (test/fixtures/datasets/make-slices.sh).
 const FIXTURES = join(REPO_ROOT, "test", "fixtures", "datasets");
@@ -49,7 +49,7 @@ describe("classes that are not the model's", () => {
     // Held-out accuracy of a real head on 96 training tiles per fold: well above chance (0.1).
     expect(m.gradient.heldOutAccuracy).toBeGreaterThan(0.4);
     expect(m.gradient.projectedDim).toBe(128);
-    expect(m.model?.file).toMatch(/efficientnet-lite0-int8\.onnx$/);
+    expect(m.model?.file).toMatch(/efficientnet-lite0\.onnx$/);
     expect(m.store?.patchScores).toBe("activation");
     expect(m.selected).toBe(30);
     const html = readFileSync(join(out, "report.html"), "utf8");

@@ -69,17 +69,18 @@ describe("feature model: bring your own", () => {
   });
 });
 
-describe("general backbone: EfficientNet-Lite0 int8", () => {
-  it("satisfies the feature-model contract: 224×224 input, 1,280-d embedding, 1,000 ImageNet logits, feature map, pooled", async () => {
-    const m = await FeatureModel.load(join(REPO_ROOT, "models", "efficientnet-lite0-int8.onnx"), {
-      threads: 1,
-    });
-    expect(m.inputSize).toBe(224);
-    expect(m.dims).toEqual({ embedding: 1280, classes: 1000, pooled: 152, featureMap: [1280, 7, 7] });
-    expect(m.classNames).toHaveLength(1000);
-    expect(m.classNames![404]).toBe("airliner");
-    expect(m.mean).toEqual([0.498, 0.498, 0.498]);
-    expect(m.head).toBeUndefined();
-    await m.release();
-  });
+describe("general backbone: EfficientNet-Lite0 (float32 default, int8)", () => {
+  it.each(["efficientnet-lite0.onnx", "efficientnet-lite0-int8.onnx"])(
+    "%s satisfies the feature-model contract: 224×224 input, 1,280-d embedding, 1,000 ImageNet logits, feature map, pooled",
+    async (file) => {
+      const m = await FeatureModel.load(join(REPO_ROOT, "models", file), { threads: 1 });
+      expect(m.inputSize).toBe(224);
+      expect(m.dims).toEqual({ embedding: 1280, classes: 1000, pooled: 152, featureMap: [1280, 7, 7] });
+      expect(m.classNames).toHaveLength(1000);
+      expect(m.classNames![404]).toBe("airliner");
+      expect(m.mean).toEqual([0.498, 0.498, 0.498]);
+      expect(m.head).toBeUndefined();
+      await m.release();
+    },
+  );
 });

@@ -19,7 +19,7 @@ describe("default model rule", () => {
   });
 
   it("other classes, or CIFAR-10 names on other image sizes: the general backbone", async () => {
-    const general = join(MODELS, "efficientnet-lite0-int8.onnx");
+    const general = join(MODELS, "efficientnet-lite0.onnx");
     expect(await defaultModelFor(join(FIX, "eurosat-slice"), MODELS)).toEqual({
       file: general,
       reason: "its classes are not CIFAR-10's",

@@ -20,7 +20,7 @@ export const CIFAR10_CLASSES = [
  * The default feature model for a data set (models/README.md, "Default rule"): the CIFAR-10
  * ResNet-20 when the data set is CIFAR-like — its classes are CIFAR-10's (all or some, by name,
  * class-match.ts) and its first image is 32×32 —, else the general ImageNet backbone
- * (EfficientNet-Lite0, int8). `--model` overrides both. Reads the listing and one image.
+ * (EfficientNet-Lite0, float32: on these CPUs its int8 export is slower). `--model` overrides both. Reads the listing and one image.
  */
 export async function defaultModelFor(
   datasetPath: string,
@@ -29,7 +29,7 @@ export async function defaultModelFor(
   const reader = await openDataset(datasetPath);
   const desc = await reader.describe();
   const resnet = join(modelsDir, "resnet20-cifar10.onnx");
-  const general = join(modelsDir, "efficientnet-lite0-int8.onnx");
+  const general = join(modelsDir, "efficientnet-lite0.onnx");
   if (!matchClasses(desc.classes, CIFAR10_CLASSES, CIFAR10_CLASSES.length).match)
     return { file: general, reason: "its classes are not CIFAR-10's" };
   if (desc.size === 0) return { file: resnet, reason: "CIFAR-10 classes" };

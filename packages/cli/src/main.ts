@@ -22,7 +22,7 @@ export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..
 export const DEFAULT_DATASET = join(REPO_ROOT, "demo", "cifar10-demo");
 export const DEFAULT_MODEL = join(REPO_ROOT, "models", "resnet20-cifar10.onnx");
 /** The general backbone, the default for data sets that are not CIFAR-like (default-model.ts). */
-export const GENERAL_MODEL = join(REPO_ROOT, "models", "efficientnet-lite0-int8.onnx");
+export const GENERAL_MODEL = join(REPO_ROOT, "models", "efficientnet-lite0.onnx");
 export const DEFAULT_MAE = join(REPO_ROOT, "models", "mae-cifar10.onnx");
 
 const HELP = `adq — Adaptive Dataset Quantization
