@@ -64,6 +64,12 @@ export type DatasetFormatName =
 
 export type MethodName = "METHOD_UNSPECIFIED" | "METHOD_ADQ" | "METHOD_DQ" | "METHOD_RANDOM";
 
+export type StoreCodecName =
+  | "STORE_CODEC_UNSPECIFIED"
+  | "STORE_CODEC_WEBP"
+  | "STORE_CODEC_WEBP_LOSSLESS"
+  | "STORE_CODEC_RAW";
+
 export type DiversityMethodName =
   | "DIVERSITY_METHOD_UNSPECIFIED"
   | "DIVERSITY_METHOD_CONTRASTIVE"
@@ -129,6 +135,8 @@ export interface CompressionParams {
   rsWeight?: number;
   dsWeight?: number;
   allocationStrength?: number;
+  storeCodec?: StoreCodecName;
+  storeQuality?: number;
   model?: ModelRef | null;
   maeModel?: ModelRef | null;
   skipBadFiles?: boolean;

@@ -15,6 +15,7 @@ import type {
   MethodName,
   ModelRef,
   PatchGrid,
+  StoreCodecName,
 } from "../common/types.ts";
 
 /** Internal parameter name → proto field path (for InvalidArgumentError from deeper layers). */
@@ -34,6 +35,8 @@ export const FIELD_PATHS: Record<string, string> = {
   strength: "params.allocation_strength",
   patchGrid: "params.patch_grid",
   skipBadFiles: "params.skip_bad_files",
+  storeCodec: "params.store_codec",
+  storeQuality: "params.store_quality",
   model: "params.model.uri",
   dataset: "dataset.uri",
 };
@@ -57,6 +60,17 @@ const DIVERSITY: Record<string, CompressParams["diversity"]> = {
   DIVERSITY_METHOD_UNSPECIFIED: "infonce",
   DIVERSITY_METHOD_CONTRASTIVE: "infonce",
   DIVERSITY_METHOD_UNTRAINED_HEAD: "untrained-head",
+};
+const STORE_CODECS: Record<string, CompressParams["storeCodec"]> = {
+  STORE_CODEC_UNSPECIFIED: "webp",
+  STORE_CODEC_WEBP: "webp",
+  STORE_CODEC_WEBP_LOSSLESS: "webp-lossless",
+  STORE_CODEC_RAW: "raw",
+};
+const STORE_CODEC_NAMES: Record<CompressParams["storeCodec"], StoreCodecName> = {
+  webp: "STORE_CODEC_WEBP",
+  "webp-lossless": "STORE_CODEC_WEBP_LOSSLESS",
+  raw: "STORE_CODEC_RAW",
 };
 const DIVERSITY_NAMES: Record<CompressParams["diversity"], DiversityMethodName> = {
   infonce: "DIVERSITY_METHOD_CONTRASTIVE",
@@ -227,6 +241,22 @@ export function paramsFromProto(
   if (out.method === "adq" && out.rsWeight === 0 && out.dsWeight === 0)
     v.add("params.ds_weight", "rs_weight and ds_weight may not both be 0 under METHOD_ADQ");
   out.skipBadFiles = p.skipBadFiles === true;
+  const codec = STORE_CODECS[p.storeCodec ?? "STORE_CODEC_UNSPECIFIED"];
+  if (!codec)
+    v.add(
+      "params.store_codec",
+      `must be STORE_CODEC_WEBP, STORE_CODEC_WEBP_LOSSLESS or STORE_CODEC_RAW, got ${fmt(p.storeCodec)}`,
+    );
+  else out.storeCodec = codec;
+  num(
+    "params.store_quality",
+    p.storeQuality,
+    (x) => Number.isInteger(x) && x >= 1 && x <= 100,
+    "an integer in [1, 100]",
+    (x) => {
+      out.storeQuality = x;
+    },
+  );
 
   // Patch grid: the coordinator cuts images into p × p patches, p = image_size / patch_size.
   const g = p.patchGrid ?? { imageSize: 0, patchSize: 0 };
@@ -283,5 +313,7 @@ export function paramsToProto(
     model: modelRef,
     maeModel: { uri: "", sha256: "" },
     skipBadFiles: p.skipBadFiles,
+    storeCodec: STORE_CODEC_NAMES[p.storeCodec],
+    storeQuality: p.storeQuality,
   };
 }

@@ -78,7 +78,8 @@ describe("stage gRPC methods, called directly, equal the pipeline", () => {
     t = await startTestServer([data]);
     const { job } = await t.acme.createJob({
       dataset: { uri: `file://${data}` },
-      params: { ratio: RATIO, bins: 2, seed: SEED, dropRatio: DROP },
+      // Raw store codec: DropPatches writes exact kept pixels, compared with the job's below.
+      params: { ratio: RATIO, bins: 2, seed: SEED, dropRatio: DROP, storeCodec: "STORE_CODEC_RAW" },
     });
     const events = await watchToEnd(t.acme, job.id);
     expect(events.at(-1)?.terminal?.state).toBe("JOB_STATE_SUCCEEDED");

@@ -2,9 +2,9 @@ import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "
 import { join } from "node:path";
 import sharp from "sharp";
 import { beforeAll, describe, expect, it } from "vitest";
-import { type BinsFile, decodeStore, type Manifest, maskFromHex } from "#stages";
+import { type BinsFile, type Manifest, maskFromHex, readStore } from "#stages";
 import { runCli } from "./cli.ts";
-import { demoSlice, tmp } from "./helpers.ts";
+import { collect, demoSlice, tmp } from "./helpers.ts";
 
 // A real slice of CIFAR-10 (3 classes × 40 JPEGs from the bundled demo) through the real
 // pipeline: real ONNX ResNet-20, real GraphCut, real contrastive discriminator.
@@ -68,11 +68,11 @@ describe("adq compress (end to end)", () => {
     }
   });
 
-  it("stores the kept patches (1 − θ of 8×8) of every selected image and reports sizes", () => {
+  it("stores the kept patches (1 − θ of 8×8) of every selected image and reports sizes", async () => {
     const m = read<Manifest>(out, "manifest.json");
     const store = readFileSync(join(out, "store.adqp"));
     expect(m.store?.bytes).toBe(store.length);
-    const records = [...decodeStore(store)];
+    const records = await collect(readStore(store));
     expect(records.map((r) => r.index)).toEqual(m.items.map((i) => i.index));
     for (const [k, r] of records.entries()) {
       expect(r.mask.reduce((a, x) => a + x, 0)).toBe(48);
@@ -80,6 +80,9 @@ describe("adq compress (end to end)", () => {
     }
     expect(m.store!.subsetRawBytes).toBe(m.selected * 32 * 32 * 3);
     expect(store.length).toBeLessThan(m.store!.subsetRawBytes);
+    // The default codec (lossy WebP q90) makes the store smaller than the JPEG sources too.
+    expect(m.store).toMatchObject({ format: 2, codec: "webp", quality: 90, patchScores: "cam" });
+    expect(store.length).toBeLessThan(m.store!.subsetSourceBytes);
     const html = readFileSync(join(out, "report.html"), "utf8");
     expect(html).toContain("<svg");
     expect(html.match(/data:image\/png;base64,/g)?.length).toBe(m.selected);
@@ -163,7 +166,7 @@ describe("adq compress (end to end)", () => {
     const m = read<Manifest>(out, "manifest.json");
     const files = m.dataset.classes.flatMap((c) => readdirSync(join(rec, c)).map((f) => join(rec, c, f)));
     expect(files).toHaveLength(m.selected);
-    const records = [...decodeStore(readFileSync(join(out, "store.adqp")))];
+    const records = await collect(readStore(readFileSync(join(out, "store.adqp"))));
     for (const rec0 of records.slice(0, 5)) {
       const item = m.items.find((i) => i.index === rec0.index)!;
       const file = files.find((f) => f.includes(`${String(rec0.index).padStart(6, "0")}-`))!;

@@ -19,3 +19,10 @@ export function demoSlice(classes: number, perClass: number): string {
 export function tmp(prefix: string): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }
+
+/** All items of an async iterable (Array.fromAsync needs Node 22). */
+export async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const x of it) out.push(x);
+  return out;
+}

@@ -309,6 +309,9 @@ describe("message round trips", () => {
         model: { uri: "builtin://resnet20-cifar10", sha256: "ab".repeat(32) },
         maeModel: { uri: "builtin://mae-tiny", sha256: "" },
         skipBadFiles: true,
+        // Every non-optional field is set: protobufjs re-serializes a decoded message's defaults.
+        storeCodec: "STORE_CODEC_WEBP_LOSSLESS",
+        storeQuality: 90,
       },
       idempotencyKey: "7d444840-9dc0-11d1-b245-5ffdce74fad2",
       outputs: { reconstruct: true, keepIntermediates: false },

@@ -7,6 +7,7 @@ import {
   type CompressionOutcome,
   type CompressParams,
   ModelCache,
+  type ModelSpec,
   registerStageWorkers,
   runCompression,
   type StageName,
@@ -31,6 +32,8 @@ export interface CompressOptions {
   dataset: string;
   out: string;
   model: string | null;
+  /** Graph names of a model that does not use the contract's (--model-*-output). */
+  modelOutputs?: ModelSpec["outputs"];
   params: CompressParams;
   cacheDir: string;
   keepIntermediates: boolean;
@@ -60,7 +63,7 @@ export async function compress(o: CompressOptions): Promise<CompressionOutcome &
   if ((await isNonEmptyDir(out)) && !o.force) {
     throw new UsageError(`--out ${out} already exists and is not empty (use --force to replace it)`);
   }
-  let model: { file: string; sha256: string } | null = null;
+  let model: ModelSpec | null = null;
   if (modelFile) {
     try {
       if (!(await stat(modelFile)).isFile()) throw new UsageError(`--model ${modelFile} is not a file`);
@@ -68,7 +71,11 @@ export async function compress(o: CompressOptions): Promise<CompressionOutcome &
       if (e instanceof UsageError) throw e;
       throw new UsageError(`--model ${modelFile} does not exist`);
     }
-    model = { file: modelFile, sha256: await sha256File(modelFile) };
+    model = {
+      file: modelFile,
+      sha256: await sha256File(modelFile),
+      ...(o.modelOutputs ? { outputs: o.modelOutputs } : {}),
+    };
   }
   await checkWritableDir(cacheDir, "the cache directory");
   const staging = await prepareStaging(out);

@@ -12,6 +12,7 @@ import {
 } from "#stages";
 import { compress } from "./compress.ts";
 import { CONTROLLER_HELP, runController } from "./controller-cmd.ts";
+import { defaultModelFor } from "./default-model.ts";
 import { EVAL_HELP, EVAL_USAGE, runEval } from "./eval.ts";
 import { EXECUTION_PROVIDER_HELP, executionProviderOf } from "./execution-provider.ts";
 import { decimalNumber } from "./numbers.ts";
@@ -24,6 +25,8 @@ import { runResult, runServe, runSubmit, runWatch, SERVE_HELP } from "./serve.ts
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
 export const DEFAULT_DATASET = join(REPO_ROOT, "demo", "cifar10-demo");
 export const DEFAULT_MODEL = join(REPO_ROOT, "models", "resnet20-cifar10.onnx");
+/** The general backbone, the default for data sets that are not CIFAR-like (default-model.ts). */
+export const GENERAL_MODEL = join(REPO_ROOT, "models", "efficientnet-lite0.onnx");
 export const DEFAULT_MAE = join(REPO_ROOT, "models", "mae-cifar10.onnx");
 
 const HELP = `adq — Adaptive Dataset Quantization
@@ -44,11 +47,20 @@ compress options (defaults in brackets):
   --drop <θ>             share of patches dropped per image in [0,1) [${DEFAULT_PARAMS.drop}]
   --seed <n>             [${DEFAULT_PARAMS.seed}]
   --method adq|dq|random [${DEFAULT_PARAMS.method}]
-  --model <onnx>         feature model [${DEFAULT_MODEL}]
+  --model <onnx>         feature model [CIFAR-10 classes and 32×32 images: ${DEFAULT_MODEL};
+                         otherwise ${GENERAL_MODEL}]
+  --model-input <name>, --model-embedding-output <name>, --model-logits-output <name>,
+  --model-feature-map-output <name>, --model-pooled-output <name>
+                         graph names of your own ONNX model [images, embedding, logits,
+                         feature_map, pooled]; feature map and pooled are optional
   --out <dir>            result folder [adq-out/<dataset>-<method>-r<ρ>-s<seed>]
   --lambda <λ>           GraphCut λ [${DEFAULT_PARAMS.lambda}]
   --diversity infonce|untrained-head  [${DEFAULT_PARAMS.diversity}]
   --tau <τ>              discriminator temperature [${DEFAULT_PARAMS.tau}]
+  --store-codec webp|webp-lossless|raw
+                         how the store codes kept images: lossy WebP (smaller than JPEG
+                         sources), or exact kept pixels [${DEFAULT_PARAMS.storeCodec}]
+  --store-quality <q>    WebP quality 1–100 of the lossy codec [${DEFAULT_PARAMS.storeQuality}]
   --skip-bad-files       skip unreadable images (listed in the manifest) instead of failing
   --keep-intermediates   also write embeddings/labels/texture (.npy) and bins (JSON)
   --cache-dir <dir>      stage-output cache, makes re-runs resume [$ADQ_CACHE_DIR or ~/.cache/adq]
@@ -77,6 +89,8 @@ function paramsFrom(values: Record<string, string | boolean | undefined>): Compr
     method: (s("method") ?? DEFAULT_PARAMS.method) as Method,
     diversity: (s("diversity") ?? DEFAULT_PARAMS.diversity) as DiversityMethod,
     skipBadFiles: values["skip-bad-files"] === true,
+    storeCodec: (s("store-codec") ?? DEFAULT_PARAMS.storeCodec) as CompressParams["storeCodec"],
+    storeQuality: num("store-quality", s("store-quality"), DEFAULT_PARAMS.storeQuality),
   };
 }
 
@@ -93,11 +107,18 @@ async function runCompress(argv: string[]): Promise<number> {
       seed: { type: "string" },
       method: { type: "string" },
       model: { type: "string" },
+      "model-input": { type: "string" },
+      "model-embedding-output": { type: "string" },
+      "model-logits-output": { type: "string" },
+      "model-feature-map-output": { type: "string" },
+      "model-pooled-output": { type: "string" },
       out: { type: "string" },
       lambda: { type: "string" },
       diversity: { type: "string" },
       tau: { type: "string" },
       "skip-bad-files": { type: "boolean" },
+      "store-codec": { type: "string" },
+      "store-quality": { type: "string" },
       "keep-intermediates": { type: "boolean" },
       "cache-dir": { type: "string" },
       threads: { type: "string" },
@@ -128,10 +149,29 @@ async function runCompress(argv: string[]): Promise<number> {
     const threads = values.threads === undefined ? undefined : num("threads", values.threads, 0);
     const shardSize =
       values["shard-size"] === undefined ? undefined : num("shard-size", values["shard-size"], 0);
+    // The default model depends on the data set (models/README.md, "Default rule").
+    const model =
+      values.model !== undefined
+        ? resolve(values.model)
+        : (await defaultModelFor(dataset, join(REPO_ROOT, "models"))).file;
+    const outputs = Object.fromEntries(
+      (
+        [
+          ["input", "model-input"],
+          ["embedding", "model-embedding-output"],
+          ["logits", "model-logits-output"],
+          ["featureMap", "model-feature-map-output"],
+          ["pooled", "model-pooled-output"],
+        ] as const
+      )
+        .filter(([, flag]) => values[flag] !== undefined)
+        .map(([k, flag]) => [k, values[flag] as string]),
+    );
     const res = await compress({
       dataset,
       out,
-      model: params.method === "random" && params.drop === 0 ? null : resolve(values.model ?? DEFAULT_MODEL),
+      ...(Object.keys(outputs).length > 0 ? { modelOutputs: outputs } : {}),
+      model: params.method === "random" && params.drop === 0 ? null : model,
       params,
       cacheDir,
       keepIntermediates: values["keep-intermediates"] === true,
@@ -146,7 +186,7 @@ async function runCompress(argv: string[]): Promise<number> {
     const secs = ((Date.now() - started) / 1000).toFixed(1);
     process.stdout.write(
       `selected ${res.selected} of ${res.total} images (${params.method}, ρ=${params.ratio}) in ${secs}s\n` +
-        `result: ${res.out}\nreport: ${join(res.out, "report.html")}\n`,
+        `model: ${model}\nresult: ${res.out}\nreport: ${join(res.out, "report.html")}\n`,
     );
     return 0;
   } catch (e) {

@@ -3,7 +3,7 @@ import { basename, join } from "node:path";
 import sharp from "sharp";
 import { type ExecutionProvider, MaeModel } from "#ml";
 import { asIoError } from "#platform";
-import { decodeStore, type Manifest, type PatchedImage, reconstructBatch, StoreMismatchError } from "#stages";
+import { type Manifest, type PatchedImage, readStore, reconstructBatch, StoreMismatchError } from "#stages";
 import {
   checkOutputTarget,
   discardStaging,
@@ -85,7 +85,7 @@ export async function reconstruct(o: ReconstructOptions): Promise<{ images: numb
       }
       batch = [];
     };
-    for (const img of decodeStore(store)) {
+    for await (const img of readStore(store)) {
       batch.push(img);
       if (batch.length === (o.batchSize ?? 256)) await flush();
     }

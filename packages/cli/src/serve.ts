@@ -598,6 +598,8 @@ export async function runSubmit(argv: string[]): Promise<number> {
       diversity: { type: "string" },
       tau: { type: "string" },
       "skip-bad-files": { type: "boolean" },
+      "store-codec": { type: "string" },
+      "store-quality": { type: "string" },
       "idempotency-key": { type: "string" },
       name: { type: "string" },
     },
@@ -630,6 +632,20 @@ export async function runSubmit(argv: string[]): Promise<number> {
       ...(values.tau !== undefined ? { tau: float("tau", values.tau)! } : {}),
     };
   if (values["skip-bad-files"]) params.skipBadFiles = true;
+  const codecs = {
+    webp: "STORE_CODEC_WEBP",
+    "webp-lossless": "STORE_CODEC_WEBP_LOSSLESS",
+    raw: "STORE_CODEC_RAW",
+  } as const;
+  if (values["store-codec"] !== undefined) {
+    const codec = codecs[values["store-codec"] as keyof typeof codecs];
+    if (!codec)
+      throw new UsageError(
+        `--store-codec must be webp, webp-lossless or raw, got ${JSON.stringify(values["store-codec"])}`,
+      );
+    params.storeCodec = codec;
+  }
+  set("storeQuality", float("store-quality", values["store-quality"]));
   if (values.model) params.model = { uri: toUri(values.model), sha256: "" };
   const client = connect(values);
   try {

@@ -14,4 +14,5 @@ export { Rng } from "./rng.ts";
 export * from "./rounding.ts";
 export * from "./selection.ts";
 export * from "./similarity.ts";
+export * from "./softmax-head.ts";
 export * from "./texture.ts";

@@ -3,6 +3,7 @@ import { LUMA_B, LUMA_G, LUMA_R, type RasterImage, toGray01 } from "./image.ts";
 import { Rng } from "./rng.ts";
 import {
   binTextureLevel,
+  gridTextureScores,
   patchGrid,
   patchTextureLevels,
   patchTextureLevelsGray,
@@ -122,5 +123,21 @@ describe("texture level (Eq. 3)", () => {
     const big = gray(64, 32, (x) => (x < 16 ? 0 : 255)); // patches: 0.125 and 0 → 0.0625
     expect(binTextureLevel([flat, step, big])).toBeCloseTo((0 + 0.125 + 0.0625) / 3, 14);
     expect(() => binTextureLevel([])).toThrow(RangeError);
+  });
+});
+
+describe("gridTextureScores", () => {
+  it("scores each patch of the relative grid by its Sobel texture: flat 0, edges high", () => {
+    // 10×6 image: left half flat, right half vertical stripes.
+    const w = 10;
+    const h = 6;
+    const data = new Uint8Array(w * h);
+    for (let y = 0; y < h; y++) for (let x = 5; x < w; x++) data[y * w + x] = (x >> 1) % 2 ? 255 : 0;
+    const s = gridTextureScores({ width: w, height: h, channels: 1, data }, 2);
+    expect(s[0]).toBe(0);
+    expect(s[2]).toBe(0);
+    expect(s[1]).toBeGreaterThan(0.3);
+    expect(s[3]).toBe(s[1]);
+    expect(() => gridTextureScores({ width: w, height: h, channels: 1, data }, 0)).toThrow(/grid/);
   });
 });

@@ -137,3 +137,28 @@ function mean(a: Float64Array): number {
   for (let i = 0; i < a.length; i++) s += a[i]!;
   return s / a.length;
 }
+
+/**
+ * Texture level of each patch of a p×p grid relative to the image (patch (r, c) spans rows
+ * ⌊r·H/p⌋..⌊(r+1)·H/p⌋ and columns ⌊c·W/p⌋..⌊(c+1)·W/p⌋, the pixel-quantized store's rule),
+ * row-major. The patch saliency used for dropping when a model has no feature map for CAM:
+ * flat patches (sky, background) score low and are dropped first. O(H·W).
+ */
+export function gridTextureScores(img: RasterImage, grid: number): Float64Array {
+  assertRasterImage(img);
+  if (!Number.isInteger(grid) || grid < 1) throw new RangeError(`grid must be an integer ≥ 1, got ${grid}`);
+  const gray = toGray01(img);
+  const out = new Float64Array(grid * grid);
+  for (let r = 0; r < grid; r++) {
+    const y0 = Math.floor((r * img.height) / grid);
+    const y1 = Math.floor(((r + 1) * img.height) / grid);
+    for (let c = 0; c < grid; c++) {
+      const x0 = Math.floor((c * img.width) / grid);
+      const x1 = Math.floor(((c + 1) * img.width) / grid);
+      // A patch can be empty when the image is smaller than the grid: it scores 0.
+      out[r * grid + c] =
+        y1 > y0 && x1 > x0 ? sobelTextureMean(gray, img.width, x0, y0, x1 - x0, y1 - y0) : 0;
+    }
+  }
+  return out;
+}

@@ -23,6 +23,42 @@ export interface ClassifierHead {
 }
 
 /**
+ * Graph names of a feature model's input and outputs, for models that do not use the contract's
+ * names (`adq compress --model-input/--model-embedding-output/...`). Unset: the contract's
+ * `images`, `embedding`, `logits`, `feature_map`, `pooled`.
+ */
+export interface FeatureModelNames {
+  input?: string;
+  embedding?: string;
+  logits?: string;
+  featureMap?: string;
+  pooled?: string;
+}
+
+const DEFAULT_NAMES: Required<FeatureModelNames> = {
+  input: "images",
+  embedding: "embedding",
+  logits: "logits",
+  featureMap: "feature_map",
+  pooled: "pooled",
+};
+const FLAG: Record<keyof FeatureModelNames, string> = {
+  input: "--model-input",
+  embedding: "--model-embedding-output",
+  logits: "--model-logits-output",
+  featureMap: "--model-feature-map-output",
+  pooled: "--model-pooled-output",
+};
+
+function describeValue(m: import("onnxruntime-node").InferenceSession.ValueMetadata | undefined): {
+  type?: string;
+  shape?: ReadonlyArray<number | string>;
+} {
+  if (!m || !m.isTensor) return {};
+  return { type: m.type, shape: m.shape };
+}
+
+/**
  * The feature network behind the contract of DESIGN.md ("Models"): input `images`
  * float32 [N,3,S,S] normalised per channel with the mean/std in the model's metadata;
  * outputs `embedding`, `logits`, optional `feature_map` and `pooled`. `load` checks the
@@ -46,7 +82,20 @@ export class FeatureModel {
     },
   ) {}
 
-  static async load(file: string, cfg: SessionConfig = {}): Promise<FeatureModel> {
+  /** Graph names in use (the contract's, or the ones given to load). */
+  names: Required<FeatureModelNames> = { ...DEFAULT_NAMES };
+
+  /**
+   * Loads and checks a model. Bring-your-own models: outputs may be renamed with `names`; the
+   * feature map and pooled outputs are optional (without a feature map, patch dropping ranks
+   * patches by texture instead of CAM); without `adq.input.size` the input's static spatial
+   * size is used; without `adq.normalize.*` ImageNet's mean/std are assumed (models/README.md).
+   */
+  static async load(
+    file: string,
+    cfg: SessionConfig = {},
+    given: FeatureModelNames = {},
+  ): Promise<FeatureModel> {
     let bytes: Uint8Array;
     try {
       bytes = new Uint8Array(await readFile(file));
@@ -68,25 +117,80 @@ export class FeatureModel {
         `ONNX Runtime cannot load it: ${(e as Error).message.split("\n")[0]}`,
       );
     }
-    if (!session.inputNames.includes("images")) {
+    const names: Required<FeatureModelNames> = { ...DEFAULT_NAMES };
+    for (const k of Object.keys(given) as Array<keyof FeatureModelNames>) {
+      const v = given[k];
+      if (v !== undefined) {
+        if (v.trim() === "") throw new ModelContractError(file, `${FLAG[k]} must name a graph value, got ""`);
+        names[k] = v;
+      }
+    }
+    const inputs = session.inputNames.join(", ");
+    const outputs = session.outputNames.join(", ");
+    if (!session.inputNames.includes(names.input)) {
       throw new ModelContractError(
         file,
-        `input "images" is missing (inputs: ${session.inputNames.join(", ")})`,
+        `input "${names.input}" is missing (inputs: ${inputs}; name another with ${FLAG.input})`,
       );
     }
-    for (const name of ["embedding", "logits"]) {
-      if (!session.outputNames.includes(name)) {
+    for (const k of ["embedding", "logits"] as const) {
+      if (!session.outputNames.includes(names[k])) {
         throw new ModelContractError(
           file,
-          `output "${name}" is missing (outputs: ${session.outputNames.join(", ")})`,
+          `output "${names[k]}" is missing (outputs: ${outputs}; name the ${k} output with ${FLAG[k]})`,
         );
       }
     }
-    const size = Number(meta["adq.input.size"] ?? "32");
+    for (const k of ["featureMap", "pooled"] as const) {
+      // Optional outputs: absent under their default name is fine, absent under a given one is not.
+      if (given[k] !== undefined && !session.outputNames.includes(names[k]))
+        throw new ModelContractError(
+          file,
+          `output "${names[k]}" (${FLAG[k]}) is missing (outputs: ${outputs})`,
+        );
+    }
+    const meta0 = (list: typeof session.inputMetadata, name: string) =>
+      describeValue(list.find((m) => m.name === name));
+    const inMeta = meta0(session.inputMetadata, names.input);
+    if (inMeta.type !== undefined && inMeta.type !== "float32")
+      throw new ModelContractError(
+        file,
+        `input "${names.input}" is ${inMeta.type}; it must be float32 [N,3,S,S]`,
+      );
+    const inShape = inMeta.shape ?? [];
+    if (inShape.length > 0 && (inShape.length !== 4 || (typeof inShape[1] === "number" && inShape[1] !== 3)))
+      throw new ModelContractError(
+        file,
+        `input "${names.input}" has shape [${inShape.join(",")}]; it must be [N,3,S,S] (RGB, channels first)`,
+      );
+    for (const k of ["embedding", "logits", "featureMap", "pooled"] as const) {
+      const m = meta0(session.outputMetadata, names[k]);
+      if (m.type !== undefined && m.type !== "float32")
+        throw new ModelContractError(file, `output "${names[k]}" is ${m.type}; it must be float32`);
+    }
+    const staticSize =
+      typeof inShape[2] === "number" && inShape[2] > 0 && inShape[2] === inShape[3] ? inShape[2] : undefined;
+    if (typeof inShape[2] === "number" && typeof inShape[3] === "number" && inShape[2] !== inShape[3])
+      throw new ModelContractError(
+        file,
+        `input "${names.input}" is ${inShape[2]}x${inShape[3]}; square inputs only`,
+      );
+    const size = Number(meta["adq.input.size"] ?? staticSize ?? "32");
     if (!Number.isInteger(size) || size < 8)
       throw new ModelContractError(file, `metadata adq.input.size is invalid`);
-    const mean = parseFloatList(file, "adq.normalize.mean", meta["adq.normalize.mean"], 3);
-    const std = parseFloatList(file, "adq.normalize.std", meta["adq.normalize.std"], 3);
+    if (staticSize !== undefined && staticSize !== size)
+      throw new ModelContractError(
+        file,
+        `metadata adq.input.size ${size} disagrees with the input's static size ${staticSize}`,
+      );
+    // A model without adq.* metadata (bring your own): ImageNet statistics, documented.
+    const noNorm = meta["adq.normalize.mean"] === undefined && meta["adq.normalize.std"] === undefined;
+    const mean = noNorm
+      ? [0.485, 0.456, 0.406]
+      : parseFloatList(file, "adq.normalize.mean", meta["adq.normalize.mean"], 3);
+    const std = noNorm
+      ? [0.229, 0.224, 0.225]
+      : parseFloatList(file, "adq.normalize.std", meta["adq.normalize.std"], 3);
     if (std.some((s) => s <= 0))
       throw new ModelContractError(file, "metadata adq.normalize.std must be positive");
     let classNames: string[] | undefined;
@@ -104,8 +208,33 @@ export class FeatureModel {
       pooled: 0,
       featureMap: null,
     });
+    model.names = names;
     // Probe once with a single black image: the only reliable way to learn output widths.
-    const probe = await model.run(new Float32Array(3 * size * size), 1);
+    let probe: FeatureOutputs;
+    try {
+      probe = await model.run(new Float32Array(3 * size * size), 1);
+    } catch (e) {
+      throw new ModelContractError(
+        file,
+        `a [1,3,${size},${size}] input does not run: ${(e as Error).message.split("\n")[0]}`,
+      );
+    }
+    const rank = (k: "embedding" | "logits" | "featureMap", want: number) => {
+      const dims = model.lastDims[k];
+      if (dims && (dims.length !== want || dims[0] !== 1))
+        throw new ModelContractError(
+          file,
+          `output "${names[k]}" has shape [${dims.join(",")}] for one image; it must be ${want === 2 ? "[N,D]" : "[N,K,h,w]"}`,
+        );
+    };
+    rank("embedding", 2);
+    rank("logits", 2);
+    rank("featureMap", 4);
+    if (probe.logits.length < 2)
+      throw new ModelContractError(
+        file,
+        `output "${names.logits}" has ${probe.logits.length} class; at least 2 are needed`,
+      );
     model.dims.embedding = probe.embedding.length;
     model.dims.classes = probe.logits.length;
     model.dims.pooled = probe.pooled?.length ?? 0;
@@ -127,22 +256,30 @@ export class FeatureModel {
   }
 
   private lastFeatureMapDims: readonly number[] = [];
+  private lastDims: Partial<Record<"embedding" | "logits" | "featureMap", readonly number[]>> = {};
 
   /** Runs a batch. `images` is [n,3,S,S] already normalised. */
   async run(images: Float32Array, n: number): Promise<FeatureOutputs> {
     const s = this.inputSize;
     const input = new ort.Tensor("float32", images, [n, 3, s, s]);
-    const res = await this.session.run({ images: input });
+    const nm = this.names;
+    const res = await this.session.run({ [nm.input]: input });
+    const emb = res[nm.embedding]!;
+    const lg = res[nm.logits]!;
     const out: FeatureOutputs = {
       n,
-      embedding: res.embedding!.data as Float32Array,
-      logits: res.logits!.data as Float32Array,
+      embedding: emb.data as Float32Array,
+      logits: lg.data as Float32Array,
     };
-    if (res.feature_map) {
-      out.featureMap = res.feature_map.data as Float32Array;
-      this.lastFeatureMapDims = res.feature_map.dims;
+    this.lastDims = { embedding: emb.dims, logits: lg.dims };
+    const fm = res[nm.featureMap];
+    if (fm) {
+      out.featureMap = fm.data as Float32Array;
+      this.lastFeatureMapDims = fm.dims;
+      this.lastDims.featureMap = fm.dims;
     }
-    if (res.pooled) out.pooled = res.pooled.data as Float32Array;
+    const pooled = res[nm.pooled];
+    if (pooled) out.pooled = pooled.data as Float32Array;
     return out;
   }
 

@@ -3,9 +3,11 @@ import { stat } from "node:fs/promises";
 import { allocateAcrossClasses } from "#core";
 import { type DatasetDescription, openDataset } from "#ml";
 import { type ArtifactStore, assertValidKey, type Bus, encodeNpy, InvalidArgumentError } from "#platform";
+import { matchClasses } from "./class-match.ts";
 import { contentKey } from "./content-key.ts";
 import { fanOut } from "./fan-out.ts";
 import type { AssembleResult, AssembleTask } from "./handlers/assemble.ts";
+import type { HeadResult } from "./handlers/head.ts";
 import type { CompressParams } from "./outputs.ts";
 import { validateParams } from "./params.ts";
 import type {
@@ -14,6 +16,8 @@ import type {
   DatasetSpec,
   FeaturesResult,
   FeaturesTask,
+  GradientSource,
+  HeadTask,
   ModelSpec,
   SamplingResult,
   SamplingTask,
@@ -21,6 +25,14 @@ import type {
   ScoringTask,
   ShardRef,
 } from "./tasks.ts";
+
+/**
+ * The cross-fitted head used when the model's classes are not the data set's (class-match.ts):
+ * k folds, full-batch iterations, L2 on standardised features. Chosen on EuroSAT with the
+ * CIFAR-10 ResNet-20's embeddings (held-out accuracy 0.69 at these settings on 2,006 tiles;
+ * 200 iterations add 1.5 points at twice the time).
+ */
+export const HEAD_SETTINGS = { folds: 5, epochs: 100, l2: 1e-3 } as const;
 
 export const STAGES = ["features", "binning", "scoring", "sampling", "assemble"] as const;
 export type StageName = (typeof STAGES)[number];
@@ -146,12 +158,14 @@ export async function runCompression(
       ...(deps.signal ? { signal: deps.signal } : {}),
       onProgress: (done, total) => deps.onProgress?.({ stage, done, total }),
     });
-    timings[stage] = now() - t0;
+    // Accumulated: the binning queue runs the head task and then the class tasks.
+    timings[stage] = (timings[stage] ?? 0) + (now() - t0);
     return res;
   };
 
   // 1. Features, by shards of images.
   let shards: ShardRef[] = [];
+  let featureResults: FeaturesResult[] = [];
   const skippedIdx = new Set<number>();
   const skipped: Array<{ id: string; reason: string }> = [];
   if (needFeatures) {
@@ -167,7 +181,7 @@ export async function runCompression(
         cam: params.drop > 0,
         skipBadFiles: params.skipBadFiles,
       };
-      const out = `${cache}/features/${contentKey({ v: 1, fp, model: job.model!.sha256, shard, ...fparams })}`;
+      const out = `${cache}/features/${contentKey({ v: 2, fp, model: job.model!.sha256, names: job.model!.outputs, shard, ...fparams })}`;
       tasks.push({
         taskKey: `shard-${i}`,
         payload: {
@@ -181,6 +195,7 @@ export async function runCompression(
       });
     }
     const results = await stageRun<FeaturesTask, FeaturesResult>("features", tasks);
+    featureResults = results;
     shards = tasks.map((t, i) => ({ ...t.payload.shard, prefix: results[i]!.out }));
     for (const r of results) {
       for (const s of r.skipped) {
@@ -215,12 +230,56 @@ export async function runCompression(
   const budgets = allocateAcrossClasses(validSizes, params.ratio);
   const shardKeys = shards.map((s) => s.prefix);
 
-  // 2. Binning, by class.
+  // 2. Binning, by class — on p − y over the data set's classes: the model's logits when its
+  // classes are the data set's, else a cross-fitted head's (never a mix; see class-match.ts).
   let binsKeys: string[] = [];
   let binSizes: number[][] = [];
+  let gradient: GradientSource | null = null;
+  let headPrefix: string | undefined;
+  let logitClass: number[] | undefined;
   if (binMethod) {
+    const info = featureResults[0]!.model;
+    const match = matchClasses(desc.classes, info.classNames, info.classes);
+    if (match.match) {
+      gradient = { source: "model", modelClasses: info.classes, classMap: match.map };
+      logitClass = match.map;
+    } else {
+      const labelsKey = `${cache}/members/${contentKey({ fp })}/labels.npy`;
+      const valid = Int32Array.from(members.flat().sort((a, b) => a - b));
+      const itemsKey = `${cache}/members/${contentKey({ fp, skipped: [...skippedIdx].sort((a, b) => a - b) })}/items.npy`;
+      if (!(await store.stat(labelsKey)))
+        await store.put(labelsKey, encodeNpy({ data: labels, shape: [N] }), "application/x-npy");
+      if (!(await store.stat(itemsKey)))
+        await store.put(itemsKey, encodeNpy({ data: valid, shape: [valid.length] }), "application/x-npy");
+      const h = { ...HEAD_SETTINGS, classes: desc.classes.length, seed: params.seed };
+      const [head] = await stageRun<HeadTask, HeadResult>("binning", [
+        {
+          taskKey: "head",
+          payload: {
+            kind: "head",
+            labelsKey,
+            itemsKey,
+            shards,
+            reason: match.reason,
+            ...h,
+            out: `${cache}/head/${contentKey({ v: 1, shardKeys, items: itemsKey, labels: labelsKey, ...h })}`,
+          },
+        },
+      ]);
+      const { prefix, ...record } = head!;
+      gradient = record;
+      headPrefix = prefix;
+    }
     const tasks = desc.classes.map((_, c) => {
-      const p = { classIndex: c, bins: params.bins, lambda: params.lambda, embedding: "gradient" as const };
+      const p = {
+        classIndex: c,
+        bins: params.bins,
+        lambda: params.lambda,
+        embedding: "gradient" as const,
+        // Only when it differs, so the content keys (cached bins) of matching runs stay the same.
+        ...(logitClass && logitClass[c] !== c ? { logitClass: logitClass[c]! } : {}),
+        ...(headPrefix ? { headPrefix } : {}),
+      };
       return {
         taskKey: `class-${c}`,
         payload: {
@@ -305,6 +364,8 @@ export async function runCompression(
         ...(binMethod ? { binSizes } : {}),
         ...(scores ? { scores } : {}),
         skipped,
+        gradient,
+        patchScores: featureResults[0]?.patchScores ?? null,
         timings: { ...timings },
         thumbnails: 120,
         out: job.resultPrefix,

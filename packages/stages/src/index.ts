@@ -1,11 +1,14 @@
 // @adq/stages — the stage handlers, the coordinator that drives a job through them, and
 // the output formats. Transport-free: the embedded CLI and the services share this code.
+
+export { type ClassMatch, matchClasses } from "./class-match.ts";
 export * from "./content-key.ts";
 export * from "./coordinator.ts";
 export * from "./fan-out.ts";
 export { handleAssemble, TOOL_VERSION } from "./handlers/assemble.ts";
 export { handleBinning } from "./handlers/binning.ts";
-export { camPatchScores, handleFeatures } from "./handlers/features.ts";
+export { activationPatchScores, camPatchScores, handleFeatures } from "./handlers/features.ts";
+export { type HeadResult, handleHead } from "./handlers/head.ts";
 export { handleSampling, maskFromHex, maskToHex } from "./handlers/sampling.ts";
 export { handleScoring } from "./handlers/scoring.ts";
 export { ModelCache } from "./model-cache.ts";

@@ -11,7 +11,10 @@ export class ModelCache {
   constructor(private readonly config: SessionConfig = {}) {}
 
   feature(spec: ModelSpec): Promise<FeatureModel> {
-    return this.get(`feature:${spec.sha256}:${spec.file}`, () => FeatureModel.load(spec.file, this.config));
+    const names = spec.outputs ? JSON.stringify(spec.outputs) : "";
+    return this.get(`feature:${spec.sha256}:${spec.file}:${names}`, () =>
+      FeatureModel.load(spec.file, this.config, spec.outputs ?? {}),
+    );
   }
 
   mae(spec: ModelSpec): Promise<MaeModel> {

@@ -1,3 +1,6 @@
+import type { StoreCodec } from "./pq-store.ts";
+import type { GradientSource, ModelSpec, PatchScoreSource } from "./tasks.ts";
+
 /**
  * The shapes of the files `adq compress` writes (and the service returns). They are the
  * product's public output format: change them only with a version bump.
@@ -34,6 +37,10 @@ export interface CompressParams {
   patchGrid: number;
   /** Skip unreadable images (listed in the manifest) instead of failing. */
   skipBadFiles: boolean;
+  /** How the store codes each kept image (pq-store.ts): lossy "webp" (default), exact "webp-lossless" or "raw". */
+  storeCodec: StoreCodec;
+  /** WebP quality 1–100 for the lossy codec. */
+  storeQuality: number;
 }
 
 export interface BinRecord {
@@ -82,6 +89,13 @@ export interface StoreSummary {
   subsetSourceBytes: number;
   patchGrid: number;
   drop: number;
+  /** Store format version (absent: 1) and its codec (pq-store.ts). */
+  format?: number;
+  codec?: StoreCodec;
+  /** WebP quality of the lossy codec (0 for the exact ones). */
+  quality?: number;
+  /** How patches were ranked for dropping (absent when nothing was dropped, and in older manifests). */
+  patchScores?: PatchScoreSource;
 }
 
 export interface Manifest {
@@ -90,7 +104,14 @@ export interface Manifest {
   method: Method;
   params: CompressParams;
   dataset: { path: string; format: string; size: number; classes: string[]; fingerprint: string };
-  model: { file: string; sha256: string } | null;
+  /** outputs: the graph names given for a model that does not use the contract's. */
+  model: ModelSpec | null;
+  /**
+   * Where p in the gradient embeddings p − y came from: the model's own logits (its classes are
+   * the data set's) or a cross-fitted head over the data set's classes. Null for methods
+   * without bins; absent in manifests of older versions.
+   */
+  gradient?: GradientSource | null;
   total: number;
   selected: number;
   /** Per-class counts selected (ρ·N rule: see README). */

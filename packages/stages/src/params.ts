@@ -1,5 +1,6 @@
 import { InvalidArgumentError } from "#platform";
 import type { CompressParams, DiversityMethod, Method } from "./outputs.ts";
+import { STORE_CODECS } from "./pq-store.ts";
 
 export const DEFAULT_PARAMS: CompressParams = {
   ratio: 0.1,
@@ -17,6 +18,8 @@ export const DEFAULT_PARAMS: CompressParams = {
   strength: 0.2,
   patchGrid: 8,
   skipBadFiles: false,
+  storeCodec: "webp",
+  storeQuality: 90,
 };
 
 const METHODS: readonly Method[] = ["adq", "dq", "random"];
@@ -41,6 +44,12 @@ export function validateParams(p: CompressParams): CompressParams {
   num("dsWeight", (v) => v >= 0, "≥ 0");
   num("strength", (v) => v >= 0 && v <= 10, "in [0, 10]");
   num("patchGrid", (v) => Number.isInteger(v) && v >= 1 && v <= 64, "an integer in [1, 64]");
+  num("storeQuality", (v) => Number.isInteger(v) && v >= 1 && v <= 100, "an integer in [1, 100]");
+  if (!STORE_CODECS.includes(p.storeCodec))
+    throw new InvalidArgumentError(
+      "storeCodec",
+      `must be one of ${STORE_CODECS.join(", ")}, got ${p.storeCodec}`,
+    );
   if (!METHODS.includes(p.method))
     throw new InvalidArgumentError("method", `must be one of ${METHODS.join(", ")}, got ${p.method}`);
   if (!DIVERSITY.includes(p.diversity))

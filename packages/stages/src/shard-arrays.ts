@@ -9,6 +9,8 @@ export const SHARD_ARRAYS = {
   texture: "texture.npy",
   view: "view.npy",
   cam: "cam.npy",
+  /** Held-out logits of a fitted head (handlers/head.ts): one [N, classes] array, not per shard. */
+  headLogits: "head-logits.npy",
 } as const;
 export type ShardArray = keyof typeof SHARD_ARRAYS;
 

@@ -13,6 +13,14 @@ export interface DatasetSpec {
 export interface ModelSpec {
   file: string;
   sha256: string;
+  /** Graph names of a model that does not use the contract's (FeatureModelNames); absent: the contract's. */
+  outputs?: {
+    input?: string;
+    embedding?: string;
+    logits?: string;
+    featureMap?: string;
+    pooled?: string;
+  };
 }
 
 export interface ShardRef {
@@ -44,6 +52,53 @@ export interface FeaturesResult {
   n: number;
   /** Items in this shard that could not be read (skip mode only), by global index. */
   skipped: Array<{ index: number; id: string; reason: string }>;
+  /** The model's classes (logits width, metadata names) and embedding width. */
+  model: { classes: number; classNames: string[] | null; embedding: number };
+  /** How the CAM patch scores were computed (null without patch dropping). */
+  patchScores: PatchScoreSource | null;
+}
+
+/**
+ * "cam": the model's head for the item's own class (classes match); "activation": the
+ * class-agnostic channel sum of the last conv map (features.ts activationPatchScores);
+ * "texture": the model has no feature map, patches ranked by Sobel texture (core gridTextureScores).
+ */
+export type PatchScoreSource = "cam" | "activation" | "texture";
+
+/**
+ * Where p in the gradient embedding p − y comes from. "model": the model's own logits, data-set
+ * class c being logit `classMap[c]`. "fitted-head": a softmax head cross-fitted on the frozen
+ * embeddings over the data set's classes (packages/core/src/softmax-head.ts).
+ */
+export type GradientSource =
+  | { source: "model"; modelClasses: number; classMap: number[] }
+  | {
+      source: "fitted-head";
+      reason: string;
+      folds: number;
+      epochs: number;
+      l2: number;
+      heldOutAccuracy: number;
+      items: number;
+      /** Embedding width the head was fitted on, when a random projection narrowed it (softmax-head.ts). */
+      projectedDim?: number;
+    };
+
+/** Fits the cross-fitted head for a job (run on the binning queue, before the class tasks). */
+export interface HeadTask {
+  kind: "head";
+  /** Global labels (data-set classes) of all N items. */
+  labelsKey: string;
+  /** Global indices of the items to fit on (readable ones), ascending. */
+  itemsKey: string;
+  classes: number;
+  shards: ShardRef[];
+  folds: number;
+  epochs: number;
+  l2: number;
+  seed: number;
+  reason: string;
+  out: string;
 }
 
 export interface BinningTask {
@@ -54,6 +109,10 @@ export interface BinningTask {
   bins: number;
   lambda: number;
   embedding: "gradient" | "features";
+  /** Model logit of this class (classes match; default classIndex). */
+  logitClass?: number;
+  /** Prefix of a fitted head's held-out logits (one [N, classes] array); replaces the model's logits. */
+  headPrefix?: string;
   out: string;
 }
 

@@ -3,10 +3,11 @@ import { PermanentTaskError } from "#platform";
 import { type AssembleTask, handleAssemble } from "./handlers/assemble.ts";
 import { handleBinning } from "./handlers/binning.ts";
 import { handleFeatures } from "./handlers/features.ts";
+import { handleHead } from "./handlers/head.ts";
 import { handleSampling } from "./handlers/sampling.ts";
 import { handleScoring } from "./handlers/scoring.ts";
 import { ModelCache } from "./model-cache.ts";
-import type { BinningTask, FeaturesTask, SamplingTask, ScoringTask } from "./tasks.ts";
+import type { BinningTask, FeaturesTask, HeadTask, SamplingTask, ScoringTask } from "./tasks.ts";
 
 /** Errors that retrying cannot fix: bad input data or a model that breaks its contract. */
 function isPermanent(e: unknown): boolean {
@@ -66,7 +67,11 @@ export function registerStageWorkers(
     );
   };
   serve<FeaturesTask>("features", (t, signal) => handleFeatures(t, { store, models, signal }));
-  serve<BinningTask>("binning", (t) => handleBinning(t, store));
+  // The binning queue also carries the job's head task (kind "head"), which must finish
+  // before the class tasks: it needs every class's embeddings, as no other stage does.
+  serve<BinningTask | HeadTask>("binning", (t) =>
+    "kind" in t && t.kind === "head" ? handleHead(t, store) : handleBinning(t as BinningTask, store),
+  );
   serve<ScoringTask>("scoring", (t) => handleScoring(t, store));
   serve<SamplingTask>("sampling", (t) => handleSampling(t, store));
   serve<AssembleTask>("assemble", (t) => handleAssemble(t, store));

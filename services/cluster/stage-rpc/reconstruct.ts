@@ -6,7 +6,7 @@
  */
 import sharp from "sharp";
 import { ModelContractError } from "#ml";
-import { decodeStore, type PatchedImage, reconstructBatch, StoreMismatchError } from "#stages";
+import { type PatchedImage, readStore, reconstructBatch, StoreMismatchError } from "#stages";
 import { failedPrecondition, invalidArgument } from "../../common/errors.ts";
 import type { ModelRef } from "../../common/types.ts";
 import { resolveModel } from "../../gateway/resolve.ts";
@@ -65,12 +65,13 @@ export async function reconstruct(ctx: StageRpcContext, req: ReconstructRequest)
     }
   };
   let batch: PatchedImage[] = [];
-  const records = decodeStore(bytes);
+  // Any store version and codec (compress writes WebP-coded version-2 stores).
+  const records = readStore(bytes);
   for (;;) {
     ctx.signal.throwIfAborted();
     let next: IteratorResult<PatchedImage>;
     try {
-      next = records.next();
+      next = await records.next();
     } catch (e) {
       // Only the store's own format errors (bad magic, truncation) land here.
       throw invalidArgument("store.patches", `${patchesKey}: ${(e as Error).message}`);

@@ -1,11 +1,18 @@
 import { encodedBytes, openDataset } from "#ml";
 import type { ArtifactStore } from "#platform";
 import type { BinRecord, BinsFile, CompressParams, Manifest, ManifestItem, Method } from "../outputs.ts";
-import { encodeHeader, encodeRecord } from "../pq-store.ts";
+import { encodeStoreHeader, encodeStoreRecord, STORE_VERSION, type StoreEncoding } from "../pq-store.ts";
 import { renderReport } from "../report/render.ts";
 import { encodeThumbnailPng } from "../report/thumbnails.ts";
 import { getJson } from "../shard-arrays.ts";
-import type { ClassSelection, DatasetSpec, ScoringResult } from "../tasks.ts";
+import type {
+  ClassSelection,
+  DatasetSpec,
+  GradientSource,
+  ModelSpec,
+  PatchScoreSource,
+  ScoringResult,
+} from "../tasks.ts";
 import { maskFromHex } from "./sampling.ts";
 
 export const TOOL_VERSION = "0.1.0";
@@ -13,7 +20,7 @@ export const TOOL_VERSION = "0.1.0";
 export interface AssembleTask {
   dataset: DatasetSpec;
   datasetInfo: { path: string; format: string; size: number; classes: string[]; fingerprint: string };
-  model: { file: string; sha256: string } | null;
+  model: ModelSpec | null;
   params: CompressParams;
   method: Method;
   /** Per class: key of its ClassSelection. */
@@ -23,6 +30,10 @@ export interface AssembleTask {
   /** Per class, per bin: raw scores (ADQ). */
   scores?: ScoringResult[][];
   skipped: Array<{ id: string; reason: string }>;
+  /** Source of p in p − y (null without bins). */
+  gradient?: GradientSource | null;
+  /** How patches were ranked for dropping (null when none were dropped). */
+  patchScores?: PatchScoreSource | null;
   /** Wall milliseconds of the stages before this one (shown in the report only). */
   timings?: Record<string, number>;
   /** Thumbnails in the report's grid. */
@@ -67,7 +78,12 @@ export async function handleAssemble(task: AssembleTask, store: ArtifactStore): 
   }));
 
   // Pixel-quantized store + thumbnails, streaming over the selected images only.
-  const chunks: Uint8Array[] = [encodeHeader(rows.length, grid, 3)];
+  // Manifests of older versions have no codec: they are read with the raw codec of version 1.
+  const coding: StoreEncoding = {
+    codec: task.params.storeCodec ?? "raw",
+    quality: task.params.storeCodec === "webp" ? task.params.storeQuality : 0,
+  };
+  const chunks: Uint8Array[] = [encodeStoreHeader(rows.length, grid, coding)];
   const thumbs: Array<{ id: string; label: number; png: Uint8Array }> = [];
   let rawBytes = 0;
   let sourceBytes = 0;
@@ -82,7 +98,13 @@ export async function handleAssemble(task: AssembleTask, store: ArtifactStore): 
       rawBytes += img.width * img.height * 3;
       sourceBytes += await encodedBytes(item, img, seenSources);
       const mask = row.mask !== undefined ? maskFromHex(row.mask, grid * grid) : allKept;
-      chunks.push(encodeRecord({ ...img, channels: 3, index: row.index, label: row.label, mask }, grid));
+      chunks.push(
+        await encodeStoreRecord(
+          { ...img, channels: 3, index: row.index, label: row.label, mask },
+          grid,
+          coding,
+        ),
+      );
       if (thumbs.length < task.thumbnails)
         thumbs.push({ id: item.id, label: row.label, png: await encodeThumbnailPng(img) });
     }
@@ -120,6 +142,7 @@ export async function handleAssemble(task: AssembleTask, store: ArtifactStore): 
     params: task.params,
     dataset: task.datasetInfo,
     model: task.model,
+    gradient: task.gradient ?? null,
     total: task.datasetInfo.size,
     selected: items.length,
     perClass,
@@ -132,6 +155,10 @@ export async function handleAssemble(task: AssembleTask, store: ArtifactStore): 
       subsetSourceBytes: sourceBytes,
       patchGrid: grid,
       drop: task.params.drop,
+      format: STORE_VERSION,
+      codec: coding.codec,
+      quality: coding.quality,
+      ...(task.patchScores ? { patchScores: task.patchScores } : {}),
     },
   };
   const report = renderReport({

@@ -1,7 +1,12 @@
 import { binItems, cosineSpaceFor, range } from "#core";
 import type { ArtifactStore } from "#platform";
 import { gatherRows, getJson, getNpy, putJson } from "../shard-arrays.ts";
-import type { BinningResult, BinningTask } from "../tasks.ts";
+import type { BinningResult, BinningTask, ShardRef } from "../tasks.ts";
+
+/** The head's logits are one array over all N items: a single "shard" [0, N). */
+export function headShard(prefix: string, shards: readonly ShardRef[]): ShardRef {
+  return { index: 0, start: 0, end: shards.length ? shards[shards.length - 1]!.end : 0, prefix };
+}
 
 export interface BinsArtifact {
   classIndex: number;
@@ -28,10 +33,17 @@ export async function handleBinning(task: BinningTask, store: ArtifactStore): Pr
     );
   }
   const emb = await gatherRows(store, task.shards, "embedding", members);
-  const logits = await gatherRows(store, task.shards, "logits", members);
+  // p − y over the model's classes (class = its logit `logitClass`) or, when the model's classes
+  // are not the data set's, over the data set's classes from the cross-fitted head (head.ts).
+  const logits = task.headPrefix
+    ? await gatherRows(store, [headShard(task.headPrefix, task.shards)], "headLogits", members)
+    : await gatherRows(store, task.shards, "logits", members);
   const numClasses = logits.width;
+  const y = task.headPrefix ? task.classIndex : (task.logitClass ?? task.classIndex);
+  if (y < 0 || y >= numClasses)
+    throw new RangeError(`class ${task.classIndex}: logit ${y} is outside the ${numClasses} logits`);
   // Each class is binned on its own, so every row carries the class label.
-  const labels = new Int32Array(n).fill(task.classIndex);
+  const labels = new Int32Array(n).fill(y);
   const space = cosineSpaceFor(
     { logits: logits.data, embeddings: emb.data, labels, numClasses },
     task.embedding === "features" ? "features" : "gradient",

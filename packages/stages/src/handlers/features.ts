@@ -1,6 +1,7 @@
-import { type RasterImage, selectPatches, textureLevel } from "#core";
+import { gridTextureScores, type RasterImage, selectPatches, textureLevel } from "#core";
 import {
   contrastiveView,
+  DEFAULT_VIEW_AUGMENT,
   type FeatureModel,
   type FeatureOutputs,
   openDataset,
@@ -8,6 +9,7 @@ import {
   toNchw,
 } from "#ml";
 import type { ArtifactStore } from "#platform";
+import { matchClasses } from "../class-match.ts";
 import type { ModelCache } from "../model-cache.ts";
 import { getJson, putJson, putNpy, SHARD_ARRAYS } from "../shard-arrays.ts";
 import type { FeaturesResult, FeaturesTask } from "../tasks.ts";
@@ -43,12 +45,42 @@ export function camPatchScores(
 }
 
 /**
+ * Class-agnostic patch saliency of image `k`: the channel sum of the (post-ReLU) last conv map,
+ * upsampled and averaged per patch like CAM — i.e. CAM with a weight of 1 on every channel,
+ * where the embedding's mass comes from. Used when the model's head cannot be used for CAM
+ * (its classes are not the data set's, or it has no head sidecar).
+ */
+export function activationPatchScores(
+  model: FeatureModel,
+  out: FeatureOutputs,
+  k: number,
+  grid: number,
+): Float32Array | Float64Array {
+  const [K, h, w] = model.dims.featureMap!;
+  const S = model.inputSize;
+  return selectPatches(
+    { data: out.featureMap!.subarray(k * K * h * w, (k + 1) * K * h * w), channels: K, height: h, width: w },
+    new Float32Array(K).fill(1),
+    0,
+    { imageHeight: S, imageWidth: S, patchSize: S / grid, dropRatio: 0 },
+  ).scores;
+}
+
+/**
  * Features stage, one shard of the data set per task. For every image it computes, in one
  * streaming pass with memory bounded by the batch size plus the shard's outputs:
  *  - the model's embedding and logits (gradient embeddings for binning) and pooled features,
  *  - the texture level RS of the original image (paper Eq. 3; cheap, needs the pixels),
  *  - the embedding + pooled features of one seeded augmented view (the x⁺ of Eq. 5),
- *  - CAM patch scores for its own class on the p×p grid (patch dropping).
+ *  - CAM patch scores for its own class on the p×p grid (patch dropping) when the model's
+ *    classes are the data set's (class-match.ts) and it has a head; otherwise the
+ *    class-agnostic activation map (activationPatchScores). The result says which.
+ * Image size and mode (any): decoding gives RGB (greyscale replicated, alpha dropped without
+ * compositing; packages/ml/src/decode.ts); the model sees the whole image resized to its S×S
+ * input ("fill": non-square images are squashed, never cropped), so the p×p CAM grid on the
+ * model input maps one-to-one onto the image's own relative grid (pq-store.ts patchBounds:
+ * patch edges at ⌊i·W/p⌋, ⌊i·H/p⌋) — a centre crop would leave border patches unscored. The
+ * texture level is computed on the original pixels; the store keeps the original size.
  * Cost: O(n) model passes (two with views), O(n·H·W) for texture.
  */
 export async function handleFeatures(task: FeaturesTask, deps: FeaturesDeps): Promise<FeaturesResult> {
@@ -67,10 +99,18 @@ export async function handleFeatures(task: FeaturesTask, deps: FeaturesDeps): Pr
   const P = model.dims.pooled;
   const F = D + P;
   const grid = task.patchGrid;
-  if (task.cam) {
-    if (!model.head)
-      throw new Error(`${model.file}: patch dropping needs the classifier head sidecar (.head.json)`);
-    if (!model.dims.featureMap) throw new Error(`${model.file}: patch dropping needs a feature_map output`);
+  const classes = matchClasses(desc.classes, model.classNames, C);
+  // Patch saliency for dropping: CAM when the head serves the data set's classes; else the
+  // class-agnostic activation map; a model without a feature map: Sobel texture per patch.
+  const patchScores = !task.cam
+    ? null
+    : !model.dims.featureMap
+      ? "texture"
+      : model.head && classes.match && model.head.weight.length === C * model.dims.featureMap[0]
+        ? "cam"
+        : "activation";
+  const camMap = patchScores === "cam" && classes.match ? classes.map : null;
+  if (patchScores === "cam" || patchScores === "activation") {
     if (S % grid !== 0) throw new Error(`patch grid ${grid} must divide the model input size ${S}`);
   }
   const embedding = new Float32Array(n * D);
@@ -81,8 +121,16 @@ export async function handleFeatures(task: FeaturesTask, deps: FeaturesDeps): Pr
   const cam = new Float32Array(task.cam ? n * grid * grid : 0);
   const norm = { mean: model.mean as [number, number, number], std: model.std as [number, number, number] };
   const indices = Array.from({ length: n }, (_, i) => start + i);
+  // ONNX Runtime's activation memory grows with batch × S²: the batch size is meant for the
+  // 32×32 models; larger inputs get proportionally fewer images per batch, at most 64² pixels'
+  // worth of batchSize (EfficientNet-Lite0 at 224²: batch 256 → 20; peak RSS on all of EuroSAT
+  // was 9.5 GB at 256). 32×32 and 64×64 models keep the given batch size.
+  const batchSize = Math.max(1, Math.min(task.batchSize, Math.floor((task.batchSize * 64 * 64) / (S * S))));
+  // Views at the model's input size (the default config is 32×32, the CIFAR models').
+  const viewConfig =
+    S === DEFAULT_VIEW_AUGMENT.size ? DEFAULT_VIEW_AUGMENT : { ...DEFAULT_VIEW_AUGMENT, size: S };
   let done = 0;
-  for await (const batch of reader.batches(task.batchSize, {
+  for await (const batch of reader.batches(batchSize, {
     indices,
     ...(deps.signal ? { signal: deps.signal } : {}),
   })) {
@@ -91,7 +139,7 @@ export async function handleFeatures(task: FeaturesTask, deps: FeaturesDeps): Pr
     const out = await model.run(toNchw(sized, norm).data, m);
     let aug: Awaited<ReturnType<typeof model.run>> | undefined;
     if (task.views) {
-      const views = sized.map((img, k) => contrastiveView(img, task.seed, batch.items[k]!.id));
+      const views = sized.map((img, k) => contrastiveView(img, task.seed, batch.items[k]!.id, 0, viewConfig));
       aug = await model.run(toNchw(views, norm).data, m);
     }
     for (let k = 0; k < m; k++) {
@@ -105,7 +153,12 @@ export async function handleFeatures(task: FeaturesTask, deps: FeaturesDeps): Pr
         if (P > 0) view.set(aug.pooled!.subarray(k * P, (k + 1) * P), r * F + D);
       }
       if (task.cam) {
-        const scores = camPatchScores(model, out, k, batch.items[k]!.label, grid);
+        const scores =
+          patchScores === "texture"
+            ? gridTextureScores(batch.images[k]!, grid)
+            : camMap
+              ? camPatchScores(model, out, k, camMap[batch.items[k]!.label]!, grid)
+              : activationPatchScores(model, out, k, grid);
         cam.set(scores, r * grid * grid);
       }
     }
@@ -123,7 +176,13 @@ export async function handleFeatures(task: FeaturesTask, deps: FeaturesDeps): Pr
   await putNpy(store, `${o}/${SHARD_ARRAYS.texture}`, { data: texture, shape: [n] });
   if (task.views) await putNpy(store, `${o}/${SHARD_ARRAYS.view}`, { data: view, shape: [n, F] });
   if (task.cam) await putNpy(store, `${o}/${SHARD_ARRAYS.cam}`, { data: cam, shape: [n, grid * grid] });
-  const result: FeaturesResult = { out: o, n, skipped };
+  const result: FeaturesResult = {
+    out: o,
+    n,
+    skipped,
+    model: { classes: C, classNames: model.classNames ?? null, embedding: D },
+    patchScores,
+  };
   // The marker goes last: its presence means every array above is complete.
   await putJson(store, doneKey, result);
   return result;

@@ -30,6 +30,8 @@ function params(method: Method): CompressParams {
     strength: 0.2,
     patchGrid: 8,
     skipBadFiles: false,
+    storeCodec: "webp",
+    storeQuality: 90,
   };
 }
 

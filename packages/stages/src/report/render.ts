@@ -217,6 +217,17 @@ function renderHeader(input: ReportInput, datasetName: string): string {
         )
       : fact("Model", `<small>none</small>`),
   ];
+  const g = manifest.gradient;
+  if (g)
+    facts.push(
+      g.source === "model"
+        ? fact("Gradient p", "model's logits", "the model's classes are the data set's")
+        : fact(
+            "Gradient p",
+            `fitted head <small>(${esc(pct(g.heldOutAccuracy, 1))} held-out)</small>`,
+            g.reason,
+          ),
+    );
   const paramRows = (Object.keys(manifest.params) as Array<keyof typeof manifest.params>)
     .map(
       (k) =>
@@ -231,6 +242,7 @@ function renderHeader(input: ReportInput, datasetName: string): string {
     more.push(
       `<tr><th scope="row">Model</th><td><code>${esc(model.file)}</code><br><span class="mono">sha256 ${esc(model.sha256)}</span></td></tr>`,
     );
+  if (g) more.push(`<tr><th scope="row">Gradient embedding</th><td>${esc(describeGradient(g))}</td></tr>`);
   return (
     `<header><p class="eyebrow">${esc(manifest.tool.name)} ${esc(manifest.tool.version)} · compression report</p>` +
     `<h1>${esc(METHOD_LABEL[manifest.method] ?? manifest.method)} compression of ${esc(datasetName)}</h1>` +
@@ -238,7 +250,19 @@ function renderHeader(input: ReportInput, datasetName: string): string {
     `<dl class="facts">${facts.join("")}</dl>` +
     `<details><summary>All parameters</summary><table><caption>Run parameters as recorded in manifest.json</caption>` +
     `<thead><tr><th scope="col">Parameter</th><th scope="col">Value</th></tr></thead><tbody>${more.join("")}${paramRows}</tbody></table></details>` +
+    (g?.source === "fitted-head" ? `<p class="note">${esc(describeGradient(g))}</p>` : "") +
     `</header>`
+  );
+}
+
+/** One sentence on where p in p − y came from (manifest.gradient). */
+export function describeGradient(g: NonNullable<Manifest["gradient"]>): string {
+  if (g.source === "model")
+    return `p in the gradient embeddings p − y is the model's own softmax over its ${g.modelClasses} classes (the data set's classes are among them).`;
+  return (
+    `The model's classes are not the data set's (${g.reason}), so p in the gradient embeddings p − y comes from a softmax head ` +
+    `fitted on the model's embeddings over the data set's classes, cross-fitted over ${g.folds} folds so that every image's p is held-out ` +
+    `(${g.epochs} iterations, L2 ${g.l2}${g.projectedDim ? `, embeddings randomly projected to ${g.projectedDim} dimensions` : ""}; held-out accuracy ${(100 * g.heldOutAccuracy).toFixed(1)}% on ${g.items} images).`
   );
 }
 
@@ -509,6 +533,27 @@ function meter(value: number, max: number): string {
   return `<div class="meter" aria-hidden="true"><span style="width:${Number(w.toFixed(2))}%"></span></div>`;
 }
 
+/** How the store codes its images (older manifests: raw kept patches, format 1). */
+function describeCodec(store: StoreSummary): string {
+  switch (store.codec ?? "raw") {
+    case "webp":
+      return `lossy WebP (quality ${store.quality}) of each image with its dropped patches filled (kept pixels approximate)`;
+    case "webp-lossless":
+      return "lossless WebP of each image with its dropped patches filled (kept pixels exact)";
+    default:
+      return "their kept patches' raw pixels (exact)";
+  }
+}
+
+const PATCH_SCORES: Record<string, string> = {
+  cam: "Dropped patches were ranked by the class activation map (CAM) of each image's own class, from the model's head.",
+  activation:
+    "Dropped patches were ranked by the class-agnostic activation map (channel sum of the model's last conv map): " +
+    "the model's head cannot give CAM for this data set's classes (or the model has no head).",
+  texture:
+    "Dropped patches were ranked by Sobel texture (mean gradient magnitude per patch): the model has no feature map for CAM.",
+};
+
 function renderStorage(store: StoreSummary | null, manifest: Manifest): string {
   const head = `<section id="storage"><h2>Pixel-quantization storage</h2>`;
   if (!store)
@@ -529,10 +574,13 @@ function renderStorage(store: StoreSummary | null, manifest: Manifest): string {
   const factor = (a: number, b: number) => (a > 0 && b > 0 ? `${formatNumber(b / a)}×` : "–");
   const grid = `${store.patchGrid}×${store.patchGrid}`;
   return (
-    `${head}<p class="lead">Kept images are stored as their kept patches plus a one-bit-per-patch mask (${esc(grid)} patches per image, ` +
+    `${head}<p class="lead">Kept images are stored as ${esc(describeCodec(store))} plus a one-bit-per-patch mask (${esc(grid)} patches per image, ` +
     `θ = ${esc(formatNumber(store.drop))} of patches dropped), for ${formatInt(manifest.selected)} selected images. ` +
     `The store is <strong>${pct(store.bytes, store.subsetRawBytes)}</strong> of the raw subset (${factor(store.bytes, store.subsetRawBytes)} smaller) ` +
     `and <strong>${pct(store.bytes, store.subsetSourceBytes)}</strong> of its source files (${factor(store.bytes, store.subsetSourceBytes)} smaller).</p>` +
+    (store.patchScores
+      ? `<p class="note">${esc(PATCH_SCORES[store.patchScores] ?? store.patchScores)}</p>`
+      : "") +
     `<table><caption>Bytes of the store against the selected subset</caption><thead><tr><th scope="col">What</th>` +
     `<th scope="col" class="num">Bytes</th><th scope="col" class="num">Size</th><th scope="col" class="num">vs raw</th><th scope="col"><span class="sr">Relative size</span></th></tr></thead>` +
     `<tbody>${body}</tbody></table></section>`
