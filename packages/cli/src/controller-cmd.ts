@@ -6,8 +6,9 @@ import { hostname } from "node:os";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import * as k8s from "@kubernetes/client-node";
-import { clientSecurity, clientTlsFromEnv, Logger, parseLogLevel, TlsConfigError } from "#services/common";
+import { Logger, parseLogLevel } from "#services/common";
 import { CompressionJobController } from "#services/controller";
+import { CLIENT_TLS_OPTIONS, clientSecurityFromFlags } from "./client-tls.ts";
 import { DECIMAL_INTEGER } from "./numbers.ts";
 import { UsageError } from "./output-dir.ts";
 
@@ -41,31 +42,12 @@ export async function runController(argv: string[]): Promise<number> {
       "lease-duration-ms": { type: "string" },
       "retry-period-ms": { type: "string" },
       "log-level": { type: "string" },
-      "tls-ca": { type: "string" },
-      "tls-cert": { type: "string" },
-      "tls-key": { type: "string" },
-      "tls-server-name": { type: "string" },
-      plaintext: { type: "boolean" },
+      ...CLIENT_TLS_OPTIONS,
     },
   });
   const gateway = values.gateway ?? process.env.ADQ_SERVER ?? "127.0.0.1:50051";
-  let security: ReturnType<typeof clientSecurity>;
-  try {
-    // The same client TLS rules as adq submit: TLS unless the gateway is on loopback or --plaintext.
-    security = clientSecurity(
-      gateway,
-      clientTlsFromEnv({
-        ...(values["tls-ca"] ? { caFile: resolve(values["tls-ca"]) } : {}),
-        ...(values["tls-cert"] ? { certFile: resolve(values["tls-cert"]) } : {}),
-        ...(values["tls-key"] ? { keyFile: resolve(values["tls-key"]) } : {}),
-        ...(values["tls-server-name"] ? { serverName: values["tls-server-name"] } : {}),
-        ...(values.plaintext ? { plaintext: true } : {}),
-      }),
-    );
-  } catch (e) {
-    if (e instanceof TlsConfigError) throw new UsageError(e.message);
-    throw e;
-  }
+  // The same client TLS rules as adq submit: TLS unless the gateway is on loopback or --plaintext.
+  const security = clientSecurityFromFlags(gateway, values);
   if (positionals.length > 0) throw new UsageError("controller takes no positional arguments");
   const kc = new k8s.KubeConfig();
   // --kubeconfig, else $KUBECONFIG / ~/.kube/config, else the pod's service account.

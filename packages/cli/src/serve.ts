@@ -20,8 +20,6 @@ import {
   ApiKeyAuthenticator,
   CompressionClient,
   type CompressionParams,
-  clientSecurity,
-  clientTlsFromEnv,
   downloadResultFiles,
   type ErrorDetails,
   errorDetailsOf,
@@ -41,6 +39,7 @@ import {
   TlsConfigError,
 } from "#services/common";
 import { readRecordKey, startAllInOne } from "#services/gateway";
+import { CLIENT_TLS_OPTIONS, clientSecurityFromFlags } from "./client-tls.ts";
 import { executionProviderOf } from "./execution-provider.ts";
 import { DECIMAL_INTEGER, decimalNumber } from "./numbers.ts";
 import {
@@ -514,11 +513,7 @@ function float(flag: string, v: string | undefined): number | undefined {
 const CLIENT_OPTIONS = {
   server: { type: "string" },
   "api-key": { type: "string" },
-  "tls-ca": { type: "string" },
-  "tls-cert": { type: "string" },
-  "tls-key": { type: "string" },
-  "tls-server-name": { type: "string" },
-  plaintext: { type: "boolean" },
+  ...CLIENT_TLS_OPTIONS,
 } as const;
 
 type ClientValues = {
@@ -531,22 +526,7 @@ function connect(values: ClientValues): CompressionClient {
   const apiKey = values["api-key"] ?? process.env.ADQ_API_KEY;
   if (!apiKey) throw new UsageError("an API key is needed: --api-key <key> or $ADQ_API_KEY");
   const server = values.server ?? process.env.ADQ_SERVER ?? DEFAULT_SERVER;
-  let sec: ReturnType<typeof clientSecurity>;
-  try {
-    sec = clientSecurity(
-      server,
-      clientTlsFromEnv({
-        ...(values["tls-ca"] ? { caFile: resolve(values["tls-ca"]) } : {}),
-        ...(values["tls-cert"] ? { certFile: resolve(values["tls-cert"]) } : {}),
-        ...(values["tls-key"] ? { keyFile: resolve(values["tls-key"]) } : {}),
-        ...(values["tls-server-name"] ? { serverName: values["tls-server-name"] } : {}),
-        ...(values.plaintext ? { plaintext: true } : {}),
-      }),
-    );
-  } catch (e) {
-    if (e instanceof TlsConfigError) throw new UsageError(e.message);
-    throw e;
-  }
+  const sec = clientSecurityFromFlags(server, values);
   return new CompressionClient(server, {
     apiKey,
     credentials: sec.credentials,
