@@ -12,6 +12,8 @@ command -v nats-server >/dev/null 2>&1 || need_apt+=(nats-server)
 /usr/bin/python3 -c "import torch" >/dev/null 2>&1 || need_apt+=(python3-torch python3-torchvision)
 # openssl: the Kubernetes tests make their cluster's CA and certificates with it.
 command -v openssl >/dev/null 2>&1 || need_apt+=(openssl)
+# python3-yaml: the chart test checks values.schema.json against values.yaml with it.
+/usr/bin/python3 -c "import yaml" >/dev/null 2>&1 || need_apt+=(python3-yaml)
 if [ "${#need_apt[@]}" -gt 0 ]; then
   SUDO=""
   [ "$(id -u)" -eq 0 ] || SUDO="sudo"
