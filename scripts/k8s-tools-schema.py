@@ -7,6 +7,7 @@ types come from the defaults, plus the enums, ranges and nullables below. Kubern
 pass-through structures (affinity, tolerations, security contexts, NetworkPolicy peers, …)
 are typed as objects/arrays only: the API server validates their insides.
 Run after changing values.yaml: python3 scripts/k8s-tools-schema.py (needs python3-yaml).
+With --check it writes nothing and exits 1 when either file is out of date (the tests do).
 """
 import json
 import pathlib
@@ -17,6 +18,17 @@ import yaml
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 VALUES = ROOT / "charts/adq/values.yaml"
 OUT = ROOT / "charts/adq/values.schema.json"
+CHECK = "--check" in sys.argv[1:]
+stale = []
+
+
+def emit(path, text):
+    if CHECK:
+        if not path.exists() or path.read_text() != text:
+            stale.append(str(path.relative_to(ROOT)))
+        return
+    path.write_text(text)
+    print(f"wrote {path.relative_to(ROOT)}")
 
 STRING_MAP = {"type": "object", "additionalProperties": {"type": "string"}}
 QUANTITY = {"type": ["string", "number"]}
@@ -141,8 +153,7 @@ def schema(value, path):
 
 values = yaml.safe_load(VALUES.read_text())
 out = {"$schema": "https://json-schema.org/draft-07/schema#", "title": "adq chart values", **schema(values, "")}
-OUT.write_text(json.dumps(out, indent=2) + "\n")
-print(f"wrote {OUT.relative_to(ROOT)}")
+emit(OUT, json.dumps(out, indent=2) + "\n")
 
 
 # ---- README values table (between the markers in charts/adq/README.md) ----
@@ -252,5 +263,6 @@ if readme.exists():
     if start in r and end in r:
         head, rest = r.split(start, 1)
         _, tail = rest.split(end, 1)
-        readme.write_text(f"{head}{start}\n{chr(10).join(lines)}\n{end}{tail}")
-        print(f"wrote the values table of {readme.relative_to(ROOT)} ({len(rows)} values)")
+        emit(readme, f"{head}{start}\n{chr(10).join(lines)}\n{end}{tail}")
+if stale:
+    sys.exit(f"out of date: {', '.join(stale)} (run: python3 scripts/k8s-tools-schema.py)")

@@ -20,6 +20,8 @@ if [ "${ADQ_CONTAINER_TESTS:-1}" != "0" ]; then
   command -v runc >/dev/null 2>&1 || need_apt+=(runc)
   [ -x /usr/sbin/debootstrap ] || need_apt+=(debootstrap)
 fi
+# python3-yaml: the chart test checks values.schema.json against values.yaml with it.
+/usr/bin/python3 -c "import yaml" >/dev/null 2>&1 || need_apt+=(python3-yaml)
 if [ "${#need_apt[@]}" -gt 0 ]; then
   SUDO=""
   [ "$(id -u)" -eq 0 ] || SUDO="sudo"
@@ -34,10 +36,6 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   npm ci --no-audit --no-fund
 fi
 
-# Kubernetes tools for test/k8s (kube-apiserver, controller-manager, scheduler, etcd, helm,
-# kwok, KEDA): built once from the Go module proxy into a cache keyed by their pinned versions
-# (~15-25 min on 2 cores the first time, then nothing). ADQ_K8S_TESTS=0 skips the build and
-# those tests; otherwise the tests fail when the tools are missing.
-if [ "${ADQ_K8S_TESTS:-1}" != "0" ]; then
-  bash scripts/k8s-tools.sh
-fi
+# The Kubernetes tools for test/k8s (kube-apiserver, controller-manager, scheduler, etcd, helm,
+# kwok, KEDA) are built by `npm run test:all` (scripts/k8s-tools.sh, once, into a cache keyed by
+# their pinned versions), not here: compressing needs none of them.

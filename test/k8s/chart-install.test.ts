@@ -241,51 +241,47 @@ describe.skipIf(K8S_TESTS_OFF)("helm install of charts/adq on a real control pla
   }, 180_000);
 
   it("a backlog on one stage's queue starts that stage from zero and it returns to zero when drained; the others stay put", async () => {
-    {
-      const others = STAGES.filter((s) => s !== "features");
-      const before = Object.fromEntries(
-        await Promise.all(
-          others.map(async (s) => [s, (await readyReplicas(dep(s)))?.replicas ?? 0] as const),
-        ),
-      );
-      expect(before).toEqual({ binning: 1, scoring: 1, sampling: 0, assemble: 1 });
-      expect((await readyReplicas(dep("features")))?.replicas ?? 0).toBe(0);
+    const others = STAGES.filter((s) => s !== "features");
+    const before = Object.fromEntries(
+      await Promise.all(others.map(async (s) => [s, (await readyReplicas(dep(s)))?.replicas ?? 0] as const)),
+    );
+    expect(before).toEqual({ binning: 1, scoring: 1, sampling: 0, assemble: 1 });
+    expect((await readyReplicas(dep("features")))?.replicas ?? 0).toBe(0);
 
-      for (let i = 0; i < 3; i++)
-        await coordinator.publishTask({
-          jobId: "j-keda",
-          stage: "features",
-          taskKey: `shard-${i}`,
-          payload: { i },
-        });
-      await waitFor(
-        "features scaled from 0 to 1 with a pod on a GPU node",
-        async () => {
-          const pods = await podsOf("features");
-          return pods.length === 1 && /^gpu-/.test(pods[0]?.spec?.nodeName ?? "") ? true : undefined;
-        },
-        60_000,
-      );
-      for (const s of others) expect((await readyReplicas(dep(s)))?.replicas ?? 0, s).toBe(before[s]);
-
-      // A features worker drains the queue (what the pod would do); KEDA returns it to zero.
-      const done: string[] = [];
-      const sub = worker.consume("features", async (t) => {
-        done.push(t.taskKey);
-        return t.taskKey;
+    for (let i = 0; i < 3; i++)
+      await coordinator.publishTask({
+        jobId: "j-keda",
+        stage: "features",
+        taskKey: `shard-${i}`,
+        payload: { i },
       });
-      await waitFor("3 tasks handled", async () => (done.length === 3 ? true : undefined), 30_000);
-      await sub.close();
-      await waitFor(
-        "features back at 0",
-        async () => {
-          const d = await apps.readNamespacedDeployment({ name: dep("features"), namespace: NS });
-          return d.spec?.replicas === 0 && (await podsOf("features")).length === 0 ? true : undefined;
-        },
-        90_000,
-      );
-      for (const s of others) expect((await readyReplicas(dep(s)))?.replicas ?? 0, s).toBe(before[s]);
-    }
+    await waitFor(
+      "features scaled from 0 to 1 with a pod on a GPU node",
+      async () => {
+        const pods = await podsOf("features");
+        return pods.length === 1 && /^gpu-/.test(pods[0]?.spec?.nodeName ?? "") ? true : undefined;
+      },
+      60_000,
+    );
+    for (const s of others) expect((await readyReplicas(dep(s)))?.replicas ?? 0, s).toBe(before[s]);
+
+    // A features worker drains the queue (what the pod would do); KEDA returns it to zero.
+    const done: string[] = [];
+    const sub = worker.consume("features", async (t) => {
+      done.push(t.taskKey);
+      return t.taskKey;
+    });
+    await waitFor("3 tasks handled", async () => (done.length === 3 ? true : undefined), 30_000);
+    await sub.close();
+    await waitFor(
+      "features back at 0",
+      async () => {
+        const d = await apps.readNamespacedDeployment({ name: dep("features"), namespace: NS });
+        return d.spec?.replicas === 0 && (await podsOf("features")).length === 0 ? true : undefined;
+      },
+      90_000,
+    );
+    for (const s of others) expect((await readyReplicas(dep(s)))?.replicas ?? 0, s).toBe(before[s]);
   }, 240_000);
 
   it("through KEDA's metrics adapter (API aggregation on this machine), a backlog scales a stage past one replica and back", async () => {

@@ -4,7 +4,7 @@
  * the schema's refusals; and the rendered arguments run by today's `adq serve` against a
  * real nats-server (the chart asks only for flags the CLI has).
  */
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -32,6 +32,13 @@ describe.skipIf(K8S_TESTS_OFF)("helm chart charts/adq (helm lint + template)", (
     await helm(tools, ["lint", "--strict", CHART_DIR]);
     for (const f of VALUES_FILES)
       await helm(tools, ["lint", "--strict", CHART_DIR, "-f", join(CHART_DIR, "../../test/k8s/values", f)]);
+  });
+
+  it("values.schema.json and the README's values table match values.yaml (generated)", () => {
+    // Exits 1 naming the stale file when values.yaml changed without regenerating them.
+    execFileSync("/usr/bin/python3", [join(REPO_ROOT, "scripts", "k8s-tools-schema.py"), "--check"], {
+      stdio: "pipe",
+    });
   });
 
   it("renders a gateway, a coordinator and one Deployment per stage with the CLI roles of today", () => {
