@@ -54,7 +54,7 @@ function describeValue(m: import("onnxruntime-node").InferenceSession.ValueMetad
   type?: string;
   shape?: ReadonlyArray<number | string>;
 } {
-  if (!m || !m.isTensor) return {};
+  if (!m?.isTensor) return {};
   return { type: m.type, shape: m.shape };
 }
 
