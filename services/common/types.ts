@@ -62,7 +62,7 @@ export type DatasetFormatName =
   | "DATASET_FORMAT_IMAGE_FOLDER"
   | "DATASET_FORMAT_CIFAR10_BINARY";
 
-export type MethodName = "METHOD_UNSPECIFIED" | "METHOD_ADQ" | "METHOD_DQ" | "METHOD_RANDOM";
+export type MethodName = "METHOD_UNSPECIFIED" | "METHOD_ADQ" | "METHOD_DQ" | "METHOD_RANDOM" | "METHOD_CCS";
 
 export type StoreCodecName =
   | "STORE_CODEC_UNSPECIFIED"
@@ -140,6 +140,8 @@ export interface CompressionParams {
   model?: ModelRef | null;
   maeModel?: ModelRef | null;
   skipBadFiles?: boolean;
+  ccsBeta?: number;
+  ccsStrata?: number;
 }
 
 export interface OutputOptions {

@@ -6,7 +6,7 @@
 import type { CompressionParams, CreateJobRequest, Job, JobResult } from "../common/types.ts";
 import type { CompressionJob, CompressionJobStatus, Condition, Phase } from "./resource.ts";
 
-const METHODS = { adq: "METHOD_ADQ", dq: "METHOD_DQ", random: "METHOD_RANDOM" } as const;
+const METHODS = { adq: "METHOD_ADQ", dq: "METHOD_DQ", random: "METHOD_RANDOM", ccs: "METHOD_CCS" } as const;
 const DIVERSITY = {
   infonce: "DIVERSITY_METHOD_CONTRASTIVE",
   "untrained-head": "DIVERSITY_METHOD_UNTRAINED_HEAD",
@@ -34,6 +34,8 @@ export function createRequest(obj: CompressionJob): Partial<CreateJobRequest> {
       ...(p.tau !== undefined ? { tau: p.tau } : {}),
     } as CompressionParams["diversity"];
   if (p.skipBadFiles !== undefined) params.skipBadFiles = p.skipBadFiles;
+  if (p.ccsBeta !== undefined) params.ccsBeta = p.ccsBeta;
+  if (p.ccsStrata !== undefined) params.ccsStrata = p.ccsStrata;
   const ns = obj.metadata?.namespace ?? "";
   const name = obj.metadata?.name ?? "";
   return {

@@ -15,7 +15,7 @@ export const FINALIZER = "adq.dev/cancel-job";
 /** The controller's name in Events, field managers and the Lease. */
 export const CONTROLLER_NAME = "adq-controller";
 
-export type Method = "adq" | "dq" | "random";
+export type Method = "adq" | "dq" | "random" | "ccs";
 
 export interface CompressionJobSpec {
   /** `file:///…` under the gateway's data roots, or `artifact://uploads/<id>` (an upload). */
@@ -32,6 +32,8 @@ export interface CompressionJobSpec {
     tau?: number;
     diversity?: "infonce" | "untrained-head";
     skipBadFiles?: boolean;
+    ccsBeta?: number;
+    ccsStrata?: number;
   };
   /** The tenant's API key: a Secret in the object's own namespace (the namespace → tenant map). */
   apiKeySecretRef: { name: string; key?: string; namespace?: string };

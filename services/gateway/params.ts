@@ -37,6 +37,8 @@ export const FIELD_PATHS: Record<string, string> = {
   skipBadFiles: "params.skip_bad_files",
   storeCodec: "params.store_codec",
   storeQuality: "params.store_quality",
+  ccsBeta: "params.ccs_beta",
+  ccsStrata: "params.ccs_strata",
   model: "params.model.uri",
   dataset: "dataset.uri",
 };
@@ -50,11 +52,13 @@ const METHODS: Record<string, CompressParams["method"]> = {
   METHOD_ADQ: "adq",
   METHOD_DQ: "dq",
   METHOD_RANDOM: "random",
+  METHOD_CCS: "ccs",
 };
 const METHOD_NAMES: Record<CompressParams["method"], MethodName> = {
   adq: "METHOD_ADQ",
   dq: "METHOD_DQ",
   random: "METHOD_RANDOM",
+  ccs: "METHOD_CCS",
 };
 const DIVERSITY: Record<string, CompressParams["diversity"]> = {
   DIVERSITY_METHOD_UNSPECIFIED: "infonce",
@@ -220,7 +224,10 @@ export function paramsFromProto(
   );
   const method = METHODS[p.method ?? "METHOD_UNSPECIFIED"];
   if (!method)
-    v.add("params.method", `must be one of METHOD_ADQ, METHOD_DQ, METHOD_RANDOM, got ${fmt(p.method)}`);
+    v.add(
+      "params.method",
+      `must be one of METHOD_ADQ, METHOD_DQ, METHOD_RANDOM, METHOD_CCS, got ${fmt(p.method)}`,
+    );
   else out.method = method;
   const div = DIVERSITY[p.diversity?.method ?? "DIVERSITY_METHOD_UNSPECIFIED"];
   if (!div)
@@ -255,6 +262,24 @@ export function paramsFromProto(
     "an integer in [1, 100]",
     (x) => {
       out.storeQuality = x;
+    },
+  );
+  num(
+    "params.ccs_beta",
+    p.ccsBeta,
+    (x) => x >= 0 && x < 1,
+    "in [0, 1)",
+    (x) => {
+      out.ccsBeta = x;
+    },
+  );
+  num(
+    "params.ccs_strata",
+    p.ccsStrata,
+    (x) => Number.isInteger(x) && x >= 1 && x <= 10_000,
+    "an integer in [1, 10000]",
+    (x) => {
+      out.ccsStrata = x;
     },
   );
 
@@ -315,5 +340,7 @@ export function paramsToProto(
     skipBadFiles: p.skipBadFiles,
     storeCodec: STORE_CODEC_NAMES[p.storeCodec],
     storeQuality: p.storeQuality,
+    ccsBeta: p.ccsBeta,
+    ccsStrata: p.ccsStrata,
   };
 }

@@ -137,6 +137,48 @@ describe("adq compress (end to end)", () => {
     }
   }, 240_000);
 
+  it("--method ccs: exact budget per class, β cut-off and strata in the manifest, deterministic", async () => {
+    const run = async (c: string, ...extra: string[]) => {
+      const o = join(tmp("adq-out-"), "ccs");
+      const r = await compressSlice(
+        o,
+        c,
+        "--method",
+        "ccs",
+        "--ccs-beta",
+        "0.2",
+        "--ccs-strata",
+        "5",
+        ...extra,
+      );
+      expect(r.stderr).not.toMatch(/unexpected error/);
+      expect(r.code).toBe(0);
+      return o;
+    };
+    const o = await run(cache);
+    const m = read<Manifest>(o, "manifest.json");
+    expect(m.method).toBe("ccs");
+    expect(m.selected).toBe(30);
+    expect(m.perClass).toEqual([10, 10, 10]);
+    // The difficulty comes from a cross-fitted head (held-out p), whatever the model's classes.
+    expect(m.gradient).toMatchObject({ source: "fitted-head", folds: 5 });
+    expect(m.ccs).toMatchObject({ score: "el2n-held-out", beta: 0.2, strata: 5 });
+    for (const c of m.ccs!.classes) {
+      expect(c.pruned).toBe(8); // ⌊0.2 · 40⌋
+      expect(c.strataSizes.reduce((a, x) => a + x, 0)).toBe(32);
+      expect(c.strataCounts.reduce((a, x) => a + x, 0)).toBe(10);
+      c.strataCounts.forEach((n, j) => {
+        expect(n).toBeLessThanOrEqual(c.strataSizes[j]!);
+      });
+    }
+    expect(read<BinsFile>(o, "bins.json").bins).toEqual([]);
+    // Same inputs and seed, fresh cache: the same bytes.
+    const again = await run(tmp("adq-cache-"));
+    expect(readFileSync(join(again, "manifest.json")).equals(readFileSync(join(o, "manifest.json")))).toBe(
+      true,
+    );
+  }, 240_000);
+
   it("--strength 0 selects what DQ selects; a larger strength moves more items between bins", async () => {
     const run = async (...extra: string[]) => {
       const o = join(tmp("adq-out-"), "r");

@@ -202,6 +202,40 @@ describe("CompressionService over gRPC (all-in-one, embedded adapters)", () => {
     });
     expect(v.job.params?.alpha).toBe(0);
     expect(v.job.id).toBe("");
+    const ccs = await expectStatus(
+      () =>
+        t.acme.createJob({
+          dataset: { uri },
+          params: { ratio: 0.2, method: "METHOD_CCS", ccsBeta: 1, ccsStrata: 0 },
+        }),
+      grpc.status.INVALID_ARGUMENT,
+    );
+    expect(ccs.details?.fieldViolations?.map((f) => f.field)).toEqual([
+      "params.ccs_beta",
+      "params.ccs_strata",
+    ]);
+  });
+
+  it("METHOD_CCS runs through the gateway and gives adq compress --method ccs's manifest", async () => {
+    const ref = referenceCompress(data, [
+      ...CLI_FLAGS,
+      "--method",
+      "ccs",
+      "--ccs-beta",
+      "0.25",
+      "--ccs-strata",
+      "3",
+    ]);
+    const { job } = await t.acme.createJob({
+      dataset: { uri },
+      params: { ...PARAMS, method: "METHOD_CCS", ccsBeta: 0.25, ccsStrata: 3 },
+    });
+    const events = await watchToEnd(t.acme, job.id);
+    expect(events.at(-1)?.terminal?.state).toBe("JOB_STATE_SUCCEEDED");
+    const manifest = await download(t.acme, job.id, "manifest.json");
+    await ref.done;
+    expect(manifest.equals(readFileSync(join(ref.out, "manifest.json")))).toBe(true);
+    expect(JSON.parse(manifest.toString("utf8")).ccs).toMatchObject({ beta: 0.25, strata: 3 });
   });
 
   it("confines datasets to the configured roots (INVALID_ARGUMENT on dataset.uri), symlinks included", async () => {

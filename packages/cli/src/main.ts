@@ -46,7 +46,10 @@ compress options (defaults in brackets):
                          importance [${DEFAULT_PARAMS.strength}]
   --drop <θ>             share of patches dropped per image in [0,1) [${DEFAULT_PARAMS.drop}]
   --seed <n>             [${DEFAULT_PARAMS.seed}]
-  --method adq|dq|random [${DEFAULT_PARAMS.method}]
+  --method adq|dq|random|ccs [${DEFAULT_PARAMS.method}]   ccs: coverage-centric coreset selection
+                         on held-out difficulty (EL2N of a cross-fitted head), per class
+  --ccs-beta <β>         ccs: share of the hardest items dropped first, in [0,1) [${DEFAULT_PARAMS.ccsBeta}]
+  --ccs-strata <k>       ccs: difficulty strata per class [${DEFAULT_PARAMS.ccsStrata}]
   --model <onnx>         feature model [CIFAR-10 classes and 32×32 images: ${DEFAULT_MODEL};
                          otherwise ${GENERAL_MODEL}]
   --model-input <name>, --model-embedding-output <name>, --model-logits-output <name>,
@@ -82,6 +85,8 @@ function paramsFrom(values: Record<string, string | boolean | undefined>): Compr
     bins: num("bins", s("bins"), DEFAULT_PARAMS.bins),
     alpha: num("alpha", s("alpha"), DEFAULT_PARAMS.alpha),
     strength: num("strength", s("strength"), DEFAULT_PARAMS.strength),
+    ccsBeta: num("ccs-beta", s("ccs-beta"), DEFAULT_PARAMS.ccsBeta),
+    ccsStrata: num("ccs-strata", s("ccs-strata"), DEFAULT_PARAMS.ccsStrata),
     drop: num("drop", s("drop"), DEFAULT_PARAMS.drop),
     seed: num("seed", s("seed"), DEFAULT_PARAMS.seed),
     lambda: num("lambda", s("lambda"), DEFAULT_PARAMS.lambda),
@@ -103,6 +108,8 @@ async function runCompress(argv: string[]): Promise<number> {
       bins: { type: "string" },
       alpha: { type: "string" },
       strength: { type: "string" },
+      "ccs-beta": { type: "string" },
+      "ccs-strata": { type: "string" },
       drop: { type: "string" },
       seed: { type: "string" },
       method: { type: "string" },

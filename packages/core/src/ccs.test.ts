@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ccsSelect } from "./ccs.ts";
+import { ccsSelect, el2nScores } from "./ccs.ts";
 import { Rng } from "./rng.ts";
 
 const opts = { beta: 0.1, strata: 5, seed: 7, unit: 0 };
@@ -85,5 +85,17 @@ describe("ccsSelect", () => {
     expect(() => ccsSelect(members, Float64Array.from([0, 0, 0, 0, 0, 0, 0, Number.NaN]), 3, opts)).toThrow(
       /not finite/,
     );
+  });
+});
+
+describe("el2nScores", () => {
+  it("is ‖softmax(z) − e_y‖₂: 0 for a certain right answer, √2 for a certain wrong one", () => {
+    const s = el2nScores([50, 0, 0, 0, 50, 0, 0, 0, 0], 3, 0);
+    expect(s[0]).toBeCloseTo(0, 10);
+    expect(s[1]).toBeCloseTo(Math.SQRT2, 10);
+    // Uniform over 3 classes: (1/3 − 1)² + 2·(1/3)² = 6/9.
+    expect(s[2]).toBeCloseTo(Math.sqrt(6 / 9), 12);
+    expect(() => el2nScores([1, 2, 3], 2, 0)).toThrow(/width 2/);
+    expect(() => el2nScores([1, 2], 2, 2)).toThrow(/class 2/);
   });
 });

@@ -124,3 +124,30 @@ export function ccsSelect(
   });
   return { indices: Int32Array.from(picked).sort(), pruned, strataSizes, strataCounts };
 }
+
+/**
+ * EL2N difficulty (Paul et al., 2021) of rows of logits that all belong to class `y`:
+ * ‖softmax(z) − e_y‖₂ per row, in [0, √2]. With held-out logits (a cross-fitted head) an item's
+ * score does not depend on its own label's fit. O(rows · width).
+ */
+export function el2nScores(logits: ArrayLike<number>, width: number, y: number): Float64Array {
+  if (!(Number.isInteger(width) && width >= 1 && logits.length % width === 0))
+    throw new RangeError(`el2n: ${logits.length} logits are not rows of width ${width}`);
+  if (!(Number.isInteger(y) && y >= 0 && y < width))
+    throw new RangeError(`el2n: class ${y} outside ${width} logits`);
+  const rows = logits.length / width;
+  const out = new Float64Array(rows);
+  for (let r = 0; r < rows; r++) {
+    let max = -Infinity;
+    for (let k = 0; k < width; k++) max = Math.max(max, logits[r * width + k]!);
+    let sum = 0;
+    for (let k = 0; k < width; k++) sum += Math.exp(logits[r * width + k]! - max);
+    let sq = 0;
+    for (let k = 0; k < width; k++) {
+      const d = Math.exp(logits[r * width + k]! - max) / sum - (k === y ? 1 : 0);
+      sq += d * d;
+    }
+    out[r] = Math.sqrt(sq);
+  }
+  return out;
+}

@@ -124,7 +124,8 @@ export async function runCompression(
   const labels = Int32Array.from(desc.items, (it) => it.label);
   const classSizes = desc.classes.map(() => 0);
   for (const l of labels) classSizes[l]!++;
-  const binMethod = params.method !== "random";
+  const binMethod = params.method === "adq" || params.method === "dq";
+  const ccs = params.method === "ccs";
   if (binMethod) {
     const smallest = Math.min(...classSizes);
     if (params.bins > smallest) {
@@ -134,7 +135,7 @@ export async function runCompression(
       );
     }
   }
-  const needFeatures = binMethod || params.drop > 0;
+  const needFeatures = binMethod || ccs || params.drop > 0;
   if (needFeatures && !job.model)
     throw new InvalidArgumentError("model", `method ${params.method} needs a feature model`);
   const fp = await fingerprint(desc);
@@ -230,6 +231,38 @@ export async function runCompression(
   const budgets = allocateAcrossClasses(validSizes, params.ratio);
   const shardKeys = shards.map((s) => s.prefix);
 
+  /**
+   * The cross-fitted softmax head (head.ts) on every readable item's embedding: held-out p over
+   * the data set's classes, for p − y when the model's classes are not the data set's, and for
+   * CCS's difficulty scores.
+   */
+  const fitHead = async (reason: string): Promise<HeadResult> => {
+    const labelsKey = `${cache}/members/${contentKey({ fp })}/labels.npy`;
+    const valid = Int32Array.from(members.flat().sort((a, b) => a - b));
+    const itemsKey = `${cache}/members/${contentKey({ fp, skipped: [...skippedIdx].sort((a, b) => a - b) })}/items.npy`;
+    if (!(await store.stat(labelsKey)))
+      await store.put(labelsKey, encodeNpy({ data: labels, shape: [N] }), "application/x-npy");
+    if (!(await store.stat(itemsKey)))
+      await store.put(itemsKey, encodeNpy({ data: valid, shape: [valid.length] }), "application/x-npy");
+    const h = { ...HEAD_SETTINGS, classes: desc.classes.length, seed: params.seed };
+    const [head] = await stageRun<HeadTask, HeadResult>("binning", [
+      {
+        taskKey: "head",
+        payload: {
+          kind: "head",
+          labelsKey,
+          itemsKey,
+          shards,
+          reason,
+          ...h,
+          out: `${cache}/head/${contentKey({ v: 1, shardKeys, items: itemsKey, labels: labelsKey, ...h })}`,
+        },
+      },
+    ]);
+    // The fitted head is shared (cached) by every run that needs it; the reason is this run's.
+    return { ...head!, reason };
+  };
+
   // 2. Binning, by class — on p − y over the data set's classes: the model's logits when its
   // classes are the data set's, else a cross-fitted head's (never a mix; see class-match.ts).
   let binsKeys: string[] = [];
@@ -244,29 +277,7 @@ export async function runCompression(
       gradient = { source: "model", modelClasses: info.classes, classMap: match.map };
       logitClass = match.map;
     } else {
-      const labelsKey = `${cache}/members/${contentKey({ fp })}/labels.npy`;
-      const valid = Int32Array.from(members.flat().sort((a, b) => a - b));
-      const itemsKey = `${cache}/members/${contentKey({ fp, skipped: [...skippedIdx].sort((a, b) => a - b) })}/items.npy`;
-      if (!(await store.stat(labelsKey)))
-        await store.put(labelsKey, encodeNpy({ data: labels, shape: [N] }), "application/x-npy");
-      if (!(await store.stat(itemsKey)))
-        await store.put(itemsKey, encodeNpy({ data: valid, shape: [valid.length] }), "application/x-npy");
-      const h = { ...HEAD_SETTINGS, classes: desc.classes.length, seed: params.seed };
-      const [head] = await stageRun<HeadTask, HeadResult>("binning", [
-        {
-          taskKey: "head",
-          payload: {
-            kind: "head",
-            labelsKey,
-            itemsKey,
-            shards,
-            reason: match.reason,
-            ...h,
-            out: `${cache}/head/${contentKey({ v: 1, shardKeys, items: itemsKey, labels: labelsKey, ...h })}`,
-          },
-        },
-      ]);
-      const { prefix, ...record } = head!;
+      const { prefix, ...record } = await fitHead(match.reason);
       gradient = record;
       headPrefix = prefix;
     }
@@ -293,6 +304,15 @@ export async function runCompression(
     const results = await stageRun<BinningTask, BinningResult>("binning", tasks);
     binsKeys = results.map((r) => r.key);
     binSizes = results.map((r) => r.sizes);
+  }
+
+  // CCS ranks each class's items by held-out difficulty: the head is fitted whatever the model.
+  if (ccs) {
+    const { prefix, ...record } = await fitHead(
+      "CCS ranks items by held-out difficulty ‖p − y‖₂ (EL2N), so p comes from a cross-fitted head",
+    );
+    gradient = record;
+    headPrefix = prefix;
   }
 
   // 3. Scoring, by bin (ADQ only).
@@ -336,6 +356,7 @@ export async function runCompression(
       drop: params.drop,
       patchGrid: params.patchGrid,
       ...(scores ? { scores: scores[c]! } : {}),
+      ...(ccs ? { headPrefix: headPrefix!, ccsBeta: params.ccsBeta, ccsStrata: params.ccsStrata } : {}),
     };
     return {
       taskKey: `class-${c}`,

@@ -8,7 +8,8 @@ import type { GradientSource, ModelSpec, PatchScoreSource } from "./tasks.ts";
  * produce byte-identical files.
  */
 
-export type Method = "adq" | "dq" | "random";
+/** adq, dq (bins); random; ccs (coverage-centric coreset selection on held-out difficulty, core/ccs.ts). */
+export type Method = "adq" | "dq" | "random" | "ccs";
 export type DiversityMethod = "infonce" | "untrained-head";
 
 export interface CompressParams {
@@ -33,6 +34,10 @@ export interface CompressParams {
   dsWeight: number;
   /** Allocation strength s: a bin's importance share grows by e^s per unit of importance (packages/core/src/allocation.ts). */
   strength: number;
+  /** CCS: share of the hardest items dropped before stratifying, ∈ [0, 1). */
+  ccsBeta: number;
+  /** CCS: equal-width difficulty strata per class, ≥ 1. */
+  ccsStrata: number;
   /** Patch grid p (p×p patches per image) for CAM patch dropping and the MAE. */
   patchGrid: number;
   /** Skip unreadable images (listed in the manifest) instead of failing. */
@@ -112,6 +117,16 @@ export interface Manifest {
    * without bins; absent in manifests of older versions.
    */
   gradient?: GradientSource | null;
+  /**
+   * METHOD ccs: the difficulty score (EL2N ‖p − y‖₂ of the held-out p in `gradient`), β, the
+   * strata count, and per class the items cut off and each stratum's size and picks.
+   */
+  ccs?: {
+    score: "el2n-held-out";
+    beta: number;
+    strata: number;
+    classes: Array<{ pruned: number; strataSizes: number[]; strataCounts: number[] }>;
+  };
   total: number;
   selected: number;
   /** Per-class counts selected (ρ·N rule: see README). */

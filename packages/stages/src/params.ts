@@ -16,13 +16,15 @@ export const DEFAULT_PARAMS: CompressParams = {
   rsWeight: 1,
   dsWeight: 1,
   strength: 0.2,
+  ccsBeta: 0.1,
+  ccsStrata: 50,
   patchGrid: 8,
   skipBadFiles: false,
   storeCodec: "webp",
   storeQuality: 90,
 };
 
-const METHODS: readonly Method[] = ["adq", "dq", "random"];
+const METHODS: readonly Method[] = ["adq", "dq", "random", "ccs"];
 const DIVERSITY: readonly DiversityMethod[] = ["infonce", "untrained-head"];
 
 /** Validates every parameter; the error names the field (maps to INVALID_ARGUMENT / a CLI flag). */
@@ -43,6 +45,8 @@ export function validateParams(p: CompressParams): CompressParams {
   num("rsWeight", (v) => v >= 0, "≥ 0");
   num("dsWeight", (v) => v >= 0, "≥ 0");
   num("strength", (v) => v >= 0 && v <= 10, "in [0, 10]");
+  num("ccsBeta", (v) => v >= 0 && v < 1, "in [0, 1)");
+  num("ccsStrata", (v) => Number.isInteger(v) && v >= 1 && v <= 10_000, "an integer in [1, 10000]");
   num("patchGrid", (v) => Number.isInteger(v) && v >= 1 && v <= 64, "an integer in [1, 64]");
   num("storeQuality", (v) => Number.isInteger(v) && v >= 1 && v <= 100, "an integer in [1, 100]");
   if (!STORE_CODECS.includes(p.storeCodec))

@@ -153,6 +153,10 @@ export interface SamplingTask {
   dsWeight: number;
   /** Allocation strength s (default 0.2). */
   strength?: number;
+  /** CCS: the cross-fitted head whose held-out p gives each item's difficulty ‖p − y‖₂ (EL2N). */
+  headPrefix?: string;
+  ccsBeta?: number;
+  ccsStrata?: number;
   seed: number;
   drop: number;
   patchGrid: number;
@@ -176,6 +180,8 @@ export interface ClassSelection {
   masks?: string[];
   binCounts?: number[];
   binSizes?: number[];
+  /** CCS: items dropped by the hard cut-off, and per difficulty stratum its size and picks. */
+  ccs?: { pruned: number; strataSizes: number[]; strataCounts: number[] };
   rsZ?: number[];
   dsZ?: number[];
   importance?: number[];

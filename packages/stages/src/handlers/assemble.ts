@@ -114,7 +114,7 @@ export async function handleAssemble(task: AssembleTask, store: ArtifactStore): 
   const classes = task.datasetInfo.classes;
   const perClass = classes.map((_, c) => selections[c]?.indices.length ?? 0);
   const bins: BinRecord[] = [];
-  if (task.method !== "random") {
+  if (task.method !== "random" && task.method !== "ccs") {
     selections.forEach((s, c) => {
       const sizes = s.binSizes ?? task.binSizes?.[c] ?? [];
       sizes.forEach((size, b) => {
@@ -143,6 +143,16 @@ export async function handleAssemble(task: AssembleTask, store: ArtifactStore): 
     dataset: task.datasetInfo,
     model: task.model,
     gradient: task.gradient ?? null,
+    ...(task.method === "ccs"
+      ? {
+          ccs: {
+            score: "el2n-held-out" as const,
+            beta: task.params.ccsBeta,
+            strata: task.params.ccsStrata,
+            classes: selections.map((s) => s.ccs ?? { pruned: 0, strataSizes: [], strataCounts: [] }),
+          },
+        }
+      : {}),
     total: task.datasetInfo.size,
     selected: items.length,
     perClass,

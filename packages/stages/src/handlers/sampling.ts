@@ -1,8 +1,8 @@
-import { allocateBins, importanceScores, sampleUnit, topKMask } from "#core";
+import { allocateBins, ccsSelect, el2nScores, importanceScores, sampleUnit, topKMask } from "#core";
 import type { ArtifactStore } from "#platform";
 import { gatherRows, getJson, getNpy, putJson } from "../shard-arrays.ts";
 import type { ClassSelection, SamplingResult, SamplingTask } from "../tasks.ts";
-import type { BinsArtifact } from "./binning.ts";
+import { type BinsArtifact, headShard } from "./binning.ts";
 
 /** Mask (1 = kept) as hex of its bits, LSB first per byte, row-major patches. */
 export function maskToHex(mask: Uint8Array): string {
@@ -36,6 +36,23 @@ export async function handleSampling(task: SamplingTask, store: ArtifactStore): 
     const members = (await getNpy(store, task.membersKey)).data as Int32Array;
     const idx = sampleUnit(members, task.budget, task.seed, "class", c);
     selection = { classIndex: c, indices: Array.from(idx), bins: Array.from(idx, () => -1) };
+  } else if (task.method === "ccs") {
+    // CCS on held-out difficulty: EL2N of the cross-fitted head's p for each member of the class.
+    if (!task.headPrefix) throw new Error("sampling ccs needs headPrefix (the fitted head)");
+    const members = (await getNpy(store, task.membersKey)).data as Int32Array;
+    const logits = await gatherRows(store, [headShard(task.headPrefix, task.shards)], "headLogits", members);
+    const r = ccsSelect(members, el2nScores(logits.data, logits.width, c), task.budget, {
+      beta: task.ccsBeta ?? 0.1,
+      strata: task.ccsStrata ?? 50,
+      seed: task.seed,
+      unit: c,
+    });
+    selection = {
+      classIndex: c,
+      indices: Array.from(r.indices),
+      bins: Array.from(r.indices, () => -1),
+      ccs: { pruned: r.pruned, strataSizes: r.strataSizes, strataCounts: r.strataCounts },
+    };
   } else {
     if (!task.binsKey) throw new Error(`sampling ${task.method} needs binsKey`);
     const { bins } = await getJson<BinsArtifact>(store, task.binsKey);

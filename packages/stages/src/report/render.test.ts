@@ -32,6 +32,8 @@ function params(method: Method): CompressParams {
     skipBadFiles: false,
     storeCodec: "webp",
     storeQuality: 90,
+    ccsBeta: 0.1,
+    ccsStrata: 50,
   };
 }
 

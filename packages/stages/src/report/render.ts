@@ -61,6 +61,7 @@ const METHOD_LABEL: Record<Method, string> = {
   adq: "ADQ (adaptive)",
   dq: "DQ (uniform)",
   random: "Random",
+  ccs: "CCS (coverage-centric)",
 };
 
 function pct(part: number, whole: number): string {
