@@ -59,6 +59,19 @@ const PERMANENT = new Set([
   grpc.status.FAILED_PRECONDITION,
 ]);
 
+/**
+ * The tenant Secret is not there (yet): with GitOps the Secret and the CompressionJob are often
+ * applied together, in any order, so this waits (Pending + condition, backoff) instead of failing.
+ */
+class SecretPendingError extends Error {
+  constructor(
+    readonly reason: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
 class PermanentError extends Error {
   constructor(
     readonly reason: string,
@@ -248,8 +261,34 @@ export class CompressionJobController {
         await this.fail(obj, e.reason, e.message);
         return undefined;
       }
-      throw e;
+      if (e instanceof SecretPendingError) {
+        const before = status.conditions?.find((c) => c.type === "SecretAvailable");
+        await this.setStatus(obj, {
+          ...(status.jobId ? {} : { phase: "Pending" as const }),
+          conditions: setCondition(
+            status.conditions,
+            { type: "SecretAvailable", status: "False", reason: e.reason, message: e.message },
+            now(),
+          ),
+        });
+        if (before?.status !== "False" || before.reason !== e.reason)
+          await this.event(obj, "Warning", e.reason, e.message);
+      }
+      throw e; // retried with backoff
     }
+    if (status.conditions?.some((c) => c.type === "SecretAvailable" && c.status === "False"))
+      await this.setStatus(obj, {
+        conditions: setCondition(
+          status.conditions,
+          {
+            type: "SecretAvailable",
+            status: "True",
+            reason: "SecretFound",
+            message: "the API key Secret is readable",
+          },
+          now(),
+        ),
+      });
     if (!status.jobId) return this.submit(obj, client);
     return this.mirror(obj, client);
   }
@@ -384,6 +423,7 @@ export class CompressionJobController {
         // used to cancel, so the object must not hang on it. Anything else is retried.
         const settled =
           e instanceof PermanentError ||
+          e instanceof SecretPendingError ||
           err.code === grpc.status.NOT_FOUND ||
           err.code === grpc.status.FAILED_PRECONDITION;
         if (!settled) throw e;
@@ -427,12 +467,13 @@ export class CompressionJobController {
       secret = await this.core.readNamespacedSecret({ name: ref.name, namespace: ns });
     } catch (e) {
       if ((e as { code?: number }).code === 404)
-        throw new PermanentError("SecretNotFound", `Secret ${ns}/${ref.name} does not exist`);
+        throw new SecretPendingError("SecretNotFound", `Secret ${ns}/${ref.name} does not exist (yet)`);
       throw e;
     }
     const field = ref.key ?? "apiKey";
     const b64 = secret.data?.[field];
-    if (!b64) throw new PermanentError("SecretKeyMissing", `Secret ${ns}/${ref.name} has no key ${field}`);
+    if (!b64)
+      throw new SecretPendingError("SecretKeyMissing", `Secret ${ns}/${ref.name} has no key ${field}`);
     const apiKey = Buffer.from(b64, "base64").toString("utf8").trim();
     let c = this.clients.get(apiKey);
     if (!c) {

@@ -223,6 +223,26 @@ describe.skipIf(K8S_TESTS_OFF)("CompressionJob custom resource and its controlle
     globex.close();
   });
 
+  it("applied before its Secret (GitOps order): Pending with SecretAvailable=False, then runs once the Secret exists", async () => {
+    await create(job("early", "team-a", { apiKeySecretRef: { name: "late-secret" } }));
+    const waiting = await until(
+      "team-a",
+      "early",
+      (o) => o.status?.conditions?.some((c) => c.type === "SecretAvailable" && c.status === "False") === true,
+      "SecretAvailable=False",
+    );
+    expect(waiting.status?.phase).toBe("Pending");
+    expect(waiting.status?.conditions?.find((c) => c.type === "SecretAvailable")?.reason).toBe(
+      "SecretNotFound",
+    );
+    await core.createNamespacedSecret({
+      namespace: "team-a",
+      body: { metadata: { name: "late-secret" }, stringData: { apiKey: KEYS.acme } },
+    });
+    const done = await until("team-a", "early", (o) => o.status?.phase === "Succeeded", "Succeeded", 120_000);
+    expect(done.status?.conditions?.find((c) => c.type === "SecretAvailable")?.status).toBe("True");
+  }, 180_000);
+
   it("a spec change after the start is refused with a condition and an event, the job keeps its parameters", async () => {
     await create(job("frozen", "team-a"));
     const started = await until("team-a", "frozen", (o) => !!o.status?.jobId, "a job id");
