@@ -43,7 +43,9 @@ const REPO = resolve(HERE, "../..");
 const ADQ = join(REPO, "bin", "adq.mjs");
 export const DEFAULT_RUNS_DIR = join(HERE, "runs");
 export const DEFAULT_EPOCHS = 40;
-export const METHODS = ["random", "dq", "adq"] as const;
+export const METHODS = ["random", "dq", "adq", "ccs"] as const;
+/** What a plain run of the benchmark runs (ccs on request: `--only ccs`). */
+export const DEFAULT_METHODS = ["random", "dq", "adq"] as const;
 /** The feature model `adq compress` uses by default (the bench does not pass --model). */
 export const DEFAULT_FEATURE_MODEL = join(REPO, "models", "resnet20-cifar10.onnx");
 
@@ -318,7 +320,7 @@ export async function main(argv: string[]): Promise<number> {
     options: {
       train: { type: "string", default: "/tmp/cifar/cifar10/train" },
       test: { type: "string", default: "/tmp/cifar/cifar10/test" },
-      only: { type: "string", default: METHODS.join(",") },
+      only: { type: "string", default: DEFAULT_METHODS.join(",") },
       seeds: { type: "string", default: "0,1,2,3,4" },
       epochs: { type: "string", default: String(DEFAULT_EPOCHS) },
       "with-r30": { type: "boolean", default: false },

@@ -143,7 +143,7 @@ export function std(xs: readonly number[]): number {
   return Math.sqrt(xs.reduce((a, x) => a + (x - m) ** 2, 0) / (xs.length - 1));
 }
 
-const BASE_ORDER = ["random", "dq", "adq"];
+const BASE_ORDER = ["random", "dq", "adq", "ccs"];
 
 function compareLabels(a: MethodStats, b: MethodStats): number {
   const ia = BASE_ORDER.indexOf(a.method);
@@ -240,9 +240,13 @@ export function summarize(runs: readonly RunResult[]): GroupSummary[] {
     const find = (label: string) => methods.find((m) => m.label === label);
     const pairs: PairedStats[] = [];
     for (const m of methods) {
-      if (m.method !== "adq") continue;
-      const refs = [m.variant ? find("adq") : undefined, find("dq"), find("random")];
-      for (const ref of refs) if (ref) pairs.push(paired(m, ref, byLabel));
+      if (m.method === "adq") {
+        const refs = [m.variant ? find("adq") : undefined, find("dq"), find("random")];
+        for (const ref of refs) if (ref) pairs.push(paired(m, ref, byLabel));
+      } else if (m.method === "ccs") {
+        // The score-based baseline against random (the bar every method must clear) and ADQ.
+        for (const ref of [find("random"), find("adq")]) if (ref) pairs.push(paired(m, ref, byLabel));
+      }
     }
     out.push({ ratio: rs[0]!.ratio, epochs: rs[0]!.epochs, methods, paired: pairs });
   }
