@@ -58,7 +58,7 @@ export async function compress(o: CompressOptions): Promise<CompressionOutcome &
   await checkOutputTarget(out, [
     { what: "the data set", path: resolve(o.dataset) },
     ...(modelFile ? [{ what: "the model", path: modelFile }] : []),
-    { what: "the cache directory", path: cacheDir },
+    { what: "the cache directory", path: cacheDir, allowInside: true },
   ]);
   if ((await isNonEmptyDir(out)) && !o.force) {
     throw new UsageError(`--out ${out} already exists and is not empty (use --force to replace it)`);

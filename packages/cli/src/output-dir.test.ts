@@ -34,6 +34,16 @@ describe("checkOutputTarget", () => {
     await expect(checkOutputTarget(join(root, "out"), inputs)).resolves.toBeUndefined();
   });
 
+  it("a cache may hold results inside it, but may not be or be inside --out", async () => {
+    const root = tmp();
+    const cache = join(root, "cache");
+    mkdirSync(cache);
+    const inputs = [{ what: "the cache directory", path: cache, allowInside: true }];
+    await expect(checkOutputTarget(join(cache, "quality", "run-1"), inputs)).resolves.toBeUndefined();
+    await expect(checkOutputTarget(cache, inputs)).rejects.toThrow(/is the cache directory/);
+    await expect(checkOutputTarget(root, inputs)).rejects.toThrow(/contains the cache directory/);
+  });
+
   it("refuses the current directory and its ancestors", async () => {
     await expect(checkOutputTarget(process.cwd(), [])).rejects.toThrow(/is the current directory/);
     await expect(checkOutputTarget(join(process.cwd(), ".."), [])).rejects.toThrow(

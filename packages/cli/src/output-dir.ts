@@ -44,22 +44,27 @@ function isInside(child: string, parent: string): boolean {
 export interface ProtectedPath {
   what: string;
   path: string;
+  /**
+   * A result inside it is fine (a cache: losing part of it costs a recomputation, and tools keep
+   * results there); it still may not be replaced or contain the result.
+   */
+  allowInside?: boolean;
 }
 
 /**
- * Refuses an `--out` that is, contains or lies inside any input (or contains the working
- * directory): replacing it would delete the input, and a result inside a data set becomes
- * part of the next run's data. O(inputs · path depth) system calls.
+ * Refuses an `--out` that is, contains or lies inside any input (or is or contains the working
+ * directory or the cache): replacing it would delete the input, and a result inside a data set
+ * becomes part of the next run's data. O(inputs · path depth) system calls.
  */
 export async function checkOutputTarget(out: string, inputs: readonly ProtectedPath[]): Promise<void> {
   const o = await canonicalPath(out);
-  const guarded = [...inputs, { what: "the current directory", path: process.cwd() }];
+  const guarded = [...inputs, { what: "the current directory", path: process.cwd(), allowInside: true }];
   for (const input of guarded) {
     const p = await canonicalPath(input.path);
     if (o === p) throw new UsageError(`--out ${out} is ${input.what} (${p}); choose a folder outside it`);
     if (isInside(p, o))
       throw new UsageError(`--out ${out} contains ${input.what} (${p}); choose a folder outside it`);
-    if (isInside(o, p) && input.what !== "the current directory")
+    if (isInside(o, p) && !input.allowInside)
       throw new UsageError(`--out ${out} is inside ${input.what} (${p}); choose a folder outside it`);
   }
 }
