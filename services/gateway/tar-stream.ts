@@ -19,7 +19,7 @@ import { mkdir, open } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { Readable } from "node:stream";
 import { createGunzip } from "node:zlib";
-import { safeEntryName, TarError } from "./tar.ts";
+import { BLOCK, checksumOk, octal, parsePax, safeEntryName, str, TarError } from "./tar.ts";
 
 export interface StreamTarLimits {
   maxFiles: number;
@@ -29,7 +29,6 @@ export interface StreamTarLimits {
   maxInflatedBytes?: number;
 }
 
-const BLOCK = 512;
 const MAX_META = 64 * 1024;
 
 /** Pulls exact byte counts out of an async stream of chunks, holding only what is asked. */
@@ -105,47 +104,6 @@ class ByteReader {
   async close(): Promise<void> {
     await this.it.return?.();
   }
-}
-
-function str(buf: Uint8Array, off: number, len: number): string {
-  let end = off;
-  while (end < off + len && buf[end] !== 0) end++;
-  return Buffer.from(buf.subarray(off, end)).toString("utf8");
-}
-
-function octal(buf: Uint8Array, off: number, len: number, what: string): number {
-  if (buf[off]! & 0x80) {
-    let v = buf[off]! & 0x7f;
-    for (let i = 1; i < len; i++) v = v * 256 + buf[off + i]!;
-    return v;
-  }
-  const s = str(buf, off, len).trim();
-  if (s === "") return 0;
-  if (!/^[0-7]+$/.test(s)) throw new TarError(`bad ${what} field ${JSON.stringify(s)}`);
-  return Number.parseInt(s, 8);
-}
-
-function checksumOk(h: Uint8Array): boolean {
-  let sum = 0;
-  for (let i = 0; i < BLOCK; i++) sum += i >= 148 && i < 156 ? 32 : h[i]!;
-  return sum === octal(h, 148, 8, "checksum");
-}
-
-function parsePax(data: Uint8Array): Record<string, string> {
-  const out: Record<string, string> = {};
-  const text = Buffer.from(data).toString("utf8");
-  let i = 0;
-  while (i < text.length) {
-    const sp = text.indexOf(" ", i);
-    if (sp < 0) break;
-    const len = Number.parseInt(text.slice(i, sp), 10);
-    if (!Number.isFinite(len) || len <= 0) throw new TarError("bad pax record");
-    const rec = text.slice(sp + 1, i + len - 1);
-    const eq = rec.indexOf("=");
-    if (eq > 0) out[rec.slice(0, eq)] = rec.slice(eq + 1);
-    i += len;
-  }
-  return out;
 }
 
 function isGzip(b: Uint8Array): boolean {

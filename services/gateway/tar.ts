@@ -24,15 +24,16 @@ export interface TarLimits {
   maxBytes: number;
 }
 
-const BLOCK = 512;
+/** Tar header and data block size. The field readers below serve readTar and the streaming extractor. */
+export const BLOCK = 512;
 
-function str(buf: Uint8Array, off: number, len: number): string {
+export function str(buf: Uint8Array, off: number, len: number): string {
   let end = off;
   while (end < off + len && buf[end] !== 0) end++;
   return Buffer.from(buf.subarray(off, end)).toString("utf8");
 }
 
-function octal(buf: Uint8Array, off: number, len: number, what: string): number {
+export function octal(buf: Uint8Array, off: number, len: number, what: string): number {
   // GNU base-256 for big numbers: high bit of the first byte set.
   if (buf[off]! & 0x80) {
     let v = buf[off]! & 0x7f;
@@ -45,7 +46,7 @@ function octal(buf: Uint8Array, off: number, len: number, what: string): number 
   return Number.parseInt(s, 8);
 }
 
-function checksumOk(h: Uint8Array): boolean {
+export function checksumOk(h: Uint8Array): boolean {
   let sum = 0;
   for (let i = 0; i < BLOCK; i++) sum += i >= 148 && i < 156 ? 32 : h[i]!;
   return sum === octal(h, 148, 8, "checksum");
@@ -62,7 +63,7 @@ export function safeEntryName(raw: string): string {
   return parts.join("/");
 }
 
-function parsePax(data: Uint8Array): Record<string, string> {
+export function parsePax(data: Uint8Array): Record<string, string> {
   const out: Record<string, string> = {};
   const text = Buffer.from(data).toString("utf8");
   let i = 0;
