@@ -1,20 +1,6 @@
 import { join } from "node:path";
-import { openDataset } from "#ml";
+import { CIFAR10_CLASSES, openDataset } from "#ml";
 import { matchClasses } from "#stages";
-
-/** CIFAR-10's classes, in the order of the ResNet-20's logits. */
-export const CIFAR10_CLASSES = [
-  "airplane",
-  "automobile",
-  "bird",
-  "cat",
-  "deer",
-  "dog",
-  "frog",
-  "horse",
-  "ship",
-  "truck",
-] as const;
 
 /**
  * The default feature model for a data set (models/README.md, "Default rule"): the CIFAR-10
