@@ -34,11 +34,23 @@ export function camPatchScores(
   label: number,
   grid: number,
 ): Float32Array | Float64Array {
+  return weightedPatchScores(model, out, k, model.head!.weight, label, grid);
+}
+
+/** CAM-style per-patch scores of image `k`'s feature map under class `label`'s channel weights. */
+function weightedPatchScores(
+  model: FeatureModel,
+  out: FeatureOutputs,
+  k: number,
+  weight: Float32Array,
+  label: number,
+  grid: number,
+): Float32Array | Float64Array {
   const [K, h, w] = model.dims.featureMap!;
   const S = model.inputSize;
   return selectPatches(
     { data: out.featureMap!.subarray(k * K * h * w, (k + 1) * K * h * w), channels: K, height: h, width: w },
-    model.head!.weight,
+    weight,
     label,
     { imageHeight: S, imageWidth: S, patchSize: S / grid, dropRatio: 0 },
   ).scores;
@@ -56,14 +68,7 @@ export function activationPatchScores(
   k: number,
   grid: number,
 ): Float32Array | Float64Array {
-  const [K, h, w] = model.dims.featureMap!;
-  const S = model.inputSize;
-  return selectPatches(
-    { data: out.featureMap!.subarray(k * K * h * w, (k + 1) * K * h * w), channels: K, height: h, width: w },
-    new Float32Array(K).fill(1),
-    0,
-    { imageHeight: S, imageWidth: S, patchSize: S / grid, dropRatio: 0 },
-  ).scores;
+  return weightedPatchScores(model, out, k, new Float32Array(model.dims.featureMap![0]).fill(1), 0, grid);
 }
 
 /**
