@@ -516,15 +516,7 @@ export class CompressionJobController {
 
   private async setStatus(obj: CompressionJob, status: CompressionJobStatus): Promise<void> {
     await this.custom.patchNamespacedCustomObjectStatus(
-      {
-        group: GROUP,
-        version: VERSION,
-        namespace: obj.metadata!.namespace!,
-        plural: PLURAL,
-        name: obj.metadata!.name!,
-        body: { status },
-        fieldManager: CONTROLLER_NAME,
-      },
+      { ...objectRef(obj), body: { status }, fieldManager: CONTROLLER_NAME },
       MERGE_PATCH,
     );
     obj.status = { ...obj.status, ...status };
@@ -534,11 +526,7 @@ export class CompressionJobController {
   private async patchMeta(obj: CompressionJob, meta: Partial<k8s.V1ObjectMeta>): Promise<void> {
     await this.custom.patchNamespacedCustomObject(
       {
-        group: GROUP,
-        version: VERSION,
-        namespace: obj.metadata!.namespace!,
-        plural: PLURAL,
-        name: obj.metadata!.name!,
+        ...objectRef(obj),
         body: { metadata: { ...meta, resourceVersion: obj.metadata!.resourceVersion } },
         fieldManager: CONTROLLER_NAME,
       },
@@ -581,6 +569,17 @@ function hasRefusal(s: CompressionJobStatus, generation: number | undefined): bo
   return (
     s.conditions?.some((c) => c.type === "SpecChangeRefused" && c.observedGeneration === generation) === true
   );
+}
+
+/** The custom-objects API coordinates of one CompressionJob. */
+function objectRef(obj: CompressionJob) {
+  return {
+    group: GROUP,
+    version: VERSION,
+    plural: PLURAL,
+    namespace: obj.metadata!.namespace!,
+    name: obj.metadata!.name!,
+  };
 }
 
 function keyOf(obj: CompressionJob): string {

@@ -19,7 +19,7 @@ import { mkdir, open } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { Readable } from "node:stream";
 import { createGunzip } from "node:zlib";
-import { BLOCK, checksumOk, octal, parsePax, safeEntryName, str, TarError } from "./tar.ts";
+import { BLOCK, checksumOk, octal, parsePax, rawEntryName, safeEntryName, str, TarError } from "./tar.ts";
 
 export interface StreamTarLimits {
   maxFiles: number;
@@ -167,9 +167,7 @@ export async function extractTarStream(
         else if (type === "x") pax = parsePax(data ?? Buffer.alloc(0));
         continue;
       }
-      const magic = str(h, 257, 6);
-      const prefix = magic.startsWith("ustar") ? str(h, 345, 155) : "";
-      const rawName = pax.path ?? longName ?? (prefix ? `${prefix}/${str(h, 0, 100)}` : str(h, 0, 100));
+      const rawName = rawEntryName(h, pax, longName);
       longName = undefined;
       pax = {};
       if (++entries > limits.maxFiles)

@@ -52,6 +52,16 @@ export function checksumOk(h: Uint8Array): boolean {
   return sum === octal(h, 148, 8, "checksum");
 }
 
+/** An entry's name before normalisation: a pax `path`, a GNU long name, or ustar prefix + name. */
+export function rawEntryName(
+  h: Uint8Array,
+  pax: Record<string, string>,
+  longName: string | undefined,
+): string {
+  const prefix = str(h, 257, 6).startsWith("ustar") ? str(h, 345, 155) : "";
+  return pax.path ?? longName ?? (prefix ? `${prefix}/${str(h, 0, 100)}` : str(h, 0, 100));
+}
+
 /** Normalises an entry name; throws on absolute paths, `..` and other unsafe names. */
 export function safeEntryName(raw: string): string {
   if (raw.includes("\0")) throw new TarError(`entry name with a NUL byte: ${JSON.stringify(raw)}`);
@@ -112,9 +122,7 @@ export function readTar(buf: Uint8Array, limits: TarLimits): TarEntry[] {
       continue;
     }
     if (type === "g") continue; // global pax header: nothing we use
-    const magic = str(h, 257, 6);
-    const prefix = magic.startsWith("ustar") ? str(h, 345, 155) : "";
-    const rawName = pax.path ?? longName ?? (prefix ? `${prefix}/${str(h, 0, 100)}` : str(h, 0, 100));
+    const rawName = rawEntryName(h, pax, longName);
     longName = undefined;
     pax = {};
     if (type === "0" || type === "\0" || type === "7") {
