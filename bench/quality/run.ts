@@ -18,7 +18,8 @@
  *   npx tsx bench/quality/summarize.ts                 # → bench/quality/RESULTS.md
  *
  * Options: --train <dataset> [/tmp/cifar/cifar10/train], --test <dataset> [/tmp/cifar/cifar10/test],
- * --epochs n [40] (≠ 40 adds "-e<n>" to the variant), --threads n, --cache-dir [$ADQ_CACHE_DIR or
+ * --epochs n [40] (≠ 40 adds "-e<n>" to the variant), --eval-size px [32] (the trainer's image
+ * side; EuroSAT's 64×64 tiles: see RESULTS.md), --threads n, --cache-dir [$ADQ_CACHE_DIR or
  * ~/.cache/adq] (compress stage cache; compressed results under <cache>/quality/), --runs <dir>
  * [bench/quality/runs], --keep-going (a failed run does not stop the rest).
  * Baseline groups compress with --drop 0 (training uses the original images, so dropping
@@ -37,6 +38,7 @@ import { cpus, homedir, hostname } from "node:os";
 import { basename, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { defaultModelFor } from "../../packages/cli/src/default-model.ts";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const REPO = resolve(HERE, "../..");
@@ -46,8 +48,13 @@ export const DEFAULT_EPOCHS = 40;
 export const METHODS = ["random", "dq", "adq", "ccs"] as const;
 /** What a plain run of the benchmark runs (ccs on request: `--only ccs`). */
 export const DEFAULT_METHODS = ["random", "dq", "adq"] as const;
-/** The feature model `adq compress` uses by default (the bench does not pass --model). */
+/** The feature model `adq compress` uses by default on CIFAR-10 (the bench does not pass --model). */
 export const DEFAULT_FEATURE_MODEL = join(REPO, "models", "resnet20-cifar10.onnx");
+
+/** The feature model `adq compress` picks for `train` by its default rule (default-model.ts). */
+export async function featureModelFor(train: string): Promise<string> {
+  return (await defaultModelFor(train, join(REPO, "models"))).file;
+}
 
 /** A run's feature model: null for random, which extracts no features. */
 export type FeatureModelId = { file: string; sha256: string } | null;
@@ -181,6 +188,8 @@ interface Ctx {
   runsDir: string;
   featureModel: { file: string; sha256: string };
   threads?: number;
+  /** The trainer's image side (`adq eval --size`); undefined: its default, 32. */
+  evalSize?: number;
 }
 
 function writeAtomic(file: string, text: string): void {
@@ -252,6 +261,7 @@ export async function runOne(spec: RunSpec, ctx: Ctx): Promise<Record<string, un
     ctx.cacheDir,
     ...(spec.useReconstructed ? ["--use-reconstructed"] : []),
     ...(ctx.threads ? ["--threads", String(ctx.threads)] : []),
+    ...(ctx.evalSize ? ["--size", String(ctx.evalSize)] : []),
   ]);
   if (r.code !== 0) throw new Error(`adq eval failed (exit ${r.code}) for ${runName(spec)}`);
   const ev = JSON.parse(r.stdout.trim().split("\n").pop() ?? "") as Record<string, unknown>;
@@ -270,6 +280,8 @@ export async function runOne(spec: RunSpec, ctx: Ctx): Promise<Record<string, un
     variant: spec.variant,
     drop: spec.drop,
     epochs: spec.epochs,
+    eval_size: ctx.evalSize ?? 32,
+    dataset: { train: resolve(ctx.train), test: resolve(ctx.test) },
     accuracy: ev.test_accuracy,
     compress_args: spec.compressArgs,
     params: manifest.params,
@@ -328,6 +340,7 @@ export async function main(argv: string[]): Promise<number> {
       variant: { type: "string" },
       "compress-args": { type: "string" },
       threads: { type: "string" },
+      "eval-size": { type: "string" },
       "cache-dir": { type: "string" },
       runs: { type: "string", default: DEFAULT_RUNS_DIR },
       "dry-run": { type: "boolean", default: false },
@@ -360,7 +373,7 @@ export async function main(argv: string[]): Promise<number> {
     compressArgs,
   });
   const runsDir = resolve(values.runs!);
-  const featureModel = featureModelId(DEFAULT_FEATURE_MODEL);
+  const featureModel = featureModelId(await featureModelFor(values.train!));
   checkRunsFolder(runsDir, featureModel);
   const todo = pendingRuns(plan, runsDir);
   process.stderr.write(
@@ -377,6 +390,7 @@ export async function main(argv: string[]): Promise<number> {
     runsDir,
     featureModel,
     ...(values.threads ? { threads: Number(values.threads) } : {}),
+    ...(values["eval-size"] ? { evalSize: Number(values["eval-size"]) } : {}),
   };
   let failed = 0;
   for (const [k, s] of todo.entries()) {

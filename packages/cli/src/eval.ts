@@ -41,6 +41,7 @@ eval options (defaults in brackets). Needs ${DEFAULT_PYTHON} with PyTorch (Debia
   --mae <onnx>           MAE for --use-reconstructed [${DEFAULT_MAE}]
   --threads <n>          PyTorch / ONNX Runtime threads [all cores]
   --eval-every <k>       also measure test accuracy every k epochs [only at the end]
+  --size <px>            image side the model trains and tests at; other sizes are resized [32]
   --cache-dir <dir>      decoded-pixel cache [$ADQ_CACHE_DIR or ~/.cache/adq]
   --json                 print the whole result as one JSON object
   Model: CIFAR ResNet-20; SGD lr 0.1, momentum 0.9, wd 5e-4, cosine; crop (pad 4) + flip; batch 128.
@@ -59,6 +60,8 @@ export interface EvalOptions {
   mae: string;
   threads?: number;
   evalEvery?: number;
+  /** Image side the trainer resizes to (train and test); the trainer's default is 32. */
+  size?: number;
   /** Where the trainer caches decoded pixels; null: no cache. */
   cacheDir: string | null;
   python: string;
@@ -307,6 +310,8 @@ export async function evaluate(o: EvalOptions): Promise<EvalResult> {
     throw new UsageError(`--threads must be an integer ≥ 1, got ${o.threads}`);
   if (o.evalEvery !== undefined && (!Number.isInteger(o.evalEvery) || o.evalEvery < 0))
     throw new UsageError(`--eval-every must be an integer ≥ 0, got ${o.evalEvery}`);
+  if (o.size !== undefined && (!Number.isInteger(o.size) || o.size < 8 || o.size > 1024))
+    throw new UsageError(`--size must be an integer in [8, 1024], got ${o.size}`);
   const { file, dir, manifest } = await loadManifest(o.target);
   const trainPath = resolve(o.train ?? manifest.dataset.path);
   if (o.train === undefined && !(await exists(trainPath)))
@@ -338,6 +343,7 @@ export async function evaluate(o: EvalOptions): Promise<EvalResult> {
     String(o.seed),
     ...(o.threads ? ["--threads", String(o.threads)] : []),
     ...(o.evalEvery ? ["--eval-every", String(o.evalEvery)] : []),
+    ...(o.size ? ["--size", String(o.size)] : []),
     ...(o.cacheDir ? ["--cache-dir", o.cacheDir] : []),
   ];
   let tmp: string | null = null;
@@ -407,6 +413,7 @@ export async function runEval(argv: string[]): Promise<number> {
       mae: { type: "string" },
       threads: { type: "string" },
       "eval-every": { type: "string" },
+      size: { type: "string" },
       "cache-dir": { type: "string" },
       json: { type: "boolean" },
     },
@@ -433,6 +440,7 @@ export async function runEval(argv: string[]): Promise<number> {
       ...(values["eval-every"] !== undefined
         ? { evalEvery: int("eval-every", values["eval-every"], 0) }
         : {}),
+      ...(values.size !== undefined ? { size: int("size", values.size, 0) } : {}),
       cacheDir: join(resolve(cacheRoot), "eval-pixels"),
       python: process.env.ADQ_PYTHON || DEFAULT_PYTHON,
       onProgress: (s) => process.stderr.write(s),
