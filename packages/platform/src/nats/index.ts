@@ -14,14 +14,12 @@ export {
   redactUrl,
 } from "./connection.ts";
 export { KvJobStore, type KvJobStoreOptions } from "./kv-job-store.ts";
+export { defaultLogger, type Logger, type LogLevel } from "./logger.ts";
 export {
   type BusNames,
   busNames,
   type CloseOptions,
-  defaultLogger,
   type EventSubscribeOptions,
-  type Logger,
-  type LogLevel,
   NatsBus,
   type NatsBusOptions,
   type NatsSubscription,

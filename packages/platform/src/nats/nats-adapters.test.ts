@@ -13,7 +13,8 @@ import type { TaskOutcome } from "../ports.ts";
 import { PermanentTaskError } from "../ports.ts";
 import { connectNats, type NatsConnection } from "./connection.ts";
 import { KvJobStore } from "./kv-job-store.ts";
-import { type Logger, NatsBus, type NatsBusOptions } from "./nats-bus.ts";
+import type { Logger } from "./logger.ts";
+import { NatsBus, type NatsBusOptions } from "./nats-bus.ts";
 import { ObjectArtifactStore } from "./object-artifact-store.ts";
 
 const logs: Array<{ level: string; message: string }> = [];
