@@ -98,6 +98,52 @@ async function fingerprint(desc: DatasetDescription): Promise<string> {
   return h.digest("hex");
 }
 
+/** What every stage function of one job reads: the job, its checked parameters, the data set. */
+interface JobContext {
+  job: CompressionJob;
+  params: CompressParams;
+  store: ArtifactStore;
+  desc: DatasetDescription;
+  /** Items listed (readable or not). */
+  N: number;
+  labels: Int32Array;
+  /** The data set's fingerprint (content keys and the manifest). */
+  fp: string;
+  /** Prefix of the content-addressed stage outputs. */
+  cache: string;
+  /** ADQ and DQ bin each class (GraphCut); random and CCS do not. */
+  binMethod: boolean;
+  ccs: boolean;
+  run: StageRunner;
+}
+
+/** Publishes one stage's tasks and waits for their results, in task order. */
+type StageRunner = <P, R>(stage: StageName, tasks: Array<{ taskKey: string; payload: P }>) => Promise<R[]>;
+
+/** The features stage's output: shard prefixes, per-shard results, unreadable images. */
+interface FeaturesOutput {
+  shards: ShardRef[];
+  featureResults: FeaturesResult[];
+  skippedIdx: Set<number>;
+  skipped: Array<{ id: string; reason: string }>;
+}
+
+/** Each class's readable items, stored as npy (the binning and sampling tasks read them). */
+interface Members {
+  members: number[][];
+  memberKeys: string[];
+  /** The skipped indices, sorted (part of the content keys). */
+  skippedSorted: number[];
+}
+
+/** The binning stage's output (empty when the method does not bin) and the p − y source. */
+interface BinningOutput {
+  binsKeys: string[];
+  binSizes: number[][];
+  gradient: GradientSource | null;
+  headPrefix: string | undefined;
+}
+
 /**
  * Drives one compression job through the stages by publishing tasks on the Bus and
  * waiting for their outcomes — the same code for the embedded run and the cluster.
@@ -109,9 +155,55 @@ export async function runCompression(
   deps: CoordinatorDeps,
 ): Promise<CompressionOutcome> {
   const params = validateParams({ ...job.params });
-  const now = deps.now ?? Date.now;
   const timings: Partial<Record<StageName, number>> = {};
-  const { bus, store } = deps;
+  const ctx = await openJob(job, params, deps, stageRunner(job.jobId, deps, timings));
+  const features = await runFeatures(ctx);
+  const members = await storeMembers(ctx, features.skippedIdx);
+  const budgets = allocateAcrossClasses(
+    members.members.map((m) => m.length),
+    params.ratio,
+  );
+  const binning = await runBinning(ctx, features, members);
+  const scores = params.method === "adq" ? await runScoring(ctx, features.shards, binning) : undefined;
+  const selections = await runSampling(ctx, features.shards, members, binning, budgets, scores);
+  const files = await runAssemble(ctx, features, binning, selections, scores, { ...timings });
+  return {
+    resultPrefix: job.resultPrefix,
+    files,
+    selected: selections.reduce((a, s) => a + s.selected, 0),
+    total: ctx.N,
+    timings,
+    stageOutputs: { shards: features.shards, binsKeys: binning.binsKeys, labels: Array.from(ctx.labels) },
+  };
+}
+
+/** A StageRunner that reports the stage and its progress, and adds its wall time to `timings`. */
+function stageRunner(
+  jobId: string,
+  deps: CoordinatorDeps,
+  timings: Partial<Record<StageName, number>>,
+): StageRunner {
+  const now = deps.now ?? Date.now;
+  return async <P, R>(stage: StageName, tasks: Array<{ taskKey: string; payload: P }>): Promise<R[]> => {
+    const t0 = now();
+    deps.onStage?.(stage, tasks.length);
+    const res = await fanOut<P, R>(deps.bus, jobId, stage, tasks, {
+      ...(deps.signal ? { signal: deps.signal } : {}),
+      onProgress: (done, total) => deps.onProgress?.({ stage, done, total }),
+    });
+    // Accumulated: the binning queue runs the head task and then the class tasks.
+    timings[stage] = (timings[stage] ?? 0) + (now() - t0);
+    return res;
+  };
+}
+
+/** Lists the data set and refuses what no method can run on, before any task is published. */
+async function openJob(
+  job: CompressionJob,
+  params: CompressParams,
+  deps: CoordinatorDeps,
+  run: StageRunner,
+): Promise<JobContext> {
   const reader = await openDataset(job.dataset.path, { skipBadFiles: params.skipBadFiles });
   const desc = await reader.describe();
   const N = desc.size;
@@ -135,83 +227,73 @@ export async function runCompression(
       );
     }
   }
-  const needFeatures = binMethod || ccs || params.drop > 0;
-  if (needFeatures && !job.model)
+  if (needsFeatures(params) && !job.model)
     throw new InvalidArgumentError("model", `method ${params.method} needs a feature model`);
   const fp = await fingerprint(desc);
-  const datasetInfo = {
-    path: job.dataset.path,
-    format: desc.format,
-    size: N,
-    classes: [...desc.classes],
-    fingerprint: fp,
-  };
-  const common = { jobId: job.jobId, signal: deps.signal };
   const cache = job.cachePrefix ?? "cache";
   assertValidKey(cache);
-  const stageRun = async <P, R>(
-    stage: StageName,
-    tasks: Array<{ taskKey: string; payload: P }>,
-  ): Promise<R[]> => {
-    const t0 = now();
-    deps.onStage?.(stage, tasks.length);
-    const res = await fanOut<P, R>(bus, common.jobId, stage, tasks, {
-      ...(deps.signal ? { signal: deps.signal } : {}),
-      onProgress: (done, total) => deps.onProgress?.({ stage, done, total }),
-    });
-    // Accumulated: the binning queue runs the head task and then the class tasks.
-    timings[stage] = (timings[stage] ?? 0) + (now() - t0);
-    return res;
-  };
+  return { job, params, store: deps.store, desc, N, labels, fp, cache, binMethod, ccs, run };
+}
 
-  // 1. Features, by shards of images.
-  let shards: ShardRef[] = [];
-  let featureResults: FeaturesResult[] = [];
-  const skippedIdx = new Set<number>();
-  const skipped: Array<{ id: string; reason: string }> = [];
-  if (needFeatures) {
-    const shardSize = job.shardSize ?? 2048;
-    const tasks: Array<{ taskKey: string; payload: FeaturesTask }> = [];
-    for (let s = 0, i = 0; s < N; s += shardSize, i++) {
-      const shard = { index: i, start: s, end: Math.min(N, s + shardSize) };
-      const fparams = {
-        seed: params.seed,
-        textureL: params.textureL,
-        patchGrid: params.patchGrid,
-        views: params.method === "adq",
-        cam: params.drop > 0,
-        skipBadFiles: params.skipBadFiles,
-      };
-      const out = `${cache}/features/${contentKey({ v: 2, fp, model: job.model!.sha256, names: job.model!.outputs, shard, ...fparams })}`;
-      tasks.push({
-        taskKey: `shard-${i}`,
-        payload: {
-          dataset: job.dataset,
-          model: job.model!,
-          shard,
-          ...fparams,
-          batchSize: job.batchSize ?? 256,
-          out,
-        },
-      });
-    }
-    const results = await stageRun<FeaturesTask, FeaturesResult>("features", tasks);
-    featureResults = results;
-    shards = tasks.map((t, i) => ({ ...t.payload.shard, prefix: results[i]!.out }));
-    for (const r of results) {
-      for (const s of r.skipped) {
-        skippedIdx.add(s.index);
-        skipped.push({ id: s.id, reason: s.reason });
-      }
+/** Binning, CCS's difficulty and CAM patch dropping all read the feature model's outputs. */
+function needsFeatures(params: CompressParams): boolean {
+  return params.method === "adq" || params.method === "dq" || params.method === "ccs" || params.drop > 0;
+}
+
+/** 1. Features, by shards of images (nothing to run for random selection without dropping). */
+async function runFeatures(ctx: JobContext): Promise<FeaturesOutput> {
+  const { job, params, N, fp, cache } = ctx;
+  const out: FeaturesOutput = { shards: [], featureResults: [], skippedIdx: new Set(), skipped: [] };
+  if (!needsFeatures(params)) return out;
+  const shardSize = job.shardSize ?? 2048;
+  const tasks: Array<{ taskKey: string; payload: FeaturesTask }> = [];
+  for (let s = 0, i = 0; s < N; s += shardSize, i++) {
+    const shard = { index: i, start: s, end: Math.min(N, s + shardSize) };
+    const fparams = {
+      seed: params.seed,
+      textureL: params.textureL,
+      patchGrid: params.patchGrid,
+      views: params.method === "adq",
+      cam: params.drop > 0,
+      skipBadFiles: params.skipBadFiles,
+    };
+    const prefix = `${cache}/features/${contentKey({ v: 2, fp, model: job.model!.sha256, names: job.model!.outputs, shard, ...fparams })}`;
+    tasks.push({
+      taskKey: `shard-${i}`,
+      payload: {
+        dataset: job.dataset,
+        model: job.model!,
+        shard,
+        ...fparams,
+        batchSize: job.batchSize ?? 256,
+        out: prefix,
+      },
+    });
+  }
+  const results = await ctx.run<FeaturesTask, FeaturesResult>("features", tasks);
+  out.featureResults = results;
+  out.shards = tasks.map((t, i) => ({ ...t.payload.shard, prefix: results[i]!.out }));
+  for (const r of results) {
+    for (const s of r.skipped) {
+      out.skippedIdx.add(s.index);
+      out.skipped.push({ id: s.id, reason: s.reason });
     }
   }
+  return out;
+}
 
-  // Valid members per class (skipped images leave the data set).
+/**
+ * Valid members per class (skipped images leave the data set), stored once per data set and
+ * skip set; refuses a class left with fewer readable images than bins.
+ */
+async function storeMembers(ctx: JobContext, skippedIdx: Set<number>): Promise<Members> {
+  const { desc, N, labels, fp, cache, store, params } = ctx;
   const members: number[][] = desc.classes.map(() => []);
   for (let i = 0; i < N; i++) if (!skippedIdx.has(i)) members[labels[i]!]!.push(i);
+  const skippedSorted = [...skippedIdx].sort((a, b) => a - b);
   const memberKeys: string[] = [];
   for (let c = 0; c < members.length; c++) {
-    const key = `${cache}/members/${contentKey({ fp, skipped: [...skippedIdx].sort((a, b) => a - b) })}/class-${c}.npy`;
+    const key = `${cache}/members/${contentKey({ fp, skipped: skippedSorted })}/class-${c}.npy`;
     if (!(await store.stat(key))) {
       await store.put(
         key,
@@ -222,65 +304,72 @@ export async function runCompression(
     memberKeys.push(key);
   }
   const validSizes = members.map((m) => m.length);
-  if (binMethod && Math.min(...validSizes) < params.bins) {
+  if (ctx.binMethod && Math.min(...validSizes) < params.bins) {
     throw new InvalidArgumentError(
       "bins",
       `a class has fewer readable images (${Math.min(...validSizes)}) than bins (${params.bins})`,
     );
   }
-  const budgets = allocateAcrossClasses(validSizes, params.ratio);
+  return { members, memberKeys, skippedSorted };
+}
+
+/**
+ * The cross-fitted softmax head (head.ts) on every readable item's embedding: held-out p over
+ * the data set's classes, for p − y when the model's classes are not the data set's, and for
+ * CCS's difficulty scores. It runs on the binning queue.
+ */
+async function fitHead(ctx: JobContext, shards: ShardRef[], m: Members, reason: string): Promise<HeadResult> {
+  const { desc, N, labels, fp, cache, store, params } = ctx;
+  const labelsKey = `${cache}/members/${contentKey({ fp })}/labels.npy`;
+  const valid = Int32Array.from(m.members.flat().sort((a, b) => a - b));
+  const itemsKey = `${cache}/members/${contentKey({ fp, skipped: m.skippedSorted })}/items.npy`;
+  if (!(await store.stat(labelsKey)))
+    await store.put(labelsKey, encodeNpy({ data: labels, shape: [N] }), "application/x-npy");
+  if (!(await store.stat(itemsKey)))
+    await store.put(itemsKey, encodeNpy({ data: valid, shape: [valid.length] }), "application/x-npy");
+  const h = { ...HEAD_SETTINGS, classes: desc.classes.length, seed: params.seed };
   const shardKeys = shards.map((s) => s.prefix);
-
-  /**
-   * The cross-fitted softmax head (head.ts) on every readable item's embedding: held-out p over
-   * the data set's classes, for p − y when the model's classes are not the data set's, and for
-   * CCS's difficulty scores.
-   */
-  const fitHead = async (reason: string): Promise<HeadResult> => {
-    const labelsKey = `${cache}/members/${contentKey({ fp })}/labels.npy`;
-    const valid = Int32Array.from(members.flat().sort((a, b) => a - b));
-    const itemsKey = `${cache}/members/${contentKey({ fp, skipped: [...skippedIdx].sort((a, b) => a - b) })}/items.npy`;
-    if (!(await store.stat(labelsKey)))
-      await store.put(labelsKey, encodeNpy({ data: labels, shape: [N] }), "application/x-npy");
-    if (!(await store.stat(itemsKey)))
-      await store.put(itemsKey, encodeNpy({ data: valid, shape: [valid.length] }), "application/x-npy");
-    const h = { ...HEAD_SETTINGS, classes: desc.classes.length, seed: params.seed };
-    const [head] = await stageRun<HeadTask, HeadResult>("binning", [
-      {
-        taskKey: "head",
-        payload: {
-          kind: "head",
-          labelsKey,
-          itemsKey,
-          shards,
-          reason,
-          ...h,
-          out: `${cache}/head/${contentKey({ v: 1, shardKeys, items: itemsKey, labels: labelsKey, ...h })}`,
-        },
+  const [head] = await ctx.run<HeadTask, HeadResult>("binning", [
+    {
+      taskKey: "head",
+      payload: {
+        kind: "head",
+        labelsKey,
+        itemsKey,
+        shards,
+        reason,
+        ...h,
+        out: `${cache}/head/${contentKey({ v: 1, shardKeys, items: itemsKey, labels: labelsKey, ...h })}`,
       },
-    ]);
-    // The fitted head is shared (cached) by every run that needs it; the reason is this run's.
-    return { ...head!, reason };
-  };
+    },
+  ]);
+  // The fitted head is shared (cached) by every run that needs it; the reason is this run's.
+  return { ...head!, reason };
+}
 
-  // 2. Binning, by class — on p − y over the data set's classes: the model's logits when its
-  // classes are the data set's, else a cross-fitted head's (never a mix; see class-match.ts).
-  let binsKeys: string[] = [];
-  let binSizes: number[][] = [];
-  let gradient: GradientSource | null = null;
-  let headPrefix: string | undefined;
-  let logitClass: number[] | undefined;
-  if (binMethod) {
-    const info = featureResults[0]!.model;
+/**
+ * 2. Binning, by class — on p − y over the data set's classes: the model's logits when its
+ * classes are the data set's, else a cross-fitted head's (never a mix; see class-match.ts).
+ * CCS bins nothing but ranks each class's items by held-out difficulty: the head is fitted
+ * whatever the model.
+ */
+async function runBinning(ctx: JobContext, features: FeaturesOutput, m: Members): Promise<BinningOutput> {
+  const { desc, params, cache } = ctx;
+  const { shards } = features;
+  const out: BinningOutput = { binsKeys: [], binSizes: [], gradient: null, headPrefix: undefined };
+  if (ctx.binMethod) {
+    let logitClass: number[] | undefined;
+    const info = features.featureResults[0]!.model;
     const match = matchClasses(desc.classes, info.classNames, info.classes);
     if (match.match) {
-      gradient = { source: "model", modelClasses: info.classes, classMap: match.map };
+      out.gradient = { source: "model", modelClasses: info.classes, classMap: match.map };
       logitClass = match.map;
     } else {
-      const { prefix, ...record } = await fitHead(match.reason);
-      gradient = record;
-      headPrefix = prefix;
+      const { prefix, ...record } = await fitHead(ctx, shards, m, match.reason);
+      out.gradient = record;
+      out.headPrefix = prefix;
     }
+    const shardKeys = shards.map((s) => s.prefix);
     const tasks = desc.classes.map((_, c) => {
       const p = {
         classIndex: c,
@@ -289,61 +378,82 @@ export async function runCompression(
         embedding: "gradient" as const,
         // Only when it differs, so the content keys (cached bins) of matching runs stay the same.
         ...(logitClass && logitClass[c] !== c ? { logitClass: logitClass[c]! } : {}),
-        ...(headPrefix ? { headPrefix } : {}),
+        ...(out.headPrefix ? { headPrefix: out.headPrefix } : {}),
       };
       return {
         taskKey: `class-${c}`,
         payload: {
           ...p,
-          membersKey: memberKeys[c]!,
+          membersKey: m.memberKeys[c]!,
           shards,
-          out: `${cache}/bins/${contentKey({ v: 1, shardKeys, members: memberKeys[c], ...p })}`,
+          out: `${cache}/bins/${contentKey({ v: 1, shardKeys, members: m.memberKeys[c], ...p })}`,
         } satisfies BinningTask,
       };
     });
-    const results = await stageRun<BinningTask, BinningResult>("binning", tasks);
-    binsKeys = results.map((r) => r.key);
-    binSizes = results.map((r) => r.sizes);
+    const results = await ctx.run<BinningTask, BinningResult>("binning", tasks);
+    out.binsKeys = results.map((r) => r.key);
+    out.binSizes = results.map((r) => r.sizes);
   }
-
-  // CCS ranks each class's items by held-out difficulty: the head is fitted whatever the model.
-  if (ccs) {
+  if (ctx.ccs) {
     const { prefix, ...record } = await fitHead(
+      ctx,
+      shards,
+      m,
       "CCS ranks items by held-out difficulty ‖p − y‖₂ (EL2N), so p comes from a cross-fitted head",
     );
-    gradient = record;
-    headPrefix = prefix;
+    out.gradient = record;
+    out.headPrefix = prefix;
   }
+  return out;
+}
 
-  // 3. Scoring, by bin (ADQ only).
-  let scores: ScoringResult[][] | undefined;
-  if (params.method === "adq") {
-    const tasks: Array<{ taskKey: string; payload: ScoringTask }> = [];
-    desc.classes.forEach((_, c) => {
-      for (let b = 0; b < binSizes[c]!.length; b++) {
-        const p = { classIndex: c, bin: b, diversity: params.diversity, tau: params.tau, seed: params.seed };
-        tasks.push({
-          taskKey: `class-${c}-bin-${b}`,
-          payload: {
-            ...p,
-            binsKey: binsKeys[c]!,
-            shards,
-            out: `${cache}/scores/${contentKey({ v: 1, shardKeys, bins: binsKeys[c], ...p })}`,
-          },
-        });
-      }
-    });
-    const flat = await stageRun<ScoringTask, ScoringResult>("scoring", tasks);
-    scores = [];
-    let k = 0;
-    for (let c = 0; c < desc.classes.length; c++) {
-      scores.push(flat.slice(k, k + binSizes[c]!.length));
-      k += binSizes[c]!.length;
+/** 3. Scoring (RS, DS), by bin (ADQ only); the results grouped by class. */
+async function runScoring(
+  ctx: JobContext,
+  shards: ShardRef[],
+  binning: BinningOutput,
+): Promise<ScoringResult[][]> {
+  const { desc, params, cache } = ctx;
+  const { binsKeys, binSizes } = binning;
+  const shardKeys = shards.map((s) => s.prefix);
+  const tasks: Array<{ taskKey: string; payload: ScoringTask }> = [];
+  desc.classes.forEach((_, c) => {
+    for (let b = 0; b < binSizes[c]!.length; b++) {
+      const p = { classIndex: c, bin: b, diversity: params.diversity, tau: params.tau, seed: params.seed };
+      tasks.push({
+        taskKey: `class-${c}-bin-${b}`,
+        payload: {
+          ...p,
+          binsKey: binsKeys[c]!,
+          shards,
+          out: `${cache}/scores/${contentKey({ v: 1, shardKeys, bins: binsKeys[c], ...p })}`,
+        },
+      });
     }
+  });
+  const flat = await ctx.run<ScoringTask, ScoringResult>("scoring", tasks);
+  const scores: ScoringResult[][] = [];
+  let k = 0;
+  for (let c = 0; c < desc.classes.length; c++) {
+    scores.push(flat.slice(k, k + binSizes[c]!.length));
+    k += binSizes[c]!.length;
   }
+  return scores;
+}
 
-  // 4. Sampling (+ CAM patch masks), by class.
-  const sampleTasks = desc.classes.map((_, c) => {
+/** 4. Sampling (allocation inside the class, selection, CAM patch masks), by class. */
+async function runSampling(
+  ctx: JobContext,
+  shards: ShardRef[],
+  m: Members,
+  binning: BinningOutput,
+  budgets: Int32Array,
+  scores: ScoringResult[][] | undefined,
+): Promise<SamplingResult[]> {
+  const { desc, params, cache, binMethod, ccs } = ctx;
+  const { binsKeys, headPrefix } = binning;
+  const shardKeys = shards.map((s) => s.prefix);
+  const tasks = desc.classes.map((_, c) => {
     const p = {
       classIndex: c,
       method: params.method,
@@ -362,43 +472,52 @@ export async function runCompression(
       taskKey: `class-${c}`,
       payload: {
         ...p,
-        membersKey: memberKeys[c]!,
+        membersKey: m.memberKeys[c]!,
         ...(binMethod ? { binsKey: binsKeys[c]! } : {}),
         shards,
-        out: `${cache}/select/${contentKey({ v: 1, shardKeys, members: memberKeys[c], bins: binsKeys[c], ...p })}`,
+        out: `${cache}/select/${contentKey({ v: 1, shardKeys, members: m.memberKeys[c], bins: binsKeys[c], ...p })}`,
       } satisfies SamplingTask,
     };
   });
-  const selections = await stageRun<SamplingTask, SamplingResult>("sampling", sampleTasks);
+  return ctx.run<SamplingTask, SamplingResult>("sampling", tasks);
+}
 
-  // 5. Assemble the outputs.
-  const [assembled] = await stageRun<AssembleTask, AssembleResult>("assemble", [
+/** 5. Assemble the outputs (manifest, bins, store, report) under the job's result prefix. */
+async function runAssemble(
+  ctx: JobContext,
+  features: FeaturesOutput,
+  binning: BinningOutput,
+  selections: SamplingResult[],
+  scores: ScoringResult[][] | undefined,
+  timings: Partial<Record<StageName, number>>,
+): Promise<string[]> {
+  const { job, params, desc, N, fp, binMethod } = ctx;
+  const [assembled] = await ctx.run<AssembleTask, AssembleResult>("assemble", [
     {
       taskKey: "result",
       payload: {
         dataset: job.dataset,
-        datasetInfo,
+        datasetInfo: {
+          path: job.dataset.path,
+          format: desc.format,
+          size: N,
+          classes: [...desc.classes],
+          fingerprint: fp,
+        },
         model: job.model,
         params,
         method: params.method,
         selectionKeys: selections.map((s) => s.key),
-        ...(binMethod ? { binSizes } : {}),
+        ...(binMethod ? { binSizes: binning.binSizes } : {}),
         ...(scores ? { scores } : {}),
-        skipped,
-        gradient,
-        patchScores: featureResults[0]?.patchScores ?? null,
-        timings: { ...timings },
+        skipped: features.skipped,
+        gradient: binning.gradient,
+        patchScores: features.featureResults[0]?.patchScores ?? null,
+        timings,
         thumbnails: 120,
         out: job.resultPrefix,
       },
     },
   ]);
-  return {
-    resultPrefix: job.resultPrefix,
-    files: assembled!.files,
-    selected: selections.reduce((a, s) => a + s.selected, 0),
-    total: N,
-    timings,
-    stageOutputs: { shards, binsKeys, labels: Array.from(labels) },
-  };
+  return assembled!.files;
 }
