@@ -5,11 +5,20 @@
  *
  * Outgoing messages may use numbers for 64-bit fields (protobufjs accepts both), hence
  * `Long = string | number`. Only the fields the services read or write are spelled out;
- * the .proto files remain the reference.
+ * the .proto files remain the reference, and types.test.ts fails when the two drift (a field
+ * renamed, retyped or added to a message without being spelled out or listed as omitted).
  */
 
+/**
+ * A 64-bit integer field: a decimal string when received (`longs: String`), a string or a number
+ * when sent.
+ */
 export type Long = string | number;
 
+/**
+ * `adq.v1.JobState`: a job's lifecycle (QUEUED → RUNNING → SUCCEEDED | FAILED, or CANCELLING →
+ * CANCELLED).
+ */
 export type JobStateName =
   | "JOB_STATE_UNSPECIFIED"
   | "JOB_STATE_QUEUED"
@@ -19,6 +28,7 @@ export type JobStateName =
   | "JOB_STATE_CANCELLING"
   | "JOB_STATE_CANCELLED";
 
+/** `adq.v1.Stage`: a pipeline stage, as named in progress, warnings and errors. */
 export type StageEnum =
   | "STAGE_UNSPECIFIED"
   | "STAGE_INGEST"
@@ -31,6 +41,7 @@ export type StageEnum =
   | "STAGE_REPORT"
   | "STAGE_RECONSTRUCT";
 
+/** `adq.v1.StageState`: one stage's state within a job. */
 export type StageStateName =
   | "STAGE_STATE_UNSPECIFIED"
   | "STAGE_STATE_PENDING"
@@ -40,6 +51,10 @@ export type StageStateName =
   | "STAGE_STATE_FAILED"
   | "STAGE_STATE_CANCELLED";
 
+/**
+ * `adq.v1.ErrorReason`: the machine-readable cause in ErrorDetails (clients branch on it, not on
+ * the message).
+ */
 export type ErrorReasonName =
   | "ERROR_REASON_UNSPECIFIED"
   | "ERROR_REASON_INVALID_ARGUMENT"
@@ -57,34 +72,45 @@ export type ErrorReasonName =
   | "ERROR_REASON_UPLOAD_MISMATCH"
   | "ERROR_REASON_INTERNAL";
 
+/** `adq.v1.DatasetFormat`: how a data set is laid out (UNSPECIFIED: detected). */
 export type DatasetFormatName =
   | "DATASET_FORMAT_UNSPECIFIED"
   | "DATASET_FORMAT_IMAGE_FOLDER"
   | "DATASET_FORMAT_CIFAR10_BINARY";
 
+/** `adq.v1.Method`: the selection method (UNSPECIFIED: ADQ). */
 export type MethodName = "METHOD_UNSPECIFIED" | "METHOD_ADQ" | "METHOD_DQ" | "METHOD_RANDOM" | "METHOD_CCS";
 
+/** `adq.v1.StoreCodec`: how kept images are coded in store.adqp (UNSPECIFIED: WebP q90). */
 export type StoreCodecName =
   | "STORE_CODEC_UNSPECIFIED"
   | "STORE_CODEC_WEBP"
   | "STORE_CODEC_WEBP_LOSSLESS"
   | "STORE_CODEC_RAW";
 
+/**
+ * `adq.v1.DiversityMethod`: how a bin's diversity score DS is computed (UNSPECIFIED: contrastive).
+ */
 export type DiversityMethodName =
   | "DIVERSITY_METHOD_UNSPECIFIED"
   | "DIVERSITY_METHOD_CONTRASTIVE"
   | "DIVERSITY_METHOD_UNTRAINED_HEAD";
 
+/** `google.protobuf.Timestamp`: a point in time (seconds since the epoch + nanoseconds). */
 export interface Timestamp {
   seconds: Long;
   nanos: number;
 }
 
+/** `google.protobuf.Duration`: a span of time (seconds + nanoseconds). */
 export interface Duration {
   seconds: Long;
   nanos: number;
 }
 
+/**
+ * `adq.v1.ArtifactRef`: a stored file: its key in the artifact store, digest, size and media type.
+ */
 export interface ArtifactRef {
   key: string;
   sha256: string;
@@ -92,11 +118,19 @@ export interface ArtifactRef {
   mediaType: string;
 }
 
+/**
+ * `adq.v1.DatasetRef`: where a data set is (a path under the server's data root, or an uploaded
+ * data set's URI).
+ */
 export interface DatasetRef {
   uri: string;
   format?: DatasetFormatName;
 }
 
+/**
+ * `adq.v1.DatasetSummary`: what the data set holds (items, classes, bytes), filled in once it
+ * has been read.
+ */
 export interface DatasetSummary {
   numItems: Long;
   classNames: string[];
@@ -105,22 +139,33 @@ export interface DatasetSummary {
   format: DatasetFormatName;
 }
 
+/**
+ * `adq.v1.ModelRef`: an ONNX model by URI, with an optional sha256 pin (a mismatch fails the call).
+ */
 export interface ModelRef {
   uri: string;
   sha256: string;
 }
 
+/**
+ * `adq.v1.PatchGrid`: the grid that patch dropping cuts images into (image size, patch size in
+ * pixels).
+ */
 export interface PatchGrid {
   imageSize: number;
   patchSize: number;
 }
 
+/** `adq.v1.DiversityParams`: the DS method and its contrastive temperature τ. */
 export interface DiversityParams {
   method?: DiversityMethodName;
   tau?: number;
 }
 
-/** Optional scalars are absent (undefined) when unset on the wire. */
+/**
+ * `adq.v1.CompressionParams`: the algorithm's parameters of a job (ratio ρ, bins, α, drop, …).
+ * Optional scalars are absent (undefined) when unset on the wire: the server applies its default.
+ */
 export interface CompressionParams {
   ratio: number;
   bins?: number;
@@ -144,28 +189,43 @@ export interface CompressionParams {
   ccsStrata?: number;
 }
 
+/**
+ * `adq.v1.OutputOptions`: optional outputs of a job (MAE reconstruction, intermediate arrays).
+ */
 export interface OutputOptions {
   reconstruct: boolean;
   keepIntermediates: boolean;
 }
 
+/** `adq.v1.FieldViolation`: one refused request field: its path and why. */
 export interface FieldViolation {
   field: string;
   description: string;
 }
 
+/**
+ * `adq.v1.BadFile`: an unreadable image: its path, index in the listing and the decoder's reason.
+ */
 export interface BadFile {
   path: string;
   index: Long;
   reason: string;
 }
 
+/**
+ * `adq.v1.QuotaViolation`: the tenant quota a request exceeded: its name, limit and the amount
+ * asked.
+ */
 export interface QuotaViolation {
   quota: string;
   limit: Long;
   requested: Long;
 }
 
+/**
+ * `adq.v1.ErrorDetails`: a failure in full: reason, message, the stage and task, and the
+ * offending fields, files or quota (also sent as the `adq-error-details-bin` trailer).
+ */
 export interface ErrorDetails {
   reason: ErrorReasonName;
   message: string;
@@ -180,6 +240,10 @@ export interface ErrorDetails {
   attempts?: number;
 }
 
+/**
+ * `adq.v1.StageProgress`: one stage's progress within a job (items and tasks done of total,
+ * retries, rate, ETA).
+ */
 export interface StageProgress {
   stage: StageEnum;
   state: StageStateName;
@@ -195,11 +259,16 @@ export interface StageProgress {
   rate: number;
 }
 
+/** `adq.v1.JobWarning`: a non-fatal finding of a stage (e.g. unreadable files skipped). */
 export interface JobWarning {
   stage: StageEnum;
   message: string;
 }
 
+/**
+ * `adq.v1.Job`: a compression job as the gateway reports it: request, state, per-stage progress,
+ * error, warnings.
+ */
 export interface Job {
   id: string;
   tenantId: string;
@@ -224,6 +293,9 @@ export interface Job {
   cancelReason: string;
 }
 
+/**
+ * `adq.v1.CreateJobRequest`: submit a job (`validateOnly`: check it and return, create nothing).
+ */
 export interface CreateJobRequest {
   dataset: DatasetRef | null;
   params: CompressionParams | null;
@@ -234,11 +306,19 @@ export interface CreateJobRequest {
   validateOnly: boolean;
 }
 
+/**
+ * `adq.v1.CreateJobResponse`: the job created, or the earlier one with the same idempotency key
+ * (`deduplicated`).
+ */
 export interface CreateJobResponse {
   job: Job;
   deduplicated: boolean;
 }
 
+/**
+ * `adq.v1.UploadHeader`: the first message of an upload: the archive's name, formats, size and
+ * (optional) sha256.
+ */
 export interface UploadHeader {
   name: string;
   format?: DatasetFormatName;
@@ -247,12 +327,19 @@ export interface UploadHeader {
   sha256?: string;
 }
 
+/**
+ * `adq.v1.UploadDatasetRequest`: one message of an upload stream: the header first, then the
+ * archive's chunks.
+ */
 export interface UploadDatasetRequest {
   header?: UploadHeader | null;
   chunk?: Uint8Array;
   payload?: "header" | "chunk";
 }
 
+/**
+ * `adq.v1.UploadDatasetResponse`: the uploaded data set's reference, stored archive and summary.
+ */
 export interface UploadDatasetResponse {
   dataset: DatasetRef;
   archive: ArtifactRef;
@@ -260,37 +347,56 @@ export interface UploadDatasetResponse {
   deduplicated: boolean;
 }
 
+/**
+ * `adq.v1.GetJobRequest`, `DeleteJobRequest` and `GetResultRequest`: the requests that name one
+ * job.
+ */
 export interface JobIdRequest {
   jobId: string;
 }
 
+/**
+ * `adq.v1.WatchJobRequest`: follow a job's events after `afterSequence` (0: a snapshot first).
+ */
 export interface WatchJobRequest {
   jobId: string;
   afterSequence: Long;
 }
 
+/** `adq.v1.CancelJobRequest`: cancel a job, with a reason recorded on it. */
 export interface CancelJobRequest {
   jobId: string;
   reason: string;
 }
 
+/**
+ * `adq.v1.ListJobsRequest`: a page of the tenant's jobs, optionally only in the given states.
+ */
 export interface ListJobsRequest {
   pageSize: number;
   pageToken: string;
   states: JobStateName[];
 }
 
+/**
+ * `adq.v1.ListJobsResponse`: a page of jobs and the token of the next (empty: the last page).
+ */
 export interface ListJobsResponse {
   jobs: Job[];
   nextPageToken: string;
 }
 
+/** `adq.v1.JobTerminal`: the last event of a job: its final state, error or result summary. */
 export interface JobTerminal {
   state: JobStateName;
   error?: ErrorDetails | null;
   summary?: ResultSummary | null;
 }
 
+/**
+ * `adq.v1.JobEvent`: one event of WatchJob, numbered by `sequence`; exactly one member of the
+ * `event` oneof is set.
+ */
 export interface JobEvent {
   sequence: Long;
   time?: Timestamp | null;
@@ -305,6 +411,10 @@ export interface JobEvent {
   event?: "snapshot" | "stateChanged" | "progress" | "warning" | "terminal" | "heartbeat";
 }
 
+/**
+ * `adq.v1.ResultSummary`: the outcome of a finished job in numbers (items, selected per class,
+ * bytes, model, tool version).
+ */
 export interface ResultSummary {
   totalItems: Long;
   selectedItems: Long;
@@ -318,11 +428,16 @@ export interface ResultSummary {
   duration?: Duration | null;
 }
 
+/** `adq.v1.ResultFile`: one result file by name and its stored artifact. */
 export interface ResultFile {
   name: string;
   artifact: ArtifactRef;
 }
 
+/**
+ * `adq.v1.BinScore`: one bin's scores (RS, DS, their z-scores, importance) and the images
+ * allocated to it.
+ */
 export interface BinScore {
   classIndex: number;
   className: string;
@@ -336,6 +451,10 @@ export interface BinScore {
   allocated: Long;
 }
 
+/**
+ * `adq.v1.JobResult`: a finished job's files (manifest, bins, report, store, …), summary and bin
+ * scores.
+ */
 export interface JobResult {
   jobId: string;
   manifest: ArtifactRef | null;
@@ -348,6 +467,10 @@ export interface JobResult {
   binScores: BinScore[];
 }
 
+/**
+ * `adq.v1.DownloadResultRequest`: stream a result file by name, from `offset` for `length` bytes
+ * (0: to the end).
+ */
 export interface DownloadResultRequest {
   jobId: string;
   name: string;
@@ -356,10 +479,14 @@ export interface DownloadResultRequest {
   chunkSize: number;
 }
 
+/**
+ * `adq.v1.DownloadResultChunk`: one chunk of a download (the first carries the file's ArtifactRef).
+ */
 export interface DownloadResultChunk {
   file?: ArtifactRef | null;
   offset: Long;
   data: Uint8Array;
 }
 
+/** `grpc.health.v1.HealthCheckResponse.ServingStatus`: a server's or a service's health. */
 export type HealthStatus = "UNKNOWN" | "SERVING" | "NOT_SERVING" | "SERVICE_UNKNOWN";
