@@ -1,6 +1,6 @@
 """CIFAR ResNet-20 (He et al. 2016, 3 stages x 3 basic blocks, 16/32/64 channels).
 
-forward_all returns every output of the ADQ feature-model contract (DESIGN.md):
+forward_all returns every output of the ADQ feature-model contract (models/README.md):
   embedding   [N,64]        penultimate representation (after global average pool)
   logits      [N,10]
   feature_map [N,64,8,8]    last conv map (CAM = W[c] . feature_map)

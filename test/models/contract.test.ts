@@ -1,8 +1,9 @@
 /**
- * The committed default models (models/*.onnx) satisfy their contracts (DESIGN.md, "Models";
- * models/README.md): input/output names, dtypes and shapes, metadata_props, and, for the
- * ResNet-20, outputs on 8 fixed CIFAR-10 test images that match a PyTorch reference
- * (test/fixtures/cifar8, written by models/scripts/export_resnet20.py from the same checkpoint).
+ * The committed default models (models/*.onnx) satisfy their contracts (models/README.md,
+ * "Feature model contract" and "MAE contract"): input/output names, dtypes and shapes,
+ * metadata_props, and, for the ResNet-20, outputs on 8 fixed CIFAR-10 test images that match a
+ * PyTorch reference (test/fixtures/cifar8, written by models/scripts/export_resnet20.py from the
+ * same checkpoint).
  *
  * onnxruntime-node does not expose custom metadata, so metadata_props are read from the
  * protobuf bytes with the project's reader (packages/ml/src/onnx-metadata.ts).

@@ -26,7 +26,7 @@
  * Equivalently bin n's weight is w_n = N(n)·[(1 − α) + α·ĝ_n] and q_n ∝ w_n: the bin's keep rate is
  * ρ_class·[(1 − α) + α·ĝ_n], a per-bin multiplier of DQ's uniform rate. That is exactly the form of
  * the authors' code, w_n = N(n)·importance_n with importance_n hard-coded in 0.985–1.18: their
- * constants play the role of (1 − α) + α·ĝ_n (REFERENCE-NOTES §4). Here they come from the scores.
+ * constants play the role of (1 − α) + α·ĝ_n (docs/algorithm.md §5.2). Here they come from the scores.
  *
  * Why exp: it is positive for any Î (no bin is emptied by a clip at 0 — emptying a bin would undo the
  * DQ coverage argument), and it is invariant to adding a constant to all Î_n of a class, so the
@@ -36,7 +36,7 @@
  * it treats every bin with Î ≤ −1/s alike (g = 0: such bins keep only their (1 − α) DQ part).
  * Default s = 0.2 (≈ +22% per unit of Î at α = 1); with α = 0.65 and Î spread over ±2.5 the
  * multipliers span about 0.73–1.37 (max/min ≈ 1.9). The code's 0.985–1.18 (max/min ≈ 1.2) matches
- * s ≈ 0.056 at α = 0.65 (s ≈ 0.036 at α = 1); REFERENCE-NOTES §7 measured that such weak tilts move
+ * s ≈ 0.056 at α = 0.65 (s ≈ 0.036 at α = 1); docs/algorithm.md §11.6 records that such weak tilts move
  * only ~10% of a bin, within seed noise — hence the stronger default, which the benchmark should tune.
  *
  * Integer counts: largest remainder with water-filling (`apportion`): every q_n is within floor/ceil

@@ -1,6 +1,6 @@
 /**
  * DQ bin generation: each class is cut into m non-overlapping bins by repeated greedy GraphCut
- * (REFERENCE-NOTES §1).
+ * (docs/algorithm.md §3.2).
  *
  * Round r (0 ≤ r < m−1) runs GraphCut over the pool of the class items still unbinned at the start
  * of the round — the column sums Σ_{p ∈ pool} sim(p, x) are over that pool — and takes the k_r

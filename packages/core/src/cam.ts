@@ -5,10 +5,10 @@
  * The reference uses Grad-CAM++ on a ResNet. For a network whose last convolutional map A [K, h, w]
  * goes through global average pooling and one linear layer W [C, K], the gradient of the class-c
  * logit w.r.t. A_k is the constant W[c,k]/(h·w), so Grad-CAM's channel weights are ∝ W[c,k] and it
- * reduces to CAM: cam = ReLU(Σ_k W[c,k]·A_k) (REFERENCE-NOTES §5) — no autodiff needed. Grad-CAM++
+ * reduces to CAM: cam = ReLU(Σ_k W[c,k]·A_k) (docs/algorithm.md §7.1) — no autodiff needed. Grad-CAM++
  * would instead weigh channel k by h·w·ReLU(g_k)/(2 + g_k·ΣA_k) with g_k = W[c,k]/(h·w) (dropping
- * negatively weighted channels); we use CAM, which needs only the head's weights, as the notes
- * prescribe.
+ * negatively weighted channels); we use CAM, which needs only the head's weights, as
+ * docs/algorithm.md §10 (item 12) explains.
  *
  * Patch scores: the cam is upsampled bilinearly to the image size H×W with align_corners=false
  * (half-pixel centres: PyTorch's `interpolate(mode="bilinear", align_corners=False)` and OpenCV's

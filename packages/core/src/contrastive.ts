@@ -27,7 +27,7 @@
  * forward pass instead of O(n²·O). Note 1/mean is unbounded when the mean cosine approaches 0; with
  * non-negative (post-ReLU) inputs and a ReLU hidden layer the mean stays well above 0 in practice.
  *
- * Stability (REFERENCE-NOTES §7: a trained discriminator gave per-bin z-scores correlating only
+ * Stability (docs/algorithm.md §11.4: a trained discriminator gave per-bin z-scores correlating only
  * 0.14–0.47 across seeds). Measured on 10 synthetic CIFAR-shaped bins (n = 500, F = 112, spread
  * ±10 %, bench/diversity.bench.ts --stability), cross-seed Pearson of DS:
  * 1. Common random numbers — the decisive choice. Initial weights and minibatch permutations depend

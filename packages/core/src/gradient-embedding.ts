@@ -6,7 +6,7 @@
  *   g_bias = p − onehot(y)            (p = softmax(z)),   g_weight = g_bias ⊗ e  (C×D, row-major)
  * and DQ compares samples by cos([g_bias, g_weight], ·). The explicit vector has C + C·D entries
  * (650 for C = 10, D = 64), but because g = (p − y) ⊗ [1, e] up to a permutation of coordinates,
- *   cos(g, g') = cos(p−y, p'−y') · cos([1,e], [1,e'])                       (REFERENCE-NOTES §7)
+ *   cos(g, g') = cos(p−y, p'−y') · cos([1,e], [1,e'])                       (docs/algorithm.md §2.1)
  * so a pair costs C + D + 1 multiply-adds instead of C·(D + 1). Both forms are provided; the
  * factorised one is the default, the explicit one exists for checking and for the benchmark.
  *

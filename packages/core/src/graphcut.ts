@@ -4,7 +4,7 @@
  * Picks k items from a pool one at a time, each maximising
  *   gain(x) = λ·Σ_{p ∈ pool} sim(p, x) − 2·Σ_{s ∈ selected} sim(s, x),
  * ties to the earliest pool position (numpy argmax semantics; the lowest index for an ascending
- * pool). All sums are float64 (REFERENCE-NOTES §7: float32 sums flip near-ties).
+ * pool). All sums are float64 (docs/algorithm.md §11.1: float32 sums flip near-ties).
  *
  * Fast form: the pool column sums come from CosineSpace.cosSums in O(|pool|·d) without any matrix,
  * and the selected sums are kept as running sums: each pick adds one similarity row. Per pick

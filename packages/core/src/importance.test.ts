@@ -45,7 +45,7 @@ describe("normaliseScores", () => {
   });
 
   it("shrinks z toward 0 when the spread is within the noise floor (James–Stein factor)", () => {
-    // RS varying by ±0.8% (REFERENCE-NOTES §7) with a 1% noise floor: pure noise, z = 0.
+    // RS varying by ±0.8% (docs/algorithm.md §11.5) with a 1% noise floor: pure noise, z = 0.
     const rs = [0.3188, 0.32, 0.321, 0.3237, 0.3205];
     expect(Array.from(normaliseScores(rs, { value: 0.01 }).z)).toEqual([0, 0, 0, 0, 0]);
     // A spread well above the floor keeps nearly its full z.
@@ -83,7 +83,7 @@ describe("importanceScores", () => {
     }
   });
 
-  it("cancels scores moving in opposite directions (REFERENCE-NOTES §7)", () => {
+  it("cancels scores moving in opposite directions (docs/algorithm.md §11.3)", () => {
     const rs = [5, 4, 3, 2, 1];
     const ds = [1.1, 1.2, 1.3, 1.4, 1.5];
     for (const v of importanceScores(rs, ds).importance) expect(Math.abs(v)).toBeLessThan(1e-12);

@@ -2,7 +2,7 @@
  * Importance score of bins (paper Eq. 6–8): z-score the representativeness (RS) and diversity (DS)
  * scores across bins and add them, IS_n = w_rs·RS^_n + w_ds·DS^_n (paper: w_rs = w_ds = 1).
  *
- * Scope. DQ/ADQ bin each class separately (REFERENCE-NOTES §1), so the natural set a bin is
+ * Scope. DQ/ADQ bin each class separately (docs/algorithm.md §3.2), so the natural set a bin is
  * compared with is the other bins *of the same class*: `importanceScores` normalises whatever
  * array it is given, and `importanceByClass` applies it per class (`scope: "class"`, default) or
  * pools all (class, bin) scores into one mean and standard deviation (`scope: "global"`), which is
@@ -15,7 +15,7 @@
  *
  * Why more than a z-score. A z-score stretches whatever spread exists to unit variance, so a score
  * whose bins differ only by estimation noise weighs as much as one with a real signal
- * (REFERENCE-NOTES §7: bin RS varied by ±0.8% yet z spanned ±2). Each normalised score therefore
+ * (docs/algorithm.md §11.5: bin RS varied by ±0.8% yet z spanned ±2). Each normalised score therefore
  * reports its raw spread (standard deviation and coefficient of variation) beside the z-scores, and
  * the caller can give a noise floor — the spread expected from noise alone, e.g. measured from
  * repeated runs with `replicateNoiseStd` — to shrink the z-scores toward 0 with the positive-part

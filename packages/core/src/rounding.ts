@@ -14,7 +14,7 @@
  * sums S of the shares. The total telescopes to exactly T and every count is within floor/ceil of its
  * share. Its point is ties: plain largest remainder breaks equal remainders by lowest index, so with
  * equal shares (equal class sizes, equal bins) *every* round-up lands on the first items — class 0,
- * bin 0 — in every class and every run, a systematic bias (REFERENCE-NOTES §7). The running total
+ * bin 0 — in every class and every run, a systematic bias (docs/algorithm.md §11.7). The running total
  * spreads round-ups evenly along the sequence instead. Its weakness: it is not monotone —
  * shares [0.5, 0.7, 0.8] with total 2 give [1, 0, 1], so an item with a larger share can get fewer.
  *

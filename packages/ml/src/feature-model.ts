@@ -59,7 +59,7 @@ function describeValue(m: import("onnxruntime-node").InferenceSession.ValueMetad
 }
 
 /**
- * The feature network behind the contract of DESIGN.md ("Models"): input `images`
+ * The feature network behind the contract in models/README.md ("Feature model contract"): input `images`
  * float32 [N,3,S,S] normalised per channel with the mean/std in the model's metadata;
  * outputs `embedding`, `logits`, optional `feature_map` and `pooled`. `load` checks the
  * contract up front so a wrong model fails with a message naming the file and the part

@@ -5,7 +5,7 @@ import { readOnnxMetadata } from "./onnx-metadata.ts";
 import { createSession } from "./session.ts";
 
 /**
- * The MAE behind its contract (DESIGN.md, "Models"): inputs `images` float32 [N,3,S,S] in
+ * The MAE behind its contract (models/README.md, "MAE contract"): inputs `images` float32 [N,3,S,S] in
  * [0,1] and `mask` float32 [N,g·g] (1 = patch dropped, row-major), output `reconstruction`
  * [N,3,S,S] in [0,1]. Grid g and patch size come from the model's metadata.
  */

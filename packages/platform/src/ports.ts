@@ -1,5 +1,5 @@
 /**
- * The platform ports (DESIGN.md, "platform ports"). Stage handlers and the coordinator
+ * The platform ports (docs/architecture.md §2). Stage handlers and the coordinator
  * depend only on these interfaces; the embedded adapters (filesystem, memory, in-process
  * queue) and the NATS JetStream adapters implement them and pass the same contract tests.
  */

@@ -1,5 +1,5 @@
 /**
- * Whether a feature model's classes are the data set's (DESIGN.md "Models"; issue 16).
+ * Whether a feature model's classes are the data set's (docs/algorithm.md §8; issue 16).
  *
  * The model's classes are its `adq.class_names` metadata (names) and its logits width (count).
  * They match when the metadata lists exactly `count` names and every data-set class name is one

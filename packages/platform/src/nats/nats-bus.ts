@@ -1,5 +1,5 @@
 /**
- * The Bus port on NATS JetStream (cluster mode, DESIGN.md "Pipeline and scale-out").
+ * The Bus port on NATS JetStream (cluster mode, docs/architecture.md §3).
  *
  * Layout for a namespace `ns` (default `adq`; `NS` is it upper-cased):
  *

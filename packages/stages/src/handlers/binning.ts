@@ -16,7 +16,7 @@ export interface BinsArtifact {
 
 /**
  * Binning stage, one class per task: DQ bin generation by greedy GraphCut over the
- * class's gradient embeddings (REFERENCE-NOTES §1). O(n²·(C+D)) time, O(n·(C+D)) memory
+ * class's gradient embeddings (docs/algorithm.md §3). O(n²·(C+D)) time, O(n·(C+D)) memory
  * for a class of n items (no n×n matrix; see packages/core/src/graphcut.ts).
  */
 export async function handleBinning(task: BinningTask, store: ArtifactStore): Promise<BinningResult> {
