@@ -69,7 +69,8 @@ export interface CompressionOutcome {
   /** Wall milliseconds per stage. */
   timings: Partial<Record<StageName, number>>;
   /** Where the stage outputs live in the store (for --keep-intermediates and audits). */
-  stageOutputs: { shards: ShardRef[]; binsKeys: string[]; labels: number[] };
+  /** headPrefix: where the cross-fitted head's held-out logits are, when one was fitted. */
+  stageOutputs: { shards: ShardRef[]; binsKeys: string[]; labels: number[]; headPrefix?: string };
 }
 
 export interface CoordinatorDeps {
@@ -173,7 +174,12 @@ export async function runCompression(
     selected: selections.reduce((a, s) => a + s.selected, 0),
     total: ctx.N,
     timings,
-    stageOutputs: { shards: features.shards, binsKeys: binning.binsKeys, labels: Array.from(ctx.labels) },
+    stageOutputs: {
+      shards: features.shards,
+      binsKeys: binning.binsKeys,
+      labels: Array.from(ctx.labels),
+      ...(binning.headPrefix ? { headPrefix: binning.headPrefix } : {}),
+    },
   };
 }
 
