@@ -9,12 +9,7 @@
 import { readdir, stat } from "node:fs/promises";
 import { basename, resolve } from "node:path";
 import { CIFAR_BATCH_FILE, Cifar10BinaryReader, type Cifar10ReaderOptions } from "./cifar10-binary.ts";
-import type {
-  DatasetFormat,
-  DatasetItem,
-  DatasetReader,
-  ReaderOptions,
-} from "./dataset-types.ts";
+import type { DatasetFormat, DatasetItem, DatasetReader, ReaderOptions } from "./dataset-types.ts";
 import { DatasetError } from "./errors.ts";
 import { ImageFolderReader } from "./image-folder.ts";
 
