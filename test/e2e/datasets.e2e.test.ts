@@ -1,8 +1,8 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { REPO_ROOT } from "@adq/cli";
+import { type Manifest, maskFromHex, readStore } from "@adq/stages";
 import { describe, expect, it } from "vitest";
-import { type Manifest, maskFromHex, readStore } from "#stages";
-import { REPO_ROOT } from "../../packages/cli/src/main.ts";
 import { runCli } from "./cli.ts";
 import { collect, demoSlice, tmp } from "./helpers.ts";
 

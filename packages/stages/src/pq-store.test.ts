@@ -1,5 +1,5 @@
+import { Rng } from "@adq/core";
 import { describe, expect, it } from "vitest";
-import { Rng } from "#core";
 import {
   decodeStore,
   encodeHeader,

@@ -1,4 +1,4 @@
-import type { MaeModel } from "#ml";
+import type { MaeModel } from "@adq/ml";
 import { type PatchedImage, patchBounds } from "./pq-store.ts";
 
 /** A store whose images do not fit the MAE (size or patch grid). */

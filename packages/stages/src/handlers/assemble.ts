@@ -1,5 +1,5 @@
-import { encodedBytes, openDataset } from "#ml";
-import type { ArtifactStore } from "#platform";
+import { encodedBytes, openDataset } from "@adq/ml";
+import type { ArtifactStore } from "@adq/platform";
 import type { BinRecord, BinsFile, CompressParams, Manifest, ManifestItem, Method } from "../outputs.ts";
 import { encodeStoreHeader, encodeStoreRecord, STORE_VERSION, type StoreEncoding } from "../pq-store.ts";
 import { renderReport } from "../report/render.ts";

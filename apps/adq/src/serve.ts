@@ -7,15 +7,15 @@ import { homedir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
-import * as grpc from "@grpc/grpc-js";
-import { type NatsAuthOptions, natsAuthConnectOptions, natsAuthFromEnv, redactUrl } from "#platform/nats";
 import {
   NatsConnectError,
   STAGE_NAMES,
   type StageProcessName,
   startClusterGateway,
   startStageWorker,
-} from "#services/cluster";
+} from "@adq/cluster";
+import { readRecordKey, startAllInOne } from "@adq/gateway";
+import { type NatsAuthOptions, natsAuthConnectOptions, natsAuthFromEnv, redactUrl } from "@adq/platform/nats";
 import {
   ApiKeyAuthenticator,
   CompressionClient,
@@ -37,8 +37,8 @@ import {
   serverSecurity,
   startMetricsServer,
   TlsConfigError,
-} from "#services/common";
-import { readRecordKey, startAllInOne } from "#services/gateway";
+} from "@adq/service-common";
+import * as grpc from "@grpc/grpc-js";
 import { CLIENT_TLS_OPTIONS, clientSecurityFromFlags } from "./client-tls.ts";
 import { executionProviderOf } from "./execution-provider.ts";
 import { DECIMAL_INTEGER, decimalNumber } from "./numbers.ts";

@@ -2,14 +2,14 @@ import { homedir } from "node:os";
 import { basename, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { InvalidArgumentError, IoError } from "#platform";
+import { InvalidArgumentError, IoError } from "@adq/platform";
 import {
   type CompressParams,
   DEFAULT_PARAMS,
   type DiversityMethod,
   type Method,
   StageFailedError,
-} from "#stages";
+} from "@adq/stages";
 import { compress } from "./compress.ts";
 import { CONTROLLER_HELP, runController } from "./controller-cmd.ts";
 import { defaultModelFor } from "./default-model.ts";
