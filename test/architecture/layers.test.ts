@@ -47,7 +47,8 @@ const CLEAN = {
   "services/gateway/index.ts": 'export { resolveRoots } from "./resolve.ts";\n',
   "services/gateway/resolve.ts": "export const resolveRoots = () => [];\n",
   "services/cluster/package.json": pkg("@adq/cluster", { ".": "./index.ts" }, { "@adq/gateway": "*" }),
-  "services/cluster/index.ts": 'import { resolveRoots } from "@adq/gateway";\nexport const roots = resolveRoots();\n',
+  "services/cluster/index.ts":
+    'import { resolveRoots } from "@adq/gateway";\nexport const roots = resolveRoots();\n',
   "test/support/helper.ts": "export function helper() {}\n",
 };
 
@@ -66,11 +67,13 @@ describe("scripts/check-layers.mjs", () => {
     write(root, {
       ...CLEAN,
       // core (the lowest layer) importing ml, on line 2
-      "packages/core/src/up.ts": '// the deliberate violation\nimport { two } from "@adq/ml";\nexport { two };\n',
+      "packages/core/src/up.ts":
+        '// the deliberate violation\nimport { two } from "@adq/ml";\nexport { two };\n',
       // cluster reaching into gateway's files by a relative path
       "services/cluster/worker.ts": 'export { resolveRoots } from "../gateway/resolve.ts";\n',
       // a file behind gateway's exports, by name
-      "services/cluster/deep.ts": 'import { resolveRoots } from "@adq/gateway/resolve.ts";\nresolveRoots();\n',
+      "services/cluster/deep.ts":
+        'import { resolveRoots } from "@adq/gateway/resolve.ts";\nresolveRoots();\n',
       // a third-party package ml's package.json does not declare (vitest: test code only)
       "packages/ml/src/undeclared.ts": 'import "onnxruntime-node";\nimport { it } from "vitest";\nit;\n',
       // a non-test module leaving its package for test/
