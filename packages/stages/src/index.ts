@@ -6,7 +6,7 @@ export * from "./content-key.ts";
 export * from "./coordinator.ts";
 export * from "./fan-out.ts";
 export { handleAssemble, TOOL_VERSION } from "./handlers/assemble.ts";
-export { handleBinning } from "./handlers/binning.ts";
+export { handleBinning, headShard } from "./handlers/binning.ts";
 export { activationPatchScores, camPatchScores, handleFeatures } from "./handlers/features.ts";
 export { type HeadResult, handleHead } from "./handlers/head.ts";
 export { handleSampling, maskFromHex, maskToHex } from "./handlers/sampling.ts";
