@@ -8,7 +8,7 @@
  */
 import { realpath } from "node:fs/promises";
 import { sep } from "node:path";
-import { type Bus, PermanentTaskError } from "#platform";
+import { type Bus, PermanentTaskError } from "@adq/platform";
 
 export interface TaskPathRoots {
   /** Real paths of the data roots. */

@@ -5,8 +5,8 @@
  * Unexpected errors become INTERNAL with a correlation id; the stack goes to the log only.
  */
 import { randomBytes } from "node:crypto";
+import { ConflictError, InvalidArgumentError, NotFoundError } from "@adq/platform";
 import * as grpc from "@grpc/grpc-js";
-import { ConflictError, InvalidArgumentError, NotFoundError } from "#platform";
 import type { Logger } from "./log.ts";
 import { encodeErrorDetails } from "./proto.ts";
 import type { ErrorDetails, ErrorReasonName, FieldViolation, QuotaViolation } from "./types.ts";

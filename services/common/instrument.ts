@@ -4,7 +4,7 @@
  * (tasks by outcome, durations, in-flight tasks) and — for the reliability tests only —
  * fault injection (a delay before every task, or a failure of every task).
  */
-import type { Bus, ConsumeOptions, Subscription, TaskHandler } from "#platform";
+import type { Bus, ConsumeOptions, Subscription, TaskHandler } from "@adq/platform";
 import type { Logger } from "./log.ts";
 import type { Counter, Gauge, Histogram, Registry } from "./metrics.ts";
 

@@ -3,7 +3,7 @@
  * spec → a CreateJob request, a gateway Job → the resource's status. No I/O here, so every rule
  * is unit-tested without a cluster.
  */
-import type { CompressionParams, CreateJobRequest, Job, JobResult } from "../common/types.ts";
+import type { CompressionParams, CreateJobRequest, Job, JobResult } from "@adq/service-common";
 import type { CompressionJob, CompressionJobStatus, Condition, Phase } from "./resource.ts";
 
 const METHODS = { adq: "METHOD_ADQ", dq: "METHOD_DQ", random: "METHOD_RANDOM", ccs: "METHOD_CCS" } as const;

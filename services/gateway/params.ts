@@ -5,9 +5,6 @@
  * with the same explicit parameters gives the same bytes in both modes.
  */
 
-import * as grpc from "@grpc/grpc-js";
-import { type CompressParams, DEFAULT_PARAMS, validateParams } from "#stages";
-import { RpcError } from "../common/errors.ts";
 import type {
   CompressionParams,
   DiversityMethodName,
@@ -16,7 +13,10 @@ import type {
   ModelRef,
   PatchGrid,
   StoreCodecName,
-} from "../common/types.ts";
+} from "@adq/service-common";
+import { RpcError } from "@adq/service-common";
+import { type CompressParams, DEFAULT_PARAMS, validateParams } from "@adq/stages";
+import * as grpc from "@grpc/grpc-js";
 
 /** Internal parameter name → proto field path (for InvalidArgumentError from deeper layers). */
 export const FIELD_PATHS: Record<string, string> = {

@@ -22,7 +22,9 @@ import {
   InvalidArgumentError,
   type JobStore,
   type Subscription,
-} from "#platform";
+} from "@adq/platform";
+import type { ErrorDetails, Logger, StageEnum } from "@adq/service-common";
+import { isBackendUnavailable } from "@adq/service-common";
 import {
   CancelledError,
   type CompressionOutcome,
@@ -31,10 +33,7 @@ import {
   StageFailedError,
   type StageName,
   TOOL_VERSION,
-} from "#stages";
-import { isBackendUnavailable } from "../common/errors.ts";
-import type { Logger } from "../common/log.ts";
-import type { ErrorDetails, StageEnum } from "../common/types.ts";
+} from "@adq/stages";
 import {
   DEFAULT_CACHE_RETENTION_MS,
   jobCacheGeneration,

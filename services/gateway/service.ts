@@ -4,28 +4,9 @@
  * (another tenant's job is NOT_FOUND, like one that does not exist).
  */
 import { createHash, randomBytes } from "node:crypto";
-import * as grpc from "@grpc/grpc-js";
-import { type ArtifactStore, type Bus, ConflictError, type JobStore, NotFoundError } from "#platform";
-import type { BinsFile } from "#stages";
-import type { ApiKeyAuthenticator, Tenant } from "../common/auth.ts";
-import {
-  failedPrecondition,
-  invalidArgument,
-  notFound,
-  quotaExceeded,
-  RpcError,
-  unimplemented,
-} from "../common/errors.ts";
-import type { Logger } from "../common/log.ts";
-import { compressionServiceDefinition } from "../common/proto.ts";
-import {
-  type CallContext,
-  clientStreamHandler,
-  type HandlerOptions,
-  serverStreamHandler,
-  unaryHandler,
-} from "../common/server.ts";
+import { type ArtifactStore, type Bus, ConflictError, type JobStore, NotFoundError } from "@adq/platform";
 import type {
+  ApiKeyAuthenticator,
   ArtifactRef,
   BinScore,
   CancelJobRequest,
@@ -39,10 +20,32 @@ import type {
   JobResult,
   ListJobsRequest,
   ListJobsResponse,
+  Logger,
+  Tenant,
   UploadDatasetRequest,
   UploadDatasetResponse,
   WatchJobRequest,
-} from "../common/types.ts";
+} from "@adq/service-common";
+import {
+  type CallContext,
+  clientStreamHandler,
+  compressionServiceDefinition,
+  failedPrecondition,
+  formatName,
+  type HandlerOptions,
+  invalidArgument,
+  type ModelConfig,
+  notFound,
+  quotaExceeded,
+  RpcError,
+  resolveDataset,
+  resolveModel,
+  serverStreamHandler,
+  unaryHandler,
+  unimplemented,
+} from "@adq/service-common";
+import type { BinsFile } from "@adq/stages";
+import * as grpc from "@grpc/grpc-js";
 import { eventToProto, jobToProto, snapshotEvent, summaryToProto, terminalToProto, ts } from "./convert.ts";
 import { checkInternal, fieldPath, paramsFromProto, Violations } from "./params.ts";
 import {
@@ -57,7 +60,6 @@ import {
   setJobState,
   TERMINAL_STATES,
 } from "./records.ts";
-import { formatName, type ModelConfig, resolveDataset, resolveModel } from "./resolve.ts";
 import { JOB_QUEUE, type JobQueueMessage } from "./runner.ts";
 import { archiveKey, type UploadStore, uploadsDisabled } from "./upload.ts";
 

@@ -4,12 +4,12 @@
 // on the same data), each call confined to the caller's tenant namespace.
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { DEFAULT_MAE, DEFAULT_MODEL } from "@adq/cli";
+import { decodeNpy } from "@adq/platform";
+import { type BinsFile, decodeStore, type Manifest, maskFromHex, patchBounds } from "@adq/stages";
 import * as grpc from "@grpc/grpc-js";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { decodeNpy } from "#platform";
-import { type BinsFile, decodeStore, type Manifest, maskFromHex, patchBounds } from "#stages";
-import { DEFAULT_MAE, DEFAULT_MODEL } from "../../packages/cli/src/main.ts";
 import {
   addStageService,
   type StageProcessName,

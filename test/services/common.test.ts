@@ -1,9 +1,9 @@
 // services/common: error mapping, the ErrorDetails trailer, API keys, logs, shutdown.
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { ConflictError, InvalidArgumentError, NotFoundError } from "@adq/platform";
 import * as grpc from "@grpc/grpc-js";
 import { describe, expect, it } from "vitest";
-import { ConflictError, InvalidArgumentError, NotFoundError } from "#platform";
 import { ApiKeyAuthenticator, hashApiKey } from "../../services/common/auth.ts";
 import { ERROR_DETAILS_TRAILER, RpcError, toRpcError, toServiceError } from "../../services/common/errors.ts";
 import { HealthService } from "../../services/common/health.ts";

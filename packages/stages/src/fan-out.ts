@@ -1,4 +1,4 @@
-import type { Bus, TaskOutcome } from "#platform";
+import type { Bus, TaskOutcome } from "@adq/platform";
 
 export class StageFailedError extends Error {
   override readonly name = "StageFailedError";

@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from "#platform";
+import { InvalidArgumentError } from "@adq/platform";
 import type { CompressParams, DiversityMethod, Method } from "./outputs.ts";
 import { STORE_CODECS } from "./pq-store.ts";
 

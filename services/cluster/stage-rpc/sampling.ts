@@ -5,13 +5,12 @@ import {
   type RasterImage,
   sampleUnit,
   topKMask,
-} from "#core";
-import { encodedBytes, openDataset, resizeRaster, toNchw } from "#ml";
-import { encodeNpy } from "#platform";
-import { camPatchScores, DEFAULT_PARAMS, encodeHeader, encodeRecord } from "#stages";
-import { invalidArgument } from "../../common/errors.ts";
-import type { BinScore, DatasetRef, Long, ModelRef } from "../../common/types.ts";
-import { resolveDataset, resolveModel } from "../../gateway/resolve.ts";
+} from "@adq/core";
+import { encodedBytes, openDataset, resizeRaster, toNchw } from "@adq/ml";
+import { encodeNpy } from "@adq/platform";
+import type { BinScore, DatasetRef, Long, ModelRef } from "@adq/service-common";
+import { invalidArgument, resolveDataset, resolveModel } from "@adq/service-common";
+import { camPatchScores, DEFAULT_PARAMS, encodeHeader, encodeRecord } from "@adq/stages";
 import type { StageRpcContext } from "./context.ts";
 import { featureError } from "./features.ts";
 import {

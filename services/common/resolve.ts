@@ -11,10 +11,10 @@
 import { realpath, stat } from "node:fs/promises";
 import { isAbsolute, relative, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
-import { type DatasetDescription, type DatasetFormat, openDataset } from "#ml";
-import { type ModelSpec, sha256File } from "#stages";
-import { failedPrecondition, invalidArgument, unimplemented } from "../common/errors.ts";
-import type { DatasetFormatName, ModelRef } from "../common/types.ts";
+import { type DatasetDescription, type DatasetFormat, openDataset } from "@adq/ml";
+import { type ModelSpec, sha256File } from "@adq/stages";
+import { failedPrecondition, invalidArgument, unimplemented } from "./errors.ts";
+import type { DatasetFormatName, ModelRef } from "./types.ts";
 
 export function isUnder(path: string, root: string): boolean {
   const rel = relative(root, path);
