@@ -44,7 +44,7 @@ import type {
   WatchJobRequest,
 } from "../common/types.ts";
 import { eventToProto, jobToProto, snapshotEvent, summaryToProto, terminalToProto, ts } from "./convert.ts";
-import { checkInternal, fieldPath, paramsFromProto, Violations } from "./params.ts";
+import { fieldPath, paramsFromProto, Violations } from "./params.ts";
 import {
   ACTIVE_STATES,
   type IdempotencyRecord,
@@ -276,7 +276,6 @@ export class CompressionGateway {
     const tenant = ctx.principal;
     const v = new Violations();
     const { params, patchGrid } = paramsFromProto(req.params, v, this.o.imageSize ?? 32);
-    checkInternal(params, v);
     const key = req.idempotencyKey ?? "";
     if (key !== "" && !IDEMPOTENCY_KEY.test(key))
       v.add("idempotency_key", "must be 1-128 characters of [A-Za-z0-9._:-]");

@@ -1,7 +1,7 @@
 /** BinningService.BinClass: GraphCut bins of one class over ExtractFeatures' shards (handleBinning). */
 import { createHash } from "node:crypto";
 import { encodeNpy } from "#platform";
-import { handleBinning } from "#stages";
+import { checkNumber, handleBinning, PARAMS } from "#stages";
 import { invalidArgument } from "../../common/errors.ts";
 import type { StageRpcContext } from "./context.ts";
 import {
@@ -27,7 +27,8 @@ export interface BinClassRequest {
 export async function binClass(ctx: StageRpcContext, req: BinClassRequest): Promise<unknown> {
   const { store } = ctx;
   const out = outPrefix(req.task, "binning");
-  if (req.graphcutLambda < 0) throw invalidArgument("graphcut_lambda", "must be > 0");
+  // 0: unset (proto3), the job default.
+  const lambda = checkNumber("lambda", req.graphcutLambda || PARAMS.lambda.default, PARAMS.lambda.proto);
   const shards = await shardRefs(store, req.features, ["embeddings", "logits"]);
   // The class's members (from each shard's labels and item indices, validated there) are
   // what the bins depend on besides the arrays: bind the task to them, not to the refs.
@@ -41,7 +42,7 @@ export async function binClass(ctx: StageRpcContext, req: BinClassRequest): Prom
       .digest("hex"),
     classIndex: req.classIndex,
     bins: req.bins,
-    lambda: req.graphcutLambda || 1,
+    lambda,
   });
   const reused = (await store.stat(`${out}/bins.json`)) !== undefined;
   const membersKey = `${out}/members.npy`;
@@ -52,7 +53,7 @@ export async function binClass(ctx: StageRpcContext, req: BinClassRequest): Prom
       membersKey,
       shards,
       bins: req.bins,
-      lambda: req.graphcutLambda || 1,
+      lambda,
       embedding: "gradient",
       out,
     },

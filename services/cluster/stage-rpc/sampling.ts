@@ -8,7 +8,7 @@ import {
 } from "#core";
 import { encodedBytes, openDataset, resizeRaster, toNchw } from "#ml";
 import { encodeNpy } from "#platform";
-import { camPatchScores, DEFAULT_PARAMS, encodeHeader, encodeRecord } from "#stages";
+import { camPatchScores, checkNumber, encodeHeader, encodeRecord, PARAMS } from "#stages";
 import { invalidArgument } from "../../common/errors.ts";
 import type { BinScore, DatasetRef, Long, ModelRef } from "../../common/types.ts";
 import { resolveDataset, resolveModel } from "../../gateway/resolve.ts";
@@ -44,16 +44,14 @@ export interface AllocateRequest {
  * per class: z-scored RS/DS → importance → adaptive allocation (α = 0 for DQ and random).
  */
 export async function allocate(_ctx: StageRpcContext, req: AllocateRequest): Promise<unknown> {
-  if (!(req.ratio > 0 && req.ratio <= 1))
-    throw invalidArgument("ratio", `must be in (0, 1], got ${req.ratio}`);
-  if (!(req.alpha >= 0 && req.alpha <= 1))
-    throw invalidArgument("alpha", `must be in [0, 1], got ${req.alpha}`);
-  for (const w of ["rsWeight", "dsWeight"] as const)
-    if (!(req[w] >= 0 && Number.isFinite(req[w])))
-      throw invalidArgument(w === "rsWeight" ? "rs_weight" : "ds_weight", `must be >= 0, got ${req[w]}`);
-  const strength = req.allocationStrength ?? DEFAULT_PARAMS.strength;
-  if (!(strength >= 0 && strength <= 10))
-    throw invalidArgument("allocation_strength", `must be in [0, 10], got ${strength}`);
+  // The job parameters' rules, under the request's field names (the table's proto fields).
+  const check = (key: "ratio" | "alpha" | "rsWeight" | "dsWeight" | "strength", value: unknown) =>
+    checkNumber(key, value, PARAMS[key].proto);
+  check("ratio", req.ratio);
+  check("alpha", req.alpha);
+  check("rsWeight", req.rsWeight);
+  check("dsWeight", req.dsWeight);
+  const strength = check("strength", req.allocationStrength ?? PARAMS.strength.default);
   const method = req.method || "METHOD_UNSPECIFIED";
   const adq = method === "METHOD_ADQ" || method === "METHOD_UNSPECIFIED";
   if (!adq && method !== "METHOD_DQ" && method !== "METHOD_RANDOM")
@@ -196,8 +194,6 @@ export interface DropPatchesRequest {
   skipBadFiles: boolean;
 }
 
-const DEFAULT_GRID = 8;
-
 /**
  * Pixel quantization of one class's selection: CAM on the model's input (resized image),
  * the drop_ratio least activated patches dropped (ties to the lowest index), the kept
@@ -208,8 +204,7 @@ const DEFAULT_GRID = 8;
 export async function dropPatches(ctx: StageRpcContext, req: DropPatchesRequest): Promise<unknown> {
   const { store, env } = ctx;
   const out = outPrefix(req.task, "patch-drop");
-  const drop = req.dropRatio ?? 0;
-  if (!(drop >= 0 && drop < 1)) throw invalidArgument("drop_ratio", `must be in [0, 1), got ${drop}`);
+  const drop = checkNumber("drop", req.dropRatio ?? 0, PARAMS.drop.proto);
   if (req.skipBadFiles)
     throw invalidArgument(
       "skip_bad_files",
@@ -241,7 +236,8 @@ export async function dropPatches(ctx: StageRpcContext, req: DropPatchesRequest)
     ? await env.modelCache.feature(model.spec).catch((e) => Promise.reject(featureError(e, ds.path)))
     : null;
   const S = req.patchGrid?.imageSize || fm?.inputSize || 32;
-  const patch = req.patchGrid?.patchSize || (S % DEFAULT_GRID === 0 ? S / DEFAULT_GRID : 0);
+  const patch =
+    req.patchGrid?.patchSize || (S % PARAMS.patchGrid.default === 0 ? S / PARAMS.patchGrid.default : 0);
   if (!(patch > 0 && S % patch === 0))
     throw invalidArgument(
       "patch_grid.patch_size",
