@@ -1,14 +1,16 @@
-import {
-  allocateAcrossClasses,
-  allocateBins,
-  importanceScores,
-  type RasterImage,
-  sampleUnit,
-  topKMask,
-} from "#core";
+import { allocateAcrossClasses, type RasterImage } from "#core";
 import { encodedBytes, openDataset, resizeRaster, toNchw } from "#ml";
 import { encodeNpy } from "#platform";
-import { camPatchScores, checkNumber, encodeHeader, encodeRecord, PARAMS } from "#stages";
+import {
+  allocateClass,
+  checkNumber,
+  dropMask,
+  encodeHeader,
+  encodeRecord,
+  PARAMS,
+  patchScorer,
+  sampleBins,
+} from "#stages";
 import { invalidArgument } from "../../common/errors.ts";
 import type { BinScore, DatasetRef, Long, ModelRef } from "../../common/types.ts";
 import { resolveDataset, resolveModel } from "../../gateway/resolve.ts";
@@ -91,23 +93,19 @@ export async function allocate(_ctx: StageRpcContext, req: AllocateRequest): Pro
   const out: unknown[] = [];
   sorted.forEach((list, i) => {
     const c = classes[i]!;
-    const sizes = list.map((b) => Number(b.size));
-    let z: { rs: ArrayLike<number>; ds: ArrayLike<number>; importance: ArrayLike<number> } | undefined;
-    if (adq) {
-      const imp = importanceScores(
-        list.map((b) => b.rs),
-        list.map((b) => b.ds),
-        { wRs: req.rsWeight, wDs: req.dsWeight },
-      );
-      z = { rs: imp.rs.z, ds: imp.ds.z, importance: imp.importance };
-    }
-    const alloc = allocateBins(sizes, z?.importance, adq ? req.alpha : 0, budgets[c]!, { strength });
+    // The sampling stage's own allocation (handlers/sampling.ts): scores only under ADQ.
+    const alloc = allocateClass(
+      list.map((b) => Number(b.size)),
+      adq ? list : undefined,
+      { alpha: req.alpha, rsWeight: req.rsWeight, dsWeight: req.dsWeight, strength },
+      budgets[c]!,
+    );
     list.forEach((b, k) => {
       out.push({
         ...b,
-        rsNormalized: z?.rs[k] ?? 0,
-        dsNormalized: z?.ds[k] ?? 0,
-        importance: z?.importance[k] ?? 0,
+        rsNormalized: alloc.z?.rs[k] ?? 0,
+        dsNormalized: alloc.z?.ds[k] ?? 0,
+        importance: alloc.z?.importance[k] ?? 0,
         allocated: alloc.counts[k]!,
       });
     });
@@ -165,12 +163,7 @@ export async function sampleClass(ctx: StageRpcContext, req: SampleClassRequest)
     seed: req.seed ?? 0,
   });
   const reused = (await store.stat(`${out}/selection.json`)) !== undefined;
-  const picked = (bins as number[][]).map((members, b) => {
-    const sorted = Int32Array.from(members).sort();
-    return Array.from(sampleUnit(sorted, allocations[b]!, req.seed ?? 0, "sample", c, b)).sort(
-      (x, y) => x - y,
-    );
-  });
+  const picked = sampleBins(bins as number[][], allocations, req.seed ?? 0, c);
   const selection: SelectionDoc = { class_index: c, bins: picked };
   const key = `${out}/selection.json`;
   await store.put(key, new TextEncoder().encode(JSON.stringify(selection)), "application/json");
@@ -245,18 +238,13 @@ export async function dropPatches(ctx: StageRpcContext, req: DropPatchesRequest)
     );
   const grid = S / patch;
   if (grid > 64) throw invalidArgument("patch_grid", `gives a ${grid}×${grid} grid; at most 64×64`);
-  if (fm) {
-    if (S !== fm.inputSize)
-      throw invalidArgument(
-        "patch_grid.image_size",
-        `must be the model's input size ${fm.inputSize} for CAM, got ${S}`,
-      );
-    if (!fm.head || !fm.dims.featureMap)
-      throw invalidArgument(
-        "model",
-        `${fm.file} has no feature_map output or classifier head sidecar: CAM needs both`,
-      );
-  }
+  if (fm && S !== fm.inputSize)
+    throw invalidArgument(
+      "patch_grid.image_size",
+      `must be the model's input size ${fm.inputSize} for CAM, got ${S}`,
+    );
+  // The features stage's patch saliency (CAM under the class match, else activation or texture).
+  const scorer = fm ? patchScorer(fm, ds.description.classes, grid) : null;
   await bindTask(store, out, {
     dataset: ds.path,
     selection: await digests(store, [selKey]),
@@ -266,7 +254,6 @@ export async function dropPatches(ctx: StageRpcContext, req: DropPatchesRequest)
     drop,
   });
   const reused = (await store.stat(`${out}/index.json`)) !== undefined;
-  const keep = Math.round((1 - drop) * grid * grid);
   const masks = new Uint8Array(indices.length * grid * grid).fill(1);
   const records: Uint8Array[] = [encodeHeader(indices.length, grid, 3)];
   const index: Array<{ index: number; path: string; label: number; offset: number; length: number }> = [];
@@ -277,12 +264,12 @@ export async function dropPatches(ctx: StageRpcContext, req: DropPatchesRequest)
   let row = 0;
   try {
     for await (const batch of reader.batches(64, { indices, signal: ctx.signal })) {
-      if (fm) {
+      if (fm && scorer) {
         const sized: RasterImage[] = await Promise.all(batch.images.map((img) => resizeRaster(img, S)));
         const norm = { mean: fm.mean as [number, number, number], std: fm.std as [number, number, number] };
         const res = await fm.run(toNchw(sized, norm).data, sized.length);
         for (let k = 0; k < sized.length; k++)
-          masks.set(topKMask(camPatchScores(fm, res, k, c, grid), keep), (row + k) * grid * grid);
+          masks.set(dropMask(scorer.score(res, k, batch.images[k]!, c), drop), (row + k) * grid * grid);
       }
       for (let k = 0; k < batch.images.length; k++, row++) {
         const img = batch.images[k]!;
