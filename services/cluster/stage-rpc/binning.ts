@@ -4,6 +4,7 @@ import { encodeNpy } from "#platform";
 import { checkNumber, handleBinning, PARAMS } from "#stages";
 import { invalidArgument } from "../../common/errors.ts";
 import type { StageRpcContext } from "./context.ts";
+import { gradientFor } from "./gradient.ts";
 import {
   asInvalid,
   bindTask,
@@ -22,6 +23,7 @@ export interface BinClassRequest {
   classIndex: number;
   bins: number;
   graphcutLambda: number;
+  seed?: number;
 }
 
 export async function binClass(ctx: StageRpcContext, req: BinClassRequest): Promise<unknown> {
@@ -34,6 +36,8 @@ export async function binClass(ctx: StageRpcContext, req: BinClassRequest): Prom
   // what the bins depend on besides the arrays: bind the task to them, not to the refs.
   const members = await classMembers(store, req.features, req.classIndex);
   if (members.length === 0) throw invalidArgument("class_index", `class ${req.classIndex} has no items`);
+  // p over the dataset's classes: the model's logits (classes match) or the job's fitted head.
+  const gradient = await gradientFor(ctx, req.task, req.features, shards, req.seed ?? 0);
   const inputs = shards.flatMap((s) => [`${s.prefix}/embedding.npy`, `${s.prefix}/logits.npy`]);
   await bindTask(store, out, {
     inputs: await digests(store, inputs),
@@ -43,6 +47,7 @@ export async function binClass(ctx: StageRpcContext, req: BinClassRequest): Prom
     classIndex: req.classIndex,
     bins: req.bins,
     lambda,
+    gradient,
   });
   const reused = (await store.stat(`${out}/bins.json`)) !== undefined;
   const membersKey = `${out}/members.npy`;
@@ -55,6 +60,11 @@ export async function binClass(ctx: StageRpcContext, req: BinClassRequest): Prom
       bins: req.bins,
       lambda,
       embedding: "gradient",
+      // As the coordinator: a logit class only where it differs from the class index.
+      ...("logitClass" in gradient && gradient.logitClass[req.classIndex] !== req.classIndex
+        ? { logitClass: gradient.logitClass[req.classIndex]! }
+        : {}),
+      ...("headPrefix" in gradient ? { headPrefix: gradient.headPrefix } : {}),
       out,
     },
     store,
