@@ -29,7 +29,7 @@ import type {
 } from "../common/types.ts";
 
 /** Fields that are not job parameters but that deeper layers name in InvalidArgumentError. */
-const OTHER_PATHS: Record<string, string> = { model: "params.model.uri", dataset: "dataset.uri" };
+const OTHER_PATHS: Record<string, string> = { model: "params.model.uri" };
 
 /** Internal parameter name → proto field path (for InvalidArgumentError from deeper layers). */
 export function fieldPath(field: string): string {

@@ -16,13 +16,8 @@
 
 import { randomBytes } from "node:crypto";
 import { relative } from "node:path";
-import {
-  type ArtifactStore,
-  type Bus,
-  InvalidArgumentError,
-  type JobStore,
-  type Subscription,
-} from "#platform";
+import { errorInfo } from "#core";
+import type { ArtifactStore, Bus, JobStore, Subscription } from "#platform";
 import {
   CancelledError,
   type CompressionOutcome,
@@ -32,7 +27,7 @@ import {
   type StageName,
   TOOL_VERSION,
 } from "#stages";
-import { isBackendUnavailable } from "../common/errors.ts";
+import { fromErrorInfo, isBackendUnavailable } from "../common/errors.ts";
 import type { Logger } from "../common/log.ts";
 import type { ErrorDetails, StageEnum } from "../common/types.ts";
 import {
@@ -126,10 +121,7 @@ class ShutdownError extends Error {
  * message is redelivered, so it resumes from the stage cache instead of failing.
  */
 function isTransientInfraError(e: unknown): boolean {
-  if (e instanceof StageFailedError || e instanceof CancelledError || e instanceof InvalidArgumentError)
-    return false;
-  const name = (e as Error)?.name;
-  if (name === "DatasetError" || name === "ModelContractError") return false;
+  if (e instanceof StageFailedError || e instanceof CancelledError || errorInfo(e)) return false;
   return isBackendUnavailable(e);
 }
 
@@ -528,30 +520,32 @@ export class JobRunner {
     this.o.onJobEnd?.("CANCELLED", this.now() - (job.startTime ?? job.createTime));
   }
 
-  /** A failed job's ErrorDetails: precise for bad input, a correlation id for bugs. */
+  /**
+   * A failed job's ErrorDetails: a typed error's status and reason (fromErrorInfo, the same
+   * mapping as the RPCs'), a stage task's as its outcome carried it; a correlation id for bugs.
+   */
   private jobError(e: unknown, job: JobRecord, log: Logger): ErrorDetails {
     if (e instanceof StageFailedError) {
       const stage: StageEnum = (PUBLIC_STAGES[e.stage as StageName] ?? ["STAGE_UNSPECIFIED"])[0]!;
       const taskKey = `${e.stage}/${e.taskKey}`;
       if (e.permanent) {
-        const bad = /bad image (.+?): (.*)$/s.exec(e.reason);
-        if (bad) {
-          const path = relative(job.dataset.path, bad[1]!) || bad[1]!;
+        const info = e.taskInfo ?? { status: "INVALID_ARGUMENT", message: e.reason };
+        if (info.reason === "BAD_FILES" && info.path) {
+          const path = relative(job.dataset.path, info.path) || info.path;
+          const why = info.detail ?? info.message;
           return {
             reason: "ERROR_REASON_BAD_FILES",
             code: "INVALID_ARGUMENT",
-            message: `bad image ${path}: ${bad[2]} (set params.skip_bad_files to skip unreadable images)`,
+            message: `bad image ${path}: ${why} (set params.skip_bad_files to skip unreadable images)`,
             stage,
-            badFiles: [{ path, index: 0, reason: bad[2]! }],
+            badFiles: [{ path, index: 0, reason: why }],
             badFilesTotal: 1,
             taskKey,
             attempts: 1,
           };
         }
-        const model = /model|onnx|head/i.test(e.reason);
         return {
-          reason: model ? "ERROR_REASON_MODEL_CONTRACT" : "ERROR_REASON_INVALID_ARGUMENT",
-          code: model ? "FAILED_PRECONDITION" : "INVALID_ARGUMENT",
+          ...fromErrorInfo(info, fieldPath).toDetails(),
           message: e.message,
           stage,
           taskKey,
@@ -567,27 +561,14 @@ export class JobRunner {
         attempts: this.o.maxTaskAttempts ?? 3,
       };
     }
-    if (e instanceof InvalidArgumentError) {
-      const field = fieldPath(e.field);
-      const description = e.message.replace(`${e.field}: `, "");
+    const info = errorInfo(e);
+    if (info)
       return {
-        reason: "ERROR_REASON_INVALID_ARGUMENT",
-        code: "INVALID_ARGUMENT",
-        message: `${field}: ${description}`,
-        stage: "STAGE_INGEST",
-        fieldViolations: [{ field, description }],
+        ...fromErrorInfo(info, fieldPath).toDetails(),
+        // Bad input is found before the first stage runs.
+        ...(info.status === "INVALID_ARGUMENT" ? { stage: "STAGE_INGEST" as const } : {}),
       };
-    }
     const err = e instanceof Error ? e : new Error(String(e));
-    if (err.name === "DatasetError")
-      return {
-        reason: "ERROR_REASON_INVALID_ARGUMENT",
-        code: "INVALID_ARGUMENT",
-        message: err.message,
-        stage: "STAGE_INGEST",
-      };
-    if (err.name === "ModelContractError")
-      return { reason: "ERROR_REASON_MODEL_CONTRACT", code: "FAILED_PRECONDITION", message: err.message };
     const correlationId = randomBytes(6).toString("hex");
     log.error("job_internal_error", { tenant: job.tenant, correlation_id: correlationId, error: err });
     return {

@@ -6,7 +6,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import * as grpc from "@grpc/grpc-js";
 import { type ArtifactStore, type Bus, ConflictError, type JobStore, NotFoundError } from "#platform";
-import type { BinsFile } from "#stages";
+import { type BinsFile, checkDataset } from "#stages";
 import type { ApiKeyAuthenticator, Tenant } from "../common/auth.ts";
 import {
   failedPrecondition,
@@ -307,22 +307,10 @@ export class CompressionGateway {
         ? await this.o.uploads.resolve(tenant.id, req.dataset!.uri, req.dataset!.format)
         : await resolveDataset(req.dataset!.uri, req.dataset!.format, this.o.dataRoots);
     const desc = ds.description;
-    if (desc.size === 0)
-      throw invalidArgument("dataset.uri", `${ds.path} holds no images`, "ERROR_REASON_DATASET_EMPTY");
-    if (desc.classes.length < 2)
-      throw invalidArgument(
-        "dataset.uri",
-        `${ds.path} has only one class (${desc.classes[0]}); ADQ selects per class and needs at least two`,
-        "ERROR_REASON_SINGLE_CLASS",
-      );
+    // The coordinator's own check (rules and messages in one place), refused here at once.
+    checkDataset(desc, params);
     const classCounts = desc.classes.map(() => 0);
     for (const it of desc.items) classCounts[it.label]!++;
-    const smallest = Math.min(...classCounts);
-    if (params.method !== "random" && params.bins > smallest)
-      throw invalidArgument(
-        "params.bins",
-        `must be at most the smallest class size (${smallest}), got ${params.bins}`,
-      );
     if (desc.size > tenant.quotas.imagesPerJob)
       throw quotaExceeded("images_per_job", tenant.quotas.imagesPerJob, desc.size);
     const needModel = params.method !== "random" || params.drop > 0;

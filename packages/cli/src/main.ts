@@ -2,7 +2,8 @@ import { homedir } from "node:os";
 import { basename, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { InvalidArgumentError, IoError } from "#platform";
+import { errorInfo } from "#core";
+import { IoError } from "#platform";
 import { paramsHelp, StageFailedError } from "#stages";
 import { compress } from "./compress.ts";
 import { CONTROLLER_HELP, runController } from "./controller-cmd.ts";
@@ -210,12 +211,14 @@ export async function main(argv: string[]): Promise<number> {
     }
   } catch (e) {
     const err = e as Error;
+    // Bad input or a model that cannot serve (a typed error says which), a file system failure.
+    const status = errorInfo(err)?.status;
     const expected =
       err instanceof UsageError ||
-      err instanceof InvalidArgumentError ||
+      status === "INVALID_ARGUMENT" ||
+      status === "FAILED_PRECONDITION" ||
       err instanceof IoError ||
       err instanceof StageFailedError ||
-      ["DatasetError", "BadImageError", "ModelContractError"].includes(err.name) ||
       (err as NodeJS.ErrnoException).code === "ERR_PARSE_ARGS_UNKNOWN_OPTION" ||
       (err as NodeJS.ErrnoException).code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE";
     if (expected) {

@@ -4,6 +4,7 @@
 export { type ClassMatch, matchClasses } from "./class-match.ts";
 export * from "./content-key.ts";
 export * from "./coordinator.ts";
+export { checkDataset, usesBins } from "./dataset-check.ts";
 export * from "./fan-out.ts";
 export { handleAssemble, TOOL_VERSION } from "./handlers/assemble.ts";
 export { handleBinning } from "./handlers/binning.ts";

@@ -163,7 +163,7 @@ export function busNames(namespace = "adq"): BusNames {
   };
 }
 
-import type { OutcomeListenOptions } from "../ports.ts";
+import { failedOutcome, type OutcomeListenOptions } from "../ports.ts";
 
 export type { OutcomeListenOptions };
 
@@ -855,7 +855,7 @@ class StageWorker {
         else {
           const permanent = isPermanent(e);
           if (permanent || attempt >= this.opts.maxAttempts) {
-            outcome = { task: { ...task, attempt }, ok: false, error: errorMessage(e), permanent };
+            outcome = failedOutcome({ ...task, attempt }, e, permanent);
             settle = "term";
           } else {
             settle = "nak";
