@@ -4,16 +4,15 @@
 // pipeline runs — so the chained calls select exactly what the job selected.
 import { cpSync } from "node:fs";
 import { join } from "node:path";
-import * as grpc from "@grpc/grpc-js";
+import type * as grpc from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { decodeNpy } from "#platform";
 import { type Manifest, maskFromHex } from "#stages";
-import { DEFAULT_MAE, DEFAULT_MODEL, REPO_ROOT } from "../../packages/cli/src/main.ts";
-import { addStageService, stageClientConstructor } from "../../services/cluster/stage-services.ts";
+import { REPO_ROOT } from "../../packages/cli/src/main.ts";
 import { Logger, MemorySink } from "../../services/common/log.ts";
-import { bindServer } from "../../services/common/server.ts";
 import { tmp } from "../e2e/helpers.ts";
 import { download, startTestServer, type TestServer, watchToEnd } from "../services/helpers.ts";
+import { bundledModelEnv, startStageRpcServer } from "./stage-rpc-server.ts";
 
 // biome-ignore lint/suspicious/noExplicitAny: responses are proto-loader objects checked field by field
 type Res = any;
@@ -26,7 +25,7 @@ const DROP = 0.25;
 
 describe("stage RPCs on a data set whose classes are not the model's", () => {
   let t: TestServer;
-  let server: grpc.Server;
+  let closeRpc: (() => void) | undefined;
   let data: string;
   let manifest: Manifest;
   const clients = {} as Record<"features" | "binning" | "sampling", Client>;
@@ -46,26 +45,16 @@ describe("stage RPCs on a data set whose classes are not the model's", () => {
     });
     expect((await watchToEnd(t.acme, job.id)).at(-1)?.terminal?.state).toBe("JOB_STATE_SUCCEEDED");
     manifest = JSON.parse((await download(t.acme, job.id, "manifest.json")).toString("utf8"));
-    server = new grpc.Server();
-    const deps = {
-      store: t.srv.store,
-      log: new Logger(new MemorySink()),
-      env: {
-        dataRoots: [data],
-        models: { defaultModel: DEFAULT_MODEL, builtin: {}, roots: [] },
-        maes: { defaultModel: DEFAULT_MAE, builtin: {}, roots: [] },
-      },
-    };
-    for (const stage of ["features", "binning", "sampling"] as const)
-      addStageService(server, stage, "test", deps);
-    const addr = `127.0.0.1:${await bindServer(server, "127.0.0.1:0")}`;
-    for (const stage of ["features", "binning", "sampling"] as const)
-      clients[stage] = new (stageClientConstructor(stage)!)(addr, grpc.credentials.createInsecure()) as never;
+    const rpc = await startStageRpcServer(
+      { store: t.srv.store, log: new Logger(new MemorySink()), env: bundledModelEnv([data]) },
+      ["features", "binning", "sampling"],
+    );
+    Object.assign(clients, rpc.clients);
+    closeRpc = rpc.close;
   }, 240_000);
 
   afterAll(async () => {
-    for (const c of Object.values(clients)) c.close();
-    server?.forceShutdown();
+    closeRpc?.();
     await t?.close();
   });
 
