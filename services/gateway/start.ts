@@ -8,14 +8,7 @@ import { mkdir, realpath } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import type * as grpc from "@grpc/grpc-js";
 import type { ExecutionProvider } from "#ml";
-import {
-  type ArtifactStore,
-  type Bus,
-  FsArtifactStore,
-  type JobStore,
-  LocalBus,
-  MemoryJobStore,
-} from "#platform";
+import { type Bus, FsArtifactStore, LocalBus, MemoryJobStore } from "#platform";
 import { ModelCache, registerStageWorkers } from "#stages";
 import type { ApiKeyAuthenticator } from "../common/auth.ts";
 import { HealthService } from "../common/health.ts";
@@ -34,14 +27,11 @@ import { DEFAULT_UPLOAD_LIMITS, type UploadLimits, UploadStore } from "./upload.
 
 export const SERVICE_NAME = "adq.v1.CompressionService";
 
-export interface StartGatewayOptions {
+export interface StartGatewayOptions
+  extends Pick<GatewayOptions, "jobs" | "idempotency" | "bus" | "store" | "auth"> {
   /** host:port; port 0 picks a free one. */
   address: string;
-  jobs: JobStore<JobRecord>;
-  idempotency: JobStore<IdempotencyRecord>;
-  bus: Bus;
-  store: ArtifactStore;
-  auth: ApiKeyAuthenticator;
+  /** The directories datasets may come from (resolved to real paths here). */
   dataRoots: string[];
   /**
    * Local directory uploaded datasets are extracted into (`{root}/{tenant}/{upload}/`);
