@@ -9,7 +9,7 @@
  */
 import { createHash } from "node:crypto";
 import { readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 
@@ -32,6 +32,10 @@ export interface RunResult {
   testImages?: number;
   /** The feature model the selection used; null for random (none); undefined if not recorded. */
   featureModel?: { file: string; sha256: string } | null;
+  /** The training set's path as run (runs before it was recorded: CIFAR-10's). */
+  train?: string;
+  /** The trainer's image side (runs before it was recorded: 32). */
+  evalSize?: number;
 }
 
 export interface MethodStats {
@@ -117,6 +121,9 @@ export function loadRuns(dir: string): RunResult[] {
     if (typeof timings.train_s === "number") r.trainSeconds = timings.train_s;
     if (typeof j.train_images === "number") r.trainImages = j.train_images;
     if (typeof j.test_images === "number") r.testImages = j.test_images;
+    if (typeof j.eval_size === "number") r.evalSize = j.eval_size;
+    const ds = j.dataset as { train?: unknown } | undefined;
+    if (typeof ds?.train === "string") r.train = ds.train;
     const fm = j.feature_model as { file?: unknown; sha256?: unknown } | null | undefined;
     if (fm === null) r.featureModel = null;
     else if (fm !== undefined) {
@@ -243,6 +250,9 @@ export function summarize(runs: readonly RunResult[]): GroupSummary[] {
       if (m.method === "adq") {
         const refs = [m.variant ? find("adq") : undefined, find("dq"), find("random")];
         for (const ref of refs) if (ref) pairs.push(paired(m, ref, byLabel));
+      } else if (m.method === "dq") {
+        const ref = find("random");
+        if (ref) pairs.push(paired(m, ref, byLabel));
       } else if (m.method === "ccs") {
         // The score-based baseline against random (the bar every method must clear) and ADQ.
         for (const ref of [find("random"), find("adq")]) if (ref) pairs.push(paired(m, ref, byLabel));
@@ -269,38 +279,79 @@ function uniq<T>(xs: Array<T | undefined>): T[] {
   return [...new Set(xs.filter((x): x is T => x !== undefined))];
 }
 
+const INTRO = [
+  "# Quality benchmark: does ADQ beat DQ and random?",
+  "",
+  "Test accuracy (%) of a CIFAR ResNet-20 trained from scratch on each subset by `adq eval`",
+  "(SGD lr 0.1, momentum 0.9, weight decay 5e-4, cosine schedule, random crop + flip, batch 128).",
+  "Run s uses seed s for both the selection and the training, so differences are paired by seed.",
+  "Baselines select without patch dropping and train on the original images; a `drop` variant trains",
+  "on the MAE reconstructions of the kept patches.",
+  "",
+  "Produced by `npx tsx bench/quality/run.ts` (one JSON file per run in `bench/quality/runs/`; add",
+  "`--with-r30`, `--with-drop`, `--only`, `--seeds`) and `npx tsx bench/quality/summarize.ts`.",
+  "What the numbers mean and what was tried: FINDINGS.md; where the signal goes (how far ADQ's",
+  "subset is from DQ's, score spread and stability): ANALYSIS.md (`bench/quality/analyze.ts`).",
+  "",
+];
+
+/** One runs folder's results as Markdown (RESULTS.md when there is one folder). */
 export function renderMarkdown(
   runs: readonly RunResult[],
   groups: readonly GroupSummary[],
   opts: { currentModelSha?: string } = {},
 ): string {
-  const lines: string[] = [
-    "# Quality benchmark: does ADQ beat DQ and random?",
-    "",
-    "Test accuracy (%) of a CIFAR ResNet-20 trained from scratch on each subset by `adq eval`",
-    "(SGD lr 0.1, momentum 0.9, weight decay 5e-4, cosine schedule, random crop + flip, batch 128).",
-    "Run s uses seed s for both the selection and the training, so differences are paired by seed.",
-    "Baselines select without patch dropping and train on the original images; a `drop` variant trains",
-    "on the MAE reconstructions of the kept patches.",
-    "",
-    "Produced by `npx tsx bench/quality/run.ts` (one JSON file per run in `bench/quality/runs/`; add",
-    "`--with-r30`, `--with-drop`, `--only`, `--seeds`) and `npx tsx bench/quality/summarize.ts`.",
-    "What the numbers mean and what was tried: FINDINGS.md; where the signal goes (how far ADQ's",
-    "subset is from DQ's, score spread and stability): ANALYSIS.md (`bench/quality/analyze.ts`).",
-    "",
-  ];
+  return [...INTRO, ...renderSection(runs, groups, opts, "##")].join("\n");
+}
+
+/**
+ * Several runs folders (one per data set / feature model) in one document, each under a
+ * heading naming its data set and folder; `currentModelSha(file)` says whether a model file
+ * is still the repository's (null: unknown).
+ */
+export function renderReport(
+  sections: ReadonlyArray<{ dir: string; runs: readonly RunResult[] }>,
+  currentModelSha: (file: string) => string | undefined,
+): string {
+  const lines = [...INTRO];
+  for (const { dir, runs } of sections) {
+    const fm = featureModelOf(runs);
+    lines.push(`## ${datasetName(runs)}: \`${dir}\``, "");
+    const sha = fm ? currentModelSha(fm.file) : undefined;
+    lines.push(
+      ...renderSection(runs, summarize(runs), sha === undefined ? {} : { currentModelSha: sha }, "###"),
+    );
+  }
+  return lines.join("\n");
+}
+
+/** The data set's folder name (…/<name>/train), or CIFAR-10 for runs that did not record one. */
+export function datasetName(runs: readonly RunResult[]): string {
+  const names = uniq(runs.map((r) => (r.train ? basename(dirname(r.train)) : "cifar10")));
+  return names.join(", ") || "cifar10";
+}
+
+function renderSection(
+  runs: readonly RunResult[],
+  groups: readonly GroupSummary[],
+  opts: { currentModelSha?: string },
+  h: string,
+): string[] {
+  const lines: string[] = [];
   if (runs.length === 0) {
     lines.push("No runs yet.", "");
-    return lines.join("\n");
+    return lines;
   }
   const torch = uniq(runs.map((r) => r.torch));
   const threads = uniq(runs.map((r) => r.threads));
   const testImages = uniq(runs.map((r) => r.testImages));
   const hours = runs.reduce((a, r) => a + (r.trainSeconds ?? 0), 0) / 3600;
+  const sides = uniq(runs.map((r) => r.evalSize ?? 32));
   const fm = featureModelOf(runs);
   lines.push(
     `${runs.length} runs; PyTorch ${torch.join(", ") || "?"}, ${threads.join("/") || "?"} thread(s); ` +
-      `test images ${testImages.join(", ") || "?"}; ${hours.toFixed(1)} h of training in all.`,
+      `trainer image side ${sides.join("/")} px; test images ${testImages.join(", ") || "?"}; ` +
+      `${hours.toFixed(1)} h of training in all.`,
     "",
   );
   if (fm) {
@@ -316,7 +367,7 @@ export function renderMarkdown(
     );
   }
   for (const g of groups) {
-    lines.push(`## ρ = ${pct(g.ratio)}, ${g.epochs} epochs`, "");
+    lines.push(`${h} ρ = ${pct(g.ratio)}, ${g.epochs} epochs`, "");
     lines.push(
       "| method | n | accuracy mean ± std | min | max | seeds |",
       "| --- | ---: | ---: | ---: | ---: | --- |",
@@ -346,26 +397,49 @@ export function renderMarkdown(
     for (const p of g.paired) lines.push(verdictLine(p));
     lines.push("");
   }
-  return lines.join("\n");
+  return lines;
 }
 
 export function main(argv: string[]): number {
   const { values } = parseArgs({
     args: argv,
     options: {
-      runs: { type: "string", default: join(HERE, "runs") },
+      runs: { type: "string", multiple: true, default: [join(HERE, "runs")] },
       out: { type: "string", default: join(HERE, "RESULTS.md") },
     },
   });
-  const runs = loadRuns(resolve(values.runs!));
-  const current = join(HERE, "..", "..", "models", "resnet20-cifar10.onnx");
-  const currentModelSha = createHash("sha256").update(readFileSync(current)).digest("hex");
-  const md = renderMarkdown(runs, summarize(runs), { currentModelSha });
+  const dirs = values.runs!.map((d) => resolve(d));
+  const modelSha = (file: string): string | undefined => {
+    try {
+      return createHash("sha256")
+        .update(readFileSync(join(HERE, "..", "..", "models", basename(file))))
+        .digest("hex");
+    } catch {
+      return undefined;
+    }
+  };
+  let md: string;
+  let count = 0;
+  if (dirs.length === 1) {
+    const runs = loadRuns(dirs[0]!);
+    count = runs.length;
+    const fm = featureModelOf(runs);
+    const sha = modelSha(fm?.file ?? "resnet20-cifar10.onnx");
+    md = renderMarkdown(runs, summarize(runs), sha === undefined ? {} : { currentModelSha: sha });
+  } else {
+    const repo = resolve(HERE, "..", "..");
+    const sections = dirs.map((dir) => ({
+      dir: dir.startsWith(`${repo}/`) ? dir.slice(repo.length + 1) : dir,
+      runs: loadRuns(dir),
+    }));
+    count = sections.reduce((a, x) => a + x.runs.length, 0);
+    md = renderReport(sections, modelSha);
+  }
   const out = resolve(values.out!);
   const tmp = `${out}.tmp-${process.pid}`;
   writeFileSync(tmp, md);
   renameSync(tmp, out);
-  process.stderr.write(`wrote ${out} from ${runs.length} run(s)\n`);
+  process.stderr.write(`wrote ${out} from ${count} run(s) in ${dirs.length} folder(s)\n`);
   return 0;
 }
 

@@ -135,7 +135,38 @@ describe("bench/quality/summarize", () => {
     expect(md).toContain(
       "- adq (drop0.25) − adq: gain exceeds 2 SE: no (n = 1, no spread to compare against)",
     );
-    expect(md.match(/gain exceeds 2 SE: (yes|no)/g)).toHaveLength(5 + 1); // ρ=10%: adq and the variant vs their references; ρ=30%: adq − dq
+    // ρ=10%: adq and the variant vs their references, dq − random; ρ=30%: adq − dq.
+    expect(md.match(/gain exceeds 2 SE: (yes|no)/g)).toHaveLength(5 + 1 + 1);
+    expect(md).toMatch(/^- dq − random: gain exceeds 2 SE: /m);
+  });
+
+  it("puts several runs folders (one per data set) in one document, each under its data set's name", () => {
+    const other = tmp("adq-quality-runs-");
+    for (const [method, seed, accuracy] of [
+      ["random", 0, 0.8],
+      ["dq", 0, 0.82],
+    ] as const)
+      writeFileSync(
+        join(other, `${method}-r0.1-s${seed}-e120.json`),
+        JSON.stringify({
+          method,
+          ratio: 0.1,
+          seed,
+          epochs: 120,
+          accuracy,
+          eval_size: 32,
+          dataset: { train: "/data/eurosat_rgb/train", test: "/data/eurosat_rgb/test" },
+          feature_model: method === "random" ? null : { file: "x.onnx", sha256: "c".repeat(64) },
+        }),
+      );
+    const out = join(tmp("adq-quality-md-"), "RESULTS.md");
+    expect(main(["--runs", dir, "--runs", other, "--out", out])).toBe(0);
+    const md = readFileSync(out, "utf8");
+    expect(md).toContain(`## cifar10: \`${dir}\``);
+    expect(md).toContain(`## eurosat_rgb: \`${other}\``);
+    expect(md).toContain("### ρ = 10%, 120 epochs");
+    expect(md).toContain("| dq − random | 1 | +2.00 |");
+    expect(md).toContain("trainer image side 32 px");
   });
 
   it("holds one feature model per runs folder and says which one measured the table", () => {

@@ -2,19 +2,21 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { type ArtifactStore, encodeNpy } from "#platform";
 
-import { type CompressionOutcome, gatherRows, getJson } from "#stages";
+import { type CompressionOutcome, gatherRows, getJson, headShard } from "#stages";
 
 /**
  * `--keep-intermediates`: the stage outputs a user may audit or reuse, as `.npy` (the field's
  * interchange format) and JSON index lists: embeddings, logits, labels, per-image texture
- * levels, and every class's bins in GraphCut pick order.
+ * levels, the cross-fitted head's held-out logits over the data set's classes when one was
+ * fitted (`head-logits.npy`; rows of unreadable items are zeros), and every class's bins in
+ * GraphCut pick order.
  */
 export async function writeIntermediates(
   store: ArtifactStore,
   outcome: Pick<CompressionOutcome, "stageOutputs">,
   dir: string,
 ): Promise<string[]> {
-  const { shards, binsKeys, labels } = outcome.stageOutputs;
+  const { shards, binsKeys, labels, headPrefix } = outcome.stageOutputs;
   await mkdir(dir, { recursive: true });
   const written: string[] = [];
   const N = labels.length;
@@ -31,6 +33,11 @@ export async function writeIntermediates(
       const shape = name === "texture" ? [N] : [N, width];
       await writeFile(join(dir, file), encodeNpy({ data, shape }));
       written.push(file);
+    }
+    if (headPrefix) {
+      const { data, width } = await gatherRows(store, [headShard(headPrefix, shards)], "headLogits", all);
+      await writeFile(join(dir, "head-logits.npy"), encodeNpy({ data, shape: [N, width] }));
+      written.push("head-logits.npy");
     }
   }
   if (binsKeys.length > 0) {

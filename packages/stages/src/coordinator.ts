@@ -70,7 +70,8 @@ export interface CompressionOutcome {
   /** Wall milliseconds per stage. */
   timings: Partial<Record<StageName, number>>;
   /** Where the stage outputs live in the store (for --keep-intermediates and audits). */
-  stageOutputs: { shards: ShardRef[]; binsKeys: string[]; labels: number[] };
+  /** headPrefix: where the cross-fitted head's held-out logits are, when one was fitted. */
+  stageOutputs: { shards: ShardRef[]; binsKeys: string[]; labels: number[]; headPrefix?: string };
 }
 
 export interface CoordinatorDeps {
@@ -386,6 +387,6 @@ export async function runCompression(
     selected: selections.reduce((a, s) => a + s.selected, 0),
     total: N,
     timings,
-    stageOutputs: { shards, binsKeys, labels: Array.from(labels) },
+    stageOutputs: { shards, binsKeys, labels: Array.from(labels), ...(headPrefix ? { headPrefix } : {}) },
   };
 }

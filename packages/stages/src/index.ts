@@ -7,7 +7,7 @@ export * from "./coordinator.ts";
 export { checkDataset, usesBins } from "./dataset-check.ts";
 export * from "./fan-out.ts";
 export { handleAssemble, TOOL_VERSION } from "./handlers/assemble.ts";
-export { handleBinning } from "./handlers/binning.ts";
+export { handleBinning, headShard } from "./handlers/binning.ts";
 export { handleFeatures, type PatchScorer, patchScorer } from "./handlers/features.ts";
 export { type HeadResult, handleHead } from "./handlers/head.ts";
 export {

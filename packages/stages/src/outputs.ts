@@ -99,6 +99,8 @@ export interface StoreSummary {
   codec?: StoreCodec;
   /** WebP quality of the lossy codec (0 for the exact ones). */
   quality?: number;
+  /** The lossy codec's images that were coded lossless because that was smaller (exact pixels). */
+  losslessImages?: number;
   /** How patches were ranked for dropping (absent when nothing was dropped, and in older manifests). */
   patchScores?: PatchScoreSource;
 }

@@ -1,3 +1,4 @@
+import sharp from "sharp";
 import { describe, expect, it } from "vitest";
 import { Rng } from "#core";
 import {
@@ -7,6 +8,7 @@ import {
   encodeStoreHeader,
   encodeStoreRecord,
   fillDropped,
+  isLosslessWebp,
   type PatchedImage,
   patchBounds,
   readStore,
@@ -159,6 +161,30 @@ describe("pixel-quantized store, version 2", () => {
     expect(bytes.length).toBeLessThan(raw.length / 3);
     const back = await collect(readStore(bytes));
     for (const [n, a] of imgs.entries()) expectKept(a, back[n]!, 8, 3);
+  });
+
+  it("lossy WebP codes a greyscale image lossless when that is smaller, exactly; colour stays lossy", async () => {
+    const rng = new Rng(10);
+    // A small digit-like greyscale image (MNIST: black background, a bright stroke).
+    const grey = randomImage(rng, 28, 28, 8, 48);
+    for (let y = 0; y < 28; y++)
+      for (let x = 0; x < 28; x++) {
+        const v = Math.abs(x - 14) < 3 && y > 4 && y < 24 ? 255 - rng.nextInt(30) : 0;
+        grey.data.fill(v, (y * 28 + x) * 3, (y * 28 + x) * 3 + 3);
+      }
+    const colour = smoothImage(rng, 28, 28, 8, 48);
+    const recs = await Promise.all(
+      [grey, colour].map((i) => encodeStoreRecord(i, 8, { codec: "webp", quality: 90 })),
+    );
+    const payload = (r: Uint8Array) => r.subarray(14 + 8);
+    expect(recs.map((r) => isLosslessWebp(payload(r)))).toEqual([true, false]);
+    const lossyGrey = await sharp(fillDropped(grey, 8), { raw: { width: 28, height: 28, channels: 3 } })
+      .webp({ quality: 90, effort: 4 })
+      .toBuffer();
+    expect(payload(recs[0]!).length).toBeLessThan(lossyGrey.length);
+    const back = await collect(readStore(await build([grey, colour], { codec: "webp", quality: 90 })));
+    expectKept(grey, back[0]!, 8, 0);
+    expectKept(colour, back[1]!, 8, 12);
   });
 
   it("fills dropped patches from their left (else upper) neighbour", () => {

@@ -1,3 +1,4 @@
+import { resizeBilinear } from "#core";
 import type { MaeModel } from "#ml";
 import { type PatchedImage, patchBounds } from "./pq-store.ts";
 
@@ -8,7 +9,11 @@ export class StoreMismatchError extends Error {
 
 /**
  * Fills the dropped patches of a batch with the MAE's output and keeps the stored pixels
- * exactly ("paste kept patches over the reconstruction"). Images must be S×S for the MAE.
+ * exactly ("paste kept patches over the reconstruction"). The patch grid is relative to the
+ * image (pq-store's patchBounds), so an image of any size maps cell for cell onto the MAE's
+ * S×S input: a W×H image is resized to S×S (bilinear, per channel), reconstructed, and the
+ * reconstruction resized back to W×H before the kept pixels are pasted over it. Only the
+ * dropped patches are interpolated; O(n·(W·H + S²)) per batch besides the model.
  */
 export async function reconstructBatch(mae: MaeModel, batch: PatchedImage[]): Promise<Uint8Array[]> {
   const S = mae.inputSize;
@@ -17,39 +22,54 @@ export async function reconstructBatch(mae: MaeModel, batch: PatchedImage[]): Pr
   const images = new Float32Array(n * 3 * S * S);
   const mask = new Float32Array(n * g * g);
   batch.forEach((img, k) => {
-    if (img.width !== S || img.height !== S) {
-      throw new StoreMismatchError(
-        `image ${img.index} is ${img.width}x${img.height}; the MAE ${mae.file} reconstructs ${S}x${S} images`,
-      );
-    }
     if (img.mask.length !== g * g)
       throw new StoreMismatchError(
         `store patch grid ${Math.sqrt(img.mask.length)} differs from the MAE grid ${g}`,
       );
+    if (img.width < g || img.height < g)
+      throw new StoreMismatchError(
+        `image ${img.index} is ${img.width}x${img.height}, smaller than the ${g}x${g} patch grid`,
+      );
     for (let p = 0; p < g * g; p++) mask[k * g * g + p] = img.mask[p] ? 0 : 1;
-    for (let y = 0; y < S; y++)
-      for (let x = 0; x < S; x++)
-        for (let c = 0; c < 3; c++)
-          images[((k * 3 + c) * S + y) * S + x] = img.data[(y * S + x) * 3 + c]! / 255;
+    for (let c = 0; c < 3; c++) {
+      const plane = resizePlane(channel(img.data, img.width * img.height, c), img.height, img.width, S, S);
+      images.set(plane, (k * 3 + c) * S * S);
+    }
   });
   const rec = await mae.run(images, mask, n);
   return batch.map((img, k) => {
-    const out = new Uint8Array(S * S * 3);
+    const { width: W, height: H } = img;
+    const planes = [0, 1, 2].map((c) =>
+      resizePlane(rec.subarray((k * 3 + c) * S * S, (k * 3 + c + 1) * S * S), S, S, H, W),
+    );
+    const out = new Uint8Array(W * H * 3);
     for (let r = 0; r < g; r++) {
-      const [y0, y1] = patchBounds(S, g, r);
+      const [y0, y1] = patchBounds(H, g, r);
       for (let cc = 0; cc < g; cc++) {
-        const [x0, x1] = patchBounds(S, g, cc);
+        const [x0, x1] = patchBounds(W, g, cc);
         const kept = img.mask[r * g + cc] === 1;
         for (let y = y0; y < y1; y++)
           for (let x = x0; x < x1; x++)
             for (let c = 0; c < 3; c++) {
-              const i = (y * S + x) * 3 + c;
+              const i = (y * W + x) * 3 + c;
               out[i] = kept
                 ? img.data[i]!
-                : Math.round(Math.min(1, Math.max(0, rec[((k * 3 + c) * S + y) * S + x]!)) * 255);
+                : Math.round(Math.min(1, Math.max(0, planes[c]![y * W + x]!)) * 255);
             }
       }
     }
     return out;
   });
+}
+
+/** Channel c of interleaved RGB bytes, scaled to [0, 1]. */
+function channel(data: Uint8Array, pixels: number, c: number): Float32Array {
+  const out = new Float32Array(pixels);
+  for (let i = 0; i < pixels; i++) out[i] = data[i * 3 + c]! / 255;
+  return out;
+}
+
+/** One plane resized h×w → outH×outW; the identity (no copy of the maths) when sizes agree. */
+function resizePlane(src: Float32Array, h: number, w: number, outH: number, outW: number): ArrayLike<number> {
+  return h === outH && w === outW ? src : resizeBilinear(src, h, w, outH, outW);
 }

@@ -1,7 +1,13 @@
 import { encodedBytes, openDataset } from "#ml";
 import type { ArtifactStore } from "#platform";
 import type { BinRecord, BinsFile, CompressParams, Manifest, ManifestItem, Method } from "../outputs.ts";
-import { encodeStoreHeader, encodeStoreRecord, STORE_VERSION, type StoreEncoding } from "../pq-store.ts";
+import {
+  encodeStoreHeader,
+  encodeStoreRecord,
+  isLosslessWebp,
+  STORE_VERSION,
+  type StoreEncoding,
+} from "../pq-store.ts";
 import { renderReport } from "../report/render.ts";
 import { encodeThumbnailPng } from "../report/thumbnails.ts";
 import { getJson } from "../shard-arrays.ts";
@@ -87,6 +93,7 @@ export async function handleAssemble(task: AssembleTask, store: ArtifactStore): 
   const thumbs: Array<{ id: string; label: number; png: Uint8Array }> = [];
   let rawBytes = 0;
   let sourceBytes = 0;
+  let losslessImages = 0;
   const seenSources = new Set<string>();
   const allKept = new Uint8Array(grid * grid).fill(1);
   const rowByIndex = new Map(rows.map((r) => [r.index, r]));
@@ -98,13 +105,14 @@ export async function handleAssemble(task: AssembleTask, store: ArtifactStore): 
       rawBytes += img.width * img.height * 3;
       sourceBytes += await encodedBytes(item, img, seenSources);
       const mask = row.mask !== undefined ? maskFromHex(row.mask, grid * grid) : allKept;
-      chunks.push(
-        await encodeStoreRecord(
-          { ...img, channels: 3, index: row.index, label: row.label, mask },
-          grid,
-          coding,
-        ),
+      const record = await encodeStoreRecord(
+        { ...img, channels: 3, index: row.index, label: row.label, mask },
+        grid,
+        coding,
       );
+      if (coding.codec === "webp" && isLosslessWebp(record.subarray(14 + Math.ceil((grid * grid) / 8))))
+        losslessImages++;
+      chunks.push(record);
       if (thumbs.length < task.thumbnails)
         thumbs.push({ id: item.id, label: row.label, png: await encodeThumbnailPng(img) });
     }
@@ -168,6 +176,7 @@ export async function handleAssemble(task: AssembleTask, store: ArtifactStore): 
       format: STORE_VERSION,
       codec: coding.codec,
       quality: coding.quality,
+      ...(coding.codec === "webp" ? { losslessImages } : {}),
       ...(task.patchScores ? { patchScores: task.patchScores } : {}),
     },
   };

@@ -539,7 +539,12 @@ function meter(value: number, max: number): string {
 function describeCodec(store: StoreSummary): string {
   switch (store.codec ?? "raw") {
     case "webp":
-      return `lossy WebP (quality ${store.quality}) of each image with its dropped patches filled (kept pixels approximate)`;
+      return (
+        `lossy WebP (quality ${store.quality}) of each image with its dropped patches filled (kept pixels approximate)` +
+        (store.losslessImages
+          ? `, except ${store.losslessImages} image(s) coded as lossless WebP because that was smaller (kept pixels exact)`
+          : "")
+      );
     case "webp-lossless":
       return "lossless WebP of each image with its dropped patches filled (kept pixels exact)";
     default:
