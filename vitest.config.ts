@@ -2,7 +2,7 @@ import { defineConfig } from "vitest/config";
 
 export default defineConfig({
   test: {
-    include: ["packages/**/*.test.ts", "services/**/*.test.ts", "test/**/*.test.ts"],
+    include: ["packages/**/*.test.ts", "services/**/*.test.ts", "apps/**/*.test.ts", "test/**/*.test.ts"],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: "forks",

@@ -9,7 +9,7 @@
  */
 import { execFileSync } from "node:child_process";
 import { parseArgs } from "node:util";
-import { FeatureModel, openDataset, resizeRaster, toNchw } from "#ml";
+import { FeatureModel, openDataset, resizeRaster, toNchw } from "@adq/ml";
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,

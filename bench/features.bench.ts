@@ -13,7 +13,7 @@
 import { execFileSync } from "node:child_process";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { FeatureModel, openDataset, toNchw } from "#ml";
+import { FeatureModel, openDataset, toNchw } from "@adq/ml";
 
 const { values } = parseArgs({
   options: {

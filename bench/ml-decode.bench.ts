@@ -7,7 +7,6 @@
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
-import sharp from "sharp";
 import {
   CIFAR10_NORMALIZATION,
   Cifar10BinaryReader,
@@ -16,7 +15,8 @@ import {
   encodeCifarRecord,
   ImageFolderReader,
   toNchw,
-} from "../packages/ml/src/index.ts";
+} from "@adq/ml";
+import sharp from "sharp";
 
 const root = process.argv[2] ?? "/tmp/cifar/cifar10/train";
 const n = Number(process.argv[3] ?? 5000);
@@ -31,7 +31,7 @@ async function timePass(
   label: string,
   reader: DatasetReader,
   indices: number[],
-  work?: (imgs: import("../packages/ml/src/index.ts").RasterImage[]) => void,
+  work?: (imgs: import("@adq/ml").RasterImage[]) => void,
 ): Promise<void> {
   const t0 = performance.now();
   let count = 0;
@@ -57,7 +57,7 @@ console.log(
 );
 
 const buf = new Float32Array(BATCH * 3 * 32 * 32);
-const nchw = (imgs: import("../packages/ml/src/index.ts").RasterImage[]) => {
+const nchw = (imgs: import("@adq/ml").RasterImage[]) => {
   toNchw(imgs, CIFAR10_NORMALIZATION, buf);
 };
 await timePass(

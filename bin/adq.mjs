@@ -3,5 +3,5 @@
 import { register } from "tsx/esm/api";
 
 register();
-const { main } = await import("../packages/cli/src/main.ts");
+const { main } = await import("@adq/cli");
 process.exitCode = await main(process.argv.slice(2));

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Train a model from scratch on a subset of a data set and report its test accuracy.
 
-This is the trainer behind `adq eval` (packages/cli/src/eval.ts); it can also be run alone:
+This is the trainer behind `adq eval` (apps/adq/src/eval.ts); it can also be run alone:
 
   /usr/bin/python3 eval/train_subset.py --train <dataset> --test <dataset> \
       (--subset <manifest.json> | --images <ImageFolder>) \

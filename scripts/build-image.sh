@@ -74,10 +74,21 @@ if [ "$(cat "$STAGE/.lock-sum" 2>/dev/null)" != "$lock_sum" ] || [ ! -d "$STAGE/
   rm -rf "$STAGE"
   mkdir -p "$STAGE"
   cp package.json package-lock.json "$STAGE/"
+  # The lock file names the npm workspaces (packages/*, services/*, apps/adq): npm ci needs each
+  # one's package.json (their dependencies are the image's dependencies), not their sources,
+  # which the bundle holds.
+  workspaces=$(node -p 'require("./package.json").workspaces.join(" ")')
+  for ws in $workspaces; do
+    mkdir -p "$STAGE/$ws"
+    cp "$ws/package.json" "$STAGE/$ws/"
+  done
   (
     cd "$STAGE"
     ONNXRUNTIME_NODE_INSTALL=skip npm ci --omit=dev --no-audit --no-fund --prefer-offline --loglevel=error
   )
+  # npm linked the workspaces into node_modules/@adq; in the image their code is in the bundle.
+  rm -rf "$STAGE/node_modules/@adq"
+  for ws in $workspaces; do rm -rf "${STAGE:?}/${ws%%/*}"; done
   # onnxruntime-node ships every platform's binaries (≈ 290 MB); keep this one's (≈ 45 MB).
   keep="$(node -p 'process.platform')/$(node -p 'process.arch')"
   for d in "$STAGE"/node_modules/onnxruntime-node/bin/napi-v*/*/*; do
@@ -91,7 +102,7 @@ for f in onnxruntime-node/bin/napi-v6/linux/x64/onnxruntime_binding.node \
   @img/sharp-linux-x64/lib/sharp-linux-x64.node; do
   [ -e "$STAGE/node_modules/$f" ] || { echo "build-image: $STAGE/node_modules/$f is missing" >&2; exit 1; }
 done
-for dev in tsx typescript vitest @biomejs esbuild; do
+for dev in tsx typescript vitest @biomejs esbuild @adq; do
   [ ! -e "$STAGE/node_modules/$dev" ] || { echo "build-image: dev dependency $dev was staged" >&2; exit 1; }
 done
 echo "build-image: staged node_modules $(du -sh "$STAGE/node_modules" | cut -f1)" >&2

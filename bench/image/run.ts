@@ -14,7 +14,7 @@ import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { REPO_ROOT } from "../../packages/cli/src/main.ts";
+import { REPO_ROOT } from "@adq/cli";
 import { checkHealth } from "../../services/common/client.ts";
 import { buildImage, HARDENING, IMAGE, podman } from "../../test/container/podman.ts";
 import { freePort, startNatsServer } from "../../test/support/nats-server.ts";

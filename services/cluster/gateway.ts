@@ -13,18 +13,22 @@
  * the outcomes of tasks that finished meanwhile (`onOutcome(…, { jobId, replay: true })`)
  * and re-published tasks still queued are dropped as duplicates.
  */
+
+import { gatewayMetrics, JOB_QUEUE, type RunningGateway, SignedJobStore, startGateway } from "@adq/gateway";
+import type { ExecutionProvider } from "@adq/ml";
+import type { NatsAuthOptions } from "@adq/platform/nats";
+import type { ApiKeyAuthenticator, Logger } from "@adq/service-common";
+import {
+  type FaultInjection,
+  InstrumentedBus,
+  type MetricsServer,
+  processMetrics,
+  Registry,
+  startMetricsServer,
+  taskMetrics,
+} from "@adq/service-common";
+import { ModelCache, registerStageWorkers } from "@adq/stages";
 import type * as grpc from "@grpc/grpc-js";
-import type { ExecutionProvider } from "#ml";
-import type { NatsAuthOptions } from "#platform/nats";
-import { ModelCache, registerStageWorkers } from "#stages";
-import type { ApiKeyAuthenticator } from "../common/auth.ts";
-import { type FaultInjection, InstrumentedBus, taskMetrics } from "../common/instrument.ts";
-import type { Logger } from "../common/log.ts";
-import { type MetricsServer, processMetrics, Registry, startMetricsServer } from "../common/metrics.ts";
-import { gatewayMetrics } from "../gateway/metrics.ts";
-import { JOB_QUEUE } from "../gateway/runner.ts";
-import { SignedJobStore } from "../gateway/signed-store.ts";
-import { type RunningGateway, startGateway } from "../gateway/start.ts";
 import { natsMetrics, queueMetrics } from "./metrics.ts";
 import { type ClusterPorts, openClusterPorts } from "./ports.ts";
 import { STAGE_NAMES } from "./stage-services.ts";

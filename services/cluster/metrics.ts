@@ -2,8 +2,8 @@
  * Metrics shared by the cluster processes: NATS connection state and the lag of the
  * JetStream work queues (read from the durable consumers' info at scrape time).
  */
-import type { NatsBus } from "#platform/nats";
-import type { Registry } from "../common/metrics.ts";
+import type { NatsBus } from "@adq/platform/nats";
+import type { Registry } from "@adq/service-common";
 import type { ClusterPorts } from "./ports.ts";
 
 export function natsMetrics(registry: Registry, ports: ClusterPorts): void {

@@ -9,7 +9,9 @@
  * `NS_EVENTS` (packages/platform/src/nats/README.md), KV buckets `ns-jobs` and
  * `ns-idempotency`, Object Store bucket `ns-artifacts`.
  */
-import type { ArtifactStore } from "#platform";
+
+import type { IdempotencyRecord, JobRecord } from "@adq/gateway";
+import type { ArtifactStore } from "@adq/platform";
 import {
   connectNats,
   KvJobStore,
@@ -19,9 +21,8 @@ import {
   type NatsConnection,
   ObjectArtifactStore,
   redactUrl,
-} from "#platform/nats";
-import type { Logger } from "../common/log.ts";
-import type { IdempotencyRecord, JobRecord } from "../gateway/records.ts";
+} from "@adq/platform/nats";
+import type { Logger } from "@adq/service-common";
 
 export interface ClusterPortsOptions {
   /** NATS server URL(s), comma-separated or a list. */

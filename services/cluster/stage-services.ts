@@ -9,14 +9,13 @@
  * relative to it, proto/adq/v1/common.proto); without one (a trusted internal network),
  * keys name the whole store.
  */
+
+import { type ArtifactStore, PrefixedArtifactStore } from "@adq/platform";
+import type { ApiKeyAuthenticator, Tenant } from "@adq/service-common";
+import { LOADER_OPTIONS, Logger, unaryHandler } from "@adq/service-common";
+import { DEFAULT_PARAMS, ModelCache } from "@adq/stages";
 import * as grpc from "@grpc/grpc-js";
 import * as protoLoader from "@grpc/proto-loader";
-import { type ArtifactStore, PrefixedArtifactStore } from "#platform";
-import { DEFAULT_PARAMS, ModelCache } from "#stages";
-import type { ApiKeyAuthenticator, Tenant } from "../common/auth.ts";
-import { Logger } from "../common/log.ts";
-import { LOADER_OPTIONS } from "../common/proto.ts";
-import { unaryHandler } from "../common/server.ts";
 import { binClass } from "./stage-rpc/binning.ts";
 import type { StageRpcContext, StageRpcEnv } from "./stage-rpc/context.ts";
 import { extractFeatures } from "./stage-rpc/features.ts";

@@ -8,8 +8,8 @@
  */
 import { realpath } from "node:fs/promises";
 import { sep } from "node:path";
-import type { ErrorStatus } from "#core";
-import { type Bus, PermanentTaskError } from "#platform";
+import type { ErrorStatus } from "@adq/core";
+import { type Bus, PermanentTaskError } from "@adq/platform";
 
 export interface TaskPathRoots {
   /** Real paths of the data roots. */

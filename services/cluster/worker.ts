@@ -10,19 +10,28 @@
  * outputs, results) go through the Object Store. Direct stage RPCs resolve `file://`
  * datasets and models under the process's own roots (`dataRoots`, `modelRoots`).
  */
+
+import type { ExecutionProvider } from "@adq/ml";
+import type { NatsAuthOptions } from "@adq/platform/nats";
+import type { ApiKeyAuthenticator, Logger } from "@adq/service-common";
+import {
+  addReflection,
+  apiPackageDefinition,
+  bindServer,
+  type FaultInjection,
+  HealthService,
+  InstrumentedBus,
+  type MetricsServer,
+  newServer,
+  processMetrics,
+  Registry,
+  resolveRoots,
+  shutdownServer,
+  startMetricsServer,
+  taskMetrics,
+} from "@adq/service-common";
+import { ModelCache, registerStageWorkers } from "@adq/stages";
 import type * as grpc from "@grpc/grpc-js";
-import type { ExecutionProvider } from "#ml";
-import type { NatsAuthOptions } from "#platform/nats";
-import { ModelCache, registerStageWorkers } from "#stages";
-import type { ApiKeyAuthenticator } from "../common/auth.ts";
-import { HealthService } from "../common/health.ts";
-import { type FaultInjection, InstrumentedBus, taskMetrics } from "../common/instrument.ts";
-import type { Logger } from "../common/log.ts";
-import { type MetricsServer, processMetrics, Registry, startMetricsServer } from "../common/metrics.ts";
-import { apiPackageDefinition } from "../common/proto.ts";
-import { addReflection } from "../common/reflection.ts";
-import { bindServer, newServer, shutdownServer } from "../common/server.ts";
-import { resolveRoots } from "../gateway/resolve.ts";
 import { natsMetrics, queueMetrics } from "./metrics.ts";
 import { type ClusterPorts, openClusterPorts } from "./ports.ts";
 import {

@@ -5,8 +5,8 @@
  * Unexpected errors become INTERNAL with a correlation id; the stack goes to the log only.
  */
 import { randomBytes } from "node:crypto";
+import { type ErrorInfo, type ErrorStatus, errorInfo } from "@adq/core";
 import * as grpc from "@grpc/grpc-js";
-import { type ErrorInfo, type ErrorStatus, errorInfo } from "#core";
 import type { Logger } from "./log.ts";
 import { encodeErrorDetails } from "./proto.ts";
 import type { ErrorDetails, ErrorReasonName, FieldViolation, QuotaViolation } from "./types.ts";

@@ -1,4 +1,5 @@
-// @adq/services common: proto loading, auth, errors, logs, health, server plumbing, client.
+// @adq/service-common: proto loading, auth, errors, logs, health, server plumbing, client, and
+// the resolution of request paths under the data/model roots (gateway and stage RPCs both need it).
 export * from "./auth.ts";
 export * from "./client.ts";
 export * from "./download.ts";
@@ -9,6 +10,7 @@ export * from "./log.ts";
 export * from "./metrics.ts";
 export * from "./proto.ts";
 export * from "./reflection.ts";
+export * from "./resolve.ts";
 export * from "./server.ts";
 export * from "./tls.ts";
 export type * from "./types.ts";

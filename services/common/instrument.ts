@@ -10,7 +10,7 @@ import {
   PermanentTaskError,
   type Subscription,
   type TaskHandler,
-} from "#platform";
+} from "@adq/platform";
 import type { Logger } from "./log.ts";
 import type { Counter, Gauge, Histogram, Registry } from "./metrics.ts";
 

@@ -8,11 +8,10 @@
  */
 import { mkdir, rename, rm } from "node:fs/promises";
 import { join, resolve } from "node:path";
+import type { Logger } from "@adq/service-common";
+import { CompressionClient, downloadResultFiles } from "@adq/service-common";
 import * as grpc from "@grpc/grpc-js";
 import * as k8s from "@kubernetes/client-node";
-import { CompressionClient } from "../common/client.ts";
-import { downloadResultFiles } from "../common/download.ts";
-import type { Logger } from "../common/log.ts";
 import { LeaderElector } from "./leader.ts";
 import { createRequest, reasonName, resultRef, setCondition, statusFromJob } from "./mapping.ts";
 import {

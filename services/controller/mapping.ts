@@ -3,8 +3,9 @@
  * spec → a CreateJob request, a gateway Job → the resource's status. No I/O here, so every rule
  * is unit-tested without a cluster.
  */
-import { protoFieldsOf } from "#stages";
-import type { CompressionParams, CreateJobRequest, Job, JobResult } from "../common/types.ts";
+
+import type { CompressionParams, CreateJobRequest, Job, JobResult } from "@adq/service-common";
+import { protoFieldsOf } from "@adq/stages";
 import type { CompressionJob, CompressionJobStatus, Condition, Phase } from "./resource.ts";
 
 /** One idempotency key per object: a controller restart (or a second replica) gets the same job. */

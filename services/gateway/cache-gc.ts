@@ -15,7 +15,7 @@
  * Storage is bounded by about two periods of work; cost of a sweep: one listing of the
  * store's `tenants/` keys plus one delete per expired generation.
  */
-import type { ArtifactStore, JobStore } from "#platform";
+import type { ArtifactStore, JobStore } from "@adq/platform";
 import { type JobRecord, TERMINAL_STATES } from "./records.ts";
 
 export const DEFAULT_CACHE_RETENTION_MS = 7 * 24 * 3600 * 1000;

@@ -7,7 +7,7 @@ import type {
   ResultSummary,
   StageProgress,
   Timestamp,
-} from "../common/types.ts";
+} from "@adq/service-common";
 import { paramsToProto } from "./params.ts";
 import {
   type EventRecord,

@@ -4,12 +4,10 @@
  * streams (woken at shutdown). The methods live by seam: jobs.ts (create, cancel, delete,
  * list), watch.ts, results.ts (result, download), upload-dataset.ts; service.ts routes them.
  */
-import type { ArtifactStore, Bus, JobStore } from "#platform";
-import type { ApiKeyAuthenticator, Tenant } from "../common/auth.ts";
-import { invalidArgument, notFound } from "../common/errors.ts";
-import type { Logger } from "../common/log.ts";
+import type { ArtifactStore, Bus, JobStore } from "@adq/platform";
+import type { ApiKeyAuthenticator, Logger, ModelConfig, Tenant } from "@adq/service-common";
+import { invalidArgument, notFound } from "@adq/service-common";
 import type { IdempotencyRecord, JobRecord } from "./records.ts";
-import type { ModelConfig } from "./resolve.ts";
 import type { UploadStore } from "./upload.ts";
 
 export interface GatewayOptions {

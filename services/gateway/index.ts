@@ -6,3 +6,5 @@ export * from "./runner.ts";
 export * from "./service.ts";
 export * from "./signed-store.ts";
 export * from "./start.ts";
+// The ustar reader/writer: the Reconstruct stage RPC (cluster) returns its PNGs as a tar.
+export { readTar, type TarEntry, TarError, type TarLimits, writeTar } from "./tar.ts";

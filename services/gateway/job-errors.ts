@@ -6,11 +6,10 @@
  */
 import { randomBytes } from "node:crypto";
 import { relative } from "node:path";
-import { errorInfo } from "#core";
-import { CancelledError, StageFailedError, type StageName } from "#stages";
-import { fromErrorInfo, isBackendUnavailable } from "../common/errors.ts";
-import type { Logger } from "../common/log.ts";
-import type { ErrorDetails, StageEnum } from "../common/types.ts";
+import { errorInfo } from "@adq/core";
+import type { ErrorDetails, Logger, StageEnum } from "@adq/service-common";
+import { fromErrorInfo, isBackendUnavailable } from "@adq/service-common";
+import { CancelledError, StageFailedError, type StageName } from "@adq/stages";
 import { fieldPath } from "./params.ts";
 import { type JobRecord, PUBLIC_STAGES } from "./records.ts";
 

@@ -1,6 +1,6 @@
 /** A finished job's ResultRecord: its result files (size, digest, type) and the manifest's summary. */
-import type { ArtifactStore } from "#platform";
-import { type CompressionOutcome, type Manifest, TOOL_VERSION } from "#stages";
+import type { ArtifactStore } from "@adq/platform";
+import { type CompressionOutcome, type Manifest, TOOL_VERSION } from "@adq/stages";
 import type { ResultFileRecord, ResultRecord } from "./records.ts";
 
 export async function collectResult(

@@ -1,19 +1,8 @@
 /** The job methods: CreateJob (validation, idempotency, quotas, the queue message), CancelJob, DeleteJob, ListJobs. */
 import { createHash, randomBytes } from "node:crypto";
-import * as grpc from "@grpc/grpc-js";
-import { ConflictError } from "#platform";
-import { checkDataset } from "#stages";
-import type { Tenant } from "../common/auth.ts";
-import {
-  failedPrecondition,
-  invalidArgument,
-  notFound,
-  quotaExceeded,
-  RpcError,
-  unimplemented,
-} from "../common/errors.ts";
-import type { CallContext } from "../common/server.ts";
+import { ConflictError } from "@adq/platform";
 import type {
+  CallContext,
   CancelJobRequest,
   CreateJobRequest,
   CreateJobResponse,
@@ -21,7 +10,21 @@ import type {
   JobIdRequest,
   ListJobsRequest,
   ListJobsResponse,
-} from "../common/types.ts";
+  Tenant,
+} from "@adq/service-common";
+import {
+  failedPrecondition,
+  formatName,
+  invalidArgument,
+  notFound,
+  quotaExceeded,
+  RpcError,
+  resolveDataset,
+  resolveModel,
+  unimplemented,
+} from "@adq/service-common";
+import { checkDataset } from "@adq/stages";
+import * as grpc from "@grpc/grpc-js";
 import { jobToProto } from "./convert.ts";
 import type { GatewayCore } from "./core.ts";
 import { paramsFromProto, Violations } from "./params.ts";
@@ -35,7 +38,6 @@ import {
   setJobState,
   TERMINAL_STATES,
 } from "./records.ts";
-import { formatName, resolveDataset, resolveModel } from "./resolve.ts";
 import { JOB_QUEUE, type JobQueueMessage } from "./runner.ts";
 
 const IDEMPOTENCY_KEY = /^[A-Za-z0-9._:-]{1,128}$/;

@@ -1,5 +1,5 @@
 /** Gateway and coordinator metrics: gRPC calls and jobs (see services/common/metrics.ts). */
-import type { Registry } from "../common/metrics.ts";
+import type { Registry } from "@adq/service-common";
 import type { JobRunner } from "./runner.ts";
 
 export interface GatewayMetrics {

@@ -5,7 +5,16 @@
  * with the same explicit parameters gives the same bytes in both modes.
  */
 
-import * as grpc from "@grpc/grpc-js";
+import type {
+  CompressionParams,
+  DiversityMethodName,
+  FieldViolation,
+  MethodName,
+  ModelRef,
+  PatchGrid,
+  StoreCodecName,
+} from "@adq/service-common";
+import { RpcError } from "@adq/service-common";
 import {
   type CompressParams,
   choiceProblem,
@@ -16,17 +25,8 @@ import {
   type ParamSpec,
   protoKeys,
   protoPath,
-} from "#stages";
-import { RpcError } from "../common/errors.ts";
-import type {
-  CompressionParams,
-  DiversityMethodName,
-  FieldViolation,
-  MethodName,
-  ModelRef,
-  PatchGrid,
-  StoreCodecName,
-} from "../common/types.ts";
+} from "@adq/stages";
+import * as grpc from "@grpc/grpc-js";
 
 /** Fields that are not job parameters but that deeper layers name in InvalidArgumentError. */
 const OTHER_PATHS: Record<string, string> = { model: "params.model.uri" };

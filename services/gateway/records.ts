@@ -5,8 +5,7 @@
  * watcher should see appends an event with the next sequence number, so WatchJob can
  * resume with `after_sequence` from the record alone, in any process.
  */
-import { ConflictError, type JobStore, type Versioned } from "#platform";
-import type { CompressParams, ModelSpec, StageName } from "#stages";
+import { ConflictError, type JobStore, type Versioned } from "@adq/platform";
 import type {
   DatasetFormatName,
   ErrorDetails,
@@ -14,7 +13,8 @@ import type {
   PatchGrid,
   StageEnum,
   StageStateName,
-} from "../common/types.ts";
+} from "@adq/service-common";
+import type { CompressParams, ModelSpec, StageName } from "@adq/stages";
 
 export type JobState = "QUEUED" | "RUNNING" | "SUCCEEDED" | "FAILED" | "CANCELLING" | "CANCELLED";
 export type StageState = "PENDING" | "RUNNING" | "SUCCEEDED" | "SKIPPED" | "FAILED" | "CANCELLED";

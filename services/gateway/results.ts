@@ -1,19 +1,19 @@
 /** GetResult and DownloadResult: a SUCCEEDED job's files, streamed in chunks and checked against their SHA-256. */
 import { createHash } from "node:crypto";
-import * as grpc from "@grpc/grpc-js";
-import { NotFoundError } from "#platform";
-import type { BinsFile } from "#stages";
-import type { Tenant } from "../common/auth.ts";
-import { failedPrecondition, invalidArgument, notFound, RpcError } from "../common/errors.ts";
-import type { CallContext } from "../common/server.ts";
+import { NotFoundError } from "@adq/platform";
 import type {
   ArtifactRef,
   BinScore,
+  CallContext,
   DownloadResultChunk,
   DownloadResultRequest,
   JobIdRequest,
   JobResult,
-} from "../common/types.ts";
+  Tenant,
+} from "@adq/service-common";
+import { failedPrecondition, invalidArgument, notFound, RpcError } from "@adq/service-common";
+import type { BinsFile } from "@adq/stages";
+import * as grpc from "@grpc/grpc-js";
 import { summaryToProto } from "./convert.ts";
 import { type GatewayCore, MAX_CHUNK } from "./core.ts";
 import type { JobRecord, ResultFileRecord } from "./records.ts";

@@ -14,10 +14,9 @@
  * and records CANCELLED.
  */
 
-import type { ArtifactStore, Bus, JobStore, Subscription } from "#platform";
-import { CancelledError, runCompression, type StageName } from "#stages";
-import type { Logger } from "../common/log.ts";
-import type { ErrorDetails } from "../common/types.ts";
+import type { ArtifactStore, Bus, JobStore, Subscription } from "@adq/platform";
+import type { ErrorDetails, Logger } from "@adq/service-common";
+import { CancelledError, runCompression, type StageName } from "@adq/stages";
 import {
   DEFAULT_CACHE_RETENTION_MS,
   jobCacheGeneration,

@@ -4,15 +4,7 @@
  * (another tenant's job is NOT_FOUND, like one that does not exist). The methods live by
  * seam (core.ts says where); this class routes them and drains the open watches.
  */
-import type * as grpc from "@grpc/grpc-js";
-import type { Tenant } from "../common/auth.ts";
-import { compressionServiceDefinition } from "../common/proto.ts";
-import {
-  clientStreamHandler,
-  type HandlerOptions,
-  serverStreamHandler,
-  unaryHandler,
-} from "../common/server.ts";
+
 import type {
   CancelJobRequest,
   CreateJobRequest,
@@ -25,10 +17,19 @@ import type {
   JobResult,
   ListJobsRequest,
   ListJobsResponse,
+  Tenant,
   UploadDatasetRequest,
   UploadDatasetResponse,
   WatchJobRequest,
-} from "../common/types.ts";
+} from "@adq/service-common";
+import {
+  clientStreamHandler,
+  compressionServiceDefinition,
+  type HandlerOptions,
+  serverStreamHandler,
+  unaryHandler,
+} from "@adq/service-common";
+import type * as grpc from "@grpc/grpc-js";
 import { jobToProto } from "./convert.ts";
 import { GatewayCore, type GatewayOptions } from "./core.ts";
 import { cancelJob, createJob, deleteJob, listJobs } from "./jobs.ts";

@@ -15,8 +15,8 @@
  */
 import { createHmac, timingSafeEqual } from "node:crypto";
 import { readFileSync } from "node:fs";
-import type { JobStore, Versioned } from "#platform";
-import type { Logger } from "../common/log.ts";
+import type { JobStore, Versioned } from "@adq/platform";
+import type { Logger } from "@adq/service-common";
 
 const SIG = "_sig";
 

@@ -6,21 +6,25 @@
  */
 import { mkdir, realpath } from "node:fs/promises";
 import { join, resolve } from "node:path";
+import type { ExecutionProvider } from "@adq/ml";
+import { type Bus, FsArtifactStore, LocalBus, MemoryJobStore } from "@adq/platform";
+import type { ApiKeyAuthenticator, Registry } from "@adq/service-common";
+import {
+  addReflection,
+  apiPackageDefinition,
+  bindServer,
+  HealthService,
+  InstrumentedBus,
+  Logger,
+  newServer,
+  resolveRoots,
+  shutdownServer,
+  taskMetrics,
+} from "@adq/service-common";
+import { ModelCache, registerStageWorkers } from "@adq/stages";
 import type * as grpc from "@grpc/grpc-js";
-import type { ExecutionProvider } from "#ml";
-import { type Bus, FsArtifactStore, LocalBus, MemoryJobStore } from "#platform";
-import { ModelCache, registerStageWorkers } from "#stages";
-import type { ApiKeyAuthenticator } from "../common/auth.ts";
-import { HealthService } from "../common/health.ts";
-import { InstrumentedBus, taskMetrics } from "../common/instrument.ts";
-import { Logger } from "../common/log.ts";
-import type { Registry } from "../common/metrics.ts";
-import { apiPackageDefinition } from "../common/proto.ts";
-import { addReflection } from "../common/reflection.ts";
-import { bindServer, newServer, shutdownServer } from "../common/server.ts";
 import { gatewayMetrics } from "./metrics.ts";
 import type { IdempotencyRecord, JobRecord } from "./records.ts";
-import { resolveRoots } from "./resolve.ts";
 import { JobRunner, type RunnerOptions } from "./runner.ts";
 import { CompressionGateway, type GatewayOptions } from "./service.ts";
 import { DEFAULT_UPLOAD_LIMITS, type UploadLimits, UploadStore } from "./upload.ts";

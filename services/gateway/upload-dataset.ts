@@ -1,9 +1,7 @@
 /** UploadDataset: a streamed archive (header, then chunks) checked against its header, stored per tenant (upload.ts). */
 import { createHash } from "node:crypto";
-import type { Tenant } from "../common/auth.ts";
-import { invalidArgument, quotaExceeded } from "../common/errors.ts";
-import type { CallContext } from "../common/server.ts";
-import type { UploadDatasetRequest, UploadDatasetResponse } from "../common/types.ts";
+import type { CallContext, Tenant, UploadDatasetRequest, UploadDatasetResponse } from "@adq/service-common";
+import { invalidArgument, quotaExceeded } from "@adq/service-common";
 import { type GatewayCore, MAX_CHUNK } from "./core.ts";
 import { Violations } from "./params.ts";
 import { archiveKey, uploadsDisabled } from "./upload.ts";

@@ -11,11 +11,11 @@
 import { createHash, randomBytes } from "node:crypto";
 import { mkdir, readdir, rename, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
-import { errorInfo } from "#core";
-import { type DatasetDescription, openDataset } from "#ml";
-import type { ArtifactStore } from "#platform";
-import { invalidArgument, notFound, unimplemented } from "../common/errors.ts";
-import type { DatasetFormatName } from "../common/types.ts";
+import { errorInfo } from "@adq/core";
+import { type DatasetDescription, openDataset } from "@adq/ml";
+import type { ArtifactStore } from "@adq/platform";
+import type { DatasetFormatName } from "@adq/service-common";
+import { invalidArgument, notFound, unimplemented } from "@adq/service-common";
 import { TarError } from "./tar.ts";
 import { extractTarStream } from "./tar-stream.ts";
 

@@ -4,11 +4,10 @@
  * watchPollMs), heartbeats, and the terminal event; UNAVAILABLE at shutdown (resume with
  * after_sequence).
  */
+
+import type { CallContext, JobEvent, Tenant, WatchJobRequest } from "@adq/service-common";
+import { notFound, RpcError } from "@adq/service-common";
 import * as grpc from "@grpc/grpc-js";
-import type { Tenant } from "../common/auth.ts";
-import { notFound, RpcError } from "../common/errors.ts";
-import type { CallContext } from "../common/server.ts";
-import type { JobEvent, WatchJobRequest } from "../common/types.ts";
 import { eventToProto, snapshotEvent, terminalToProto, ts } from "./convert.ts";
 import type { GatewayCore } from "./core.ts";
 import { TERMINAL_STATES } from "./records.ts";

@@ -6,13 +6,9 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
+import { connectNats, type NatsConnection, ObjectArtifactStore } from "@adq/platform/nats";
 import * as grpc from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  connectNats,
-  type NatsConnection,
-  ObjectArtifactStore,
-} from "../../packages/platform/src/nats/index.ts";
 import { stageClientConstructor } from "../../services/cluster/stage-services.ts";
 import { CompressionClient, checkHealth } from "../../services/common/client.ts";
 import type { CompressionParams, Job } from "../../services/common/types.ts";

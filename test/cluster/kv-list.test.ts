@@ -2,8 +2,9 @@
 // answer at once (a snapshot of the keys), not wait for the bucket to go quiet. Before the
 // fix, kv.keys() waited for an idle heartbeat (~30 s) and stalled CreateJob's quota check
 // under load.
+
+import { connectNats, KvJobStore, type NatsConnection } from "@adq/platform/nats";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { connectNats, KvJobStore, type NatsConnection } from "../../packages/platform/src/nats/index.ts";
 import { useNatsServer } from "../support/nats-server.ts";
 
 interface Rec {

@@ -7,7 +7,7 @@
 import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { REPO_ROOT } from "../../packages/cli/src/main.ts";
+import { REPO_ROOT } from "@adq/cli";
 
 export type LogLine = Record<string, unknown> & { event?: string; job_id?: string };
 

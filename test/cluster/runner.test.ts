@@ -2,9 +2,9 @@
 // a job cancelled while no runner held it, a job message whose deliveries are used up,
 // and a job redelivered to the process that still runs it.
 import { pathToFileURL } from "node:url";
+import { FsArtifactStore, type JobStore, LocalBus, MemoryJobStore, type Versioned } from "@adq/platform";
+import { DEFAULT_PARAMS } from "@adq/stages";
 import { afterAll, describe, expect, it } from "vitest";
-import { FsArtifactStore, type JobStore, LocalBus, MemoryJobStore, type Versioned } from "#platform";
-import { DEFAULT_PARAMS } from "#stages";
 import { silentLogger } from "../../services/common/log.ts";
 import { initialStages, type JobRecord } from "../../services/gateway/records.ts";
 import { JOB_QUEUE, JobRunner } from "../../services/gateway/runner.ts";

@@ -4,11 +4,11 @@
 // pipeline runs — so the chained calls select exactly what the job selected.
 import { cpSync } from "node:fs";
 import { join } from "node:path";
+import { decodeNpy } from "@adq/platform";
+import { type Manifest, maskFromHex } from "@adq/stages";
 import type * as grpc from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { decodeNpy } from "#platform";
-import { type Manifest, maskFromHex } from "#stages";
-import { REPO_ROOT } from "../../packages/cli/src/main.ts";
+import { REPO_ROOT } from "../../apps/adq/src/paths.ts";
 import { Logger, MemorySink } from "../../services/common/log.ts";
 import { tmp } from "../e2e/helpers.ts";
 import { download, startTestServer, type TestServer, watchToEnd } from "../services/helpers.ts";

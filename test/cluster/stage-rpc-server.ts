@@ -1,6 +1,6 @@
 // The stage gRPC services of the stage-RPC tests, on a free local port, with a client per stage.
 import * as grpc from "@grpc/grpc-js";
-import { DEFAULT_MAE, DEFAULT_MODEL } from "../../packages/cli/src/main.ts";
+import { DEFAULT_MAE, DEFAULT_MODEL } from "../../apps/adq/src/paths.ts";
 import {
   addStageService,
   type StageServiceDeps,

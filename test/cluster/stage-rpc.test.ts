@@ -4,12 +4,12 @@
 // on the same data), each call confined to the caller's tenant namespace.
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { decodeNpy } from "@adq/platform";
+import { type BinsFile, decodeStore, type Manifest, maskFromHex, patchBounds } from "@adq/stages";
 import * as grpc from "@grpc/grpc-js";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { decodeNpy } from "#platform";
-import { type BinsFile, decodeStore, type Manifest, maskFromHex, patchBounds } from "#stages";
-import { DEFAULT_MODEL } from "../../packages/cli/src/main.ts";
+import { DEFAULT_MODEL } from "../../apps/adq/src/paths.ts";
 import type { StageProcessName } from "../../services/cluster/stage-services.ts";
 import { ApiKeyAuthenticator, hashApiKey } from "../../services/common/auth.ts";
 import { errorDetailsOf } from "../../services/common/client.ts";

@@ -8,7 +8,7 @@
 import { execFile, execFileSync, spawn } from "node:child_process";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { REPO_ROOT } from "../../packages/cli/src/main.ts";
+import { REPO_ROOT } from "@adq/cli";
 import { ServiceProcess } from "../cluster/procs.ts";
 
 const run = promisify(execFile);

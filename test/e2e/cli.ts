@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
 import { join } from "node:path";
-import { REPO_ROOT } from "../../packages/cli/src/main.ts";
+import { REPO_ROOT } from "@adq/cli";
 
 export interface CliResult {
   code: number | null;

@@ -1,8 +1,8 @@
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { type BinsFile, type Manifest, maskFromHex, readStore } from "@adq/stages";
 import sharp from "sharp";
 import { beforeAll, describe, expect, it } from "vitest";
-import { type BinsFile, type Manifest, maskFromHex, readStore } from "#stages";
 import { runCli } from "./cli.ts";
 import { collect, demoSlice, tmp } from "./helpers.ts";
 

@@ -1,10 +1,10 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { REPO_ROOT } from "@adq/cli";
+import { decodeNpy } from "@adq/platform";
+import { type Manifest, maskFromHex, readStore } from "@adq/stages";
 import sharp from "sharp";
 import { describe, expect, it } from "vitest";
-import { decodeNpy } from "#platform";
-import { type Manifest, maskFromHex, readStore } from "#stages";
-import { REPO_ROOT } from "../../packages/cli/src/main.ts";
 import { runCli } from "./cli.ts";
 import { collect, demoSlice, tmp } from "./helpers.ts";
 

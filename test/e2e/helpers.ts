@@ -1,7 +1,7 @@
 import { cpSync, mkdirSync, mkdtempSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { DEFAULT_DATASET } from "../../packages/cli/src/main.ts";
+import { DEFAULT_DATASET } from "@adq/cli";
 
 /** A small real ImageFolder: the first `perClass` demo images of the first `classes` classes. */
 export function demoSlice(classes: number, perClass: number): string {

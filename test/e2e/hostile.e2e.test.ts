@@ -4,8 +4,8 @@
 import { execFileSync } from "node:child_process";
 import { cpSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import type { Manifest } from "@adq/stages";
 import { afterAll, describe, expect, it } from "vitest";
-import type { Manifest } from "#stages";
 import { runCli } from "./cli.ts";
 import { demoSlice, tmp } from "./helpers.ts";
 

@@ -2,9 +2,9 @@ import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { cpSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { DEFAULT_DATASET } from "@adq/cli";
 import { beforeAll, describe, expect, it } from "vitest";
-import { INSTALL_TORCH } from "../../packages/cli/src/eval.ts";
-import { DEFAULT_DATASET } from "../../packages/cli/src/main.ts";
+import { INSTALL_TORCH } from "../../apps/adq/src/eval.ts";
 import { runCli } from "../e2e/cli.ts";
 import { demoSlice, tmp } from "../e2e/helpers.ts";
 

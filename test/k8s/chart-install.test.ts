@@ -8,9 +8,9 @@
  */
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { connectNats, NatsBus, type NatsConnection } from "@adq/platform/nats";
 import * as k8s from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { connectNats, NatsBus, type NatsConnection } from "#platform/nats";
 import { freePort, type NatsServer, startNatsServer } from "../support/nats-server.ts";
 import { type Cluster, helm, startCluster, waitFor } from "./cluster.ts";
 import { installKedaCrds, type Keda, startKedaAdapter, startKedaOperator } from "./keda.ts";

@@ -1,6 +1,6 @@
 import { join } from "node:path";
+import { REPO_ROOT } from "@adq/cli";
 import { describe, expect, it } from "vitest";
-import { REPO_ROOT } from "../../packages/cli/src/main.ts";
 import { FeatureModel } from "../../packages/ml/src/feature-model.ts";
 
 // Bring-your-own ONNX models (test/fixtures/models, made by models/scripts/make_byo_fixtures.py):

@@ -2,9 +2,9 @@
 // scan, non-image content. Nothing outside the dataset folder is read, selected or quoted.
 import { mkdirSync, readdirSync, renameSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { BadImageError, DatasetError, openDataset } from "@adq/ml";
 import * as grpc from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BadImageError, DatasetError, openDataset } from "#ml";
 import { demoSlice, tmp } from "../e2e/helpers.ts";
 import { expectStatus, startTestServer, type TestServer, watchToEnd } from "../services/helpers.ts";
 

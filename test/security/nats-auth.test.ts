@@ -3,12 +3,12 @@
 // a coordinator and the five stage workers in this process, each with its own user.
 import { writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { DEFAULT_MODEL } from "@adq/cli";
+import { connectNats, type NatsAuthOptions, type NatsConnection, redactUrl } from "@adq/platform/nats";
 import * as grpc from "@grpc/grpc-js";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { Kvm } from "@nats-io/kv";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { connectNats, type NatsAuthOptions, type NatsConnection, redactUrl } from "#platform/nats";
-import { DEFAULT_MODEL } from "../../packages/cli/src/main.ts";
 import { type RunningClusterGateway, startClusterGateway } from "../../services/cluster/gateway.ts";
 import { NatsConnectError, openClusterPorts } from "../../services/cluster/ports.ts";
 import { STAGE_NAMES } from "../../services/cluster/stage-services.ts";

@@ -2,8 +2,8 @@
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { FsArtifactStore, MemoryJobStore } from "@adq/platform";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { FsArtifactStore, MemoryJobStore } from "#platform";
 import {
   cacheGeneration,
   jobCacheGeneration,

@@ -2,9 +2,9 @@
 import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { REPO_ROOT } from "@adq/cli";
+import type { Manifest } from "@adq/stages";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { REPO_ROOT } from "../../packages/cli/src/main.ts";
-import type { Manifest } from "../../packages/stages/src/index.ts";
 import { hashApiKey } from "../../services/common/auth.ts";
 import { runCli } from "../e2e/cli.ts";
 import { demoSlice, tmp } from "../e2e/helpers.ts";

@@ -1,11 +1,11 @@
 // services/common: error mapping, the ErrorDetails trailer, API keys, logs, shutdown.
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { errorInfo } from "@adq/core";
+import { BadImageError, DatasetError, ModelContractError } from "@adq/ml";
+import { ConflictError, InvalidArgumentError, NotFoundError } from "@adq/platform";
 import * as grpc from "@grpc/grpc-js";
 import { describe, expect, it } from "vitest";
-import { errorInfo } from "#core";
-import { BadImageError, DatasetError, ModelContractError } from "#ml";
-import { ConflictError, InvalidArgumentError, NotFoundError } from "#platform";
 import { ApiKeyAuthenticator, hashApiKey } from "../../services/common/auth.ts";
 import {
   ERROR_DETAILS_TRAILER,

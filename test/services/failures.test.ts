@@ -1,9 +1,9 @@
 // A stage task that keeps failing (not bad input: a transient-looking error) fails the job
 // after the bus's bounded retries, visible in GetJob and WatchJob — it never loops forever.
 import { pathToFileURL } from "node:url";
+import { DEFAULT_MODEL } from "@adq/cli";
+import { FsArtifactStore, LocalBus, MemoryJobStore } from "@adq/platform";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { FsArtifactStore, LocalBus, MemoryJobStore } from "#platform";
-import { DEFAULT_MODEL } from "../../packages/cli/src/main.ts";
 import { ApiKeyAuthenticator } from "../../services/common/auth.ts";
 import { CompressionClient } from "../../services/common/client.ts";
 import { Logger, MemorySink } from "../../services/common/log.ts";

@@ -1,8 +1,8 @@
 import { join } from "node:path";
+import { DEFAULT_MODEL } from "@adq/cli";
+import type { Bus, LocalBus, TaskMessage } from "@adq/platform";
 import type * as grpc from "@grpc/grpc-js";
 import { expect } from "vitest";
-import type { Bus, LocalBus, TaskMessage } from "#platform";
-import { DEFAULT_MODEL } from "../../packages/cli/src/main.ts";
 import { ApiKeyAuthenticator, hashApiKey } from "../../services/common/auth.ts";
 import { CompressionClient, errorDetailsOf } from "../../services/common/client.ts";
 import { Logger, MemorySink } from "../../services/common/log.ts";

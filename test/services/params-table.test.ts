@@ -2,7 +2,7 @@
 // rule and message: the CLI's flags, `adq submit`'s proto fields, the gateway's proto
 // reading, the controller's mapping and the coordinator's validation all agree on it.
 import { describe, expect, it } from "vitest";
-import { paramsFromFlags, protoParamsFromFlags } from "../../packages/cli/src/param-flags.ts";
+import { paramsFromFlags, protoParamsFromFlags } from "../../apps/adq/src/param-flags.ts";
 import {
   type CompressParams,
   DEFAULT_PARAMS,

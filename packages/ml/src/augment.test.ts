@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
+import { Rng } from "@adq/core";
 import { beforeAll, describe, expect, it } from "vitest";
-import { Rng } from "#core";
 import {
   applyView,
   colorJitter,

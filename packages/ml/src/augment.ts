@@ -10,7 +10,7 @@
  * batch size or worker count. Sampling (`sampleViewParams`) is separated from the pure pixel
  * transforms (`applyView` and below), so parameters can be logged or replayed.
  */
-import { LUMA_B, LUMA_G, LUMA_R, Rng } from "#core";
+import { LUMA_B, LUMA_G, LUMA_R, Rng } from "@adq/core";
 import type { RasterImage } from "./raster.ts";
 
 /** An integer pixel rectangle inside the source image. */

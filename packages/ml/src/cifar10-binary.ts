@@ -19,7 +19,7 @@ import type {
   DatasetReader,
   ReaderOptions,
   SkippedFile,
-} from "./dataset.ts";
+} from "./dataset-types.ts";
 import { resizeRaster } from "./decode.ts";
 import { DatasetError } from "./errors.ts";
 import type { RasterImage } from "./raster.ts";

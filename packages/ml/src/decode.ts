@@ -17,8 +17,8 @@
  */
 import { readFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
+import type { ErrorInfo, TypedError } from "@adq/core";
 import sharp from "sharp";
-import type { ErrorInfo, TypedError } from "#core";
 import { readConfinedFile, readConfinedFileSync } from "./confine.ts";
 import { DatasetError } from "./errors.ts";
 import { decodeBaselineJpeg, FAST_JPEG_MAX_PIXELS } from "./jpeg-baseline.ts";

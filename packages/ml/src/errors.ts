@@ -1,4 +1,4 @@
-import type { ErrorInfo, TypedError } from "#core";
+import type { ErrorInfo, TypedError } from "@adq/core";
 
 /**
  * Errors raised by the dataset layer. Each carries a machine-readable `code` so that services

@@ -20,7 +20,7 @@ import type {
   DatasetReader,
   ReaderOptions,
   SkippedFile,
-} from "./dataset.ts";
+} from "./dataset-types.ts";
 import { BadImageError, type DecodeOptions, decodeImage, readImageBytes } from "./decode.ts";
 import { DatasetError } from "./errors.ts";
 import { orderedMap } from "./pool.ts";

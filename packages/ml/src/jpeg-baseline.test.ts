@@ -3,11 +3,12 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import sharp from "sharp";
 import { describe, expect, it } from "vitest";
-import { DEFAULT_DATASET } from "../../cli/src/main.ts";
 import { decodeImage } from "./decode.ts";
 import { decodeBaselineJpeg, FAST_JPEG_MAX_PIXELS } from "./jpeg-baseline.ts";
 
 const FIXTURES = join(import.meta.dirname, "../../../test/fixtures/jpeg");
+/** The bundled demo set (demo/README.md), located from here: ml does not depend on the CLI. */
+const DEFAULT_DATASET = join(import.meta.dirname, "../../../demo/cifar10-demo");
 
 async function viaSharp(bytes: Uint8Array): Promise<Buffer> {
   return sharp(bytes, { failOn: "error" }).removeAlpha().toColourspace("srgb").raw().toBuffer();

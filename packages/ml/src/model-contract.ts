@@ -1,4 +1,4 @@
-import type { ErrorInfo, TypedError } from "#core";
+import type { ErrorInfo, TypedError } from "@adq/core";
 
 /** A model file that does not satisfy its contract; the message names the file and what is wrong. */
 export class ModelContractError extends Error implements TypedError {

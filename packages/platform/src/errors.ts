@@ -1,4 +1,4 @@
-import type { ErrorInfo, TypedError } from "#core";
+import type { ErrorInfo, TypedError } from "@adq/core";
 
 /**
  * Errors that cross the port boundary. Adapters translate their transport's failures into

@@ -4,7 +4,7 @@
  * queue) and the NATS JetStream adapters implement them and pass the same contract tests.
  */
 
-import { type ErrorInfo, errorInfo } from "#core";
+import { type ErrorInfo, errorInfo } from "@adq/core";
 
 export interface ArtifactInfo {
   key: string;

@@ -1,8 +1,8 @@
 import { createHash } from "node:crypto";
 import { stat } from "node:fs/promises";
-import { allocateAcrossClasses } from "#core";
-import { type DatasetDescription, openDataset } from "#ml";
-import { type ArtifactStore, assertValidKey, type Bus, encodeNpy, InvalidArgumentError } from "#platform";
+import { allocateAcrossClasses } from "@adq/core";
+import { type DatasetDescription, openDataset } from "@adq/ml";
+import { type ArtifactStore, assertValidKey, type Bus, encodeNpy, InvalidArgumentError } from "@adq/platform";
 import { matchClasses } from "./class-match.ts";
 import { contentKey } from "./content-key.ts";
 import { checkDataset, usesBins } from "./dataset-check.ts";

@@ -1,5 +1,5 @@
-import type { DatasetDescription } from "#ml";
-import { InvalidArgumentError } from "#platform";
+import type { DatasetDescription } from "@adq/ml";
+import { InvalidArgumentError } from "@adq/platform";
 import type { CompressParams } from "./outputs.ts";
 
 /** Methods that cut each class into bins (and so need `bins` items per class). */

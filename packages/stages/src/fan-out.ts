@@ -1,5 +1,5 @@
-import type { ErrorInfo } from "#core";
-import type { Bus, TaskOutcome } from "#platform";
+import type { ErrorInfo } from "@adq/core";
+import type { Bus, TaskOutcome } from "@adq/platform";
 
 /**
  * A stage task failed for good: `permanent` when retrying could not help (bad input),

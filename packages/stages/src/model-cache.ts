@@ -1,4 +1,4 @@
-import { FeatureModel, MaeModel, type SessionConfig } from "#ml";
+import { FeatureModel, MaeModel, type SessionConfig } from "@adq/ml";
 import type { ModelSpec } from "./tasks.ts";
 
 /**

@@ -10,8 +10,8 @@
  * manifest keeps `strength`, `drop`, `lambda`, `textureL` (changing them needs a format
  * version bump), the proto keeps its field names; the table is where they meet.
  */
-import { DEFAULT_STRENGTH } from "#core";
-import { InvalidArgumentError } from "#platform";
+import { DEFAULT_STRENGTH } from "@adq/core";
+import { InvalidArgumentError } from "@adq/platform";
 import type { CompressParams } from "./outputs.ts";
 import type { StoreCodec } from "./pq-store.ts";
 

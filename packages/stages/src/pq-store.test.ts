@@ -1,6 +1,6 @@
+import { Rng } from "@adq/core";
 import sharp from "sharp";
 import { describe, expect, it } from "vitest";
-import { Rng } from "#core";
 import {
   decodeStore,
   encodeHeader,

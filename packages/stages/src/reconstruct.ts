@@ -1,5 +1,5 @@
-import { resizeBilinear } from "#core";
-import type { MaeModel } from "#ml";
+import { resizeBilinear } from "@adq/core";
+import type { MaeModel } from "@adq/ml";
 import { type PatchedImage, patchBounds } from "./pq-store.ts";
 
 /** A store whose images do not fit the MAE (size or patch grid). */

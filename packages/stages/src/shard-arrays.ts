@@ -1,4 +1,4 @@
-import { type ArtifactStore, decodeNpy, encodeNpy, type NpyTensor } from "#platform";
+import { type ArtifactStore, decodeNpy, encodeNpy, type NpyTensor } from "@adq/platform";
 import type { ShardRef } from "./tasks.ts";
 
 /** Artifact names a features shard writes under its prefix. */

@@ -1,6 +1,6 @@
-import { type ErrorInfo, errorInfo } from "#core";
-import type { ArtifactStore, Bus, Subscription } from "#platform";
-import { PermanentTaskError } from "#platform";
+import { type ErrorInfo, errorInfo } from "@adq/core";
+import type { ArtifactStore, Bus, Subscription } from "@adq/platform";
+import { PermanentTaskError } from "@adq/platform";
 import { type AssembleTask, handleAssemble } from "./handlers/assemble.ts";
 import { handleBinning } from "./handlers/binning.ts";
 import { handleFeatures } from "./handlers/features.ts";

@@ -1,8 +1,8 @@
 /** BinningService.BinClass: GraphCut bins of one class over ExtractFeatures' shards (handleBinning). */
 import { createHash } from "node:crypto";
-import { encodeNpy } from "#platform";
-import { checkNumber, handleBinning, PARAMS } from "#stages";
-import { invalidArgument } from "../../common/errors.ts";
+import { encodeNpy } from "@adq/platform";
+import { invalidArgument } from "@adq/service-common";
+import { checkNumber, handleBinning, PARAMS } from "@adq/stages";
 import type { StageRpcContext } from "./context.ts";
 import { gradientFor } from "./gradient.ts";
 import {

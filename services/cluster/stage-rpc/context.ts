@@ -4,9 +4,9 @@
  * roots it may read, the ONNX sessions it shares with its NATS worker, and the call's
  * abort signal.
  */
-import type { ArtifactStore } from "#platform";
-import type { ModelCache } from "#stages";
-import type { ModelConfig } from "../../gateway/resolve.ts";
+import type { ArtifactStore } from "@adq/platform";
+import type { ModelConfig } from "@adq/service-common";
+import type { ModelCache } from "@adq/stages";
 
 export interface StageRpcEnv {
   /** Real paths of the roots datasets (`file://` URIs) must lie under. Empty: no dataset RPCs. */

@@ -8,13 +8,20 @@
  * `item_indices` and `labels` (which list the items the rows are valid for).
  * Cost: O(n) model passes (two with FEATURE_KIND_VIEW), O(n·H·W) texture.
  */
+
+import { BadImageError, ModelContractError } from "@adq/ml";
+import { encodeNpy } from "@adq/platform";
+import type { DatasetRef, Long, ModelRef } from "@adq/service-common";
+import {
+  failedPrecondition,
+  invalidArgument,
+  RpcError,
+  resolveDataset,
+  resolveModel,
+  unimplemented,
+} from "@adq/service-common";
+import { type FeaturesResult, handleFeatures, SHARD_ARRAYS } from "@adq/stages";
 import * as grpc from "@grpc/grpc-js";
-import { BadImageError, ModelContractError } from "#ml";
-import { encodeNpy } from "#platform";
-import { type FeaturesResult, handleFeatures, SHARD_ARRAYS } from "#stages";
-import { failedPrecondition, invalidArgument, RpcError, unimplemented } from "../../common/errors.ts";
-import type { DatasetRef, Long, ModelRef } from "../../common/types.ts";
-import { resolveDataset, resolveModel } from "../../gateway/resolve.ts";
 import type { StageRpcContext } from "./context.ts";
 import { bindTask, outPrefix, ref, type TaskContextMsg, uint } from "./refs.ts";
 

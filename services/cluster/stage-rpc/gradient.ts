@@ -7,7 +7,8 @@
  * once per job and feature set on every shard's readable items and stored under
  * `jobs/{job}/head/{content key}`, so each class's BinClass call reuses it.
  */
-import { decodeNpy, encodeNpy } from "#platform";
+import { decodeNpy, encodeNpy } from "@adq/platform";
+import { failedPrecondition } from "@adq/service-common";
 import {
   contentKey,
   type FeaturesResult,
@@ -15,8 +16,7 @@ import {
   handleHead,
   matchClasses,
   type ShardRef,
-} from "#stages";
-import { failedPrecondition } from "../../common/errors.ts";
+} from "@adq/stages";
 import type { StageRpcContext } from "./context.ts";
 import { CLASSES_FILE } from "./features.ts";
 import {

@@ -4,13 +4,13 @@
  * tar of `{class_name}/{item_index:08}.png`. O(items) MAE passes in batches of 64; the tar
  * is held in memory (one class's PNGs).
  */
+
+import { writeTar } from "@adq/gateway";
+import { ModelContractError } from "@adq/ml";
+import type { ModelRef } from "@adq/service-common";
+import { failedPrecondition, invalidArgument, resolveModel } from "@adq/service-common";
+import { type PatchedImage, readStore, reconstructBatch, StoreMismatchError } from "@adq/stages";
 import sharp from "sharp";
-import { ModelContractError } from "#ml";
-import { type PatchedImage, readStore, reconstructBatch, StoreMismatchError } from "#stages";
-import { failedPrecondition, invalidArgument } from "../../common/errors.ts";
-import type { ModelRef } from "../../common/types.ts";
-import { resolveModel } from "../../gateway/resolve.ts";
-import { writeTar } from "../../gateway/tar.ts";
 import type { StageRpcContext } from "./context.ts";
 import { bindTask, digests, input, outPrefix, ref, type TaskContextMsg } from "./refs.ts";
 

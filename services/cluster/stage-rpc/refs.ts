@@ -9,11 +9,11 @@
  * addressed by item index − shard.start.
  */
 
+import { type ArtifactStore, assertValidKey, decodeNpy, NotFoundError } from "@adq/platform";
+import type { ArtifactRef, Long } from "@adq/service-common";
+import { failedPrecondition, invalidArgument, RpcError } from "@adq/service-common";
+import { canonicalJson, SHARD_ARRAYS, type ShardRef } from "@adq/stages";
 import * as grpc from "@grpc/grpc-js";
-import { type ArtifactStore, assertValidKey, decodeNpy, NotFoundError } from "#platform";
-import { canonicalJson, SHARD_ARRAYS, type ShardRef } from "#stages";
-import { failedPrecondition, invalidArgument, RpcError } from "../../common/errors.ts";
-import type { ArtifactRef, Long } from "../../common/types.ts";
 
 export interface TaskContextMsg {
   jobId: string;

@@ -1,6 +1,8 @@
-import { allocateAcrossClasses, type RasterImage } from "#core";
-import { encodedBytes, openDataset, resizeRaster, toNchw } from "#ml";
-import { encodeNpy } from "#platform";
+import { allocateAcrossClasses, type RasterImage } from "@adq/core";
+import { encodedBytes, openDataset, resizeRaster, toNchw } from "@adq/ml";
+import { encodeNpy } from "@adq/platform";
+import type { BinScore, DatasetRef, Long, ModelRef } from "@adq/service-common";
+import { invalidArgument, resolveDataset, resolveModel } from "@adq/service-common";
 import {
   allocateClass,
   checkNumber,
@@ -10,10 +12,7 @@ import {
   PARAMS,
   patchScorer,
   sampleBins,
-} from "#stages";
-import { invalidArgument } from "../../common/errors.ts";
-import type { BinScore, DatasetRef, Long, ModelRef } from "../../common/types.ts";
-import { resolveDataset, resolveModel } from "../../gateway/resolve.ts";
+} from "@adq/stages";
 import type { StageRpcContext } from "./context.ts";
 import { featureError } from "./features.ts";
 import {

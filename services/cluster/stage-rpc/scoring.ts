@@ -1,6 +1,7 @@
 /** ScoringService.ScoreBin: RS (texture) and DS (contrastive) of one bin (handleScoring). */
-import { handleScoring, SHARD_ARRAYS } from "#stages";
-import { failedPrecondition, invalidArgument } from "../../common/errors.ts";
+
+import { failedPrecondition, invalidArgument } from "@adq/service-common";
+import { handleScoring, SHARD_ARRAYS } from "@adq/stages";
 import type { StageRpcContext } from "./context.ts";
 import {
   asInvalid,

@@ -1,5 +1,5 @@
-import { encodedBytes, openDataset } from "#ml";
-import type { ArtifactStore } from "#platform";
+import { encodedBytes, openDataset } from "@adq/ml";
+import type { ArtifactStore } from "@adq/platform";
 import type { BinRecord, BinsFile, CompressParams, Manifest, ManifestItem, Method } from "../outputs.ts";
 import {
   encodeStoreHeader,

@@ -1,5 +1,5 @@
-import { binItems, cosineSpaceFor, range } from "#core";
-import type { ArtifactStore } from "#platform";
+import { binItems, cosineSpaceFor, range } from "@adq/core";
+import type { ArtifactStore } from "@adq/platform";
 import { gatherRows, getJson, getNpy, putJson } from "../shard-arrays.ts";
 import type { BinningResult, BinningTask, ShardRef } from "../tasks.ts";
 

@@ -1,4 +1,4 @@
-import { gridTextureScores, type RasterImage, selectPatches, textureLevel } from "#core";
+import { gridTextureScores, type RasterImage, selectPatches, textureLevel } from "@adq/core";
 import {
   contrastiveView,
   DEFAULT_VIEW_AUGMENT,
@@ -7,8 +7,8 @@ import {
   openDataset,
   resizeRaster,
   toNchw,
-} from "#ml";
-import type { ArtifactStore } from "#platform";
+} from "@adq/ml";
+import type { ArtifactStore } from "@adq/platform";
 import { matchClasses } from "../class-match.ts";
 import type { ModelCache } from "../model-cache.ts";
 import { getJson, putJson, putNpy, SHARD_ARRAYS } from "../shard-arrays.ts";

@@ -1,5 +1,5 @@
-import { crossFitSoftmaxHead } from "#core";
-import type { ArtifactStore } from "#platform";
+import { crossFitSoftmaxHead } from "@adq/core";
+import type { ArtifactStore } from "@adq/platform";
 import { gatherRows, getJson, getNpy, putJson, putNpy, SHARD_ARRAYS } from "../shard-arrays.ts";
 import type { GradientSource, HeadTask } from "../tasks.ts";
 

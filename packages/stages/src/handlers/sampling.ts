@@ -1,5 +1,5 @@
-import { allocateBins, ccsSelect, el2nScores, importanceScores, sampleUnit, topKMask } from "#core";
-import type { ArtifactStore } from "#platform";
+import { allocateBins, ccsSelect, el2nScores, importanceScores, sampleUnit, topKMask } from "@adq/core";
+import type { ArtifactStore } from "@adq/platform";
 import { gatherRows, getJson, getNpy, putJson } from "../shard-arrays.ts";
 import type { ClassSelection, SamplingResult, SamplingTask } from "../tasks.ts";
 import { type BinsArtifact, headShard } from "./binning.ts";

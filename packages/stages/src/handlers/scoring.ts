@@ -1,5 +1,5 @@
-import { diversityScore } from "#core";
-import type { ArtifactStore } from "#platform";
+import { diversityScore } from "@adq/core";
+import type { ArtifactStore } from "@adq/platform";
 import { gatherRows, getJson, putJson } from "../shard-arrays.ts";
 import type { ScoringResult, ScoringTask } from "../tasks.ts";
 import type { BinsArtifact } from "./binning.ts";

@@ -1,6 +1,6 @@
 import { join } from "node:path";
-import { CIFAR10_CLASSES, openDataset } from "#ml";
-import { matchClasses } from "#stages";
+import { CIFAR10_CLASSES, openDataset } from "@adq/ml";
+import { matchClasses } from "@adq/stages";
 
 /**
  * The default feature model for a data set (models/README.md, "Default rule"): the CIFAR-10

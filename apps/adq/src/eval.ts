@@ -13,18 +13,16 @@ import { createHash } from "node:crypto";
 import { mkdtemp, readdir, readFile, rm, stat } from "node:fs/promises";
 import { homedir, tmpdir } from "node:os";
 import { basename, dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { type DatasetDescription, openDataset } from "#ml";
-import type { Manifest } from "#stages";
+import { type DatasetDescription, openDataset } from "@adq/ml";
+import type { Manifest } from "@adq/stages";
 import { DECIMAL_INTEGER } from "./numbers.ts";
 import { UsageError } from "./output-dir.ts";
+import { DEFAULT_MAE, REPO_ROOT } from "./paths.ts";
 import { reconstruct } from "./reconstruct.ts";
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
-export const TRAINER = join(ROOT, "eval", "train_subset.py");
+export const TRAINER = join(REPO_ROOT, "eval", "train_subset.py");
 export const DEFAULT_PYTHON = "/usr/bin/python3";
-const DEFAULT_MAE = join(ROOT, "models", "mae-cifar10.onnx");
 export const INSTALL_TORCH = "apt-get install python3-torch python3-torchvision";
 
 export const EVAL_USAGE = `  adq eval <compressed-dir|manifest.json> --test <dataset> [--train <dataset>] [options]

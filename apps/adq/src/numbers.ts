@@ -15,3 +15,8 @@ export function decimalNumber(flag: string, v: string): number {
 
 /** An integer in decimal digits (no sign tricks beyond one leading minus, no exponent). */
 export const DECIMAL_INTEGER = /^-?\d+$/;
+
+/** An optional number flag (`--<flag> <decimal>`): undefined when absent. */
+export function float(flag: string, v: string | undefined): number | undefined {
+  return v === undefined ? undefined : decimalNumber(`--${flag}`, v);
+}

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { mkdir, readdir, realpath, rename, rm, rmdir, stat, writeFile } from "node:fs/promises";
 import { basename, dirname, join, relative, resolve, sep } from "node:path";
-import { asIoError, errnoOf, IoError } from "#platform";
+import { asIoError, errnoOf, IoError } from "@adq/platform";
 
 /**
  * Where a command may write its result, checked before any work: `--out` is published by

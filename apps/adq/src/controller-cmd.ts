@@ -5,9 +5,9 @@
 import { hostname } from "node:os";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { CompressionJobController } from "@adq/controller";
+import { Logger, parseLogLevel } from "@adq/service-common";
 import * as k8s from "@kubernetes/client-node";
-import { Logger, parseLogLevel } from "#services/common";
-import { CompressionJobController } from "#services/controller";
 import { CLIENT_TLS_OPTIONS, clientSecurityFromFlags } from "./client-tls.ts";
 import { DECIMAL_INTEGER } from "./numbers.ts";
 import { UsageError } from "./output-dir.ts";

@@ -1,4 +1,4 @@
-import { EXECUTION_PROVIDERS, type ExecutionProvider } from "#ml";
+import { EXECUTION_PROVIDERS, type ExecutionProvider } from "@adq/ml";
 import { UsageError } from "./compress.ts";
 
 export const EXECUTION_PROVIDER_HELP =

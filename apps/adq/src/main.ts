@@ -1,10 +1,9 @@
 import { homedir } from "node:os";
-import { basename, dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { basename, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { errorInfo } from "#core";
-import { IoError } from "#platform";
-import { paramsHelp, StageFailedError } from "#stages";
+import { errorInfo } from "@adq/core";
+import { IoError } from "@adq/platform";
+import { paramsHelp, StageFailedError } from "@adq/stages";
 import { compress } from "./compress.ts";
 import { CONTROLLER_HELP, runController } from "./controller-cmd.ts";
 import { defaultModelFor } from "./default-model.ts";
@@ -13,17 +12,14 @@ import { EXECUTION_PROVIDER_HELP, executionProviderOf } from "./execution-provid
 import { decimalNumber } from "./numbers.ts";
 import { UsageError } from "./output-dir.ts";
 import { PARAM_OPTIONS, paramsFromFlags } from "./param-flags.ts";
+import { DEFAULT_DATASET, DEFAULT_MAE, DEFAULT_MODEL, GENERAL_MODEL, REPO_ROOT } from "./paths.ts";
 import { ConsoleProgress } from "./progress.ts";
 import { reconstruct } from "./reconstruct.ts";
-import { runResult, runServe, runSubmit, runWatch, SERVE_HELP } from "./serve.ts";
+import { REMOTE_HELP, runResult, runSubmit, runWatch } from "./remote.ts";
+import { runServe, SECURITY_HELP, SERVE_HELP } from "./serve.ts";
 
-/** Repository root: defaults (demo data, models) resolve from here, not from the cwd. */
-export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
-export const DEFAULT_DATASET = join(REPO_ROOT, "demo", "cifar10-demo");
-export const DEFAULT_MODEL = join(REPO_ROOT, "models", "resnet20-cifar10.onnx");
-/** The general backbone, the default for data sets that are not CIFAR-like (default-model.ts). */
-export const GENERAL_MODEL = join(REPO_ROOT, "models", "efficientnet-lite0.onnx");
-export const DEFAULT_MAE = join(REPO_ROOT, "models", "mae-cifar10.onnx");
+// The public surface of @adq/cli: `main` and the default files (tests and benchmarks use them).
+export { DEFAULT_DATASET, DEFAULT_MAE, DEFAULT_MODEL, GENERAL_MODEL, REPO_ROOT } from "./paths.ts";
 
 const HELP = `adq — Adaptive Dataset Quantization
 
@@ -31,7 +27,7 @@ Usage:
   adq compress [dataset] [options]     select and pixel-quantize a subset (embedded, no servers)
   adq reconstruct <compressed-dir> --out <dir> [--mae <onnx>]
                                        MAE-reconstruct the kept images into an ImageFolder
-${EVAL_USAGE}${SERVE_HELP}${CONTROLLER_HELP}  adq help
+${EVAL_USAGE}${SERVE_HELP}${REMOTE_HELP}${SECURITY_HELP}${CONTROLLER_HELP}  adq help
 
 compress options (defaults in brackets):
   dataset                ImageFolder root or CIFAR-10 binary folder [bundled demo: ${DEFAULT_DATASET}]

@@ -1,8 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { stat, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import type { ExecutionProvider } from "#ml";
-import { asIoError, FsArtifactStore, LocalBus } from "#platform";
+import type { ExecutionProvider } from "@adq/ml";
+import { asIoError, FsArtifactStore, LocalBus } from "@adq/platform";
 import {
   type CompressionOutcome,
   type CompressParams,
@@ -12,7 +12,7 @@ import {
   runCompression,
   type StageName,
   sha256File,
-} from "#stages";
+} from "@adq/stages";
 import { writeIntermediates } from "./intermediates.ts";
 import {
   checkOutputTarget,

@@ -1,5 +1,5 @@
 import { resolve } from "node:path";
-import { type ClientSecurity, clientSecurity, clientTlsFromEnv, TlsConfigError } from "#services/common";
+import { type ClientSecurity, clientSecurity, clientTlsFromEnv, TlsConfigError } from "@adq/service-common";
 import { UsageError } from "./output-dir.ts";
 
 /** The client TLS flags every command that dials a gateway takes (adq submit/watch/result, controller). */

@@ -1,8 +1,8 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { type ArtifactStore, encodeNpy } from "#platform";
+import { type ArtifactStore, encodeNpy } from "@adq/platform";
 
-import { type CompressionOutcome, gatherRows, getJson, headShard } from "#stages";
+import { type CompressionOutcome, gatherRows, getJson, headShard } from "@adq/stages";
 
 /**
  * `--keep-intermediates`: the stage outputs a user may audit or reuse, as `.npy` (the field's

@@ -1,9 +1,15 @@
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { basename, join } from "node:path";
+import { type ExecutionProvider, MaeModel } from "@adq/ml";
+import { asIoError } from "@adq/platform";
+import {
+  type Manifest,
+  type PatchedImage,
+  readStore,
+  reconstructBatch,
+  StoreMismatchError,
+} from "@adq/stages";
 import sharp from "sharp";
-import { type ExecutionProvider, MaeModel } from "#ml";
-import { asIoError } from "#platform";
-import { type Manifest, type PatchedImage, readStore, reconstructBatch, StoreMismatchError } from "#stages";
 import {
   checkOutputTarget,
   discardStaging,

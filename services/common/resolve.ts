@@ -11,11 +11,11 @@
 import { realpath, stat } from "node:fs/promises";
 import { isAbsolute, relative, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
-import { errorInfo } from "#core";
-import { type DatasetDescription, type DatasetFormat, openDataset } from "#ml";
-import { type ModelSpec, sha256File } from "#stages";
-import { failedPrecondition, invalidArgument, unimplemented } from "../common/errors.ts";
-import type { DatasetFormatName, ErrorReasonName, ModelRef } from "../common/types.ts";
+import { errorInfo } from "@adq/core";
+import { type DatasetDescription, type DatasetFormat, openDataset } from "@adq/ml";
+import { type ModelSpec, sha256File } from "@adq/stages";
+import { failedPrecondition, invalidArgument, unimplemented } from "./errors.ts";
+import type { DatasetFormatName, ErrorReasonName, ModelRef } from "./types.ts";
 
 export function isUnder(path: string, root: string): boolean {
   const rel = relative(root, path);

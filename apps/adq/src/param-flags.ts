@@ -4,7 +4,7 @@
  * Neither writes a default or a rule of its own.
  */
 
-import type { CompressionParams } from "#services/common";
+import type { CompressionParams } from "@adq/service-common";
 import {
   type CompressParams,
   choiceProblem,
@@ -12,7 +12,7 @@ import {
   PARAM_LIST,
   PARAMS,
   protoFieldsOf,
-} from "#stages";
+} from "@adq/stages";
 import { decimalNumber } from "./numbers.ts";
 import { UsageError } from "./output-dir.ts";
 

@@ -1,0 +1,26 @@
+// The npm workspaces and the places outside npm that must list them: every workspace is a
+// `@adq/…` ESM package with explicit exports, and deploy/Dockerfile.cuda (not built in CI)
+// copies every workspace manifest, without which its `npm ci --omit=dev` fails.
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { REPO_ROOT } from "@adq/cli";
+import { describe, expect, it } from "vitest";
+
+const root = JSON.parse(readFileSync(join(REPO_ROOT, "package.json"), "utf8")) as { workspaces: string[] };
+
+describe("npm workspaces", () => {
+  it.each(root.workspaces)("%s is an @adq ESM package with explicit exports", (folder) => {
+    const pkg = JSON.parse(readFileSync(join(REPO_ROOT, folder, "package.json"), "utf8"));
+    expect(pkg.name).toMatch(/^@adq\/[a-z-]+$/);
+    expect(pkg.type).toBe("module");
+    expect(pkg.private).toBe(true);
+    expect(Object.keys(pkg.exports)).toContain(".");
+  });
+
+  it("deploy/Dockerfile.cuda copies every workspace manifest before npm ci", () => {
+    const dockerfile = readFileSync(join(REPO_ROOT, "deploy", "Dockerfile.cuda"), "utf8");
+    const copied = [...dockerfile.matchAll(/^COPY (\S+)\/package\.json \1\/$/gm)].map((m) => m[1]);
+    expect(copied.sort()).toEqual([...root.workspaces].sort());
+    expect(dockerfile.indexOf("COPY apps/adq/package.json")).toBeLessThan(dockerfile.indexOf("npm ci"));
+  });
+});
