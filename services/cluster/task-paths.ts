@@ -8,6 +8,7 @@
  */
 import { realpath } from "node:fs/promises";
 import { sep } from "node:path";
+import type { ErrorStatus } from "@adq/core";
 import { type Bus, PermanentTaskError } from "@adq/platform";
 
 export interface TaskPathRoots {
@@ -29,6 +30,10 @@ async function real(p: string): Promise<string | undefined> {
   }
 }
 
+function permanent(message: string, status: ErrorStatus, reason?: string): PermanentTaskError {
+  return new PermanentTaskError(message, { status, message, ...(reason ? { reason } : {}) });
+}
+
 /** Throws PermanentTaskError when the payload's paths lie outside the roots. */
 export async function checkTaskPaths(payload: unknown, roots: TaskPathRoots): Promise<void> {
   const p = payload as { dataset?: { path?: unknown }; model?: { file?: unknown } } | null;
@@ -36,14 +41,16 @@ export async function checkTaskPaths(payload: unknown, roots: TaskPathRoots): Pr
   if (typeof ds === "string") {
     const r = await real(ds);
     if (!r || !roots.dataRoots.some((root) => inside(r, root)))
-      throw new PermanentTaskError(`dataset.path: ${ds} is not under this worker's --data-root`);
+      throw permanent(`dataset.path: ${ds} is not under this worker's --data-root`, "INVALID_ARGUMENT");
   }
   const model = p?.model?.file;
   if (typeof model === "string") {
     const r = await real(model);
     if (!r || !(roots.modelFiles.includes(r) || roots.modelRoots.some((root) => inside(r, root))))
-      throw new PermanentTaskError(
+      throw permanent(
         `model.file: ${model} is neither this worker's default or builtin model nor under its --model-root`,
+        "FAILED_PRECONDITION",
+        "MODEL_CONTRACT",
       );
   }
 }

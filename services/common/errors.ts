@@ -5,7 +5,7 @@
  * Unexpected errors become INTERNAL with a correlation id; the stack goes to the log only.
  */
 import { randomBytes } from "node:crypto";
-import { ConflictError, InvalidArgumentError, NotFoundError } from "@adq/platform";
+import { type ErrorInfo, type ErrorStatus, errorInfo } from "@adq/core";
 import * as grpc from "@grpc/grpc-js";
 import type { Logger } from "./log.ts";
 import { encodeErrorDetails } from "./proto.ts";
@@ -92,9 +92,57 @@ export function isBackendUnavailable(e: unknown): boolean {
   );
 }
 
+const GRPC_STATUS: Record<ErrorStatus, grpc.status> = {
+  INVALID_ARGUMENT: grpc.status.INVALID_ARGUMENT,
+  NOT_FOUND: grpc.status.NOT_FOUND,
+  FAILED_PRECONDITION: grpc.status.FAILED_PRECONDITION,
+  RESOURCE_EXHAUSTED: grpc.status.RESOURCE_EXHAUSTED,
+  ABORTED: grpc.status.ABORTED,
+  UNAVAILABLE: grpc.status.UNAVAILABLE,
+  INTERNAL: grpc.status.INTERNAL,
+};
+
+/** Internal field names that are the same request field in every RPC. */
+const COMMON_FIELDS: Record<string, string> = { dataset: "dataset.uri" };
+
 /**
- * Converts any error into an RpcError. `fieldPath` translates the internal field names of
- * InvalidArgumentError (e.g. "drop") into proto paths (e.g. "params.drop_ratio").
+ * The status a typed error's ErrorInfo (packages/core/src/errors.ts) maps to, whether it was
+ * thrown in this process or carried across the bus in a failed task's outcome: its code, its
+ * message (with the field as a proto path, via `fieldPath`), its reason, a field violation,
+ * a bad file.
+ */
+export function fromErrorInfo(info: ErrorInfo, fieldPath: (field: string) => string = (f) => f): RpcError {
+  const code = GRPC_STATUS[info.status];
+  const reason = (
+    info.reason
+      ? `ERROR_REASON_${info.reason}`
+      : info.status === "INVALID_ARGUMENT"
+        ? "ERROR_REASON_INVALID_ARGUMENT"
+        : undefined
+  ) as ErrorReasonName | undefined;
+  const details: Omit<Partial<ErrorDetails>, "code" | "message"> = reason ? { reason } : {};
+  if (info.reason === "BAD_FILES" && info.path) {
+    details.badFiles = [{ path: info.path, index: 0, reason: info.detail ?? info.message }];
+    details.badFilesTotal = 1;
+  }
+  if (info.field !== undefined) {
+    const field = COMMON_FIELDS[info.field] ?? fieldPath(info.field);
+    const description = info.description ?? info.message;
+    return new RpcError(code, `${field}: ${description}`, {
+      ...details,
+      fieldViolations: [{ field, description }],
+    });
+  }
+  // A compare-and-set lost its race: the caller's retry succeeds.
+  if (info.status === "ABORTED")
+    return new RpcError(code, `concurrent update, retry: ${info.message}`, details);
+  return new RpcError(code, info.message, details);
+}
+
+/**
+ * Converts any error into an RpcError: a typed error by its ErrorInfo (fromErrorInfo);
+ * `fieldPath` translates internal field names (e.g. "drop") into proto paths
+ * (e.g. "params.drop_ratio").
  */
 export function toRpcError(
   e: unknown,
@@ -102,16 +150,9 @@ export function toRpcError(
   fieldPath: (field: string) => string = (f) => f,
 ): RpcError {
   if (e instanceof RpcError) return e;
-  if (e instanceof InvalidArgumentError) {
-    const prefix = `${e.field}: `;
-    const description = e.message.startsWith(prefix) ? e.message.slice(prefix.length) : e.message;
-    return invalidArgument(fieldPath(e.field), description);
-  }
-  if (e instanceof NotFoundError) return notFound(e.message);
-  if (e instanceof ConflictError)
-    return new RpcError(grpc.status.ABORTED, `concurrent update, retry: ${e.message}`);
+  const info = errorInfo(e);
+  if (info) return fromErrorInfo(info, fieldPath);
   const err = e instanceof Error ? e : new Error(String(e));
-  if (err.name === "DatasetError") return invalidArgument("dataset.uri", err.message);
   if (isBackendUnavailable(err)) {
     log.warn("backend_unavailable", { error: err.message });
     return new RpcError(

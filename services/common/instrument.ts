@@ -4,7 +4,13 @@
  * (tasks by outcome, durations, in-flight tasks) and — for the reliability tests only —
  * fault injection (a delay before every task, or a failure of every task).
  */
-import type { Bus, ConsumeOptions, Subscription, TaskHandler } from "@adq/platform";
+import {
+  type Bus,
+  type ConsumeOptions,
+  PermanentTaskError,
+  type Subscription,
+  type TaskHandler,
+} from "@adq/platform";
 import type { Logger } from "./log.ts";
 import type { Counter, Gauge, Histogram, Registry } from "./metrics.ts";
 
@@ -92,7 +98,7 @@ export class InstrumentedBus implements Bus {
         if (faults?.failMessage) throw new Error(faults.failMessage);
         return await handler(task, ctx);
       } catch (e) {
-        const permanent = (e as Error)?.name === "PermanentTaskError";
+        const permanent = e instanceof PermanentTaskError;
         outcome = ctx.signal.aborted ? "aborted" : permanent ? "permanent_error" : "error";
         log.log(outcome === "aborted" ? "info" : "warn", "task_failed", {
           outcome,

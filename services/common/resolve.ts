@@ -11,10 +11,11 @@
 import { realpath, stat } from "node:fs/promises";
 import { isAbsolute, relative, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
+import { errorInfo } from "@adq/core";
 import { type DatasetDescription, type DatasetFormat, openDataset } from "@adq/ml";
 import { type ModelSpec, sha256File } from "@adq/stages";
 import { failedPrecondition, invalidArgument, unimplemented } from "./errors.ts";
-import type { DatasetFormatName, ModelRef } from "./types.ts";
+import type { DatasetFormatName, ErrorReasonName, ModelRef } from "./types.ts";
 
 export function isUnder(path: string, root: string): boolean {
   const rel = relative(root, path);
@@ -109,16 +110,10 @@ export async function resolveDataset(
     const reader = await openDataset(path);
     description = await reader.describe();
   } catch (e) {
-    if ((e as Error).name === "DatasetError") {
-      const code = (e as { code?: string }).code;
-      const reason =
-        code === "NOT_FOUND"
-          ? "ERROR_REASON_DATASET_NOT_FOUND"
-          : code === "EMPTY_DATASET" || code === "EMPTY_CLASS"
-            ? "ERROR_REASON_DATASET_EMPTY"
-            : "ERROR_REASON_INVALID_ARGUMENT";
-      throw invalidArgument(field, (e as Error).message, reason);
-    }
+    // The dataset's own reason (DatasetError's ErrorInfo), under this request's field.
+    const info = errorInfo(e);
+    if (info?.field === "dataset")
+      throw invalidArgument(field, info.message, `ERROR_REASON_${info.reason}` as ErrorReasonName);
     throw e;
   }
   if (want && description.format !== want)

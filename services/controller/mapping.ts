@@ -3,14 +3,10 @@
  * spec → a CreateJob request, a gateway Job → the resource's status. No I/O here, so every rule
  * is unit-tested without a cluster.
  */
-import type { CompressionParams, CreateJobRequest, Job, JobResult } from "@adq/service-common";
-import type { CompressionJob, CompressionJobStatus, Condition, Phase } from "./resource.ts";
 
-const METHODS = { adq: "METHOD_ADQ", dq: "METHOD_DQ", random: "METHOD_RANDOM", ccs: "METHOD_CCS" } as const;
-const DIVERSITY = {
-  infonce: "DIVERSITY_METHOD_CONTRASTIVE",
-  "untrained-head": "DIVERSITY_METHOD_UNTRAINED_HEAD",
-} as const;
+import type { CompressionParams, CreateJobRequest, Job, JobResult } from "@adq/service-common";
+import { protoFieldsOf } from "@adq/stages";
+import type { CompressionJob, CompressionJobStatus, Condition, Phase } from "./resource.ts";
 
 /** One idempotency key per object: a controller restart (or a second replica) gets the same job. */
 export function idempotencyKey(obj: CompressionJob): string {
@@ -20,22 +16,8 @@ export function idempotencyKey(obj: CompressionJob): string {
 /** The CreateJob request for an object's spec (the gateway validates it once more). */
 export function createRequest(obj: CompressionJob): Partial<CreateJobRequest> {
   const p = obj.spec.params;
-  const params: CompressionParams = { ratio: p.ratio };
-  if (p.bins !== undefined) params.bins = p.bins;
-  if (p.alpha !== undefined) params.alpha = p.alpha;
-  if (p.method !== undefined) params.method = METHODS[p.method];
-  if (p.drop !== undefined) params.dropRatio = p.drop;
-  if (p.seed !== undefined) params.seed = p.seed;
-  if (p.strength !== undefined) params.allocationStrength = p.strength;
-  if (p.lambda !== undefined) params.graphcutLambda = p.lambda;
-  if (p.diversity !== undefined || p.tau !== undefined)
-    params.diversity = {
-      method: DIVERSITY[p.diversity ?? "infonce"],
-      ...(p.tau !== undefined ? { tau: p.tau } : {}),
-    } as CompressionParams["diversity"];
-  if (p.skipBadFiles !== undefined) params.skipBadFiles = p.skipBadFiles;
-  if (p.ccsBeta !== undefined) params.ccsBeta = p.ccsBeta;
-  if (p.ccsStrata !== undefined) params.ccsStrata = p.ccsStrata;
+  // The resource's params carry the table's names (packages/stages/src/params.ts).
+  const params = protoFieldsOf(p) as unknown as CompressionParams;
   const ns = obj.metadata?.namespace ?? "";
   const name = obj.metadata?.name ?? "";
   return {

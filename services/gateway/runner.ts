@@ -14,26 +14,9 @@
  * and records CANCELLED.
  */
 
-import { randomBytes } from "node:crypto";
-import { relative } from "node:path";
-import {
-  type ArtifactStore,
-  type Bus,
-  InvalidArgumentError,
-  type JobStore,
-  type Subscription,
-} from "@adq/platform";
-import type { ErrorDetails, Logger, StageEnum } from "@adq/service-common";
-import { isBackendUnavailable } from "@adq/service-common";
-import {
-  CancelledError,
-  type CompressionOutcome,
-  type Manifest,
-  runCompression,
-  StageFailedError,
-  type StageName,
-  TOOL_VERSION,
-} from "@adq/stages";
+import type { ArtifactStore, Bus, JobStore, Subscription } from "@adq/platform";
+import type { ErrorDetails, Logger } from "@adq/service-common";
+import { CancelledError, runCompression, type StageName } from "@adq/stages";
 import {
   DEFAULT_CACHE_RETENTION_MS,
   jobCacheGeneration,
@@ -41,15 +24,14 @@ import {
   sweepCache,
   tenantCachePrefix,
 } from "./cache-gc.ts";
-import { fieldPath } from "./params.ts";
+import { isTransientInfraError, jobErrorDetails } from "./job-errors.ts";
+import { collectResult } from "./job-result.ts";
 import {
   finishStage,
   type JobRecord,
   mutateJob,
   PUBLIC_STAGES,
   progressStage,
-  type ResultFileRecord,
-  type ResultRecord,
   setJobState,
   startStage,
   TERMINAL_STATES,
@@ -117,19 +99,6 @@ function canCancel(bus: Bus): bus is Bus & CancellableBus {
 
 class ShutdownError extends Error {
   override readonly name = "ShutdownError";
-}
-
-/**
- * An infrastructure hiccup (the message broker or store unreachable for a while, e.g. a
- * nats-server restart), not a property of the job: the job stays RUNNING and its queue
- * message is redelivered, so it resumes from the stage cache instead of failing.
- */
-function isTransientInfraError(e: unknown): boolean {
-  if (e instanceof StageFailedError || e instanceof CancelledError || e instanceof InvalidArgumentError)
-    return false;
-  const name = (e as Error)?.name;
-  if (name === "DatasetError" || name === "ModelContractError") return false;
-  return isBackendUnavailable(e);
 }
 
 export class JobRunner {
@@ -418,7 +387,7 @@ export class JobRunner {
       if (trailing) clearTimeout(trailing);
       await chain;
       if (controller.signal.aborted) throw controller.signal.reason ?? new CancelledError("cancelled");
-      const result = await this.collectResult(outcome, started);
+      const result = await collectResult(this.o.store, outcome, this.now() - started);
       let cancelledMeanwhile = false;
       await mutateJob(jobs, jobId, (rec) => {
         if (rec.state === "CANCELLING") {
@@ -457,7 +426,7 @@ export class JobRunner {
         log.warn("job_interrupted", { tenant: job.tenant, error: e });
         throw e; // nack: the job stays RUNNING, its message is redelivered and it resumes
       }
-      const error = this.jobError(e, job, log);
+      const error = jobErrorDetails(e, job, log, this.o.maxTaskAttempts ?? 3);
       await mutateJob(jobs, jobId, (rec) => {
         if (TERMINAL_STATES.has(rec.state)) return false;
         if (rec.state === "CANCELLING") return false;
@@ -525,100 +494,5 @@ export class JobRunner {
     await bus.publishEvent({ jobId: job.id, kind: "state", state: "CANCELLED", at: this.now() });
     log.info("job_cancelled", { tenant: job.tenant, purged_tasks: typeof purged === "number" ? purged : 0 });
     this.o.onJobEnd?.("CANCELLED", this.now() - (job.startTime ?? job.createTime));
-  }
-
-  /** A failed job's ErrorDetails: precise for bad input, a correlation id for bugs. */
-  private jobError(e: unknown, job: JobRecord, log: Logger): ErrorDetails {
-    if (e instanceof StageFailedError) {
-      const stage: StageEnum = (PUBLIC_STAGES[e.stage as StageName] ?? ["STAGE_UNSPECIFIED"])[0]!;
-      const taskKey = `${e.stage}/${e.taskKey}`;
-      if (e.permanent) {
-        const bad = /bad image (.+?): (.*)$/s.exec(e.reason);
-        if (bad) {
-          const path = relative(job.dataset.path, bad[1]!) || bad[1]!;
-          return {
-            reason: "ERROR_REASON_BAD_FILES",
-            code: "INVALID_ARGUMENT",
-            message: `bad image ${path}: ${bad[2]} (set params.skip_bad_files to skip unreadable images)`,
-            stage,
-            badFiles: [{ path, index: 0, reason: bad[2]! }],
-            badFilesTotal: 1,
-            taskKey,
-            attempts: 1,
-          };
-        }
-        const model = /model|onnx|head/i.test(e.reason);
-        return {
-          reason: model ? "ERROR_REASON_MODEL_CONTRACT" : "ERROR_REASON_INVALID_ARGUMENT",
-          code: model ? "FAILED_PRECONDITION" : "INVALID_ARGUMENT",
-          message: e.message,
-          stage,
-          taskKey,
-          attempts: 1,
-        };
-      }
-      return {
-        reason: "ERROR_REASON_RETRIES_EXHAUSTED",
-        code: "INTERNAL",
-        message: e.message,
-        stage,
-        taskKey,
-        attempts: this.o.maxTaskAttempts ?? 3,
-      };
-    }
-    if (e instanceof InvalidArgumentError) {
-      const field = fieldPath(e.field);
-      const description = e.message.replace(`${e.field}: `, "");
-      return {
-        reason: "ERROR_REASON_INVALID_ARGUMENT",
-        code: "INVALID_ARGUMENT",
-        message: `${field}: ${description}`,
-        stage: "STAGE_INGEST",
-        fieldViolations: [{ field, description }],
-      };
-    }
-    const err = e instanceof Error ? e : new Error(String(e));
-    if (err.name === "DatasetError")
-      return {
-        reason: "ERROR_REASON_INVALID_ARGUMENT",
-        code: "INVALID_ARGUMENT",
-        message: err.message,
-        stage: "STAGE_INGEST",
-      };
-    if (err.name === "ModelContractError")
-      return { reason: "ERROR_REASON_MODEL_CONTRACT", code: "FAILED_PRECONDITION", message: err.message };
-    const correlationId = randomBytes(6).toString("hex");
-    log.error("job_internal_error", { tenant: job.tenant, correlation_id: correlationId, error: err });
-    return {
-      reason: "ERROR_REASON_INTERNAL",
-      code: "INTERNAL",
-      message: `internal error (correlation id ${correlationId})`,
-    };
-  }
-
-  private async collectResult(outcome: CompressionOutcome, started: number): Promise<ResultRecord> {
-    const { store } = this.o;
-    const files: ResultFileRecord[] = [];
-    for (const name of [...outcome.files].sort()) {
-      const key = `${outcome.resultPrefix}/${name}`;
-      const info = await store.stat(key);
-      if (!info) throw new Error(`result file ${key} is missing after assemble`);
-      files.push({ name, key, size: info.size, digest: info.digest, mediaType: info.mediaType });
-    }
-    const manifest = JSON.parse(
-      new TextDecoder().decode(await store.get(`${outcome.resultPrefix}/manifest.json`)),
-    ) as Manifest;
-    return {
-      files,
-      totalItems: manifest.total,
-      selectedItems: manifest.selected,
-      classSelected: manifest.perClass,
-      storedBytes: manifest.store?.bytes ?? 0,
-      originalSubsetBytes: manifest.store?.subsetSourceBytes ?? 0,
-      skippedBadFiles: manifest.skipped.length,
-      modelSha256: manifest.model?.sha256 ?? "",
-      toolVersion: manifest.tool.version ?? TOOL_VERSION,
-      durationMs: this.now() - started,
-    };
   }
 }

@@ -7,14 +7,7 @@
 import { mkdir, realpath } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import type { ExecutionProvider } from "@adq/ml";
-import {
-  type ArtifactStore,
-  type Bus,
-  FsArtifactStore,
-  type JobStore,
-  LocalBus,
-  MemoryJobStore,
-} from "@adq/platform";
+import { type Bus, FsArtifactStore, LocalBus, MemoryJobStore } from "@adq/platform";
 import type { ApiKeyAuthenticator, Registry } from "@adq/service-common";
 import {
   addReflection,
@@ -38,14 +31,11 @@ import { DEFAULT_UPLOAD_LIMITS, type UploadLimits, UploadStore } from "./upload.
 
 export const SERVICE_NAME = "adq.v1.CompressionService";
 
-export interface StartGatewayOptions {
+export interface StartGatewayOptions
+  extends Pick<GatewayOptions, "jobs" | "idempotency" | "bus" | "store" | "auth"> {
   /** host:port; port 0 picks a free one. */
   address: string;
-  jobs: JobStore<JobRecord>;
-  idempotency: JobStore<IdempotencyRecord>;
-  bus: Bus;
-  store: ArtifactStore;
-  auth: ApiKeyAuthenticator;
+  /** The directories datasets may come from (resolved to real paths here). */
   dataRoots: string[];
   /**
    * Local directory uploaded datasets are extracted into (`{root}/{tenant}/{upload}/`);

@@ -11,6 +11,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { mkdir, readdir, rename, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
+import { errorInfo } from "@adq/core";
 import { type DatasetDescription, openDataset } from "@adq/ml";
 import type { ArtifactStore } from "@adq/platform";
 import type { DatasetFormatName } from "@adq/service-common";
@@ -215,14 +216,13 @@ async function describe(path: string, field: string): Promise<DatasetDescription
   try {
     return await (await openDataset(path)).describe();
   } catch (e) {
-    if ((e as Error).name === "DatasetError") {
-      const code = (e as { code?: string }).code;
-      const reason =
-        code === "EMPTY_DATASET" || code === "EMPTY_CLASS"
-          ? "ERROR_REASON_DATASET_EMPTY"
-          : "ERROR_REASON_INVALID_ARGUMENT";
-      throw invalidArgument(field, `not a dataset of a supported format: ${(e as Error).message}`, reason);
-    }
+    const info = errorInfo(e);
+    if (info?.field === "dataset")
+      throw invalidArgument(
+        field,
+        `not a dataset of a supported format: ${info.message}`,
+        info.reason === "DATASET_EMPTY" ? "ERROR_REASON_DATASET_EMPTY" : "ERROR_REASON_INVALID_ARGUMENT",
+      );
     throw e;
   }
 }

@@ -4,24 +4,20 @@
 // on the same data), each call confined to the caller's tenant namespace.
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { DEFAULT_MAE, DEFAULT_MODEL } from "@adq/cli";
 import { decodeNpy } from "@adq/platform";
 import { type BinsFile, decodeStore, type Manifest, maskFromHex, patchBounds } from "@adq/stages";
 import * as grpc from "@grpc/grpc-js";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  addStageService,
-  type StageProcessName,
-  stageClientConstructor,
-} from "../../services/cluster/stage-services.ts";
+import { DEFAULT_MODEL } from "../../apps/adq/src/paths.ts";
+import type { StageProcessName } from "../../services/cluster/stage-services.ts";
 import { ApiKeyAuthenticator, hashApiKey } from "../../services/common/auth.ts";
 import { errorDetailsOf } from "../../services/common/client.ts";
 import { Logger, MemorySink } from "../../services/common/log.ts";
-import { bindServer } from "../../services/common/server.ts";
 import { readTar } from "../../services/gateway/tar.ts";
 import { demoSlice, tmp } from "../e2e/helpers.ts";
 import { download, KEYS, startTestServer, type TestServer, watchToEnd } from "../services/helpers.ts";
+import { bundledModelEnv, startStageRpcServer } from "./stage-rpc-server.ts";
 
 type Unary = (
   req: unknown,
@@ -39,7 +35,7 @@ const DROP = 0.25;
 
 describe("stage gRPC methods, called directly, equal the pipeline", () => {
   let t: TestServer;
-  let server: grpc.Server;
+  let closeRpc: (() => void) | undefined;
   let data: string;
   const clients = {} as Record<Exclude<StageProcessName, "assemble">, Client>;
   const md = (key: string | null = KEYS.acme) => {
@@ -93,31 +89,22 @@ describe("stage gRPC methods, called directly, equal the pipeline", () => {
     expect((await watchToEnd(t.acme, strong.job.id)).at(-1)?.terminal?.state).toBe("JOB_STATE_SUCCEEDED");
     strongBins = JSON.parse((await download(t.acme, strong.job.id, "bins.json")).toString("utf8"));
 
-    server = new grpc.Server();
     const auth = new ApiKeyAuthenticator([
       { id: "acme", keys: [hashApiKey(KEYS.acme)] },
       { id: "globex", keys: [hashApiKey(KEYS.globex)] },
     ]);
-    const deps = {
-      store: t.srv.store,
-      log,
-      auth,
-      env: {
-        dataRoots: [data],
-        models: { defaultModel: DEFAULT_MODEL, builtin: {}, roots: [] },
-        maes: { defaultModel: DEFAULT_MAE, builtin: {}, roots: [] },
-      },
-    };
-    for (const stage of ["features", "binning", "scoring", "sampling"] as const)
-      addStageService(server, stage, "test", deps);
-    const addr = `127.0.0.1:${await bindServer(server, "127.0.0.1:0")}`;
-    for (const stage of ["features", "binning", "scoring", "sampling"] as const)
-      clients[stage] = new (stageClientConstructor(stage)!)(addr, grpc.credentials.createInsecure()) as never;
+    const rpc = await startStageRpcServer({ store: t.srv.store, log, auth, env: bundledModelEnv([data]) }, [
+      "features",
+      "binning",
+      "scoring",
+      "sampling",
+    ]);
+    Object.assign(clients, rpc.clients);
+    closeRpc = rpc.close;
   }, 240_000);
 
   afterAll(async () => {
-    for (const c of Object.values(clients)) c.close();
-    server?.forceShutdown();
+    closeRpc?.();
     await t?.close();
   });
 
@@ -421,19 +408,18 @@ describe("stage gRPC methods, called directly, equal the pipeline", () => {
       for (const f of readdirSync(src).sort().slice(0, 2)) copyFileSync(join(src, f), join(bad, c, f));
     }
     writeFileSync(join(bad, "b", "broken.jpg"), Buffer.from("not a jpeg at all"));
-    server.forceShutdown();
-    server = new grpc.Server();
-    addStageService(server, "features", "test", {
-      store: t.srv.store,
-      log,
-      auth: new ApiKeyAuthenticator([{ id: "acme", keys: [hashApiKey(KEYS.acme)] }]),
-      env: { dataRoots: [bad], models: { defaultModel: DEFAULT_MODEL, builtin: {}, roots: [] } },
-    });
-    clients.features.close();
-    clients.features = new (stageClientConstructor("features")!)(
-      `127.0.0.1:${await bindServer(server, "127.0.0.1:0")}`,
-      grpc.credentials.createInsecure(),
-    ) as never;
+    closeRpc?.();
+    const rpc = await startStageRpcServer(
+      {
+        store: t.srv.store,
+        log,
+        auth: new ApiKeyAuthenticator([{ id: "acme", keys: [hashApiKey(KEYS.acme)] }]),
+        env: { dataRoots: [bad], models: { defaultModel: DEFAULT_MODEL, builtin: {}, roots: [] } },
+      },
+      ["features"],
+    );
+    clients.features = rpc.clients.features as never;
+    closeRpc = rpc.close;
     const err = await rejects(
       call("features", "ExtractFeatures", {
         task,

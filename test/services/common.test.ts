@@ -1,11 +1,19 @@
 // services/common: error mapping, the ErrorDetails trailer, API keys, logs, shutdown.
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { errorInfo } from "@adq/core";
+import { BadImageError, DatasetError, ModelContractError } from "@adq/ml";
 import { ConflictError, InvalidArgumentError, NotFoundError } from "@adq/platform";
 import * as grpc from "@grpc/grpc-js";
 import { describe, expect, it } from "vitest";
 import { ApiKeyAuthenticator, hashApiKey } from "../../services/common/auth.ts";
-import { ERROR_DETAILS_TRAILER, RpcError, toRpcError, toServiceError } from "../../services/common/errors.ts";
+import {
+  ERROR_DETAILS_TRAILER,
+  fromErrorInfo,
+  RpcError,
+  toRpcError,
+  toServiceError,
+} from "../../services/common/errors.ts";
 import { HealthService } from "../../services/common/health.ts";
 import { Logger, MemorySink } from "../../services/common/log.ts";
 import { decodeErrorDetails, encodeErrorDetails } from "../../services/common/proto.ts";
@@ -32,6 +40,47 @@ describe("error mapping", () => {
     ]);
     expect(toRpcError(new NotFoundError("artifact not found: x"), log).code).toBe(grpc.status.NOT_FOUND);
     expect(toRpcError(new ConflictError("stale"), log).code).toBe(grpc.status.ABORTED);
+  });
+
+  it("maps every typed error by what it says about itself, thrown here or carried across the bus", () => {
+    const ds = toRpcError(new DatasetError("NOT_FOUND", "/d", "/d does not exist"), log);
+    expect(ds.toDetails()).toMatchObject({
+      code: "INVALID_ARGUMENT",
+      reason: "ERROR_REASON_DATASET_NOT_FOUND",
+      message: "dataset.uri: /d does not exist",
+      fieldViolations: [{ field: "dataset.uri", description: "/d does not exist" }],
+    });
+    // No word of the message decides the code: a contract error that never says "model".
+    const contract = toRpcError(new ModelContractError("/m/x.bin", "output 3 is int64"), log);
+    expect(contract.toDetails()).toMatchObject({
+      code: "FAILED_PRECONDITION",
+      reason: "ERROR_REASON_MODEL_CONTRACT",
+      message: "/m/x.bin: output 3 is int64",
+    });
+    const bad = toRpcError(new BadImageError("/d/a/1.jpg", "truncated JPEG"), log);
+    expect(bad.toDetails()).toMatchObject({
+      code: "INVALID_ARGUMENT",
+      reason: "ERROR_REASON_BAD_FILES",
+      badFiles: [{ path: "/d/a/1.jpg", index: 0, reason: "truncated JPEG" }],
+    });
+    // The same account, as plain data after a trip through JSON (a NATS message), maps the same.
+    for (const e of [
+      new InvalidArgumentError("drop", "must be in [0, 1), got 1", "INVALID_ARGUMENT"),
+      new ModelContractError("/m/x.bin", "output 3 is int64"),
+      new BadImageError("/d/a/1.jpg", "truncated JPEG"),
+    ])
+      expect(fromErrorInfo(JSON.parse(JSON.stringify(errorInfo(e))), fieldPath).toDetails()).toEqual(
+        toRpcError(e, log, fieldPath).toDetails(),
+      );
+    // A reason of its own (the data-set check's), kept with the field path.
+    const single = toRpcError(
+      new InvalidArgumentError("dataset", "/d has only one class (a)", "SINGLE_CLASS"),
+      log,
+    );
+    expect(single.toDetails()).toMatchObject({
+      reason: "ERROR_REASON_SINGLE_CLASS",
+      message: "dataset.uri: /d has only one class (a)",
+    });
   });
 
   it("turns anything else into INTERNAL with a correlation id, keeping the stack in the log only", () => {

@@ -1,14 +1,9 @@
 import { homedir } from "node:os";
 import { basename, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { InvalidArgumentError, IoError } from "@adq/platform";
-import {
-  type CompressParams,
-  DEFAULT_PARAMS,
-  type DiversityMethod,
-  type Method,
-  StageFailedError,
-} from "@adq/stages";
+import { errorInfo } from "@adq/core";
+import { IoError } from "@adq/platform";
+import { paramsHelp, StageFailedError } from "@adq/stages";
 import { compress } from "./compress.ts";
 import { CONTROLLER_HELP, runController } from "./controller-cmd.ts";
 import { defaultModelFor } from "./default-model.ts";
@@ -16,6 +11,7 @@ import { EVAL_HELP, EVAL_USAGE, runEval } from "./eval.ts";
 import { EXECUTION_PROVIDER_HELP, executionProviderOf } from "./execution-provider.ts";
 import { decimalNumber } from "./numbers.ts";
 import { UsageError } from "./output-dir.ts";
+import { PARAM_OPTIONS, paramsFromFlags } from "./param-flags.ts";
 import { DEFAULT_DATASET, DEFAULT_MAE, DEFAULT_MODEL, GENERAL_MODEL, REPO_ROOT } from "./paths.ts";
 import { ConsoleProgress } from "./progress.ts";
 import { reconstruct } from "./reconstruct.ts";
@@ -35,32 +31,13 @@ ${EVAL_USAGE}${SERVE_HELP}${REMOTE_HELP}${SECURITY_HELP}${CONTROLLER_HELP}  adq 
 
 compress options (defaults in brackets):
   dataset                ImageFolder root or CIFAR-10 binary folder [bundled demo: ${DEFAULT_DATASET}]
-  --ratio <ρ>            keep ratio in (0,1] [${DEFAULT_PARAMS.ratio}]
-  --bins <m>             bins per class [${DEFAULT_PARAMS.bins}]
-  --alpha <α>            importance weight in [0,1] [${DEFAULT_PARAMS.alpha}]
-  --strength <s>         allocation strength in [0,10]: a bin's share grows by e^s per unit of
-                         importance [${DEFAULT_PARAMS.strength}]
-  --drop <θ>             share of patches dropped per image in [0,1) [${DEFAULT_PARAMS.drop}]
-  --seed <n>             [${DEFAULT_PARAMS.seed}]
-  --method adq|dq|random|ccs [${DEFAULT_PARAMS.method}]   ccs: coverage-centric coreset selection
-                         on held-out difficulty (EL2N of a cross-fitted head), per class
-  --ccs-beta <β>         ccs: share of the hardest items dropped first, in [0,1) [${DEFAULT_PARAMS.ccsBeta}]
-  --ccs-strata <k>       ccs: difficulty strata per class [${DEFAULT_PARAMS.ccsStrata}]
-  --model <onnx>         feature model [CIFAR-10 classes and 32×32 images: ${DEFAULT_MODEL};
+${paramsHelp()}  --model <onnx>         feature model [CIFAR-10 classes and 32×32 images: ${DEFAULT_MODEL};
                          otherwise ${GENERAL_MODEL}]
   --model-input <name>, --model-embedding-output <name>, --model-logits-output <name>,
   --model-feature-map-output <name>, --model-pooled-output <name>
                          graph names of your own ONNX model [images, embedding, logits,
                          feature_map, pooled]; feature map and pooled are optional
   --out <dir>            result folder [adq-out/<dataset>-<method>-r<ρ>-s<seed>]
-  --lambda <λ>           GraphCut λ [${DEFAULT_PARAMS.lambda}]
-  --diversity infonce|untrained-head  [${DEFAULT_PARAMS.diversity}]
-  --tau <τ>              discriminator temperature [${DEFAULT_PARAMS.tau}]
-  --store-codec webp|webp-lossless|raw
-                         how the store codes kept images: lossy WebP (smaller than JPEG
-                         sources), or exact kept pixels [${DEFAULT_PARAMS.storeCodec}]
-  --store-quality <q>    WebP quality 1–100 of the lossy codec [${DEFAULT_PARAMS.storeQuality}]
-  --skip-bad-files       skip unreadable images (listed in the manifest) instead of failing
   --keep-intermediates   also write embeddings/labels/texture (.npy) and bins (JSON)
   --cache-dir <dir>      stage-output cache, makes re-runs resume [$ADQ_CACHE_DIR or ~/.cache/adq]
   --threads <n>          ONNX Runtime intra-op threads [all cores]
@@ -73,42 +50,12 @@ function num(flag: string, v: string | undefined, fallback: number): number {
   return decimalNumber(`--${flag}`, v);
 }
 
-function paramsFrom(values: Record<string, string | boolean | undefined>): CompressParams {
-  const s = (k: string) => values[k] as string | undefined;
-  return {
-    ...DEFAULT_PARAMS,
-    ratio: num("ratio", s("ratio"), DEFAULT_PARAMS.ratio),
-    bins: num("bins", s("bins"), DEFAULT_PARAMS.bins),
-    alpha: num("alpha", s("alpha"), DEFAULT_PARAMS.alpha),
-    strength: num("strength", s("strength"), DEFAULT_PARAMS.strength),
-    ccsBeta: num("ccs-beta", s("ccs-beta"), DEFAULT_PARAMS.ccsBeta),
-    ccsStrata: num("ccs-strata", s("ccs-strata"), DEFAULT_PARAMS.ccsStrata),
-    drop: num("drop", s("drop"), DEFAULT_PARAMS.drop),
-    seed: num("seed", s("seed"), DEFAULT_PARAMS.seed),
-    lambda: num("lambda", s("lambda"), DEFAULT_PARAMS.lambda),
-    tau: num("tau", s("tau"), DEFAULT_PARAMS.tau),
-    method: (s("method") ?? DEFAULT_PARAMS.method) as Method,
-    diversity: (s("diversity") ?? DEFAULT_PARAMS.diversity) as DiversityMethod,
-    skipBadFiles: values["skip-bad-files"] === true,
-    storeCodec: (s("store-codec") ?? DEFAULT_PARAMS.storeCodec) as CompressParams["storeCodec"],
-    storeQuality: num("store-quality", s("store-quality"), DEFAULT_PARAMS.storeQuality),
-  };
-}
-
 async function runCompress(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
     options: {
-      ratio: { type: "string" },
-      bins: { type: "string" },
-      alpha: { type: "string" },
-      strength: { type: "string" },
-      "ccs-beta": { type: "string" },
-      "ccs-strata": { type: "string" },
-      drop: { type: "string" },
-      seed: { type: "string" },
-      method: { type: "string" },
+      ...PARAM_OPTIONS,
       model: { type: "string" },
       "model-input": { type: "string" },
       "model-embedding-output": { type: "string" },
@@ -116,12 +63,6 @@ async function runCompress(argv: string[]): Promise<number> {
       "model-feature-map-output": { type: "string" },
       "model-pooled-output": { type: "string" },
       out: { type: "string" },
-      lambda: { type: "string" },
-      diversity: { type: "string" },
-      tau: { type: "string" },
-      "skip-bad-files": { type: "boolean" },
-      "store-codec": { type: "string" },
-      "store-quality": { type: "string" },
       "keep-intermediates": { type: "boolean" },
       "cache-dir": { type: "string" },
       threads: { type: "string" },
@@ -132,7 +73,7 @@ async function runCompress(argv: string[]): Promise<number> {
   });
   if (positionals.length > 1) throw new UsageError(`compress takes one data set, got ${positionals.length}`);
   const dataset = resolve(positionals[0] ?? DEFAULT_DATASET);
-  const params = paramsFrom(values);
+  const params = paramsFromFlags(values);
   const executionProvider = executionProviderOf(values["execution-provider"]);
   const defaultOut = values.out === undefined;
   const out =
@@ -266,12 +207,14 @@ export async function main(argv: string[]): Promise<number> {
     }
   } catch (e) {
     const err = e as Error;
+    // Bad input or a model that cannot serve (a typed error says which), a file system failure.
+    const status = errorInfo(err)?.status;
     const expected =
       err instanceof UsageError ||
-      err instanceof InvalidArgumentError ||
+      status === "INVALID_ARGUMENT" ||
+      status === "FAILED_PRECONDITION" ||
       err instanceof IoError ||
       err instanceof StageFailedError ||
-      ["DatasetError", "BadImageError", "ModelContractError"].includes(err.name) ||
       (err as NodeJS.ErrnoException).code === "ERR_PARSE_ARGS_UNKNOWN_OPTION" ||
       (err as NodeJS.ErrnoException).code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE";
     if (expected) {

@@ -2,6 +2,7 @@
  * The remote client: `adq submit`, `adq watch`, `adq result` against a running gateway
  * (adq.v1.CompressionService over gRPC). Launching the servers is serve.ts.
  */
+
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
@@ -18,7 +19,6 @@ import {
 } from "@adq/service-common";
 import * as grpc from "@grpc/grpc-js";
 import { CLIENT_TLS_OPTIONS, clientSecurityFromFlags } from "./client-tls.ts";
-import { float } from "./numbers.ts";
 import {
   checkOutputTarget,
   discardStaging,
@@ -27,6 +27,7 @@ import {
   publishStaging,
   UsageError,
 } from "./output-dir.ts";
+import { PARAM_OPTIONS, protoParamsFromFlags } from "./param-flags.ts";
 import { ConsoleProgress, type ProgressSink } from "./progress.ts";
 
 const DEFAULT_SERVER = "127.0.0.1:50051";
@@ -76,16 +77,6 @@ function reportRpcError(e: unknown): number {
   return err.code === grpc.status.INVALID_ARGUMENT || err.code === grpc.status.UNAUTHENTICATED ? 2 : 1;
 }
 
-const METHODS: Record<string, CompressionParams["method"]> = {
-  adq: "METHOD_ADQ",
-  dq: "METHOD_DQ",
-  random: "METHOD_RANDOM",
-};
-const DIVERSITY: Record<string, "DIVERSITY_METHOD_CONTRASTIVE" | "DIVERSITY_METHOD_UNTRAINED_HEAD"> = {
-  infonce: "DIVERSITY_METHOD_CONTRASTIVE",
-  "untrained-head": "DIVERSITY_METHOD_UNTRAINED_HEAD",
-};
-
 function toUri(pathOrUri: string): string {
   return /^[a-z][a-z0-9+.-]*:\/\//i.test(pathOrUri) ? pathOrUri : pathToFileURL(resolve(pathOrUri)).href;
 }
@@ -96,66 +87,15 @@ export async function runSubmit(argv: string[]): Promise<number> {
     allowPositionals: true,
     options: {
       ...CLIENT_OPTIONS,
-      ratio: { type: "string" },
-      bins: { type: "string" },
-      alpha: { type: "string" },
-      strength: { type: "string" },
-      drop: { type: "string" },
-      seed: { type: "string" },
-      method: { type: "string" },
+      ...PARAM_OPTIONS,
       model: { type: "string" },
-      lambda: { type: "string" },
-      diversity: { type: "string" },
-      tau: { type: "string" },
-      "skip-bad-files": { type: "boolean" },
-      "store-codec": { type: "string" },
-      "store-quality": { type: "string" },
       "idempotency-key": { type: "string" },
       name: { type: "string" },
     },
   });
   if (positionals.length !== 1)
     throw new UsageError("submit takes one data set (a path on the server, or a URI)");
-  const method = values.method === undefined ? undefined : METHODS[values.method];
-  if (values.method !== undefined && !method)
-    throw new UsageError(`--method must be adq, dq or random, got ${JSON.stringify(values.method)}`);
-  const diversity = values.diversity === undefined ? undefined : DIVERSITY[values.diversity];
-  if (values.diversity !== undefined && !diversity)
-    throw new UsageError(
-      `--diversity must be infonce or untrained-head, got ${JSON.stringify(values.diversity)}`,
-    );
-  // Only what was given: the server fills in the same defaults as `adq compress`.
-  const params: Partial<CompressionParams> = { ratio: float("ratio", values.ratio) ?? 0.1 };
-  const set = <K extends keyof CompressionParams>(k: K, v: CompressionParams[K] | undefined) => {
-    if (v !== undefined) params[k] = v;
-  };
-  set("bins", float("bins", values.bins));
-  set("alpha", float("alpha", values.alpha));
-  set("allocationStrength", float("strength", values.strength));
-  set("dropRatio", float("drop", values.drop));
-  set("seed", float("seed", values.seed));
-  set("method", method);
-  set("graphcutLambda", float("lambda", values.lambda));
-  if (diversity !== undefined || values.tau !== undefined)
-    params.diversity = {
-      ...(diversity ? { method: diversity } : {}),
-      ...(values.tau !== undefined ? { tau: float("tau", values.tau)! } : {}),
-    };
-  if (values["skip-bad-files"]) params.skipBadFiles = true;
-  const codecs = {
-    webp: "STORE_CODEC_WEBP",
-    "webp-lossless": "STORE_CODEC_WEBP_LOSSLESS",
-    raw: "STORE_CODEC_RAW",
-  } as const;
-  if (values["store-codec"] !== undefined) {
-    const codec = codecs[values["store-codec"] as keyof typeof codecs];
-    if (!codec)
-      throw new UsageError(
-        `--store-codec must be webp, webp-lossless or raw, got ${JSON.stringify(values["store-codec"])}`,
-      );
-    params.storeCodec = codec;
-  }
-  set("storeQuality", float("store-quality", values["store-quality"]));
+  const params = protoParamsFromFlags(values);
   if (values.model) params.model = { uri: toUri(values.model), sha256: "" };
   const client = connect(values);
   try {

@@ -6,6 +6,7 @@ export * from "./bins.ts";
 export * from "./cam.ts";
 export * from "./ccs.ts";
 export * from "./contrastive.ts";
+export * from "./errors.ts";
 export * from "./gradient-embedding.ts";
 export * from "./graphcut.ts";
 export * from "./image.ts";

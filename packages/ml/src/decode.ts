@@ -17,6 +17,7 @@
  */
 import { readFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
+import type { ErrorInfo, TypedError } from "@adq/core";
 import sharp from "sharp";
 import { readConfinedFile, readConfinedFileSync } from "./confine.ts";
 import { DatasetError } from "./errors.ts";
@@ -24,13 +25,23 @@ import { decodeBaselineJpeg, FAST_JPEG_MAX_PIXELS } from "./jpeg-baseline.ts";
 import type { RasterImage } from "./raster.ts";
 
 /** A file that cannot be decoded into an image; `reason` says why, for the user. */
-export class BadImageError extends Error {
+export class BadImageError extends Error implements TypedError {
   override readonly name = "BadImageError";
   constructor(
     readonly path: string,
     readonly reason: string,
   ) {
     super(`bad image ${path}: ${reason}`);
+  }
+
+  get info(): ErrorInfo {
+    return {
+      status: "INVALID_ARGUMENT",
+      message: this.message,
+      reason: "BAD_FILES",
+      path: this.path,
+      detail: this.reason,
+    };
   }
 }
 

@@ -1,3 +1,5 @@
+import type { ErrorInfo, TypedError } from "@adq/core";
+
 /**
  * Errors raised by the dataset layer. Each carries a machine-readable `code` so that services
  * can map it to a precise gRPC status in one place, and a message naming the offending path.
@@ -21,7 +23,7 @@ export type DatasetErrorCode =
   /** A folder or file resolves outside the dataset folder (a symbolic link), or is not a regular file. */
   | "OUTSIDE_ROOT";
 
-export class DatasetError extends Error {
+export class DatasetError extends Error implements TypedError {
   override readonly name = "DatasetError";
   constructor(
     readonly code: DatasetErrorCode,
@@ -30,5 +32,24 @@ export class DatasetError extends Error {
     message: string,
   ) {
     super(message);
+  }
+
+  /** Bad input naming the dataset; a missing or empty one has its own reason. */
+  get info(): ErrorInfo {
+    const reason =
+      this.code === "NOT_FOUND"
+        ? "DATASET_NOT_FOUND"
+        : this.code === "EMPTY_DATASET" || this.code === "EMPTY_CLASS"
+          ? "DATASET_EMPTY"
+          : "INVALID_ARGUMENT";
+    const m = this.message;
+    return {
+      status: "INVALID_ARGUMENT",
+      message: m,
+      field: "dataset",
+      description: m,
+      reason,
+      path: this.path,
+    };
   }
 }

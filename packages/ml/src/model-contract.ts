@@ -1,11 +1,19 @@
+import type { ErrorInfo, TypedError } from "@adq/core";
+
 /** A model file that does not satisfy its contract; the message names the file and what is wrong. */
-export class ModelContractError extends Error {
+export class ModelContractError extends Error implements TypedError {
   override readonly name = "ModelContractError";
   constructor(
     readonly file: string,
-    detail: string,
+    readonly detail: string,
   ) {
     super(`${file}: ${detail}`);
+  }
+
+  /** The model cannot serve the job as it is: a precondition, not a bad request field. */
+  get info(): ErrorInfo {
+    const { message, file: path, detail } = this;
+    return { status: "FAILED_PRECONDITION", message, reason: "MODEL_CONTRACT", path, detail };
   }
 }
 

@@ -1,24 +1,50 @@
+import type { ErrorInfo, TypedError } from "@adq/core";
+
 /**
  * Errors that cross the port boundary. Adapters translate their transport's failures into
  * these so that services can map them to precise gRPC status codes in one place.
  */
-export class NotFoundError extends Error {
+export class NotFoundError extends Error implements TypedError {
   override readonly name = "NotFoundError";
+
+  get info(): ErrorInfo {
+    return { status: "NOT_FOUND", message: this.message };
+  }
 }
 
 /** A compare-and-set update lost the race: the caller re-reads and retries. */
-export class ConflictError extends Error {
+export class ConflictError extends Error implements TypedError {
   override readonly name = "ConflictError";
+
+  get info(): ErrorInfo {
+    return { status: "ABORTED", message: this.message };
+  }
 }
 
-/** A caller-supplied value is invalid; `field` names it (maps to INVALID_ARGUMENT). */
-export class InvalidArgumentError extends Error {
+/**
+ * A caller-supplied value is invalid; `field` names it, `description` says what is wrong
+ * (message: `${field}: ${description}`), `reason` an adq.v1.ErrorReason without its prefix
+ * where there is a more precise one than INVALID_ARGUMENT.
+ */
+export class InvalidArgumentError extends Error implements TypedError {
   override readonly name = "InvalidArgumentError";
   constructor(
     readonly field: string,
-    message: string,
+    readonly description: string,
+    readonly reason?: string,
   ) {
-    super(`${field}: ${message}`);
+    super(`${field}: ${description}`);
+  }
+
+  get info(): ErrorInfo {
+    const { message, field, description } = this;
+    return {
+      status: "INVALID_ARGUMENT",
+      message,
+      field,
+      description,
+      ...(this.reason ? { reason: this.reason } : {}),
+    };
   }
 }
 

@@ -8,7 +8,7 @@ import type {
   TaskMessage,
   TaskOutcome,
 } from "./ports.ts";
-import { PermanentTaskError } from "./ports.ts";
+import { failedOutcome, PermanentTaskError } from "./ports.ts";
 
 interface Queue {
   pending: TaskMessage[];
@@ -112,7 +112,7 @@ export class LocalBus implements Bus {
       if (!permanent && attempt < c.maxAttempts && !this.closed) {
         this.queue(stage).pending.push({ ...task, attempt: attempt + 1 });
       } else {
-        outcome = { task, ok: false, error: e instanceof Error ? e.message : String(e), permanent };
+        outcome = failedOutcome(task, e, permanent);
       }
     } finally {
       c.running--;

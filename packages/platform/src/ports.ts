@@ -4,6 +4,8 @@
  * queue) and the NATS JetStream adapters implement them and pass the same contract tests.
  */
 
+import { type ErrorInfo, errorInfo } from "@adq/core";
+
 export interface ArtifactInfo {
   key: string;
   size: number;
@@ -69,6 +71,15 @@ export interface TaskOutcome {
   error?: string;
   /** True when the error will not go away on retry (bad input): no redelivery. */
   permanent?: boolean;
+  /** What a typed error said about itself (status, field, reason, file), for the coordinator's callers. */
+  errorInfo?: ErrorInfo;
+}
+
+/** The outcome of a task whose handler threw `e` for the last time. */
+export function failedOutcome(task: TaskMessage, e: unknown, permanent: boolean): TaskOutcome {
+  const info = errorInfo(e);
+  const error = e instanceof Error ? e.message : String(e);
+  return { task, ok: false, error, permanent, ...(info ? { errorInfo: info } : {}) };
 }
 
 export interface ConsumeOptions {
@@ -117,7 +128,16 @@ export interface Bus {
   close(): Promise<void>;
 }
 
-/** Marks an error as permanent: the bus does not redeliver the task. */
+/**
+ * Marks an error as permanent: the bus does not redeliver the task. `info`: what the
+ * underlying typed error said about itself, carried in the failed outcome.
+ */
 export class PermanentTaskError extends Error {
   override readonly name = "PermanentTaskError";
+  constructor(
+    message: string,
+    readonly info?: ErrorInfo,
+  ) {
+    super(message);
+  }
 }

@@ -5,6 +5,7 @@ import { type DatasetDescription, openDataset } from "@adq/ml";
 import { type ArtifactStore, assertValidKey, type Bus, encodeNpy, InvalidArgumentError } from "@adq/platform";
 import { matchClasses } from "./class-match.ts";
 import { contentKey } from "./content-key.ts";
+import { checkDataset, usesBins } from "./dataset-check.ts";
 import { fanOut } from "./fan-out.ts";
 import type { AssembleResult, AssembleTask } from "./handlers/assemble.ts";
 import type { HeadResult } from "./handlers/head.ts";
@@ -212,27 +213,11 @@ async function openJob(
 ): Promise<JobContext> {
   const reader = await openDataset(job.dataset.path, { skipBadFiles: params.skipBadFiles });
   const desc = await reader.describe();
+  checkDataset(desc, params);
   const N = desc.size;
-  if (N === 0) throw new InvalidArgumentError("dataset", `${desc.root} holds no images`);
-  if (desc.classes.length < 2)
-    throw new InvalidArgumentError(
-      "dataset",
-      `${desc.root} has only one class (${desc.classes[0]}); ADQ selects per class and needs at least two`,
-    );
   const labels = Int32Array.from(desc.items, (it) => it.label);
-  const classSizes = desc.classes.map(() => 0);
-  for (const l of labels) classSizes[l]!++;
-  const binMethod = params.method === "adq" || params.method === "dq";
+  const binMethod = usesBins(params.method);
   const ccs = params.method === "ccs";
-  if (binMethod) {
-    const smallest = Math.min(...classSizes);
-    if (params.bins > smallest) {
-      throw new InvalidArgumentError(
-        "bins",
-        `must be at most the smallest class size (${smallest}), got ${params.bins}`,
-      );
-    }
-  }
   if (needsFeatures(params) && !job.model)
     throw new InvalidArgumentError("model", `method ${params.method} needs a feature model`);
   const fp = await fingerprint(desc);

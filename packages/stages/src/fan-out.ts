@@ -1,5 +1,11 @@
+import type { ErrorInfo } from "@adq/core";
 import type { Bus, TaskOutcome } from "@adq/platform";
 
+/**
+ * A stage task failed for good: `permanent` when retrying could not help (bad input),
+ * `taskInfo` what its typed error said about itself (status, reason, file), as the task's
+ * outcome carried it across the bus.
+ */
 export class StageFailedError extends Error {
   override readonly name = "StageFailedError";
   constructor(
@@ -7,6 +13,7 @@ export class StageFailedError extends Error {
     readonly taskKey: string,
     readonly reason: string,
     readonly permanent: boolean,
+    readonly taskInfo?: ErrorInfo,
   ) {
     super(`${stage} task ${taskKey} failed: ${reason}`);
   }
@@ -43,7 +50,13 @@ export async function fanOut<P, R>(
         if (o.task.jobId !== jobId || o.task.stage !== stage || !order.has(o.task.taskKey)) return;
         if (!o.ok) {
           reject(
-            new StageFailedError(stage, o.task.taskKey, o.error ?? "unknown error", o.permanent ?? false),
+            new StageFailedError(
+              stage,
+              o.task.taskKey,
+              o.error ?? "unknown error",
+              o.permanent ?? false,
+              o.errorInfo,
+            ),
           );
           return;
         }

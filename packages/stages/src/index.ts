@@ -4,12 +4,20 @@
 export { type ClassMatch, matchClasses } from "./class-match.ts";
 export * from "./content-key.ts";
 export * from "./coordinator.ts";
+export { checkDataset, usesBins } from "./dataset-check.ts";
 export * from "./fan-out.ts";
 export { handleAssemble, TOOL_VERSION } from "./handlers/assemble.ts";
 export { handleBinning, headShard } from "./handlers/binning.ts";
-export { activationPatchScores, camPatchScores, handleFeatures } from "./handlers/features.ts";
+export { handleFeatures, type PatchScorer, patchScorer } from "./handlers/features.ts";
 export { type HeadResult, handleHead } from "./handlers/head.ts";
-export { handleSampling, maskFromHex, maskToHex } from "./handlers/sampling.ts";
+export {
+  allocateClass,
+  dropMask,
+  handleSampling,
+  maskFromHex,
+  maskToHex,
+  sampleBins,
+} from "./handlers/sampling.ts";
 export { handleScoring } from "./handlers/scoring.ts";
 export { ModelCache } from "./model-cache.ts";
 export type * from "./outputs.ts";

@@ -1,3 +1,4 @@
+import { type ErrorInfo, errorInfo } from "@adq/core";
 import type { ArtifactStore, Bus, Subscription } from "@adq/platform";
 import { PermanentTaskError } from "@adq/platform";
 import { type AssembleTask, handleAssemble } from "./handlers/assemble.ts";
@@ -9,15 +10,16 @@ import { handleScoring } from "./handlers/scoring.ts";
 import { ModelCache } from "./model-cache.ts";
 import type { BinningTask, FeaturesTask, HeadTask, SamplingTask, ScoringTask } from "./tasks.ts";
 
-/** Errors that retrying cannot fix: bad input data or a model that breaks its contract. */
-function isPermanent(e: unknown): boolean {
-  const name = (e as Error)?.name;
-  return (
-    name === "BadImageError" ||
-    name === "DatasetError" ||
-    name === "ModelContractError" ||
-    e instanceof RangeError
-  );
+/**
+ * What retrying cannot fix — bad input data (a bad image, a dataset), a model that breaks its
+ * contract, a RangeError from core's preconditions — as the typed error it is (RangeError:
+ * invalid input), else undefined.
+ */
+function permanentInfo(e: unknown): ErrorInfo | undefined {
+  const info = errorInfo(e);
+  if (info?.status === "INVALID_ARGUMENT" || info?.status === "FAILED_PRECONDITION") return info;
+  if (e instanceof RangeError) return { status: "INVALID_ARGUMENT", message: e.message };
+  return undefined;
 }
 
 function permanentOnBadInput<T, R>(fn: (t: T) => Promise<R>): (t: T) => Promise<R> {
@@ -25,7 +27,8 @@ function permanentOnBadInput<T, R>(fn: (t: T) => Promise<R>): (t: T) => Promise<
     try {
       return await fn(t);
     } catch (e) {
-      if (isPermanent(e)) throw new PermanentTaskError((e as Error).message);
+      const info = permanentInfo(e);
+      if (info) throw new PermanentTaskError(info.message, info);
       throw e;
     }
   };

@@ -2,8 +2,9 @@
 import { createHash } from "node:crypto";
 import { encodeNpy } from "@adq/platform";
 import { invalidArgument } from "@adq/service-common";
-import { handleBinning } from "@adq/stages";
+import { checkNumber, handleBinning, PARAMS } from "@adq/stages";
 import type { StageRpcContext } from "./context.ts";
+import { gradientFor } from "./gradient.ts";
 import {
   asInvalid,
   bindTask,
@@ -22,17 +23,21 @@ export interface BinClassRequest {
   classIndex: number;
   bins: number;
   graphcutLambda: number;
+  seed?: number;
 }
 
 export async function binClass(ctx: StageRpcContext, req: BinClassRequest): Promise<unknown> {
   const { store } = ctx;
   const out = outPrefix(req.task, "binning");
-  if (req.graphcutLambda < 0) throw invalidArgument("graphcut_lambda", "must be > 0");
+  // 0: unset (proto3), the job default.
+  const lambda = checkNumber("lambda", req.graphcutLambda || PARAMS.lambda.default, PARAMS.lambda.proto);
   const shards = await shardRefs(store, req.features, ["embeddings", "logits"]);
   // The class's members (from each shard's labels and item indices, validated there) are
   // what the bins depend on besides the arrays: bind the task to them, not to the refs.
   const members = await classMembers(store, req.features, req.classIndex);
   if (members.length === 0) throw invalidArgument("class_index", `class ${req.classIndex} has no items`);
+  // p over the dataset's classes: the model's logits (classes match) or the job's fitted head.
+  const gradient = await gradientFor(ctx, req.task, req.features, shards, req.seed ?? 0);
   const inputs = shards.flatMap((s) => [`${s.prefix}/embedding.npy`, `${s.prefix}/logits.npy`]);
   await bindTask(store, out, {
     inputs: await digests(store, inputs),
@@ -41,7 +46,8 @@ export async function binClass(ctx: StageRpcContext, req: BinClassRequest): Prom
       .digest("hex"),
     classIndex: req.classIndex,
     bins: req.bins,
-    lambda: req.graphcutLambda || 1,
+    lambda,
+    gradient,
   });
   const reused = (await store.stat(`${out}/bins.json`)) !== undefined;
   const membersKey = `${out}/members.npy`;
@@ -52,8 +58,13 @@ export async function binClass(ctx: StageRpcContext, req: BinClassRequest): Prom
       membersKey,
       shards,
       bins: req.bins,
-      lambda: req.graphcutLambda || 1,
+      lambda,
       embedding: "gradient",
+      // As the coordinator: a logit class only where it differs from the class index.
+      ...("logitClass" in gradient && gradient.logitClass[req.classIndex] !== req.classIndex
+        ? { logitClass: gradient.logitClass[req.classIndex]! }
+        : {}),
+      ...("headPrefix" in gradient ? { headPrefix: gradient.headPrefix } : {}),
       out,
     },
     store,

@@ -46,6 +46,9 @@ const DEFAULT_KINDS = [
 const KNOWN = new Set([...DEFAULT_KINDS, "FEATURE_KIND_VIEW", "FEATURE_KIND_FEATURE_MAP"]);
 const BAD_FILES_LISTED = 100;
 
+/** `{"classes": [names]}` of the shard's dataset, beside its arrays. */
+export const CLASSES_FILE = "classes.json";
+
 export async function extractFeatures(ctx: StageRpcContext, req: ExtractFeaturesRequest): Promise<unknown> {
   const { store, env } = ctx;
   const out = outPrefix(req.task, "features");
@@ -126,6 +129,12 @@ export async function extractFeatures(ctx: StageRpcContext, req: ExtractFeatures
     await store.put(key, new TextEncoder().encode(JSON.stringify(badFiles)), "application/json");
     badFilesReport = await ref(store, key);
   }
+  // The dataset's classes beside the arrays: BinClass matches them with the model's (class-match.ts).
+  await store.put(
+    `${out}/${CLASSES_FILE}`,
+    new TextEncoder().encode(JSON.stringify({ classes: ds.description.classes })),
+    "application/json",
+  );
   const m = await env.modelCache.feature(model.spec);
   const want = (kind: string, name: string) => (kinds.has(kind) ? ref(store, `${out}/${name}`) : null);
   return {

@@ -1,16 +1,18 @@
-import {
-  allocateAcrossClasses,
-  allocateBins,
-  importanceScores,
-  type RasterImage,
-  sampleUnit,
-  topKMask,
-} from "@adq/core";
+import { allocateAcrossClasses, type RasterImage } from "@adq/core";
 import { encodedBytes, openDataset, resizeRaster, toNchw } from "@adq/ml";
 import { encodeNpy } from "@adq/platform";
 import type { BinScore, DatasetRef, Long, ModelRef } from "@adq/service-common";
 import { invalidArgument, resolveDataset, resolveModel } from "@adq/service-common";
-import { camPatchScores, DEFAULT_PARAMS, encodeHeader, encodeRecord } from "@adq/stages";
+import {
+  allocateClass,
+  checkNumber,
+  dropMask,
+  encodeHeader,
+  encodeRecord,
+  PARAMS,
+  patchScorer,
+  sampleBins,
+} from "@adq/stages";
 import type { StageRpcContext } from "./context.ts";
 import { featureError } from "./features.ts";
 import {
@@ -43,16 +45,14 @@ export interface AllocateRequest {
  * per class: z-scored RS/DS → importance → adaptive allocation (α = 0 for DQ and random).
  */
 export async function allocate(_ctx: StageRpcContext, req: AllocateRequest): Promise<unknown> {
-  if (!(req.ratio > 0 && req.ratio <= 1))
-    throw invalidArgument("ratio", `must be in (0, 1], got ${req.ratio}`);
-  if (!(req.alpha >= 0 && req.alpha <= 1))
-    throw invalidArgument("alpha", `must be in [0, 1], got ${req.alpha}`);
-  for (const w of ["rsWeight", "dsWeight"] as const)
-    if (!(req[w] >= 0 && Number.isFinite(req[w])))
-      throw invalidArgument(w === "rsWeight" ? "rs_weight" : "ds_weight", `must be >= 0, got ${req[w]}`);
-  const strength = req.allocationStrength ?? DEFAULT_PARAMS.strength;
-  if (!(strength >= 0 && strength <= 10))
-    throw invalidArgument("allocation_strength", `must be in [0, 10], got ${strength}`);
+  // The job parameters' rules, under the request's field names (the table's proto fields).
+  const check = (key: "ratio" | "alpha" | "rsWeight" | "dsWeight" | "strength", value: unknown) =>
+    checkNumber(key, value, PARAMS[key].proto);
+  check("ratio", req.ratio);
+  check("alpha", req.alpha);
+  check("rsWeight", req.rsWeight);
+  check("dsWeight", req.dsWeight);
+  const strength = check("strength", req.allocationStrength ?? PARAMS.strength.default);
   const method = req.method || "METHOD_UNSPECIFIED";
   const adq = method === "METHOD_ADQ" || method === "METHOD_UNSPECIFIED";
   if (!adq && method !== "METHOD_DQ" && method !== "METHOD_RANDOM")
@@ -92,23 +92,19 @@ export async function allocate(_ctx: StageRpcContext, req: AllocateRequest): Pro
   const out: unknown[] = [];
   sorted.forEach((list, i) => {
     const c = classes[i]!;
-    const sizes = list.map((b) => Number(b.size));
-    let z: { rs: ArrayLike<number>; ds: ArrayLike<number>; importance: ArrayLike<number> } | undefined;
-    if (adq) {
-      const imp = importanceScores(
-        list.map((b) => b.rs),
-        list.map((b) => b.ds),
-        { wRs: req.rsWeight, wDs: req.dsWeight },
-      );
-      z = { rs: imp.rs.z, ds: imp.ds.z, importance: imp.importance };
-    }
-    const alloc = allocateBins(sizes, z?.importance, adq ? req.alpha : 0, budgets[c]!, { strength });
+    // The sampling stage's own allocation (handlers/sampling.ts): scores only under ADQ.
+    const alloc = allocateClass(
+      list.map((b) => Number(b.size)),
+      adq ? list : undefined,
+      { alpha: req.alpha, rsWeight: req.rsWeight, dsWeight: req.dsWeight, strength },
+      budgets[c]!,
+    );
     list.forEach((b, k) => {
       out.push({
         ...b,
-        rsNormalized: z?.rs[k] ?? 0,
-        dsNormalized: z?.ds[k] ?? 0,
-        importance: z?.importance[k] ?? 0,
+        rsNormalized: alloc.z?.rs[k] ?? 0,
+        dsNormalized: alloc.z?.ds[k] ?? 0,
+        importance: alloc.z?.importance[k] ?? 0,
         allocated: alloc.counts[k]!,
       });
     });
@@ -166,12 +162,7 @@ export async function sampleClass(ctx: StageRpcContext, req: SampleClassRequest)
     seed: req.seed ?? 0,
   });
   const reused = (await store.stat(`${out}/selection.json`)) !== undefined;
-  const picked = (bins as number[][]).map((members, b) => {
-    const sorted = Int32Array.from(members).sort();
-    return Array.from(sampleUnit(sorted, allocations[b]!, req.seed ?? 0, "sample", c, b)).sort(
-      (x, y) => x - y,
-    );
-  });
+  const picked = sampleBins(bins as number[][], allocations, req.seed ?? 0, c);
   const selection: SelectionDoc = { class_index: c, bins: picked };
   const key = `${out}/selection.json`;
   await store.put(key, new TextEncoder().encode(JSON.stringify(selection)), "application/json");
@@ -195,8 +186,6 @@ export interface DropPatchesRequest {
   skipBadFiles: boolean;
 }
 
-const DEFAULT_GRID = 8;
-
 /**
  * Pixel quantization of one class's selection: CAM on the model's input (resized image),
  * the drop_ratio least activated patches dropped (ties to the lowest index), the kept
@@ -207,8 +196,7 @@ const DEFAULT_GRID = 8;
 export async function dropPatches(ctx: StageRpcContext, req: DropPatchesRequest): Promise<unknown> {
   const { store, env } = ctx;
   const out = outPrefix(req.task, "patch-drop");
-  const drop = req.dropRatio ?? 0;
-  if (!(drop >= 0 && drop < 1)) throw invalidArgument("drop_ratio", `must be in [0, 1), got ${drop}`);
+  const drop = checkNumber("drop", req.dropRatio ?? 0, PARAMS.drop.proto);
   if (req.skipBadFiles)
     throw invalidArgument(
       "skip_bad_files",
@@ -240,7 +228,8 @@ export async function dropPatches(ctx: StageRpcContext, req: DropPatchesRequest)
     ? await env.modelCache.feature(model.spec).catch((e) => Promise.reject(featureError(e, ds.path)))
     : null;
   const S = req.patchGrid?.imageSize || fm?.inputSize || 32;
-  const patch = req.patchGrid?.patchSize || (S % DEFAULT_GRID === 0 ? S / DEFAULT_GRID : 0);
+  const patch =
+    req.patchGrid?.patchSize || (S % PARAMS.patchGrid.default === 0 ? S / PARAMS.patchGrid.default : 0);
   if (!(patch > 0 && S % patch === 0))
     throw invalidArgument(
       "patch_grid.patch_size",
@@ -248,18 +237,13 @@ export async function dropPatches(ctx: StageRpcContext, req: DropPatchesRequest)
     );
   const grid = S / patch;
   if (grid > 64) throw invalidArgument("patch_grid", `gives a ${grid}×${grid} grid; at most 64×64`);
-  if (fm) {
-    if (S !== fm.inputSize)
-      throw invalidArgument(
-        "patch_grid.image_size",
-        `must be the model's input size ${fm.inputSize} for CAM, got ${S}`,
-      );
-    if (!fm.head || !fm.dims.featureMap)
-      throw invalidArgument(
-        "model",
-        `${fm.file} has no feature_map output or classifier head sidecar: CAM needs both`,
-      );
-  }
+  if (fm && S !== fm.inputSize)
+    throw invalidArgument(
+      "patch_grid.image_size",
+      `must be the model's input size ${fm.inputSize} for CAM, got ${S}`,
+    );
+  // The features stage's patch saliency (CAM under the class match, else activation or texture).
+  const scorer = fm ? patchScorer(fm, ds.description.classes, grid) : null;
   await bindTask(store, out, {
     dataset: ds.path,
     selection: await digests(store, [selKey]),
@@ -269,7 +253,6 @@ export async function dropPatches(ctx: StageRpcContext, req: DropPatchesRequest)
     drop,
   });
   const reused = (await store.stat(`${out}/index.json`)) !== undefined;
-  const keep = Math.round((1 - drop) * grid * grid);
   const masks = new Uint8Array(indices.length * grid * grid).fill(1);
   const records: Uint8Array[] = [encodeHeader(indices.length, grid, 3)];
   const index: Array<{ index: number; path: string; label: number; offset: number; length: number }> = [];
@@ -280,12 +263,12 @@ export async function dropPatches(ctx: StageRpcContext, req: DropPatchesRequest)
   let row = 0;
   try {
     for await (const batch of reader.batches(64, { indices, signal: ctx.signal })) {
-      if (fm) {
+      if (fm && scorer) {
         const sized: RasterImage[] = await Promise.all(batch.images.map((img) => resizeRaster(img, S)));
         const norm = { mean: fm.mean as [number, number, number], std: fm.std as [number, number, number] };
         const res = await fm.run(toNchw(sized, norm).data, sized.length);
         for (let k = 0; k < sized.length; k++)
-          masks.set(topKMask(camPatchScores(fm, res, k, c, grid), keep), (row + k) * grid * grid);
+          masks.set(dropMask(scorer.score(res, k, batch.images[k]!, c), drop), (row + k) * grid * grid);
       }
       for (let k = 0; k < batch.images.length; k++, row++) {
         const img = batch.images[k]!;

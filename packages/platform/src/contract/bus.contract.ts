@@ -63,7 +63,14 @@ export function busContract(name: string, make: () => Promise<Bus>): void {
         "features",
         async () => {
           calls++;
-          throw new PermanentTaskError("corrupt file a.jpg");
+          // The typed error's own account travels with the outcome (not only its message).
+          throw new PermanentTaskError("corrupt file a.jpg", {
+            status: "INVALID_ARGUMENT",
+            message: "corrupt file a.jpg",
+            reason: "BAD_FILES",
+            path: "/data/a.jpg",
+            detail: "truncated",
+          });
         },
         { maxAttempts: 5 },
       );
@@ -71,6 +78,13 @@ export function busContract(name: string, make: () => Promise<Bus>): void {
       await bus.publishTask({ jobId: "j", stage: "features", taskKey: "s0", payload: null });
       const [o] = await done;
       expect(o).toMatchObject({ ok: false, permanent: true, error: "corrupt file a.jpg" });
+      expect(o!.errorInfo).toEqual({
+        status: "INVALID_ARGUMENT",
+        message: "corrupt file a.jpg",
+        reason: "BAD_FILES",
+        path: "/data/a.jpg",
+        detail: "truncated",
+      });
       expect(calls).toBe(1);
       await sub.close();
       await bus.close();

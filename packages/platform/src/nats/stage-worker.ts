@@ -15,7 +15,7 @@ import {
   ReplayPolicy,
 } from "@nats-io/jetstream";
 import type { Subscription as CoreSubscription } from "@nats-io/transport-node";
-import type { TaskHandler, TaskMessage, TaskOutcome } from "../ports.ts";
+import { failedOutcome, type TaskHandler, type TaskMessage, type TaskOutcome } from "../ports.ts";
 import { ApiCodes, ensureConsumer, isApiError, type NatsConnection, nanos } from "./connection.ts";
 import type { Logger } from "./logger.ts";
 import type { BusNames } from "./nats-bus.ts";
@@ -265,7 +265,7 @@ export class StageWorker {
         else {
           const permanent = isPermanent(e);
           if (permanent || attempt >= this.opts.maxAttempts) {
-            outcome = { task: { ...task, attempt }, ok: false, error: errorMessage(e), permanent };
+            outcome = failedOutcome({ ...task, attempt }, e, permanent);
             settle = "term";
           } else {
             settle = "nak";

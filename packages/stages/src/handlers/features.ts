@@ -12,7 +12,7 @@ import type { ArtifactStore } from "@adq/platform";
 import { matchClasses } from "../class-match.ts";
 import type { ModelCache } from "../model-cache.ts";
 import { getJson, putJson, putNpy, SHARD_ARRAYS } from "../shard-arrays.ts";
-import type { FeaturesResult, FeaturesTask } from "../tasks.ts";
+import type { FeaturesResult, FeaturesTask, PatchScoreSource } from "../tasks.ts";
 
 export interface FeaturesDeps {
   store: ArtifactStore;
@@ -71,6 +71,42 @@ export function activationPatchScores(
   return weightedPatchScores(model, out, k, new Float32Array(model.dims.featureMap![0]).fill(1), 0, grid);
 }
 
+/** How a job scores an image's patches for dropping, and the scores of one image. */
+export interface PatchScorer {
+  source: PatchScoreSource;
+  /**
+   * Scores of image `k` of a batch: `out` the model's outputs for the batch (resized to its
+   * input; unused by "texture"), `image` its original pixels, `label` its data-set class.
+   */
+  score(out: FeatureOutputs, k: number, image: RasterImage, label: number): Float32Array | Float64Array;
+}
+
+/**
+ * Patch saliency for dropping: CAM for the item's class when the model's head serves the data
+ * set's classes (class-match.ts); else the class-agnostic activation map; a model without a
+ * feature map: Sobel texture per patch. Shared by the features stage and DropPatches.
+ */
+export function patchScorer(
+  model: FeatureModel,
+  datasetClasses: readonly string[],
+  grid: number,
+): PatchScorer {
+  const C = model.dims.classes;
+  const classes = matchClasses(datasetClasses, model.classNames, C);
+  if (!model.dims.featureMap)
+    return { source: "texture", score: (_out, _k, image) => gridTextureScores(image, grid) };
+  if (model.inputSize % grid !== 0)
+    throw new Error(`patch grid ${grid} must divide the model input size ${model.inputSize}`);
+  if (model.head && classes.match && model.head.weight.length === C * model.dims.featureMap[0]) {
+    const map = classes.map;
+    return {
+      source: "cam",
+      score: (out, k, _image, label) => camPatchScores(model, out, k, map[label]!, grid),
+    };
+  }
+  return { source: "activation", score: (out, k) => activationPatchScores(model, out, k, grid) };
+}
+
 /**
  * Features stage, one shard of the data set per task. For every image it computes, in one
  * streaming pass with memory bounded by the batch size plus the shard's outputs:
@@ -104,20 +140,8 @@ export async function handleFeatures(task: FeaturesTask, deps: FeaturesDeps): Pr
   const P = model.dims.pooled;
   const F = D + P;
   const grid = task.patchGrid;
-  const classes = matchClasses(desc.classes, model.classNames, C);
-  // Patch saliency for dropping: CAM when the head serves the data set's classes; else the
-  // class-agnostic activation map; a model without a feature map: Sobel texture per patch.
-  const patchScores = !task.cam
-    ? null
-    : !model.dims.featureMap
-      ? "texture"
-      : model.head && classes.match && model.head.weight.length === C * model.dims.featureMap[0]
-        ? "cam"
-        : "activation";
-  const camMap = patchScores === "cam" && classes.match ? classes.map : null;
-  if (patchScores === "cam" || patchScores === "activation") {
-    if (S % grid !== 0) throw new Error(`patch grid ${grid} must divide the model input size ${S}`);
-  }
+  const scorer = task.cam ? patchScorer(model, desc.classes, grid) : null;
+  const patchScores = scorer?.source ?? null;
   const embedding = new Float32Array(n * D);
   const logits = new Float32Array(n * C);
   const pooled = new Float32Array(n * P);
@@ -157,15 +181,7 @@ export async function handleFeatures(task: FeaturesTask, deps: FeaturesDeps): Pr
         view.set(aug.embedding.subarray(k * D, (k + 1) * D), r * F);
         if (P > 0) view.set(aug.pooled!.subarray(k * P, (k + 1) * P), r * F + D);
       }
-      if (task.cam) {
-        const scores =
-          patchScores === "texture"
-            ? gridTextureScores(batch.images[k]!, grid)
-            : camMap
-              ? camPatchScores(model, out, k, camMap[batch.items[k]!.label]!, grid)
-              : activationPatchScores(model, out, k, grid);
-        cam.set(scores, r * grid * grid);
-      }
+      if (scorer) cam.set(scorer.score(out, k, batch.images[k]!, batch.items[k]!.label), r * grid * grid);
     }
     done += m;
     deps.onBatch?.(done);

@@ -19,6 +19,59 @@ export function maskFromHex(hex: string, patches: number): Uint8Array {
 }
 
 /**
+ * Importance of a class's bins (z-scored RS and DS, Eq. 6–8) and the adaptive allocation of
+ * the class budget over them (Eq. 9–10, packages/core/src/allocation.ts). Without scores
+ * (DQ, random) α is 0: the allocation follows bin sizes only. Shared by the sampling stage
+ * and the Allocate stage RPC.
+ */
+export function allocateClass(
+  sizes: readonly number[],
+  scores: ReadonlyArray<{ rs: number; ds: number }> | undefined,
+  o: { alpha: number; rsWeight: number; dsWeight: number; strength?: number | undefined },
+  budget: number,
+): {
+  counts: Int32Array;
+  z?: { rs: Float64Array; ds: Float64Array; importance: Float64Array };
+} {
+  let z: { rs: Float64Array; ds: Float64Array; importance: Float64Array } | undefined;
+  if (scores) {
+    const imp = importanceScores(
+      scores.map((s) => s.rs),
+      scores.map((s) => s.ds),
+      { wRs: o.rsWeight, wDs: o.dsWeight },
+    );
+    z = { rs: Float64Array.from(imp.rs.z), ds: Float64Array.from(imp.ds.z), importance: imp.importance };
+  }
+  const alloc = allocateBins(sizes, z?.importance, scores ? o.alpha : 0, budget, {
+    ...(o.strength !== undefined ? { strength: o.strength } : {}),
+  });
+  return { counts: alloc.counts, ...(z ? { z } : {}) };
+}
+
+/**
+ * Uniform draws of `counts[b]` items inside each bin b from the stream (seed, "sample", class,
+ * bin), ascending per bin — so the result is the same whichever worker runs which class.
+ * Members are sorted first, as core's groupByBin gives them: the pipeline then samples exactly
+ * what core's selectors (adqSelector/dqSelector) select for the same bins and seed.
+ */
+export function sampleBins(
+  bins: readonly (readonly number[])[],
+  counts: ArrayLike<number>,
+  seed: number,
+  classIndex: number,
+): number[][] {
+  return bins.map((members, b) => {
+    const sorted = Int32Array.from(members).sort();
+    return Array.from(sampleUnit(sorted, counts[b]!, seed, "sample", classIndex, b)).sort((x, y) => x - y);
+  });
+}
+
+/** The kept-patch mask (1 = kept) of one image: its round((1 − drop)·patches) highest-scored patches. */
+export function dropMask(scores: ArrayLike<number>, drop: number): Uint8Array {
+  return topKMask(scores, Math.round((1 - drop) * scores.length));
+}
+
+/**
  * Sampling stage, one class per task: importance (z-scored RS and DS across the class's
  * bins, Eq. 6–8), adaptive allocation of the class budget over its bins (Eq. 9–10, see
  * packages/core/src/allocation.ts), uniform sampling inside each bin from a stream derived
@@ -57,31 +110,12 @@ export async function handleSampling(task: SamplingTask, store: ArtifactStore): 
     if (!task.binsKey) throw new Error(`sampling ${task.method} needs binsKey`);
     const { bins } = await getJson<BinsArtifact>(store, task.binsKey);
     const sizes = bins.map((b) => b.length);
-    let importance: Float64Array | undefined;
-    let rsZ: number[] | undefined;
-    let dsZ: number[] | undefined;
-    const alpha = task.method === "adq" ? task.alpha : 0;
-    if (task.method === "adq") {
-      if (!task.scores || task.scores.length !== bins.length)
-        throw new Error(`class ${c}: one score per bin is required`);
-      const imp = importanceScores(
-        task.scores.map((s) => s.rs),
-        task.scores.map((s) => s.ds),
-        { wRs: task.rsWeight, wDs: task.dsWeight },
-      );
-      importance = imp.importance;
-      rsZ = Array.from(imp.rs.z);
-      dsZ = Array.from(imp.ds.z);
-    }
-    const alloc = allocateBins(sizes, importance, alpha, task.budget, {
-      ...(task.strength !== undefined ? { strength: task.strength } : {}),
-    });
+    if (task.method === "adq" && (!task.scores || task.scores.length !== bins.length))
+      throw new Error(`class ${c}: one score per bin is required`);
+    const alloc = allocateClass(sizes, task.method === "adq" ? task.scores : undefined, task, task.budget);
     const picked: Array<[number, number]> = [];
-    bins.forEach((members, b) => {
-      // Ascending members, as core's groupByBin gives them: the pipeline then samples exactly
-      // what core's selectors (adqSelector/dqSelector) select for the same bins and seed.
-      const sorted = Int32Array.from(members).sort();
-      for (const g of sampleUnit(sorted, alloc.counts[b]!, task.seed, "sample", c, b)) picked.push([g, b]);
+    sampleBins(bins, alloc.counts, task.seed, c).forEach((members, b) => {
+      for (const g of members) picked.push([g, b]);
     });
     picked.sort((x, y) => x[0] - y[0]);
     selection = {
@@ -90,7 +124,13 @@ export async function handleSampling(task: SamplingTask, store: ArtifactStore): 
       bins: picked.map((p) => p[1]),
       binCounts: Array.from(alloc.counts),
       binSizes: sizes,
-      ...(rsZ ? { rsZ, dsZ, importance: Array.from(importance!) } : {}),
+      ...(alloc.z
+        ? {
+            rsZ: Array.from(alloc.z.rs),
+            dsZ: Array.from(alloc.z.ds),
+            importance: Array.from(alloc.z.importance),
+          }
+        : {}),
     };
   }
   // A class allocated no images has nothing to mask (and its CAM gather would be empty).
@@ -99,9 +139,8 @@ export async function handleSampling(task: SamplingTask, store: ArtifactStore): 
     const patches = task.patchGrid * task.patchGrid;
     const cam = await gatherRows(store, task.shards, "cam", selection.indices);
     if (cam.width !== patches) throw new Error(`CAM scores have ${cam.width} patches, expected ${patches}`);
-    const keep = Math.round((1 - task.drop) * patches);
     selection.masks = selection.indices.map((_, i) =>
-      maskToHex(topKMask(cam.data.subarray(i * patches, (i + 1) * patches), keep)),
+      maskToHex(dropMask(cam.data.subarray(i * patches, (i + 1) * patches), task.drop)),
     );
   }
   await putJson(store, key, selection);

@@ -10,6 +10,7 @@
  */
 
 import type { BinRecord, BinsFile, Manifest, Method, StoreSummary } from "../outputs.ts";
+import { PARAMS } from "../params.ts";
 import {
   barChart,
   escapeXml as esc,
@@ -200,8 +201,8 @@ function renderHeader(input: ReportInput, datasetName: string): string {
     fact("Keep ratio ρ", `${esc(formatNumber(p.ratio))} <small>(${esc(pct(p.ratio, 1))})</small>`),
     fact("Bins per class m", esc(formatInt(p.bins))),
     fact("Weight α", esc(formatNumber(p.alpha))),
-    // Older manifests have no strength: they were made with the then-fixed 0.2.
-    fact("Strength s", esc(formatNumber(p.strength ?? 0.2))),
+    // Older manifests have no strength: they were made with the then-fixed default.
+    fact("Strength s", esc(formatNumber(p.strength ?? PARAMS.strength.default))),
     fact("Patch drop θ", esc(formatNumber(p.drop))),
     fact("Seed", esc(String(p.seed))),
     fact("Images N", esc(formatInt(manifest.total))),

@@ -1,0 +1,81 @@
+/** UploadDataset: a streamed archive (header, then chunks) checked against its header, stored per tenant (upload.ts). */
+import { createHash } from "node:crypto";
+import type { CallContext, Tenant, UploadDatasetRequest, UploadDatasetResponse } from "@adq/service-common";
+import { invalidArgument, quotaExceeded } from "@adq/service-common";
+import { type GatewayCore, MAX_CHUNK } from "./core.ts";
+import { Violations } from "./params.ts";
+import { archiveKey, uploadsDisabled } from "./upload.ts";
+
+export async function uploadDataset(
+  g: GatewayCore,
+
+  messages: AsyncIterable<UploadDatasetRequest>,
+  ctx: CallContext<Tenant>,
+): Promise<UploadDatasetResponse> {
+  const uploads = g.o.uploads ?? uploadsDisabled();
+  const tenant = ctx.principal;
+  let header: UploadDatasetRequest["header"] | undefined;
+  let size = 0;
+  let received = 0;
+  const parts: Buffer[] = [];
+  const mismatch = (field: string, what: string) =>
+    invalidArgument(field, what, "ERROR_REASON_UPLOAD_MISMATCH");
+  for await (const msg of messages) {
+    if (msg.payload === "header") {
+      if (header) throw invalidArgument("header", "a second header: only the first message is a header");
+      const hd = msg.header!;
+      const v = new Violations();
+      if ((hd.name ?? "").length > 200) v.add("header.name", "at most 200 characters");
+      size = Number(hd.sizeBytes ?? 0);
+      if (!Number.isSafeInteger(size) || size <= 0)
+        v.add("header.size_bytes", "required: the archive size, > 0");
+      if (hd.sha256 && !/^[0-9a-f]{64}$/.test(hd.sha256))
+        v.add("header.sha256", "must be 64 lowercase hex characters");
+      v.throwIfAny();
+      const limit = tenant.quotas.uploadBytes ?? uploads.limits.maxArchiveBytes;
+      if (size > limit) throw quotaExceeded("upload_bytes", limit, size);
+      header = hd;
+      continue;
+    }
+    if (!header) throw invalidArgument("header", "the first message must be the header");
+    const chunk = msg.chunk;
+    if (!chunk || chunk.length === 0) throw invalidArgument("chunk", "empty chunk");
+    if (chunk.length > MAX_CHUNK) throw invalidArgument("chunk", `chunks are at most ${MAX_CHUNK} bytes`);
+    received += chunk.length;
+    if (received > size) throw mismatch("header.size_bytes", `more bytes than the declared ${size}`);
+    parts.push(Buffer.from(chunk));
+  }
+  if (!header) throw invalidArgument("header", "required: the first message must be the header");
+  if (received !== size) throw mismatch("header.size_bytes", `declared ${size} bytes, received ${received}`);
+  const archive = Buffer.concat(parts, size);
+  const digest = createHash("sha256").update(archive).digest("hex");
+  if (header.sha256 && header.sha256 !== digest)
+    throw mismatch("header.sha256", `declared ${header.sha256}, the bytes received hash to ${digest}`);
+  const r = await uploads.put(tenant.id, archive, {
+    name: header.name ?? "",
+    format: header.format,
+    archive: header.archive ?? "ARCHIVE_FORMAT_UNSPECIFIED",
+  });
+  ctx.annotate({ upload_id: r.id, deduplicated: r.deduplicated });
+  const d = r.description;
+  const classCounts = d.classes.map(() => 0);
+  for (const it of d.items) classCounts[it.label]!++;
+  const info = await g.o.store.stat(archiveKey(tenant.id, r.id));
+  return {
+    dataset: { uri: `artifact://uploads/${r.id}`, format: r.meta.format },
+    archive: {
+      key: `uploads/${r.id}/archive`,
+      sha256: digest,
+      sizeBytes: size,
+      mediaType: info?.mediaType ?? "application/x-tar",
+    },
+    summary: {
+      numItems: d.size,
+      classNames: [...d.classes],
+      classCounts,
+      totalBytes: 0,
+      format: r.meta.format,
+    },
+    deduplicated: r.deduplicated,
+  };
+}

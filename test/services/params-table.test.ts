@@ -1,0 +1,129 @@
+// The parameter table (packages/stages/src/params.ts) is the one source of every default,
+// rule and message: the CLI's flags, `adq submit`'s proto fields, the gateway's proto
+// reading, the controller's mapping and the coordinator's validation all agree on it.
+import { describe, expect, it } from "vitest";
+import { paramsFromFlags, protoParamsFromFlags } from "../../apps/adq/src/param-flags.ts";
+import {
+  type CompressParams,
+  DEFAULT_PARAMS,
+  PARAM_LIST,
+  PARAMS,
+  type ParamSpec,
+  paramsHelp,
+  validateParams,
+} from "../../packages/stages/src/index.ts";
+import { createRequest } from "../../services/controller/mapping.ts";
+import type { CompressionJob } from "../../services/controller/resource.ts";
+import { fieldPath, paramsFromProto, Violations } from "../../services/gateway/params.ts";
+
+/** A valid value other than the default, per parameter. */
+const OTHER: Partial<Record<keyof CompressParams, string>> = {
+  ratio: "0.3",
+  bins: "4",
+  alpha: "0.5",
+  strength: "1.5",
+  drop: "0.5",
+  seed: "7",
+  method: "dq",
+  ccsBeta: "0.2",
+  ccsStrata: "9",
+  lambda: "2",
+  diversity: "untrained-head",
+  tau: "0.25",
+  storeCodec: "raw",
+  storeQuality: "70",
+};
+
+/** An invalid value per number parameter with a flag. */
+const BAD: Partial<Record<keyof CompressParams, string>> = {
+  ratio: "1.5",
+  bins: "0",
+  alpha: "2",
+  strength: "11",
+  drop: "1",
+  seed: "-1",
+  ccsBeta: "1",
+  ccsStrata: "0",
+  lambda: "0",
+  tau: "0",
+  storeQuality: "101",
+};
+
+const flagValues = (o: Partial<Record<keyof CompressParams, string>>) =>
+  Object.fromEntries(
+    Object.entries(o).map(([k, v]) => [(PARAMS[k as keyof CompressParams] as ParamSpec).flag!.slice(2), v]),
+  );
+
+describe("the parameter table", () => {
+  it("names every CompressParams field once, with a proto field, a default that passes its rule and a doc", () => {
+    expect(PARAM_LIST.map((p) => p.key).sort()).toEqual(Object.keys(DEFAULT_PARAMS).sort());
+    expect(new Set(PARAM_LIST.map((p) => p.proto)).size).toBe(PARAM_LIST.length);
+    for (const p of PARAM_LIST) expect(p.doc.length, p.key).toBeGreaterThan(3);
+    expect(validateParams({ ...DEFAULT_PARAMS })).toEqual(DEFAULT_PARAMS);
+    expect(DEFAULT_PARAMS.strength).toBe(0.2);
+    // The help text shows every flag with its default.
+    const help = paramsHelp();
+    for (const p of PARAM_LIST) if (p.flag) expect(help).toContain(p.flag);
+    expect(help).toMatch(/--strength <s>.*\n.*in \[0, 10\] \[0\.2\]/);
+  });
+
+  it("a flag gives the same parameters through adq compress, adq submit → the gateway, and the controller", () => {
+    const cli = paramsFromFlags(flagValues(OTHER));
+    const v = new Violations();
+    const edge = paramsFromProto(protoParamsFromFlags(flagValues(OTHER)) as never, v, 32);
+    expect(v.list).toEqual([]);
+    expect(edge.params).toEqual(cli);
+    for (const k of Object.keys(OTHER) as Array<keyof CompressParams>)
+      expect(String(cli[k]), k).toBe(OTHER[k]);
+    // The CompressionJob resource carries the same names.
+    const obj = { metadata: { uid: "u" }, spec: { dataset: { uri: "file:///d" }, params: cli } };
+    const req = createRequest(obj as unknown as CompressionJob);
+    const v2 = new Violations();
+    expect(paramsFromProto(req.params, v2, 32).params).toEqual(cli);
+    expect(v2.list).toEqual([]);
+    expect(req.params?.allocationStrength).toBe(1.5);
+  });
+
+  it("an unset flag is the table's default on both paths", () => {
+    const v = new Violations();
+    expect(paramsFromProto(protoParamsFromFlags({}) as never, v, 32).params).toEqual(DEFAULT_PARAMS);
+    expect(paramsFromFlags({})).toEqual(DEFAULT_PARAMS);
+  });
+
+  it("an out-of-range value gets the same rule from the coordinator (CLI) and the gateway", () => {
+    for (const [k, bad] of Object.entries(BAD) as Array<[keyof CompressParams, string]>) {
+      const cli = paramsFromFlags(flagValues({ [k]: bad }));
+      let message = "";
+      try {
+        validateParams(cli);
+      } catch (e) {
+        message = (e as Error).message;
+      }
+      expect(message, k).toBe(`${k}: must be ${(PARAMS[k] as { rule: string }).rule}, got ${Number(bad)}`);
+      const v = new Violations();
+      paramsFromProto(protoParamsFromFlags(flagValues({ [k]: bad })) as never, v, 32);
+      const description = message.slice(k.length + 2);
+      expect(v.list, k).toEqual([
+        { field: fieldPath(k), description: k === "ratio" ? `required: ${description}` : description },
+      ]);
+      expect(fieldPath(k)).toBe(`params.${PARAMS[k].proto}`);
+    }
+  });
+
+  it("an unknown choice is refused naming the flag (submit) or the field (compress, gateway)", () => {
+    expect(() => protoParamsFromFlags({ method: "kmeans" })).toThrow(
+      /^--method must be one of adq, dq, random, ccs, got kmeans$/,
+    );
+    expect(() => validateParams(paramsFromFlags({ method: "kmeans" }))).toThrow(
+      /^method: must be one of adq, dq, random, ccs, got kmeans$/,
+    );
+    const v = new Violations();
+    paramsFromProto({ ratio: 0.1, method: "METHOD_KMEANS" as never }, v, 32);
+    expect(v.list).toEqual([
+      {
+        field: "params.method",
+        description: 'must be one of METHOD_ADQ, METHOD_DQ, METHOD_RANDOM, METHOD_CCS, got "METHOD_KMEANS"',
+      },
+    ]);
+  });
+});
