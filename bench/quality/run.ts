@@ -21,7 +21,9 @@
  * --epochs n [40] (≠ 40 adds "-e<n>" to the variant), --eval-size px [32] (the trainer's image
  * side; EuroSAT's 64×64 tiles: see RESULTS.md), --threads n, --cache-dir [$ADQ_CACHE_DIR or
  * ~/.cache/adq] (compress stage cache; compressed results under <cache>/quality/), --runs <dir>
- * [bench/quality/runs], --keep-going (a failed run does not stop the rest).
+ * [bench/quality/runs], --keep-going (a failed run does not stop the rest), --feature-model <onnx>
+ * [the default rule's] (select with another feature model, e.g. one not trained on the candidate
+ * images; its runs need their own --runs folder).
  * Baseline groups compress with --drop 0 (training uses the original images, so dropping
  * patches would only cost time); the patch-dropping group uses --drop 0.25 --use-reconstructed.
  *
@@ -187,6 +189,8 @@ interface Ctx {
   cacheDir: string;
   runsDir: string;
   featureModel: { file: string; sha256: string };
+  /** The --feature-model file, passed to `adq compress --model` (absent: the default rule's). */
+  featureModelFile?: string;
   threads?: number;
   /** The trainer's image side (`adq eval --size`); undefined: its default, 32. */
   evalSize?: number;
@@ -215,6 +219,7 @@ async function ensureCompressed(
     String(spec.seed),
     "--drop",
     String(spec.drop),
+    ...(ctx.featureModelFile && spec.method !== "random" ? ["--model", ctx.featureModelFile] : []),
     ...spec.compressArgs,
   ];
   const stamp = join(dir, "bench-compress.json");
@@ -342,6 +347,7 @@ export async function main(argv: string[]): Promise<number> {
       threads: { type: "string" },
       "eval-size": { type: "string" },
       "cache-dir": { type: "string" },
+      "feature-model": { type: "string" },
       runs: { type: "string", default: DEFAULT_RUNS_DIR },
       "dry-run": { type: "boolean", default: false },
       "keep-going": { type: "boolean", default: false },
@@ -373,7 +379,10 @@ export async function main(argv: string[]): Promise<number> {
     compressArgs,
   });
   const runsDir = resolve(values.runs!);
-  const featureModel = featureModelId(await featureModelFor(values.train!));
+  const featureModelFile = values["feature-model"] ? resolve(values["feature-model"]) : undefined;
+  if (featureModelFile && !existsSync(featureModelFile))
+    throw new Error(`--feature-model: ${featureModelFile} does not exist`);
+  const featureModel = featureModelId(featureModelFile ?? (await featureModelFor(values.train!)));
   checkRunsFolder(runsDir, featureModel);
   const todo = pendingRuns(plan, runsDir);
   process.stderr.write(
@@ -389,6 +398,7 @@ export async function main(argv: string[]): Promise<number> {
     cacheDir: resolve(values["cache-dir"] || process.env.ADQ_CACHE_DIR || join(homedir(), ".cache", "adq")),
     runsDir,
     featureModel,
+    ...(featureModelFile ? { featureModelFile } : {}),
     ...(values.threads ? { threads: Number(values.threads) } : {}),
     ...(values["eval-size"] ? { evalSize: Number(values["eval-size"]) } : {}),
   };

@@ -12,6 +12,7 @@ import {
   type PatchedImage,
   patchBounds,
   readStore,
+  recordPayload,
   type StoreEncoding,
   storeEncoding,
 } from "./pq-store.ts";
@@ -176,12 +177,11 @@ describe("pixel-quantized store, version 2", () => {
     const recs = await Promise.all(
       [grey, colour].map((i) => encodeStoreRecord(i, 8, { codec: "webp", quality: 90 })),
     );
-    const payload = (r: Uint8Array) => r.subarray(14 + 8);
-    expect(recs.map((r) => isLosslessWebp(payload(r)))).toEqual([true, false]);
+    expect(recs.map((r) => isLosslessWebp(recordPayload(r, 8)))).toEqual([true, false]);
     const lossyGrey = await sharp(fillDropped(grey, 8), { raw: { width: 28, height: 28, channels: 3 } })
       .webp({ quality: 90, effort: 4 })
       .toBuffer();
-    expect(payload(recs[0]!).length).toBeLessThan(lossyGrey.length);
+    expect(recordPayload(recs[0]!, 8).length).toBeLessThan(lossyGrey.length);
     const back = await collect(readStore(await build([grey, colour], { codec: "webp", quality: 90 })));
     expectKept(grey, back[0]!, 8, 0);
     expectKept(colour, back[1]!, 8, 12);

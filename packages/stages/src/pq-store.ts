@@ -164,6 +164,16 @@ export function isLosslessWebp(payload: Uint8Array): boolean {
   return payload.length >= 16 && String.fromCharCode(...payload.subarray(12, 16)) === "VP8L";
 }
 
+/**
+ * The coded image inside one version-2 record of a `webp`/`png` store (the record layout is
+ * encodeStoreRecord's: 10-byte head, mask bits, u32 length, payload).
+ */
+export function recordPayload(record: Uint8Array, grid: number): Uint8Array {
+  const at = 10 + Math.ceil((grid * grid) / 8);
+  const len = new DataView(record.buffer, record.byteOffset, record.byteLength).getUint32(at, true);
+  return record.subarray(at + 4, at + 4 + len);
+}
+
 /** A version-2 record (RGB images). */
 export async function encodeStoreRecord(
   img: PatchedImage,

@@ -5,6 +5,7 @@ import {
   encodeStoreHeader,
   encodeStoreRecord,
   isLosslessWebp,
+  recordPayload,
   STORE_VERSION,
   type StoreEncoding,
 } from "../pq-store.ts";
@@ -110,8 +111,7 @@ export async function handleAssemble(task: AssembleTask, store: ArtifactStore): 
         grid,
         coding,
       );
-      if (coding.codec === "webp" && isLosslessWebp(record.subarray(14 + Math.ceil((grid * grid) / 8))))
-        losslessImages++;
+      if (coding.codec === "webp" && isLosslessWebp(recordPayload(record, grid))) losslessImages++;
       chunks.push(record);
       if (thumbs.length < task.thumbnails)
         thumbs.push({ id: item.id, label: row.label, png: await encodeThumbnailPng(img) });
