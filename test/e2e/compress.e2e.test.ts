@@ -116,6 +116,21 @@ describe("adq compress (end to end)", () => {
     expect(readFileSync(join(again, "manifest.json"))).toEqual(readFileSync(join(out, "manifest.json")));
   }, 240_000);
 
+  it("DQ under another seed reuses the features: the seed only draws ADQ's augmented views", async () => {
+    const featureDirs = () =>
+      readdirSync(join(cache, "cache", "features"))
+        .sort()
+        .map((d) => [d, statSync(join(cache, "cache", "features", d, "done.json")).mtimeMs]);
+    const first = await compressSlice(join(tmp("adq-out-"), "dq-s1"), cache, "--method", "dq", "--seed", "1");
+    expect(first.code).toBe(0);
+    const before = featureDirs();
+    const o = join(tmp("adq-out-"), "dq-s2");
+    const second = await compressSlice(o, cache, "--method", "dq", "--seed", "2");
+    expect(second.code).toBe(0);
+    expect(featureDirs()).toEqual(before);
+    expect(read<Manifest>(o, "manifest.json").params.seed).toBe(2);
+  }, 240_000);
+
   it("runs the baselines in the same format", async () => {
     for (const method of ["dq", "random"]) {
       const o = join(tmp("adq-out-"), method);

@@ -240,11 +240,14 @@ async function runFeatures(ctx: JobContext): Promise<FeaturesOutput> {
   const tasks: Array<{ taskKey: string; payload: FeaturesTask }> = [];
   for (let s = 0, i = 0; s < N; s += shardSize, i++) {
     const shard = { index: i, start: s, end: Math.min(N, s + shardSize) };
+    const views = params.method === "adq";
     const fparams = {
-      seed: params.seed,
+      // The seed only draws the augmented views; without them a shard's features are the same
+      // for every seed, so another seed's DQ/CCS run reuses them (0 keeps the cache key seed-free).
+      seed: views ? params.seed : 0,
       textureL: params.textureL,
       patchGrid: params.patchGrid,
-      views: params.method === "adq",
+      views,
       cam: params.drop > 0,
       skipBadFiles: params.skipBadFiles,
     };
