@@ -22,16 +22,17 @@
  * side; EuroSAT's 64×64 tiles: see RESULTS.md), --threads n, --cache-dir [$ADQ_CACHE_DIR or
  * ~/.cache/adq] (compress stage cache; compressed results under <cache>/quality/), --runs <dir>
  * [bench/quality/runs], --keep-going (a failed run does not stop the rest), --feature-model <onnx>
- * [the default rule's] (select with another feature model, e.g. one not trained on the candidate
- * images; its runs need their own --runs folder).
+ * [the default rule's, per method] (select with another feature model, e.g. one not trained on
+ * the candidate images; its runs need their own --runs folder).
  * Baseline groups compress with --drop 0 (training uses the original images, so dropping
  * patches would only cost time); the patch-dropping group uses --drop 0.25 --use-reconstructed.
  *
  * Every selection but random's depends on the feature model, so a run records the model's
- * sha256 (`feature_model`) and a runs folder holds the runs of ONE feature model: the runner
- * refuses to add runs of the current default model to a folder measured with another one
- * (name a new --runs folder; the old one stays the record of its model), and a cached
- * compressed result made with another model is compressed again.
+ * sha256 (`feature_model`) and a runs folder holds ONE feature model per method and variant
+ * (the default rule gives CCS the general backbone, DQ/ADQ on CIFAR-10 the ResNet-20): the
+ * runner refuses to add a run whose model differs from the one its method's runs in the folder
+ * were measured with (name a new --runs folder; the old one stays the record of its model), and
+ * a cached compressed result made with another model is compressed again.
  */
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
@@ -53,9 +54,9 @@ export const DEFAULT_METHODS = ["random", "dq", "adq"] as const;
 /** The feature model `adq compress` uses by default on CIFAR-10 (the bench does not pass --model). */
 export const DEFAULT_FEATURE_MODEL = join(REPO, "models", "resnet20-cifar10.onnx");
 
-/** The feature model `adq compress` picks for `train` by its default rule (default-model.ts). */
-export async function featureModelFor(train: string): Promise<string> {
-  return (await defaultModelFor(train, join(REPO, "models"))).file;
+/** The feature model `adq compress` picks for `train` and `method` by its default rule (default-model.ts). */
+export async function featureModelFor(train: string, method?: string): Promise<string> {
+  return (await defaultModelFor(train, join(REPO, "models"), method)).file;
 }
 
 /** A run's feature model: null for random, which extracts no features. */
@@ -66,15 +67,26 @@ export function featureModelId(file: string): { file: string; sha256: string } {
 }
 
 /**
- * Throws when a run file of `runsDir` was measured with a feature model other than `current`
- * (random runs, which use none, fit any folder). O(runs) small file reads.
+ * Throws when a run file of `runsDir` of the same method and variant as `of` (all runs when `of`
+ * is absent) was measured with a feature model other than `current`: a folder holds one model per
+ * method (CCS's default differs from DQ's and ADQ's), so paired rows never mix models. Random
+ * runs, which use none, fit any folder. O(runs) small file reads.
  */
-export function checkRunsFolder(runsDir: string, current: { sha256: string }): void {
+export function checkRunsFolder(
+  runsDir: string,
+  current: { sha256: string },
+  of?: { method: string; variant: string | null },
+): void {
   if (!existsSync(runsDir)) return;
   for (const name of readdirSync(runsDir)
     .filter((f) => f.endsWith(".json"))
     .sort()) {
-    const run = JSON.parse(readFileSync(join(runsDir, name), "utf8")) as { feature_model?: FeatureModelId };
+    const run = JSON.parse(readFileSync(join(runsDir, name), "utf8")) as {
+      feature_model?: FeatureModelId;
+      method?: string;
+      variant?: string | null;
+    };
+    if (of && (run.method !== of.method || (run.variant || null) !== of.variant)) continue;
     const fm = run.feature_model;
     if (fm === null) continue;
     if (fm === undefined)
@@ -84,7 +96,7 @@ export function checkRunsFolder(runsDir: string, current: { sha256: string }): v
     if (fm.sha256 !== current.sha256)
       throw new Error(
         `${join(runsDir, name)} was measured with feature model ${fm.file} sha256 ${fm.sha256.slice(0, 12)}…, ` +
-          `the default is now sha256 ${current.sha256.slice(0, 12)}…: pass --runs <new folder> ` +
+          `this run's is sha256 ${current.sha256.slice(0, 12)}…: pass --runs <new folder> ` +
           `(the old folder stays the record of its model)`,
       );
   }
@@ -188,7 +200,8 @@ interface Ctx {
   test: string;
   cacheDir: string;
   runsDir: string;
-  featureModel: { file: string; sha256: string };
+  /** Per method: the feature model its selections use (the default rule's, or --feature-model). */
+  featureModels: Map<string, { file: string; sha256: string }>;
   /** The --feature-model file, passed to `adq compress --model` (absent: the default rule's). */
   featureModelFile?: string;
   threads?: number;
@@ -226,7 +239,7 @@ async function ensureCompressed(
   if (existsSync(join(dir, "manifest.json")) && existsSync(stamp)) {
     const prev = JSON.parse(readFileSync(stamp, "utf8")) as { args: string[]; seconds: number };
     const made = JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8")) as { model: FeatureModelId };
-    const sameModel = made.model === null || made.model.sha256 === ctx.featureModel.sha256;
+    const sameModel = made.model === null || made.model.sha256 === ctx.featureModels.get(spec.method)?.sha256;
     if (sameModel && JSON.stringify(prev.args) === JSON.stringify(args))
       return { dir, seconds: prev.seconds, cached: true };
   }
@@ -365,7 +378,7 @@ export async function main(argv: string[]): Promise<number> {
     throw new Error("--compress-args changes the selection: name it with --variant <name>");
   if (compressArgs.includes("--model"))
     throw new Error(
-      "--compress-args: --model is not supported (a runs folder holds the default model's runs)",
+      "--compress-args: --model is not supported (use --feature-model: the run files record it)",
     );
   if (values.variant && !/^[A-Za-z0-9_.]+$/.test(values.variant))
     throw new Error("--variant: letters, digits, '_' and '.' only");
@@ -382,8 +395,16 @@ export async function main(argv: string[]): Promise<number> {
   const featureModelFile = values["feature-model"] ? resolve(values["feature-model"]) : undefined;
   if (featureModelFile && !existsSync(featureModelFile))
     throw new Error(`--feature-model: ${featureModelFile} does not exist`);
-  const featureModel = featureModelId(featureModelFile ?? (await featureModelFor(values.train!)));
-  checkRunsFolder(runsDir, featureModel);
+  const featureModels = new Map<string, { file: string; sha256: string }>();
+  for (const m of methods)
+    featureModels.set(m, featureModelId(featureModelFile ?? (await featureModelFor(values.train!, m))));
+  const checked = new Set<string>();
+  for (const { method, variant } of plan) {
+    const key = `${method}|${variant}`;
+    if (method === "random" || checked.has(key)) continue;
+    checked.add(key);
+    checkRunsFolder(runsDir, featureModels.get(method)!, { method, variant });
+  }
   const todo = pendingRuns(plan, runsDir);
   process.stderr.write(
     `quality bench: ${plan.length} run(s) planned, ${plan.length - todo.length} done, ${todo.length} to do\n`,
@@ -397,7 +418,7 @@ export async function main(argv: string[]): Promise<number> {
     test: values.test!,
     cacheDir: resolve(values["cache-dir"] || process.env.ADQ_CACHE_DIR || join(homedir(), ".cache", "adq")),
     runsDir,
-    featureModel,
+    featureModels,
     ...(featureModelFile ? { featureModelFile } : {}),
     ...(values.threads ? { threads: Number(values.threads) } : {}),
     ...(values["eval-size"] ? { evalSize: Number(values["eval-size"]) } : {}),

@@ -1,14 +1,17 @@
 /**
- * Summarizes the quality benchmark's run files (bench/quality/runs/*.json, written by run.ts)
+ * Summarizes the quality benchmark's run files (bench/quality/runs…/<run>.json, written by run.ts)
  * into bench/quality/RESULTS.md: per method the test accuracy's mean ± std over seeds, and
- * the PAIRED differences ADQ − DQ and ADQ − random (paired by seed: the same seed selected
+ * the PAIRED differences against random, DQ and ADQ (paired by seed: the same seed selected
  * both subsets and trained both models) with mean, std and standard error, and the verdict
  * "gain exceeds 2 SE: yes/no" — the bar a variant must clear to become the default.
  *
- *   npx tsx bench/quality/summarize.ts [--runs bench/quality/runs] [--out bench/quality/RESULTS.md]
+ *   npx tsx bench/quality/summarize.ts [--runs bench/quality/runs]... [--out bench/quality/RESULTS.md]
+ *
+ * With several --runs folders (one per data set / feature-model setting) each becomes a section,
+ * introduced by the folder's README.md (what it measures, the commands that made it).
  */
 import { createHash } from "node:crypto";
-import { readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
@@ -192,24 +195,44 @@ export function paired(
   };
 }
 
-/** The one feature model of a runs folder (null: no run used one); throws if runs used different ones. */
-export function featureModelOf(runs: readonly RunResult[]): { file: string; sha256: string } | null {
-  let found: { file: string; sha256: string; run: string } | null = null;
+export interface FeatureModelUse {
+  file: string;
+  sha256: string;
+  /** The method labels whose selections used it, in first-seen order. */
+  labels: string[];
+}
+
+/**
+ * The feature models of a runs folder, each with the method labels that used it (none when no
+ * run used one); throws if the runs of one label used different models: a paired row must
+ * never mix them. CCS's default model differs from DQ's and ADQ's, so a folder may hold several.
+ */
+export function featureModelsOf(runs: readonly RunResult[]): FeatureModelUse[] {
+  const byLabel = new Map<string, { sha256: string; run: string }>();
+  const uses: FeatureModelUse[] = [];
   for (const r of runs) {
     if (!r.featureModel) continue;
-    if (found && found.sha256 !== r.featureModel.sha256)
+    const label = labelOf(r);
+    const seen = byLabel.get(label);
+    if (seen && seen.sha256 !== r.featureModel.sha256)
       throw new Error(
-        `${r.file}: measured with feature model sha256 ${r.featureModel.sha256.slice(0, 12)}…, ${found.run} with ` +
-          `${found.sha256.slice(0, 12)}…; one runs folder per feature model`,
+        `${r.file}: measured with feature model sha256 ${r.featureModel.sha256.slice(0, 12)}…, ${seen.run} ` +
+          `(also ${label}) with ${seen.sha256.slice(0, 12)}…; one feature model per method in a runs folder`,
       );
-    found ??= { ...r.featureModel, run: r.file };
+    byLabel.set(label, { sha256: r.featureModel.sha256, run: r.file });
+    let use = uses.find((u) => u.sha256 === r.featureModel!.sha256);
+    if (!use) {
+      use = { file: r.featureModel.file, sha256: r.featureModel.sha256, labels: [] };
+      uses.push(use);
+    }
+    if (!use.labels.includes(label)) use.labels.push(label);
   }
-  return found && { file: found.file, sha256: found.sha256 };
+  return uses;
 }
 
 /** Groups runs by (ratio, epochs); per method label the stats; every ADQ label paired against DQ and random. */
 export function summarize(runs: readonly RunResult[]): GroupSummary[] {
-  featureModelOf(runs);
+  featureModelsOf(runs);
   const groups = new Map<string, RunResult[]>();
   for (const r of runs) {
     const k = `${r.ratio}|${r.epochs}`;
@@ -254,8 +277,8 @@ export function summarize(runs: readonly RunResult[]): GroupSummary[] {
         const ref = find("random");
         if (ref) pairs.push(paired(m, ref, byLabel));
       } else if (m.method === "ccs") {
-        // The score-based baseline against random (the bar every method must clear) and ADQ.
-        for (const ref of [find("random"), find("adq")]) if (ref) pairs.push(paired(m, ref, byLabel));
+        // Against random (the bar every method must clear), DQ and ADQ.
+        for (const ref of [find("random"), find("dq"), find("adq")]) if (ref) pairs.push(paired(m, ref, byLabel));
       }
     }
     out.push({ ratio: rs[0]!.ratio, epochs: rs[0]!.epochs, methods, paired: pairs });
@@ -280,7 +303,7 @@ function uniq<T>(xs: Array<T | undefined>): T[] {
 }
 
 const INTRO = [
-  "# Quality benchmark: does ADQ beat DQ and random?",
+  "# Quality benchmark: which selection beats random sampling?",
   "",
   "Test accuracy (%) of a CIFAR ResNet-20 trained from scratch on each subset by `adq eval`",
   "(SGD lr 0.1, momentum 0.9, weight decay 5e-4, cosine schedule, random crop + flip, batch 128).",
@@ -295,13 +318,16 @@ const INTRO = [
   "",
 ];
 
+/** Says whether a model file is still the repository's: its current sha256, undefined if unknown. */
+export type CurrentModelSha = (file: string) => string | undefined;
+
 /** One runs folder's results as Markdown (RESULTS.md when there is one folder). */
 export function renderMarkdown(
   runs: readonly RunResult[],
   groups: readonly GroupSummary[],
-  opts: { currentModelSha?: string } = {},
+  currentModelSha: CurrentModelSha = () => undefined,
 ): string {
-  return [...INTRO, ...renderSection(runs, groups, opts, "##")].join("\n");
+  return [...INTRO, ...renderSection(runs, groups, currentModelSha, "##")].join("\n");
 }
 
 /**
@@ -310,17 +336,15 @@ export function renderMarkdown(
  * is still the repository's (null: unknown).
  */
 export function renderReport(
-  sections: ReadonlyArray<{ dir: string; runs: readonly RunResult[] }>,
-  currentModelSha: (file: string) => string | undefined,
+  sections: ReadonlyArray<{ dir: string; runs: readonly RunResult[]; about?: string }>,
+  currentModelSha: CurrentModelSha,
 ): string {
   const lines = [...INTRO];
-  for (const { dir, runs } of sections) {
-    const fm = featureModelOf(runs);
+  for (const { dir, runs, about } of sections) {
     lines.push(`## ${datasetName(runs)}: \`${dir}\``, "");
-    const sha = fm ? currentModelSha(fm.file) : undefined;
-    lines.push(
-      ...renderSection(runs, summarize(runs), sha === undefined ? {} : { currentModelSha: sha }, "###"),
-    );
+    // The folder's README.md: what its runs measure and the commands that made them.
+    if (about?.trim()) lines.push(about.trim(), "");
+    lines.push(...renderSection(runs, summarize(runs), currentModelSha, "###"));
   }
   return lines.join("\n");
 }
@@ -334,7 +358,7 @@ export function datasetName(runs: readonly RunResult[]): string {
 function renderSection(
   runs: readonly RunResult[],
   groups: readonly GroupSummary[],
-  opts: { currentModelSha?: string },
+  currentModelSha: CurrentModelSha,
   h: string,
 ): string[] {
   const lines: string[] = [];
@@ -347,25 +371,25 @@ function renderSection(
   const testImages = uniq(runs.map((r) => r.testImages));
   const hours = runs.reduce((a, r) => a + (r.trainSeconds ?? 0), 0) / 3600;
   const sides = uniq(runs.map((r) => r.evalSize ?? 32));
-  const fm = featureModelOf(runs);
   lines.push(
     `${runs.length} runs; PyTorch ${torch.join(", ") || "?"}, ${threads.join("/") || "?"} thread(s); ` +
       `trainer image side ${sides.join("/")} px; test images ${testImages.join(", ") || "?"}; ` +
       `${hours.toFixed(1)} h of training in all.`,
     "",
   );
-  if (fm) {
+  for (const fm of featureModelsOf(runs)) {
+    const current = currentModelSha(fm.file);
     const note =
-      opts.currentModelSha === undefined
+      current === undefined
         ? ""
-        : opts.currentModelSha === fm.sha256
-          ? " (the current default)"
-          : " — **not the current default model**: these selections are the record of that model";
+        : current === fm.sha256
+          ? " (the repository's file of that name)"
+          : " — **not the repository's current file of that name**: these selections are the record of that model";
     lines.push(
-      `Feature model of the DQ/ADQ selections: \`${fm.file}\` sha256 \`${fm.sha256.slice(0, 16)}…\`${note}.`,
-      "",
+      `Feature model of ${fm.labels.join(", ")}: \`${fm.file}\` sha256 \`${fm.sha256.slice(0, 16)}…\`${note}.`,
     );
   }
+  if (featureModelsOf(runs).length) lines.push("");
   for (const g of groups) {
     lines.push(`${h} ρ = ${pct(g.ratio)}, ${g.epochs} epochs`, "");
     lines.push(
@@ -389,7 +413,7 @@ function renderSection(
     );
     for (const p of g.paired)
       lines.push(
-        `| ${p.label} | ${p.n} | ${signed(p.mean)} | ${f2(p.std)} | ${f2(p.se)} | ${f2(p.mean / p.se)} | ${p.perSeed
+        `| ${p.label} | ${p.n} | ${signed(p.mean)} | ${f2(p.std)} | ${f2(p.se)} | ${f2(p.mean / p.se).replace("-", "−")} | ${p.perSeed
           .map((s) => `s${s.seed} ${signed(s.diff)}`)
           .join(", ")} |`,
       );
@@ -423,14 +447,13 @@ export function main(argv: string[]): number {
   if (dirs.length === 1) {
     const runs = loadRuns(dirs[0]!);
     count = runs.length;
-    const fm = featureModelOf(runs);
-    const sha = modelSha(fm?.file ?? "resnet20-cifar10.onnx");
-    md = renderMarkdown(runs, summarize(runs), sha === undefined ? {} : { currentModelSha: sha });
+    md = renderMarkdown(runs, summarize(runs), modelSha);
   } else {
     const repo = resolve(HERE, "..", "..");
     const sections = dirs.map((dir) => ({
       dir: dir.startsWith(`${repo}/`) ? dir.slice(repo.length + 1) : dir,
       runs: loadRuns(dir),
+      ...(existsSync(join(dir, "README.md")) ? { about: readFileSync(join(dir, "README.md"), "utf8") } : {}),
     }));
     count = sections.reduce((a, x) => a + x.runs.length, 0);
     md = renderReport(sections, modelSha);

@@ -46,6 +46,8 @@ export interface ClusterGatewayOptions {
    */
   uploadRoot?: string;
   defaultModel: string | null;
+  /** CCS's default feature model (ModelConfig.heldOutModel). */
+  heldOutModel?: string | null;
   builtinModels?: Record<string, string>;
   modelRoots?: string[];
   /** Run the job runner (coordinator) here (default true); false: a gateway-only replica. */
@@ -143,6 +145,7 @@ export async function startClusterGateway(o: ClusterGatewayOptions): Promise<Run
         : {}),
       models: {
         defaultModel: o.defaultModel,
+        ...(o.heldOutModel ? { heldOutModel: o.heldOutModel } : {}),
         ...(o.builtinModels ? { builtin: o.builtinModels } : {}),
         ...(o.modelRoots ? { roots: o.modelRoots } : {}),
       },

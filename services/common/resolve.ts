@@ -124,6 +124,11 @@ export async function resolveDataset(
 export interface ModelConfig {
   /** The default feature model file (as `adq compress` uses it), or null for none. */
   defaultModel: string | null;
+  /**
+   * The default for METHOD_CCS, which ranks items by held-out difficulty: a model that never
+   * trained on the candidates (the general backbone; default-model.ts says why). Unset: defaultModel.
+   */
+  heldOutModel?: string | null;
   /** `builtin://{name}` → file. */
   builtin: Record<string, string>;
   /** Roots (real paths) under which file:// models are allowed. */
@@ -143,7 +148,8 @@ async function digestOf(file: string): Promise<string> {
 
 /**
  * The feature model for a job, or null when the job needs none (METHOD_RANDOM without
- * patch dropping, exactly as `adq compress` decides).
+ * patch dropping, exactly as `adq compress` decides). `heldOut`: the job's default is
+ * `cfg.heldOutModel` (CCS).
  */
 export async function resolveModel(
   ref: ModelRef | null | undefined,
@@ -151,18 +157,20 @@ export async function resolveModel(
   cfg: ModelConfig,
   /** Proto path of the ModelRef in the request, for errors. */
   refField = "params.model",
+  heldOut = false,
 ): Promise<{ uri: string; spec: ModelSpec } | null> {
   if (!needed) return null;
   const field = `${refField}.uri`;
   const uri = ref?.uri ?? "";
   let file: string;
   if (uri === "") {
-    if (!cfg.defaultModel)
+    const fallback = (heldOut && cfg.heldOutModel) || cfg.defaultModel;
+    if (!fallback)
       throw failedPrecondition(
         `${field}: no default feature model is configured; name one`,
         "ERROR_REASON_MODEL_CONTRACT",
       );
-    file = cfg.defaultModel;
+    file = fallback;
   } else if (uri.startsWith("builtin://")) {
     const name = uri.slice("builtin://".length);
     const f = cfg.builtin[name];

@@ -105,7 +105,14 @@ export async function createJob(
   if (desc.size > tenant.quotas.imagesPerJob)
     throw quotaExceeded("images_per_job", tenant.quotas.imagesPerJob, desc.size);
   const needModel = params.method !== "random" || params.drop > 0;
-  const model = await resolveModel(req.params?.model, needModel, g.o.models);
+  // CCS's default is the held-out model (the general backbone): see default-model.ts.
+  const model = await resolveModel(
+    req.params?.model,
+    needModel,
+    g.o.models,
+    "params.model",
+    params.method === "ccs",
+  );
 
   const requestHash = createHash("sha256")
     .update(

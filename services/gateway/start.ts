@@ -44,7 +44,13 @@ export interface StartGatewayOptions
    */
   uploadRoot?: string;
   uploadLimits?: Partial<UploadLimits>;
-  models: { defaultModel: string | null; builtin?: Record<string, string>; roots?: string[] };
+  models: {
+    defaultModel: string | null;
+    /** CCS's default (services/common/resolve.ts ModelConfig.heldOutModel). */
+    heldOutModel?: string | null;
+    builtin?: Record<string, string>;
+    roots?: string[];
+  };
   imageSize?: number;
   log?: Logger;
   /** Runs the job runner in this process (default true); false for a gateway-only replica. */
@@ -81,6 +87,7 @@ export async function startGateway(o: StartGatewayOptions): Promise<RunningGatew
     dataRoots,
     models: {
       defaultModel: o.models.defaultModel ? resolve(o.models.defaultModel) : null,
+      ...(o.models.heldOutModel ? { heldOutModel: resolve(o.models.heldOutModel) } : {}),
       builtin: o.models.builtin ?? {},
       roots: modelRoots,
     },
@@ -156,6 +163,8 @@ export interface AllInOneOptions {
   /** Stage-cache retention period (services/gateway/cache-gc.ts); default 7 days. */
   cacheRetentionMs?: number;
   defaultModel: string | null;
+  /** CCS's default feature model (ModelConfig.heldOutModel). */
+  heldOutModel?: string | null;
   builtinModels?: Record<string, string>;
   modelRoots?: string[];
   /** Jobs run at once. */
@@ -219,6 +228,7 @@ export async function startAllInOne(o: AllInOneOptions): Promise<AllInOne> {
       ...(o.uploadLimits ? { uploadLimits: o.uploadLimits } : {}),
       models: {
         defaultModel: o.defaultModel,
+        ...(o.heldOutModel ? { heldOutModel: o.heldOutModel } : {}),
         ...(o.builtinModels ? { builtin: o.builtinModels } : {}),
         ...(o.modelRoots ? { roots: o.modelRoots } : {}),
       },

@@ -26,7 +26,8 @@ const SLOW_MS = 2500; // ADQ_TEST_TASK_DELAY_MS of the "slow" features workers
 
 type Service = ServiceProcess & { address: string; metricsUrl: string | undefined };
 
-const params = (seed: number): CompressionParams => ({ ratio: 0.25, bins: 2, seed });
+// ADQ, not the default CCS: every stage process gets work.
+const params = (seed: number): CompressionParams => ({ ratio: 0.25, bins: 2, seed, method: "METHOD_ADQ" });
 
 describe("cluster mode over a real nats-server (slow: spawns ~12 service processes)", () => {
   let nats: NatsServer;
@@ -54,7 +55,7 @@ describe("cluster mode over a real nats-server (slow: spawns ~12 service process
           tmp("adq-cluster-refcache-"),
           "--threads",
           "1",
-          ...["--ratio", "0.25", "--bins", "2", "--seed", String(seed)],
+          ...["--method", "adq", "--ratio", "0.25", "--bins", "2", "--seed", String(seed)],
         ]);
         if (r.code !== 0) throw new Error(`adq compress failed: ${r.stderr}`);
         return readFileSync(join(out, "manifest.json"));

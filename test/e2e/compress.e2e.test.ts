@@ -20,9 +20,12 @@ describe("adq compress (end to end)", () => {
   let data: string;
   let out: string;
   let cache: string;
-  /** `adq compress` of the slice at ρ = 0.25 with 4 bins, plus any extra flags. */
+  /** `adq compress --method adq` of the slice at ρ = 0.25 with 4 bins, plus any extra flags (a later --method wins). */
   const compressSlice = (o: string, c: string, ...extra: string[]) =>
-    runCli(["compress", data, "--out", o, "--cache-dir", c, "--ratio", "0.25", "--bins", "4", ...extra]);
+    runCli([
+      ...["compress", data, "--out", o, "--cache-dir", c],
+      ...["--method", "adq", "--ratio", "0.25", "--bins", "4", ...extra],
+    ]);
 
   beforeAll(async () => {
     data = demoSlice(CLASSES, PER_CLASS);
@@ -175,8 +178,11 @@ describe("adq compress (end to end)", () => {
     expect(m.method).toBe("ccs");
     expect(m.selected).toBe(30);
     expect(m.perClass).toEqual([10, 10, 10]);
-    // The difficulty comes from a cross-fitted head (held-out p), whatever the model's classes.
+    // The difficulty comes from a cross-fitted head (held-out p), whatever the model's classes,
+    // on a model that never trained on the candidates: the general backbone by default, even here
+    // where the rule gives DQ/ADQ the CIFAR-10 ResNet-20 (default-model.ts).
     expect(m.gradient).toMatchObject({ source: "fitted-head", folds: 5 });
+    expect(m.model?.file).toMatch(/efficientnet-lite0\.onnx$/);
     expect(m.ccs).toMatchObject({ score: "el2n-held-out", beta: 0.2, strata: 5 });
     for (const c of m.ccs!.classes) {
       expect(c.pruned).toBe(8); // ⌊0.2 · 40⌋
@@ -272,7 +278,7 @@ describe("adq compress rejects bad input precisely and leaves no output", () => 
     ["bins 0", () => [data, "--bins", "0"], /bins: must be an integer ≥ 1/],
     [
       "more bins than items",
-      () => [data, "--bins", "13"],
+      () => [data, "--method", "adq", "--bins", "13"], // bins matter to ADQ/DQ only
       /bins: must be at most the smallest class size \(12\)/,
     ],
     ["alpha out of range", () => [data, "--alpha", "1.2"], /alpha: must be in \[0, 1\]/],

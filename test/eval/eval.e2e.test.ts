@@ -65,7 +65,22 @@ describe("adq eval (end to end, PyTorch)", () => {
     out = join(tmp("adq-eval-out-"), "compressed");
     // The default --drop 0.25 drops patches, so the same result also serves --use-reconstructed.
     const r = await runCli(
-      ["compress", data, "--out", out, "--cache-dir", cache, "--ratio", "0.5", "--bins", "4", "--seed", "3"],
+      [
+        "compress",
+        data,
+        "--out",
+        out,
+        "--cache-dir",
+        cache,
+        "--method",
+        "adq",
+        "--ratio",
+        "0.5",
+        "--bins",
+        "4",
+        "--seed",
+        "3",
+      ],
       { timeoutMs: 240_000 },
     );
     expect(r.stderr).not.toMatch(/unexpected error/);

@@ -159,17 +159,19 @@ describe("bench/quality/summarize", () => {
           feature_model: method === "random" ? null : { file: "x.onnx", sha256: "c".repeat(64) },
         }),
       );
+    writeFileSync(join(other, "README.md"), "EuroSAT, made by `run.ts --train eurosat`.\n");
     const out = join(tmp("adq-quality-md-"), "RESULTS.md");
     expect(main(["--runs", dir, "--runs", other, "--out", out])).toBe(0);
     const md = readFileSync(out, "utf8");
     expect(md).toContain(`## cifar10: \`${dir}\``);
-    expect(md).toContain(`## eurosat_rgb: \`${other}\``);
+    // A folder's README.md introduces its section.
+    expect(md).toContain(`## eurosat_rgb: \`${other}\`\n\nEuroSAT, made by \`run.ts --train eurosat\`.\n\n`);
     expect(md).toContain("### ρ = 10%, 120 epochs");
     expect(md).toContain("| dq − random | 1 | +2.00 |");
     expect(md).toContain("trainer image side 32 px");
   });
 
-  it("holds one feature model per runs folder and says which one measured the table", () => {
+  it("holds one feature model per method in a runs folder and says which one measured each", () => {
     const A = "a".repeat(64);
     const B = "b".repeat(64);
     const runs = tmp("adq-quality-models-");
@@ -179,21 +181,30 @@ describe("bench/quality/summarize", () => {
     const loaded = loadRuns(runs);
     expect(loaded.map((r) => r.featureModel?.sha256 ?? null)).toEqual([A, A, null]);
     const groups = summarize(loaded);
-    expect(renderMarkdown(loaded, groups, { currentModelSha: A })).toContain(
-      `Feature model of the DQ/ADQ selections: \`m.onnx\` sha256 \`${"a".repeat(16)}…\` (the current default).`,
+    expect(renderMarkdown(loaded, groups, () => A)).toContain(
+      `Feature model of adq, dq: \`m.onnx\` sha256 \`${"a".repeat(16)}…\` (the repository's file of that name).`,
     );
-    expect(renderMarkdown(loaded, groups, { currentModelSha: B })).toContain(
-      "**not the current default model**",
+    expect(renderMarkdown(loaded, groups, () => B)).toContain(
+      "**not the repository's current file of that name**",
     );
     // The runner adds runs of model A only; random runs fit any folder.
     expect(() => checkRunsFolder(runs, { sha256: A })).not.toThrow();
     expect(() => checkRunsFolder(runs, { sha256: B })).toThrow(
-      /adq-r0\.1-s0\.json was measured with feature model m\.onnx sha256 aaaaaaaaaaaa…, the default is now sha256 bbbbbbbbbbbb…: pass --runs/,
+      /adq-r0\.1-s0\.json was measured with feature model m\.onnx sha256 aaaaaaaaaaaa…, this run's is sha256 bbbbbbbbbbbb…: pass --runs/,
     );
-    // A run of another model in the same folder: the summary refuses to pair them.
+    // Another method may use another model (CCS's default is the general backbone) ...
+    expect(() => checkRunsFolder(runs, { sha256: B }, { method: "ccs", variant: null })).not.toThrow();
+    expect(() => checkRunsFolder(runs, { sha256: B }, { method: "adq", variant: null })).toThrow(
+      /adq-r0\.1-s0/,
+    );
+    writeRun(runs, { method: "ccs", seed: 0, accuracy: 0.62, model: B });
+    const md = renderMarkdown(loadRuns(runs), summarize(loadRuns(runs)), () => undefined);
+    expect(md).toContain(`Feature model of adq, dq: \`m.onnx\` sha256 \`${"a".repeat(16)}…\`.`);
+    expect(md).toContain(`Feature model of ccs: \`m.onnx\` sha256 \`${"b".repeat(16)}…\`.`);
+    // ... but a run of another model under the same method: the summary refuses to pair them.
     writeRun(runs, { method: "adq", seed: 1, accuracy: 0.61, model: B });
     expect(() => summarize(loadRuns(runs))).toThrow(
-      /adq-r0\.1-s1\.json: measured with feature model sha256 bbbbbbbbbbbb…/,
+      /adq-r0\.1-s1\.json: measured with feature model sha256 bbbbbbbbbbbb…, adq-r0\.1-s0\.json \(also adq\)/,
     );
     // A run that does not say which model measured it cannot be checked.
     writeFileSync(join(runs, "adq-r0.1-s1.json"), JSON.stringify({ method: "adq" }));

@@ -27,7 +27,8 @@ import { K8S_TESTS_OFF } from "./tools.ts";
 const KEYS = { acme: "acme-k8s-key", globex: "globex-k8s-key" };
 const G = { group: "adq.dev", version: "v1alpha1", plural: "compressionjobs" };
 const CRD = join(REPO_ROOT, "charts", "adq", "crds", "compressionjobs.adq.dev.yaml");
-const FLAGS = ["--ratio", "0.25", "--bins", "2", "--seed", "3"];
+// ADQ, not the default CCS: the job goes through every stage.
+const FLAGS = ["--method", "adq", "--ratio", "0.25", "--bins", "2", "--seed", "3"];
 
 describe.skipIf(K8S_TESTS_OFF)("CompressionJob custom resource and its controller", () => {
   let cluster: Cluster;
@@ -48,7 +49,7 @@ describe.skipIf(K8S_TESTS_OFF)("CompressionJob custom resource and its controlle
     metadata: { name, namespace: ns },
     spec: {
       dataset: { uri: `file://${data}` },
-      params: { ratio: 0.25, bins: 2, seed: 3 },
+      params: { ratio: 0.25, bins: 2, seed: 3, method: "adq" },
       apiKeySecretRef: { name: "adq-tenant" },
       ...extra,
     },

@@ -63,7 +63,12 @@ describe("adq serve / submit / watch / result", () => {
 
   it("submits a job, watches it with progress bars, downloads the result atomically, then shuts down gracefully", async () => {
     const client = ["--server", address, "--api-key", KEY];
-    const sub = await runCli(["submit", data, "--ratio", "0.25", "--bins", "2", "--seed", "3", ...client]);
+    const sub = await runCli([
+      "submit",
+      data,
+      ...["--method", "adq", "--ratio", "0.25", "--bins", "2", "--seed", "3"],
+      ...client,
+    ]);
     expect(sub.stderr).toBe("");
     expect(sub.code).toBe(0);
     const jobId = sub.stdout.trim();

@@ -19,8 +19,9 @@ import {
   watchToEnd,
 } from "./helpers.ts";
 
-const PARAMS: CompressionParams = { ratio: 0.25, bins: 2, seed: 3 };
-const CLI_FLAGS = ["--ratio", "0.25", "--bins", "2", "--seed", "3"];
+// ADQ, the method with every stage; the default (CCS) has its own test below.
+const PARAMS: CompressionParams = { ratio: 0.25, bins: 2, seed: 3, method: "METHOD_ADQ" };
+const CLI_FLAGS = ["--method", "adq", "--ratio", "0.25", "--bins", "2", "--seed", "3"];
 
 describe("CompressionService over gRPC (all-in-one, embedded adapters)", () => {
   let t: TestServer;
@@ -187,9 +188,9 @@ describe("CompressionService over gRPC (all-in-one, embedded adapters)", () => {
       "params.drop_ratio",
     ]);
     expect(many.err.details).toContain("params.alpha: must be in [0, 1], got 1.5");
-    // What the dataset's index tells: more bins than the smallest class.
+    // What the dataset's index tells: more bins than the smallest class (bins matter to ADQ/DQ).
     const bins = await expectStatus(
-      () => t.acme.createJob({ dataset: { uri }, params: { ratio: 0.2, bins: 13 } }),
+      () => t.acme.createJob({ dataset: { uri }, params: { ratio: 0.2, bins: 13, method: "METHOD_ADQ" } }),
       grpc.status.INVALID_ARGUMENT,
     );
     expect(bins.err.details).toBe("params.bins: must be at most the smallest class size (12), got 13");
@@ -216,11 +217,13 @@ describe("CompressionService over gRPC (all-in-one, embedded adapters)", () => {
     ]);
   });
 
-  it("METHOD_CCS runs through the gateway and gives adq compress --method ccs's manifest", async () => {
+  it("the default method, CCS, runs through the gateway and gives adq compress's manifest", async () => {
+    // No method on either side: both default to CCS.
     const ref = referenceCompress(data, [
-      ...CLI_FLAGS,
-      "--method",
-      "ccs",
+      "--ratio",
+      "0.25",
+      "--seed",
+      "3",
       "--ccs-beta",
       "0.25",
       "--ccs-strata",
@@ -228,14 +231,19 @@ describe("CompressionService over gRPC (all-in-one, embedded adapters)", () => {
     ]);
     const { job } = await t.acme.createJob({
       dataset: { uri },
-      params: { ...PARAMS, method: "METHOD_CCS", ccsBeta: 0.25, ccsStrata: 3 },
+      params: { ratio: 0.25, seed: 3, ccsBeta: 0.25, ccsStrata: 3 },
     });
+    expect(job.params?.method).toBe("METHOD_CCS");
     const events = await watchToEnd(t.acme, job.id);
     expect(events.at(-1)?.terminal?.state).toBe("JOB_STATE_SUCCEEDED");
     const manifest = await download(t.acme, job.id, "manifest.json");
     await ref.done;
     expect(manifest.equals(readFileSync(join(ref.out, "manifest.json")))).toBe(true);
-    expect(JSON.parse(manifest.toString("utf8")).ccs).toMatchObject({ beta: 0.25, strata: 3 });
+    const m = JSON.parse(manifest.toString("utf8"));
+    expect(m.method).toBe("ccs");
+    expect(m.ccs).toMatchObject({ beta: 0.25, strata: 3 });
+    // CCS's default is the held-out model (the general backbone), as in adq compress.
+    expect(m.model.file).toMatch(/efficientnet-lite0\.onnx$/);
   });
 
   it("confines datasets to the configured roots (INVALID_ARGUMENT on dataset.uri), symlinks included", async () => {

@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { DEFAULT_MODEL } from "@adq/cli";
+import { DEFAULT_MODEL, GENERAL_MODEL } from "@adq/cli";
 import type { Bus, LocalBus, TaskMessage } from "@adq/platform";
 import type * as grpc from "@grpc/grpc-js";
 import { expect } from "vitest";
@@ -79,6 +79,7 @@ export async function startTestServer(
     dataRoots,
     cacheDir,
     defaultModel: DEFAULT_MODEL,
+    heldOutModel: GENERAL_MODEL,
     concurrency: 2,
     threads: 1,
     log: new Logger(logs),

@@ -2,7 +2,7 @@
 // rule and message: the CLI's flags, `adq submit`'s proto fields, the gateway's proto
 // reading, the controller's mapping and the coordinator's validation all agree on it.
 import { describe, expect, it } from "vitest";
-import { paramsFromFlags, protoParamsFromFlags } from "../../apps/adq/src/param-flags.ts";
+import { paramsFromFlags, protoParamsFromFlags, unusedFlagWarnings } from "../../apps/adq/src/param-flags.ts";
 import {
   type CompressParams,
   DEFAULT_PARAMS,
@@ -82,6 +82,19 @@ describe("the parameter table", () => {
     expect(paramsFromProto(req.params, v2, 32).params).toEqual(cli);
     expect(v2.list).toEqual([]);
     expect(req.params?.allocationStrength).toBe(1.5);
+  });
+
+  it("says which given flags the method does not read (CCS is the default; ADQ's flags are ignored there)", () => {
+    expect(DEFAULT_PARAMS.method).toBe("ccs");
+    expect(unusedFlagWarnings({ alpha: "0.5", bins: "4", ratio: "0.2" })).toEqual([
+      "--bins is not used by the default method, ccs (only by adq, dq); ignored",
+      "--alpha is not used by the default method, ccs (only by adq); ignored",
+    ]);
+    expect(unusedFlagWarnings({ method: "dq", alpha: "0.5", bins: "4", "ccs-beta": "0.2" })).toEqual([
+      "--alpha is not used by --method dq (only by adq); ignored",
+      "--ccs-beta is not used by --method dq (only by ccs); ignored",
+    ]);
+    expect(unusedFlagWarnings({ method: "adq", alpha: "0.5", bins: "4", seed: "1" })).toEqual([]);
   });
 
   it("an unset flag is the table's default on both paths", () => {

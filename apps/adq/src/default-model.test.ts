@@ -18,6 +18,17 @@ describe("default model rule", () => {
     );
   });
 
+  it("CCS: the general backbone whatever the data set (difficulty from a model that never saw it)", async () => {
+    expect(await defaultModelFor(DEFAULT_DATASET, MODELS, "ccs")).toEqual({
+      file: join(MODELS, "efficientnet-lite0.onnx"),
+      reason: "CCS needs difficulty from a model that never trained on these images",
+    });
+    for (const method of ["adq", "dq", "random"])
+      expect((await defaultModelFor(DEFAULT_DATASET, MODELS, method)).file).toBe(
+        join(MODELS, "resnet20-cifar10.onnx"),
+      );
+  });
+
   it("other classes, or CIFAR-10 names on other image sizes: the general backbone", async () => {
     const general = join(MODELS, "efficientnet-lite0.onnx");
     expect(await defaultModelFor(join(FIX, "eurosat-slice"), MODELS)).toEqual({

@@ -11,7 +11,7 @@ import { EVAL_HELP, EVAL_USAGE, runEval } from "./eval.ts";
 import { EXECUTION_PROVIDER_HELP, executionProviderOf } from "./execution-provider.ts";
 import { decimalNumber } from "./numbers.ts";
 import { UsageError } from "./output-dir.ts";
-import { PARAM_OPTIONS, paramsFromFlags } from "./param-flags.ts";
+import { PARAM_OPTIONS, paramsFromFlags, unusedFlagWarnings } from "./param-flags.ts";
 import { DEFAULT_DATASET, DEFAULT_MAE, DEFAULT_MODEL, GENERAL_MODEL, REPO_ROOT } from "./paths.ts";
 import { ConsoleProgress } from "./progress.ts";
 import { reconstruct } from "./reconstruct.ts";
@@ -74,6 +74,7 @@ async function runCompress(argv: string[]): Promise<number> {
   if (positionals.length > 1) throw new UsageError(`compress takes one data set, got ${positionals.length}`);
   const dataset = resolve(positionals[0] ?? DEFAULT_DATASET);
   const params = paramsFromFlags(values);
+  for (const w of unusedFlagWarnings(values)) process.stderr.write(`adq compress: warning: ${w}\n`);
   const executionProvider = executionProviderOf(values["execution-provider"]);
   const defaultOut = values.out === undefined;
   const out =
@@ -93,11 +94,11 @@ async function runCompress(argv: string[]): Promise<number> {
     const threads = values.threads === undefined ? undefined : num("threads", values.threads, 0);
     const shardSize =
       values["shard-size"] === undefined ? undefined : num("shard-size", values["shard-size"], 0);
-    // The default model depends on the data set (models/README.md, "Default rule").
+    // The default model depends on the data set and the method (models/README.md, "Default rule").
     const model =
       values.model !== undefined
         ? resolve(values.model)
-        : (await defaultModelFor(dataset, join(REPO_ROOT, "models"))).file;
+        : (await defaultModelFor(dataset, join(REPO_ROOT, "models"), params.method)).file;
     const outputs = Object.fromEntries(
       (
         [

@@ -12,6 +12,7 @@ import {
   PARAM_LIST,
   PARAMS,
   protoFieldsOf,
+  unusedParams,
 } from "@adq/stages";
 import { decimalNumber } from "./numbers.ts";
 import { UsageError } from "./output-dir.ts";
@@ -56,4 +57,17 @@ export function protoParamsFromFlags(values: FlagValues): Partial<CompressionPar
     if (problem) throw new UsageError(`${spec.flag} ${problem}`);
   }
   return protoFieldsOf(given) as Partial<CompressionParams>;
+}
+
+/**
+ * One warning per flag given that the chosen method does not read (`--alpha` under the default
+ * CCS): said, not refused, since a scripted sweep may pass the same flags to every method.
+ */
+export function unusedFlagWarnings(values: FlagValues): string[] {
+  const given = givenParams(values);
+  const method = (given.method as string | undefined) ?? DEFAULT_PARAMS.method;
+  const how = given.method === undefined ? `the default method, ${method}` : `--method ${method}`;
+  return unusedParams(Object.keys(given) as Array<keyof CompressParams>, method).map(
+    (p) => `${p.flag} is not used by ${how} (only by ${p.methods!.join(", ")}); ignored`,
+  );
 }

@@ -27,7 +27,7 @@ import {
   publishStaging,
   UsageError,
 } from "./output-dir.ts";
-import { PARAM_OPTIONS, protoParamsFromFlags } from "./param-flags.ts";
+import { PARAM_OPTIONS, protoParamsFromFlags, unusedFlagWarnings } from "./param-flags.ts";
 import { ConsoleProgress, type ProgressSink } from "./progress.ts";
 
 const DEFAULT_SERVER = "127.0.0.1:50051";
@@ -96,6 +96,7 @@ export async function runSubmit(argv: string[]): Promise<number> {
   if (positionals.length !== 1)
     throw new UsageError("submit takes one data set (a path on the server, or a URI)");
   const params = protoParamsFromFlags(values);
+  for (const w of unusedFlagWarnings(values)) process.stderr.write(`adq submit: warning: ${w}\n`);
   if (values.model) params.model = { uri: toUri(values.model), sha256: "" };
   const client = connect(values);
   try {

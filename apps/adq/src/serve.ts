@@ -32,17 +32,21 @@ import {
 import { executionProviderOf } from "./execution-provider.ts";
 import { DECIMAL_INTEGER, float } from "./numbers.ts";
 import { checkWritableDir, UsageError } from "./output-dir.ts";
-import { DEFAULT_MAE, DEFAULT_MODEL, REPO_ROOT } from "./paths.ts";
+import { DEFAULT_MAE, DEFAULT_MODEL, GENERAL_MODEL, REPO_ROOT } from "./paths.ts";
 
-/** `builtin://<name>` feature models: the default and its int8 quantization (models/README.md). */
+/**
+ * `builtin://<name>` feature models: the default, its int8 quantization and the general backbone
+ * (models/README.md).
+ */
 const BUILTIN_MODELS = {
   "resnet20-cifar10": DEFAULT_MODEL,
   "resnet20-cifar10-int8": join(REPO_ROOT, "models", "resnet20-cifar10-int8.onnx"),
+  "efficientnet-lite0": GENERAL_MODEL,
 };
 
 export const SERVE_HELP = `  adq serve [--port 50051] [--host 127.0.0.1] [--data-root <dir>]... [--api-keys <file>]
             [--cache-dir <dir>] [--concurrency 2] [--threads n] [--execution-provider cpu|cuda]
-            [--log-level info]
+            [--log-level info] [--model <onnx>] [--held-out-model <onnx>]
             [--metrics-port p] [--drain-ms 10000] [--cache-retention-hours 168]
                                        gRPC API + every stage in one process (embedded adapters)
   adq serve --nats <url> [--no-workers] [--no-runner] [same options, no --cache-dir]
@@ -107,6 +111,7 @@ const SERVE_OPTIONS = {
   "api-keys": { type: "string" },
   "cache-dir": { type: "string" },
   model: { type: "string" },
+  "held-out-model": { type: "string" },
   mae: { type: "string" },
   "model-root": { type: "string", multiple: true },
   concurrency: { type: "string" },
@@ -216,6 +221,7 @@ export async function runServe(argv: string[]): Promise<number> {
   );
   await checkWritableDir(cacheDir, "the cache directory"); // fails at start, not on the first job
   const model = resolve(values.model ?? DEFAULT_MODEL);
+  const heldOutModel = resolve(values["held-out-model"] ?? GENERAL_MODEL);
   const concurrency = int("concurrency", values.concurrency, 2, 1);
   const threads = values.threads === undefined ? undefined : int("threads", values.threads, 0, 1);
   const shardSize =
@@ -231,6 +237,7 @@ export async function runServe(argv: string[]): Promise<number> {
     dataRoots,
     cacheDir,
     defaultModel: model,
+    heldOutModel,
     builtinModels: BUILTIN_MODELS,
     ...(values["model-root"] ? { modelRoots: values["model-root"] } : {}),
     concurrency,
@@ -382,6 +389,7 @@ async function runClusterGateway(values: ServeValues, log: Logger): Promise<numb
     auth,
     dataRoots,
     defaultModel: resolve(values.model ?? DEFAULT_MODEL),
+    heldOutModel: resolve(values["held-out-model"] ?? GENERAL_MODEL),
     builtinModels: BUILTIN_MODELS,
     ...(values["model-root"] ? { modelRoots: values["model-root"] } : {}),
     runner: !values["no-runner"],

@@ -1,5 +1,6 @@
 import { allocateBins, ccsSelect, el2nScores, importanceScores, sampleUnit, topKMask } from "@adq/core";
 import type { ArtifactStore } from "@adq/platform";
+import { DEFAULT_PARAMS } from "../params.ts";
 import { gatherRows, getJson, getNpy, putJson } from "../shard-arrays.ts";
 import type { ClassSelection, SamplingResult, SamplingTask } from "../tasks.ts";
 import { type BinsArtifact, headShard } from "./binning.ts";
@@ -95,8 +96,8 @@ export async function handleSampling(task: SamplingTask, store: ArtifactStore): 
     const members = (await getNpy(store, task.membersKey)).data as Int32Array;
     const logits = await gatherRows(store, [headShard(task.headPrefix, task.shards)], "headLogits", members);
     const r = ccsSelect(members, el2nScores(logits.data, logits.width, c), task.budget, {
-      beta: task.ccsBeta ?? 0.1,
-      strata: task.ccsStrata ?? 50,
+      beta: task.ccsBeta ?? DEFAULT_PARAMS.ccsBeta,
+      strata: task.ccsStrata ?? DEFAULT_PARAMS.ccsStrata,
       seed: task.seed,
       unit: c,
     });
