@@ -278,7 +278,8 @@ export function summarize(runs: readonly RunResult[]): GroupSummary[] {
         if (ref) pairs.push(paired(m, ref, byLabel));
       } else if (m.method === "ccs") {
         // Against random (the bar every method must clear), DQ and ADQ.
-        for (const ref of [find("random"), find("dq"), find("adq")]) if (ref) pairs.push(paired(m, ref, byLabel));
+        for (const ref of [find("random"), find("dq"), find("adq")])
+          if (ref) pairs.push(paired(m, ref, byLabel));
       }
     }
     out.push({ ratio: rs[0]!.ratio, epochs: rs[0]!.epochs, methods, paired: pairs });
@@ -311,8 +312,9 @@ const INTRO = [
   "Baselines select without patch dropping and train on the original images; a `drop` variant trains",
   "on the MAE reconstructions of the kept patches.",
   "",
-  "Produced by `npx tsx bench/quality/run.ts` (one JSON file per run in `bench/quality/runs/`; add",
-  "`--with-r30`, `--with-drop`, `--only`, `--seeds`) and `npx tsx bench/quality/summarize.ts`.",
+  "Produced by `npx tsx bench/quality/run.ts` (one JSON file per run in a runs folder, `--runs`; add",
+  "`--with-r30`, `--with-drop`, `--only`, `--seeds`) and `npx tsx bench/quality/summarize.ts` (one",
+  "`--runs` per folder; each section below names its folder and how its runs were made).",
   "What the numbers mean and what was tried: FINDINGS.md; where the signal goes (how far ADQ's",
   "subset is from DQ's, score spread and stability): ANALYSIS.md (`bench/quality/analyze.ts`).",
   "",
