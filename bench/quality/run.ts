@@ -7,7 +7,7 @@
  * exists are skipped, so the benchmark can be run in pieces; `summarize.ts` turns the run
  * files into RESULTS.md.
  *
- *   npx tsx bench/quality/run.ts                       # random, dq, adq at ρ = 10%, seeds 0–4, 40 epochs
+ *   npx tsx bench/quality/run.ts                       # random, dq, adq, ccs at ρ = 10%, seeds 0–4, 40 epochs
  *   npx tsx bench/quality/run.ts --only adq --seeds 0,1 # a piece of it
  *   npx tsx bench/quality/run.ts --with-r30            # also ρ = 30%
  *   npx tsx bench/quality/run.ts --with-drop           # also ADQ with patch dropping (θ = 0.25),
@@ -49,8 +49,8 @@ const ADQ = join(REPO, "bin", "adq.mjs");
 export const DEFAULT_RUNS_DIR = join(HERE, "runs");
 export const DEFAULT_EPOCHS = 40;
 export const METHODS = ["random", "dq", "adq", "ccs"] as const;
-/** What a plain run of the benchmark runs (ccs on request: `--only ccs`). */
-export const DEFAULT_METHODS = ["random", "dq", "adq"] as const;
+/** What a plain run of the benchmark runs: every method (CCS is the product's default). */
+export const DEFAULT_METHODS = ["random", "dq", "adq", "ccs"] as const;
 /** The feature model `adq compress` uses by default on CIFAR-10 (the bench does not pass --model). */
 export const DEFAULT_FEATURE_MODEL = join(REPO, "models", "resnet20-cifar10.onnx");
 
