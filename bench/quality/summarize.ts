@@ -379,7 +379,8 @@ function renderSection(
       `${hours.toFixed(1)} h of training in all.`,
     "",
   );
-  for (const fm of featureModelsOf(runs)) {
+  const models = featureModelsOf(runs);
+  for (const fm of models) {
     const current = currentModelSha(fm.file);
     const note =
       current === undefined
@@ -391,7 +392,7 @@ function renderSection(
       `Feature model of ${fm.labels.join(", ")}: \`${fm.file}\` sha256 \`${fm.sha256.slice(0, 16)}…\`${note}.`,
     );
   }
-  if (featureModelsOf(runs).length) lines.push("");
+  if (models.length) lines.push("");
   for (const g of groups) {
     lines.push(`${h} ρ = ${pct(g.ratio)}, ${g.epochs} epochs`, "");
     lines.push(

@@ -72,17 +72,12 @@ describe("stage gRPC methods, called directly, equal the pipeline", () => {
   beforeAll(async () => {
     data = demoSlice(2, 12);
     t = await startTestServer([data]);
+    // ADQ, not the default CCS: the chain below calls every stage.
+    const adq = { ratio: RATIO, bins: 2, seed: SEED, method: "METHOD_ADQ", dropRatio: DROP } as const;
     const { job } = await t.acme.createJob({
       dataset: { uri: `file://${data}` },
       // Raw store codec: DropPatches writes exact kept pixels, compared with the job's below.
-      params: {
-        ratio: RATIO,
-        bins: 2,
-        seed: SEED,
-        method: "METHOD_ADQ",
-        dropRatio: DROP,
-        storeCodec: "STORE_CODEC_RAW",
-      },
+      params: { ...adq, storeCodec: "STORE_CODEC_RAW" },
     });
     const events = await watchToEnd(t.acme, job.id);
     expect(events.at(-1)?.terminal?.state).toBe("JOB_STATE_SUCCEEDED");
@@ -91,15 +86,7 @@ describe("stage gRPC methods, called directly, equal the pipeline", () => {
     storeFile = await download(t.acme, job.id, "store.adqp");
     const strong = await t.acme.createJob({
       dataset: { uri: `file://${data}` },
-      params: {
-        ratio: RATIO,
-        bins: 2,
-        seed: SEED,
-        method: "METHOD_ADQ",
-        dropRatio: DROP,
-        alpha: 1,
-        allocationStrength: 10,
-      },
+      params: { ...adq, alpha: 1, allocationStrength: 10 },
     });
     expect((await watchToEnd(t.acme, strong.job.id)).at(-1)?.terminal?.state).toBe("JOB_STATE_SUCCEEDED");
     strongBins = JSON.parse((await download(t.acme, strong.job.id, "bins.json")).toString("utf8"));

@@ -238,19 +238,19 @@ async function runFeatures(ctx: JobContext): Promise<FeaturesOutput> {
   if (!needsFeatures(params)) return out;
   const shardSize = job.shardSize ?? 2048;
   const tasks: Array<{ taskKey: string; payload: FeaturesTask }> = [];
+  const views = params.method === "adq";
+  const fparams = {
+    // The seed only draws the augmented views; without them a shard's features are the same
+    // for every seed, so another seed's DQ/CCS run reuses them (0 keeps the cache key seed-free).
+    seed: views ? params.seed : 0,
+    textureL: params.textureL,
+    patchGrid: params.patchGrid,
+    views,
+    cam: params.drop > 0,
+    skipBadFiles: params.skipBadFiles,
+  };
   for (let s = 0, i = 0; s < N; s += shardSize, i++) {
     const shard = { index: i, start: s, end: Math.min(N, s + shardSize) };
-    const views = params.method === "adq";
-    const fparams = {
-      // The seed only draws the augmented views; without them a shard's features are the same
-      // for every seed, so another seed's DQ/CCS run reuses them (0 keeps the cache key seed-free).
-      seed: views ? params.seed : 0,
-      textureL: params.textureL,
-      patchGrid: params.patchGrid,
-      views,
-      cam: params.drop > 0,
-      skipBadFiles: params.skipBadFiles,
-    };
     const prefix = `${cache}/features/${contentKey({ v: 2, fp, model: job.model!.sha256, names: job.model!.outputs, shard, ...fparams })}`;
     tasks.push({
       taskKey: `shard-${i}`,
