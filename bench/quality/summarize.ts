@@ -3,7 +3,9 @@
  * into bench/quality/RESULTS.md: per method the test accuracy's mean ± std over seeds, and
  * the PAIRED differences against random, DQ and ADQ (paired by seed: the same seed selected
  * both subsets and trained both models) with mean, std and standard error, and the verdict
- * "gain exceeds 2 SE: yes/no" — the bar a variant must clear to become the default.
+ * "gain exceeds 2 SE: yes/no" — the bar a variant must clear to become the default — and
+ * "loss exceeds 2 SE: yes/no" — the bar for "not worse than random" (a method that clears
+ * neither is indistinguishable from its reference at this n).
  *
  *   npx tsx bench/quality/summarize.ts [--runs bench/quality/runs]... [--out bench/quality/RESULTS.md]
  *
@@ -67,6 +69,8 @@ export interface PairedStats {
   perSeed: Array<{ seed: number; diff: number }>;
   /** n ≥ 2 and mean > 2·SE. */
   exceeds2se: boolean;
+  /** n ≥ 2 and mean < −2·SE: worse than the reference beyond noise. */
+  below2se: boolean;
 }
 
 export interface GroupSummary {
@@ -192,6 +196,7 @@ export function paired(
     se,
     perSeed,
     exceeds2se: n >= 2 && Number.isFinite(se) && m > 2 * se,
+    below2se: n >= 2 && Number.isFinite(se) && m < -2 * se,
   };
 }
 
@@ -296,7 +301,8 @@ export function verdictLine(p: PairedStats): string {
     p.n < 2
       ? `n = ${p.n}, no spread to compare against`
       : `${signed(p.mean)} vs 2 SE = ${f2(2 * p.se)} points, n = ${p.n}`;
-  return `- ${p.label}: gain exceeds 2 SE: ${p.exceeds2se ? "yes" : "no"} (${why})`;
+  const yn = (b: boolean) => (b ? "yes" : "no");
+  return `- ${p.label}: gain exceeds 2 SE: ${yn(p.exceeds2se)}; loss exceeds 2 SE: ${yn(p.below2se)} (${why})`;
 }
 
 function uniq<T>(xs: Array<T | undefined>): T[] {
@@ -311,6 +317,9 @@ const INTRO = [
   "Run s uses seed s for both the selection and the training, so differences are paired by seed.",
   "Baselines select without patch dropping and train on the original images; a `drop` variant trains",
   "on the MAE reconstructions of the kept patches.",
+  "Each paired difference ends in a verdict: *gain exceeds 2 SE* (better than the reference beyond",
+  "noise: the bar for a default) and *loss exceeds 2 SE* (worse beyond noise; \"no\" to both means",
+  "indistinguishable at this number of seeds). SE = std / √n of the per-seed differences.",
   "",
   "Produced by `npx tsx bench/quality/run.ts` (one JSON file per run in a runs folder, `--runs`; add",
   "`--with-r30`, `--with-drop`, `--only`, `--seeds`) and `npx tsx bench/quality/summarize.ts` (one",

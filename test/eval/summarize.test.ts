@@ -109,6 +109,11 @@ describe("bench/quality/summarize", () => {
     const vsRandom = g.paired.find((p) => p.label === "adq − random")!;
     expect(vsRandom.mean).toBeCloseTo(0.5, 10);
     expect(vsRandom.exceeds2se).toBe(true);
+    expect(vsRandom.below2se).toBe(false);
+    const dqVsRandom = g.paired.find((p) => p.label === "dq − random")!;
+    expect(dqVsRandom.mean).toBeCloseTo(-0.5, 10); // 0.5 points below random on every seed
+    expect(dqVsRandom.below2se).toBe(true);
+    expect(dqVsRandom.exceeds2se).toBe(false);
     const variant = g.paired.find((p) => p.label === "adq (drop0.25) − adq")!;
     expect(variant.n).toBe(1);
     expect(variant.exceeds2se).toBe(false); // one pair: no spread, no verdict of a gain
@@ -118,6 +123,7 @@ describe("bench/quality/summarize", () => {
     expect(p30.mean).toBeCloseTo(0.5, 10); // +3 and −2
     expect(p30.std).toBeCloseTo(Math.sqrt(12.5), 10);
     expect(p30.exceeds2se).toBe(false);
+    expect(p30.below2se).toBe(false);
   });
 
   it("writes RESULTS.md with the tables and one verdict line per paired difference", () => {
@@ -130,14 +136,20 @@ describe("bench/quality/summarize", () => {
     expect(md).toContain(
       "| adq − dq | 5 | +1.00 | 0.16 | 0.07 | 14.14 | s0 +1.00, s1 +1.20, s2 +0.80, s3 +1.10, s4 +0.90 |",
     );
-    expect(md).toContain("- adq − dq: gain exceeds 2 SE: yes (+1.00 vs 2 SE = 0.14 points, n = 5)");
-    expect(md).toContain("- adq − dq: gain exceeds 2 SE: no (+0.50 vs 2 SE = 5.00 points, n = 2)");
     expect(md).toContain(
-      "- adq (drop0.25) − adq: gain exceeds 2 SE: no (n = 1, no spread to compare against)",
+      "- adq − dq: gain exceeds 2 SE: yes; loss exceeds 2 SE: no (+1.00 vs 2 SE = 0.14 points, n = 5)",
+    );
+    expect(md).toContain(
+      "- adq − dq: gain exceeds 2 SE: no; loss exceeds 2 SE: no (+0.50 vs 2 SE = 5.00 points, n = 2)",
+    );
+    expect(md).toContain(
+      "- adq (drop0.25) − adq: gain exceeds 2 SE: no; loss exceeds 2 SE: no (n = 1, no spread to compare against)",
     );
     // ρ=10%: adq and the variant vs their references, dq − random; ρ=30%: adq − dq.
     expect(md.match(/gain exceeds 2 SE: (yes|no)/g)).toHaveLength(5 + 1 + 1);
-    expect(md).toMatch(/^- dq − random: gain exceeds 2 SE: /m);
+    expect(md).toContain(
+      "- dq − random: gain exceeds 2 SE: no; loss exceeds 2 SE: yes (−0.50 vs 2 SE = 0.00 points, n = 5)",
+    );
   });
 
   it("puts several runs folders (one per data set) in one document, each under its data set's name", () => {
