@@ -318,7 +318,7 @@ const INTRO = [
   "Baselines select without patch dropping and train on the original images; a `drop` variant trains",
   "on the MAE reconstructions of the kept patches.",
   "Each paired difference ends in a verdict: *gain exceeds 2 SE* (better than the reference beyond",
-  "noise: the bar for a default) and *loss exceeds 2 SE* (worse beyond noise; \"no\" to both means",
+  'noise: the bar for a default) and *loss exceeds 2 SE* (worse beyond noise; "no" to both means',
   "indistinguishable at this number of seeds). SE = std / √n of the per-seed differences.",
   "",
   "Produced by `npx tsx bench/quality/run.ts` (one JSON file per run in a runs folder, `--runs`; add",
