@@ -186,6 +186,8 @@ export function paired(
   const m = n ? mean(diffs) : Number.NaN;
   const sd = std(diffs);
   const se = sd / Math.sqrt(n);
+  // A verdict either way needs a spread to compare the mean against.
+  const judged = n >= 2 && Number.isFinite(se);
   return {
     label: `${a.label} − ${b.label}`,
     a: a.label,
@@ -195,8 +197,8 @@ export function paired(
     std: sd,
     se,
     perSeed,
-    exceeds2se: n >= 2 && Number.isFinite(se) && m > 2 * se,
-    below2se: n >= 2 && Number.isFinite(se) && m < -2 * se,
+    exceeds2se: judged && m > 2 * se,
+    below2se: judged && m < -2 * se,
   };
 }
 
