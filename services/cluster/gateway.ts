@@ -179,6 +179,7 @@ export async function startClusterGateway(o: ClusterGatewayOptions): Promise<Run
       onRpc: gm.onRpc,
     });
     gm.trackRunner(() => gw.runner);
+    gm.trackAuth(o.auth);
     if (o.metricsPort !== undefined)
       metrics = await startMetricsServer(registry, o.metricsPort, o.metricsHost);
     await workerBus?.ready();
