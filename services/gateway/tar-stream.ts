@@ -144,6 +144,7 @@ export async function extractTarStream(
   let longName: string | undefined;
   let pax: Record<string, string> = {};
   let sawEnd = false;
+  let lastDir: string | undefined;
   try {
     for (;;) {
       const h = await r.read(BLOCK);
@@ -181,7 +182,11 @@ export async function extractTarStream(
         const target = join(dest, ...name.split("/"));
         let fh: Awaited<ReturnType<typeof open>>;
         try {
-          await mkdir(dirname(target), { recursive: true });
+          // One mkdir per folder run, not per file: floods of tiny entries are mostly siblings.
+          if (dirname(target) !== lastDir) {
+            await mkdir(dirname(target), { recursive: true });
+            lastDir = dirname(target);
+          }
           fh = await open(target, "wx");
         } catch (e) {
           throw fsError(e, name);

@@ -9,13 +9,14 @@
  * (another gateway replica, a wiped volume) is redone from the stored archive on use.
  */
 import { createHash, randomBytes } from "node:crypto";
-import { mkdir, readdir, rename, rm, stat } from "node:fs/promises";
+import { mkdir, readdir, rename, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { errorInfo } from "@adq/core";
 import { type DatasetDescription, openDataset } from "@adq/ml";
 import type { ArtifactStore } from "@adq/platform";
 import type { DatasetFormatName } from "@adq/service-common";
 import { invalidArgument, notFound, unimplemented } from "@adq/service-common";
+import { removeTree } from "./remove-tree.ts";
 import { TarError } from "./tar.ts";
 import { extractTarStream } from "./tar-stream.ts";
 
@@ -119,10 +120,10 @@ export class UploadStore {
       } catch (e) {
         // Another call extracted the same upload meanwhile: keep theirs.
         if (!(await exists(final))) throw e;
-        await rm(tmp, { recursive: true, force: true });
+        await removeTree(tmp);
       }
     } catch (e) {
-      await rm(tmp, { recursive: true, force: true });
+      await removeTree(tmp);
       throw e;
     }
     return final;
@@ -177,7 +178,7 @@ export class UploadStore {
       return { id, meta, description, deduplicated };
     } catch (e) {
       if (fresh && !deduplicated) {
-        await rm(dir, { recursive: true, force: true });
+        await removeTree(dir);
         await this.store.deletePrefix(`tenants/${tenant}/uploads/${id}/`);
       }
       throw e;
