@@ -49,6 +49,17 @@ BY_NAME = {
     "hpaBehavior": K8S_OBJECT,
     "tolerations": K8S_LIST,
     "extraEnv": K8S_LIST,
+    "extraVolumes": K8S_LIST,
+    "extraVolumeMounts": K8S_LIST,
+    "extraRules": K8S_LIST,
+    "dnsTo": K8S_LIST,
+    "natsTo": K8S_LIST,
+    "apiServerTo": K8S_LIST,
+    "clientsFrom": K8S_LIST,
+    "monitoringFrom": K8S_LIST,
+    "natsPorts": {"type": "array", "items": PORT},
+    "apiServerPorts": {"type": "array", "items": PORT},
+    "gatewayDnsNames": STRINGS,
     "gatewayFrom": K8S_LIST,
     "metricsFrom": K8S_LIST,
     "parentRefs": K8S_LIST,
@@ -94,6 +105,11 @@ BY_NAME = {
 
 # By dotted path (stages.* matches every stage).
 BY_PATH = {
+    # an umbrella chart's shared values: accepted whatever they hold
+    "global": {"type": "object"},
+    "image.digest": {"type": "string", "pattern": "^(sha256:[a-f0-9]{64})?$"},
+    "nats.auth.type": {"type": "string", "enum": ["none", "creds", "password"]},
+    "networkPolicy.nats.podSelector": K8S_OBJECT,
     "logLevel": {"type": "string", "enum": ["debug", "info", "warn", "error"]},
     "image.pullPolicy": {"type": "string", "enum": ["Always", "IfNotPresent", "Never"]},
     "image.repository": {"type": "string", "minLength": 1},

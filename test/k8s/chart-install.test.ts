@@ -88,6 +88,8 @@ describe.skipIf(K8S_TESTS_OFF)("helm install of charts/adq on a real control pla
     await writeFile(
       valuesFile,
       JSON.stringify({
+        // Pods never run here (kwok): the security settings are chart-template.test.ts's subject.
+        security: { acknowledgeInsecure: true },
         nats: { url: nats.url },
         apiKeys: {
           tenants: [{ id: "acme", keys: ["a".repeat(64)], quotas: { concurrent_jobs: 2 } }],
@@ -383,7 +385,11 @@ describe.skipIf(K8S_TESTS_OFF)("helm install of charts/adq on a real control pla
         core
           .listNamespacedConfigMap({ namespace: NS })
           .then((l) => l.items.filter((c) => c.metadata?.name !== "kube-root-ca.crt")),
-        core.listNamespacedSecret({ namespace: NS }).then((l) => l.items),
+        // The record key is kept on purpose (helm.sh/resource-policy: keep): a reinstall on the
+        // same NATS buckets must still verify its job records.
+        core
+          .listNamespacedSecret({ namespace: NS })
+          .then((l) => l.items.filter((s) => s.metadata?.name !== `${RELEASE}-record-key`)),
         core
           .listNamespacedServiceAccount({ namespace: NS })
           .then((l) => l.items.filter((s) => s.metadata?.name !== "default")),
@@ -412,5 +418,6 @@ describe.skipIf(K8S_TESTS_OFF)("helm install of charts/adq on a real control pla
       throw new Error(`${(e as Error).message}; left: ${(await leftovers()).join(", ")}`);
     });
     expect(left).toEqual([]);
+    await core.readNamespacedSecret({ name: `${RELEASE}-record-key`, namespace: NS });
   }, 240_000);
 });

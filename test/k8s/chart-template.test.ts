@@ -11,10 +11,19 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startNatsServer } from "../support/nats-server.ts";
 import { helm } from "./cluster.ts";
-import { argValue, container, type Obj, type Rendered, render, STAGES } from "./render.ts";
+import { argValue, container, type Obj, type Rendered, render, STAGES, VALUES_DIR } from "./render.ts";
 import { CHART_DIR, K8S_TESTS_OFF, type K8sTools, k8sTools, REPO_ROOT } from "./tools.ts";
 
-const VALUES_FILES = ["cpu-only.yaml", "gpu.yaml", "keda-off.yaml", "external-secrets.yaml"];
+/** Values files linted together (the insecure ones with the acknowledgement they need). */
+const VALUES_FILES = [
+  ["insecure.yaml"],
+  ["insecure.yaml", "cpu-only.yaml"],
+  ["insecure.yaml", "gpu.yaml"],
+  ["insecure.yaml", "keda-off.yaml"],
+  ["external-secrets.yaml"],
+  ["secure.yaml"],
+];
+const INSECURE = "insecure.yaml";
 const GPU_DEFAULT = new Set(["features", "sampling"]);
 /** The `adq serve` Deployments (gateway, coordinator, stages); the controller has its own test. */
 const serving = (r: Rendered) =>
@@ -25,13 +34,17 @@ describe.skipIf(K8S_TESTS_OFF)("helm chart charts/adq (helm lint + template)", (
   let def: Rendered;
   beforeAll(async () => {
     tools = k8sTools(["helm"]);
-    def = await render(tools);
+    def = await render(tools, [INSECURE]);
   });
 
-  it("passes helm lint --strict with the defaults and every test values file", async () => {
-    await helm(tools, ["lint", "--strict", CHART_DIR]);
-    for (const f of VALUES_FILES)
-      await helm(tools, ["lint", "--strict", CHART_DIR, "-f", join(CHART_DIR, "../../test/k8s/values", f)]);
+  it("passes helm lint --strict with every test values file", async () => {
+    for (const files of VALUES_FILES)
+      await helm(tools, [
+        "lint",
+        "--strict",
+        CHART_DIR,
+        ...files.flatMap((f) => ["-f", join(VALUES_DIR, f)]),
+      ]);
   });
 
   it("values.schema.json and the README's values table match values.yaml (generated)", () => {
@@ -150,7 +163,7 @@ describe.skipIf(K8S_TESTS_OFF)("helm chart charts/adq (helm lint + template)", (
   });
 
   it("GPU values: counts, pool labels and extra tolerations per stage", async () => {
-    const r = await render(tools, ["gpu.yaml"]);
+    const r = await render(tools, [INSECURE, "gpu.yaml"]);
     const f = r.get("Deployment", "t-adq-features");
     expect(container(f).resources.limits["nvidia.com/gpu"]).toBe("2");
     expect(f.spec.template.spec.nodeSelector).toEqual({ "nvidia.com/gpu.present": "true", pool: "gpu" });
@@ -158,7 +171,7 @@ describe.skipIf(K8S_TESTS_OFF)("helm chart charts/adq (helm lint + template)", (
     expect(argValue(b, "--execution-provider")).toBe("cuda");
     expect(b.spec.template.spec.tolerations.map((t: Obj) => t.key)).toEqual(["nvidia.com/gpu", "dedicated"]);
     expect(r.get("ScaledObject", "t-adq-binning").spec.minReplicaCount).toBe(0);
-    const cpu = await render(tools, ["cpu-only.yaml"]);
+    const cpu = await render(tools, [INSECURE, "cpu-only.yaml"]);
     for (const s of STAGES) {
       const d = cpu.get("Deployment", `t-adq-${s}`);
       expect(container(d).resources.limits["nvidia.com/gpu"]).toBeUndefined();
@@ -188,13 +201,13 @@ describe.skipIf(K8S_TESTS_OFF)("helm chart charts/adq (helm lint + template)", (
       ]);
     }
     expect(def.of("HorizontalPodAutoscaler")).toEqual([]);
-    const ns = await render(tools, [], ["busNamespace=team-b"]);
+    const ns = await render(tools, [INSECURE], ["busNamespace=team-b"]);
     expect(ns.get("ScaledObject", "t-adq-features").spec.triggers[0].metadata.stream).toBe("TEAM_B_TASKS");
     expect(ns.get("ConfigMap", "t-adq-config").data.ADQ_BUS_NAMESPACE).toBe("team-b");
   });
 
   it("KEDA off: a CPU HPA per stage (never below one replica), no ScaledObjects", async () => {
-    const r = await render(tools, ["keda-off.yaml"]);
+    const r = await render(tools, [INSECURE, "keda-off.yaml"]);
     expect(r.of("ScaledObject")).toEqual([]);
     const hpas = r.of("HorizontalPodAutoscaler");
     expect(hpas).toHaveLength(5);
@@ -211,27 +224,136 @@ describe.skipIf(K8S_TESTS_OFF)("helm chart charts/adq (helm lint + template)", (
         target: { type: "Utilization", averageUtilization: 70 },
       });
     }
-    const none = await render(tools, [], ["autoscaling.engine=none", "stages.scoring.replicas=3"]);
+    const none = await render(tools, [INSECURE], ["autoscaling.engine=none", "stages.scoring.replicas=3"]);
     expect(none.of("HorizontalPodAutoscaler")).toEqual([]);
     expect(none.get("Deployment", "t-adq-scoring").spec.replicas).toBe(3);
   });
 
-  it("default render asks for no TLS or NATS-auth flag (added later behind their values)", () => {
-    for (const d of serving(def))
-      for (const f of ["--tls-cert", "--tls-key", "--tls-client-ca", "--nats-creds", "--nats-tls-ca"])
+  it("refuses plaintext gRPC or NATS without credentials unless acknowledged; acknowledged, says so in the args and NOTES", async () => {
+    await expect(render(tools)).rejects.toThrow(/nats.auth.type is none.*security.acknowledgeInsecure=true/);
+    await expect(render(tools, [], ["nats.auth.type=password"])).rejects.toThrow(
+      /grpcTls.enabled is false: every gRPC port.*security.acknowledgeInsecure=true/,
+    );
+    for (const d of serving(def)) {
+      for (const f of [
+        "--tls-cert",
+        "--tls-key",
+        "--tls-client-ca",
+        "--nats-creds",
+        "--nats-user",
+        "--nats-tls-ca",
+      ])
         expect(container(d).args).not.toContain(f);
+      expect(container(d).args).toContain("--plaintext");
+      expect(container(d).args).toContain("--insecure-nats");
+    }
+  });
+
+  it("secure values: a NATS identity, a certificate and a Secret per role, the record key only where job records are held", async () => {
+    const r = await render(tools, ["secure.yaml"]);
+    const user = (c: string) =>
+      GPU_DEFAULT.has(c) || STAGES.includes(c as never) ? `adq-worker-${c}` : "adq-gateway";
+    for (const d of serving(r)) {
+      const role = d.metadata.labels["app.kubernetes.io/component"];
+      const pod = d.spec.template.spec;
+      const secrets = pod.volumes
+        .filter((v: Obj) => v.secret)
+        .map((v: Obj) => v.secret.secretName)
+        .sort();
+      const own = [`t-adq-${role}-tls`, `t-adq-nats-${role}`, "t-adq-api-keys"];
+      if (role === "gateway" || role === "coordinator") {
+        own.push("t-adq-record-key");
+        expect(argValue(d, "--record-key-file")).toBe("/etc/adq/record-key/record.key");
+      } else expect(container(d).args).not.toContain("--record-key-file");
+      // Only its own: no other role's key or NATS password is mounted.
+      expect(secrets).toEqual(own.sort());
+      expect(argValue(d, "--nats-user")).toBe(user(role));
+      expect(argValue(d, "--nats-password-file")).toBe("/etc/adq/nats-auth/password");
+      expect(argValue(d, "--tls-client-ca")).toBe("/etc/adq/tls/ca.crt");
+      expect(container(d).args).not.toContain("--insecure-nats");
+      expect(container(d).args).not.toContain("--plaintext");
+    }
+    const certs = r.of("Certificate");
+    expect(certs.map((c: Obj) => c.spec.secretName).sort()).toEqual(
+      ["gateway", "coordinator", ...STAGES, "controller"].map((c) => `t-adq-${c}-tls`).sort(),
+    );
+    const gw = r.get("Certificate", "t-adq-gateway");
+    expect(gw.spec.dnsNames).toEqual([
+      "t-adq-gateway",
+      "t-adq-gateway.adq",
+      "t-adq-gateway.adq.svc",
+      "t-adq-gateway.adq.svc.cluster.local",
+      "adq.example.org",
+    ]);
+    expect(gw.spec.usages).toContain("server auth");
+    expect(gw.spec.issuerRef).toEqual({ name: "adq-ca", kind: "Issuer", group: "cert-manager.io" });
+    const ctl = r.get("Certificate", "t-adq-controller");
+    expect(ctl.spec.usages).toContain("client auth");
+    expect(ctl.spec.dnsNames).toBeUndefined();
+    // The controller presents its own client certificate to the mTLS gateway.
+    const cd = r.get("Deployment", "t-adq-controller");
+    expect(argValue(cd, "--tls-cert")).toBe("/etc/adq/tls/tls.crt");
+    expect(argValue(cd, "--tls-key")).toBe("/etc/adq/tls/tls.key");
+    expect(argValue(cd, "--tls-ca")).toBe("/etc/adq/tls/ca.crt");
+    expect(cd.spec.template.spec.volumes.find((v: Obj) => v.name === "grpc-tls").secret.secretName).toBe(
+      "t-adq-controller-tls",
+    );
+    // The record key: generated once, kept on uninstall.
+    const rk = r.get("Secret", "t-adq-record-key");
+    expect(rk.metadata.annotations["helm.sh/resource-policy"]).toBe("keep");
+    expect(Buffer.from(rk.data["record.key"], "base64").length).toBe(64);
+    await expect(render(tools, ["secure.yaml"], ["grpcTls.certManager.issuerRef.name="])).rejects.toThrow(
+      /issuerRef.name is required/,
+    );
+  });
+
+  it("extraEnv, extraVolumes and extraVolumeMounts per component", async () => {
+    const vol = { name: "models", configMap: { name: "m" } };
+    const r = await render(
+      tools,
+      [INSECURE],
+      [
+        "stages.features.extraEnv[0].name=A",
+        "stages.features.extraEnv[0].value=x",
+        "stages.features.extraVolumes[0].name=models",
+        "stages.features.extraVolumes[0].configMap.name=m",
+        "stages.features.extraVolumeMounts[0].name=models",
+        "stages.features.extraVolumeMounts[0].mountPath=/models",
+        "controller.extraEnv[0].name=B",
+        "controller.extraEnv[0].value=y",
+      ],
+    );
+    const f = r.get("Deployment", "t-adq-features");
+    expect(container(f).env).toContainEqual({ name: "A", value: "x" });
+    expect(f.spec.template.spec.volumes).toContainEqual(vol);
+    expect(container(f).volumeMounts).toContainEqual({ name: "models", mountPath: "/models" });
+    const b = r.get("Deployment", "t-adq-binning");
+    expect(b.spec.template.spec.volumes).not.toContainEqual(vol);
+    expect(container(b).env.map((e: Obj) => e.name)).not.toContain("A");
+    expect(container(r.get("Deployment", "t-adq-controller")).env).toContainEqual({ name: "B", value: "y" });
   });
 
   it("external secrets: existing Secrets, gRPC mTLS, NATS creds/TLS, PVC/hostPath storage, Ingress, GRPCRoute, ServiceMonitor", async () => {
     const r = await render(tools, ["external-secrets.yaml"]);
     expect(r.of("Secret")).toEqual([]);
+    expect(r.of("Certificate")).toEqual([]);
     for (const d of serving(r)) {
       const pod = d.spec.template.spec;
       const c = container(d);
       const vols = Object.fromEntries(pod.volumes.map((v: Obj) => [v.name, v]));
       expect(vols["api-keys"].secret.secretName).toBe("adq-keys");
-      expect(vols["grpc-tls"].secret.secretName).toBe("adq-grpc-tls");
-      expect(vols["nats-creds"].secret.secretName).toBe("adq-nats-creds");
+      const role = d.metadata.labels["app.kubernetes.io/component"];
+      expect(vols["grpc-tls"].secret.secretName).toBe(
+        role === "gateway" ? "adq-grpc-gateway" : `t-adq-${role}-tls`,
+      );
+      expect(vols["nats-auth"].secret).toEqual({
+        secretName: role === "features" ? "adq-nats-features" : `t-adq-nats-${role}`,
+        items: [{ key: "adq.creds", path: "adq.creds" }],
+      });
+      if (role === "gateway" || role === "coordinator") {
+        expect(vols["record-key"].secret.secretName).toBe("adq-record-key");
+        expect(argValue(d, "--record-key-file")).toBe("/etc/adq/record-key/hmac");
+      } else expect(vols["record-key"]).toBeUndefined();
       expect(vols["nats-ca"].secret.secretName).toBe("adq-nats-ca");
       expect(vols["nats-client"].secret.secretName).toBe("adq-nats-client");
       expect(vols.data.persistentVolumeClaim).toEqual({ claimName: "datasets", readOnly: true });
@@ -240,7 +362,7 @@ describe.skipIf(K8S_TESTS_OFF)("helm chart charts/adq (helm lint + template)", (
       expect(argValue(d, "--tls-cert")).toBe("/etc/adq/tls/tls.crt");
       expect(argValue(d, "--tls-key")).toBe("/etc/adq/tls/tls.key");
       expect(argValue(d, "--tls-client-ca")).toBe("/etc/adq/tls/ca.crt");
-      expect(argValue(d, "--nats-creds")).toBe("/etc/adq/nats-creds/adq.creds");
+      expect(argValue(d, "--nats-creds")).toBe("/etc/adq/nats-auth/adq.creds");
       expect(argValue(d, "--nats-tls-ca")).toBe("/etc/adq/nats-ca/ca.crt");
       expect(argValue(d, "--nats-tls-cert")).toBe("/etc/adq/nats-client/tls.crt");
       expect(argValue(d, "--nats-tls-key")).toBe("/etc/adq/nats-client/tls.key");
@@ -263,14 +385,64 @@ describe.skipIf(K8S_TESTS_OFF)("helm chart charts/adq (helm lint + template)", (
     );
   });
 
-  it("NetworkPolicies: only the gateway takes gRPC from outside the release", () => {
+  it("NetworkPolicies: only the gateway takes gRPC from outside the release; egress to DNS, NATS, the release (and the API server for the controller) only", async () => {
     const gw = def.get("NetworkPolicy", "t-adq-gateway");
     expect(gw.spec.ingress[0]).toEqual({ ports: [{ port: "grpc", protocol: "TCP" }] });
+    expect(gw.spec.policyTypes).toEqual(["Ingress", "Egress"]);
+    const dns = { port: 53, protocol: "UDP" };
+    expect(gw.spec.egress[0].ports).toContainEqual(dns);
+    expect(gw.spec.egress[1]).toEqual({ ports: [{ port: 4222, protocol: "TCP" }] });
+    expect(gw.spec.egress).toHaveLength(3);
+    const ctl = def.get("NetworkPolicy", "t-adq-controller");
+    expect(ctl.spec.egress[1].ports).toEqual([
+      { port: 443, protocol: "TCP" },
+      { port: 6443, protocol: "TCP" },
+    ]);
+    expect(ctl.spec.egress[2]).toEqual({
+      to: [
+        {
+          podSelector: {
+            matchLabels: {
+              "app.kubernetes.io/name": "adq",
+              "app.kubernetes.io/instance": "t",
+              "app.kubernetes.io/component": "gateway",
+            },
+          },
+        },
+      ],
+      ports: [{ port: 50051, protocol: "TCP" }],
+    });
+    expect(def.of("NetworkPolicy").map((n: Obj) => n.metadata.name)).not.toContain("t-adq-nats");
+    const withNats = await render(
+      tools,
+      [INSECURE],
+      [
+        "networkPolicy.nats.podSelector.matchLabels.app=nats",
+        "networkPolicy.nats.monitoringFrom[0].namespaceSelector.matchLabels.name=keda",
+        "networkPolicy.egress.natsTo[0].podSelector.matchLabels.app=nats",
+      ],
+    );
+    const np = withNats.get("NetworkPolicy", "t-adq-nats");
+    expect(np.spec.podSelector).toEqual({ matchLabels: { app: "nats" } });
+    expect(np.spec.ingress[0].from).toEqual([
+      {
+        podSelector: { matchLabels: { "app.kubernetes.io/name": "adq", "app.kubernetes.io/instance": "t" } },
+      },
+    ]);
+    expect(np.spec.ingress[1]).toEqual({
+      ports: [{ port: 8222, protocol: "TCP" }],
+      from: [{ namespaceSelector: { matchLabels: { name: "keda" } } }],
+    });
+    expect(withNats.get("NetworkPolicy", "t-adq-internal").spec.egress[1].to).toEqual([
+      { podSelector: { matchLabels: { app: "nats" } } },
+    ]);
+    const open = await render(tools, [INSECURE], ["networkPolicy.egress.enabled=false"]);
+    expect(open.get("NetworkPolicy", "t-adq-gateway").spec.policyTypes).toEqual(["Ingress"]);
     const internal = def.get("NetworkPolicy", "t-adq-internal");
     expect(internal.spec.podSelector.matchExpressions).toContainEqual({
       key: "app.kubernetes.io/component",
       operator: "NotIn",
-      values: ["gateway"],
+      values: ["gateway", "controller", "test"],
     });
     expect(internal.spec.ingress[0].from).toEqual([
       {
@@ -278,7 +450,7 @@ describe.skipIf(K8S_TESTS_OFF)("helm chart charts/adq (helm lint + template)", (
       },
     ]);
     const pdbs = def.of("PodDisruptionBudget").map((p: Obj) => p.metadata.name);
-    expect(pdbs).toHaveLength(7);
+    expect(pdbs).toHaveLength(8); // the 7 serving components and the controller
   });
 
   it("the schema refuses unknown keys, wrong types and bad enums, naming the field", async () => {
@@ -291,10 +463,8 @@ describe.skipIf(K8S_TESTS_OFF)("helm chart charts/adq (helm lint + template)", (
       ["stages.features.gpu.count=0", /\/stages\/features\/gpu\/count/],
       ["gateway.port=70000", /\/gateway\/port/],
     ];
-    for (const [set, msg] of bad) await expect(render(tools, [], [set]), set).rejects.toThrow(msg);
-    await expect(render(tools, [], ["grpcTls.enabled=true"])).rejects.toThrow(
-      /grpcTls.secretName is required/,
-    );
+    for (const [set, msg] of bad) await expect(render(tools, [INSECURE], [set]), set).rejects.toThrow(msg);
+    await expect(render(tools, [INSECURE], ["nats.auth.type=jwt"])).rejects.toThrow(/\/nats\/auth\/type/);
   });
 });
 
@@ -317,7 +487,7 @@ describe.skipIf(K8S_TESTS_OFF)("rendered arguments run with adq serve", () => {
   });
 
   it("the CompressionJob controller: its own ServiceAccount with least RBAC, a Lease, restricted, the gateway's address", async () => {
-    const def = await render(tools);
+    const def = await render(tools, [INSECURE]);
     const d = def.get("Deployment", "t-adq-controller");
     const c = container(d);
     expect(c.args).toEqual([
@@ -361,7 +531,8 @@ describe.skipIf(K8S_TESTS_OFF)("rendered arguments run with adq serve", () => {
     // With gRPC TLS it trusts the Secret's CA instead of --plaintext; off, nothing is rendered.
     const tls = await render(tools, ["external-secrets.yaml"]);
     expect(argValue(tls.get("Deployment", "t-adq-controller"), "--tls-ca")).toBe("/etc/adq/tls/ca.crt");
-    const off = await render(tools, [], ["controller.enabled=false"]);
+    expect(argValue(tls.get("Deployment", "t-adq-controller"), "--tls-cert")).toBe("/etc/adq/tls/tls.crt");
+    const off = await render(tools, [INSECURE], ["controller.enabled=false"]);
     expect(off.of("Deployment").map((x: Obj) => x.metadata.name)).not.toContain("t-adq-controller");
     expect(off.of("ClusterRole")).toEqual([]);
   });

@@ -81,12 +81,12 @@ spec:
           imagePullPolicy: {{ $root.Values.image.pullPolicy }}
           args:
             {{- toYaml .args | nindent 12 }}
-            {{- include "adq.commonArgs" $root | nindent 12 }}
+            {{- include "adq.commonArgs" (dict "root" $root "component" .component) | nindent 12 }}
             {{- with $c.extraArgs }}
             {{- toYaml . | nindent 12 }}
             {{- end }}
           env:
-            {{- include "adq.env" $root | trim | nindent 12 }}
+            {{- include "adq.env" (dict "root" $root "c" $c) | trim | nindent 12 }}
           ports:
             {{- include "adq.ports" (dict "root" $root "port" $c.port) | nindent 12 }}
           {{- include "adq.probes" (dict "root" $root "port" $c.port) | nindent 10 }}
@@ -100,7 +100,7 @@ spec:
           securityContext:
             {{- toYaml $root.Values.securityContext | nindent 12 }}
           volumeMounts:
-            {{- include "adq.volumeMounts" $root | nindent 12 }}
+            {{- include "adq.volumeMounts" (dict "root" $root "component" .component "c" $c) | nindent 12 }}
       volumes:
-        {{- include "adq.volumes" $root | nindent 8 }}
+        {{- include "adq.volumes" (dict "root" $root "component" .component "c" $c) | nindent 8 }}
 {{- end -}}
