@@ -108,6 +108,8 @@ BY_PATH = {
     # an umbrella chart's shared values: accepted whatever they hold
     "global": {"type": "object"},
     "image.digest": {"type": "string", "pattern": "^(sha256:[a-f0-9]{64})?$"},
+    "stages.*.image.digest": {"type": "string", "pattern": "^(sha256:[a-f0-9]{64})?$"},
+    "stages.*.image.pullPolicy": {"type": "string", "enum": ["", "Always", "IfNotPresent", "Never"]},
     "nats.auth.type": {"type": "string", "enum": ["none", "creds", "password"]},
     "networkPolicy.nats.podSelector": K8S_OBJECT,
     "logLevel": {"type": "string", "enum": ["debug", "info", "warn", "error"]},

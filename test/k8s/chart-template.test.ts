@@ -153,6 +153,7 @@ describe.skipIf(K8S_TESTS_OFF)("helm chart charts/adq (helm lint + template)", (
           { key: "nvidia.com/gpu", operator: "Exists", effect: "NoSchedule" },
         ]);
         expect(argValue(d, "--execution-provider")).toBe("cuda");
+        expect(c.args).toContain("--require-execution-provider");
       } else {
         expect(c.resources.limits["nvidia.com/gpu"]).toBeUndefined();
         expect(pod.nodeSelector).toBeUndefined();
@@ -167,8 +168,25 @@ describe.skipIf(K8S_TESTS_OFF)("helm chart charts/adq (helm lint + template)", (
     const f = r.get("Deployment", "t-adq-features");
     expect(container(f).resources.limits["nvidia.com/gpu"]).toBe("2");
     expect(f.spec.template.spec.nodeSelector).toEqual({ "nvidia.com/gpu.present": "true", pool: "gpu" });
+    // Its own image (the CUDA one, by digest), RuntimeClass and PriorityClass; no CPU fallback.
+    expect(container(f).image).toBe(`registry.example.com/adq-cuda@sha256:${"2".repeat(64)}`);
+    expect(container(f).imagePullPolicy).toBe("Always");
+    expect(f.spec.template.spec.runtimeClassName).toBe("nvidia");
+    expect(f.spec.template.spec.priorityClassName).toBe("gpu-batch");
+    expect(container(f).args).toContain("--require-execution-provider");
+    expect(container(f).terminationMessagePolicy).toBe("FallbackToLogsOnError");
     const b = r.get("Deployment", "t-adq-binning");
     expect(argValue(b, "--execution-provider")).toBe("cuda");
+    // The others keep the chart's image, by its digest.
+    for (const d of [b, r.get("Deployment", "t-adq-gateway"), r.get("Deployment", "t-adq-controller")]) {
+      expect(container(d).image).toBe(`adq@sha256:${"1".repeat(64)}`);
+      expect(d.spec.template.spec.runtimeClassName).toBeUndefined();
+    }
+    const lax = await render(tools, [INSECURE], ["stages.features.gpu.requireProvider=false"]);
+    expect(container(lax.get("Deployment", "t-adq-features")).args).not.toContain(
+      "--require-execution-provider",
+    );
+    await expect(render(tools, [INSECURE], ["image.digest=latest"])).rejects.toThrow(/\/image\/digest/);
     expect(b.spec.template.spec.tolerations.map((t: Obj) => t.key)).toEqual(["nvidia.com/gpu", "dedicated"]);
     expect(r.get("ScaledObject", "t-adq-binning").spec.minReplicaCount).toBe(0);
     const cpu = await render(tools, [INSECURE, "cpu-only.yaml"]);

@@ -36,8 +36,20 @@ app.kubernetes.io/name: {{ include "adq.name" . }}
 app.kubernetes.io/instance: {{ .Release.Name }}
 {{- end -}}
 
+{{/* The chart's image: by digest when one is given, else by tag (default: appVersion). */}}
 {{- define "adq.image" -}}
-{{- printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag) -}}
+{{- include "adq.imageRef" (dict "root" . "image" .Values.image) -}}
+{{- end -}}
+
+{{/* An image reference (dict root image); an empty repository means the chart's image. */}}
+{{- define "adq.imageRef" -}}
+{{- $i := .image -}}
+{{- if not $i.repository }}{{ $i = .root.Values.image }}{{ end -}}
+{{- if $i.digest -}}
+{{- printf "%s@%s" $i.repository $i.digest -}}
+{{- else -}}
+{{- printf "%s:%s" $i.repository (default .root.Chart.AppVersion $i.tag) -}}
+{{- end -}}
 {{- end -}}
 
 {{- define "adq.serviceAccountName" -}}
