@@ -110,6 +110,7 @@ BY_PATH = {
     "image.digest": {"type": "string", "pattern": "^(sha256:[a-f0-9]{64})?$"},
     "stages.*.image.digest": {"type": "string", "pattern": "^(sha256:[a-f0-9]{64})?$"},
     "stages.*.image.pullPolicy": {"type": "string", "enum": ["", "Always", "IfNotPresent", "Never"]},
+    "controller.instance": {"type": "string", "pattern": "^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$"},
     "nats.auth.type": {"type": "string", "enum": ["none", "creds", "password"]},
     "networkPolicy.nats.podSelector": K8S_OBJECT,
     "logLevel": {"type": "string", "enum": ["debug", "info", "warn", "error"]},

@@ -12,13 +12,14 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { REPO_ROOT } from "@adq/cli";
 import * as k8s from "@kubernetes/client-node";
+import yaml from "js-yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { hashApiKey } from "../../services/common/auth.ts";
 import { runCli } from "../e2e/cli.ts";
 import { demoSlice, tmp } from "../e2e/helpers.ts";
 import { type NatsServer, startNatsServer } from "../support/nats-server.ts";
 import { type Cluster, helm, makeServingCert, startCluster, waitFor } from "./cluster.ts";
-import { STAGES } from "./render.ts";
+import { type Obj, STAGES } from "./render.ts";
 import { CHART_DIR, K8S_TESTS_OFF } from "./tools.ts";
 
 const NS = "adq";
@@ -239,6 +240,8 @@ describe.skipIf(K8S_TESTS_OFF)("the chart's security model, installed and run", 
       `${RELEASE}-gateway`,
       "--gateway", // the Service's address, rendered before it, is not reachable from here
       gateway,
+      "--metrics-host",
+      "127.0.0.1",
     ]);
     const i = ctl2.args.indexOf("--gateway");
     expect(ctl2.args[i + 1]).toBe(`${RELEASE}-gateway:50051`);
@@ -249,6 +252,22 @@ describe.skipIf(K8S_TESTS_OFF)("the chart's security model, installed and run", 
       body: { metadata: { name: "adq-tenant" }, stringData: { apiKey: KEY } },
     });
     const custom = cluster.kc.makeApiClient(k8s.CustomObjectsApi);
+    const cj = (name: string, labels: Record<string, string> = {}) => ({
+      apiVersion: "adq.dev/v1alpha1",
+      kind: "CompressionJob",
+      metadata: { name, namespace: "team-a", labels },
+      spec: {
+        dataset: { uri: `file://${data}` },
+        params: { ratio: 0.25, bins: 2, seed: 3, method: "adq" },
+        apiKeySecretRef: { name: "adq-tenant" },
+      },
+    });
+    // Another installation's object (controller.instance "other"): this controller leaves it alone.
+    await custom.createNamespacedCustomObject({
+      ...G,
+      namespace: "team-a",
+      body: cj("theirs", { "adq.dev/controller": "other" }),
+    });
     await custom.createNamespacedCustomObject({
       ...G,
       namespace: "team-a",
@@ -298,5 +317,38 @@ describe.skipIf(K8S_TESTS_OFF)("the chart's security model, installed and run", 
       { timeoutMs: 60_000 },
     );
     expect(w.stdout).toBe(`job ${done.status.jobId} succeeded: selected 6 of 24 images\n`);
+    // biome-ignore lint/suspicious/noExplicitAny: as above
+    const theirs: any = await custom.getNamespacedCustomObject({ ...G, namespace: "team-a", name: "theirs" });
+    expect(theirs.status).toBeUndefined();
+    expect(theirs.metadata.finalizers).toBeUndefined();
+
+    // The controller's /healthz (its probes) and /metrics.
+    const url = /"metrics":"(http:[^"]+)"/.exec(ctl2.log())?.[1] ?? "";
+    expect(url).toMatch(/^http:/);
+    expect((await fetch(url.replace(/\/metrics$/, "/healthz"))).status).toBe(200);
+    const m = await (await fetch(url)).text();
+    expect(m).toContain("adq_controller_leader 1");
+    expect(m).toContain('adq_compressionjobs{phase="Succeeded"} 1');
+    expect(m).toMatch(/adq_controller_reconciles_total\{result="ok"\} [1-9]/);
+
+    // Uninstall: once the controller is gone, the post-delete hook's command releases its
+    // finalizers, so deleting the object does not hang.
+    ctl2.child.kill("SIGTERM");
+    await new Promise((r) => ctl2.child.once("exit", r));
+    const hooks = await helm(cluster.tools, ["get", "hooks", RELEASE, "-n", NS], cluster.kubeconfig);
+    const hookArgs = (yaml.loadAll(hooks.stdout) as Obj[]).find((o) => o?.kind === "Job")?.spec.template.spec
+      .containers[0].args as string[];
+    expect(hookArgs.slice(0, 2)).toEqual(["controller", "--release-finalizers"]);
+    const rel = await runCli([...hookArgs, "--kubeconfig", cluster.kubeconfig], { timeoutMs: 30_000 });
+    expect(rel.stdout).toBe("adq controller: released 1 CompressionJob(s)\n");
+    await custom.deleteNamespacedCustomObject({ ...G, namespace: "team-a", name: "secure" });
+    await waitFor("the deleted CompressionJob to be gone", async () => {
+      try {
+        await custom.getNamespacedCustomObject({ ...G, namespace: "team-a", name: "secure" });
+        return undefined;
+      } catch (e) {
+        return (e as { code?: number }).code === 404 ? true : undefined;
+      }
+    });
   }, 300_000);
 });

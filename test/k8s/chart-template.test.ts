@@ -140,7 +140,15 @@ describe.skipIf(K8S_TESTS_OFF)("helm chart charts/adq (helm lint + template)", (
     // Least privilege: no Role/ClusterRole for these (no `adq serve` process calls the Kubernetes
     // API); the only RBAC is the controller's, bound to its own ServiceAccount.
     for (const b of def.all.filter((o: Obj) => /RoleBinding/.test(o.kind)))
-      expect(b.subjects).toEqual([{ kind: "ServiceAccount", name: "t-adq-controller", namespace: "adq" }]);
+      expect(b.subjects).toEqual([
+        { kind: "ServiceAccount", name: b.metadata.name.replace(/-leader$/, ""), namespace: "adq" },
+      ]);
+    expect(
+      def.all
+        .filter((o: Obj) => /RoleBinding/.test(o.kind))
+        .map((b: Obj) => b.subjects[0].name)
+        .sort(),
+    ).toEqual(["t-adq-controller", "t-adq-controller", "t-adq-controller-cleanup"]);
     const secret = def.get("Secret", "t-adq-api-keys");
     expect(JSON.parse(secret.stringData["api-keys.json"])).toEqual({ tenants: [] });
   });
@@ -407,8 +415,9 @@ describe.skipIf(K8S_TESTS_OFF)("helm chart charts/adq (helm lint + template)", (
     expect(route.spec.rules[0].backendRefs[0]).toEqual({ name: "t-adq-gateway", port: 50051 });
     const sm = r.get("ServiceMonitor", "t-adq");
     expect(sm.metadata.labels.release).toBe("prometheus");
+    // The 7 serving components and the controller.
     expect(r.of("Service").filter((s: Obj) => s.metadata.labels["adq.dev/metrics"] === "true")).toHaveLength(
-      7,
+      8,
     );
   });
 
@@ -469,7 +478,7 @@ describe.skipIf(K8S_TESTS_OFF)("helm chart charts/adq (helm lint + template)", (
     expect(internal.spec.podSelector.matchExpressions).toContainEqual({
       key: "app.kubernetes.io/component",
       operator: "NotIn",
-      values: ["gateway", "controller", "test"],
+      values: ["gateway", "controller", "controller-cleanup", "test"],
     });
     expect(internal.spec.ingress[0].from).toEqual([
       {
@@ -478,6 +487,66 @@ describe.skipIf(K8S_TESTS_OFF)("helm chart charts/adq (helm lint + template)", (
     ]);
     const pdbs = def.of("PodDisruptionBudget").map((p: Obj) => p.metadata.name);
     expect(pdbs).toHaveLength(8); // the 7 serving components and the controller
+  });
+
+  it("the CRD is a template: upgraded with the release, kept on uninstall unless crds.keep=false, left out with crds.install=false", async () => {
+    const crd = def.get("CustomResourceDefinition", "compressionjobs.adq.dev");
+    expect(crd.metadata.annotations).toEqual({ "helm.sh/resource-policy": "keep" });
+    expect(crd.spec.versions.map((v: Obj) => v.name)).toEqual(["v1alpha1"]);
+    const r = await render(tools, [INSECURE], ["crds.keep=false"]);
+    expect(r.get("CustomResourceDefinition", "compressionjobs.adq.dev").metadata.annotations).toBeUndefined();
+    const none = await render(tools, [INSECURE], ["crds.install=false"]);
+    expect(none.of("CustomResourceDefinition")).toEqual([]);
+  });
+
+  it("as a subchart of an umbrella chart: global values accepted, its values under its name, names from the parent release", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "adq-umbrella-"));
+    try {
+      await writeFile(
+        join(dir, "Chart.yaml"),
+        [
+          "apiVersion: v2",
+          "name: platform",
+          "version: 1.0.0",
+          "dependencies:",
+          "  - name: adq",
+          "    version: 0.1.0",
+          `    repository: file://${CHART_DIR}`,
+        ].join("\n"),
+      );
+      await writeFile(
+        join(dir, "values.yaml"),
+        [
+          "global:",
+          "  imageRegistry: registry.example.com",
+          "  storageClass: fast",
+          "adq:",
+          "  security: { acknowledgeInsecure: true }",
+          "  nats: { url: nats://platform-nats:4222 }",
+          "  crds: { install: false }",
+        ].join("\n"),
+      );
+      await helm(tools, ["dependency", "build", dir]);
+      const { stdout } = await helm(tools, [
+        "template",
+        "platform",
+        dir,
+        "-n",
+        "apps",
+        "--api-versions",
+        "keda.sh/v1alpha1/ScaledObject",
+      ]);
+      const all = (await import("js-yaml")).default.loadAll(stdout).filter(Boolean) as Obj[];
+      const names = all.filter((o) => o.kind === "Deployment").map((o) => o.metadata.name);
+      expect(names.sort()).toEqual(
+        ["gateway", "coordinator", "controller", ...STAGES].map((c) => `platform-adq-${c}`).sort(),
+      );
+      expect(all.find((o) => o.kind === "ConfigMap").data.ADQ_NATS_URL).toBe("nats://platform-nats:4222");
+      expect(all.filter((o) => o.kind === "CustomResourceDefinition")).toEqual([]);
+      await helm(tools, ["lint", "--strict", dir, "--set", "adq.autoscaling.keda.skipCapabilityCheck=true"]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it("the schema refuses unknown keys, wrong types and bad enums, naming the field", async () => {
@@ -523,6 +592,10 @@ describe.skipIf(K8S_TESTS_OFF)("rendered arguments run with adq serve", () => {
       "t-adq-gateway:50051",
       "--lease-namespace",
       "adq",
+      "--lease-name",
+      "t-adq-controller",
+      "--metrics-port",
+      "9090",
       "--poll-ms",
       "2000",
       "--log-level",
@@ -530,6 +603,11 @@ describe.skipIf(K8S_TESTS_OFF)("rendered arguments run with adq serve", () => {
       "--plaintext",
     ]);
     expect(d.spec.replicas).toBe(2);
+    // Probes on its /healthz, metrics scraped, a PDB keeps one replica through a drain.
+    expect(c.readinessProbe.httpGet).toEqual({ path: "/healthz", port: "metrics" });
+    expect(c.livenessProbe.httpGet).toEqual({ path: "/healthz", port: "metrics" });
+    expect(d.spec.template.metadata.annotations["prometheus.io/port"]).toBe("9090");
+    expect(def.get("PodDisruptionBudget", "t-adq-controller").spec.maxUnavailable).toBe(1);
     const pod = d.spec.template.spec;
     // The one pod that calls the Kubernetes API: its own account, token mounted.
     expect(pod.serviceAccountName).toBe("t-adq-controller");
@@ -575,6 +653,33 @@ describe.skipIf(K8S_TESTS_OFF)("rendered arguments run with adq serve", () => {
     });
     expect(rb.subjects).toEqual([{ kind: "ServiceAccount", name: "t-adq-controller", namespace: "adq" }]);
     expect(argValue(ns.get("Deployment", "t-adq-controller"), "--namespace")).toBe("team-a");
+    // One controller per object: an instance only reconciles objects labelled for it.
+    const inst = await render(tools, [INSECURE], ["controller.instance=team-b"]);
+    expect(argValue(inst.get("Deployment", "t-adq-controller"), "--instance")).toBe("team-b");
+    await expect(render(tools, [INSECURE], ["controller.instance=Team B"])).rejects.toThrow(
+      /\/controller\/instance/,
+    );
+    // Uninstall: a post-delete Job with its own short-lived rights releases the finalizers.
+    const job = inst.all.find((o: Obj) => o.kind === "Job" && o.metadata.name === "t-adq-controller-cleanup");
+    expect(job.metadata.annotations["helm.sh/hook"]).toBe("post-delete");
+    expect(job.spec.template.spec.containers[0].args).toEqual([
+      "controller",
+      "--release-finalizers",
+      "--instance",
+      "team-b",
+      "--log-level",
+      "info",
+      "--plaintext",
+    ]);
+    expect(job.spec.template.spec.serviceAccountName).toBe("t-adq-controller-cleanup");
+    const cleanupRole = inst.get("ClusterRole", "t-adq-controller-cleanup");
+    expect(cleanupRole.rules).toEqual([
+      { apiGroups: ["adq.dev"], resources: ["compressionjobs"], verbs: ["list", "patch"] },
+    ]);
+    expect(cleanupRole.metadata.annotations["helm.sh/hook"]).toBe("post-delete");
+    const nsJob = ns.all.find((o: Obj) => o.kind === "Job");
+    expect(argValue(nsJob, "--namespace")).toBe("team-a");
+    expect(ns.get("Role", "t-adq-controller-cleanup").metadata.namespace).toBe("team-a");
     const off = await render(tools, [INSECURE], ["controller.enabled=false"]);
     expect(off.of("Deployment").map((x: Obj) => x.metadata.name)).not.toContain("t-adq-controller");
     expect(off.of("ClusterRole")).toEqual([]);
