@@ -5,7 +5,6 @@
  * real nats-server (the chart asks only for flags the CLI has).
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -685,56 +684,54 @@ describe.skipIf(K8S_TESTS_OFF)("rendered arguments run with adq serve", () => {
     expect(off.of("ClusterRole")).toEqual([]);
   });
 
-  // The acknowledged-insecure release renders --insecure-nats (issue 28's flag); until that flag
-  // is in the CLI this run cannot pass, and it runs as soon as it is. The secure release's
+  // The acknowledged-insecure release (--plaintext, --insecure-nats); the secure release's
   // arguments are run by chart-secure.test.ts.
-  it.skipIf(!readFileSync(join(REPO_ROOT, "apps/adq/src/serve.ts"), "utf8").includes('"insecure-nats"'))(
-    "gateway, coordinator and every stage (CPU values, insecure acknowledged) start with the chart's arguments",
-    async () => {
-      const nats = await startNatsServer();
-      try {
-        const r = await render(tools, [INSECURE, "cpu-only.yaml"], [`nats.url=${nats.url}`]);
-        const config = r.get("ConfigMap", "t-adq-config").data as Record<string, string>;
-        const keys = join(dir, "api-keys.json");
-        await writeFile(keys, JSON.stringify({ tenants: [] }));
-        const starts = serving(r).map((d: Obj) => {
-          const args = (container(d).args as string[]).map((a) =>
-            a.replace(/^\$\((\w+)\)$/, (_, v: string) => config[v] ?? a),
-          );
-          const swap = (flag: string, value: string) => {
-            const i = args.indexOf(flag);
-            if (i >= 0) args[i + 1] = value;
-          };
-          swap("--port", "0");
-          swap("--metrics-port", "0");
-          swap("--host", "127.0.0.1");
-          swap("--api-keys", keys);
-          const child = spawn(process.execPath, [join(REPO_ROOT, "bin", "adq.mjs"), ...args], {
-            stdio: ["ignore", "pipe", "pipe"],
-          });
-          children.push(child);
-          let out = "";
-          let err = "";
-          child.stderr?.on("data", (b) => {
-            err += b;
-          });
-          return new Promise<string>((resolve, reject) => {
-            child.stdout?.on("data", (b) => {
-              out += b;
-              if (/listening on/.test(out)) resolve(out);
-            });
-            child.once("exit", (code) =>
-              reject(new Error(`${d.metadata.name}: adq ${args.join(" ")} exited ${code}: ${err}`)),
-            );
-          }).finally(() => child.kill("SIGTERM"));
+  it("gateway, coordinator and every stage (CPU values, insecure acknowledged) start with the chart's arguments", async () => {
+    const nats = await startNatsServer();
+    try {
+      const r = await render(tools, [INSECURE, "cpu-only.yaml"], [`nats.url=${nats.url}`]);
+      const config = r.get("ConfigMap", "t-adq-config").data as Record<string, string>;
+      const keys = join(dir, "api-keys.json");
+      await writeFile(keys, JSON.stringify({ tenants: [] }));
+      const recordKey = join(dir, "record.key");
+      await writeFile(recordKey, "k".repeat(64));
+      const starts = serving(r).map((d: Obj) => {
+        const args = (container(d).args as string[]).map((a) =>
+          a.replace(/^\$\((\w+)\)$/, (_, v: string) => config[v] ?? a),
+        );
+        const swap = (flag: string, value: string) => {
+          const i = args.indexOf(flag);
+          if (i >= 0) args[i + 1] = value;
+        };
+        swap("--port", "0");
+        swap("--metrics-port", "0");
+        swap("--host", "127.0.0.1");
+        swap("--api-keys", keys);
+        swap("--record-key-file", recordKey);
+        const child = spawn(process.execPath, [join(REPO_ROOT, "bin", "adq.mjs"), ...args], {
+          stdio: ["ignore", "pipe", "pipe"],
         });
-        const lines = await Promise.all(starts);
-        expect(lines).toHaveLength(7);
-        expect(lines.filter((l) => /stage \w+ listening/.test(l))).toHaveLength(5);
-      } finally {
-        await nats.stop();
-      }
-    },
-    120_000,
-  );
+        children.push(child);
+        let out = "";
+        let err = "";
+        child.stderr?.on("data", (b) => {
+          err += b;
+        });
+        return new Promise<string>((resolve, reject) => {
+          child.stdout?.on("data", (b) => {
+            out += b;
+            if (/listening on/.test(out)) resolve(out);
+          });
+          child.once("exit", (code) =>
+            reject(new Error(`${d.metadata.name}: adq ${args.join(" ")} exited ${code}: ${err}`)),
+          );
+        }).finally(() => child.kill("SIGTERM"));
+      });
+      const lines = await Promise.all(starts);
+      expect(lines).toHaveLength(7);
+      expect(lines.filter((l) => /stage \w+ listening/.test(l))).toHaveLength(5);
+    } finally {
+      await nats.stop();
+    }
+  }, 120_000);
 });
