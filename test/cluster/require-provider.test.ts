@@ -32,6 +32,7 @@ describe("a stage that requires its execution provider", () => {
     const w = await startStageWorker({
       stage: "features",
       nats: nats.url,
+      insecureNats: true, // a test server without authorization
       address: "127.0.0.1:0",
       metricsPort: 0,
       executionProvider: "cuda",
