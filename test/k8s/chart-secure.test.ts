@@ -62,7 +62,7 @@ describe.skipIf(K8S_TESTS_OFF)("the chart's security model, installed and run", 
     await core.createNamespace({ body: { metadata: { name: NS } } });
     // What a platform team provides: a NATS password and a certificate per role (cert-manager's
     // Secret layout: tls.crt, tls.key, ca.crt), the controller's a client certificate.
-    for (const role of [...ROLES, "controller"]) {
+    for (const role of [...ROLES, "controller", "test"]) {
       const certDir = join(dir, "certs", role);
       await makeServingCert(cluster, certDir, `${RELEASE}-${role}`, [
         `DNS:${RELEASE}-${role}`,
@@ -80,7 +80,7 @@ describe.skipIf(K8S_TESTS_OFF)("the chart's security model, installed and run", 
           ),
         },
       });
-      if (role !== "controller")
+      if (role !== "controller" && role !== "test")
         await core.createNamespacedSecret({
           namespace: NS,
           body: {
@@ -89,6 +89,10 @@ describe.skipIf(K8S_TESTS_OFF)("the chart's security model, installed and run", 
           },
         });
     }
+    await core.createNamespacedSecret({
+      namespace: NS,
+      body: { metadata: { name: "adq-test-key" }, stringData: { apiKey: KEY } },
+    });
     const values = join(dir, "values.json");
     writeFileSync(
       values,
@@ -100,6 +104,8 @@ describe.skipIf(K8S_TESTS_OFF)("the chart's security model, installed and run", 
         autoscaling: { engine: "none" },
         stages: { features: { gpu: { enabled: false } }, sampling: { gpu: { enabled: false } } },
         controller: { replicas: 1, pollMs: 300 },
+        // helm test: the health check and a tiny job as the tenant of this Secret.
+        tests: { job: { apiKeySecret: "adq-test-key", dataset: `file://${data}`, ratio: 0.25 } },
       }),
     );
     const { stdout } = await helm(
@@ -142,7 +148,11 @@ describe.skipIf(K8S_TESTS_OFF)("the chart's security model, installed and run", 
   /** Starts a Deployment's container as a local process, as the kubelet would start it. */
   async function startDeployment(name: string, extra: string[] = []) {
     const d = await apps.readNamespacedDeployment({ name, namespace: NS });
-    const pod = d.spec!.template.spec!;
+    return startPod(name, d.spec!.template.spec!, extra);
+  }
+
+  /** Runs a pod spec's container as a local process: its Secrets as files, its env, its args. */
+  async function startPod(name: string, pod: k8s.V1PodSpec, extra: string[] = [], server?: string) {
     const c = pod.containers[0]!;
     const mounts = await mountSecrets(name, pod);
     const cm = (await core.readNamespacedConfigMap({ name: `${RELEASE}-config`, namespace: NS })).data ?? {};
@@ -150,6 +160,11 @@ describe.skipIf(K8S_TESTS_OFF)("the chart's security model, installed and run", 
     for (const e of c.env ?? []) {
       if (e.value !== undefined) env[e.name] = e.value;
       else if (e.valueFrom?.configMapKeyRef) env[e.name] = cm[e.valueFrom.configMapKeyRef.key] ?? "";
+      else if (e.valueFrom?.secretKeyRef) {
+        const ref = e.valueFrom.secretKeyRef;
+        const sec = await core.readNamespacedSecret({ name: ref.name!, namespace: NS });
+        env[e.name] = Buffer.from(sec.data?.[ref.key] ?? "", "base64").toString();
+      }
     }
     env.XDG_CACHE_HOME = join(dir, "pods", name, "cache");
     env.TMPDIR = join(dir, "pods", name, "tmp");
@@ -167,6 +182,7 @@ describe.skipIf(K8S_TESTS_OFF)("the chart's security model, installed and run", 
     swap("--port", "0");
     swap("--metrics-port", "0");
     swap("--host", "127.0.0.1");
+    if (server) swap("--server", server); // the Service's name resolves nowhere here
     const child = spawn(process.execPath, [join(REPO_ROOT, "bin", "adq.mjs"), ...args, ...extra], {
       env,
       stdio: ["ignore", "pipe", "pipe"],
@@ -330,6 +346,56 @@ describe.skipIf(K8S_TESTS_OFF)("the chart's security model, installed and run", 
     expect(m).toContain("adq_controller_leader 1");
     expect(m).toContain('adq_compressionjobs{phase="Succeeded"} 1');
     expect(m).toMatch(/adq_controller_reconciles_total\{result="ok"\} [1-9]/);
+
+    // helm test: its pods are run here as the kubelet would (their Secrets, env and args; the
+    // gateway's local address for its Service name), and their exit becomes the pod's phase.
+    const ran = new Set<string>();
+    let stop = false;
+    const kubelet = (async () => {
+      while (!stop) {
+        const pods = await core.listNamespacedPod({
+          namespace: NS,
+          labelSelector: "app.kubernetes.io/component=test",
+        });
+        for (const pod of pods.items) {
+          const n = pod.metadata!.name!;
+          const key = `${n}/${pod.metadata!.uid}`;
+          if (ran.has(key) || pod.metadata?.deletionTimestamp) continue;
+          ran.add(key);
+          const proc = await startPod(n, pod.spec!, [], gateway);
+          proc.child.once("exit", (code) => {
+            void core
+              .patchNamespacedPodStatus(
+                {
+                  name: n,
+                  namespace: NS,
+                  body: { status: { phase: code === 0 ? "Succeeded" : "Failed" } },
+                },
+                k8s.setHeaderOptions("Content-Type", k8s.PatchStrategy.MergePatch),
+              )
+              .catch(() => {});
+          });
+        }
+        await new Promise((r) => setTimeout(r, 300));
+      }
+    })();
+    const ht = await helm(cluster.tools, ["test", RELEASE, "-n", NS, "--timeout", "150s"], cluster.kubeconfig)
+      .catch((e) => {
+        throw new Error(
+          `${(e as Error).message}\n${procs
+            .filter((p) => p.name.includes("-test-"))
+            .map((p) => `--- ${p.name}\n${p.log().slice(-1500)}`)
+            .join("\n")}`,
+        );
+      })
+      .finally(() => {
+        stop = true;
+      });
+    await kubelet;
+    expect(ht.stdout).toMatch(/TEST SUITE:\s+adq-test-health\n[\s\S]*?Phase:\s+Succeeded/);
+    expect(ht.stdout).toMatch(/TEST SUITE:\s+adq-test-job\n[\s\S]*?Phase:\s+Succeeded/);
+    const jobLog = procs.find((p) => p.name === "adq-test-job")!.log();
+    expect(jobLog).toMatch(/succeeded: selected 6 of 24 images/);
 
     // Uninstall: once the controller is gone, the post-delete hook's command releases its
     // finalizers, so deleting the object does not hang.

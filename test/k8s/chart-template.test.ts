@@ -8,7 +8,9 @@ import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import yaml from "js-yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { hashApiKey } from "../../services/common/auth.ts";
 import { startNatsServer } from "../support/nats-server.ts";
 import { helm } from "./cluster.ts";
 import { argValue, container, type Obj, type Rendered, render, STAGES, VALUES_DIR } from "./render.ts";
@@ -22,6 +24,7 @@ const VALUES_FILES = [
   ["insecure.yaml", "keda-off.yaml"],
   ["external-secrets.yaml"],
   ["secure.yaml"],
+  ["insecure.yaml", "monitoring.yaml"],
 ];
 const INSECURE = "insecure.yaml";
 const GPU_DEFAULT = new Set(["features", "sampling"]);
@@ -309,7 +312,7 @@ describe.skipIf(K8S_TESTS_OFF)("helm chart charts/adq (helm lint + template)", (
     }
     const certs = r.of("Certificate");
     expect(certs.map((c: Obj) => c.spec.secretName).sort()).toEqual(
-      ["gateway", "coordinator", ...STAGES, "controller"].map((c) => `t-adq-${c}-tls`).sort(),
+      ["gateway", "coordinator", ...STAGES, "controller", "test"].map((c) => `t-adq-${c}-tls`).sort(),
     );
     const gw = r.get("Certificate", "t-adq-gateway");
     expect(gw.spec.dnsNames).toEqual([
@@ -546,6 +549,63 @@ describe.skipIf(K8S_TESTS_OFF)("helm chart charts/adq (helm lint + template)", (
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+
+  it("the laptop quickstart values: lint clean, no KEDA, GPU or cert-manager needed, one replica each, helm test with a job", async () => {
+    const quick = join(CHART_DIR, "values-quickstart.yaml");
+    await helm(tools, ["lint", "--strict", CHART_DIR, "-f", quick]);
+    const { stdout } = await helm(tools, ["template", "q", CHART_DIR, "-n", "adq", "-f", quick]);
+    const all = yaml.loadAll(stdout).filter(Boolean) as Obj[];
+    const kinds = new Set(all.map((o) => o.kind));
+    for (const k of ["ScaledObject", "HorizontalPodAutoscaler", "Certificate", "ServiceMonitor"])
+      expect(kinds.has(k), k).toBe(false);
+    for (const d of all.filter((o) => o.kind === "Deployment")) {
+      expect(d.spec.replicas, d.metadata.name).toBe(1);
+      expect(JSON.stringify(d.spec.template.spec.containers[0].resources)).not.toContain("nvidia.com/gpu");
+    }
+    const tests = all.filter((o) => o.metadata?.annotations?.["helm.sh/hook"] === "test");
+    expect(tests.map((t) => t.metadata.name).sort()).toEqual(["q-adq-test-health", "q-adq-test-job"]);
+    // The documented demo key is the one the values hash.
+    const keys = JSON.parse(
+      all.find((o) => o.kind === "Secret" && o.metadata.name === "q-adq-api-keys").stringData[
+        "api-keys.json"
+      ],
+    );
+    expect(keys.tenants[0].keys[0]).toBe(hashApiKey("quickstart-demo-key"));
+  });
+
+  it("helm test pods: the gateway's health and a tiny job, over the release's TLS with their own certificate, the key from a Secret", async () => {
+    const r = await render(tools, ["secure.yaml"], ["tests.job.apiKeySecret=tenant-key"]);
+    const health = r.get("Pod", "t-adq-test-health");
+    expect(health.metadata.annotations["helm.sh/hook"]).toBe("test");
+    const hc = health.spec.containers[0];
+    expect(hc.args).toEqual([
+      "health",
+      "--server",
+      "t-adq-gateway:50051",
+      "--tls-ca",
+      "/etc/adq/tls/ca.crt",
+      "--tls-server-name",
+      "t-adq-gateway",
+      "--tls-cert",
+      "/etc/adq/tls/tls.crt",
+      "--tls-key",
+      "/etc/adq/tls/tls.key",
+    ]);
+    expect(health.spec.volumes.find((v: Obj) => v.name === "grpc-tls").secret.secretName).toBe(
+      "t-adq-test-tls",
+    );
+    expect(health.spec.automountServiceAccountToken).toBe(false);
+    expect(hc.securityContext.readOnlyRootFilesystem).toBe(true);
+    expect(r.get("Certificate", "t-adq-test").spec.usages).toContain("client auth");
+    const job = r.get("Pod", "t-adq-test-job").spec.containers[0];
+    expect(job.args.slice(0, 3)).toEqual(["submit", "file:///app/demo/cifar10-demo", "--watch"]);
+    expect(job.env).toContainEqual({
+      name: "ADQ_API_KEY",
+      valueFrom: { secretKeyRef: { name: "tenant-key", key: "apiKey" } },
+    });
+    expect(def.of("Pod").map((p: Obj) => p.metadata.name)).toEqual(["t-adq-test-health"]); // no key: health only
+    expect(def.get("Pod", "t-adq-test-health").spec.containers[0].args).toContain("--plaintext");
   });
 
   it("the schema refuses unknown keys, wrong types and bad enums, naming the field", async () => {

@@ -9,6 +9,7 @@ import { CONTROLLER_HELP, runController } from "./controller-cmd.ts";
 import { defaultModelFor } from "./default-model.ts";
 import { EVAL_HELP, EVAL_USAGE, runEval } from "./eval.ts";
 import { EXECUTION_PROVIDER_HELP, executionProviderOf } from "./execution-provider.ts";
+import { HEALTH_HELP, runHealth } from "./health-cmd.ts";
 import { decimalNumber } from "./numbers.ts";
 import { UsageError } from "./output-dir.ts";
 import { PARAM_OPTIONS, paramsFromFlags, unusedFlagWarnings } from "./param-flags.ts";
@@ -27,7 +28,7 @@ Usage:
   adq compress [dataset] [options]     select and pixel-quantize a subset (embedded, no servers)
   adq reconstruct <compressed-dir> --out <dir> [--mae <onnx>]
                                        MAE-reconstruct the kept images into an ImageFolder
-${EVAL_USAGE}${SERVE_HELP}${REMOTE_HELP}${SECURITY_HELP}${CONTROLLER_HELP}  adq help
+${EVAL_USAGE}${SERVE_HELP}${REMOTE_HELP}${HEALTH_HELP}${SECURITY_HELP}${CONTROLLER_HELP}  adq help
 
 compress options (defaults in brackets):
   dataset                ImageFolder root or CIFAR-10 binary folder [bundled demo: ${DEFAULT_DATASET}]
@@ -197,6 +198,8 @@ export async function main(argv: string[]): Promise<number> {
         return await runResult(rest);
       case "controller":
         return await runController(rest);
+      case "health":
+        return await runHealth(rest);
       case undefined:
       case "help":
       case "--help":
