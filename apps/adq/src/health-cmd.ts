@@ -32,7 +32,7 @@ export async function runHealth(argv: string[]): Promise<number> {
     throw new UsageError(`--timeout-ms must be a positive integer, got ${JSON.stringify(t)}`);
   const sec = clientSecurityFromFlags(server, values);
   const Client = healthClientConstructor();
-  const client = new Client(server, sec.credentials, sec.channelOptions) as grpc.Client & {
+  const client = new Client(server, sec.credentials, sec.channelOptions) as unknown as grpc.Client & {
     check(
       req: { service: string },
       opts: grpc.CallOptions,
