@@ -126,7 +126,7 @@ describe.skipIf(K8S_TESTS_OFF)("helm install of charts/adq on a real control pla
     ).items.filter((p) => !p.metadata?.deletionTimestamp);
 
   it("installs with fixed replicas; GPU-stage pods land only on GPU nodes, the others never", async () => {
-    await helmArgs(
+    const { stdout: notes } = await helmArgs(
       "install",
       RELEASE,
       CHART_DIR,
@@ -170,6 +170,9 @@ describe.skipIf(K8S_TESTS_OFF)("helm install of charts/adq on a real control pla
     const secret = await core.readNamespacedSecret({ name: `${RELEASE}-api-keys`, namespace: NS });
     const keys = JSON.parse(Buffer.from(secret.data?.["api-keys.json"] ?? "", "base64").toString());
     expect(keys.tenants[0].id).toBe("acme");
+    // The acknowledged insecure settings are spelled out after the install.
+    expect(notes).toMatch(/INSECURE: NATS without authentication \(security.acknowledgeInsecure=true\)/);
+    expect(notes).toMatch(/INSECURE: gRPC without TLS/);
   }, 180_000);
 
   it("a GPU request larger than any GPU node stays Pending with the scheduler's reason", async () => {

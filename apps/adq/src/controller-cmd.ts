@@ -59,12 +59,6 @@ export async function runController(argv: string[]): Promise<number> {
   // The same client TLS rules as adq submit: TLS unless the gateway is on loopback or --plaintext.
   const security = clientSecurityFromFlags(gateway, values);
   if (positionals.length > 0) throw new UsageError("controller takes no positional arguments");
-  const kc = new k8s.KubeConfig();
-  // --kubeconfig, else $KUBECONFIG / ~/.kube/config, else the pod's service account.
-  if (values.kubeconfig) kc.loadFromFile(resolve(values.kubeconfig));
-  else kc.loadFromDefault();
-  if (!kc.getCurrentCluster()) throw new UsageError("no Kubernetes cluster configured (use --kubeconfig)");
-  const log = new Logger(process.stderr, { service: "controller" }, parseLogLevel(values["log-level"]));
   const instance = values.instance;
   // A label value: the objects an instance owns are selected by it.
   if (instance !== undefined && !/^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/.test(instance))
@@ -75,6 +69,12 @@ export async function runController(argv: string[]): Promise<number> {
   if (mp !== undefined && !(DECIMAL_INTEGER.test(mp.trim()) && Number(mp) <= 65535))
     throw new UsageError(`--metrics-port must be a port (0-65535; 0: a free one), got ${JSON.stringify(mp)}`);
   const metricsPort = mp === undefined ? undefined : Number(mp);
+  const kc = new k8s.KubeConfig();
+  // --kubeconfig, else $KUBECONFIG / ~/.kube/config, else the pod's service account.
+  if (values.kubeconfig) kc.loadFromFile(resolve(values.kubeconfig));
+  else kc.loadFromDefault();
+  if (!kc.getCurrentCluster()) throw new UsageError("no Kubernetes cluster configured (use --kubeconfig)");
+  const log = new Logger(process.stderr, { service: "controller" }, parseLogLevel(values["log-level"]));
   const registry = new Registry();
   processMetrics(registry, "controller");
   const controller = new CompressionJobController({
