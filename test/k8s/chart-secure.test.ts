@@ -239,13 +239,21 @@ describe.skipIf(K8S_TESTS_OFF)("the chart's security model, installed and run", 
     const certs = join(dir, "certs", "controller");
     const tlsFlags = ["--tls-ca", join(certs, "ca.crt"), "--tls-server-name", `${RELEASE}-gateway`];
     // mTLS: without a client certificate the gateway refuses the connection.
-    const anon = await runCli(
-      ["watch", "job-00000000000000000000", "--server", gateway, "--api-key", KEY, ...tlsFlags],
-      {
-        timeoutMs: 30_000,
-      },
-    );
-    expect(anon.code).not.toBe(0);
+    const anon = await runCli(["health", "--server", gateway, "--timeout-ms", "5000", ...tlsFlags]);
+    expect(anon.code).toBe(1);
+    expect(anon.stdout).toBe("");
+    const withCert = await runCli([
+      "health",
+      "--server",
+      gateway,
+      ...tlsFlags,
+      "--tls-cert",
+      join(certs, "tls.crt"),
+      "--tls-key",
+      join(certs, "tls.key"),
+    ]);
+    expect(withCert.stdout).toBe(`${gateway}: SERVING\n`);
+    expect(withCert.code).toBe(0);
 
     // The controller: its rendered arguments, with a kubeconfig instead of the in-cluster token
     // and the gateway's local address under its Service name.
