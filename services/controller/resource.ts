@@ -4,6 +4,7 @@
  * at the API server is charts/adq/files/crds/compressionjobs.adq.dev.yaml; these are its TypeScript
  * shapes as the controller reads and writes them.
  */
+import type { Method } from "@adq/stages";
 import type { KubernetesObject } from "@kubernetes/client-node";
 
 export const GROUP = "adq.dev";
@@ -26,7 +27,7 @@ export function instanceSelector(instance: string | undefined): string {
   return instance ? `${INSTANCE_LABEL}=${instance}` : `!${INSTANCE_LABEL}`;
 }
 
-export type Method = "adq" | "dq" | "random" | "ccs";
+export type { Method };
 
 export interface CompressionJobSpec {
   /** `file:///…` under the gateway's data roots, or `artifact://uploads/<id>` (an upload). */

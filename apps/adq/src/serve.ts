@@ -246,6 +246,8 @@ export async function runServe(argv: string[]): Promise<number> {
     cacheDir,
     defaultModel: model,
     heldOutModel,
+    // The default-model rule's general backbone, as `adq compress` picks it; `--model` names one for every job.
+    ...(values.model === undefined ? { generalModel: GENERAL_MODEL } : {}),
     builtinModels: BUILTIN_MODELS,
     ...(values["model-root"] ? { modelRoots: values["model-root"] } : {}),
     concurrency,
@@ -399,6 +401,7 @@ async function runClusterGateway(values: ServeValues, log: Logger): Promise<numb
     dataRoots,
     defaultModel: resolve(values.model ?? DEFAULT_MODEL),
     heldOutModel: resolve(values["held-out-model"] ?? GENERAL_MODEL),
+    ...(values.model === undefined ? { generalModel: GENERAL_MODEL } : {}),
     builtinModels: BUILTIN_MODELS,
     ...(values["model-root"] ? { modelRoots: values["model-root"] } : {}),
     runner: !values["no-runner"],
