@@ -107,6 +107,16 @@ export async function startClusterGateway(o: ClusterGatewayOptions): Promise<Run
     ...(o.ackWaitMs ? { ackWaitMs: o.ackWaitMs } : {}),
     ...(o.retryBackoffMs ? { retryBackoffMs: o.retryBackoffMs } : {}),
   });
+  // Every stage's queue exists before the first job, made here and never by a worker:
+  // autoscalers read each consumer's lag from the start, and workers need no right to
+  // create or re-point a consumer.
+  try {
+    await ports.bus.ensureStageConsumers(STAGE_NAMES, { maxAttempts: o.maxAttempts ?? 3 });
+    await ports.bus.ensureStageConsumers([JOB_QUEUE], { maxAttempts: o.maxJobDeliveries ?? 10 });
+  } catch (e) {
+    await ports.close(1000);
+    throw e;
+  }
   const registry = new Registry();
   processMetrics(registry, role);
   natsMetrics(registry, ports);
@@ -172,6 +182,7 @@ export async function startClusterGateway(o: ClusterGatewayOptions): Promise<Run
       onRpc: gm.onRpc,
     });
     gm.trackRunner(() => gw.runner);
+    gm.trackAuth(o.auth);
     if (o.metricsPort !== undefined)
       metrics = await startMetricsServer(registry, o.metricsPort, o.metricsHost);
     await workerBus?.ready();

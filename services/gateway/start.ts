@@ -251,6 +251,7 @@ export async function startAllInOne(o: AllInOneOptions): Promise<AllInOne> {
       ...(gm ? { onRpc: gm.onRpc } : {}),
     });
     gm?.trackRunner(() => gw.runner);
+    gm?.trackAuth(o.auth);
   } catch (e) {
     await workers.close();
     await bus.close();

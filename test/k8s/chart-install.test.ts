@@ -68,20 +68,16 @@ describe.skipIf(K8S_TESTS_OFF)("helm install of charts/adq on a real control pla
         },
       },
     });
-    // The stage consumers exist once a worker of each stage has started, as the stage pods'
-    // processes would do: a NatsBus worker declares each stage's durable consumer.
-    const connect = async (name: string) => {
+    // No worker declares a consumer (issue 30): the control plane does, at start — the call
+    // startClusterGateway makes in the gateway/coordinator pods — before any job or worker.
+    const connect = async (name: string, declareConsumers: boolean) => {
       const nc = await connectNats({ servers: nats.url, name });
       conns.push(nc);
-      return NatsBus.connect(nc, { namespace: "adq" });
+      return NatsBus.connect(nc, { namespace: "adq", declareConsumers });
     };
-    worker = await connect("worker");
-    coordinator = await connect("coordinator");
-    for (const s of STAGES) {
-      const sub = worker.consume(s, async () => "unused");
-      await sub.ready;
-      await sub.close();
-    }
+    coordinator = await connect("coordinator", false);
+    await coordinator.ensureStageConsumers(STAGES);
+    worker = await connect("worker", false);
     await installKedaCrds(cluster);
     keda = await startKedaOperator(cluster);
     valuesFile = join(cluster.dir, "values.json");
