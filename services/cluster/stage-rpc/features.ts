@@ -20,7 +20,7 @@ import {
   resolveModel,
   unimplemented,
 } from "@adq/service-common";
-import { type FeaturesResult, handleFeatures, SHARD_ARRAYS } from "@adq/stages";
+import { checkNumber, type FeaturesResult, handleFeatures, PARAMS, SHARD_ARRAYS } from "@adq/stages";
 import * as grpc from "@grpc/grpc-js";
 import type { StageRpcContext } from "./context.ts";
 import { bindTask, outPrefix, ref, type TaskContextMsg, uint } from "./refs.ts";
@@ -68,9 +68,11 @@ export async function extractFeatures(ctx: StageRpcContext, req: ExtractFeatures
   const end = uint(req.shard?.end, "shard.end");
   if (!(end > start)) throw invalidArgument("shard", `end (${end}) must be > start (${start})`);
   if (end > total) throw invalidArgument("shard.end", `must be <= the dataset's ${total} items, got ${end}`);
-  const textureL = req.texturePatchSize || env.defaultTextureL;
-  if (textureL < 3 || textureL > 4096)
-    throw invalidArgument("texture_patch_size", `must be in [3, 4096], got ${textureL}`);
+  const textureL = checkNumber(
+    "textureL",
+    req.texturePatchSize || env.defaultTextureL,
+    PARAMS.textureL.proto,
+  );
   const batchSize = Math.min(req.batchSize || 256, 1024);
   const model = (await resolveModel(req.model, true, env.models, "model"))!;
   const views = kinds.has("FEATURE_KIND_VIEW");

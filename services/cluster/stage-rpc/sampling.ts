@@ -12,6 +12,7 @@ import {
   METHODS,
   methodFromProto,
   PARAMS,
+  patchGridOf,
   patchScorer,
   sampleBins,
 } from "@adq/stages";
@@ -236,15 +237,9 @@ export async function dropPatches(ctx: StageRpcContext, req: DropPatchesRequest)
     ? await env.modelCache.feature(model.spec).catch((e) => Promise.reject(featureError(e, ds.path)))
     : null;
   const S = req.patchGrid?.imageSize || fm?.inputSize || 32;
-  const patch =
-    req.patchGrid?.patchSize || (S % PARAMS.patchGrid.default === 0 ? S / PARAMS.patchGrid.default : 0);
-  if (!(patch > 0 && S % patch === 0))
-    throw invalidArgument(
-      "patch_grid.patch_size",
-      `must divide image_size (${S}), got ${req.patchGrid?.patchSize}`,
-    );
-  const grid = S / patch;
-  if (grid > 64) throw invalidArgument("patch_grid", `gives a ${grid}×${grid} grid; at most 64×64`);
+  const pg = patchGridOf(S, req.patchGrid?.patchSize ?? 0);
+  if ("problem" in pg) throw invalidArgument("patch_grid.patch_size", pg.problem);
+  const { grid, patchSize: patch } = pg;
   if (fm && S !== fm.inputSize)
     throw invalidArgument(
       "patch_grid.image_size",
