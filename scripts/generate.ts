@@ -38,7 +38,18 @@ function generateProtoTypes(out: string): void {
   // strings, defaults filled, oneofs named.
   execFileSync(
     join(ROOT, "node_modules", ".bin", "proto-loader-gen-types"),
-    ["--longs=String", "--enums=String", "--defaults", "--oneofs", "--grpcLib=@grpc/grpc-js", "-I", "proto", "-O", out, ...protos],
+    [
+      "--longs=String",
+      "--enums=String",
+      "--defaults",
+      "--oneofs",
+      "--grpcLib=@grpc/grpc-js",
+      "-I",
+      "proto",
+      "-O",
+      out,
+      ...protos,
+    ],
     { cwd: ROOT, stdio: ["ignore", "ignore", "inherit"] },
   );
   // One entry point (the per-file roots all declare `ProtoGrpcType`: left out).
