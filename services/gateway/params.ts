@@ -97,9 +97,13 @@ export function paramsFromProto(
       else set[spec.key] = name;
     } else if (spec.key === "ratio") {
       // proto3 `double ratio` has no presence: 0 (unset) is refused, not defaulted.
-      const problem = numberProblem("ratio", value);
-      if (problem) v.add(protoPath("ratio"), `required: ${problem}`);
-      else out.ratio = value as number;
+      if (value === undefined || value === null || value === 0)
+        v.add(protoPath("ratio"), `required: the keep ratio, ${PARAMS.ratio.rule}`);
+      else {
+        const problem = numberProblem("ratio", value);
+        if (problem) v.add(protoPath("ratio"), problem);
+        else out.ratio = value as number;
+      }
     } else if (value !== undefined && value !== null) {
       const problem = numberProblem(spec.key, value);
       if (problem) v.add(protoPath(spec.key), problem);

@@ -11,7 +11,6 @@ import { type Bus, FsArtifactStore, LocalBus, MemoryJobStore } from "@adq/platfo
 import type { ApiKeyAuthenticator, Registry } from "@adq/service-common";
 import {
   addReflection,
-  apiPackageDefinition,
   bindServer,
   HealthService,
   InstrumentedBus,
@@ -109,7 +108,7 @@ export async function startGateway(o: StartGatewayOptions): Promise<RunningGatew
   const server = newServer();
   gateway.addTo(server);
   health.addTo(server);
-  addReflection(server, [apiPackageDefinition()], [SERVICE_NAME, "grpc.health.v1.Health"]);
+  addReflection(server, [SERVICE_NAME, "grpc.health.v1.Health"]);
   let runner: JobRunner | undefined;
   if (o.runner !== false) {
     runner = new JobRunner({
