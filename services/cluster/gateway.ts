@@ -76,6 +76,8 @@ export interface ClusterGatewayOptions {
   credentials?: grpc.ServerCredentials;
   /** NATS credentials and TLS (never logged). */
   natsAuth?: NatsAuthOptions;
+  /** Accept a NATS server without authentication (`--insecure-nats`, ports.ts). */
+  insecureNats?: boolean;
   /**
    * HMAC key of job and idempotency records (`--record-key-file`, gateway/signed-store.ts):
    * records without a valid signature are treated as absent.
@@ -98,6 +100,7 @@ export async function startClusterGateway(o: ClusterGatewayOptions): Promise<Run
     kv: true,
     log,
     ...(o.natsAuth ? { auth: o.natsAuth } : {}),
+    ...(o.insecureNats ? { insecureNats: true } : {}),
     ...(o.namespace ? { namespace: o.namespace } : {}),
     ...(o.ackWaitMs ? { ackWaitMs: o.ackWaitMs } : {}),
     ...(o.retryBackoffMs ? { retryBackoffMs: o.retryBackoffMs } : {}),
