@@ -50,6 +50,9 @@ export interface ClusterGatewayOptions {
   heldOutModel?: string | null;
   builtinModels?: Record<string, string>;
   modelRoots?: string[];
+  /** The MAE for outputs.reconstruct (run by the coordinator), and `builtin://` MAE names. */
+  defaultMae?: string | null;
+  builtinMaes?: Record<string, string>;
   /** Run the job runner (coordinator) here (default true); false: a gateway-only replica. */
   runner?: boolean;
   /** Run every stage worker here too (default true). */
@@ -151,6 +154,7 @@ export async function startClusterGateway(o: ClusterGatewayOptions): Promise<Run
         ...(o.heldOutModel ? { heldOutModel: o.heldOutModel } : {}),
         ...(o.builtinModels ? { builtin: o.builtinModels } : {}),
         ...(o.modelRoots ? { roots: o.modelRoots } : {}),
+        ...(o.defaultMae !== undefined ? { mae: { default: o.defaultMae, builtin: o.builtinMaes ?? {} } } : {}),
       },
       log,
       runner:

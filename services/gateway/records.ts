@@ -87,6 +87,8 @@ export interface JobRecord {
   modelUri: string;
   model: ModelSpec | null;
   outputs: { reconstruct: boolean; keepIntermediates: boolean };
+  /** The MAE that fills dropped patches for outputs.reconstruct (file + digest). */
+  mae?: ModelSpec | null;
   idempotencyKey: string;
   /** Digest of the normalized request: a retry with the same key must match it. */
   requestHash: string;
@@ -156,6 +158,7 @@ const UNITS: Partial<Record<StageEnum, string>> = {
   STAGE_SAMPLING: "classes",
   STAGE_PATCH_DROP: "classes",
   STAGE_REPORT: "results",
+  STAGE_RECONSTRUCT: "images",
 };
 
 export const INTERNAL_STAGE_OF: Partial<Record<StageEnum, StageName>> = {
@@ -167,8 +170,8 @@ export const INTERNAL_STAGE_OF: Partial<Record<StageEnum, StageName>> = {
 };
 
 /** The stage list of a new job: skipped stages are known from the parameters. */
-export function initialStages(p: CompressParams): StageRecord[] {
-  const skipped = new Set<StageEnum>(["STAGE_RECONSTRUCT"]);
+export function initialStages(p: CompressParams, reconstruct = false): StageRecord[] {
+  const skipped = new Set<StageEnum>(reconstruct ? [] : ["STAGE_RECONSTRUCT"]);
   if (p.method === "random" && p.drop === 0) skipped.add("STAGE_FEATURES");
   if (p.method === "random") skipped.add("STAGE_BINNING");
   if (p.method !== "adq") skipped.add("STAGE_SCORING");

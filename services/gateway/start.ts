@@ -49,6 +49,8 @@ export interface StartGatewayOptions
     heldOutModel?: string | null;
     builtin?: Record<string, string>;
     roots?: string[];
+    /** The MAE for outputs.reconstruct (default file, builtin names). */
+    mae?: { default: string | null; builtin?: Record<string, string> };
   };
   imageSize?: number;
   log?: Logger;
@@ -89,6 +91,14 @@ export async function startGateway(o: StartGatewayOptions): Promise<RunningGatew
       ...(o.models.heldOutModel ? { heldOutModel: resolve(o.models.heldOutModel) } : {}),
       builtin: o.models.builtin ?? {},
       roots: modelRoots,
+      ...(o.models.mae
+        ? {
+            mae: {
+              default: o.models.mae.default ? resolve(o.models.mae.default) : null,
+              builtin: o.models.mae.builtin ?? {},
+            },
+          }
+        : {}),
     },
     log,
     ...(o.imageSize ? { imageSize: o.imageSize } : {}),
@@ -165,6 +175,9 @@ export interface AllInOneOptions {
   /** CCS's default feature model (ModelConfig.heldOutModel). */
   heldOutModel?: string | null;
   builtinModels?: Record<string, string>;
+  /** The MAE for outputs.reconstruct, and `builtin://` MAE names. */
+  defaultMae?: string | null;
+  builtinMaes?: Record<string, string>;
   modelRoots?: string[];
   /** Jobs run at once. */
   concurrency?: number;
@@ -230,10 +243,14 @@ export async function startAllInOne(o: AllInOneOptions): Promise<AllInOne> {
         ...(o.heldOutModel ? { heldOutModel: o.heldOutModel } : {}),
         ...(o.builtinModels ? { builtin: o.builtinModels } : {}),
         ...(o.modelRoots ? { roots: o.modelRoots } : {}),
+        ...(o.defaultMae !== undefined
+          ? { mae: { default: o.defaultMae, builtin: o.builtinMaes ?? {} } }
+          : {}),
       },
       ...(o.log ? { log: o.log } : {}),
       runner: {
         concurrency: o.concurrency ?? 2,
+        ...(o.threads ? { threads: o.threads } : {}),
         ...(o.shardSize ? { shardSize: o.shardSize } : {}),
         ...(o.progressIntervalMs !== undefined ? { progressIntervalMs: o.progressIntervalMs } : {}),
         ...(o.cacheRetentionMs ? { cacheRetentionMs: o.cacheRetentionMs } : {}),

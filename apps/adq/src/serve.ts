@@ -44,9 +44,12 @@ const BUILTIN_MODELS = {
   "efficientnet-lite0": GENERAL_MODEL,
 };
 
+/** `builtin://<name>` MAEs (outputs.reconstruct; the sampling stage's patch scores). */
+const BUILTIN_MAES = { "mae-cifar10": DEFAULT_MAE };
+
 export const SERVE_HELP = `  adq serve [--port 50051] [--host 127.0.0.1] [--data-root <dir>]... [--api-keys <file>]
             [--cache-dir <dir>] [--concurrency 2] [--threads n] [--execution-provider cpu|cuda]
-            [--log-level info] [--model <onnx>] [--held-out-model <onnx>]
+            [--log-level info] [--model <onnx>] [--held-out-model <onnx>] [--mae <onnx>]
             [--metrics-port p] [--drain-ms 10000] [--cache-retention-hours 168]
                                        gRPC API + every stage in one process (embedded adapters)
   adq serve --nats <url> [--no-workers] [--no-runner] [same options, no --cache-dir]
@@ -198,8 +201,6 @@ export async function runServe(argv: string[]): Promise<number> {
     throw new UsageError(`serve takes no positional arguments, got ${positionals[0]}`);
   const log = new Logger(process.stderr, {}, parseLogLevel(values["log-level"]));
   if (values.stage !== undefined) return natsFailure(() => runStageProcess(values, log));
-  if (values.mae !== undefined)
-    throw new UsageError("--mae applies to a stage process (--stage sampling) only");
   if (values.nats !== undefined) return natsFailure(() => runClusterGateway(values, log));
   const clusterOnly = [
     "no-workers",
@@ -242,6 +243,8 @@ export async function runServe(argv: string[]): Promise<number> {
     defaultModel: model,
     heldOutModel,
     builtinModels: BUILTIN_MODELS,
+    defaultMae: resolve(values.mae ?? DEFAULT_MAE),
+    builtinMaes: BUILTIN_MAES,
     ...(values["model-root"] ? { modelRoots: values["model-root"] } : {}),
     concurrency,
     ...(threads ? { threads } : {}),
@@ -395,6 +398,8 @@ async function runClusterGateway(values: ServeValues, log: Logger): Promise<numb
     defaultModel: resolve(values.model ?? DEFAULT_MODEL),
     heldOutModel: resolve(values["held-out-model"] ?? GENERAL_MODEL),
     builtinModels: BUILTIN_MODELS,
+    defaultMae: resolve(values.mae ?? DEFAULT_MAE),
+    builtinMaes: BUILTIN_MAES,
     ...(values["model-root"] ? { modelRoots: values["model-root"] } : {}),
     runner: !values["no-runner"],
     workers: !values["no-workers"],
@@ -462,7 +467,7 @@ async function runStageProcess(values: ServeValues, log: Logger): Promise<number
     defaultModel: resolve(values.model ?? DEFAULT_MODEL),
     builtinModels: BUILTIN_MODELS,
     defaultMae: resolve(values.mae ?? DEFAULT_MAE),
-    builtinMaes: { "mae-cifar10": DEFAULT_MAE },
+    builtinMaes: BUILTIN_MAES,
     ...(auth ? { auth } : {}),
   });
   process.stdout.write(

@@ -13,7 +13,14 @@ from adq_client._proto_digest import PROTO_SHA256
 from adq_client._version import API_PACKAGE, __version__
 from adq_client.client import Client, compression_params
 from adq_client.errors import AdqError, FieldViolation, JobFailed
-from adq_client.export import export_imagefolder, export_webdataset, to_hf_dataset, to_subset, to_torch
+from adq_client.export import (
+    export_imagefolder,
+    export_webdataset,
+    extract_reconstructed,
+    to_hf_dataset,
+    to_subset,
+    to_torch,
+)
 from adq_client.store import StoreError, StoreHeader, StoreReader, StoreRecord, read_store, store_header
 
 __all__ = [
@@ -33,6 +40,7 @@ __all__ = [
     "compression_service_pb2",
     "export_imagefolder",
     "export_webdataset",
+    "extract_reconstructed",
     "read_store",
     "store_header",
     "to_hf_dataset",

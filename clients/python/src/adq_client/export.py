@@ -157,3 +157,29 @@ def iter_records(results: Iterable[str | os.PathLike[str]]) -> Iterable[StoreRec
             yield from reader
         finally:
             reader.close()
+
+
+def extract_reconstructed(result: str | os.PathLike[str], out: str | os.PathLike[str]) -> Path:
+    """Extracts a result's ``reconstructed.tar`` (a job created with ``reconstruct=True``: the
+    kept images with dropped patches filled by the server's MAE) into ``out``, an ImageFolder
+    torchvision and Hugging Face ``imagefolder`` load. Only plain relative files and folders are
+    accepted. Returns ``out``."""
+    src = Path(result) / "reconstructed.tar"
+    if not src.exists():
+        raise FileNotFoundError(f"{src} is missing: create the job with reconstruct=True")
+    root = Path(out)
+    root.mkdir(parents=True, exist_ok=True)
+    with tarfile.open(src) as tar:
+        for m in tar.getmembers():
+            parts = Path(m.name).parts
+            if Path(m.name).is_absolute() or ".." in parts or not (m.isfile() or m.isdir()):
+                raise ValueError(f"{src}: refusing entry {m.name!r}")
+            target = root / m.name
+            if m.isdir():
+                target.mkdir(parents=True, exist_ok=True)
+                continue
+            target.parent.mkdir(parents=True, exist_ok=True)
+            f = tar.extractfile(m)
+            assert f is not None
+            target.write_bytes(f.read())
+    return root
