@@ -30,7 +30,11 @@ CHUNK = 1 << 20  # upload and download chunk: 1 MiB (the server caps messages at
 
 _METHODS = {"ccs": "METHOD_CCS", "adq": "METHOD_ADQ", "dq": "METHOD_DQ", "random": "METHOD_RANDOM"}
 _CODECS = {"webp": "STORE_CODEC_WEBP", "webp-lossless": "STORE_CODEC_WEBP_LOSSLESS", "raw": "STORE_CODEC_RAW"}
-_DIVERSITY = {"contrastive": "DIVERSITY_METHOD_CONTRASTIVE", "untrained-head": "DIVERSITY_METHOD_UNTRAINED_HEAD"}
+_DIVERSITY = {
+    "infonce": "DIVERSITY_METHOD_CONTRASTIVE",
+    "contrastive": "DIVERSITY_METHOD_CONTRASTIVE",
+    "untrained-head": "DIVERSITY_METHOD_UNTRAINED_HEAD",
+}
 #: Python keyword → CompressionParams field, where the name differs (as `adq compress`'s flags).
 _ALIASES = {"drop": "drop_ratio", "lambda_": "graphcut_lambda", "beta": "ccs_beta", "strata": "ccs_strata"}
 TERMINAL = {"JOB_STATE_SUCCEEDED", "JOB_STATE_FAILED", "JOB_STATE_CANCELLED"}
