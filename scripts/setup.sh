@@ -25,12 +25,25 @@ fi
 # The Python client's venv (below): venv/ensurepip and Debian's Pillow with WebP.
 /usr/bin/python3 -c "import ensurepip, venv" >/dev/null 2>&1 || need_apt+=(python3-venv)
 /usr/bin/python3 -c "from PIL import features; assert features.check('webp')" >/dev/null 2>&1 || need_apt+=(python3-pil)
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
 if [ "${#need_apt[@]}" -gt 0 ]; then
-  SUDO=""
-  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
   echo "setup: installing ${need_apt[*]} from Debian" >&2
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null
+fi
+
+# promtool (Prometheus' rule checker): the chart's PrometheusRule is checked and unit-tested with
+# it (test/k8s/chart-monitoring.test.ts). Taken out of Debian's prometheus package without
+# installing it: no Prometheus server, no service.
+PROMTOOL_DIR="${XDG_CACHE_HOME:-$HOME/.cache}/adq-tools/promtool"
+if [ ! -x "$PROMTOOL_DIR/promtool" ] && [ "${ADQ_K8S_TESTS:-1}" != "0" ]; then
+  echo "setup: extracting promtool from Debian's prometheus package" >&2
+  tmpd="$(mktemp -d)"
+  (cd "$tmpd" && { apt-get download prometheus >/dev/null 2>&1 || { $SUDO apt-get update -qq && apt-get download prometheus >/dev/null; }; } \
+    && dpkg-deb -x prometheus_*.deb x)
+  mkdir -p "$PROMTOOL_DIR" && cp "$tmpd/x/usr/bin/promtool" "$PROMTOOL_DIR/promtool"
+  rm -rf "$tmpd"
 fi
 
 # onnxruntime-node's install script downloads CUDA binaries; the CPU binaries ship in the package.

@@ -47,6 +47,8 @@ export interface StartGatewayOptions
     defaultModel: string | null;
     /** CCS's default (services/common/resolve.ts ModelConfig.heldOutModel). */
     heldOutModel?: string | null;
+    /** The default for data sets that are not CIFAR-like (ModelConfig.generalModel). */
+    generalModel?: string | null;
     builtin?: Record<string, string>;
     roots?: string[];
     /** The MAE for outputs.reconstruct (default file, builtin names). */
@@ -89,6 +91,7 @@ export async function startGateway(o: StartGatewayOptions): Promise<RunningGatew
     models: {
       defaultModel: o.models.defaultModel ? resolve(o.models.defaultModel) : null,
       ...(o.models.heldOutModel ? { heldOutModel: resolve(o.models.heldOutModel) } : {}),
+      ...(o.models.generalModel ? { generalModel: resolve(o.models.generalModel) } : {}),
       builtin: o.models.builtin ?? {},
       roots: modelRoots,
       ...(o.models.mae
@@ -174,6 +177,8 @@ export interface AllInOneOptions {
   defaultModel: string | null;
   /** CCS's default feature model (ModelConfig.heldOutModel). */
   heldOutModel?: string | null;
+  /** The default for data sets that are not CIFAR-like (ModelConfig.generalModel). */
+  generalModel?: string | null;
   builtinModels?: Record<string, string>;
   /** The MAE for outputs.reconstruct, and `builtin://` MAE names. */
   defaultMae?: string | null;
@@ -241,6 +246,7 @@ export async function startAllInOne(o: AllInOneOptions): Promise<AllInOne> {
       models: {
         defaultModel: o.defaultModel,
         ...(o.heldOutModel ? { heldOutModel: o.heldOutModel } : {}),
+        ...(o.generalModel ? { generalModel: o.generalModel } : {}),
         ...(o.builtinModels ? { builtin: o.builtinModels } : {}),
         ...(o.modelRoots ? { roots: o.modelRoots } : {}),
         ...(o.defaultMae !== undefined
@@ -261,6 +267,7 @@ export async function startAllInOne(o: AllInOneOptions): Promise<AllInOne> {
       ...(gm ? { onRpc: gm.onRpc } : {}),
     });
     gm?.trackRunner(() => gw.runner);
+    gm?.trackAuth(o.auth);
   } catch (e) {
     await workers.close();
     await bus.close();
