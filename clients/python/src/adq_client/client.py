@@ -351,6 +351,9 @@ class Client:
         for name in wanted:
             if name not in known:
                 raise KeyError(f"{name!r} is not a file of job {job_id} (it has {', '.join(known)})")
+            parts = name.split("/")
+            if name.startswith("/") or any(p in ("", ".", "..") for p in parts):
+                raise AdqError(grpc.StatusCode.DATA_LOSS, f"the server sent an unsafe file name {name!r}", "DATA_LOSS")
         dest.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.tmp-", dir=dest.parent))
         try:
