@@ -167,7 +167,9 @@ export async function startClusterGateway(o: ClusterGatewayOptions): Promise<Run
         ...(o.generalModel ? { generalModel: o.generalModel } : {}),
         ...(o.builtinModels ? { builtin: o.builtinModels } : {}),
         ...(o.modelRoots ? { roots: o.modelRoots } : {}),
-        ...(o.defaultMae !== undefined ? { mae: { default: o.defaultMae, builtin: o.builtinMaes ?? {} } } : {}),
+        ...(o.defaultMae !== undefined
+          ? { mae: { default: o.defaultMae, builtin: o.builtinMaes ?? {} } }
+          : {}),
       },
       log,
       runner:
