@@ -50,8 +50,13 @@ export interface ClusterGatewayOptions {
   defaultModel: string | null;
   /** CCS's default feature model (ModelConfig.heldOutModel). */
   heldOutModel?: string | null;
+  /** The default for data sets that are not CIFAR-like (ModelConfig.generalModel). */
+  generalModel?: string | null;
   builtinModels?: Record<string, string>;
   modelRoots?: string[];
+  /** The MAE for outputs.reconstruct (run by the coordinator), and `builtin://` MAE names. */
+  defaultMae?: string | null;
+  builtinMaes?: Record<string, string>;
   /** Run the job runner (coordinator) here (default true); false: a gateway-only replica. */
   runner?: boolean;
   /** Run every stage worker here too (default true). */
@@ -162,8 +167,12 @@ export async function startClusterGateway(o: ClusterGatewayOptions): Promise<Run
       models: {
         defaultModel: o.defaultModel,
         ...(o.heldOutModel ? { heldOutModel: o.heldOutModel } : {}),
+        ...(o.generalModel ? { generalModel: o.generalModel } : {}),
         ...(o.builtinModels ? { builtin: o.builtinModels } : {}),
         ...(o.modelRoots ? { roots: o.modelRoots } : {}),
+        ...(o.defaultMae !== undefined
+          ? { mae: { default: o.defaultMae, builtin: o.builtinMaes ?? {} } }
+          : {}),
       },
       log,
       runner:

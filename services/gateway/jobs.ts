@@ -16,14 +16,14 @@ import {
   failedPrecondition,
   formatName,
   invalidArgument,
+  maeModel,
   notFound,
   quotaExceeded,
   RpcError,
   resolveDataset,
   resolveModel,
-  unimplemented,
 } from "@adq/service-common";
-import { checkDataset } from "@adq/stages";
+import { checkDataset, planJob, readDatasetShape } from "@adq/stages";
 import * as grpc from "@grpc/grpc-js";
 import { jobToProto } from "./convert.ts";
 import type { GatewayCore } from "./core.ts";
@@ -83,14 +83,12 @@ export async function createJob(
   }
   if (!req.dataset?.uri) v.add("dataset.uri", "required: file:///path/under/a/data/root");
   v.throwIfAny();
-  if (req.outputs?.reconstruct)
-    throw unimplemented(
-      "outputs.reconstruct: MAE reconstruction is not served yet; run `adq reconstruct` on the result",
-    );
-  if (req.outputs?.keepIntermediates)
-    throw unimplemented(
-      "outputs.keep_intermediates: not served yet; use `adq compress --keep-intermediates`",
-    );
+  const outputs = {
+    reconstruct: req.outputs?.reconstruct === true,
+    keepIntermediates: req.outputs?.keepIntermediates === true,
+  };
+  // The MAE is resolved now (a bad params.mae_model is refused at once), run after assemble.
+  const mae = outputs.reconstruct ? await maeModel(req.params?.maeModel, g.o.models) : null;
 
   // The dataset and what its index tells without decoding images.
   const ds =
@@ -104,14 +102,16 @@ export async function createJob(
   for (const it of desc.items) classCounts[it.label]!++;
   if (desc.size > tenant.quotas.imagesPerJob)
     throw quotaExceeded("images_per_job", tenant.quotas.imagesPerJob, desc.size);
-  const needModel = params.method !== "random" || params.drop > 0;
-  // CCS's default is the held-out model (the general backbone): see default-model.ts.
+  // The default model by the job plan's rule (the data set's classes and first image), as
+  // `adq compress` picks it; read only when the request names no model.
+  const needsRule = !req.params?.model?.uri && planJob(params).model;
+  const plan = planJob(params, needsRule ? await readDatasetShape(ds.path) : undefined);
   const model = await resolveModel(
     req.params?.model,
-    needModel,
+    plan.model,
     g.o.models,
     "params.model",
-    params.method === "ccs",
+    plan.defaultModel && { role: plan.defaultModel.role, heldOut: plan.spec.heldOutModel },
   );
 
   const requestHash = createHash("sha256")
@@ -121,6 +121,9 @@ export async function createJob(
         params,
         patchGrid,
         model: model ? { uri: model.uri, sha256: model.spec.sha256 } : null,
+        ...(outputs.reconstruct || outputs.keepIntermediates
+          ? { outputs, mae: mae ? { uri: mae.uri, sha256: mae.spec.sha256 } : null }
+          : {}),
         displayName,
         labels,
       }),
@@ -138,7 +141,8 @@ export async function createJob(
     patchGrid,
     modelUri: model?.uri ?? "",
     model: model?.spec ?? null,
-    outputs: { reconstruct: false, keepIntermediates: false },
+    outputs,
+    ...(mae ? { mae: mae.spec } : {}),
     idempotencyKey: key,
     requestHash,
     displayName,
@@ -146,7 +150,7 @@ export async function createJob(
     createTime: now,
     updateTime: now,
     currentStage: "STAGE_UNSPECIFIED",
-    stages: initialStages(params),
+    stages: initialStages(params, outputs.reconstruct),
     datasetSummary: {
       numItems: desc.size,
       classNames: [...desc.classes],

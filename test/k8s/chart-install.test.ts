@@ -84,6 +84,8 @@ describe.skipIf(K8S_TESTS_OFF)("helm install of charts/adq on a real control pla
     await writeFile(
       valuesFile,
       JSON.stringify({
+        // Pods never run here (kwok): the security settings are chart-template.test.ts's subject.
+        security: { acknowledgeInsecure: true },
         nats: { url: nats.url },
         apiKeys: {
           tenants: [{ id: "acme", keys: ["a".repeat(64)], quotas: { concurrent_jobs: 2 } }],
@@ -120,7 +122,7 @@ describe.skipIf(K8S_TESTS_OFF)("helm install of charts/adq on a real control pla
     ).items.filter((p) => !p.metadata?.deletionTimestamp);
 
   it("installs with fixed replicas; GPU-stage pods land only on GPU nodes, the others never", async () => {
-    await helmArgs(
+    const { stdout: notes } = await helmArgs(
       "install",
       RELEASE,
       CHART_DIR,
@@ -164,6 +166,9 @@ describe.skipIf(K8S_TESTS_OFF)("helm install of charts/adq on a real control pla
     const secret = await core.readNamespacedSecret({ name: `${RELEASE}-api-keys`, namespace: NS });
     const keys = JSON.parse(Buffer.from(secret.data?.["api-keys.json"] ?? "", "base64").toString());
     expect(keys.tenants[0].id).toBe("acme");
+    // The acknowledged insecure settings are spelled out after the install.
+    expect(notes).toMatch(/INSECURE: NATS without authentication \(security.acknowledgeInsecure=true\)/);
+    expect(notes).toMatch(/INSECURE: gRPC without TLS/);
   }, 180_000);
 
   it("a GPU request larger than any GPU node stays Pending with the scheduler's reason", async () => {
@@ -379,7 +384,11 @@ describe.skipIf(K8S_TESTS_OFF)("helm install of charts/adq on a real control pla
         core
           .listNamespacedConfigMap({ namespace: NS })
           .then((l) => l.items.filter((c) => c.metadata?.name !== "kube-root-ca.crt")),
-        core.listNamespacedSecret({ namespace: NS }).then((l) => l.items),
+        // The record key is kept on purpose (helm.sh/resource-policy: keep): a reinstall on the
+        // same NATS buckets must still verify its job records.
+        core
+          .listNamespacedSecret({ namespace: NS })
+          .then((l) => l.items.filter((s) => s.metadata?.name !== `${RELEASE}-record-key`)),
         core
           .listNamespacedServiceAccount({ namespace: NS })
           .then((l) => l.items.filter((s) => s.metadata?.name !== "default")),
@@ -408,5 +417,6 @@ describe.skipIf(K8S_TESTS_OFF)("helm install of charts/adq on a real control pla
       throw new Error(`${(e as Error).message}; left: ${(await leftovers()).join(", ")}`);
     });
     expect(left).toEqual([]);
+    await core.readNamespacedSecret({ name: `${RELEASE}-record-key`, namespace: NS });
   }, 240_000);
 });
