@@ -34,7 +34,9 @@ describe("every method: the same manifest embedded, served and clustered", () =>
       startService("all-in-one", ["serve", ...common, "--cache-dir", tmp("adq-methods-cache-")], {
         ADQ_API_KEY: KEY,
       }),
-      startService("cluster", ["serve", "--nats", nats.url, ...common], { ADQ_API_KEY: KEY }),
+      startService("cluster", ["serve", "--nats", nats.url, "--insecure-nats", ...common], {
+        ADQ_API_KEY: KEY,
+      }),
     ]);
     clients.served = new CompressionClient(served.address, { apiKey: KEY, timeoutMs: 10_000 });
     clients.clustered = new CompressionClient(clustered.address, { apiKey: KEY, timeoutMs: 10_000 });

@@ -5,7 +5,7 @@
 import { readFileSync } from "node:fs";
 import { DEFAULT_MODEL } from "@adq/cli";
 import { cudaProblem } from "@adq/ml";
-import { connectNats, type NatsConnection } from "@adq/platform/nats";
+import { connectNats, NatsBus, type NatsConnection } from "@adq/platform/nats";
 import { jetstreamManager } from "@nats-io/jetstream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningStageWorker, startStageWorker } from "../../services/cluster/worker.ts";
@@ -59,6 +59,10 @@ describe("a stage that requires its execution provider", () => {
   });
 
   it("not required: serves (the CPU fallback is reported by the gauge once a model loads)", async () => {
+    // The stage's queue, declared as the gateway/coordinator does at start: workers only bind.
+    const control = await NatsBus.connect(nc, { namespace: "adq", declareConsumers: false });
+    await control.ensureStageConsumers(["features"]);
+    await control.close();
     const { w } = await start(false);
     expect(w.health.get("")).toBe("SERVING");
     const metrics = await (await fetch(`${w.metrics!.url}`)).text();
