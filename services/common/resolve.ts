@@ -162,7 +162,7 @@ async function digestOf(file: string): Promise<string> {
  * whether the method needs a held-out model); without it the default is `cfg.defaultModel`.
  */
 export async function resolveModel(
-  ref: ModelRef | null | undefined,
+  ref: Partial<ModelRef> | null | undefined,
   needed: boolean,
   cfg: ModelConfig,
   /** Proto path of the ModelRef in the request, for errors. */

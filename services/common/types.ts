@@ -163,31 +163,14 @@ export interface DiversityParams {
 }
 
 /**
- * `adq.v1.CompressionParams`: the algorithm's parameters of a job (ratio ρ, bins, α, drop, …).
- * Optional scalars are absent (undefined) when unset on the wire: the server applies its default.
+ * `adq.v1.CompressionParams`: the algorithm's parameters of a job, GENERATED from the proto
+ * (`npm run generate`): every field is the parameter table's (packages/stages/src/params.ts),
+ * so a new parameter is a table row and a proto field, with no edit here. Optional scalars are
+ * absent (undefined) when unset on the wire: the server applies its default.
  */
-export interface CompressionParams {
-  ratio: number;
-  bins?: number;
-  alpha?: number;
-  dropRatio?: number;
-  patchGrid?: PatchGrid | null;
-  seed?: number;
-  method?: MethodName;
-  graphcutLambda?: number;
-  texturePatchSize?: number;
-  diversity?: DiversityParams | null;
-  rsWeight?: number;
-  dsWeight?: number;
-  allocationStrength?: number;
-  storeCodec?: StoreCodecName;
-  storeQuality?: number;
-  model?: ModelRef | null;
-  maeModel?: ModelRef | null;
-  skipBadFiles?: boolean;
-  ccsBeta?: number;
-  ccsStrata?: number;
-}
+import type { CompressionParams } from "./generated/adq/v1/CompressionParams.ts";
+
+export type { CompressionParams };
 
 /**
  * `adq.v1.OutputOptions`: optional outputs of a job (MAE reconstruction, intermediate arrays).
