@@ -16,7 +16,7 @@ import { parseArgs } from "node:util";
 import { withGeneratedParams } from "../services/controller/crd.ts";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
-const CRD_FILE = join(ROOT, "charts", "adq", "crds", "compressionjobs.adq.dev.yaml");
+const CRD_FILE = join(ROOT, "charts", "adq", "files", "crds", "compressionjobs.adq.dev.yaml");
 export const GENERATED = join(ROOT, "services", "common", "generated");
 
 /** Every file under `dir`, relative, sorted. */

@@ -2,7 +2,7 @@
  * The CompressionJob CRD's `spec.params` schema, generated from the parameter table
  * (packages/stages/src/params.ts): every parameter a user sets (those with a CLI flag), its
  * type, bounds, values and doc. `npm run generate` writes it into
- * charts/adq/crds/compressionjobs.adq.dev.yaml between its markers; a test fails when the file
+ * charts/adq/files/crds/compressionjobs.adq.dev.yaml between its markers; a test fails when the file
  * and the table differ. A new parameter with a flag is a new property here, with no edit.
  */
 import { PARAM_LIST, type ParamSpec } from "@adq/stages";

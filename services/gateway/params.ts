@@ -92,9 +92,13 @@ export function paramsFromProto(
       else set[spec.key] = name;
     } else if (spec.required) {
       // A proto3 number has no presence: 0 (unset) is refused, not defaulted.
-      const problem = numberProblem(spec.key, value);
-      if (problem) v.add(protoPath(spec.key), `required: ${problem}`);
-      else set[spec.key] = value;
+      if (value === undefined || value === null || value === 0)
+        v.add(protoPath(spec.key), `required: must be ${spec.rule}`);
+      else {
+        const problem = numberProblem(spec.key, value);
+        if (problem) v.add(protoPath(spec.key), problem);
+        else set[spec.key] = value;
+      }
     } else if (value !== undefined && value !== null) {
       const problem = numberProblem(spec.key, value);
       if (problem) v.add(protoPath(spec.key), problem);

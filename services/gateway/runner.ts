@@ -24,6 +24,7 @@ import {
   sweepCache,
   tenantCachePrefix,
 } from "./cache-gc.ts";
+import { storeIntermediates, storeReconstruction } from "./extra-outputs.ts";
 import { isTransientInfraError, jobErrorDetails } from "./job-errors.ts";
 import { collectResult } from "./job-result.ts";
 import {
@@ -54,6 +55,8 @@ export interface RunnerOptions {
   /** Images per features task. */
   shardSize?: number;
   batchSize?: number;
+  /** ONNX Runtime threads of the MAE behind outputs.reconstruct (run in this process). */
+  threads?: number;
   /** Minimum interval between two progress writes of the same stage (coalescing). */
   progressIntervalMs?: number;
   /** Deliveries of a stage task before it fails the job (reported in ErrorDetails.attempts). */
@@ -366,6 +369,40 @@ export class JobRunner {
       if (trailing) clearTimeout(trailing);
       await chain;
       if (controller.signal.aborted) throw controller.signal.reason ?? new CancelledError("cancelled");
+      if (job.outputs.keepIntermediates) outcome.files.push(...(await storeIntermediates(store, outcome)));
+      if (job.outputs.reconstruct && job.mae) {
+        const wake = { jobId, kind: "progress" as const, stage: "assemble" as const, done: 0, total: 0 };
+        const at = this.now();
+        void write(
+          (rec) => {
+            finishStage(rec, "STAGE_REPORT", at);
+            startStage(rec, "STAGE_RECONSTRUCT", outcome.selected, at);
+            return true;
+          },
+          { ...wake, at },
+        );
+        let last = 0;
+        outcome.files.push(
+          await storeReconstruction(store, outcome.resultPrefix, job.mae.file, {
+            signal: controller.signal,
+            ...(this.o.threads ? { threads: this.o.threads } : {}),
+            onProgress: (doneN, total) => {
+              const now = this.now();
+              if (doneN < total && now - last < interval) return;
+              last = now;
+              void write(
+                (rec) => {
+                  progressStage(rec, "STAGE_RECONSTRUCT", doneN, total, now);
+                  return true;
+                },
+                { ...wake, done: doneN, total, at: now },
+              );
+            },
+          }),
+        );
+        await chain;
+        if (controller.signal.aborted) throw controller.signal.reason ?? new CancelledError("cancelled");
+      }
       const result = await collectResult(this.o.store, outcome, this.now() - started);
       let cancelledMeanwhile = false;
       await mutateJob(jobs, jobId, (rec) => {
