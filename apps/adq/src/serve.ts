@@ -51,6 +51,7 @@ export const SERVE_HELP = `  adq serve [--port 50051] [--host 127.0.0.1] [--data
             [--cache-dir <dir>] [--concurrency 2] [--threads n] [--execution-provider cpu|cuda]
             [--log-level info] [--model <onnx>] [--held-out-model <onnx>] [--mae <onnx>]
             [--metrics-port p] [--drain-ms 10000] [--cache-retention-hours 168]
+            [--upload-retention-hours 168]
                                        gRPC API + every stage in one process (embedded adapters)
   adq serve --nats <url> [--no-workers] [--no-runner] [same options, no --cache-dir]
                                        cluster mode: gateway + coordinator on NATS JetStream
@@ -142,6 +143,7 @@ const SERVE_OPTIONS = {
   "metrics-host": { type: "string" },
   "drain-ms": { type: "string" },
   "cache-retention-hours": { type: "string" },
+  "upload-retention-hours": { type: "string" },
   // security (SECURITY.md)
   "tls-cert": { type: "string" },
   "tls-key": { type: "string" },
@@ -242,6 +244,7 @@ export async function runServe(argv: string[]): Promise<number> {
     address: `${host}:${port}`,
     credentials: security.credentials,
     ...cacheRetention(values),
+    ...uploadRetention(values),
     auth,
     dataRoots,
     cacheDir,
@@ -399,6 +402,7 @@ async function runClusterGateway(values: ServeValues, log: Logger): Promise<numb
     credentials: security.credentials,
     ...(recordKey ? { recordKey } : {}),
     ...cacheRetention(values),
+    ...uploadRetention(values),
     address: `${host}:${port}`,
     auth,
     dataRoots,
@@ -449,6 +453,7 @@ async function runStageProcess(values: ServeValues, log: Logger): Promise<number
     "no-runner",
     "shard-size",
     "cache-retention-hours",
+    "upload-retention-hours",
     "record-key-file",
   ] as const)
     if (values[flag] !== undefined) throw new UsageError(`--${flag} does not apply to a stage process`);
@@ -485,6 +490,14 @@ async function runStageProcess(values: ServeValues, log: Logger): Promise<number
   const sig = await untilSignal();
   process.stderr.write(`adq serve: stage ${stage} shutting down (${sig})\n`);
   return shutdown(() => w.close(drainMs), drainMs);
+}
+
+/** `--upload-retention-hours h`: an upload no job used for h hours is deleted. */
+function uploadRetention(values: ServeValues): { uploadRetentionMs?: number } {
+  const h = float("upload-retention-hours", values["upload-retention-hours"]);
+  if (h === undefined) return {};
+  if (!(h > 0)) throw new UsageError(`--upload-retention-hours must be > 0, got ${h}`);
+  return { uploadRetentionMs: h * 3600_000 };
 }
 
 /** `--cache-retention-hours h`: stage outputs are reused for h to 2h hours, then deleted. */

@@ -27,7 +27,7 @@ from google.protobuf import duration_pb2 as google_dot_protobuf_dot_duration__pb
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n adq/v1/compression_service.proto\x12\x06\x61\x64q.v1\x1a\x13\x61\x64q/v1/common.proto\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"@\n\rOutputOptions\x12\x13\n\x0breconstruct\x18\x01 \x01(\x08\x12\x1a\n\x12keep_intermediates\x18\x02 \x01(\x08\"\xb5\x02\n\x10\x43reateJobRequest\x12#\n\x07\x64\x61taset\x18\x01 \x01(\x0b\x32\x12.adq.v1.DatasetRef\x12)\n\x06params\x18\x02 \x01(\x0b\x32\x19.adq.v1.CompressionParams\x12\x17\n\x0fidempotency_key\x18\x03 \x01(\t\x12&\n\x07outputs\x18\x04 \x01(\x0b\x32\x15.adq.v1.OutputOptions\x12\x14\n\x0c\x64isplay_name\x18\x05 \x01(\t\x12\x34\n\x06labels\x18\x06 \x03(\x0b\x32$.adq.v1.CreateJobRequest.LabelsEntry\x12\x15\n\rvalidate_only\x18\x07 \x01(\x08\x1a-\n\x0bLabelsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"C\n\x11\x43reateJobResponse\x12\x18\n\x03job\x18\x01 \x01(\x0b\x32\x0b.adq.v1.Job\x12\x14\n\x0c\x64\x65\x64uplicated\x18\x02 \x01(\x08\"\x8f\x01\n\x0cUploadHeader\x12\x0c\n\x04name\x18\x01 \x01(\t\x12%\n\x06\x66ormat\x18\x02 \x01(\x0e\x32\x15.adq.v1.DatasetFormat\x12&\n\x07\x61rchive\x18\x03 \x01(\x0e\x32\x15.adq.v1.ArchiveFormat\x12\x12\n\nsize_bytes\x18\x04 \x01(\x04\x12\x0e\n\x06sha256\x18\x05 \x01(\t\"Z\n\x14UploadDatasetRequest\x12&\n\x06header\x18\x01 \x01(\x0b\x32\x14.adq.v1.UploadHeaderH\x00\x12\x0f\n\x05\x63hunk\x18\x02 \x01(\x0cH\x00\x42\t\n\x07payload\"\xa1\x01\n\x15UploadDatasetResponse\x12#\n\x07\x64\x61taset\x18\x01 \x01(\x0b\x32\x12.adq.v1.DatasetRef\x12$\n\x07\x61rchive\x18\x02 \x01(\x0b\x32\x13.adq.v1.ArtifactRef\x12\'\n\x07summary\x18\x03 \x01(\x0b\x32\x16.adq.v1.DatasetSummary\x12\x14\n\x0c\x64\x65\x64uplicated\x18\x04 \x01(\x08\"\xc9\x02\n\rStageProgress\x12\x1c\n\x05stage\x18\x01 \x01(\x0e\x32\r.adq.v1.Stage\x12!\n\x05state\x18\x02 \x01(\x0e\x32\x12.adq.v1.StageState\x12\x0c\n\x04\x64one\x18\x03 \x01(\x04\x12\r\n\x05total\x18\x04 \x01(\x04\x12\x0c\n\x04unit\x18\x05 \x01(\t\x12\x12\n\ntasks_done\x18\x06 \x01(\x04\x12\x13\n\x0btasks_total\x18\x07 \x01(\x04\x12\x0f\n\x07retries\x18\x08 \x01(\r\x12.\n\nstart_time\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12,\n\x08\x65nd_time\x18\n \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12&\n\x03\x65ta\x18\x0b \x01(\x0b\x32\x19.google.protobuf.Duration\x12\x0c\n\x04rate\x18\x0c \x01(\x01\"_\n\nJobWarning\x12\x1c\n\x05stage\x18\x01 \x01(\x0e\x32\r.adq.v1.Stage\x12\x0f\n\x07message\x18\x02 \x01(\t\x12\"\n\tbad_files\x18\x03 \x03(\x0b\x32\x0f.adq.v1.BadFile\"\xa4\x06\n\x03Job\x12\n\n\x02id\x18\x01 \x01(\t\x12\x11\n\ttenant_id\x18\x02 \x01(\t\x12\x1f\n\x05state\x18\x03 \x01(\x0e\x32\x10.adq.v1.JobState\x12#\n\x07\x64\x61taset\x18\x04 \x01(\x0b\x32\x12.adq.v1.DatasetRef\x12)\n\x06params\x18\x05 \x01(\x0b\x32\x19.adq.v1.CompressionParams\x12&\n\x07outputs\x18\x06 \x01(\x0b\x32\x15.adq.v1.OutputOptions\x12\x17\n\x0fidempotency_key\x18\x07 \x01(\t\x12\x14\n\x0c\x64isplay_name\x18\x08 \x01(\t\x12\'\n\x06labels\x18\t \x03(\x0b\x32\x17.adq.v1.Job.LabelsEntry\x12/\n\x0b\x63reate_time\x18\n \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nstart_time\x18\x0b \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0bupdate_time\x18\x0c \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12,\n\x08\x65nd_time\x18\r \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12$\n\rcurrent_stage\x18\x0e \x01(\x0e\x32\r.adq.v1.Stage\x12%\n\x06stages\x18\x0f \x03(\x0b\x32\x15.adq.v1.StageProgress\x12&\n\x03\x65ta\x18\x10 \x01(\x0b\x32\x19.google.protobuf.Duration\x12#\n\x05\x65rror\x18\x11 \x01(\x0b\x32\x14.adq.v1.ErrorDetails\x12/\n\x0f\x64\x61taset_summary\x18\x12 \x01(\x0b\x32\x16.adq.v1.DatasetSummary\x12$\n\x08warnings\x18\x13 \x03(\x0b\x32\x12.adq.v1.JobWarning\x12\x16\n\x0e\x65vent_sequence\x18\x14 \x01(\x04\x12\x15\n\rcancel_reason\x18\x15 \x01(\t\x1a-\n\x0bLabelsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"\x1f\n\rGetJobRequest\x12\x0e\n\x06job_id\x18\x01 \x01(\t\"9\n\x0fWatchJobRequest\x12\x0e\n\x06job_id\x18\x01 \x01(\t\x12\x16\n\x0e\x61\x66ter_sequence\x18\x02 \x01(\x04\"\\\n\x0fJobStateChanged\x12(\n\x0eprevious_state\x18\x01 \x01(\x0e\x32\x10.adq.v1.JobState\x12\x1f\n\x05state\x18\x02 \x01(\x0e\x32\x10.adq.v1.JobState\"{\n\x0bJobTerminal\x12\x1f\n\x05state\x18\x01 \x01(\x0e\x32\x10.adq.v1.JobState\x12#\n\x05\x65rror\x18\x02 \x01(\x0b\x32\x14.adq.v1.ErrorDetails\x12&\n\x07summary\x18\x03 \x01(\x0b\x32\x15.adq.v1.ResultSummary\"\x0b\n\tHeartbeat\"\xd5\x02\n\x08JobEvent\x12\x10\n\x08sequence\x18\x01 \x01(\x04\x12(\n\x04time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0e\n\x06job_id\x18\x03 \x01(\t\x12\x1f\n\x08snapshot\x18\n \x01(\x0b\x32\x0b.adq.v1.JobH\x00\x12\x30\n\rstate_changed\x18\x0b \x01(\x0b\x32\x17.adq.v1.JobStateChangedH\x00\x12)\n\x08progress\x18\x0c \x01(\x0b\x32\x15.adq.v1.StageProgressH\x00\x12%\n\x07warning\x18\r \x01(\x0b\x32\x12.adq.v1.JobWarningH\x00\x12\'\n\x08terminal\x18\x0e \x01(\x0b\x32\x13.adq.v1.JobTerminalH\x00\x12&\n\theartbeat\x18\x0f \x01(\x0b\x32\x11.adq.v1.HeartbeatH\x00\x42\x07\n\x05\x65vent\"2\n\x10\x43\x61ncelJobRequest\x12\x0e\n\x06job_id\x18\x01 \x01(\t\x12\x0e\n\x06reason\x18\x02 \x01(\t\"Z\n\x0fListJobsRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\x12 \n\x06states\x18\x03 \x03(\x0e\x32\x10.adq.v1.JobState\"F\n\x10ListJobsResponse\x12\x19\n\x04jobs\x18\x01 \x03(\x0b\x32\x0b.adq.v1.Job\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"\"\n\x10\x44\x65leteJobRequest\x12\x0e\n\x06job_id\x18\x01 \x01(\t\"\x13\n\x11\x44\x65leteJobResponse\"\"\n\x10GetResultRequest\x12\x0e\n\x06job_id\x18\x01 \x01(\t\"A\n\nResultFile\x12\x0c\n\x04name\x18\x01 \x01(\t\x12%\n\x08\x61rtifact\x18\x02 \x01(\x0b\x32\x13.adq.v1.ArtifactRef\"\x9d\x02\n\rResultSummary\x12\x13\n\x0btotal_items\x18\x01 \x01(\x04\x12\x16\n\x0eselected_items\x18\x02 \x01(\x04\x12\x16\n\x0e\x63lass_selected\x18\x03 \x03(\x04\x12\x14\n\x0cstored_bytes\x18\x04 \x01(\x04\x12\x1d\n\x15original_subset_bytes\x18\x05 \x01(\x04\x12\x1e\n\x16original_dataset_bytes\x18\x06 \x01(\x04\x12\x19\n\x11skipped_bad_files\x18\x07 \x01(\x04\x12\x14\n\x0cmodel_sha256\x18\x08 \x01(\t\x12\x14\n\x0ctool_version\x18\t \x01(\t\x12+\n\x08\x64uration\x18\n \x01(\x0b\x32\x19.google.protobuf.Duration\"\xcb\x02\n\tJobResult\x12\x0e\n\x06job_id\x18\x01 \x01(\t\x12%\n\x08manifest\x18\x02 \x01(\x0b\x32\x13.adq.v1.ArtifactRef\x12!\n\x04\x62ins\x18\x03 \x01(\x0b\x32\x13.adq.v1.ArtifactRef\x12#\n\x06report\x18\x04 \x01(\x0b\x32\x13.adq.v1.ArtifactRef\x12\"\n\x05store\x18\x05 \x01(\x0b\x32\x13.adq.v1.ArtifactRef\x12*\n\rreconstructed\x18\x06 \x01(\x0b\x32\x13.adq.v1.ArtifactRef\x12!\n\x05\x66iles\x18\x07 \x03(\x0b\x32\x12.adq.v1.ResultFile\x12&\n\x07summary\x18\x08 \x01(\x0b\x32\x15.adq.v1.ResultSummary\x12$\n\nbin_scores\x18\t \x03(\x0b\x32\x10.adq.v1.BinScore\"i\n\x15\x44ownloadResultRequest\x12\x0e\n\x06job_id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x0e\n\x06offset\x18\x03 \x01(\x04\x12\x0e\n\x06length\x18\x04 \x01(\x04\x12\x12\n\nchunk_size\x18\x05 \x01(\r\"V\n\x13\x44ownloadResultChunk\x12!\n\x04\x66ile\x18\x01 \x01(\x0b\x32\x13.adq.v1.ArtifactRef\x12\x0e\n\x06offset\x18\x02 \x01(\x04\x12\x0c\n\x04\x64\x61ta\x18\x03 \x01(\x0c*d\n\rArchiveFormat\x12\x1e\n\x1a\x41RCHIVE_FORMAT_UNSPECIFIED\x10\x00\x12\x16\n\x12\x41RCHIVE_FORMAT_TAR\x10\x01\x12\x1b\n\x17\x41RCHIVE_FORMAT_TAR_GZIP\x10\x02*\xc2\x01\n\nStageState\x12\x1b\n\x17STAGE_STATE_UNSPECIFIED\x10\x00\x12\x17\n\x13STAGE_STATE_PENDING\x10\x01\x12\x17\n\x13STAGE_STATE_RUNNING\x10\x02\x12\x19\n\x15STAGE_STATE_SUCCEEDED\x10\x03\x12\x17\n\x13STAGE_STATE_SKIPPED\x10\x04\x12\x16\n\x12STAGE_STATE_FAILED\x10\x05\x12\x19\n\x15STAGE_STATE_CANCELLED\x10\x06\x32\xf4\x04\n\x12\x43ompressionService\x12@\n\tCreateJob\x12\x18.adq.v1.CreateJobRequest\x1a\x19.adq.v1.CreateJobResponse\x12S\n\rUploadDataset\x12\x1c.adq.v1.UploadDatasetRequest\x1a\x1d.adq.v1.UploadDatasetResponse\"\x03\x90\x02\x02(\x01\x12\x31\n\x06GetJob\x12\x15.adq.v1.GetJobRequest\x1a\x0b.adq.v1.Job\"\x03\x90\x02\x01\x12<\n\x08WatchJob\x12\x17.adq.v1.WatchJobRequest\x1a\x10.adq.v1.JobEvent\"\x03\x90\x02\x01\x30\x01\x12\x37\n\tCancelJob\x12\x18.adq.v1.CancelJobRequest\x1a\x0b.adq.v1.Job\"\x03\x90\x02\x02\x12\x42\n\x08ListJobs\x12\x17.adq.v1.ListJobsRequest\x1a\x18.adq.v1.ListJobsResponse\"\x03\x90\x02\x01\x12\x45\n\tDeleteJob\x12\x18.adq.v1.DeleteJobRequest\x1a\x19.adq.v1.DeleteJobResponse\"\x03\x90\x02\x02\x12=\n\tGetResult\x12\x18.adq.v1.GetResultRequest\x1a\x11.adq.v1.JobResult\"\x03\x90\x02\x01\x12S\n\x0e\x44ownloadResult\x12\x1d.adq.v1.DownloadResultRequest\x1a\x1b.adq.v1.DownloadResultChunk\"\x03\x90\x02\x01\x30\x01\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n adq/v1/compression_service.proto\x12\x06\x61\x64q.v1\x1a\x13\x61\x64q/v1/common.proto\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"@\n\rOutputOptions\x12\x13\n\x0breconstruct\x18\x01 \x01(\x08\x12\x1a\n\x12keep_intermediates\x18\x02 \x01(\x08\"\xb5\x02\n\x10\x43reateJobRequest\x12#\n\x07\x64\x61taset\x18\x01 \x01(\x0b\x32\x12.adq.v1.DatasetRef\x12)\n\x06params\x18\x02 \x01(\x0b\x32\x19.adq.v1.CompressionParams\x12\x17\n\x0fidempotency_key\x18\x03 \x01(\t\x12&\n\x07outputs\x18\x04 \x01(\x0b\x32\x15.adq.v1.OutputOptions\x12\x14\n\x0c\x64isplay_name\x18\x05 \x01(\t\x12\x34\n\x06labels\x18\x06 \x03(\x0b\x32$.adq.v1.CreateJobRequest.LabelsEntry\x12\x15\n\rvalidate_only\x18\x07 \x01(\x08\x1a-\n\x0bLabelsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"C\n\x11\x43reateJobResponse\x12\x18\n\x03job\x18\x01 \x01(\x0b\x32\x0b.adq.v1.Job\x12\x14\n\x0c\x64\x65\x64uplicated\x18\x02 \x01(\x08\"\x8f\x01\n\x0cUploadHeader\x12\x0c\n\x04name\x18\x01 \x01(\t\x12%\n\x06\x66ormat\x18\x02 \x01(\x0e\x32\x15.adq.v1.DatasetFormat\x12&\n\x07\x61rchive\x18\x03 \x01(\x0e\x32\x15.adq.v1.ArchiveFormat\x12\x12\n\nsize_bytes\x18\x04 \x01(\x04\x12\x0e\n\x06sha256\x18\x05 \x01(\t\"Z\n\x14UploadDatasetRequest\x12&\n\x06header\x18\x01 \x01(\x0b\x32\x14.adq.v1.UploadHeaderH\x00\x12\x0f\n\x05\x63hunk\x18\x02 \x01(\x0cH\x00\x42\t\n\x07payload\"\xa1\x01\n\x15UploadDatasetResponse\x12#\n\x07\x64\x61taset\x18\x01 \x01(\x0b\x32\x12.adq.v1.DatasetRef\x12$\n\x07\x61rchive\x18\x02 \x01(\x0b\x32\x13.adq.v1.ArtifactRef\x12\'\n\x07summary\x18\x03 \x01(\x0b\x32\x16.adq.v1.DatasetSummary\x12\x14\n\x0c\x64\x65\x64uplicated\x18\x04 \x01(\x08\"*\n\x13\x44\x65leteUploadRequest\x12\x13\n\x0b\x64\x61taset_uri\x18\x01 \x01(\t\"\x16\n\x14\x44\x65leteUploadResponse\"\xc9\x02\n\rStageProgress\x12\x1c\n\x05stage\x18\x01 \x01(\x0e\x32\r.adq.v1.Stage\x12!\n\x05state\x18\x02 \x01(\x0e\x32\x12.adq.v1.StageState\x12\x0c\n\x04\x64one\x18\x03 \x01(\x04\x12\r\n\x05total\x18\x04 \x01(\x04\x12\x0c\n\x04unit\x18\x05 \x01(\t\x12\x12\n\ntasks_done\x18\x06 \x01(\x04\x12\x13\n\x0btasks_total\x18\x07 \x01(\x04\x12\x0f\n\x07retries\x18\x08 \x01(\r\x12.\n\nstart_time\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12,\n\x08\x65nd_time\x18\n \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12&\n\x03\x65ta\x18\x0b \x01(\x0b\x32\x19.google.protobuf.Duration\x12\x0c\n\x04rate\x18\x0c \x01(\x01\"_\n\nJobWarning\x12\x1c\n\x05stage\x18\x01 \x01(\x0e\x32\r.adq.v1.Stage\x12\x0f\n\x07message\x18\x02 \x01(\t\x12\"\n\tbad_files\x18\x03 \x03(\x0b\x32\x0f.adq.v1.BadFile\"\xa4\x06\n\x03Job\x12\n\n\x02id\x18\x01 \x01(\t\x12\x11\n\ttenant_id\x18\x02 \x01(\t\x12\x1f\n\x05state\x18\x03 \x01(\x0e\x32\x10.adq.v1.JobState\x12#\n\x07\x64\x61taset\x18\x04 \x01(\x0b\x32\x12.adq.v1.DatasetRef\x12)\n\x06params\x18\x05 \x01(\x0b\x32\x19.adq.v1.CompressionParams\x12&\n\x07outputs\x18\x06 \x01(\x0b\x32\x15.adq.v1.OutputOptions\x12\x17\n\x0fidempotency_key\x18\x07 \x01(\t\x12\x14\n\x0c\x64isplay_name\x18\x08 \x01(\t\x12\'\n\x06labels\x18\t \x03(\x0b\x32\x17.adq.v1.Job.LabelsEntry\x12/\n\x0b\x63reate_time\x18\n \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nstart_time\x18\x0b \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0bupdate_time\x18\x0c \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12,\n\x08\x65nd_time\x18\r \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12$\n\rcurrent_stage\x18\x0e \x01(\x0e\x32\r.adq.v1.Stage\x12%\n\x06stages\x18\x0f \x03(\x0b\x32\x15.adq.v1.StageProgress\x12&\n\x03\x65ta\x18\x10 \x01(\x0b\x32\x19.google.protobuf.Duration\x12#\n\x05\x65rror\x18\x11 \x01(\x0b\x32\x14.adq.v1.ErrorDetails\x12/\n\x0f\x64\x61taset_summary\x18\x12 \x01(\x0b\x32\x16.adq.v1.DatasetSummary\x12$\n\x08warnings\x18\x13 \x03(\x0b\x32\x12.adq.v1.JobWarning\x12\x16\n\x0e\x65vent_sequence\x18\x14 \x01(\x04\x12\x15\n\rcancel_reason\x18\x15 \x01(\t\x1a-\n\x0bLabelsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"\x1f\n\rGetJobRequest\x12\x0e\n\x06job_id\x18\x01 \x01(\t\"9\n\x0fWatchJobRequest\x12\x0e\n\x06job_id\x18\x01 \x01(\t\x12\x16\n\x0e\x61\x66ter_sequence\x18\x02 \x01(\x04\"\\\n\x0fJobStateChanged\x12(\n\x0eprevious_state\x18\x01 \x01(\x0e\x32\x10.adq.v1.JobState\x12\x1f\n\x05state\x18\x02 \x01(\x0e\x32\x10.adq.v1.JobState\"{\n\x0bJobTerminal\x12\x1f\n\x05state\x18\x01 \x01(\x0e\x32\x10.adq.v1.JobState\x12#\n\x05\x65rror\x18\x02 \x01(\x0b\x32\x14.adq.v1.ErrorDetails\x12&\n\x07summary\x18\x03 \x01(\x0b\x32\x15.adq.v1.ResultSummary\"\x0b\n\tHeartbeat\"\xd5\x02\n\x08JobEvent\x12\x10\n\x08sequence\x18\x01 \x01(\x04\x12(\n\x04time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0e\n\x06job_id\x18\x03 \x01(\t\x12\x1f\n\x08snapshot\x18\n \x01(\x0b\x32\x0b.adq.v1.JobH\x00\x12\x30\n\rstate_changed\x18\x0b \x01(\x0b\x32\x17.adq.v1.JobStateChangedH\x00\x12)\n\x08progress\x18\x0c \x01(\x0b\x32\x15.adq.v1.StageProgressH\x00\x12%\n\x07warning\x18\r \x01(\x0b\x32\x12.adq.v1.JobWarningH\x00\x12\'\n\x08terminal\x18\x0e \x01(\x0b\x32\x13.adq.v1.JobTerminalH\x00\x12&\n\theartbeat\x18\x0f \x01(\x0b\x32\x11.adq.v1.HeartbeatH\x00\x42\x07\n\x05\x65vent\"2\n\x10\x43\x61ncelJobRequest\x12\x0e\n\x06job_id\x18\x01 \x01(\t\x12\x0e\n\x06reason\x18\x02 \x01(\t\"Z\n\x0fListJobsRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\x12 \n\x06states\x18\x03 \x03(\x0e\x32\x10.adq.v1.JobState\"F\n\x10ListJobsResponse\x12\x19\n\x04jobs\x18\x01 \x03(\x0b\x32\x0b.adq.v1.Job\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"\"\n\x10\x44\x65leteJobRequest\x12\x0e\n\x06job_id\x18\x01 \x01(\t\"\x13\n\x11\x44\x65leteJobResponse\"\"\n\x10GetResultRequest\x12\x0e\n\x06job_id\x18\x01 \x01(\t\"A\n\nResultFile\x12\x0c\n\x04name\x18\x01 \x01(\t\x12%\n\x08\x61rtifact\x18\x02 \x01(\x0b\x32\x13.adq.v1.ArtifactRef\"\x9d\x02\n\rResultSummary\x12\x13\n\x0btotal_items\x18\x01 \x01(\x04\x12\x16\n\x0eselected_items\x18\x02 \x01(\x04\x12\x16\n\x0e\x63lass_selected\x18\x03 \x03(\x04\x12\x14\n\x0cstored_bytes\x18\x04 \x01(\x04\x12\x1d\n\x15original_subset_bytes\x18\x05 \x01(\x04\x12\x1e\n\x16original_dataset_bytes\x18\x06 \x01(\x04\x12\x19\n\x11skipped_bad_files\x18\x07 \x01(\x04\x12\x14\n\x0cmodel_sha256\x18\x08 \x01(\t\x12\x14\n\x0ctool_version\x18\t \x01(\t\x12+\n\x08\x64uration\x18\n \x01(\x0b\x32\x19.google.protobuf.Duration\"\xcb\x02\n\tJobResult\x12\x0e\n\x06job_id\x18\x01 \x01(\t\x12%\n\x08manifest\x18\x02 \x01(\x0b\x32\x13.adq.v1.ArtifactRef\x12!\n\x04\x62ins\x18\x03 \x01(\x0b\x32\x13.adq.v1.ArtifactRef\x12#\n\x06report\x18\x04 \x01(\x0b\x32\x13.adq.v1.ArtifactRef\x12\"\n\x05store\x18\x05 \x01(\x0b\x32\x13.adq.v1.ArtifactRef\x12*\n\rreconstructed\x18\x06 \x01(\x0b\x32\x13.adq.v1.ArtifactRef\x12!\n\x05\x66iles\x18\x07 \x03(\x0b\x32\x12.adq.v1.ResultFile\x12&\n\x07summary\x18\x08 \x01(\x0b\x32\x15.adq.v1.ResultSummary\x12$\n\nbin_scores\x18\t \x03(\x0b\x32\x10.adq.v1.BinScore\"i\n\x15\x44ownloadResultRequest\x12\x0e\n\x06job_id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x0e\n\x06offset\x18\x03 \x01(\x04\x12\x0e\n\x06length\x18\x04 \x01(\x04\x12\x12\n\nchunk_size\x18\x05 \x01(\r\"V\n\x13\x44ownloadResultChunk\x12!\n\x04\x66ile\x18\x01 \x01(\x0b\x32\x13.adq.v1.ArtifactRef\x12\x0e\n\x06offset\x18\x02 \x01(\x04\x12\x0c\n\x04\x64\x61ta\x18\x03 \x01(\x0c*d\n\rArchiveFormat\x12\x1e\n\x1a\x41RCHIVE_FORMAT_UNSPECIFIED\x10\x00\x12\x16\n\x12\x41RCHIVE_FORMAT_TAR\x10\x01\x12\x1b\n\x17\x41RCHIVE_FORMAT_TAR_GZIP\x10\x02*\xc2\x01\n\nStageState\x12\x1b\n\x17STAGE_STATE_UNSPECIFIED\x10\x00\x12\x17\n\x13STAGE_STATE_PENDING\x10\x01\x12\x17\n\x13STAGE_STATE_RUNNING\x10\x02\x12\x19\n\x15STAGE_STATE_SUCCEEDED\x10\x03\x12\x17\n\x13STAGE_STATE_SKIPPED\x10\x04\x12\x16\n\x12STAGE_STATE_FAILED\x10\x05\x12\x19\n\x15STAGE_STATE_CANCELLED\x10\x06\x32\xc4\x05\n\x12\x43ompressionService\x12@\n\tCreateJob\x12\x18.adq.v1.CreateJobRequest\x1a\x19.adq.v1.CreateJobResponse\x12S\n\rUploadDataset\x12\x1c.adq.v1.UploadDatasetRequest\x1a\x1d.adq.v1.UploadDatasetResponse\"\x03\x90\x02\x02(\x01\x12N\n\x0c\x44\x65leteUpload\x12\x1b.adq.v1.DeleteUploadRequest\x1a\x1c.adq.v1.DeleteUploadResponse\"\x03\x90\x02\x02\x12\x31\n\x06GetJob\x12\x15.adq.v1.GetJobRequest\x1a\x0b.adq.v1.Job\"\x03\x90\x02\x01\x12<\n\x08WatchJob\x12\x17.adq.v1.WatchJobRequest\x1a\x10.adq.v1.JobEvent\"\x03\x90\x02\x01\x30\x01\x12\x37\n\tCancelJob\x12\x18.adq.v1.CancelJobRequest\x1a\x0b.adq.v1.Job\"\x03\x90\x02\x02\x12\x42\n\x08ListJobs\x12\x17.adq.v1.ListJobsRequest\x1a\x18.adq.v1.ListJobsResponse\"\x03\x90\x02\x01\x12\x45\n\tDeleteJob\x12\x18.adq.v1.DeleteJobRequest\x1a\x19.adq.v1.DeleteJobResponse\"\x03\x90\x02\x02\x12=\n\tGetResult\x12\x18.adq.v1.GetResultRequest\x1a\x11.adq.v1.JobResult\"\x03\x90\x02\x01\x12S\n\x0e\x44ownloadResult\x12\x1d.adq.v1.DownloadResultRequest\x1a\x1b.adq.v1.DownloadResultChunk\"\x03\x90\x02\x01\x30\x01\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -40,6 +40,8 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_JOB_LABELSENTRY']._serialized_options = b'8\001'
   _globals['_COMPRESSIONSERVICE'].methods_by_name['UploadDataset']._loaded_options = None
   _globals['_COMPRESSIONSERVICE'].methods_by_name['UploadDataset']._serialized_options = b'\220\002\002'
+  _globals['_COMPRESSIONSERVICE'].methods_by_name['DeleteUpload']._loaded_options = None
+  _globals['_COMPRESSIONSERVICE'].methods_by_name['DeleteUpload']._serialized_options = b'\220\002\002'
   _globals['_COMPRESSIONSERVICE'].methods_by_name['GetJob']._loaded_options = None
   _globals['_COMPRESSIONSERVICE'].methods_by_name['GetJob']._serialized_options = b'\220\002\001'
   _globals['_COMPRESSIONSERVICE'].methods_by_name['WatchJob']._loaded_options = None
@@ -54,10 +56,10 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_COMPRESSIONSERVICE'].methods_by_name['GetResult']._serialized_options = b'\220\002\001'
   _globals['_COMPRESSIONSERVICE'].methods_by_name['DownloadResult']._loaded_options = None
   _globals['_COMPRESSIONSERVICE'].methods_by_name['DownloadResult']._serialized_options = b'\220\002\001'
-  _globals['_ARCHIVEFORMAT']._serialized_start=4076
-  _globals['_ARCHIVEFORMAT']._serialized_end=4176
-  _globals['_STAGESTATE']._serialized_start=4179
-  _globals['_STAGESTATE']._serialized_end=4373
+  _globals['_ARCHIVEFORMAT']._serialized_start=4144
+  _globals['_ARCHIVEFORMAT']._serialized_end=4244
+  _globals['_STAGESTATE']._serialized_start=4247
+  _globals['_STAGESTATE']._serialized_end=4441
   _globals['_OUTPUTOPTIONS']._serialized_start=130
   _globals['_OUTPUTOPTIONS']._serialized_end=194
   _globals['_CREATEJOBREQUEST']._serialized_start=197
@@ -72,48 +74,52 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_UPLOADDATASETREQUEST']._serialized_end=813
   _globals['_UPLOADDATASETRESPONSE']._serialized_start=816
   _globals['_UPLOADDATASETRESPONSE']._serialized_end=977
-  _globals['_STAGEPROGRESS']._serialized_start=980
-  _globals['_STAGEPROGRESS']._serialized_end=1309
-  _globals['_JOBWARNING']._serialized_start=1311
-  _globals['_JOBWARNING']._serialized_end=1406
-  _globals['_JOB']._serialized_start=1409
-  _globals['_JOB']._serialized_end=2213
+  _globals['_DELETEUPLOADREQUEST']._serialized_start=979
+  _globals['_DELETEUPLOADREQUEST']._serialized_end=1021
+  _globals['_DELETEUPLOADRESPONSE']._serialized_start=1023
+  _globals['_DELETEUPLOADRESPONSE']._serialized_end=1045
+  _globals['_STAGEPROGRESS']._serialized_start=1048
+  _globals['_STAGEPROGRESS']._serialized_end=1377
+  _globals['_JOBWARNING']._serialized_start=1379
+  _globals['_JOBWARNING']._serialized_end=1474
+  _globals['_JOB']._serialized_start=1477
+  _globals['_JOB']._serialized_end=2281
   _globals['_JOB_LABELSENTRY']._serialized_start=461
   _globals['_JOB_LABELSENTRY']._serialized_end=506
-  _globals['_GETJOBREQUEST']._serialized_start=2215
-  _globals['_GETJOBREQUEST']._serialized_end=2246
-  _globals['_WATCHJOBREQUEST']._serialized_start=2248
-  _globals['_WATCHJOBREQUEST']._serialized_end=2305
-  _globals['_JOBSTATECHANGED']._serialized_start=2307
-  _globals['_JOBSTATECHANGED']._serialized_end=2399
-  _globals['_JOBTERMINAL']._serialized_start=2401
-  _globals['_JOBTERMINAL']._serialized_end=2524
-  _globals['_HEARTBEAT']._serialized_start=2526
-  _globals['_HEARTBEAT']._serialized_end=2537
-  _globals['_JOBEVENT']._serialized_start=2540
-  _globals['_JOBEVENT']._serialized_end=2881
-  _globals['_CANCELJOBREQUEST']._serialized_start=2883
-  _globals['_CANCELJOBREQUEST']._serialized_end=2933
-  _globals['_LISTJOBSREQUEST']._serialized_start=2935
-  _globals['_LISTJOBSREQUEST']._serialized_end=3025
-  _globals['_LISTJOBSRESPONSE']._serialized_start=3027
-  _globals['_LISTJOBSRESPONSE']._serialized_end=3097
-  _globals['_DELETEJOBREQUEST']._serialized_start=3099
-  _globals['_DELETEJOBREQUEST']._serialized_end=3133
-  _globals['_DELETEJOBRESPONSE']._serialized_start=3135
-  _globals['_DELETEJOBRESPONSE']._serialized_end=3154
-  _globals['_GETRESULTREQUEST']._serialized_start=3156
-  _globals['_GETRESULTREQUEST']._serialized_end=3190
-  _globals['_RESULTFILE']._serialized_start=3192
-  _globals['_RESULTFILE']._serialized_end=3257
-  _globals['_RESULTSUMMARY']._serialized_start=3260
-  _globals['_RESULTSUMMARY']._serialized_end=3545
-  _globals['_JOBRESULT']._serialized_start=3548
-  _globals['_JOBRESULT']._serialized_end=3879
-  _globals['_DOWNLOADRESULTREQUEST']._serialized_start=3881
-  _globals['_DOWNLOADRESULTREQUEST']._serialized_end=3986
-  _globals['_DOWNLOADRESULTCHUNK']._serialized_start=3988
-  _globals['_DOWNLOADRESULTCHUNK']._serialized_end=4074
-  _globals['_COMPRESSIONSERVICE']._serialized_start=4376
-  _globals['_COMPRESSIONSERVICE']._serialized_end=5004
+  _globals['_GETJOBREQUEST']._serialized_start=2283
+  _globals['_GETJOBREQUEST']._serialized_end=2314
+  _globals['_WATCHJOBREQUEST']._serialized_start=2316
+  _globals['_WATCHJOBREQUEST']._serialized_end=2373
+  _globals['_JOBSTATECHANGED']._serialized_start=2375
+  _globals['_JOBSTATECHANGED']._serialized_end=2467
+  _globals['_JOBTERMINAL']._serialized_start=2469
+  _globals['_JOBTERMINAL']._serialized_end=2592
+  _globals['_HEARTBEAT']._serialized_start=2594
+  _globals['_HEARTBEAT']._serialized_end=2605
+  _globals['_JOBEVENT']._serialized_start=2608
+  _globals['_JOBEVENT']._serialized_end=2949
+  _globals['_CANCELJOBREQUEST']._serialized_start=2951
+  _globals['_CANCELJOBREQUEST']._serialized_end=3001
+  _globals['_LISTJOBSREQUEST']._serialized_start=3003
+  _globals['_LISTJOBSREQUEST']._serialized_end=3093
+  _globals['_LISTJOBSRESPONSE']._serialized_start=3095
+  _globals['_LISTJOBSRESPONSE']._serialized_end=3165
+  _globals['_DELETEJOBREQUEST']._serialized_start=3167
+  _globals['_DELETEJOBREQUEST']._serialized_end=3201
+  _globals['_DELETEJOBRESPONSE']._serialized_start=3203
+  _globals['_DELETEJOBRESPONSE']._serialized_end=3222
+  _globals['_GETRESULTREQUEST']._serialized_start=3224
+  _globals['_GETRESULTREQUEST']._serialized_end=3258
+  _globals['_RESULTFILE']._serialized_start=3260
+  _globals['_RESULTFILE']._serialized_end=3325
+  _globals['_RESULTSUMMARY']._serialized_start=3328
+  _globals['_RESULTSUMMARY']._serialized_end=3613
+  _globals['_JOBRESULT']._serialized_start=3616
+  _globals['_JOBRESULT']._serialized_end=3947
+  _globals['_DOWNLOADRESULTREQUEST']._serialized_start=3949
+  _globals['_DOWNLOADRESULTREQUEST']._serialized_end=4054
+  _globals['_DOWNLOADRESULTCHUNK']._serialized_start=4056
+  _globals['_DOWNLOADRESULTCHUNK']._serialized_end=4142
+  _globals['_COMPRESSIONSERVICE']._serialized_start=4444
+  _globals['_COMPRESSIONSERVICE']._serialized_end=5152
 # @@protoc_insertion_point(module_scope)

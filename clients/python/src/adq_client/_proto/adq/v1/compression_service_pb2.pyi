@@ -113,6 +113,16 @@ class UploadDatasetResponse(_message.Message):
     deduplicated: bool
     def __init__(self, dataset: _Optional[_Union[_common_pb2.DatasetRef, _Mapping]] = ..., archive: _Optional[_Union[_common_pb2.ArtifactRef, _Mapping]] = ..., summary: _Optional[_Union[_common_pb2.DatasetSummary, _Mapping]] = ..., deduplicated: _Optional[bool] = ...) -> None: ...
 
+class DeleteUploadRequest(_message.Message):
+    __slots__ = ("dataset_uri",)
+    DATASET_URI_FIELD_NUMBER: _ClassVar[int]
+    dataset_uri: str
+    def __init__(self, dataset_uri: _Optional[str] = ...) -> None: ...
+
+class DeleteUploadResponse(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
 class StageProgress(_message.Message):
     __slots__ = ("stage", "state", "done", "total", "unit", "tasks_done", "tasks_total", "retries", "start_time", "end_time", "eta", "rate")
     STAGE_FIELD_NUMBER: _ClassVar[int]
