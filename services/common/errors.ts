@@ -95,6 +95,7 @@ export function isBackendUnavailable(e: unknown): boolean {
 const GRPC_STATUS: Record<ErrorStatus, grpc.status> = {
   INVALID_ARGUMENT: grpc.status.INVALID_ARGUMENT,
   NOT_FOUND: grpc.status.NOT_FOUND,
+  PERMISSION_DENIED: grpc.status.PERMISSION_DENIED,
   FAILED_PRECONDITION: grpc.status.FAILED_PRECONDITION,
   RESOURCE_EXHAUSTED: grpc.status.RESOURCE_EXHAUSTED,
   ABORTED: grpc.status.ABORTED,

@@ -71,10 +71,15 @@ const FORMATS: Record<string, DatasetFormat | undefined> = {
   DATASET_FORMAT_UNSPECIFIED: undefined,
   DATASET_FORMAT_IMAGE_FOLDER: "imagefolder",
   DATASET_FORMAT_CIFAR10_BINARY: "cifar10-binary",
+  DATASET_FORMAT_WEBDATASET: "webdataset",
 };
 
 export function formatName(f: DatasetFormat): DatasetFormatName {
-  return f === "imagefolder" ? "DATASET_FORMAT_IMAGE_FOLDER" : "DATASET_FORMAT_CIFAR10_BINARY";
+  return f === "imagefolder"
+    ? "DATASET_FORMAT_IMAGE_FOLDER"
+    : f === "webdataset"
+      ? "DATASET_FORMAT_WEBDATASET"
+      : "DATASET_FORMAT_CIFAR10_BINARY";
 }
 
 export interface ResolvedDataset {

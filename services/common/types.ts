@@ -76,7 +76,8 @@ export type ErrorReasonName =
 export type DatasetFormatName =
   | "DATASET_FORMAT_UNSPECIFIED"
   | "DATASET_FORMAT_IMAGE_FOLDER"
-  | "DATASET_FORMAT_CIFAR10_BINARY";
+  | "DATASET_FORMAT_CIFAR10_BINARY"
+  | "DATASET_FORMAT_WEBDATASET";
 
 /** `adq.v1.Method`: the selection method (UNSPECIFIED: ADQ). */
 export type MethodName = "METHOD_UNSPECIFIED" | "METHOD_ADQ" | "METHOD_DQ" | "METHOD_RANDOM" | "METHOD_CCS";

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { stat, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import type { ExecutionProvider } from "@adq/ml";
+import { type ExecutionProvider, isS3Uri } from "@adq/ml";
 import { asIoError, FsArtifactStore, LocalBus } from "@adq/platform";
 import {
   type CompressionOutcome,
@@ -52,11 +52,12 @@ export interface CompressOptions {
  */
 export async function compress(o: CompressOptions): Promise<CompressionOutcome & { out: string }> {
   const out = resolve(o.out);
+  const datasetPath = isS3Uri(o.dataset) ? o.dataset : resolve(o.dataset);
   const cacheDir = resolve(o.cacheDir);
   const modelFile = o.model ? resolve(o.model) : null;
   // Everything that can be known about the output is checked before the pipeline runs.
   await checkOutputTarget(out, [
-    { what: "the data set", path: resolve(o.dataset) },
+    ...(isS3Uri(o.dataset) ? [] : [{ what: "the data set", path: datasetPath }]),
     ...(modelFile ? [{ what: "the model", path: modelFile }] : []),
     { what: "the cache directory", path: cacheDir, allowInside: true },
   ]);
@@ -95,7 +96,7 @@ export async function compress(o: CompressOptions): Promise<CompressionOutcome &
     const outcome = await runCompression(
       {
         jobId,
-        dataset: { path: resolve(o.dataset) },
+        dataset: { path: datasetPath },
         model,
         params: o.params,
         ...(o.shardSize ? { shardSize: o.shardSize } : {}),
