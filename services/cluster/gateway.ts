@@ -17,9 +17,10 @@
 import { gatewayMetrics, JOB_QUEUE, type RunningGateway, SignedJobStore, startGateway } from "@adq/gateway";
 import type { ExecutionProvider } from "@adq/ml";
 import type { NatsAuthOptions } from "@adq/platform/nats";
-import type { ApiKeyAuthenticator, Logger } from "@adq/service-common";
+import type { ApiKeyAuthenticator, DataGrants, Logger } from "@adq/service-common";
 import {
   type FaultInjection,
+  grantTasks,
   InstrumentedBus,
   type MetricsServer,
   processMetrics,
@@ -39,6 +40,8 @@ export interface ClusterGatewayOptions {
   address: string;
   auth: ApiKeyAuthenticator;
   dataRoots: string[];
+  /** Per-tenant data grants (services/common/grants.ts); this process's stage tasks are held to them too. */
+  grants?: DataGrants;
   /**
    * Where uploaded datasets are extracted: a volume every gateway, coordinator and
    * features/assemble worker mounts at the same path. Default: $ADQ_UPLOAD_ROOT; neither
@@ -116,15 +119,19 @@ export async function startClusterGateway(o: ClusterGatewayOptions): Promise<Run
       metrics: taskMetrics(registry),
       ...(o.faults ? { faults: o.faults } : {}),
     });
-    workers = registerStageWorkers(workerBus, {
-      store: ports.store,
-      maxAttempts: o.maxAttempts ?? 3,
-      models: new ModelCache({
-        ...(o.threads ? { threads: o.threads } : {}),
-        ...(o.executionProvider ? { executionProvider: o.executionProvider } : {}),
-        warn: (message) => log.warn("execution_provider_fallback", { message }),
-      }),
-    });
+    const uploadRoot = o.uploadRoot ?? process.env.ADQ_UPLOAD_ROOT;
+    workers = registerStageWorkers(
+      o.grants ? grantTasks(workerBus, o.grants, uploadRoot ? { uploadRoot } : {}) : workerBus,
+      {
+        store: ports.store,
+        maxAttempts: o.maxAttempts ?? 3,
+        models: new ModelCache({
+          ...(o.threads ? { threads: o.threads } : {}),
+          ...(o.executionProvider ? { executionProvider: o.executionProvider } : {}),
+          warn: (message) => log.warn("execution_provider_fallback", { message }),
+        }),
+      },
+    );
   }
   let gw: RunningGateway;
   let metrics: MetricsServer | undefined;
@@ -139,6 +146,7 @@ export async function startClusterGateway(o: ClusterGatewayOptions): Promise<Run
       store: ports.store,
       auth: o.auth,
       dataRoots: o.dataRoots,
+      ...(o.grants ? { grants: o.grants } : {}),
       ...(o.credentials ? { credentials: o.credentials } : {}),
       ...((o.uploadRoot ?? process.env.ADQ_UPLOAD_ROOT)
         ? { uploadRoot: (o.uploadRoot ?? process.env.ADQ_UPLOAD_ROOT)! }

@@ -13,12 +13,13 @@
 
 import type { ExecutionProvider } from "@adq/ml";
 import type { NatsAuthOptions } from "@adq/platform/nats";
-import type { ApiKeyAuthenticator, Logger } from "@adq/service-common";
+import type { ApiKeyAuthenticator, DataGrants, Logger } from "@adq/service-common";
 import {
   addReflection,
   apiPackageDefinition,
   bindServer,
   type FaultInjection,
+  grantTasks,
   HealthService,
   InstrumentedBus,
   type MetricsServer,
@@ -65,6 +66,13 @@ export interface StageWorkerProcessOptions {
   log: Logger;
   /** Stage RPCs: roots `file://` datasets must lie under (none: dataset RPCs are UNIMPLEMENTED). */
   dataRoots?: string[];
+  /**
+   * Per-tenant data grants (the API-key file's `data`): every task naming a data set must name
+   * one granted to the tenant it writes for, and is read with that grant's credentials.
+   */
+  grants?: DataGrants;
+  /** Where uploads are extracted (a tenant's own uploads pass the grant check). */
+  uploadRoot?: string;
   /** Stage RPCs: the feature model an empty ModelRef means, `builtin://` names, `file://` roots. */
   defaultModel?: string | null;
   builtinModels?: Record<string, string>;
@@ -133,7 +141,10 @@ export async function startStageWorker(o: StageWorkerProcessOptions): Promise<Ru
         ]),
       })
     : bus;
-  const workers = registerStageWorkers(confinedBus, {
+  const grantedBus = o.grants
+    ? grantTasks(confinedBus, o.grants, o.uploadRoot ? { uploadRoot: o.uploadRoot } : {})
+    : confinedBus;
+  const workers = registerStageWorkers(grantedBus, {
     store: ports.store,
     stages: [stage],
     concurrency: { [stage]: Math.max(1, o.concurrency ?? 1) },

@@ -47,6 +47,13 @@ export function invalidArgument(
   return new RpcError(grpc.status.INVALID_ARGUMENT, `${field}: ${description}`, { reason, fieldViolations });
 }
 
+/** The caller may not name this (a data set outside its grants): the field and why. */
+export function permissionDenied(field: string, description: string): RpcError {
+  return new RpcError(grpc.status.PERMISSION_DENIED, `${field}: ${description}`, {
+    fieldViolations: [{ field, description }],
+  });
+}
+
 export function notFound(message: string): RpcError {
   return new RpcError(grpc.status.NOT_FOUND, message);
 }

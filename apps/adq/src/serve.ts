@@ -18,6 +18,7 @@ import { readRecordKey, startAllInOne } from "@adq/gateway";
 import { type NatsAuthOptions, natsAuthConnectOptions, natsAuthFromEnv, redactUrl } from "@adq/platform/nats";
 import {
   ApiKeyAuthenticator,
+  DataGrants,
   faultsFromEnv,
   Logger,
   type MetricsServer,
@@ -160,6 +161,19 @@ async function authenticator(values: ServeValues): Promise<ApiKeyAuthenticator> 
   return ApiKeyAuthenticator.single("default", key);
 }
 
+/**
+ * The per-tenant data grants of the --api-keys file (its tenants' "data" lists), or undefined
+ * when it has none (then --data-root applies to every tenant).
+ */
+async function dataGrants(values: ServeValues): Promise<DataGrants | undefined> {
+  if (!values["api-keys"]) return undefined;
+  try {
+    return await DataGrants.fromApiKeyFile(resolve(values["api-keys"]));
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+}
+
 /** Resolves on the first SIGINT/SIGTERM; a second one exits at once with status 1. */
 function untilSignal(): Promise<NodeJS.Signals> {
   return new Promise((resolveStop) => {
@@ -215,6 +229,7 @@ export async function runServe(argv: string[]): Promise<number> {
   const host = values.host ?? "127.0.0.1";
   const security = serverCredentials(values, `${host}:${port}`, log);
   const auth = await authenticator(values);
+  const grants = await dataGrants(values);
   const dataRoots = (values["data-root"] ?? [process.cwd()]).map((r) => resolve(r));
   const cacheDir = resolve(
     values["cache-dir"] ?? process.env.ADQ_CACHE_DIR ?? join(homedir(), ".cache", "adq", "server"),
@@ -235,6 +250,7 @@ export async function runServe(argv: string[]): Promise<number> {
     ...cacheRetention(values),
     auth,
     dataRoots,
+    ...(grants ? { grants } : {}),
     cacheDir,
     defaultModel: model,
     heldOutModel,
@@ -379,6 +395,7 @@ async function runClusterGateway(values: ServeValues, log: Logger): Promise<numb
       hint: "without --record-key-file, whoever can write the NATS KV bucket can re-point job records to another tenant (SECURITY.md)",
     });
   const auth = await authenticator(values);
+  const grants = await dataGrants(values);
   const dataRoots = (values["data-root"] ?? [process.cwd()]).map((r) => resolve(r));
   const srv = await startClusterGateway({
     ...clusterCommon(values),
@@ -388,6 +405,7 @@ async function runClusterGateway(values: ServeValues, log: Logger): Promise<numb
     address: `${host}:${port}`,
     auth,
     dataRoots,
+    ...(grants ? { grants } : {}),
     defaultModel: resolve(values.model ?? DEFAULT_MODEL),
     heldOutModel: resolve(values["held-out-model"] ?? GENERAL_MODEL),
     builtinModels: BUILTIN_MODELS,
@@ -442,6 +460,7 @@ async function runStageProcess(values: ServeValues, log: Logger): Promise<number
     log.warn("stage_rpc_unauthenticated", {
       hint: "direct stage calls are trusted and see the whole artifact store; pass --api-keys to confine each tenant",
     });
+  const stageGrants = await dataGrants(values);
   const port = int("port", values.port, STAGE_PORTS[stage], 0);
   const host = values.host ?? "127.0.0.1";
   const drainMs = int("drain-ms", values["drain-ms"], 20_000, 0);
@@ -454,6 +473,8 @@ async function runStageProcess(values: ServeValues, log: Logger): Promise<number
     concurrency: int("concurrency", values.concurrency, 1, 1),
     log,
     dataRoots: values["data-root"] ?? [],
+    ...(stageGrants ? { grants: stageGrants } : {}),
+    ...(process.env.ADQ_UPLOAD_ROOT ? { uploadRoot: process.env.ADQ_UPLOAD_ROOT } : {}),
     modelRoots: values["model-root"] ?? [],
     defaultModel: resolve(values.model ?? DEFAULT_MODEL),
     builtinModels: BUILTIN_MODELS,

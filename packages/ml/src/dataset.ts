@@ -12,7 +12,14 @@ import { CIFAR_BATCH_FILE, Cifar10BinaryReader, type Cifar10ReaderOptions } from
 import type { DatasetFormat, DatasetItem, DatasetReader, ReaderOptions } from "./dataset-types.ts";
 import { DatasetError } from "./errors.ts";
 import { ImageFolderReader } from "./image-folder.ts";
-import { isS3Uri, listObjects, parseS3Uri, type S3Credentials, s3Client } from "./s3.ts";
+import {
+  ambientS3Credentials,
+  isS3Uri,
+  listObjects,
+  parseS3Uri,
+  type S3Credentials,
+  s3Client,
+} from "./s3.ts";
 import { S3ImageFolderReader } from "./s3-image-folder.ts";
 import { isShardSpec, WebDatasetReader } from "./webdataset.ts";
 
@@ -101,7 +108,7 @@ const SHARD_FILE = /\.tar$/i;
  */
 async function openS3Dataset(uri: string, opts: OpenDatasetOptions): Promise<DatasetReader> {
   const loc = parseS3Uri(uri);
-  const client = s3Client(opts.s3Credentials);
+  const client = s3Client(opts.s3Credentials ?? ambientS3Credentials());
   let format = opts.format;
   if (format === undefined) {
     if (isShardSpec(loc.key)) format = "webdataset";

@@ -12,6 +12,7 @@ export * from "./onnx-metadata.ts";
 export * from "./preprocess.ts";
 export * from "./raster.ts";
 export {
+  ambientS3Credentials,
   getObjectBytes,
   isS3Uri,
   listObjects,
@@ -22,6 +23,7 @@ export {
   s3Client,
   s3Failure,
   s3Uri,
+  withS3Credentials,
 } from "./s3.ts";
 export { S3ImageFolderReader } from "./s3-image-folder.ts";
 export { createSession } from "./session.ts";

@@ -9,6 +9,8 @@
  * with exponential backoff and jitter are the SDK's standard strategy, with more attempts than
  * its default of 3 because a data set is read in tens of thousands of requests.
  */
+
+import { AsyncLocalStorage } from "node:async_hooks";
 import {
   GetObjectCommand,
   type GetObjectCommandOutput,
@@ -69,6 +71,21 @@ export function parseS3Uri(uri: string, field = "dataset"): S3Location {
 
 export function s3Uri(loc: S3Location): string {
   return `s3://${loc.bucket}/${loc.key}`;
+}
+
+const ambient = new AsyncLocalStorage<S3Credentials | undefined>();
+
+/**
+ * Runs `fn` with `creds` as the credentials of every `s3://` data set it opens without naming
+ * its own: how a service scopes a task to its tenant's grant without threading secrets
+ * through every stage handler (and never through the task payloads on the bus).
+ */
+export function withS3Credentials<T>(creds: S3Credentials | undefined, fn: () => T): T {
+  return ambient.run(creds, fn);
+}
+
+export function ambientS3Credentials(): S3Credentials | undefined {
+  return ambient.getStore();
 }
 
 const clients = new Map<string, S3Client>();
