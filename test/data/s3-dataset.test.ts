@@ -7,7 +7,16 @@
  */
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { DatasetError, type DatasetReader, expandBraces, openDataset } from "@adq/ml";
+import {
+  DatasetError,
+  type DatasetReader,
+  expandBraces,
+  getObjectBytes,
+  inspectTarget,
+  listObjects,
+  openDataset,
+  PARTIAL_MARKER,
+} from "@adq/ml";
 import type { Manifest } from "@adq/stages";
 import { CreateBucketCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -186,5 +195,113 @@ describe("data sets in S3 and WebDataset shards", () => {
     expect(fromS3.items).toEqual(fromDisk.items);
     expect(fromS3.dataset.path).toBe("s3://alpha-data/sets/demo");
     expect(fromS3.dataset.fingerprint).not.toBe(fromDisk.dataset.fingerprint);
+  }, 120_000);
+
+  it("adq compress --out s3:// publishes the result with manifest.json last; refuses to clobber; retries an unfinished attempt", async () => {
+    const env = s3.server.env(alpha());
+    const cli = (out: string, ...extra: string[]) =>
+      runCli(
+        [
+          "compress",
+          disk,
+          "--out",
+          out,
+          "--cache-dir",
+          tmp("adq-cache-"),
+          "--method",
+          "random",
+          "--ratio",
+          "0.25",
+          ...extra,
+        ],
+        { env },
+      );
+    const keys = async (prefix: string) => {
+      const out: string[] = [];
+      for await (const o of listObjects(admin, "alpha-data", prefix)) out.push(o.key.slice(prefix.length));
+      return out.sort();
+    };
+    const local = join(tmp("adq-out-"), "r");
+    expect(
+      (
+        await runCli([
+          "compress",
+          disk,
+          "--out",
+          local,
+          "--cache-dir",
+          tmp("adq-cache-"),
+          "--method",
+          "random",
+          "--ratio",
+          "0.25",
+        ])
+      ).code,
+    ).toBe(0);
+    const r = await cli("s3://alpha-data/results/r1");
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain("report: s3://alpha-data/results/r1/report.html");
+    expect(await keys("results/r1/")).toEqual(readdirSync(local).sort());
+    const manifest = JSON.parse(
+      Buffer.from(
+        await getObjectBytes(admin, { bucket: "alpha-data", key: "results/r1/manifest.json" }),
+      ).toString("utf8"),
+    ) as Manifest;
+    expect(manifest.items).toEqual(
+      (JSON.parse(readFileSync(join(local, "manifest.json"), "utf8")) as Manifest).items,
+    );
+    // A committed result is not replaced without --force; with it, stale objects go.
+    const again = await cli("s3://alpha-data/results/r1");
+    expect(again.code).toBe(2);
+    expect(again.stderr).toMatch(/already holds a result \(use --force/);
+    await admin.send(
+      new PutObjectCommand({ Bucket: "alpha-data", Key: "results/r1/stale.txt", Body: "old" }),
+    );
+    expect((await cli("s3://alpha-data/results/r1", "--force")).code).toBe(0);
+    expect(await keys("results/r1/")).toEqual(readdirSync(local).sort());
+    // An interrupted attempt (marker, no manifest) is simply overwritten by the retry.
+    for (const k of [PARTIAL_MARKER, "selection.json"])
+      await admin.send(
+        new PutObjectCommand({ Bucket: "alpha-data", Key: `results/r2/${k}`, Body: "partial" }),
+      );
+    expect(await inspectTarget(admin, { bucket: "alpha-data", key: "results/r2" })).toBe("partial");
+    expect((await cli("s3://alpha-data/results/r2")).code).toBe(0);
+    expect(await keys("results/r2/")).toEqual(readdirSync(local).sort());
+    // Someone else's objects, or the data set itself, are never a result folder.
+    await admin.send(new PutObjectCommand({ Bucket: "alpha-data", Key: "results/r3/notes.txt", Body: "x" }));
+    expect((await cli("s3://alpha-data/results/r3")).stderr).toMatch(/already holds other objects/);
+    const overlap = await runCli(
+      [
+        "compress",
+        "s3://alpha-data/sets/demo",
+        "--out",
+        "s3://alpha-data/sets/demo/out",
+        "--method",
+        "random",
+        "--ratio",
+        "0.25",
+      ],
+      { env },
+    );
+    expect(overlap.code).toBe(2);
+    expect(overlap.stderr).toMatch(/overlaps the data set/);
+    // Another tenant's bucket: refused by the server, nothing written.
+    const beta = await runCli(
+      [
+        "compress",
+        disk,
+        "--out",
+        "s3://beta-data/r",
+        "--cache-dir",
+        tmp("adq-cache-"),
+        "--method",
+        "random",
+        "--ratio",
+        "0.25",
+      ],
+      { env },
+    );
+    expect(beta.code).not.toBe(0);
+    expect(beta.stderr).toMatch(/access denied/);
   }, 120_000);
 });

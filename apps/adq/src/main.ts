@@ -40,7 +40,8 @@ ${paramsHelp()}  --model <onnx>         feature model [CIFAR-10 classes and 32×
   --model-feature-map-output <name>, --model-pooled-output <name>
                          graph names of your own ONNX model [images, embedding, logits,
                          feature_map, pooled]; feature map and pooled are optional
-  --out <dir>            result folder [adq-out/<dataset>-<method>-r<ρ>-s<seed>]
+  --out <dir>            result folder, or s3://bucket/prefix (manifest.json written last: its presence
+                         means the result is complete) [adq-out/<dataset>-<method>-r<ρ>-s<seed>]
   --keep-intermediates   also write embeddings/labels/texture (.npy) and bins (JSON)
   --cache-dir <dir>      stage-output cache, makes re-runs resume [$ADQ_CACHE_DIR or ~/.cache/adq]
   --threads <n>          ONNX Runtime intra-op threads [all cores]
@@ -136,7 +137,7 @@ async function runCompress(argv: string[]): Promise<number> {
     const secs = ((Date.now() - started) / 1000).toFixed(1);
     process.stdout.write(
       `selected ${res.selected} of ${res.total} images (${params.method}, ρ=${params.ratio}) in ${secs}s\n` +
-        `model: ${model}\nresult: ${res.out}\nreport: ${join(res.out, "report.html")}\n`,
+        `model: ${model}\nresult: ${res.out}\nreport: ${isS3Uri(res.out) ? `${res.out.replace(/\/$/, "")}/report.html` : join(res.out, "report.html")}\n`,
     );
     return 0;
   } catch (e) {

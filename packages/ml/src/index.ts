@@ -26,6 +26,14 @@ export {
   withS3Credentials,
 } from "./s3.ts";
 export { S3ImageFolderReader } from "./s3-image-folder.ts";
+export {
+  COMMIT_MARKER,
+  folderPrefix,
+  hasCommittedResult,
+  inspectTarget,
+  PARTIAL_MARKER,
+  publishDirectory,
+} from "./s3-publish.ts";
 export { createSession } from "./session.ts";
 export { scanTar, type TarMember } from "./tar.ts";
 export { expandBraces, isShardSpec, listShards, WebDatasetReader } from "./webdataset.ts";
