@@ -196,6 +196,8 @@ export interface CompressionParams {
 export interface OutputOptions {
   reconstruct: boolean;
   keepIntermediates: boolean;
+  /** `s3://bucket/prefix` the result is published to (under a data grant); "" or absent: none. */
+  uri?: string;
 }
 
 /** `adq.v1.FieldViolation`: one refused request field: its path and why. */

@@ -1,5 +1,6 @@
 /** The job methods: CreateJob (validation, idempotency, quotas, the queue message), CancelJob, DeleteJob, ListJobs. */
 import { createHash, randomBytes } from "node:crypto";
+import { isS3Uri } from "@adq/ml";
 import { ConflictError } from "@adq/platform";
 import type {
   CallContext,
@@ -17,6 +18,7 @@ import {
   formatName,
   invalidArgument,
   notFound,
+  permissionDenied,
   quotaExceeded,
   RpcError,
   resolveDataset,
@@ -93,6 +95,18 @@ export async function createJob(
       "outputs.keep_intermediates: not served yet; use `adq compress --keep-intermediates`",
     );
 
+  // Where the result is published: only under the tenant's own S3 grants, checked now.
+  const outUri = req.outputs?.uri ?? "";
+  if (outUri !== "") {
+    if (!isS3Uri(outUri)) throw invalidArgument("outputs.uri", "must be an s3://bucket/prefix URI");
+    if (!g.o.grants)
+      throw permissionDenied(
+        "outputs.uri",
+        `results are published to object storage only under a tenant's data grant (SECURITY.md, "Data grants")`,
+      );
+    await g.o.grants.authorize(tenant.id, outUri, "outputs.uri");
+  }
+
   // The dataset and what its index tells without decoding images.
   const ds =
     g.o.uploads && req.dataset!.uri.startsWith("artifact://")
@@ -126,6 +140,7 @@ export async function createJob(
         model: model ? { uri: model.uri, sha256: model.spec.sha256 } : null,
         displayName,
         labels,
+        ...(outUri ? { outputUri: outUri } : {}),
       }),
     )
     .digest("hex");
@@ -141,7 +156,7 @@ export async function createJob(
     patchGrid,
     modelUri: model?.uri ?? "",
     model: model?.spec ?? null,
-    outputs: { reconstruct: false, keepIntermediates: false },
+    outputs: { reconstruct: false, keepIntermediates: false, ...(outUri ? { uri: outUri } : {}) },
     idempotencyKey: key,
     requestHash,
     displayName,

@@ -14,7 +14,8 @@
  * and records CANCELLED.
  */
 
-import { withS3Credentials } from "@adq/ml";
+import { type ErrorInfo, errorInfo, type TypedError } from "@adq/core";
+import { parseS3Uri, publishFiles, s3Client, withS3Credentials } from "@adq/ml";
 import type { ArtifactStore, Bus, JobStore, Subscription } from "@adq/platform";
 import type { DataGrants, ErrorDetails, Logger } from "@adq/service-common";
 import { CancelledError, runCompression, type StageName } from "@adq/stages";
@@ -394,6 +395,14 @@ export class JobRunner {
       await chain;
       if (controller.signal.aborted) throw controller.signal.reason ?? new CancelledError("cancelled");
       const result = await collectResult(this.o.store, outcome, this.now() - started);
+      // outputs.uri: published (manifest last) before the job is SUCCEEDED, so a client that
+      // sees SUCCEEDED finds the whole result there. A retried job overwrites its own attempt.
+      if (job.outputs.uri)
+        await this.publishResult(
+          job,
+          outcome.resultPrefix,
+          result.files.map((f) => f.name),
+        );
       let cancelledMeanwhile = false;
       await mutateJob(jobs, jobId, (rec) => {
         if (rec.state === "CANCELLING") {
@@ -461,6 +470,19 @@ export class JobRunner {
     }
   }
 
+  private async publishResult(job: JobRecord, resultPrefix: string, files: string[]): Promise<void> {
+    const uri = job.outputs.uri!;
+    const client = s3Client(this.o.grants?.credentialsFor(job.tenant, uri));
+    await publishFiles(client, parseS3Uri(uri, "outputs.uri"), files, async (name) => {
+      const data = await this.o.store.get(`${resultPrefix}/${name}`);
+      return { body: data, size: data.length };
+    }).catch((e: unknown) => {
+      const info = errorInfo(e);
+      // The store's verdict on the tenant's prefix (access denied, …) names outputs.uri.
+      throw info ? new PublishError(info.message, info.status) : e;
+    });
+  }
+
   private async requeue(job: JobRecord, log: Logger): Promise<void> {
     await mutateJob(this.o.jobs, job.id, (rec) => {
       if (rec.state !== "RUNNING") return false;
@@ -500,5 +522,24 @@ export class JobRunner {
     await bus.publishEvent({ jobId: job.id, kind: "state", state: "CANCELLED", at: this.now() });
     log.info("job_cancelled", { tenant: job.tenant, purged_tasks: typeof purged === "number" ? purged : 0 });
     this.o.onJobEnd?.("CANCELLED", this.now() - (job.startTime ?? job.createTime));
+  }
+}
+
+/** Publishing the result to outputs.uri failed for a reason of the request (the store's verdict). */
+class PublishError extends Error implements TypedError {
+  override readonly name = "PublishError";
+  constructor(
+    readonly description: string,
+    private readonly status: ErrorInfo["status"],
+  ) {
+    super(`outputs.uri: ${description}`);
+  }
+  get info(): ErrorInfo {
+    return {
+      status: this.status,
+      message: this.message,
+      field: "outputs.uri",
+      description: this.description,
+    };
   }
 }

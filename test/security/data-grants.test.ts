@@ -10,7 +10,7 @@
 import { mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { gzipSync } from "node:zlib";
-import { ambientS3Credentials } from "@adq/ml";
+import { ambientS3Credentials, getObjectBytes, listObjects } from "@adq/ml";
 import { LocalBus, type TaskOutcome } from "@adq/platform";
 import type { Manifest } from "@adq/stages";
 import { CreateBucketCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
@@ -159,17 +159,51 @@ describe("data grants: two tenants, their own roots and buckets", () => {
   });
 
   it("a job from the tenant's bucket selects exactly what the same files on its root give", async () => {
-    const run = async (uri: string): Promise<Manifest> => {
-      const { job } = await t.acme.createJob({ dataset: { uri }, params: { ratio: 0.5, bins: 2, seed: 4 } });
+    const run = async (uri: string, outputUri = ""): Promise<Manifest> => {
+      const { job } = await t.acme.createJob({
+        dataset: { uri },
+        params: { ratio: 0.5, bins: 2, seed: 4 },
+        ...(outputUri ? { outputs: { reconstruct: false, keepIntermediates: false, uri: outputUri } } : {}),
+      });
       await watchToEnd(t.acme, job.id);
       const done = await t.acme.getJob(job.id);
       expect(done.state, JSON.stringify(done.error)).toBe("JOB_STATE_SUCCEEDED");
       return JSON.parse((await download(t.acme, job.id, "manifest.json")).toString("utf8")) as Manifest;
     };
     const fromDisk = await run(`file://${root.acme}/ds`);
-    const fromS3 = await run("s3://acme-data/sets/ds");
+    const fromS3 = await run("s3://acme-data/sets/ds", "s3://acme-data/sets/results/j1");
     expect(fromS3.selected).toBe(6);
     expect(fromS3.items).toEqual(fromDisk.items);
+    // outputs.uri: the whole result in the tenant's bucket, manifest.json included, no marker left.
+    const reader = new S3Client({
+      endpoint: s3.server.endpoint,
+      region: s3.server.region,
+      forcePathStyle: true,
+      credentials: s3.server.tenants.acme!,
+    });
+    const published: string[] = [];
+    for await (const o of listObjects(reader, "acme-data", "sets/results/j1/"))
+      published.push(o.key.split("/").pop()!);
+    expect(published).toContain("manifest.json");
+    expect(published).not.toContain(".adq-partial");
+    const manifest = JSON.parse(
+      Buffer.from(
+        await getObjectBytes(reader, { bucket: "acme-data", key: "sets/results/j1/manifest.json" }),
+      ).toString(),
+    ) as Manifest;
+    expect(manifest.items).toEqual(fromS3.items);
+    // Only under the tenant's own S3 grants.
+    for (const out of ["s3://globex-data/sets/r", "s3://acme-data/elsewhere/r", "s3://acme-data/sets/../x"])
+      await expectStatus(
+        () =>
+          t.acme.createJob({
+            dataset: { uri: "s3://acme-data/sets/ds" },
+            params: { ratio: 0.5 },
+            outputs: { reconstruct: false, keepIntermediates: false, uri: out },
+            validateOnly: true,
+          }),
+        grpc.status.PERMISSION_DENIED,
+      );
   }, 120_000);
 
   it("stage workers refuse a forged task naming another tenant's data, and read granted S3 data with the grant's key", async () => {

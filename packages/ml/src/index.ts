@@ -33,6 +33,7 @@ export {
   inspectTarget,
   PARTIAL_MARKER,
   publishDirectory,
+  publishFiles,
 } from "./s3-publish.ts";
 export { createSession } from "./session.ts";
 export { scanTar, type TarMember } from "./tar.ts";

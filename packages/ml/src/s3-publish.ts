@@ -11,6 +11,7 @@
 import { createReadStream } from "node:fs";
 import { readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
+import type { Readable } from "node:stream";
 import { DeleteObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { orderedMap } from "./pool.ts";
 import { listObjects, type S3Location, s3Failure, s3Uri } from "./s3.ts";
@@ -69,14 +70,28 @@ async function filesUnder(dir: string, rel = ""): Promise<string[]> {
 }
 
 /**
- * Uploads every file of `dir` under `dest` (8 PUTs in flight, streamed from disk), the commit
- * marker last. Returns the object keys written.
+ * Uploads every file of `dir` under `dest` (streamed from disk), the commit marker last.
+ * Returns the object keys written.
  */
 export async function publishDirectory(client: S3Client, dir: string, dest: S3Location): Promise<string[]> {
+  return publishFiles(client, dest, await filesUnder(dir), async (name) => {
+    const path = join(dir, name);
+    return { body: createReadStream(path), size: (await stat(path)).size };
+  });
+}
+
+/**
+ * Uploads the named files under `dest` (8 PUTs in flight), `open(name)` giving each one's
+ * bytes or stream: the partial marker first, the commit marker last (see the module comment).
+ */
+export async function publishFiles(
+  client: S3Client,
+  dest: S3Location,
+  files: readonly string[],
+  open: (name: string) => Promise<{ body: Uint8Array | Readable; size: number }>,
+): Promise<string[]> {
   const { bucket, key: prefix } = folderPrefix(dest);
-  const files = await filesUnder(dir);
-  if (!files.includes(COMMIT_MARKER))
-    throw new Error(`${dir} holds no ${COMMIT_MARKER}: not a result folder`);
+  if (!files.includes(COMMIT_MARKER)) throw new Error(`a result needs a ${COMMIT_MARKER}`);
   const uri = (k: string) => s3Uri({ bucket, key: k });
   const send = async (cmd: PutObjectCommand | DeleteObjectCommand, k: string) => {
     try {
@@ -86,15 +101,9 @@ export async function publishDirectory(client: S3Client, dir: string, dest: S3Lo
     }
   };
   const put = async (name: string) => {
-    const path = join(dir, name);
-    const { size } = await stat(path);
+    const { body, size } = await open(name);
     await send(
-      new PutObjectCommand({
-        Bucket: bucket,
-        Key: prefix + name,
-        Body: createReadStream(path),
-        ContentLength: size,
-      }),
+      new PutObjectCommand({ Bucket: bucket, Key: prefix + name, Body: body, ContentLength: size }),
       prefix + name,
     );
   };
