@@ -277,7 +277,9 @@ describe("CompressionService over gRPC (all-in-one, embedded adapters)", () => {
       () => t.acme.createJob({ dataset: { uri: "s3://bucket/x" }, params: PARAMS }),
       grpc.status.PERMISSION_DENIED,
     );
-    expect(s3.err.details).toMatch(/^dataset\.uri: s3:\/\/ data sets are served only under a tenant's data grant/);
+    expect(s3.err.details).toMatch(
+      /^dataset\.uri: s3:\/\/ data sets are served only under a tenant's data grant/,
+    );
   });
 
   it("authenticates every call; another tenant's job is NOT_FOUND", async () => {
