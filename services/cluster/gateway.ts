@@ -51,6 +51,8 @@ export interface ClusterGatewayOptions {
   defaultModel: string | null;
   /** CCS's default feature model (ModelConfig.heldOutModel). */
   heldOutModel?: string | null;
+  /** The default for data sets that are not CIFAR-like (ModelConfig.generalModel). */
+  generalModel?: string | null;
   builtinModels?: Record<string, string>;
   modelRoots?: string[];
   /** Run the job runner (coordinator) here (default true); false: a gateway-only replica. */
@@ -79,6 +81,8 @@ export interface ClusterGatewayOptions {
   credentials?: grpc.ServerCredentials;
   /** NATS credentials and TLS (never logged). */
   natsAuth?: NatsAuthOptions;
+  /** Accept a NATS server without authentication (`--insecure-nats`, ports.ts). */
+  insecureNats?: boolean;
   /**
    * HMAC key of job and idempotency records (`--record-key-file`, gateway/signed-store.ts):
    * records without a valid signature are treated as absent.
@@ -101,10 +105,21 @@ export async function startClusterGateway(o: ClusterGatewayOptions): Promise<Run
     kv: true,
     log,
     ...(o.natsAuth ? { auth: o.natsAuth } : {}),
+    ...(o.insecureNats ? { insecureNats: true } : {}),
     ...(o.namespace ? { namespace: o.namespace } : {}),
     ...(o.ackWaitMs ? { ackWaitMs: o.ackWaitMs } : {}),
     ...(o.retryBackoffMs ? { retryBackoffMs: o.retryBackoffMs } : {}),
   });
+  // Every stage's queue exists before the first job, made here and never by a worker:
+  // autoscalers read each consumer's lag from the start, and workers need no right to
+  // create or re-point a consumer.
+  try {
+    await ports.bus.ensureStageConsumers(STAGE_NAMES, { maxAttempts: o.maxAttempts ?? 3 });
+    await ports.bus.ensureStageConsumers([JOB_QUEUE], { maxAttempts: o.maxJobDeliveries ?? 10 });
+  } catch (e) {
+    await ports.close(1000);
+    throw e;
+  }
   const registry = new Registry();
   processMetrics(registry, role);
   natsMetrics(registry, ports);
@@ -154,6 +169,7 @@ export async function startClusterGateway(o: ClusterGatewayOptions): Promise<Run
       models: {
         defaultModel: o.defaultModel,
         ...(o.heldOutModel ? { heldOutModel: o.heldOutModel } : {}),
+        ...(o.generalModel ? { generalModel: o.generalModel } : {}),
         ...(o.builtinModels ? { builtin: o.builtinModels } : {}),
         ...(o.modelRoots ? { roots: o.modelRoots } : {}),
       },
@@ -174,6 +190,7 @@ export async function startClusterGateway(o: ClusterGatewayOptions): Promise<Run
       onRpc: gm.onRpc,
     });
     gm.trackRunner(() => gw.runner);
+    gm.trackAuth(o.auth);
     if (o.metricsPort !== undefined)
       metrics = await startMetricsServer(registry, o.metricsPort, o.metricsHost);
     await workerBus?.ready();

@@ -125,7 +125,7 @@ export function addStageService(
         `${s.service}/${method}`,
         {
           log,
-          authenticate: (md) => (auth ? auth.authenticate(md) : null),
+          authenticate: (md, peer) => (auth ? auth.authenticate(md, peer) : null),
           describe: (t) => (t ? { tenant: t.id } : {}),
         },
         (req, ctx) => {

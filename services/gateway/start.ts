@@ -51,6 +51,8 @@ export interface StartGatewayOptions
     defaultModel: string | null;
     /** CCS's default (services/common/resolve.ts ModelConfig.heldOutModel). */
     heldOutModel?: string | null;
+    /** The default for data sets that are not CIFAR-like (ModelConfig.generalModel). */
+    generalModel?: string | null;
     builtin?: Record<string, string>;
     roots?: string[];
   };
@@ -92,6 +94,7 @@ export async function startGateway(o: StartGatewayOptions): Promise<RunningGatew
     models: {
       defaultModel: o.models.defaultModel ? resolve(o.models.defaultModel) : null,
       ...(o.models.heldOutModel ? { heldOutModel: resolve(o.models.heldOutModel) } : {}),
+      ...(o.models.generalModel ? { generalModel: resolve(o.models.generalModel) } : {}),
       builtin: o.models.builtin ?? {},
       roots: modelRoots,
     },
@@ -172,6 +175,8 @@ export interface AllInOneOptions {
   defaultModel: string | null;
   /** CCS's default feature model (ModelConfig.heldOutModel). */
   heldOutModel?: string | null;
+  /** The default for data sets that are not CIFAR-like (ModelConfig.generalModel). */
+  generalModel?: string | null;
   builtinModels?: Record<string, string>;
   modelRoots?: string[];
   /** Jobs run at once. */
@@ -241,6 +246,7 @@ export async function startAllInOne(o: AllInOneOptions): Promise<AllInOne> {
       models: {
         defaultModel: o.defaultModel,
         ...(o.heldOutModel ? { heldOutModel: o.heldOutModel } : {}),
+        ...(o.generalModel ? { generalModel: o.generalModel } : {}),
         ...(o.builtinModels ? { builtin: o.builtinModels } : {}),
         ...(o.modelRoots ? { roots: o.modelRoots } : {}),
       },
@@ -257,6 +263,7 @@ export async function startAllInOne(o: AllInOneOptions): Promise<AllInOne> {
       ...(gm ? { onRpc: gm.onRpc } : {}),
     });
     gm?.trackRunner(() => gw.runner);
+    gm?.trackAuth(o.auth);
   } catch (e) {
     await workers.close();
     await bus.close();

@@ -68,11 +68,12 @@ export async function compress(o: CompressOptions): Promise<CompressionOutcome &
   const cacheDir = resolve(o.cacheDir);
   const modelFile = o.model ? resolve(o.model) : null;
   // Everything that can be known about the output is checked before the pipeline runs.
-  await checkOutputTarget(out, [
+  const guarded = [
     ...(isS3Uri(o.dataset) ? [] : [{ what: "the data set", path: datasetPath }]),
     ...(modelFile ? [{ what: "the model", path: modelFile }] : []),
     { what: "the cache directory", path: cacheDir, allowInside: true },
-  ]);
+  ];
+  await checkOutputTarget(out, guarded);
   if (!remoteOut && (await isNonEmptyDir(out)) && !o.force) {
     throw new UsageError(`--out ${out} already exists and is not empty (use --force to replace it)`);
   }
@@ -148,7 +149,7 @@ export async function compress(o: CompressOptions): Promise<CompressionOutcome &
       await publishDirectory(s3Client(), staging.tmp, remoteOut).catch((e: unknown) => {
         throw errorInfo(e) ? e : asIoError(e, o.out, "write");
       });
-    } else await publishStaging(staging, o.force);
+    } else await publishStaging(staging, o.force, guarded);
     published = true;
     // The result copy in the cache is no longer needed; stage outputs stay for resumption.
     await store.deletePrefix(`${outcome.resultPrefix}/`);

@@ -4,12 +4,13 @@ import { parseArgs } from "node:util";
 import { errorInfo } from "@adq/core";
 import { isS3Uri } from "@adq/ml";
 import { IoError } from "@adq/platform";
-import { paramsHelp, StageFailedError } from "@adq/stages";
+import { paramsHelp, planJob, StageFailedError } from "@adq/stages";
 import { compress } from "./compress.ts";
 import { CONTROLLER_HELP, runController } from "./controller-cmd.ts";
 import { defaultModelFor } from "./default-model.ts";
 import { EVAL_HELP, EVAL_USAGE, runEval } from "./eval.ts";
 import { EXECUTION_PROVIDER_HELP, executionProviderOf } from "./execution-provider.ts";
+import { HEALTH_HELP, runHealth } from "./health-cmd.ts";
 import { decimalNumber } from "./numbers.ts";
 import { UsageError } from "./output-dir.ts";
 import { PARAM_OPTIONS, paramsFromFlags, unusedFlagWarnings } from "./param-flags.ts";
@@ -28,7 +29,7 @@ Usage:
   adq compress [dataset] [options]     select and pixel-quantize a subset (embedded, no servers)
   adq reconstruct <compressed-dir> --out <dir> [--mae <onnx>]
                                        MAE-reconstruct the kept images into an ImageFolder
-${EVAL_USAGE}${SERVE_HELP}${REMOTE_HELP}${SECURITY_HELP}${CONTROLLER_HELP}  adq help
+${EVAL_USAGE}${SERVE_HELP}${REMOTE_HELP}${HEALTH_HELP}${SECURITY_HELP}${CONTROLLER_HELP}  adq help
 
 compress options (defaults in brackets):
   dataset                ImageFolder root, CIFAR-10 binary folder, WebDataset .tar shards (a file, a folder,
@@ -101,8 +102,10 @@ async function runCompress(argv: string[]): Promise<number> {
     const shardSize =
       values["shard-size"] === undefined ? undefined : num("shard-size", values["shard-size"], 0);
     // The default model depends on the data set and the method (models/README.md, "Default rule").
-    const model =
-      values.model !== undefined
+    const plan = planJob(params);
+    const model = !plan.model
+      ? null
+      : values.model !== undefined
         ? resolve(values.model)
         : (await defaultModelFor(dataset, join(REPO_ROOT, "models"), params.method)).file;
     const outputs = Object.fromEntries(
@@ -122,7 +125,7 @@ async function runCompress(argv: string[]): Promise<number> {
       dataset,
       out,
       ...(Object.keys(outputs).length > 0 ? { modelOutputs: outputs } : {}),
-      model: params.method === "random" && params.drop === 0 ? null : model,
+      model,
       params,
       cacheDir,
       keepIntermediates: values["keep-intermediates"] === true,
@@ -203,6 +206,8 @@ export async function main(argv: string[]): Promise<number> {
         return await runResult(rest);
       case "controller":
         return await runController(rest);
+      case "health":
+        return await runHealth(rest);
       case undefined:
       case "help":
       case "--help":

@@ -39,10 +39,11 @@ export async function reconstruct(o: ReconstructOptions): Promise<{ images: numb
   } catch (e) {
     throw new UsageError(`${o.compressed} is not an adq compress result (${(e as Error).message})`);
   }
-  await checkOutputTarget(o.out, [
+  const guarded = [
     { what: "the compressed result", path: o.compressed },
     { what: "the MAE model", path: o.mae },
-  ]);
+  ];
+  await checkOutputTarget(o.out, guarded);
   if ((await isNonEmptyDir(o.out)) && !o.force)
     throw new UsageError(`--out ${o.out} already exists and is not empty (use --force)`);
   const mae = await MaeModel.load(o.mae, {
@@ -96,7 +97,7 @@ export async function reconstruct(o: ReconstructOptions): Promise<{ images: numb
       if (batch.length === (o.batchSize ?? 256)) await flush();
     }
     if (batch.length > 0) await flush();
-    await publishStaging(staging, o.force);
+    await publishStaging(staging, o.force, guarded);
     published = true;
   } finally {
     if (!published) await discardStaging(staging);

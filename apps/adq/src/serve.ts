@@ -56,10 +56,12 @@ export const SERVE_HELP = `  adq serve [--port 50051] [--host 127.0.0.1] [--data
                                        unless --no-workers
   adq serve --stage <features|binning|scoring|sampling|assemble> --nats <url>
             [--concurrency 1] [--port 5005x] [--metrics-port p] [--threads n] [--drain-ms 20000]
-            [--execution-provider cpu|cuda]
+            [--execution-provider cpu|cuda [--require-execution-provider]]
             [--data-root <dir>]... [--model-root <dir>]... [--model <onnx>] [--mae <onnx>]
             [--api-keys <file>]
                                        one stage worker (NATS work queue) + its gRPC stage
+                                       (--require-execution-provider: no CPU fallback; an
+                                       unusable provider leaves it NOT_SERVING, taking no task)
                                        service (direct calls: datasets under --data-root;
                                        given --data-root, queued tasks are confined too;
                                        with --api-keys each tenant sees only its namespace)
@@ -79,6 +81,7 @@ export const SECURITY_HELP = `  security (SECURITY.md):
                 | --nats-token-file <file>; --nats-tls-ca/--nats-tls-cert/--nats-tls-key <file>
                 [$ADQ_NATS_CREDS, $ADQ_NATS_NKEY, $ADQ_NATS_USER, $ADQ_NATS_PASSWORD_FILE,
                 $ADQ_NATS_TOKEN_FILE, $ADQ_NATS_TLS_CA, $ADQ_NATS_TLS_CERT, $ADQ_NATS_TLS_KEY]
+      --insecure-nats: accept a NATS server that requires no authentication (refused without it)
       --record-key-file <file> (adq serve --nats): HMAC key binding job records to their tenant
 `;
 
@@ -103,6 +106,8 @@ const NATS_AUTH_OPTIONS = {
   "nats-tls-ca": { type: "string" },
   "nats-tls-cert": { type: "string" },
   "nats-tls-key": { type: "string" },
+  // Accept a NATS server that needs no credentials (refused otherwise: ports.ts).
+  "insecure-nats": { type: "boolean" },
 } as const;
 
 const SERVE_OPTIONS = {
@@ -118,6 +123,7 @@ const SERVE_OPTIONS = {
   concurrency: { type: "string" },
   threads: { type: "string" },
   "execution-provider": { type: "string" },
+  "require-execution-provider": { type: "boolean" },
   "shard-size": { type: "string" },
   "log-level": { type: "string" },
   // cluster mode
@@ -209,6 +215,8 @@ export async function runServe(argv: string[]): Promise<number> {
     throw new UsageError(`serve takes no positional arguments, got ${positionals[0]}`);
   const log = new Logger(process.stderr, {}, parseLogLevel(values["log-level"]));
   if (values.stage !== undefined) return natsFailure(() => runStageProcess(values, log));
+  if (values["require-execution-provider"] !== undefined)
+    throw new UsageError("--require-execution-provider applies to a stage process (--stage) only");
   if (values.mae !== undefined)
     throw new UsageError("--mae applies to a stage process (--stage sampling) only");
   if (values.nats !== undefined) return natsFailure(() => runClusterGateway(values, log));
@@ -254,6 +262,8 @@ export async function runServe(argv: string[]): Promise<number> {
     cacheDir,
     defaultModel: model,
     heldOutModel,
+    // The default-model rule's general backbone, as `adq compress` picks it; `--model` names one for every job.
+    ...(values.model === undefined ? { generalModel: GENERAL_MODEL } : {}),
     builtinModels: BUILTIN_MODELS,
     ...(values["model-root"] ? { modelRoots: values["model-root"] } : {}),
     concurrency,
@@ -353,6 +363,7 @@ function clusterCommon(values: ServeValues) {
   return {
     nats: values.nats!,
     natsAuth: natsAuth(values),
+    ...(values["insecure-nats"] ? { insecureNats: true } : {}),
     ...(values.namespace ? { namespace: values.namespace } : {}),
     ...(values["ack-wait-ms"] !== undefined
       ? { ackWaitMs: int("ack-wait-ms", values["ack-wait-ms"], 0, 100) }
@@ -408,6 +419,7 @@ async function runClusterGateway(values: ServeValues, log: Logger): Promise<numb
     ...(grants ? { grants } : {}),
     defaultModel: resolve(values.model ?? DEFAULT_MODEL),
     heldOutModel: resolve(values["held-out-model"] ?? GENERAL_MODEL),
+    ...(values.model === undefined ? { generalModel: GENERAL_MODEL } : {}),
     builtinModels: BUILTIN_MODELS,
     ...(values["model-root"] ? { modelRoots: values["model-root"] } : {}),
     runner: !values["no-runner"],
@@ -471,6 +483,7 @@ async function runStageProcess(values: ServeValues, log: Logger): Promise<number
     stage,
     address: `${host}:${port}`,
     concurrency: int("concurrency", values.concurrency, 1, 1),
+    ...(values["require-execution-provider"] ? { requireExecutionProvider: true } : {}),
     log,
     dataRoots: values["data-root"] ?? [],
     ...(stageGrants ? { grants: stageGrants } : {}),

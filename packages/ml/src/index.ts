@@ -35,6 +35,6 @@ export {
   publishDirectory,
   publishFiles,
 } from "./s3-publish.ts";
-export { createSession } from "./session.ts";
+export { createSession, cudaProblem } from "./session.ts";
 export { scanTar, type TarMember } from "./tar.ts";
 export { expandBraces, isShardSpec, listShards, WebDatasetReader } from "./webdataset.ts";
