@@ -1,6 +1,6 @@
 /** The job methods: CreateJob (validation, idempotency, quotas, the queue message), CancelJob, DeleteJob, ListJobs. */
 import { createHash, randomBytes } from "node:crypto";
-import { isS3Uri } from "@adq/ml";
+import { isS3Uri, type S3Credentials, withS3Credentials } from "@adq/ml";
 import { ConflictError } from "@adq/platform";
 import type {
   CallContext,
@@ -124,7 +124,9 @@ export async function createJob(
   // The default model by the job plan's rule (the data set's classes and first image), as
   // `adq compress` picks it; read only when the request names no model.
   const needsRule = !req.params?.model?.uri && planJob(params).model;
-  const plan = planJob(params, needsRule ? await readDatasetShape(ds.path) : undefined);
+  const creds = "credentials" in ds ? (ds.credentials as S3Credentials | undefined) : undefined;
+  const shape = needsRule ? await withS3Credentials(creds, () => readDatasetShape(ds.path)) : undefined;
+  const plan = planJob(params, shape);
   const model = await resolveModel(
     req.params?.model,
     plan.model,
