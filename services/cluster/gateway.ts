@@ -31,7 +31,7 @@ import {
 import { ModelCache, registerStageWorkers } from "@adq/stages";
 import type * as grpc from "@grpc/grpc-js";
 import { natsMetrics, queueMetrics } from "./metrics.ts";
-import { type ClusterPorts, openClusterPorts } from "./ports.ts";
+import { type ClusterPorts, type ClusterPortsOptions, openClusterPorts } from "./ports.ts";
 import { STAGE_NAMES } from "./stage-services.ts";
 
 export interface ClusterGatewayOptions {
@@ -76,6 +76,10 @@ export interface ClusterGatewayOptions {
   progressIntervalMs?: number;
   /** Stage-cache retention period (services/gateway/cache-gc.ts); default 7 days. */
   cacheRetentionMs?: number;
+  /** Finished jobs are deleted this long after they ended (cache-gc.ts sweepResults); default never. */
+  resultRetentionMs?: number;
+  /** Artifact Object Store replicas and byte cap (ports.ts). */
+  artifacts?: ClusterPortsOptions["artifacts"];
   log: Logger;
   /** Server credentials (TLS, common/tls.ts); default plaintext. */
   credentials?: grpc.ServerCredentials;
@@ -109,6 +113,7 @@ export async function startClusterGateway(o: ClusterGatewayOptions): Promise<Run
     ...(o.namespace ? { namespace: o.namespace } : {}),
     ...(o.ackWaitMs ? { ackWaitMs: o.ackWaitMs } : {}),
     ...(o.retryBackoffMs ? { retryBackoffMs: o.retryBackoffMs } : {}),
+    ...(o.artifacts ? { artifacts: o.artifacts } : {}),
   });
   // Every stage's queue exists before the first job, made here and never by a worker:
   // autoscalers read each consumer's lag from the start, and workers need no right to
@@ -184,6 +189,7 @@ export async function startClusterGateway(o: ClusterGatewayOptions): Promise<Run
               ...(o.maxJobDeliveries ? { maxJobDeliveries: o.maxJobDeliveries } : {}),
               ...(o.progressIntervalMs !== undefined ? { progressIntervalMs: o.progressIntervalMs } : {}),
               ...(o.cacheRetentionMs ? { cacheRetentionMs: o.cacheRetentionMs } : {}),
+              ...(o.resultRetentionMs ? { resultRetentionMs: o.resultRetentionMs } : {}),
               onJobEnd: gm.onJobEnd,
             },
       ...(o.watchPollMs ? { watchPollMs: o.watchPollMs } : {}),

@@ -35,7 +35,7 @@ import {
 import { ModelCache, registerStageWorkers } from "@adq/stages";
 import type * as grpc from "@grpc/grpc-js";
 import { natsMetrics, queueMetrics } from "./metrics.ts";
-import { type ClusterPorts, openClusterPorts } from "./ports.ts";
+import { type ClusterPorts, type ClusterPortsOptions, openClusterPorts } from "./ports.ts";
 import {
   addStageService,
   type StageProcessName,
@@ -56,6 +56,8 @@ export interface StageWorkerProcessOptions {
   maxAttempts?: number;
   ackWaitMs?: number;
   retryBackoffMs?: number[];
+  /** Artifact Object Store replicas and byte cap: the same as the gateway's (ports.ts). */
+  artifacts?: ClusterPortsOptions["artifacts"];
   /** ONNX Runtime intra-op threads. */
   threads?: number;
   /** ONNX Runtime execution provider; "cuda" falls back to CPU with one warn line when absent. */
@@ -121,6 +123,7 @@ export async function startStageWorker(o: StageWorkerProcessOptions): Promise<Ru
     ...(o.namespace ? { namespace: o.namespace } : {}),
     ...(o.ackWaitMs ? { ackWaitMs: o.ackWaitMs } : {}),
     ...(o.retryBackoffMs ? { retryBackoffMs: o.retryBackoffMs } : {}),
+    ...(o.artifacts ? { artifacts: o.artifacts } : {}),
   });
   const registry = new Registry();
   processMetrics(registry, `worker-${stage}`);

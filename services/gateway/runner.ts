@@ -24,6 +24,7 @@ import {
   jobCacheGeneration,
   type SweepResult,
   sweepCache,
+  sweepResults,
   tenantCachePrefix,
 } from "./cache-gc.ts";
 import { isTransientInfraError, jobErrorDetails } from "./job-errors.ts";
@@ -71,6 +72,11 @@ export interface RunnerOptions {
    * then deleted (cache-gc.ts). Default 7 days.
    */
   cacheRetentionMs?: number;
+  /**
+   * Finished jobs (record, artifacts, result) are deleted this long after they ended
+   * (cache-gc.ts sweepResults), by the same periodic sweep. Default: kept until DeleteJob.
+   */
+  resultRetentionMs?: number;
   /** How often this runner sweeps expired cache generations (default min(retention / 4, 1 h)). */
   cacheSweepIntervalMs?: number;
   /** Per-tenant data grants: the coordinator reads an s3:// data set with its grant's credentials. */
@@ -131,12 +137,23 @@ export class JobRunner {
     });
     if (r.deleted.length || r.kept.length)
       this.o.log.info("cache_swept", { deleted: r.deleted, kept: r.kept });
+    if (this.o.resultRetentionMs !== undefined) {
+      const jobs = await sweepResults({
+        store: this.o.store,
+        jobs: this.o.jobs,
+        now: this.now(),
+        retentionMs: this.o.resultRetentionMs,
+      });
+      if (jobs.length) this.o.log.info("results_expired", { jobs });
+    }
     return r;
   }
 
   start(): void {
     if (this.sub) return;
-    const every = this.o.cacheSweepIntervalMs ?? Math.min(this.retentionMs / 4, 3600_000);
+    const every =
+      this.o.cacheSweepIntervalMs ??
+      Math.min(this.retentionMs / 4, (this.o.resultRetentionMs ?? Infinity) / 4, 3600_000);
     let sweeping = false;
     this.sweeper = setInterval(() => {
       if (sweeping) return; // a slow listing must not pile up sweeps

@@ -172,6 +172,8 @@ export interface AllInOneOptions {
   cacheDir: string;
   /** Stage-cache retention period (services/gateway/cache-gc.ts); default 7 days. */
   cacheRetentionMs?: number;
+  /** Finished jobs are deleted this long after they ended (cache-gc.ts sweepResults); default never. */
+  resultRetentionMs?: number;
   defaultModel: string | null;
   /** CCS's default feature model (ModelConfig.heldOutModel). */
   heldOutModel?: string | null;
@@ -256,6 +258,7 @@ export async function startAllInOne(o: AllInOneOptions): Promise<AllInOne> {
         ...(o.shardSize ? { shardSize: o.shardSize } : {}),
         ...(o.progressIntervalMs !== undefined ? { progressIntervalMs: o.progressIntervalMs } : {}),
         ...(o.cacheRetentionMs ? { cacheRetentionMs: o.cacheRetentionMs } : {}),
+        ...(o.resultRetentionMs ? { resultRetentionMs: o.resultRetentionMs } : {}),
         ...(gm ? { onJobEnd: gm.onJobEnd } : {}),
       },
       ...(o.watchPollMs ? { watchPollMs: o.watchPollMs } : {}),

@@ -49,6 +49,7 @@ export const SERVE_HELP = `  adq serve [--port 50051] [--host 127.0.0.1] [--data
             [--cache-dir <dir>] [--concurrency 2] [--threads n] [--execution-provider cpu|cuda]
             [--log-level info] [--model <onnx>] [--held-out-model <onnx>]
             [--metrics-port p] [--drain-ms 10000] [--cache-retention-hours 168]
+            [--result-retention-hours h] (finished jobs deleted h hours after they end; default kept)
                                        gRPC API + every stage in one process (embedded adapters)
   adq serve --nats <url> [--no-workers] [--no-runner] [same options, no --cache-dir]
                                        cluster mode: gateway + coordinator on NATS JetStream
@@ -67,7 +68,9 @@ export const SERVE_HELP = `  adq serve [--port 50051] [--host 127.0.0.1] [--data
                                        with --api-keys each tenant sees only its namespace)
       cluster flags: --namespace adq, --ack-wait-ms 30000 (redelivery after a crash),
       --max-attempts 3 (task deliveries), --retry-backoff-ms 1000,5000,15000,30000,
-      --max-job-deliveries 10 (coordinator restarts a job survives)
+      --max-job-deliveries 10 (coordinator restarts a job survives),
+      --artifact-replicas 1, --artifact-max-bytes b (the artifact Object Store: JetStream replicas
+      and a byte cap; give every process of a cluster the same values)
 `;
 
 /** Security flags of servers, clients and NATS connections (`adq help`, after the client commands). */
@@ -140,6 +143,9 @@ const SERVE_OPTIONS = {
   "metrics-host": { type: "string" },
   "drain-ms": { type: "string" },
   "cache-retention-hours": { type: "string" },
+  "result-retention-hours": { type: "string" },
+  "artifact-replicas": { type: "string" },
+  "artifact-max-bytes": { type: "string" },
   // security (SECURITY.md)
   "tls-cert": { type: "string" },
   "tls-key": { type: "string" },
@@ -381,6 +387,20 @@ function clusterCommon(values: ServeValues) {
       : {}),
     metricsHost: values["metrics-host"] ?? values.host ?? "127.0.0.1",
     faults: faultsFromEnv(),
+    ...artifactLimits(values),
+  };
+}
+
+/** `--artifact-replicas n`, `--artifact-max-bytes b`: the artifact Object Store's replicas and cap. */
+function artifactLimits(values: ServeValues): { artifacts?: { replicas?: number; maxBytes?: number } } {
+  const replicas = values["artifact-replicas"];
+  const maxBytes = values["artifact-max-bytes"];
+  if (replicas === undefined && maxBytes === undefined) return {};
+  return {
+    artifacts: {
+      ...(replicas !== undefined ? { replicas: int("artifact-replicas", replicas, 0, 1) } : {}),
+      ...(maxBytes !== undefined ? { maxBytes: int("artifact-max-bytes", maxBytes, 0, 1) } : {}),
+    },
   };
 }
 
@@ -462,6 +482,7 @@ async function runStageProcess(values: ServeValues, log: Logger): Promise<number
     "no-runner",
     "shard-size",
     "cache-retention-hours",
+    "result-retention-hours",
     "record-key-file",
   ] as const)
     if (values[flag] !== undefined) throw new UsageError(`--${flag} does not apply to a stage process`);
@@ -504,11 +525,16 @@ async function runStageProcess(values: ServeValues, log: Logger): Promise<number
 }
 
 /** `--cache-retention-hours h`: stage outputs are reused for h to 2h hours, then deleted. */
-function cacheRetention(values: ServeValues): { cacheRetentionMs?: number } {
+function cacheRetention(values: ServeValues): { cacheRetentionMs?: number; resultRetentionMs?: number } {
   const h = float("cache-retention-hours", values["cache-retention-hours"]);
-  if (h === undefined) return {};
-  if (!(h > 0)) throw new UsageError(`--cache-retention-hours must be > 0, got ${h}`);
-  return { cacheRetentionMs: h * 3600_000 };
+  if (h !== undefined && !(h > 0)) throw new UsageError(`--cache-retention-hours must be > 0, got ${h}`);
+  // `--result-retention-hours h`: finished jobs (record, artifacts, result) are deleted h hours after they end.
+  const r = float("result-retention-hours", values["result-retention-hours"]);
+  if (r !== undefined && !(r > 0)) throw new UsageError(`--result-retention-hours must be > 0, got ${r}`);
+  return {
+    ...(h !== undefined ? { cacheRetentionMs: h * 3600_000 } : {}),
+    ...(r !== undefined ? { resultRetentionMs: r * 3600_000 } : {}),
+  };
 }
 
 function int(flag: string, v: string | undefined, fallback: number, min: number): number {
