@@ -17,7 +17,6 @@ import type { NatsAuthOptions } from "@adq/platform/nats";
 import type { ApiKeyAuthenticator, DataGrants, Logger } from "@adq/service-common";
 import {
   addReflection,
-  apiPackageDefinition,
   bindServer,
   type FaultInjection,
   grantTasks,
@@ -36,12 +35,7 @@ import { ModelCache, registerStageWorkers } from "@adq/stages";
 import type * as grpc from "@grpc/grpc-js";
 import { natsMetrics, queueMetrics } from "./metrics.ts";
 import { type ClusterPorts, type ClusterPortsOptions, openClusterPorts } from "./ports.ts";
-import {
-  addStageService,
-  type StageProcessName,
-  stagePackageDefinition,
-  stageServiceName,
-} from "./stage-services.ts";
+import { addStageService, type StageProcessName, stageServiceName } from "./stage-services.ts";
 import { confineTaskPaths, realPaths } from "./task-paths.ts";
 
 export interface StageWorkerProcessOptions {
@@ -207,11 +201,7 @@ export async function startStageWorker(o: StageWorkerProcessOptions): Promise<Ru
     env: rpcEnv,
     ...(o.auth ? { auth: o.auth } : {}),
   });
-  addReflection(
-    server,
-    [stagePackageDefinition(), apiPackageDefinition()],
-    [...(serviceName ? [serviceName] : []), "grpc.health.v1.Health"],
-  );
+  addReflection(server, [...(serviceName ? [serviceName] : []), "grpc.health.v1.Health"]);
   let metrics: MetricsServer | undefined;
   let port: number;
   try {

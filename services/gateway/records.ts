@@ -88,6 +88,8 @@ export interface JobRecord {
   model: ModelSpec | null;
   /** `uri`: publish the result there on success (an s3:// prefix under the tenant's grants). */
   outputs: { reconstruct: boolean; keepIntermediates: boolean; uri?: string };
+  /** The MAE that fills dropped patches for outputs.reconstruct (file + digest). */
+  mae?: ModelSpec | null;
   idempotencyKey: string;
   /** Digest of the normalized request: a retry with the same key must match it. */
   requestHash: string;
@@ -157,6 +159,7 @@ const UNITS: Partial<Record<StageEnum, string>> = {
   STAGE_SAMPLING: "classes",
   STAGE_PATCH_DROP: "classes",
   STAGE_REPORT: "results",
+  STAGE_RECONSTRUCT: "images",
 };
 
 export const INTERNAL_STAGE_OF: Partial<Record<StageEnum, StageName>> = {
@@ -168,9 +171,9 @@ export const INTERNAL_STAGE_OF: Partial<Record<StageEnum, StageName>> = {
 };
 
 /** The stage list of a new job: skipped stages are known from the parameters. */
-export function initialStages(p: CompressParams): StageRecord[] {
+export function initialStages(p: CompressParams, reconstruct = false): StageRecord[] {
   const plan = planJob(p);
-  const skipped = new Set<StageEnum>(["STAGE_RECONSTRUCT"]);
+  const skipped = new Set<StageEnum>(reconstruct ? [] : ["STAGE_RECONSTRUCT"]);
   for (const [stage, runs] of Object.entries(plan.stages) as Array<[StageName, boolean]>)
     if (!runs) for (const s of PUBLIC_STAGES[stage]) skipped.add(s);
   if (!plan.cam) skipped.add("STAGE_PATCH_DROP");
