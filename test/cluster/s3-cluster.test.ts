@@ -16,6 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { hashApiKey } from "../../services/common/auth.ts";
 import { CompressionClient } from "../../services/common/client.ts";
 import type { CompressionParams } from "../../services/common/types.ts";
+import { runCli } from "../e2e/cli.ts";
 import { demoSlice, tmp } from "../e2e/helpers.ts";
 import { download, watchToEnd } from "../services/helpers.ts";
 import { useNatsServer } from "../support/nats-server.ts";
@@ -33,6 +34,7 @@ describe("cluster mode: a job from s3:// with a process per stage (slow: 6 servi
   let data: string;
   let client: CompressionClient;
   let admin: S3Client;
+  let address: string;
 
   beforeAll(async () => {
     const srv = s3.server;
@@ -95,7 +97,8 @@ describe("cluster mode: a job from s3:// with a process per stage (slow: 6 servi
       startService("coordinator", ["serve", ...common, "--no-workers"], env),
       ...STAGES.map((s) => startService(`worker-${s}`, ["serve", "--stage", s, ...common], env)),
     ]);
-    client = new CompressionClient(coordinator!.address, { apiKey: KEY, timeoutMs: 10_000 });
+    address = coordinator!.address;
+    client = new CompressionClient(address, { apiKey: KEY, timeoutMs: 10_000 });
   }, 120_000);
 
   afterAll(async () => {
@@ -126,5 +129,27 @@ describe("cluster mode: a job from s3:// with a process per stage (slow: 6 servi
       ).toString("utf8"),
     ) as Manifest;
     expect(published.items).toEqual(fromS3.items);
+  }, 240_000);
+
+  it("adq submit s3://… --out s3://… --watch: the same through the CLI", async () => {
+    const r = await runCli([
+      ...["submit", "s3://acme-data/sets/ds", "--out", "s3://acme-data/sets/results/cli", "--watch"],
+      ...["--method", "adq", "--ratio", "0.25", "--bins", "2", "--seed", "5"],
+      ...["--server", address, "--api-key", KEY],
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    const published = JSON.parse(
+      Buffer.from(
+        await getObjectBytes(admin, { bucket: "acme-data", key: "sets/results/cli/manifest.json" }),
+      ).toString("utf8"),
+    ) as Manifest;
+    expect(published.selected).toBe(6);
+    // Outside the tenant's grants: refused at submit, nothing created.
+    const denied = await runCli([
+      ...["submit", "s3://acme-data/sets/ds", "--out", "s3://acme-data/elsewhere"],
+      ...["--ratio", "0.25", "--server", address, "--api-key", KEY],
+    ]);
+    expect(denied.code).not.toBe(0);
+    expect(denied.stderr).toMatch(/PERMISSION_DENIED|outputs\.uri/);
   }, 240_000);
 });
