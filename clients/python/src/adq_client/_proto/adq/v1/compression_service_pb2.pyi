@@ -39,12 +39,14 @@ STAGE_STATE_FAILED: StageState
 STAGE_STATE_CANCELLED: StageState
 
 class OutputOptions(_message.Message):
-    __slots__ = ("reconstruct", "keep_intermediates")
+    __slots__ = ("reconstruct", "keep_intermediates", "uri")
     RECONSTRUCT_FIELD_NUMBER: _ClassVar[int]
     KEEP_INTERMEDIATES_FIELD_NUMBER: _ClassVar[int]
+    URI_FIELD_NUMBER: _ClassVar[int]
     reconstruct: bool
     keep_intermediates: bool
-    def __init__(self, reconstruct: _Optional[bool] = ..., keep_intermediates: _Optional[bool] = ...) -> None: ...
+    uri: str
+    def __init__(self, reconstruct: _Optional[bool] = ..., keep_intermediates: _Optional[bool] = ..., uri: _Optional[str] = ...) -> None: ...
 
 class CreateJobRequest(_message.Message):
     __slots__ = ("dataset", "params", "idempotency_key", "outputs", "display_name", "labels", "validate_only")
