@@ -8,10 +8,11 @@ import { mkdir, realpath } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import type { ExecutionProvider } from "@adq/ml";
 import { type Bus, FsArtifactStore, LocalBus, MemoryJobStore } from "@adq/platform";
-import type { ApiKeyAuthenticator, Registry } from "@adq/service-common";
+import type { ApiKeyAuthenticator, DataGrants, Registry } from "@adq/service-common";
 import {
   addReflection,
   bindServer,
+  grantTasks,
   HealthService,
   InstrumentedBus,
   Logger,
@@ -41,6 +42,8 @@ export interface StartGatewayOptions
   address: string;
   /** The directories datasets may come from (resolved to real paths here). */
   dataRoots: string[];
+  /** Per-tenant data grants (services/common/grants.ts): replace dataRoots for tenants. */
+  grants?: DataGrants;
   /**
    * Local directory uploaded datasets are extracted into (`{root}/{tenant}/{upload}/`);
    * in cluster mode a volume shared with the coordinator and the features/assemble
@@ -95,6 +98,7 @@ export async function startGateway(o: StartGatewayOptions): Promise<RunningGatew
     store: o.store,
     auth: o.auth,
     dataRoots,
+    ...(o.grants ? { grants: o.grants } : {}),
     models: {
       defaultModel: o.models.defaultModel ? resolve(o.models.defaultModel) : null,
       ...(o.models.heldOutModel ? { heldOutModel: resolve(o.models.heldOutModel) } : {}),
@@ -159,6 +163,7 @@ export async function startGateway(o: StartGatewayOptions): Promise<RunningGatew
       bus: o.bus,
       store: o.store,
       log: log.child({ component: "runner" }),
+      ...(o.grants ? { grants: o.grants } : {}),
       ...(typeof o.runner === "object" ? o.runner : {}),
     });
     runner.start();
@@ -198,6 +203,8 @@ export interface AllInOneOptions {
   address?: string;
   auth: ApiKeyAuthenticator;
   dataRoots: string[];
+  /** Per-tenant data grants (services/common/grants.ts); stage tasks are held to them too. */
+  grants?: DataGrants;
   /** Where uploads are extracted; default `{cacheDir}/uploads`. */
   uploadRoot?: string;
   uploadLimits?: Partial<UploadLimits>;
@@ -207,6 +214,8 @@ export interface AllInOneOptions {
   cacheDir: string;
   /** Stage-cache retention period (services/gateway/cache-gc.ts); default 7 days. */
   cacheRetentionMs?: number;
+  /** Finished jobs are deleted this long after they ended (cache-gc.ts sweepResults); default never. */
+  resultRetentionMs?: number;
   defaultModel: string | null;
   /** CCS's default feature model (ModelConfig.heldOutModel). */
   heldOutModel?: string | null;
@@ -255,14 +264,18 @@ export async function startAllInOne(o: AllInOneOptions): Promise<AllInOne> {
         metrics: taskMetrics(o.metrics),
       })
     : bus;
-  const workers = registerStageWorkers(workerBus, {
-    store,
-    models: new ModelCache({
-      ...(o.threads ? { threads: o.threads } : {}),
-      ...(o.executionProvider ? { executionProvider: o.executionProvider } : {}),
-      warn: (message) => (o.log ?? new Logger()).warn("execution_provider_fallback", { message }),
-    }),
-  });
+  const uploadRoot = o.uploadRoot ?? join(resolve(o.cacheDir), "uploads");
+  const workers = registerStageWorkers(
+    o.grants ? grantTasks(workerBus, o.grants, { uploadRoot }) : workerBus,
+    {
+      store,
+      models: new ModelCache({
+        ...(o.threads ? { threads: o.threads } : {}),
+        ...(o.executionProvider ? { executionProvider: o.executionProvider } : {}),
+        warn: (message) => (o.log ?? new Logger()).warn("execution_provider_fallback", { message }),
+      }),
+    },
+  );
   let gw: RunningGateway;
   try {
     gw = await startGateway({
@@ -273,7 +286,8 @@ export async function startAllInOne(o: AllInOneOptions): Promise<AllInOne> {
       store,
       auth: o.auth,
       dataRoots: o.dataRoots,
-      uploadRoot: o.uploadRoot ?? join(resolve(o.cacheDir), "uploads"),
+      ...(o.grants ? { grants: o.grants } : {}),
+      uploadRoot,
       ...(o.credentials ? { credentials: o.credentials } : {}),
       ...(o.uploadLimits ? { uploadLimits: o.uploadLimits } : {}),
       ...(o.uploadRetentionMs ? { uploadRetentionMs: o.uploadRetentionMs } : {}),
@@ -294,6 +308,7 @@ export async function startAllInOne(o: AllInOneOptions): Promise<AllInOne> {
         ...(o.shardSize ? { shardSize: o.shardSize } : {}),
         ...(o.progressIntervalMs !== undefined ? { progressIntervalMs: o.progressIntervalMs } : {}),
         ...(o.cacheRetentionMs ? { cacheRetentionMs: o.cacheRetentionMs } : {}),
+        ...(o.resultRetentionMs ? { resultRetentionMs: o.resultRetentionMs } : {}),
         ...(gm ? { onJobEnd: gm.onJobEnd } : {}),
       },
       ...(o.watchPollMs ? { watchPollMs: o.watchPollMs } : {}),

@@ -322,7 +322,7 @@ describe("message round trips", () => {
         storeQuality: 90,
       },
       idempotencyKey: "7d444840-9dc0-11d1-b245-5ffdce74fad2",
-      outputs: { reconstruct: true, keepIntermediates: false },
+      outputs: { reconstruct: true, keepIntermediates: false, uri: "s3://results/cifar10/r10" },
       displayName: "CIFAR-10 at 10%",
       labels: { pipeline: "nightly", run: "42" },
       validateOnly: false,
