@@ -37,6 +37,9 @@ ${paramsHelp()}  --model <onnx>         feature model [CIFAR-10 classes and 32×
   --model-feature-map-output <name>, --model-pooled-output <name>
                          graph names of your own ONNX model [images, embedding, logits,
                          feature_map, pooled]; feature map and pooled are optional
+  --model-input-size <px> the side the feature model runs at [its own; a model that can run at
+                         several (adq.input.size_multiple) runs small images at 4× their side,
+                         capped at its own: CIFAR-10 at 128 with ${GENERAL_MODEL}]
   --out <dir>            result folder [adq-out/<dataset>-<method>-r<ρ>-s<seed>]
   --keep-intermediates   also write embeddings/labels/texture (.npy) and bins (JSON)
   --cache-dir <dir>      stage-output cache, makes re-runs resume [$ADQ_CACHE_DIR or ~/.cache/adq]
@@ -62,6 +65,7 @@ async function runCompress(argv: string[]): Promise<number> {
       "model-logits-output": { type: "string" },
       "model-feature-map-output": { type: "string" },
       "model-pooled-output": { type: "string" },
+      "model-input-size": { type: "string" },
       out: { type: "string" },
       "keep-intermediates": { type: "boolean" },
       "cache-dir": { type: "string" },
@@ -112,9 +116,16 @@ async function runCompress(argv: string[]): Promise<number> {
         .filter(([, flag]) => values[flag] !== undefined)
         .map(([k, flag]) => [k, values[flag] as string]),
     );
+    const inputSize =
+      values["model-input-size"] === undefined
+        ? undefined
+        : num("model-input-size", values["model-input-size"], 0);
+    if (inputSize !== undefined && (!Number.isInteger(inputSize) || inputSize < 1))
+      throw new UsageError(`--model-input-size must be a positive integer, got ${values["model-input-size"]}`);
     const res = await compress({
       dataset,
       out,
+      ...(inputSize !== undefined ? { modelInputSize: inputSize } : {}),
       ...(Object.keys(outputs).length > 0 ? { modelOutputs: outputs } : {}),
       model: params.method === "random" && params.drop === 0 ? null : model,
       params,

@@ -21,6 +21,12 @@ export interface ModelSpec {
     featureMap?: string;
     pooled?: string;
   };
+  /**
+   * The side the model runs at, when not its `adq.input.size`: set by the coordinator for a
+   * model that can run at several sides (`adq.input.size_multiple`) from the images' size
+   * (runSideFor), or given (`adq compress --model-input-size`). Part of every cache key.
+   */
+  inputSize?: number;
 }
 
 export interface ShardRef {
