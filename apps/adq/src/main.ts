@@ -121,7 +121,9 @@ async function runCompress(argv: string[]): Promise<number> {
         ? undefined
         : num("model-input-size", values["model-input-size"], 0);
     if (inputSize !== undefined && (!Number.isInteger(inputSize) || inputSize < 1))
-      throw new UsageError(`--model-input-size must be a positive integer, got ${values["model-input-size"]}`);
+      throw new UsageError(
+        `--model-input-size must be a positive integer, got ${values["model-input-size"]}`,
+      );
     const res = await compress({
       dataset,
       out,

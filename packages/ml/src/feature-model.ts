@@ -80,7 +80,10 @@ function sizeMultiple(
   if (v === undefined) return null;
   const m = Number(v);
   if (!/^[0-9]+$/.test(v) || m < 1)
-    throw new ModelContractError(file, `metadata adq.input.size_multiple must be a positive integer, got ${JSON.stringify(v)}`);
+    throw new ModelContractError(
+      file,
+      `metadata adq.input.size_multiple must be a positive integer, got ${JSON.stringify(v)}`,
+    );
   if (typeof inShape[2] === "number" || typeof inShape[3] === "number")
     throw new ModelContractError(
       file,
