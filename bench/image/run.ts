@@ -124,7 +124,7 @@ try {
     cli.tsx!.push(timeCli("bin/adq.mjs"));
   }
 
-  const cluster = ["--nats", nats.url, "--host", "127.0.0.1"];
+  const cluster = ["--nats", nats.url, "--insecure-nats", "--host", "127.0.0.1"];
   const roles: [string, (port: number) => string[]][] = [
     [
       "gateway + coordinator (serve --nats --no-workers)",

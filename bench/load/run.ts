@@ -178,6 +178,7 @@ async function main(): Promise<void> {
       start: async () => {
         const s = await startClusterGateway({
           nats: natsUrl,
+          insecureNats: true,
           namespace: `bench${Date.now().toString(36)}`,
           address: "127.0.0.1:0",
           auth,
@@ -196,7 +197,17 @@ async function main(): Promise<void> {
       name: "split",
       start: async () => {
         const ns = `split${Date.now().toString(36)}`;
-        const common = ["--nats", natsUrl, "--namespace", ns, "--threads", "1", "--log-level", "warn"];
+        const common = [
+          "--nats",
+          natsUrl,
+          "--insecure-nats",
+          "--namespace",
+          ns,
+          "--threads",
+          "1",
+          "--log-level",
+          "warn",
+        ];
         const mine: ChildProcess[] = [];
         const [address] = await Promise.all([
           spawnServe(

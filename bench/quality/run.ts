@@ -55,7 +55,7 @@ export const DEFAULT_METHODS = ["random", "dq", "adq", "ccs"] as const;
 export const DEFAULT_FEATURE_MODEL = join(REPO, "models", "resnet20-cifar10.onnx");
 
 /** The feature model `adq compress` picks for `train` and `method` by its default rule (default-model.ts). */
-export async function featureModelFor(train: string, method?: string): Promise<string> {
+export async function featureModelFor(train: string, method: (typeof METHODS)[number]): Promise<string> {
   return (await defaultModelFor(train, join(REPO, "models"), method)).file;
 }
 
@@ -397,7 +397,12 @@ export async function main(argv: string[]): Promise<number> {
     throw new Error(`--feature-model: ${featureModelFile} does not exist`);
   const featureModels = new Map<string, { file: string; sha256: string }>();
   for (const m of methods)
-    featureModels.set(m, featureModelId(featureModelFile ?? (await featureModelFor(values.train!, m))));
+    featureModels.set(
+      m,
+      featureModelId(
+        featureModelFile ?? (await featureModelFor(values.train!, m as (typeof METHODS)[number])),
+      ),
+    );
   const checked = new Set<string>();
   for (const { method, variant } of plan) {
     const key = `${method}|${variant}`;

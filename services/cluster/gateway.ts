@@ -48,6 +48,8 @@ export interface ClusterGatewayOptions {
   defaultModel: string | null;
   /** CCS's default feature model (ModelConfig.heldOutModel). */
   heldOutModel?: string | null;
+  /** The default for data sets that are not CIFAR-like (ModelConfig.generalModel). */
+  generalModel?: string | null;
   builtinModels?: Record<string, string>;
   modelRoots?: string[];
   /** Run the job runner (coordinator) here (default true); false: a gateway-only replica. */
@@ -76,6 +78,8 @@ export interface ClusterGatewayOptions {
   credentials?: grpc.ServerCredentials;
   /** NATS credentials and TLS (never logged). */
   natsAuth?: NatsAuthOptions;
+  /** Accept a NATS server without authentication (`--insecure-nats`, ports.ts). */
+  insecureNats?: boolean;
   /**
    * HMAC key of job and idempotency records (`--record-key-file`, gateway/signed-store.ts):
    * records without a valid signature are treated as absent.
@@ -98,6 +102,7 @@ export async function startClusterGateway(o: ClusterGatewayOptions): Promise<Run
     kv: true,
     log,
     ...(o.natsAuth ? { auth: o.natsAuth } : {}),
+    ...(o.insecureNats ? { insecureNats: true } : {}),
     ...(o.namespace ? { namespace: o.namespace } : {}),
     ...(o.ackWaitMs ? { ackWaitMs: o.ackWaitMs } : {}),
     ...(o.retryBackoffMs ? { retryBackoffMs: o.retryBackoffMs } : {}),
@@ -146,6 +151,7 @@ export async function startClusterGateway(o: ClusterGatewayOptions): Promise<Run
       models: {
         defaultModel: o.defaultModel,
         ...(o.heldOutModel ? { heldOutModel: o.heldOutModel } : {}),
+        ...(o.generalModel ? { generalModel: o.generalModel } : {}),
         ...(o.builtinModels ? { builtin: o.builtinModels } : {}),
         ...(o.modelRoots ? { roots: o.modelRoots } : {}),
       },

@@ -38,6 +38,12 @@ export interface ClusterPortsOptions {
   kv?: boolean;
   /** Credentials and TLS for the connection (never logged). */
   auth?: NatsAuthOptions;
+  /**
+   * Accept a NATS server that lets clients in without authentication (`--insecure-nats`):
+   * anyone who reaches it can then read and rewrite jobs, tasks and artifacts. Default false:
+   * such a server is refused (`NatsConnectError`).
+   */
+  insecureNats?: boolean;
   log: Logger;
 }
 
@@ -89,6 +95,15 @@ export function natsAuthMethod(a: NatsAuthOptions | undefined, servers: string[]
   return "none";
 }
 
+/**
+ * True when the server's INFO says a client needs neither credentials nor a verified client
+ * certificate to get in: the connection we just made would have worked for anyone.
+ */
+export function unauthenticatedServer(nc: NatsConnection): boolean {
+  const info = nc.info as { auth_required?: boolean; tls_verify?: boolean } | undefined;
+  return info?.auth_required !== true && info?.tls_verify !== true;
+}
+
 export async function openClusterPorts(o: ClusterPortsOptions): Promise<ClusterPorts> {
   const ns = o.namespace ?? "adq";
   const log = o.log.child({ component: "nats" });
@@ -115,6 +130,18 @@ export async function openClusterPorts(o: ClusterPortsOptions): Promise<ClusterP
       .reduce((m, s) => m.split(s).join(redactUrl(s)), msg)
       .replace(/\/\/[^@\s/]*@/g, "//***@");
     throw new NatsConnectError(`cannot connect to NATS at ${shown.join(",")}: ${why}`);
+  }
+  const unauthenticated = unauthenticatedServer(nc);
+  if (unauthenticated) {
+    if (!o.insecureNats) {
+      await nc.close().catch(() => {});
+      throw new NatsConnectError(
+        `NATS at ${shown.join(",")} requires no authentication: any client that reaches it can read and rewrite jobs, tasks and every tenant's artifacts. Configure authorization (deploy/nats/adq-auth.conf) or pass --insecure-nats to run anyway`,
+      );
+    }
+    log.warn("nats_insecure", {
+      hint: "--insecure-nats: the NATS server requires no authentication (SECURITY.md)",
+    });
   }
   let connected = true;
   const listeners: Array<(c: boolean) => void> = [];

@@ -78,6 +78,8 @@ export interface StageWorkerProcessOptions {
   credentials?: grpc.ServerCredentials;
   /** NATS credentials and TLS (never logged). */
   natsAuth?: NatsAuthOptions;
+  /** Accept a NATS server without authentication (`--insecure-nats`, ports.ts). */
+  insecureNats?: boolean;
 }
 
 export interface RunningStageWorker {
@@ -100,6 +102,7 @@ export async function startStageWorker(o: StageWorkerProcessOptions): Promise<Ru
     name: `adq-worker-${stage}`,
     log,
     ...(o.natsAuth ? { auth: o.natsAuth } : {}),
+    ...(o.insecureNats ? { insecureNats: true } : {}),
     ...(o.namespace ? { namespace: o.namespace } : {}),
     ...(o.ackWaitMs ? { ackWaitMs: o.ackWaitMs } : {}),
     ...(o.retryBackoffMs ? { retryBackoffMs: o.retryBackoffMs } : {}),

@@ -13,7 +13,7 @@ import { isAbsolute, relative, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import { errorInfo } from "@adq/core";
 import { type DatasetDescription, type DatasetFormat, openDataset } from "@adq/ml";
-import { type ModelSpec, sha256File } from "@adq/stages";
+import { type ModelRole, type ModelSpec, sha256File } from "@adq/stages";
 import { failedPrecondition, invalidArgument, unimplemented } from "./errors.ts";
 import type { DatasetFormatName, ErrorReasonName, ModelRef } from "./types.ts";
 
@@ -122,13 +122,23 @@ export async function resolveDataset(
 }
 
 export interface ModelConfig {
-  /** The default feature model file (as `adq compress` uses it), or null for none. */
+  /**
+   * The default feature model file, or null for none: the default-model rule's "cifar" role
+   * (the CIFAR-10 ResNet-20 in `adq serve`), and every role that has no file of its own below.
+   */
   defaultModel: string | null;
   /**
-   * The default for METHOD_CCS, which ranks items by held-out difficulty: a model that never
-   * trained on the candidates (the general backbone; default-model.ts says why). Unset: defaultModel.
+   * The default of a method that needs a held-out model (METHOD_CCS ranks items by held-out
+   * difficulty: a model that never trained on the candidates; the method table says why).
+   * Unset: generalModel, else defaultModel.
    */
   heldOutModel?: string | null;
+  /**
+   * The rule's "general" role: the default for data sets that are not CIFAR-like (the general
+   * backbone, as `adq compress` picks it; @adq/stages defaultModelRole). Unset: defaultModel,
+   * as when an operator names one `--model` for every job.
+   */
+  generalModel?: string | null;
   /** `builtin://{name}` → file. */
   builtin: Record<string, string>;
   /** Roots (real paths) under which file:// models are allowed. */
@@ -147,9 +157,9 @@ async function digestOf(file: string): Promise<string> {
 }
 
 /**
- * The feature model for a job, or null when the job needs none (METHOD_RANDOM without
- * patch dropping, exactly as `adq compress` decides). `heldOut`: the job's default is
- * `cfg.heldOutModel` (CCS).
+ * The feature model for a job, or null when the job needs none (the job plan's `model`, as
+ * `adq compress` decides). `pick`: the default-model rule's answer for the job (its role, and
+ * whether the method needs a held-out model); without it the default is `cfg.defaultModel`.
  */
 export async function resolveModel(
   ref: ModelRef | null | undefined,
@@ -157,14 +167,15 @@ export async function resolveModel(
   cfg: ModelConfig,
   /** Proto path of the ModelRef in the request, for errors. */
   refField = "params.model",
-  heldOut = false,
+  pick?: { role: ModelRole; heldOut: boolean },
 ): Promise<{ uri: string; spec: ModelSpec } | null> {
   if (!needed) return null;
   const field = `${refField}.uri`;
   const uri = ref?.uri ?? "";
   let file: string;
   if (uri === "") {
-    const fallback = (heldOut && cfg.heldOutModel) || cfg.defaultModel;
+    const general = pick?.role === "general" ? cfg.generalModel : undefined;
+    const fallback = (pick?.heldOut && (cfg.heldOutModel ?? cfg.generalModel)) || general || cfg.defaultModel;
     if (!fallback)
       throw failedPrecondition(
         `${field}: no default feature model is configured; name one`,

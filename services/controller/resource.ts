@@ -4,6 +4,7 @@
  * at the API server is charts/adq/crds/compressionjobs.adq.dev.yaml; these are its TypeScript
  * shapes as the controller reads and writes them.
  */
+import type { Method } from "@adq/stages";
 import type { KubernetesObject } from "@kubernetes/client-node";
 
 export const GROUP = "adq.dev";
@@ -15,7 +16,7 @@ export const FINALIZER = "adq.dev/cancel-job";
 /** The controller's name in Events, field managers and the Lease. */
 export const CONTROLLER_NAME = "adq-controller";
 
-export type Method = "adq" | "dq" | "random" | "ccs";
+export type { Method };
 
 export interface CompressionJobSpec {
   /** `file:///…` under the gateway's data roots, or `artifact://uploads/<id>` (an upload). */

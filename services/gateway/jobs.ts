@@ -23,7 +23,7 @@ import {
   resolveModel,
   unimplemented,
 } from "@adq/service-common";
-import { checkDataset } from "@adq/stages";
+import { checkDataset, planJob, readDatasetShape } from "@adq/stages";
 import * as grpc from "@grpc/grpc-js";
 import { jobToProto } from "./convert.ts";
 import type { GatewayCore } from "./core.ts";
@@ -104,14 +104,16 @@ export async function createJob(
   for (const it of desc.items) classCounts[it.label]!++;
   if (desc.size > tenant.quotas.imagesPerJob)
     throw quotaExceeded("images_per_job", tenant.quotas.imagesPerJob, desc.size);
-  const needModel = params.method !== "random" || params.drop > 0;
-  // CCS's default is the held-out model (the general backbone): see default-model.ts.
+  // The default model by the job plan's rule (the data set's classes and first image), as
+  // `adq compress` picks it; read only when the request names no model.
+  const needsRule = !req.params?.model?.uri && planJob(params).model;
+  const plan = planJob(params, needsRule ? await readDatasetShape(ds.path) : undefined);
   const model = await resolveModel(
     req.params?.model,
-    needModel,
+    plan.model,
     g.o.models,
     "params.model",
-    params.method === "ccs",
+    plan.defaultModel && { role: plan.defaultModel.role, heldOut: plan.spec.heldOutModel },
   );
 
   const requestHash = createHash("sha256")

@@ -19,6 +19,7 @@ import {
   type CompressParams,
   choiceProblem,
   DEFAULT_PARAMS,
+  METHODS,
   numberProblem,
   PARAM_LIST,
   PARAMS,
@@ -106,7 +107,7 @@ export function paramsFromProto(
       else set[spec.key] = value;
     }
   }
-  if (out.method === "adq" && out.rsWeight === 0 && out.dsWeight === 0)
+  if (METHODS[out.method].scores && out.rsWeight === 0 && out.dsWeight === 0)
     v.add(protoPath("dsWeight"), "rs_weight and ds_weight may not both be 0 under METHOD_ADQ");
 
   // Patch grid: the coordinator cuts images into p × p patches, p = image_size / patch_size.

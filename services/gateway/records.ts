@@ -14,7 +14,7 @@ import type {
   StageEnum,
   StageStateName,
 } from "@adq/service-common";
-import type { CompressParams, ModelSpec, StageName } from "@adq/stages";
+import { type CompressParams, type ModelSpec, planJob, type StageName } from "@adq/stages";
 
 export type JobState = "QUEUED" | "RUNNING" | "SUCCEEDED" | "FAILED" | "CANCELLING" | "CANCELLED";
 export type StageState = "PENDING" | "RUNNING" | "SUCCEEDED" | "SKIPPED" | "FAILED" | "CANCELLED";
@@ -168,11 +168,11 @@ export const INTERNAL_STAGE_OF: Partial<Record<StageEnum, StageName>> = {
 
 /** The stage list of a new job: skipped stages are known from the parameters. */
 export function initialStages(p: CompressParams): StageRecord[] {
+  const plan = planJob(p);
   const skipped = new Set<StageEnum>(["STAGE_RECONSTRUCT"]);
-  if (p.method === "random" && p.drop === 0) skipped.add("STAGE_FEATURES");
-  if (p.method === "random") skipped.add("STAGE_BINNING");
-  if (p.method !== "adq") skipped.add("STAGE_SCORING");
-  if (p.drop === 0) skipped.add("STAGE_PATCH_DROP");
+  for (const [stage, runs] of Object.entries(plan.stages) as Array<[StageName, boolean]>)
+    if (!runs) for (const s of PUBLIC_STAGES[stage]) skipped.add(s);
+  if (!plan.cam) skipped.add("STAGE_PATCH_DROP");
   return STAGE_ORDER.map((stage) => ({
     stage,
     state: skipped.has(stage) ? "SKIPPED" : "PENDING",

@@ -48,6 +48,8 @@ export interface StartGatewayOptions
     defaultModel: string | null;
     /** CCS's default (services/common/resolve.ts ModelConfig.heldOutModel). */
     heldOutModel?: string | null;
+    /** The default for data sets that are not CIFAR-like (ModelConfig.generalModel). */
+    generalModel?: string | null;
     builtin?: Record<string, string>;
     roots?: string[];
   };
@@ -88,6 +90,7 @@ export async function startGateway(o: StartGatewayOptions): Promise<RunningGatew
     models: {
       defaultModel: o.models.defaultModel ? resolve(o.models.defaultModel) : null,
       ...(o.models.heldOutModel ? { heldOutModel: resolve(o.models.heldOutModel) } : {}),
+      ...(o.models.generalModel ? { generalModel: resolve(o.models.generalModel) } : {}),
       builtin: o.models.builtin ?? {},
       roots: modelRoots,
     },
@@ -165,6 +168,8 @@ export interface AllInOneOptions {
   defaultModel: string | null;
   /** CCS's default feature model (ModelConfig.heldOutModel). */
   heldOutModel?: string | null;
+  /** The default for data sets that are not CIFAR-like (ModelConfig.generalModel). */
+  generalModel?: string | null;
   builtinModels?: Record<string, string>;
   modelRoots?: string[];
   /** Jobs run at once. */
@@ -229,6 +234,7 @@ export async function startAllInOne(o: AllInOneOptions): Promise<AllInOne> {
       models: {
         defaultModel: o.defaultModel,
         ...(o.heldOutModel ? { heldOutModel: o.heldOutModel } : {}),
+        ...(o.generalModel ? { generalModel: o.generalModel } : {}),
         ...(o.builtinModels ? { builtin: o.builtinModels } : {}),
         ...(o.modelRoots ? { roots: o.modelRoots } : {}),
       },

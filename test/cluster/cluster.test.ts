@@ -66,7 +66,15 @@ describe("cluster mode over a real nats-server (slow: spawns ~12 service process
     return p;
   };
 
-  const clusterFlags = () => ["--nats", nats.url, "--ack-wait-ms", String(ACK_WAIT_MS), "--threads", "1"];
+  const clusterFlags = () => [
+    "--nats",
+    nats.url,
+    "--insecure-nats",
+    "--ack-wait-ms",
+    String(ACK_WAIT_MS),
+    "--threads",
+    "1",
+  ];
 
   const startCoordinator = (name: string) =>
     startService(

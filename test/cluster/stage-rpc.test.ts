@@ -385,6 +385,12 @@ describe("stage gRPC methods, called directly, equal the pipeline", () => {
       grpc.status.INVALID_ARGUMENT,
       /^bins: class 0: bin 0 is missing/,
     );
+    // Unset is METHOD_CCS (common.proto), which selects by difficulty strata, not bins.
+    await rejects(
+      call("sampling", "Allocate", { task, bins: [bin(0, 0)], ratio: 0.5, alpha: 0.5 }),
+      grpc.status.INVALID_ARGUMENT,
+      /^method: METHOD_UNSPECIFIED is CCS \(coverage-centric\), which selects by difficulty strata, not bins/,
+    );
     await rejects(
       call("sampling", "Allocate", { task, bins: [bin(0, 0)], ratio: 1.5, alpha: 0.5 }),
       grpc.status.INVALID_ARGUMENT,

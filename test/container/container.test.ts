@@ -65,7 +65,15 @@ describe.skipIf(!CONTAINER_TESTS)("container image (podman; slow; ADQ_CONTAINER_
   let keysDir: string;
   let reference: Promise<Buffer>;
 
-  const clusterFlags = () => ["--nats", nats.url, "--ack-wait-ms", String(ACK_WAIT_MS), "--threads", "1"];
+  const clusterFlags = () => [
+    "--nats",
+    nats.url,
+    "--insecure-nats",
+    "--ack-wait-ms",
+    String(ACK_WAIT_MS),
+    "--threads",
+    "1",
+  ];
 
   const startStage = async (stage: string, env: Record<string, string> = {}): Promise<Container> => {
     const port = await freePort();

@@ -3,17 +3,22 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DEFAULT_DATASET } from "@adq/cli";
 
-/** A small real ImageFolder: the first `perClass` demo images of the first `classes` classes. */
-export function demoSlice(classes: number, perClass: number): string {
+/** A small real ImageFolder: the first `perClass` images of the first `classes` classes of `source`. */
+export function sliceOf(source: string, classes: number, perClass: number): string {
   const dir = mkdtempSync(join(tmpdir(), "adq-slice-"));
-  const names = readdirSync(DEFAULT_DATASET).sort().slice(0, classes);
+  const names = readdirSync(source).sort().slice(0, classes);
   for (const c of names) {
     mkdirSync(join(dir, c));
-    for (const f of readdirSync(join(DEFAULT_DATASET, c)).sort().slice(0, perClass)) {
-      cpSync(join(DEFAULT_DATASET, c, f), join(dir, c, f));
+    for (const f of readdirSync(join(source, c)).sort().slice(0, perClass)) {
+      cpSync(join(source, c, f), join(dir, c, f));
     }
   }
   return dir;
+}
+
+/** A small real ImageFolder: the first `perClass` demo images of the first `classes` classes. */
+export function demoSlice(classes: number, perClass: number): string {
+  return sliceOf(DEFAULT_DATASET, classes, perClass);
 }
 
 export function tmp(prefix: string): string {

@@ -82,6 +82,7 @@ describe.skipIf(K8S_TESTS_OFF)("CompressionJob custom resource and its controlle
     results = tmp("adq-k8s-results-");
     gw = await startClusterGateway({
       nats: nats.url,
+      insecureNats: true, // a test server without authorization
       address: "127.0.0.1:0",
       auth: new ApiKeyAuthenticator([
         { id: "acme", keys: [hashApiKey(KEYS.acme)] },

@@ -10,10 +10,10 @@ const FIX = join(REPO_ROOT, "test", "fixtures", "datasets");
 
 describe("default model rule", () => {
   it("CIFAR-10 classes and 32×32 images: the CIFAR-10 ResNet-20", async () => {
-    const d = await defaultModelFor(DEFAULT_DATASET, MODELS);
+    const d = await defaultModelFor(DEFAULT_DATASET, MODELS, "adq");
     expect(d.file).toBe(join(MODELS, "resnet20-cifar10.onnx"));
     // Some of CIFAR-10's classes count too (cifar-bin-small names all ten, holds three).
-    expect((await defaultModelFor(join(FIX, "folder-small"), MODELS)).file).toBe(
+    expect((await defaultModelFor(join(FIX, "folder-small"), MODELS, "dq")).file).toBe(
       join(MODELS, "resnet20-cifar10.onnx"),
     );
   });
@@ -21,9 +21,9 @@ describe("default model rule", () => {
   it("CCS: the general backbone whatever the data set (difficulty from a model that never saw it)", async () => {
     expect(await defaultModelFor(DEFAULT_DATASET, MODELS, "ccs")).toEqual({
       file: join(MODELS, "efficientnet-lite0.onnx"),
-      reason: "CCS needs difficulty from a model that never trained on these images",
+      reason: "CCS (coverage-centric) needs difficulty from a model that never trained on these images",
     });
-    for (const method of ["adq", "dq", "random"])
+    for (const method of ["adq", "dq", "random"] as const)
       expect((await defaultModelFor(DEFAULT_DATASET, MODELS, method)).file).toBe(
         join(MODELS, "resnet20-cifar10.onnx"),
       );
@@ -31,11 +31,11 @@ describe("default model rule", () => {
 
   it("other classes, or CIFAR-10 names on other image sizes: the general backbone", async () => {
     const general = join(MODELS, "efficientnet-lite0.onnx");
-    expect(await defaultModelFor(join(FIX, "eurosat-slice"), MODELS)).toEqual({
+    expect(await defaultModelFor(join(FIX, "eurosat-slice"), MODELS, "adq")).toEqual({
       file: general,
       reason: "its classes are not CIFAR-10's",
     });
-    expect((await defaultModelFor(join(FIX, "mnist-slice"), MODELS)).file).toBe(general);
+    expect((await defaultModelFor(join(FIX, "mnist-slice"), MODELS, "dq")).file).toBe(general);
     const dir = mkdtempSync(join(tmpdir(), "adq-rule-"));
     for (const [cls, src] of [
       ["airplane", "Highway"],
@@ -45,7 +45,7 @@ describe("default model rule", () => {
       for (const f of readdirSync(join(FIX, "eurosat-slice", src!)).slice(0, 2))
         cpSync(join(FIX, "eurosat-slice", src!, f), join(dir, cls!, f));
     }
-    expect(await defaultModelFor(dir, MODELS)).toEqual({
+    expect(await defaultModelFor(dir, MODELS, "random")).toEqual({
       file: general,
       reason: "CIFAR-10 classes but 64×64 images, not 32×32",
     });

@@ -3,7 +3,7 @@ import { basename, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { errorInfo } from "@adq/core";
 import { IoError } from "@adq/platform";
-import { paramsHelp, StageFailedError } from "@adq/stages";
+import { paramsHelp, planJob, StageFailedError } from "@adq/stages";
 import { compress } from "./compress.ts";
 import { CONTROLLER_HELP, runController } from "./controller-cmd.ts";
 import { defaultModelFor } from "./default-model.ts";
@@ -99,8 +99,10 @@ async function runCompress(argv: string[]): Promise<number> {
     const shardSize =
       values["shard-size"] === undefined ? undefined : num("shard-size", values["shard-size"], 0);
     // The default model depends on the data set and the method (models/README.md, "Default rule").
-    const model =
-      values.model !== undefined
+    const plan = planJob(params);
+    const model = !plan.model
+      ? null
+      : values.model !== undefined
         ? resolve(values.model)
         : (await defaultModelFor(dataset, join(REPO_ROOT, "models"), params.method)).file;
     const outputs = Object.fromEntries(
@@ -129,7 +131,7 @@ async function runCompress(argv: string[]): Promise<number> {
       out,
       ...(inputSize !== undefined ? { modelInputSize: inputSize } : {}),
       ...(Object.keys(outputs).length > 0 ? { modelOutputs: outputs } : {}),
-      model: params.method === "random" && params.drop === 0 ? null : model,
+      model,
       params,
       cacheDir,
       keepIntermediates: values["keep-intermediates"] === true,

@@ -78,6 +78,7 @@ export const SECURITY_HELP = `  security (SECURITY.md):
                 | --nats-token-file <file>; --nats-tls-ca/--nats-tls-cert/--nats-tls-key <file>
                 [$ADQ_NATS_CREDS, $ADQ_NATS_NKEY, $ADQ_NATS_USER, $ADQ_NATS_PASSWORD_FILE,
                 $ADQ_NATS_TOKEN_FILE, $ADQ_NATS_TLS_CA, $ADQ_NATS_TLS_CERT, $ADQ_NATS_TLS_KEY]
+      --insecure-nats: accept a NATS server that requires no authentication (refused without it)
       --record-key-file <file> (adq serve --nats): HMAC key binding job records to their tenant
 `;
 
@@ -102,6 +103,8 @@ const NATS_AUTH_OPTIONS = {
   "nats-tls-ca": { type: "string" },
   "nats-tls-cert": { type: "string" },
   "nats-tls-key": { type: "string" },
+  // Accept a NATS server that needs no credentials (refused otherwise: ports.ts).
+  "insecure-nats": { type: "boolean" },
 } as const;
 
 const SERVE_OPTIONS = {
@@ -238,6 +241,8 @@ export async function runServe(argv: string[]): Promise<number> {
     cacheDir,
     defaultModel: model,
     heldOutModel,
+    // The default-model rule's general backbone, as `adq compress` picks it; `--model` names one for every job.
+    ...(values.model === undefined ? { generalModel: GENERAL_MODEL } : {}),
     builtinModels: BUILTIN_MODELS,
     ...(values["model-root"] ? { modelRoots: values["model-root"] } : {}),
     concurrency,
@@ -337,6 +342,7 @@ function clusterCommon(values: ServeValues) {
   return {
     nats: values.nats!,
     natsAuth: natsAuth(values),
+    ...(values["insecure-nats"] ? { insecureNats: true } : {}),
     ...(values.namespace ? { namespace: values.namespace } : {}),
     ...(values["ack-wait-ms"] !== undefined
       ? { ackWaitMs: int("ack-wait-ms", values["ack-wait-ms"], 0, 100) }
@@ -390,6 +396,7 @@ async function runClusterGateway(values: ServeValues, log: Logger): Promise<numb
     dataRoots,
     defaultModel: resolve(values.model ?? DEFAULT_MODEL),
     heldOutModel: resolve(values["held-out-model"] ?? GENERAL_MODEL),
+    ...(values.model === undefined ? { generalModel: GENERAL_MODEL } : {}),
     builtinModels: BUILTIN_MODELS,
     ...(values["model-root"] ? { modelRoots: values["model-root"] } : {}),
     runner: !values["no-runner"],

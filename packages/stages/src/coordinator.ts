@@ -5,10 +5,11 @@ import { type DatasetDescription, openDataset, readOnnxMetadata, runSideFor } fr
 import { type ArtifactStore, assertValidKey, type Bus, encodeNpy, InvalidArgumentError } from "@adq/platform";
 import { matchClasses } from "./class-match.ts";
 import { contentKey } from "./content-key.ts";
-import { checkDataset, usesBins } from "./dataset-check.ts";
+import { checkDataset } from "./dataset-check.ts";
 import { fanOut } from "./fan-out.ts";
 import type { AssembleResult, AssembleTask } from "./handlers/assemble.ts";
 import type { HeadResult } from "./handlers/head.ts";
+import { type JobPlan, planJob } from "./methods.ts";
 import type { CompressParams } from "./outputs.ts";
 import { validateParams } from "./params.ts";
 import type {
@@ -113,9 +114,8 @@ interface JobContext {
   fp: string;
   /** Prefix of the content-addressed stage outputs. */
   cache: string;
-  /** ADQ and DQ bin each class (GraphCut); random and CCS do not. */
-  binMethod: boolean;
-  ccs: boolean;
+  /** What runs and what it needs (methods.ts). */
+  plan: JobPlan;
   run: StageRunner;
 }
 
@@ -166,7 +166,7 @@ export async function runCompression(
     params.ratio,
   );
   const binning = await runBinning(ctx, features, members);
-  const scores = params.method === "adq" ? await runScoring(ctx, features.shards, binning) : undefined;
+  const scores = ctx.plan.stages.scoring ? await runScoring(ctx, features.shards, binning) : undefined;
   const selections = await runSampling(ctx, features.shards, members, binning, budgets, scores);
   const files = await runAssemble(ctx, features, binning, selections, scores, { ...timings });
   return {
@@ -216,18 +216,17 @@ async function openJob(
   checkDataset(desc, params);
   const N = desc.size;
   const labels = Int32Array.from(desc.items, (it) => it.label);
-  const binMethod = usesBins(params.method);
-  const ccs = params.method === "ccs";
-  if (needsFeatures(params) && !job.model)
+  const plan = planJob(params);
+  if (plan.model && !job.model)
     throw new InvalidArgumentError("model", `method ${params.method} needs a feature model`);
   const fp = await fingerprint(desc);
   const cache = job.cachePrefix ?? "cache";
   assertValidKey(cache);
   const sized =
-    needsFeatures(params) && job.model && job.model.inputSize === undefined
+    plan.model && job.model && job.model.inputSize === undefined
       ? await withRunSide(job, job.model, reader, desc)
       : job;
-  return { job: sized, params, store: deps.store, desc, N, labels, fp, cache, binMethod, ccs, run };
+  return { job: sized, params, plan, store: deps.store, desc, N, labels, fp, cache, run };
 }
 
 /**
@@ -266,19 +265,14 @@ async function withRunSide(
   return inputSize === defaultSize ? job : { ...job, model: { ...model, inputSize } };
 }
 
-/** Binning, CCS's difficulty and CAM patch dropping all read the feature model's outputs. */
-function needsFeatures(params: CompressParams): boolean {
-  return params.method === "adq" || params.method === "dq" || params.method === "ccs" || params.drop > 0;
-}
-
 /** 1. Features, by shards of images (nothing to run for random selection without dropping). */
 async function runFeatures(ctx: JobContext): Promise<FeaturesOutput> {
   const { job, params, N, fp, cache } = ctx;
   const out: FeaturesOutput = { shards: [], featureResults: [], skippedIdx: new Set(), skipped: [] };
-  if (!needsFeatures(params)) return out;
+  if (!ctx.plan.stages.features) return out;
   const shardSize = job.shardSize ?? 2048;
   const tasks: Array<{ taskKey: string; payload: FeaturesTask }> = [];
-  const views = params.method === "adq";
+  const views = ctx.plan.spec.views;
   const fparams = {
     // The seed only draws the augmented views; without them a shard's features are the same
     // for every seed, so another seed's DQ/CCS run reuses them (0 keeps the cache key seed-free).
@@ -286,7 +280,7 @@ async function runFeatures(ctx: JobContext): Promise<FeaturesOutput> {
     textureL: params.textureL,
     patchGrid: params.patchGrid,
     views,
-    cam: params.drop > 0,
+    cam: ctx.plan.cam,
     skipBadFiles: params.skipBadFiles,
   };
   for (let s = 0, i = 0; s < N; s += shardSize, i++) {
@@ -338,7 +332,7 @@ async function storeMembers(ctx: JobContext, skippedIdx: Set<number>): Promise<M
     memberKeys.push(key);
   }
   const validSizes = members.map((m) => m.length);
-  if (ctx.binMethod && Math.min(...validSizes) < params.bins) {
+  if (ctx.plan.spec.bins && Math.min(...validSizes) < params.bins) {
     throw new InvalidArgumentError(
       "bins",
       `a class has fewer readable images (${Math.min(...validSizes)}) than bins (${params.bins})`,
@@ -391,7 +385,7 @@ async function runBinning(ctx: JobContext, features: FeaturesOutput, m: Members)
   const { desc, params, cache } = ctx;
   const { shards } = features;
   const out: BinningOutput = { binsKeys: [], binSizes: [], gradient: null, headPrefix: undefined };
-  if (ctx.binMethod) {
+  if (ctx.plan.spec.bins) {
     let logitClass: number[] | undefined;
     const info = features.featureResults[0]!.model;
     const match = matchClasses(desc.classes, info.classNames, info.classes);
@@ -428,7 +422,7 @@ async function runBinning(ctx: JobContext, features: FeaturesOutput, m: Members)
     out.binsKeys = results.map((r) => r.key);
     out.binSizes = results.map((r) => r.sizes);
   }
-  if (ctx.ccs) {
+  if (ctx.plan.spec.head) {
     const { prefix, ...record } = await fitHead(
       ctx,
       shards,
@@ -484,7 +478,8 @@ async function runSampling(
   budgets: Int32Array,
   scores: ScoringResult[][] | undefined,
 ): Promise<SamplingResult[]> {
-  const { desc, params, cache, binMethod, ccs } = ctx;
+  const { desc, params, cache } = ctx;
+  const { bins: binMethod, sampler } = ctx.plan.spec;
   const { binsKeys, headPrefix } = binning;
   const shardKeys = shards.map((s) => s.prefix);
   const tasks = desc.classes.map((_, c) => {
@@ -500,7 +495,10 @@ async function runSampling(
       drop: params.drop,
       patchGrid: params.patchGrid,
       ...(scores ? { scores: scores[c]! } : {}),
-      ...(ccs ? { headPrefix: headPrefix!, ccsBeta: params.ccsBeta, ccsStrata: params.ccsStrata } : {}),
+      // The strata sampler reads each item's held-out difficulty from the fitted head.
+      ...(sampler === "strata"
+        ? { headPrefix: headPrefix!, ccsBeta: params.ccsBeta, ccsStrata: params.ccsStrata }
+        : {}),
     };
     return {
       taskKey: `class-${c}`,
@@ -525,7 +523,8 @@ async function runAssemble(
   scores: ScoringResult[][] | undefined,
   timings: Partial<Record<StageName, number>>,
 ): Promise<string[]> {
-  const { job, params, desc, N, fp, binMethod } = ctx;
+  const { job, params, desc, N, fp } = ctx;
+  const binMethod = ctx.plan.spec.bins;
   const [assembled] = await ctx.run<AssembleTask, AssembleResult>("assemble", [
     {
       taskKey: "result",

@@ -1,11 +1,7 @@
 import type { DatasetDescription } from "@adq/ml";
 import { InvalidArgumentError } from "@adq/platform";
+import { METHODS } from "./methods.ts";
 import type { CompressParams } from "./outputs.ts";
-
-/** Methods that cut each class into bins (and so need `bins` items per class). */
-export function usesBins(method: CompressParams["method"]): boolean {
-  return method === "adq" || method === "dq";
-}
 
 /**
  * What a job needs of its data set, read off its index (no image decoded): images, at least
@@ -27,7 +23,7 @@ export function checkDataset(
       `${desc.root} has only one class (${desc.classes[0]}); ADQ selects per class and needs at least two`,
       "SINGLE_CLASS",
     );
-  if (usesBins(params.method)) {
+  if (METHODS[params.method].bins) {
     const sizes = desc.classes.map(() => 0);
     for (const it of desc.items) sizes[it.label]!++;
     const smallest = Math.min(...sizes);

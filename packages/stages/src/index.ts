@@ -4,7 +4,7 @@
 export { type ClassMatch, matchClasses } from "./class-match.ts";
 export * from "./content-key.ts";
 export * from "./coordinator.ts";
-export { checkDataset, usesBins } from "./dataset-check.ts";
+export { checkDataset } from "./dataset-check.ts";
 export * from "./fan-out.ts";
 export { handleAssemble, TOOL_VERSION } from "./handlers/assemble.ts";
 export { handleBinning, headShard } from "./handlers/binning.ts";
@@ -19,6 +19,19 @@ export {
   sampleBins,
 } from "./handlers/sampling.ts";
 export { handleScoring } from "./handlers/scoring.ts";
+export {
+  type DatasetShape,
+  defaultModelRole,
+  type JobPlan,
+  METHODS,
+  type MethodSpec,
+  type ModelRole,
+  methodFromProto,
+  type PlanStage,
+  planJob,
+  readDatasetShape,
+  type Sampler,
+} from "./methods.ts";
 export { ModelCache } from "./model-cache.ts";
 export type * from "./outputs.ts";
 export * from "./params.ts";

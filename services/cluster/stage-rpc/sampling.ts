@@ -9,6 +9,8 @@ import {
   dropMask,
   encodeHeader,
   encodeRecord,
+  METHODS,
+  methodFromProto,
   PARAMS,
   patchScorer,
   sampleBins,
@@ -53,10 +55,16 @@ export async function allocate(_ctx: StageRpcContext, req: AllocateRequest): Pro
   check("rsWeight", req.rsWeight);
   check("dsWeight", req.dsWeight);
   const strength = check("strength", req.allocationStrength ?? PARAMS.strength.default);
-  const method = req.method || "METHOD_UNSPECIFIED";
-  const adq = method === "METHOD_ADQ" || method === "METHOD_UNSPECIFIED";
-  if (!adq && method !== "METHOD_DQ" && method !== "METHOD_RANDOM")
-    throw invalidArgument("method", `unknown ${method}`);
+  // Unset is CCS, as common.proto says; the method table says what the method allocates by.
+  const method = methodFromProto(req.method);
+  if (!method) throw invalidArgument("method", `unknown ${req.method}`);
+  const spec = METHODS[method];
+  if (spec.sampler === "strata")
+    throw invalidArgument(
+      "method",
+      `${req.method || "METHOD_UNSPECIFIED"} is ${spec.label}, which selects by difficulty strata, not bins: Allocate serves the bin methods and random`,
+    );
+  const adq = spec.scores;
   if (!req.bins?.length) throw invalidArgument("bins", "required: every bin of every class");
   const byClass = new Map<number, BinScoreMsg[]>();
   req.bins.forEach((b, i) => {

@@ -1,5 +1,6 @@
 import { encodedBytes, openDataset } from "@adq/ml";
 import type { ArtifactStore } from "@adq/platform";
+import { METHODS } from "../methods.ts";
 import type { BinRecord, BinsFile, CompressParams, Manifest, ManifestItem, Method } from "../outputs.ts";
 import {
   encodeStoreHeader,
@@ -122,7 +123,7 @@ export async function handleAssemble(task: AssembleTask, store: ArtifactStore): 
   const classes = task.datasetInfo.classes;
   const perClass = classes.map((_, c) => selections[c]?.indices.length ?? 0);
   const bins: BinRecord[] = [];
-  if (task.method !== "random" && task.method !== "ccs") {
+  if (METHODS[task.method].bins) {
     selections.forEach((s, c) => {
       const sizes = s.binSizes ?? task.binSizes?.[c] ?? [];
       sizes.forEach((size, b) => {
@@ -151,7 +152,7 @@ export async function handleAssemble(task: AssembleTask, store: ArtifactStore): 
     dataset: task.datasetInfo,
     model: task.model,
     gradient: task.gradient ?? null,
-    ...(task.method === "ccs"
+    ...(METHODS[task.method].sampler === "strata"
       ? {
           ccs: {
             score: "el2n-held-out" as const,

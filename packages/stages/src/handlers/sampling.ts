@@ -1,5 +1,6 @@
 import { allocateBins, ccsSelect, el2nScores, importanceScores, sampleUnit, topKMask } from "@adq/core";
 import type { ArtifactStore } from "@adq/platform";
+import { METHODS, type Sampler } from "../methods.ts";
 import { DEFAULT_PARAMS } from "../params.ts";
 import { gatherRows, getJson, getNpy, putJson } from "../shard-arrays.ts";
 import type { ClassSelection, SamplingResult, SamplingTask } from "../tasks.ts";
@@ -72,68 +73,86 @@ export function dropMask(scores: ArrayLike<number>, drop: number): Uint8Array {
   return topKMask(scores, Math.round((1 - drop) * scores.length));
 }
 
+/** Uniform draws from the whole class (stream (seed, "class", class)): random selection. */
+async function sampleClassUniform(task: SamplingTask, store: ArtifactStore): Promise<ClassSelection> {
+  const c = task.classIndex;
+  const members = (await getNpy(store, task.membersKey)).data as Int32Array;
+  const idx = sampleUnit(members, task.budget, task.seed, "class", c);
+  return { classIndex: c, indices: Array.from(idx), bins: Array.from(idx, () => -1) };
+}
+
+/** CCS on held-out difficulty: EL2N of the cross-fitted head's p for each member of the class. */
+async function sampleStrata(task: SamplingTask, store: ArtifactStore): Promise<ClassSelection> {
+  const c = task.classIndex;
+  if (!task.headPrefix) throw new Error(`sampling ${task.method} needs headPrefix (the fitted head)`);
+  const members = (await getNpy(store, task.membersKey)).data as Int32Array;
+  const logits = await gatherRows(store, [headShard(task.headPrefix, task.shards)], "headLogits", members);
+  const r = ccsSelect(members, el2nScores(logits.data, logits.width, c), task.budget, {
+    beta: task.ccsBeta ?? DEFAULT_PARAMS.ccsBeta,
+    strata: task.ccsStrata ?? DEFAULT_PARAMS.ccsStrata,
+    seed: task.seed,
+    unit: c,
+  });
+  return {
+    classIndex: c,
+    indices: Array.from(r.indices),
+    bins: Array.from(r.indices, () => -1),
+    ccs: { pruned: r.pruned, strataSizes: r.strataSizes, strataCounts: r.strataCounts },
+  };
+}
+
+/** Allocation over the class's GraphCut bins (by importance when the method scores bins), then uniform draws per bin. */
+async function sampleByBins(task: SamplingTask, store: ArtifactStore): Promise<ClassSelection> {
+  const c = task.classIndex;
+  if (!task.binsKey) throw new Error(`sampling ${task.method} needs binsKey`);
+  const { bins } = await getJson<BinsArtifact>(store, task.binsKey);
+  const sizes = bins.map((b) => b.length);
+  const scored = METHODS[task.method].scores;
+  if (scored && (!task.scores || task.scores.length !== bins.length))
+    throw new Error(`class ${c}: one score per bin is required`);
+  const alloc = allocateClass(sizes, scored ? task.scores : undefined, task, task.budget);
+  const picked: Array<[number, number]> = [];
+  sampleBins(bins, alloc.counts, task.seed, c).forEach((members, b) => {
+    for (const g of members) picked.push([g, b]);
+  });
+  picked.sort((x, y) => x[0] - y[0]);
+  return {
+    classIndex: c,
+    indices: picked.map((p) => p[0]),
+    bins: picked.map((p) => p[1]),
+    binCounts: Array.from(alloc.counts),
+    binSizes: sizes,
+    ...(alloc.z
+      ? {
+          rsZ: Array.from(alloc.z.rs),
+          dsZ: Array.from(alloc.z.ds),
+          importance: Array.from(alloc.z.importance),
+        }
+      : {}),
+  };
+}
+
+/** The samplers of the method table (methods.ts: `sampler`). */
+const SAMPLERS: Record<Sampler, (task: SamplingTask, store: ArtifactStore) => Promise<ClassSelection>> = {
+  class: sampleClassUniform,
+  strata: sampleStrata,
+  bins: sampleByBins,
+};
+
 /**
- * Sampling stage, one class per task: importance (z-scored RS and DS across the class's
- * bins, Eq. 6–8), adaptive allocation of the class budget over its bins (Eq. 9–10, see
+ * Sampling stage, one class per task: the method's sampler (the method table's `sampler`) —
+ * for the bin methods importance (z-scored RS and DS across the class's bins, Eq. 6–8),
+ * adaptive allocation of the class budget over its bins (Eq. 9–10, see
  * packages/core/src/allocation.ts), uniform sampling inside each bin from a stream derived
- * from (seed, class, bin) — so the result is the same whichever worker runs which class —
- * and CAM patch dropping for the kept images. DQ is α = 0; random ignores bins.
+ * from (seed, class, bin), so the result is the same whichever worker runs which class —
+ * and CAM patch dropping for the kept images.
  */
 export async function handleSampling(task: SamplingTask, store: ArtifactStore): Promise<SamplingResult> {
   const key = `${task.out}/selection.json`;
   if (await store.stat(key)) {
     return { key, selected: (await getJson<ClassSelection>(store, key)).indices.length };
   }
-  const c = task.classIndex;
-  let selection: ClassSelection;
-  if (task.method === "random") {
-    const members = (await getNpy(store, task.membersKey)).data as Int32Array;
-    const idx = sampleUnit(members, task.budget, task.seed, "class", c);
-    selection = { classIndex: c, indices: Array.from(idx), bins: Array.from(idx, () => -1) };
-  } else if (task.method === "ccs") {
-    // CCS on held-out difficulty: EL2N of the cross-fitted head's p for each member of the class.
-    if (!task.headPrefix) throw new Error("sampling ccs needs headPrefix (the fitted head)");
-    const members = (await getNpy(store, task.membersKey)).data as Int32Array;
-    const logits = await gatherRows(store, [headShard(task.headPrefix, task.shards)], "headLogits", members);
-    const r = ccsSelect(members, el2nScores(logits.data, logits.width, c), task.budget, {
-      beta: task.ccsBeta ?? DEFAULT_PARAMS.ccsBeta,
-      strata: task.ccsStrata ?? DEFAULT_PARAMS.ccsStrata,
-      seed: task.seed,
-      unit: c,
-    });
-    selection = {
-      classIndex: c,
-      indices: Array.from(r.indices),
-      bins: Array.from(r.indices, () => -1),
-      ccs: { pruned: r.pruned, strataSizes: r.strataSizes, strataCounts: r.strataCounts },
-    };
-  } else {
-    if (!task.binsKey) throw new Error(`sampling ${task.method} needs binsKey`);
-    const { bins } = await getJson<BinsArtifact>(store, task.binsKey);
-    const sizes = bins.map((b) => b.length);
-    if (task.method === "adq" && (!task.scores || task.scores.length !== bins.length))
-      throw new Error(`class ${c}: one score per bin is required`);
-    const alloc = allocateClass(sizes, task.method === "adq" ? task.scores : undefined, task, task.budget);
-    const picked: Array<[number, number]> = [];
-    sampleBins(bins, alloc.counts, task.seed, c).forEach((members, b) => {
-      for (const g of members) picked.push([g, b]);
-    });
-    picked.sort((x, y) => x[0] - y[0]);
-    selection = {
-      classIndex: c,
-      indices: picked.map((p) => p[0]),
-      bins: picked.map((p) => p[1]),
-      binCounts: Array.from(alloc.counts),
-      binSizes: sizes,
-      ...(alloc.z
-        ? {
-            rsZ: Array.from(alloc.z.rs),
-            dsZ: Array.from(alloc.z.ds),
-            importance: Array.from(alloc.z.importance),
-          }
-        : {}),
-    };
-  }
+  const selection = await SAMPLERS[METHODS[task.method].sampler](task, store);
   // A class allocated no images has nothing to mask (and its CAM gather would be empty).
   if (task.drop > 0 && selection.indices.length === 0) selection.masks = [];
   else if (task.drop > 0) {

@@ -9,6 +9,7 @@
  * the user (class names, ids, paths) is escaped.
  */
 
+import { METHODS } from "../methods.ts";
 import type { BinRecord, BinsFile, Manifest, Method, StoreSummary } from "../outputs.ts";
 import { PARAMS } from "../params.ts";
 import {
@@ -58,12 +59,10 @@ const COLORS = {
   bar: "#2b6c8f",
 };
 
-const METHOD_LABEL: Record<Method, string> = {
-  adq: "ADQ (adaptive)",
-  dq: "DQ (uniform)",
-  random: "Random",
-  ccs: "CCS (coverage-centric)",
-};
+/** A method's name in the report (the method table's label; an unknown one as it is). */
+function methodLabel(method: Method): string {
+  return METHODS[method]?.label ?? method;
+}
 
 function pct(part: number, whole: number): string {
   return whole > 0 && Number.isFinite(part) ? `${formatNumber((100 * part) / whole)}%` : "–";
@@ -197,7 +196,7 @@ function renderHeader(input: ReportInput, datasetName: string): string {
   const p = manifest.params;
   const model = manifest.model;
   const facts = [
-    fact("Method", esc(METHOD_LABEL[manifest.method] ?? manifest.method)),
+    fact("Method", esc(methodLabel(manifest.method))),
     fact("Keep ratio ρ", `${esc(formatNumber(p.ratio))} <small>(${esc(pct(p.ratio, 1))})</small>`),
     fact("Bins per class m", esc(formatInt(p.bins))),
     fact("Weight α", esc(formatNumber(p.alpha))),
@@ -247,7 +246,7 @@ function renderHeader(input: ReportInput, datasetName: string): string {
   if (g) more.push(`<tr><th scope="row">Gradient embedding</th><td>${esc(describeGradient(g))}</td></tr>`);
   return (
     `<header><p class="eyebrow">${esc(manifest.tool.name)} ${esc(manifest.tool.version)} · compression report</p>` +
-    `<h1>${esc(METHOD_LABEL[manifest.method] ?? manifest.method)} compression of ${esc(datasetName)}</h1>` +
+    `<h1>${esc(methodLabel(manifest.method))} compression of ${esc(datasetName)}</h1>` +
     `<p class="path"><code>${esc(manifest.dataset.path)}</code> · ${esc(manifest.dataset.format)}</p>` +
     `<dl class="facts">${facts.join("")}</dl>` +
     `<details><summary>All parameters</summary><table><caption>Run parameters as recorded in manifest.json</caption>` +
@@ -371,9 +370,9 @@ function binAxis(records: readonly BinRecord[]): number[] {
 
 function noScoresNote(method: Method, records: readonly BinRecord[]): string {
   if (records.length === 0)
-    return `${esc(METHOD_LABEL[method] ?? method)} selection has no bins, so there are no bin scores to plot.`;
-  if (method === "dq")
-    return "DQ samples every bin uniformly and does not score bins, so there is no RS, DS or IS to plot.";
+    return `${esc(methodLabel(method))} selection has no bins, so there are no bin scores to plot.`;
+  if (!METHODS[method]?.scores)
+    return `${esc(methodLabel(method))} samples every bin uniformly and does not score bins, so there is no RS, DS or IS to plot.`;
   return "No bin has this score in bins.json.";
 }
 
@@ -464,7 +463,7 @@ function renderAllocation(
   const rho = bins.params.ratio;
   const head = `<section id="allocation"><h2>Allocation per bin</h2>`;
   if (records.length === 0)
-    return `${head}<p class="note">${esc(METHOD_LABEL[bins.method] ?? bins.method)} selection draws from each class as a whole; there is no per-bin allocation.</p></section>`;
+    return `${head}<p class="note">${esc(methodLabel(bins.method))} selection draws from each class as a whole; there is no per-bin allocation.</p></section>`;
   const xs = binAxis(records);
   const allocated = xs.map(() => 0);
   const uniform = xs.map(() => 0);

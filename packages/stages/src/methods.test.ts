@@ -1,0 +1,47 @@
+import { describe, expect, it } from "vitest";
+import { defaultModelRole, METHODS, methodFromProto, planJob } from "./methods.ts";
+import type { Method } from "./outputs.ts";
+
+const EUROSAT = { classes: ["AnnualCrop", "Forest"], size: 2, firstImage: [64, 64] as const };
+const CIFAR = { classes: ["airplane", "ship"], size: 2, firstImage: [32, 32] as const };
+
+describe("the method table and the job plan", () => {
+  it("stages each method runs, with and without patch dropping", () => {
+    const stages = (method: Method, drop: number) =>
+      Object.entries(planJob({ method, drop }).stages)
+        .filter(([, on]) => on)
+        .map(([s]) => s);
+    expect(stages("adq", 0)).toEqual(["features", "binning", "scoring", "sampling", "assemble"]);
+    expect(stages("dq", 0)).toEqual(["features", "binning", "sampling", "assemble"]);
+    // CCS fits its held-out head in the binning stage.
+    expect(stages("ccs", 0)).toEqual(["features", "binning", "sampling", "assemble"]);
+    expect(stages("random", 0)).toEqual(["sampling", "assemble"]);
+    expect(stages("random", 0.25)).toEqual(["features", "sampling", "assemble"]);
+    expect(planJob({ method: "random", drop: 0 }).model).toBe(false);
+    expect(planJob({ method: "random", drop: 0.25 })).toMatchObject({ model: true, cam: true });
+    expect(() => planJob({ method: "nope" as Method, drop: 0 })).toThrow(/must be one of adq, dq, random, ccs, got nope/);
+  });
+
+  it("the default-model rule: CIFAR-like data gets the ResNet-20 unless the method needs a held-out model", () => {
+    expect(defaultModelRole(METHODS.adq, CIFAR).role).toBe("cifar");
+    expect(defaultModelRole(METHODS.ccs, CIFAR)).toEqual({
+      role: "general",
+      reason: "CCS (coverage-centric) needs difficulty from a model that never trained on these images",
+    });
+    for (const m of ["adq", "dq", "random"] as const)
+      expect(defaultModelRole(METHODS[m], EUROSAT).role).toBe("general");
+    expect(defaultModelRole(METHODS.dq, { ...CIFAR, firstImage: [28, 28] }).reason).toBe(
+      "CIFAR-10 classes but 28×28 images, not 32×32",
+    );
+    // Only a job that needs a model gets a default.
+    expect(planJob({ method: "random", drop: 0 }, CIFAR).defaultModel).toBeUndefined();
+    expect(planJob({ method: "random", drop: 0.5 }, CIFAR).defaultModel?.role).toBe("cifar");
+  });
+
+  it("proto names: every method has one, and unset is CCS (common.proto)", () => {
+    for (const m of Object.keys(METHODS) as Method[]) expect(methodFromProto(METHODS[m].proto)).toBe(m);
+    expect(methodFromProto("METHOD_UNSPECIFIED")).toBe("ccs");
+    expect(methodFromProto(undefined)).toBe("ccs");
+    expect(methodFromProto("METHOD_NOPE")).toBeUndefined();
+  });
+});

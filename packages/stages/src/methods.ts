@@ -1,0 +1,178 @@
+/**
+ * The method table, beside the parameter table (params.ts): what each selection method needs
+ * and which stages it runs, once. `planJob` turns a job's parameters (and, for the default
+ * model, its data set) into the plan every surface follows: `adq compress`, the gateway
+ * (model, stage list), the coordinator (which tasks to publish), the stage RPCs (method by
+ * proto name), the sampling handler (which sampler) and the report. A new method is one row
+ * here plus its proto enum value (and its sampler, if it brings a new one).
+ */
+import { CIFAR10_CLASSES, openDataset } from "@adq/ml";
+import { InvalidArgumentError } from "@adq/platform";
+import { matchClasses } from "./class-match.ts";
+import type { CompressParams, Method } from "./outputs.ts";
+import { choiceProblem } from "./params.ts";
+
+/** How a method picks a class's items: uniformly from the class, per GraphCut bin, per difficulty stratum. */
+export type Sampler = "class" | "bins" | "strata";
+
+/** The default feature model's role: the CIFAR-10 ResNet-20, or the general ImageNet backbone. */
+export type ModelRole = "cifar" | "general";
+
+export interface MethodSpec {
+  /** Its value of the proto enum adq.v1.Method. */
+  proto: string;
+  /** Its name in the report. */
+  label: string;
+  /** Reads the feature model's outputs even without patch dropping (bins' embeddings, CCS's difficulty). */
+  features: boolean;
+  /** Cuts each class into GraphCut bins (the binning stage; bins ≤ the smallest class). */
+  bins: boolean;
+  /** Scores every bin (RS, DS: the scoring stage) and allocates by importance; without, by bin size. */
+  scores: boolean;
+  /** The features stage draws augmented views (the contrastive DS reads them). */
+  views: boolean;
+  /**
+   * Always fits the cross-fitted softmax head (CCS's held-out difficulty); the bin methods fit
+   * it only when the model's classes are not the data set's (class-match.ts).
+   */
+  head: boolean;
+  /**
+   * Its default model must never have trained on the candidates, so it is the general
+   * backbone whatever the data set: the ResNet-20 separates CIFAR-10's training images almost
+   * perfectly (cross-fitted head 97% right on them, EfficientNet's 74%), so its difficulty is
+   * mostly noise (bench/quality/FINDINGS.md: CCS at 10% kept, 65.98% with it, 68.13% with EfficientNet).
+   */
+  heldOutModel: boolean;
+  sampler: Sampler;
+}
+
+export const METHODS = {
+  adq: {
+    proto: "METHOD_ADQ",
+    label: "ADQ (adaptive)",
+    features: true,
+    bins: true,
+    scores: true,
+    views: true,
+    head: false,
+    heldOutModel: false,
+    sampler: "bins",
+  },
+  dq: {
+    proto: "METHOD_DQ",
+    label: "DQ (uniform)",
+    features: true,
+    bins: true,
+    scores: false,
+    views: false,
+    head: false,
+    heldOutModel: false,
+    sampler: "bins",
+  },
+  random: {
+    proto: "METHOD_RANDOM",
+    label: "Random",
+    features: false,
+    bins: false,
+    scores: false,
+    views: false,
+    head: false,
+    heldOutModel: false,
+    sampler: "class",
+  },
+  ccs: {
+    proto: "METHOD_CCS",
+    label: "CCS (coverage-centric)",
+    features: true,
+    bins: false,
+    scores: false,
+    views: false,
+    head: true,
+    heldOutModel: true,
+    sampler: "strata",
+  },
+} as const satisfies Record<Method, MethodSpec>;
+
+/** The method of a proto enum name; the unset value is the default (common.proto: CCS). */
+export function methodFromProto(name: string | undefined): Method | undefined {
+  if (!name || name === "METHOD_UNSPECIFIED") return "ccs";
+  return (Object.keys(METHODS) as Method[]).find((m) => METHODS[m].proto === name);
+}
+
+/** What the default-model rule reads of a data set: its classes and its first image's size. */
+export interface DatasetShape {
+  classes: readonly string[];
+  size: number;
+  /** Width × height of the first image (absent for an empty data set). */
+  firstImage?: readonly [number, number];
+}
+
+/** The pipeline's stages (the coordinator's StageName), in order. */
+export type PlanStage = "features" | "binning" | "scoring" | "sampling" | "assemble";
+
+export interface JobPlan {
+  method: Method;
+  spec: MethodSpec;
+  /** A feature model is needed: the method reads it, or CAM patch dropping does. */
+  model: boolean;
+  /** CAM patch masks (drop > 0). */
+  cam: boolean;
+  /** Which stages run (binning also runs for CCS: it fits the head there). */
+  stages: Record<PlanStage, boolean>;
+  /** The default model's role and why (only when the data set's shape was given). */
+  defaultModel?: { role: ModelRole; reason: string };
+}
+
+/**
+ * The default feature model for a data set (models/README.md, "Default rule"): the CIFAR-10
+ * ResNet-20 when the data set is CIFAR-like — its classes are CIFAR-10's (all or some, by name,
+ * class-match.ts) and its first image is 32×32 —, else the general ImageNet backbone
+ * (EfficientNet-Lite0). A method that needs a held-out model always gets the general one.
+ * An explicit model (`--model`, a request's ModelRef) overrides the rule.
+ */
+export function defaultModelRole(spec: MethodSpec, shape: DatasetShape): { role: ModelRole; reason: string } {
+  if (spec.heldOutModel)
+    return {
+      role: "general",
+      reason: `${spec.label} needs difficulty from a model that never trained on these images`,
+    };
+  if (!matchClasses(shape.classes, CIFAR10_CLASSES, CIFAR10_CLASSES.length).match)
+    return { role: "general", reason: "its classes are not CIFAR-10's" };
+  const s = shape.firstImage;
+  if (s && (s[0] !== 32 || s[1] !== 32))
+    return { role: "general", reason: `CIFAR-10 classes but ${s[0]}×${s[1]} images, not 32×32` };
+  return { role: "cifar", reason: s ? "CIFAR-10 classes, 32×32 images" : "CIFAR-10 classes" };
+}
+
+/** The job's plan: what runs and what it needs, from the method table and the parameters. */
+export function planJob(params: Pick<CompressParams, "method" | "drop">, dataset?: DatasetShape): JobPlan {
+  const spec: MethodSpec = METHODS[params.method];
+  if (!spec) throw new InvalidArgumentError("method", choiceProblem("method", params.method)!);
+  const cam = params.drop > 0;
+  const model = spec.features || cam;
+  return {
+    method: params.method,
+    spec,
+    model,
+    cam,
+    stages: {
+      features: model,
+      binning: spec.bins || spec.head,
+      scoring: spec.scores,
+      sampling: true,
+      assemble: true,
+    },
+    ...(dataset && model ? { defaultModel: defaultModelRole(spec, dataset) } : {}),
+  };
+}
+
+/** Reads a data set's shape for the default-model rule: its listing and one image. */
+export async function readDatasetShape(path: string): Promise<DatasetShape> {
+  const reader = await openDataset(path);
+  const desc = await reader.describe();
+  if (desc.size === 0) return { classes: desc.classes, size: 0 };
+  let firstImage: [number, number] | undefined;
+  for await (const b of reader.batches(1, { indices: [0] }))
+    firstImage = [b.images[0]!.width, b.images[0]!.height];
+  return { classes: desc.classes, size: desc.size, ...(firstImage ? { firstImage } : {}) };
+}

@@ -1,0 +1,87 @@
+// Every method gives the same manifest bytes embedded (`adq compress`), served (`adq serve`,
+// all-in-one) and clustered (`adq serve --nats`, a real nats-server): the job plan (method
+// table, default-model rule) is one, whatever the mode. Data: 3 classes × 6 EuroSAT tiles
+// (64×64, classes that are not CIFAR-10's), so the default model is the general backbone for
+// every method. Lean on purpose: ρ = 0.2, 2 bins, one seed; jobs of a mode share its cache.
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { REPO_ROOT } from "@adq/cli";
+import { METHODS, type Method } from "@adq/stages";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CompressionClient } from "../../services/common/client.ts";
+import type { MethodName } from "../../services/common/types.ts";
+import { runCli } from "../e2e/cli.ts";
+import { sliceOf, tmp } from "../e2e/helpers.ts";
+import { download, watchToEnd } from "../services/helpers.ts";
+import { type NatsServer, startNatsServer } from "../support/nats-server.ts";
+import { dumpLogs, killAll, startService } from "./procs.ts";
+
+const KEY = "methods-test-key";
+const METHOD_LIST = Object.keys(METHODS) as Method[];
+const FLAGS = ["--ratio", "0.2", "--bins", "2", "--seed", "1", "--threads", "1"];
+
+describe("every method: the same manifest embedded, served and clustered", () => {
+  let nats: NatsServer;
+  let data: string;
+  const clients: Record<"served" | "clustered", CompressionClient> = {} as never;
+
+  beforeAll(async () => {
+    data = sliceOf(join(REPO_ROOT, "test", "fixtures", "datasets", "eurosat-slice"), 3, 6);
+    nats = await startNatsServer();
+    const common = ["--port", "0", "--data-root", data, "--threads", "1"];
+    const [served, clustered] = await Promise.all([
+      startService("all-in-one", ["serve", ...common, "--cache-dir", tmp("adq-methods-cache-")], {
+        ADQ_API_KEY: KEY,
+      }),
+      startService("cluster", ["serve", "--nats", nats.url, ...common], { ADQ_API_KEY: KEY }),
+    ]);
+    clients.served = new CompressionClient(served.address, { apiKey: KEY, timeoutMs: 10_000 });
+    clients.clustered = new CompressionClient(clustered.address, { apiKey: KEY, timeoutMs: 10_000 });
+  }, 60_000);
+
+  afterAll(async () => {
+    for (const c of Object.values(clients)) c.close();
+    dumpLogs();
+    killAll();
+    await nats?.stop();
+  });
+
+  async function served(mode: "served" | "clustered", method: Method): Promise<Buffer> {
+    const c = clients[mode];
+    const { job } = await c.createJob({
+      dataset: { uri: pathToFileURL(data).href },
+      params: { ratio: 0.2, bins: 2, seed: 1, method: METHODS[method].proto as MethodName },
+    });
+    const last = (await watchToEnd(c, job.id)).at(-1)!;
+    expect(last.terminal?.state, JSON.stringify(last.terminal?.error)).toBe("JOB_STATE_SUCCEEDED");
+    return download(c, job.id, "manifest.json");
+  }
+
+  it("random, dq, adq and ccs: byte-identical manifests in the three modes, the general backbone by the rule", async () => {
+    const cache = tmp("adq-methods-cli-cache-");
+    for (const method of METHOD_LIST) {
+      const out = join(tmp("adq-methods-cli-"), "out");
+      const r = await runCli([
+        "compress",
+        data,
+        "--out",
+        out,
+        "--cache-dir",
+        cache,
+        "--method",
+        method,
+        ...FLAGS,
+      ]);
+      expect(r.code, r.stderr).toBe(0);
+      const embedded = readFileSync(join(out, "manifest.json"));
+      const m = JSON.parse(embedded.toString("utf8"));
+      expect(m.method).toBe(method);
+      // EuroSAT's classes are not CIFAR-10's: the rule picks the general backbone for every method.
+      expect(m.model?.file).toMatch(/efficientnet-lite0\.onnx$/);
+      const [s, c] = await Promise.all([served("served", method), served("clustered", method)]);
+      expect(s.equals(embedded), `${method}: adq serve differs from adq compress`).toBe(true);
+      expect(c.equals(embedded), `${method}: adq serve --nats differs from adq compress`).toBe(true);
+    }
+  }, 180_000);
+});
