@@ -20,7 +20,7 @@
  *    EL2N difficulty, and the overlap of the selected sets (|A ∩ B| / |A|).
  */
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { cpSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
@@ -37,6 +37,8 @@ const { values, positionals } = parseArgs({
     "skip-e2e": { type: "boolean" },
     "skip-levers": { type: "boolean" },
     rounds: { type: "string", default: "5" },
+    "skip-small-sides": { type: "boolean" },
+    keep: { type: "string" },
   },
 });
 const dataset = resolve(positionals[0] ?? join(REPO, "demo", "cifar10-demo"));
@@ -250,8 +252,12 @@ function compress(name: string, args: string[]): E2e {
     el2n = null;
   }
   rmSync(cache, { recursive: true, force: true });
+  // --keep <dir>: each run's result folder is kept (manifest, timings, intermediates).
+  if (values.keep) cpSync(out, join(values.keep, name.replace(/[^a-z0-9]+/gi, "-")), { recursive: true });
   rmSync(out, { recursive: true, force: true });
-  process.stderr.write(`${name}: ${seconds.toFixed(1)} s\n`);
+  process.stderr.write(
+    `${name}: ${seconds.toFixed(1)} s wall, ${cpuSeconds.toFixed(1)} CPU s, timings ${JSON.stringify(timings)}, held-out ${m.gradient?.heldOutAccuracy ?? "-"}\n`,
+  );
   return {
     name,
     seconds,
@@ -294,20 +300,21 @@ function spearman(a: Float64Array, b: Float64Array): number {
 
 function e2e(): string[] {
   const common = ["--ratio", "0.1", "--seed", "0"];
-  const random = compress("random", [...common, "--method", "random"]);
   const ccs = (side: number | null) =>
-    compress(side ? `ccs ${side}` : "ccs (default)", [
+    compress(side ? `ccs ${side}` : "ccs (default: 128)", [
       ...common,
       "--method",
       "ccs",
       "--keep-intermediates",
       ...(side ? ["--model-input-size", String(side)] : []),
     ]);
-  const fast = ccs(null);
-  const s96 = ccs(96);
-  const s64 = ccs(64);
+  // The reference first, so that each later row's signal can be printed as soon as it is done.
   const full = ccs(224);
-  const rows = [random, fast, s96, s64, full].map((r) => {
+  const fast = ccs(null);
+  const random = compress("random", [...common, "--method", "random"]);
+  const s96 = values["skip-small-sides"] ? null : ccs(96);
+  const s64 = values["skip-small-sides"] ? null : ccs(64);
+  const rows = [random, fast, ...(s96 ? [s96] : []), ...(s64 ? [s64] : []), full].map((r) => {
     const sig =
       r.el2n && full.el2n
         ? [
