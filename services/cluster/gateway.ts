@@ -52,6 +52,9 @@ export interface ClusterGatewayOptions {
   generalModel?: string | null;
   builtinModels?: Record<string, string>;
   modelRoots?: string[];
+  /** The MAE for outputs.reconstruct (run by the coordinator), and `builtin://` MAE names. */
+  defaultMae?: string | null;
+  builtinMaes?: Record<string, string>;
   /** Run the job runner (coordinator) here (default true); false: a gateway-only replica. */
   runner?: boolean;
   /** Run every stage worker here too (default true). */
@@ -107,6 +110,16 @@ export async function startClusterGateway(o: ClusterGatewayOptions): Promise<Run
     ...(o.ackWaitMs ? { ackWaitMs: o.ackWaitMs } : {}),
     ...(o.retryBackoffMs ? { retryBackoffMs: o.retryBackoffMs } : {}),
   });
+  // Every stage's queue exists before the first job, made here and never by a worker:
+  // autoscalers read each consumer's lag from the start, and workers need no right to
+  // create or re-point a consumer.
+  try {
+    await ports.bus.ensureStageConsumers(STAGE_NAMES, { maxAttempts: o.maxAttempts ?? 3 });
+    await ports.bus.ensureStageConsumers([JOB_QUEUE], { maxAttempts: o.maxJobDeliveries ?? 10 });
+  } catch (e) {
+    await ports.close(1000);
+    throw e;
+  }
   const registry = new Registry();
   processMetrics(registry, role);
   natsMetrics(registry, ports);
@@ -154,6 +167,9 @@ export async function startClusterGateway(o: ClusterGatewayOptions): Promise<Run
         ...(o.generalModel ? { generalModel: o.generalModel } : {}),
         ...(o.builtinModels ? { builtin: o.builtinModels } : {}),
         ...(o.modelRoots ? { roots: o.modelRoots } : {}),
+        ...(o.defaultMae !== undefined
+          ? { mae: { default: o.defaultMae, builtin: o.builtinMaes ?? {} } }
+          : {}),
       },
       log,
       runner:
@@ -172,6 +188,7 @@ export async function startClusterGateway(o: ClusterGatewayOptions): Promise<Run
       onRpc: gm.onRpc,
     });
     gm.trackRunner(() => gw.runner);
+    gm.trackAuth(o.auth);
     if (o.metricsPort !== undefined)
       metrics = await startMetricsServer(registry, o.metricsPort, o.metricsHost);
     await workerBus?.ready();

@@ -164,6 +164,9 @@ export async function openClusterPorts(o: ClusterPortsOptions): Promise<ClusterP
       namespace: ns,
       // Workers never listen to outcomes: they need no read access to them.
       followOutcomes: o.kv === true,
+      // The control plane declares every stage consumer (startClusterGateway); workers only
+      // bind to theirs: they may not create or change one (deploy/nats/adq-auth.conf).
+      declareConsumers: false,
       ...(o.ackWaitMs ? { ackWaitMs: o.ackWaitMs } : {}),
       ...(o.retryBackoffMs?.length ? { retryBackoffMs: o.retryBackoffMs } : {}),
       logger: (level: LogLevel, message: string, fields?: Record<string, unknown>) => {

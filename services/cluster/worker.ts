@@ -11,12 +11,12 @@
  * datasets and models under the process's own roots (`dataRoots`, `modelRoots`).
  */
 
-import type { ExecutionProvider } from "@adq/ml";
+import { readFile } from "node:fs/promises";
+import { cudaProblem, type ExecutionProvider } from "@adq/ml";
 import type { NatsAuthOptions } from "@adq/platform/nats";
 import type { ApiKeyAuthenticator, Logger } from "@adq/service-common";
 import {
   addReflection,
-  apiPackageDefinition,
   bindServer,
   type FaultInjection,
   HealthService,
@@ -34,12 +34,7 @@ import { ModelCache, registerStageWorkers } from "@adq/stages";
 import type * as grpc from "@grpc/grpc-js";
 import { natsMetrics, queueMetrics } from "./metrics.ts";
 import { type ClusterPorts, openClusterPorts } from "./ports.ts";
-import {
-  addStageService,
-  type StageProcessName,
-  stagePackageDefinition,
-  stageServiceName,
-} from "./stage-services.ts";
+import { addStageService, type StageProcessName, stageServiceName } from "./stage-services.ts";
 import { confineTaskPaths, realPaths } from "./task-paths.ts";
 
 export interface StageWorkerProcessOptions {
@@ -58,6 +53,12 @@ export interface StageWorkerProcessOptions {
   threads?: number;
   /** ONNX Runtime execution provider; "cuda" falls back to CPU with one warn line when absent. */
   executionProvider?: ExecutionProvider;
+  /**
+   * No fallback (`--require-execution-provider`): when the provider cannot run here (a GPU pod on
+   * the CPU-only image, no driver), the stage takes no task and stays NOT_SERVING (not ready),
+   * with `adq_execution_provider_ready` 0 and one error line, instead of holding a GPU on CPU.
+   */
+  requireExecutionProvider?: boolean;
   /** Serve /metrics on this port (0: a free one); undefined: no metrics server. */
   metricsPort?: number;
   metricsHost?: string;
@@ -117,10 +118,32 @@ export async function startStageWorker(o: StageWorkerProcessOptions): Promise<Ru
     ...(o.faults ? { faults: o.faults } : {}),
   });
   if (o.faults?.delayMs || o.faults?.failMessage) log.warn("fault_injection_enabled", { ...o.faults });
+  const provider = { stage, provider: o.executionProvider ?? "cpu" };
+  const providerReady = registry.gauge(
+    "adq_execution_provider_ready",
+    "1 while the stage runs on the execution provider it was given; 0 after a fallback to CPU, or when a required provider is unusable (the stage then takes no task)",
+  );
+  providerReady.set(provider, 1);
+  // Checked once at start, on the default feature model: the provider either opens a session or not.
+  const unusable =
+    o.executionProvider === "cuda" && o.requireExecutionProvider
+      ? await cudaProblem(await readFile(o.defaultModel ?? ""))
+      : undefined;
+  if (unusable !== undefined) {
+    providerReady.set(provider, 0);
+    log.error("execution_provider_unavailable", {
+      provider: o.executionProvider,
+      why: unusable,
+      hint: "this stage was given a GPU it cannot use and takes no task: run it on an image with the CUDA provider (the chart's stages.<stage>.image), or without gpu",
+    });
+  }
   const session = {
     ...(o.threads ? { threads: o.threads } : {}),
     ...(o.executionProvider ? { executionProvider: o.executionProvider } : {}),
-    warn: (message: string) => log.warn("execution_provider_fallback", { message }),
+    warn: (message: string) => {
+      providerReady.set(provider, 0);
+      log.warn("execution_provider_fallback", { message });
+    },
   };
   const modelCache = new ModelCache(session);
   // With --data-root, tasks are confined to the roots too (task-paths.ts).
@@ -136,13 +159,16 @@ export async function startStageWorker(o: StageWorkerProcessOptions): Promise<Ru
         ]),
       })
     : bus;
-  const workers = registerStageWorkers(confinedBus, {
-    store: ports.store,
-    stages: [stage],
-    concurrency: { [stage]: Math.max(1, o.concurrency ?? 1) },
-    maxAttempts: o.maxAttempts ?? 3,
-    models: modelCache,
-  });
+  const workers =
+    unusable !== undefined
+      ? { close: async () => {} }
+      : registerStageWorkers(confinedBus, {
+          store: ports.store,
+          stages: [stage],
+          concurrency: { [stage]: Math.max(1, o.concurrency ?? 1) },
+          maxAttempts: o.maxAttempts ?? 3,
+          models: modelCache,
+        });
   const modelRoots = await resolveRoots(o.modelRoots ?? [], "--model-root");
   const rpcEnv = {
     dataRoots: await resolveRoots(o.dataRoots ?? [], "--data-root"),
@@ -161,11 +187,7 @@ export async function startStageWorker(o: StageWorkerProcessOptions): Promise<Ru
     env: rpcEnv,
     ...(o.auth ? { auth: o.auth } : {}),
   });
-  addReflection(
-    server,
-    [stagePackageDefinition(), apiPackageDefinition()],
-    [...(serviceName ? [serviceName] : []), "grpc.health.v1.Health"],
-  );
+  addReflection(server, [...(serviceName ? [serviceName] : []), "grpc.health.v1.Health"]);
   let metrics: MetricsServer | undefined;
   let port: number;
   try {
@@ -181,9 +203,9 @@ export async function startStageWorker(o: StageWorkerProcessOptions): Promise<Ru
     throw e;
   }
   let closing = false;
-  health.setAll(ports.connected ? "SERVING" : "NOT_SERVING");
+  health.setAll(ports.connected && unusable === undefined ? "SERVING" : "NOT_SERVING");
   ports.onStatus((up) => {
-    if (!closing) health.setAll(up ? "SERVING" : "NOT_SERVING");
+    if (!closing) health.setAll(up && unusable === undefined ? "SERVING" : "NOT_SERVING");
   });
   const address = `${o.address.slice(0, o.address.lastIndexOf(":"))}:${port}`;
   log.info("listening", { address, queue, concurrency: o.concurrency ?? 1, metrics: metrics?.url });

@@ -20,6 +20,7 @@
 import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import type * as grpc from "@grpc/grpc-js";
+import { AuthThrottle, type AuthThrottleOptions } from "./auth-throttle.ts";
 import { unauthenticated } from "./errors.ts";
 
 export interface TenantQuotas {
@@ -54,8 +55,11 @@ export function hashApiKey(key: string): string {
 
 export class ApiKeyAuthenticator {
   private readonly byHash = new Map<string, Tenant>();
+  /** Failed attempts per peer and key prefix (auth-throttle.ts); checked before every lookup. */
+  readonly throttle: AuthThrottle;
 
-  constructor(tenants: TenantConfig[]) {
+  constructor(tenants: TenantConfig[], throttle: AuthThrottleOptions = {}) {
+    this.throttle = new AuthThrottle(throttle);
     const seen = new Set<string>();
     for (const t of tenants) {
       if (typeof t.id !== "string" || !TENANT_ID.test(t.id) || t.id === "." || t.id === "..")
@@ -107,16 +111,30 @@ export class ApiKeyAuthenticator {
     return new Set([...this.byHash.values()].map((t) => t.id)).size;
   }
 
-  /** The caller's tenant from `authorization: Bearer <key>`. @throws RpcError UNAUTHENTICATED */
-  authenticate(metadata: grpc.Metadata): Tenant {
+  /**
+   * The caller's tenant from `authorization: Bearer <key>`; `peer` (grpc's `call.getPeer()`)
+   * keys the throttle. @throws RpcError UNAUTHENTICATED, RESOURCE_EXHAUSTED (throttled)
+   */
+  authenticate(metadata: grpc.Metadata, peer?: string): Tenant {
     const values = metadata.get("authorization");
-    if (values.length === 0)
+    const raw = values.length === 1 ? String(values[0]) : undefined;
+    const m = raw === undefined ? null : /^Bearer\s+(\S+)\s*$/i.exec(raw);
+    const presented = m?.[1];
+    this.throttle.check(peer, presented);
+    if (values.length === 0) {
+      this.throttle.fail(peer, undefined, "missing");
       throw unauthenticated("missing API key: send metadata `authorization: Bearer <api key>`");
-    if (values.length > 1) throw unauthenticated("more than one authorization header");
-    const m = /^Bearer\s+(\S+)\s*$/i.exec(String(values[0]));
-    if (!m) throw unauthenticated("authorization metadata must be `Bearer <api key>`");
-    const tenant = this.byHash.get(hashApiKey(m[1]!));
-    if (!tenant) throw unauthenticated("unknown API key");
+    }
+    if (values.length > 1 || !presented) {
+      this.throttle.fail(peer, undefined, "malformed");
+      if (values.length > 1) throw unauthenticated("more than one authorization header");
+      throw unauthenticated("authorization metadata must be `Bearer <api key>`");
+    }
+    const tenant = this.byHash.get(hashApiKey(presented));
+    if (!tenant) {
+      this.throttle.fail(peer, presented, "unknown_key");
+      throw unauthenticated("unknown API key");
+    }
     return tenant;
   }
 }

@@ -124,7 +124,8 @@ export interface CallContext<T> {
 
 export interface HandlerOptions<T> {
   log: Logger;
-  authenticate: (metadata: grpc.Metadata) => T;
+  /** `peer`: the caller's address (`call.getPeer()`), for throttling failed attempts. */
+  authenticate: (metadata: grpc.Metadata, peer?: string) => T;
   /** Log fields describing the principal, e.g. `{ tenant: t.id }`. */
   describe?: (principal: T) => Record<string, unknown>;
   /** Internal field name → proto field path for InvalidArgumentError. */
@@ -190,7 +191,7 @@ function singleResponse<T, Res>(
   void (async () => {
     try {
       checkMetadataSize(call.metadata);
-      const principal = opts.authenticate(call.metadata);
+      const principal = opts.authenticate(call.metadata, call.getPeer());
       Object.assign(fields, opts.describe?.(principal));
       const res = await run({ ...base, principal, log: base.log.child(fields) });
       finish(opts, method, started, fields, null);
@@ -247,7 +248,7 @@ export function serverStreamHandler<T, Req, Res>(
     void (async () => {
       try {
         checkMetadataSize(call.metadata);
-        const principal = opts.authenticate(call.metadata);
+        const principal = opts.authenticate(call.metadata, call.getPeer());
         Object.assign(fields, opts.describe?.(principal));
         checkStringFields(call.request);
         await fn(call.request, write, { ...base, principal, log: base.log.child(fields) });

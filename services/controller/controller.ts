@@ -8,7 +8,7 @@
  */
 import { mkdir, rename, rm } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import type { Logger } from "@adq/service-common";
+import type { Counter, Gauge, Logger, Registry } from "@adq/service-common";
 import { CompressionClient, downloadResultFiles } from "@adq/service-common";
 import * as grpc from "@grpc/grpc-js";
 import * as k8s from "@kubernetes/client-node";
@@ -20,6 +20,7 @@ import {
   type CompressionJobStatus,
   FINALIZER,
   GROUP,
+  instanceSelector,
   KIND,
   type Phase,
   PLURAL,
@@ -45,6 +46,10 @@ export interface ControllerOptions {
   resyncMs?: number;
   leaseDurationMs?: number;
   retryPeriodMs?: number;
+  /** Reconcile only the objects labelled for this instance (resource.ts INSTANCE_LABEL). */
+  instance?: string;
+  /** Where the controller's metrics go (leader, reconciles, objects by phase); none when unset. */
+  registry?: Registry;
   log: Logger;
 }
 
@@ -96,8 +101,20 @@ export class CompressionJobController {
   private leading = false;
   private stopped = false;
   private readonly log: Logger;
+  private readonly metrics: { leader: Gauge; reconciles: Counter; objects: Gauge } | undefined;
 
   constructor(private readonly o: ControllerOptions) {
+    const r = o.registry;
+    this.metrics = r && {
+      leader: r.gauge("adq_controller_leader", "1 while this replica holds the leader Lease"),
+      reconciles: r.counter("adq_controller_reconciles_total", "Reconciles by result (ok, error)"),
+      objects: r.gauge(
+        "adq_compressionjobs",
+        "CompressionJob objects this controller owns, by phase (leader only)",
+      ),
+    };
+    this.metrics?.leader.set({}, 0);
+    r?.collect(() => this.countObjects());
     this.custom = o.kc.makeApiClient(k8s.CustomObjectsApi);
     this.core = o.kc.makeApiClient(k8s.CoreV1Api);
     this.log = o.log.child({ component: CONTROLLER_NAME, identity: o.identity });
@@ -116,6 +133,54 @@ export class CompressionJobController {
       onStoppedLeading: () => void this.follow(),
       log: (event, fields) => this.log.info(event, fields),
     });
+  }
+
+  /** Objects by phase from the informer's cache (the leader has one; a standby reports none). */
+  private countObjects(): void {
+    const m = this.metrics;
+    if (!m) return;
+    const phases: Record<string, number> = {
+      Pending: 0,
+      Queued: 0,
+      Running: 0,
+      Succeeded: 0,
+      Failed: 0,
+      Cancelled: 0,
+    };
+    for (const o of this.informer?.list() ?? []) {
+      const p = o.status?.phase ?? "Pending";
+      phases[p] = (phases[p] ?? 0) + 1;
+    }
+    for (const [phase, n] of Object.entries(phases)) m.objects.set({ phase }, n);
+  }
+
+  /**
+   * Removes this controller's finalizer from every object it owns, without cancelling anything:
+   * what an uninstall runs first (the chart's pre-delete hook), so deleting a CompressionJob does
+   * not hang once no controller is left to finalize it. Returns the objects released.
+   */
+  async releaseFinalizers(): Promise<string[]> {
+    const list = (await (this.o.namespace
+      ? this.custom.listNamespacedCustomObject({
+          group: GROUP,
+          version: VERSION,
+          namespace: this.o.namespace,
+          plural: PLURAL,
+          labelSelector: instanceSelector(this.o.instance),
+        })
+      : this.custom.listClusterCustomObject({
+          group: GROUP,
+          version: VERSION,
+          plural: PLURAL,
+          labelSelector: instanceSelector(this.o.instance),
+        }))) as k8s.KubernetesListObject<CompressionJob>;
+    const released: string[] = [];
+    for (const obj of list.items) {
+      if (!obj.metadata?.finalizers?.includes(FINALIZER)) continue;
+      await this.patchMeta(obj, { finalizers: obj.metadata.finalizers.filter((f) => f !== FINALIZER) });
+      released.push(keyOf(obj));
+    }
+    return released;
   }
 
   get isLeader(): boolean {
@@ -146,6 +211,7 @@ export class CompressionJobController {
   private async lead(): Promise<void> {
     if (this.stopped) return;
     this.leading = true;
+    this.metrics?.leader.set({}, 1);
     const list = () =>
       (this.o.namespace
         ? this.custom.listNamespacedCustomObject({
@@ -153,11 +219,20 @@ export class CompressionJobController {
             version: VERSION,
             namespace: this.o.namespace,
             plural: PLURAL,
+            labelSelector: instanceSelector(this.o.instance),
           })
-        : this.custom.listClusterCustomObject({ group: GROUP, version: VERSION, plural: PLURAL })) as Promise<
-        k8s.KubernetesListObject<CompressionJob>
-      >;
-    const informer = k8s.makeInformer<CompressionJob>(this.o.kc, this.path(), list);
+        : this.custom.listClusterCustomObject({
+            group: GROUP,
+            version: VERSION,
+            plural: PLURAL,
+            labelSelector: instanceSelector(this.o.instance),
+          })) as Promise<k8s.KubernetesListObject<CompressionJob>>;
+    const informer = k8s.makeInformer<CompressionJob>(
+      this.o.kc,
+      this.path(),
+      list,
+      instanceSelector(this.o.instance),
+    );
     const enqueue = (obj: CompressionJob) => this.enqueue(keyOf(obj));
     informer.on("add", enqueue);
     informer.on("update", enqueue);
@@ -179,6 +254,7 @@ export class CompressionJobController {
 
   private async follow(): Promise<void> {
     this.leading = false;
+    this.metrics?.leader.set({}, 0);
     clearInterval(this.resync);
     for (const t of this.timers.values()) clearTimeout(t);
     this.timers.clear();
@@ -214,7 +290,9 @@ export class CompressionJobController {
     try {
       again = await this.reconcile(key);
       this.failures.delete(key);
+      this.metrics?.reconciles.inc({ result: "ok" });
     } catch (e) {
+      this.metrics?.reconciles.inc({ result: "error" });
       const n = (this.failures.get(key) ?? 0) + 1;
       this.failures.set(key, n);
       again = Math.min(60_000, 500 * 2 ** (n - 1));

@@ -1,5 +1,5 @@
 /** Gateway and coordinator metrics: gRPC calls and jobs (see services/common/metrics.ts). */
-import type { Registry } from "@adq/service-common";
+import type { ApiKeyAuthenticator, Registry } from "@adq/service-common";
 import type { JobRunner } from "./runner.ts";
 
 export interface GatewayMetrics {
@@ -7,6 +7,8 @@ export interface GatewayMetrics {
   onJobEnd(state: "SUCCEEDED" | "FAILED" | "CANCELLED", ms: number): void;
   /** Reports the runner's running jobs at every scrape. */
   trackRunner(runner: () => JobRunner | undefined): void;
+  /** Counts failed and throttled authentication attempts (services/common/auth-throttle.ts). */
+  trackAuth(auth: ApiKeyAuthenticator): void;
 }
 
 export function gatewayMetrics(registry: Registry): GatewayMetrics {
@@ -29,6 +31,20 @@ export function gatewayMetrics(registry: Registry): GatewayMetrics {
     },
     trackRunner(runner) {
       registry.collect(() => running.set({}, runner()?.running.length ?? 0));
+    },
+    trackAuth(auth) {
+      const failures = registry.counter(
+        "adq_auth_failures_total",
+        "Failed authentication attempts by reason (missing, malformed, unknown_key)",
+      );
+      const throttled = registry.counter(
+        "adq_auth_throttled_total",
+        "Calls refused by the failed-authentication throttle, by scope (peer, key_prefix)",
+      );
+      auth.throttle.listen({
+        onFailure: (reason) => failures.inc({ reason }),
+        onThrottled: (scope) => throttled.inc({ scope }),
+      });
     },
   };
 }

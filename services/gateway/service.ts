@@ -61,7 +61,7 @@ export class CompressionGateway {
     const g = this.g;
     const h: HandlerOptions<Tenant> = {
       log: g.o.log,
-      authenticate: (md) => g.o.auth.authenticate(md),
+      authenticate: (md, peer) => g.o.auth.authenticate(md, peer),
       describe: (t) => ({ tenant: t.id }),
       fieldPath,
       ...(g.o.onRpc ? { onRpc: g.o.onRpc } : {}),

@@ -68,26 +68,24 @@ describe.skipIf(K8S_TESTS_OFF)("helm install of charts/adq on a real control pla
         },
       },
     });
-    // The stage consumers exist once a worker of each stage has started, as the stage pods'
-    // processes would do: a NatsBus worker declares each stage's durable consumer.
-    const connect = async (name: string) => {
+    // No worker declares a consumer (issue 30): the control plane does, at start — the call
+    // startClusterGateway makes in the gateway/coordinator pods — before any job or worker.
+    const connect = async (name: string, declareConsumers: boolean) => {
       const nc = await connectNats({ servers: nats.url, name });
       conns.push(nc);
-      return NatsBus.connect(nc, { namespace: "adq" });
+      return NatsBus.connect(nc, { namespace: "adq", declareConsumers });
     };
-    worker = await connect("worker");
-    coordinator = await connect("coordinator");
-    for (const s of STAGES) {
-      const sub = worker.consume(s, async () => "unused");
-      await sub.ready;
-      await sub.close();
-    }
+    coordinator = await connect("coordinator", false);
+    await coordinator.ensureStageConsumers(STAGES);
+    worker = await connect("worker", false);
     await installKedaCrds(cluster);
     keda = await startKedaOperator(cluster);
     valuesFile = join(cluster.dir, "values.json");
     await writeFile(
       valuesFile,
       JSON.stringify({
+        // Pods never run here (kwok): the security settings are chart-template.test.ts's subject.
+        security: { acknowledgeInsecure: true },
         nats: { url: nats.url },
         apiKeys: {
           tenants: [{ id: "acme", keys: ["a".repeat(64)], quotas: { concurrent_jobs: 2 } }],
@@ -124,7 +122,7 @@ describe.skipIf(K8S_TESTS_OFF)("helm install of charts/adq on a real control pla
     ).items.filter((p) => !p.metadata?.deletionTimestamp);
 
   it("installs with fixed replicas; GPU-stage pods land only on GPU nodes, the others never", async () => {
-    await helmArgs(
+    const { stdout: notes } = await helmArgs(
       "install",
       RELEASE,
       CHART_DIR,
@@ -168,6 +166,9 @@ describe.skipIf(K8S_TESTS_OFF)("helm install of charts/adq on a real control pla
     const secret = await core.readNamespacedSecret({ name: `${RELEASE}-api-keys`, namespace: NS });
     const keys = JSON.parse(Buffer.from(secret.data?.["api-keys.json"] ?? "", "base64").toString());
     expect(keys.tenants[0].id).toBe("acme");
+    // The acknowledged insecure settings are spelled out after the install.
+    expect(notes).toMatch(/INSECURE: NATS without authentication \(security.acknowledgeInsecure=true\)/);
+    expect(notes).toMatch(/INSECURE: gRPC without TLS/);
   }, 180_000);
 
   it("a GPU request larger than any GPU node stays Pending with the scheduler's reason", async () => {
@@ -383,7 +384,11 @@ describe.skipIf(K8S_TESTS_OFF)("helm install of charts/adq on a real control pla
         core
           .listNamespacedConfigMap({ namespace: NS })
           .then((l) => l.items.filter((c) => c.metadata?.name !== "kube-root-ca.crt")),
-        core.listNamespacedSecret({ namespace: NS }).then((l) => l.items),
+        // The record key is kept on purpose (helm.sh/resource-policy: keep): a reinstall on the
+        // same NATS buckets must still verify its job records.
+        core
+          .listNamespacedSecret({ namespace: NS })
+          .then((l) => l.items.filter((s) => s.metadata?.name !== `${RELEASE}-record-key`)),
         core
           .listNamespacedServiceAccount({ namespace: NS })
           .then((l) => l.items.filter((s) => s.metadata?.name !== "default")),
@@ -412,5 +417,6 @@ describe.skipIf(K8S_TESTS_OFF)("helm install of charts/adq on a real control pla
       throw new Error(`${(e as Error).message}; left: ${(await leftovers()).join(", ")}`);
     });
     expect(left).toEqual([]);
+    await core.readNamespacedSecret({ name: `${RELEASE}-record-key`, namespace: NS });
   }, 240_000);
 });

@@ -8,13 +8,25 @@ import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import yaml from "js-yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { hashApiKey } from "../../services/common/auth.ts";
 import { startNatsServer } from "../support/nats-server.ts";
 import { helm } from "./cluster.ts";
-import { argValue, container, type Obj, type Rendered, render, STAGES } from "./render.ts";
+import { argValue, container, type Obj, type Rendered, render, STAGES, VALUES_DIR } from "./render.ts";
 import { CHART_DIR, K8S_TESTS_OFF, type K8sTools, k8sTools, REPO_ROOT } from "./tools.ts";
 
-const VALUES_FILES = ["cpu-only.yaml", "gpu.yaml", "keda-off.yaml", "external-secrets.yaml"];
+/** Values files linted together (the insecure ones with the acknowledgement they need). */
+const VALUES_FILES = [
+  ["insecure.yaml"],
+  ["insecure.yaml", "cpu-only.yaml"],
+  ["insecure.yaml", "gpu.yaml"],
+  ["insecure.yaml", "keda-off.yaml"],
+  ["external-secrets.yaml"],
+  ["secure.yaml"],
+  ["insecure.yaml", "monitoring.yaml"],
+];
+const INSECURE = "insecure.yaml";
 const GPU_DEFAULT = new Set(["features", "sampling"]);
 /** The `adq serve` Deployments (gateway, coordinator, stages); the controller has its own test. */
 const serving = (r: Rendered) =>
@@ -25,13 +37,20 @@ describe.skipIf(K8S_TESTS_OFF)("helm chart charts/adq (helm lint + template)", (
   let def: Rendered;
   beforeAll(async () => {
     tools = k8sTools(["helm"]);
-    def = await render(tools);
+    def = await render(tools, [INSECURE]);
   });
 
-  it("passes helm lint --strict with the defaults and every test values file", async () => {
-    await helm(tools, ["lint", "--strict", CHART_DIR]);
-    for (const f of VALUES_FILES)
-      await helm(tools, ["lint", "--strict", CHART_DIR, "-f", join(CHART_DIR, "../../test/k8s/values", f)]);
+  it("passes helm lint --strict with every test values file", async () => {
+    for (const files of VALUES_FILES)
+      await helm(tools, [
+        "lint",
+        "--strict",
+        CHART_DIR,
+        ...files.flatMap((f) => ["-f", join(VALUES_DIR, f)]),
+        // helm lint cannot be told which APIs a cluster serves: the KEDA check is skipped here.
+        "--set",
+        "autoscaling.keda.skipCapabilityCheck=true",
+      ]);
   });
 
   it("values.schema.json and the README's values table match values.yaml (generated)", () => {
@@ -123,7 +142,15 @@ describe.skipIf(K8S_TESTS_OFF)("helm chart charts/adq (helm lint + template)", (
     // Least privilege: no Role/ClusterRole for these (no `adq serve` process calls the Kubernetes
     // API); the only RBAC is the controller's, bound to its own ServiceAccount.
     for (const b of def.all.filter((o: Obj) => /RoleBinding/.test(o.kind)))
-      expect(b.subjects).toEqual([{ kind: "ServiceAccount", name: "t-adq-controller", namespace: "adq" }]);
+      expect(b.subjects).toEqual([
+        { kind: "ServiceAccount", name: b.metadata.name.replace(/-leader$/, ""), namespace: "adq" },
+      ]);
+    expect(
+      def.all
+        .filter((o: Obj) => /RoleBinding/.test(o.kind))
+        .map((b: Obj) => b.subjects[0].name)
+        .sort(),
+    ).toEqual(["t-adq-controller", "t-adq-controller", "t-adq-controller-cleanup"]);
     const secret = def.get("Secret", "t-adq-api-keys");
     expect(JSON.parse(secret.stringData["api-keys.json"])).toEqual({ tenants: [] });
   });
@@ -140,6 +167,7 @@ describe.skipIf(K8S_TESTS_OFF)("helm chart charts/adq (helm lint + template)", (
           { key: "nvidia.com/gpu", operator: "Exists", effect: "NoSchedule" },
         ]);
         expect(argValue(d, "--execution-provider")).toBe("cuda");
+        expect(c.args).toContain("--require-execution-provider");
       } else {
         expect(c.resources.limits["nvidia.com/gpu"]).toBeUndefined();
         expect(pod.nodeSelector).toBeUndefined();
@@ -150,15 +178,32 @@ describe.skipIf(K8S_TESTS_OFF)("helm chart charts/adq (helm lint + template)", (
   });
 
   it("GPU values: counts, pool labels and extra tolerations per stage", async () => {
-    const r = await render(tools, ["gpu.yaml"]);
+    const r = await render(tools, [INSECURE, "gpu.yaml"]);
     const f = r.get("Deployment", "t-adq-features");
     expect(container(f).resources.limits["nvidia.com/gpu"]).toBe("2");
     expect(f.spec.template.spec.nodeSelector).toEqual({ "nvidia.com/gpu.present": "true", pool: "gpu" });
+    // Its own image (the CUDA one, by digest), RuntimeClass and PriorityClass; no CPU fallback.
+    expect(container(f).image).toBe(`registry.example.com/adq-cuda@sha256:${"2".repeat(64)}`);
+    expect(container(f).imagePullPolicy).toBe("Always");
+    expect(f.spec.template.spec.runtimeClassName).toBe("nvidia");
+    expect(f.spec.template.spec.priorityClassName).toBe("gpu-batch");
+    expect(container(f).args).toContain("--require-execution-provider");
+    expect(container(f).terminationMessagePolicy).toBe("FallbackToLogsOnError");
     const b = r.get("Deployment", "t-adq-binning");
     expect(argValue(b, "--execution-provider")).toBe("cuda");
+    // The others keep the chart's image, by its digest.
+    for (const d of [b, r.get("Deployment", "t-adq-gateway"), r.get("Deployment", "t-adq-controller")]) {
+      expect(container(d).image).toBe(`adq@sha256:${"1".repeat(64)}`);
+      expect(d.spec.template.spec.runtimeClassName).toBeUndefined();
+    }
+    const lax = await render(tools, [INSECURE], ["stages.features.gpu.requireProvider=false"]);
+    expect(container(lax.get("Deployment", "t-adq-features")).args).not.toContain(
+      "--require-execution-provider",
+    );
+    await expect(render(tools, [INSECURE], ["image.digest=latest"])).rejects.toThrow(/\/image\/digest/);
     expect(b.spec.template.spec.tolerations.map((t: Obj) => t.key)).toEqual(["nvidia.com/gpu", "dedicated"]);
     expect(r.get("ScaledObject", "t-adq-binning").spec.minReplicaCount).toBe(0);
-    const cpu = await render(tools, ["cpu-only.yaml"]);
+    const cpu = await render(tools, [INSECURE, "cpu-only.yaml"]);
     for (const s of STAGES) {
       const d = cpu.get("Deployment", `t-adq-${s}`);
       expect(container(d).resources.limits["nvidia.com/gpu"]).toBeUndefined();
@@ -188,13 +233,18 @@ describe.skipIf(K8S_TESTS_OFF)("helm chart charts/adq (helm lint + template)", (
       ]);
     }
     expect(def.of("HorizontalPodAutoscaler")).toEqual([]);
-    const ns = await render(tools, [], ["busNamespace=team-b"]);
+    const ns = await render(tools, [INSECURE], ["busNamespace=team-b"]);
     expect(ns.get("ScaledObject", "t-adq-features").spec.triggers[0].metadata.stream).toBe("TEAM_B_TASKS");
     expect(ns.get("ConfigMap", "t-adq-config").data.ADQ_BUS_NAMESPACE).toBe("team-b");
   });
 
-  it("KEDA off: a CPU HPA per stage (never below one replica), no ScaledObjects", async () => {
-    const r = await render(tools, ["keda-off.yaml"]);
+  it("a cluster without KEDA: the default refuses with what to do; KEDA off: a CPU HPA per stage (never below one replica), no ScaledObjects", async () => {
+    await expect(render(tools, [INSECURE], [], "t", [])).rejects.toThrow(
+      /autoscaling.engine is keda but this cluster has no KEDA \(API keda.sh\/v1alpha1 ScaledObject\): install KEDA first, or set autoscaling.engine=hpa/,
+    );
+    const skipped = await render(tools, [INSECURE], ["autoscaling.keda.skipCapabilityCheck=true"], "t", []);
+    expect(skipped.of("ScaledObject")).toHaveLength(5);
+    const r = await render(tools, [INSECURE, "keda-off.yaml"], [], "t", []);
     expect(r.of("ScaledObject")).toEqual([]);
     const hpas = r.of("HorizontalPodAutoscaler");
     expect(hpas).toHaveLength(5);
@@ -211,27 +261,136 @@ describe.skipIf(K8S_TESTS_OFF)("helm chart charts/adq (helm lint + template)", (
         target: { type: "Utilization", averageUtilization: 70 },
       });
     }
-    const none = await render(tools, [], ["autoscaling.engine=none", "stages.scoring.replicas=3"]);
+    const none = await render(tools, [INSECURE], ["autoscaling.engine=none", "stages.scoring.replicas=3"]);
     expect(none.of("HorizontalPodAutoscaler")).toEqual([]);
     expect(none.get("Deployment", "t-adq-scoring").spec.replicas).toBe(3);
   });
 
-  it("default render asks for no TLS or NATS-auth flag (added later behind their values)", () => {
-    for (const d of serving(def))
-      for (const f of ["--tls-cert", "--tls-key", "--tls-client-ca", "--nats-creds", "--nats-tls-ca"])
+  it("refuses plaintext gRPC or NATS without credentials unless acknowledged; acknowledged, says so in the args and NOTES", async () => {
+    await expect(render(tools)).rejects.toThrow(/nats.auth.type is none.*security.acknowledgeInsecure=true/);
+    await expect(render(tools, [], ["nats.auth.type=password"])).rejects.toThrow(
+      /grpcTls.enabled is false: every gRPC port.*security.acknowledgeInsecure=true/,
+    );
+    for (const d of serving(def)) {
+      for (const f of [
+        "--tls-cert",
+        "--tls-key",
+        "--tls-client-ca",
+        "--nats-creds",
+        "--nats-user",
+        "--nats-tls-ca",
+      ])
         expect(container(d).args).not.toContain(f);
+      expect(container(d).args).toContain("--plaintext");
+      expect(container(d).args).toContain("--insecure-nats");
+    }
+  });
+
+  it("secure values: a NATS identity, a certificate and a Secret per role, the record key only where job records are held", async () => {
+    const r = await render(tools, ["secure.yaml"]);
+    const user = (c: string) =>
+      GPU_DEFAULT.has(c) || STAGES.includes(c as never) ? `adq-worker-${c}` : "adq-gateway";
+    for (const d of serving(r)) {
+      const role = d.metadata.labels["app.kubernetes.io/component"];
+      const pod = d.spec.template.spec;
+      const secrets = pod.volumes
+        .filter((v: Obj) => v.secret)
+        .map((v: Obj) => v.secret.secretName)
+        .sort();
+      const own = [`t-adq-${role}-tls`, `t-adq-nats-${role}`, "t-adq-api-keys"];
+      if (role === "gateway" || role === "coordinator") {
+        own.push("t-adq-record-key");
+        expect(argValue(d, "--record-key-file")).toBe("/etc/adq/record-key/record.key");
+      } else expect(container(d).args).not.toContain("--record-key-file");
+      // Only its own: no other role's key or NATS password is mounted.
+      expect(secrets).toEqual(own.sort());
+      expect(argValue(d, "--nats-user")).toBe(user(role));
+      expect(argValue(d, "--nats-password-file")).toBe("/etc/adq/nats-auth/password");
+      expect(argValue(d, "--tls-client-ca")).toBe("/etc/adq/tls/ca.crt");
+      expect(container(d).args).not.toContain("--insecure-nats");
+      expect(container(d).args).not.toContain("--plaintext");
+    }
+    const certs = r.of("Certificate");
+    expect(certs.map((c: Obj) => c.spec.secretName).sort()).toEqual(
+      ["gateway", "coordinator", ...STAGES, "controller", "test"].map((c) => `t-adq-${c}-tls`).sort(),
+    );
+    const gw = r.get("Certificate", "t-adq-gateway");
+    expect(gw.spec.dnsNames).toEqual([
+      "t-adq-gateway",
+      "t-adq-gateway.adq",
+      "t-adq-gateway.adq.svc",
+      "t-adq-gateway.adq.svc.cluster.local",
+      "adq.example.org",
+    ]);
+    expect(gw.spec.usages).toContain("server auth");
+    expect(gw.spec.issuerRef).toEqual({ name: "adq-ca", kind: "Issuer", group: "cert-manager.io" });
+    const ctl = r.get("Certificate", "t-adq-controller");
+    expect(ctl.spec.usages).toContain("client auth");
+    expect(ctl.spec.dnsNames).toBeUndefined();
+    // The controller presents its own client certificate to the mTLS gateway.
+    const cd = r.get("Deployment", "t-adq-controller");
+    expect(argValue(cd, "--tls-cert")).toBe("/etc/adq/tls/tls.crt");
+    expect(argValue(cd, "--tls-key")).toBe("/etc/adq/tls/tls.key");
+    expect(argValue(cd, "--tls-ca")).toBe("/etc/adq/tls/ca.crt");
+    expect(cd.spec.template.spec.volumes.find((v: Obj) => v.name === "grpc-tls").secret.secretName).toBe(
+      "t-adq-controller-tls",
+    );
+    // The record key: generated once, kept on uninstall.
+    const rk = r.get("Secret", "t-adq-record-key");
+    expect(rk.metadata.annotations["helm.sh/resource-policy"]).toBe("keep");
+    expect(Buffer.from(rk.data["record.key"], "base64").length).toBe(64);
+    await expect(render(tools, ["secure.yaml"], ["grpcTls.certManager.issuerRef.name="])).rejects.toThrow(
+      /issuerRef.name is required/,
+    );
+  });
+
+  it("extraEnv, extraVolumes and extraVolumeMounts per component", async () => {
+    const vol = { name: "models", configMap: { name: "m" } };
+    const r = await render(
+      tools,
+      [INSECURE],
+      [
+        "stages.features.extraEnv[0].name=A",
+        "stages.features.extraEnv[0].value=x",
+        "stages.features.extraVolumes[0].name=models",
+        "stages.features.extraVolumes[0].configMap.name=m",
+        "stages.features.extraVolumeMounts[0].name=models",
+        "stages.features.extraVolumeMounts[0].mountPath=/models",
+        "controller.extraEnv[0].name=B",
+        "controller.extraEnv[0].value=y",
+      ],
+    );
+    const f = r.get("Deployment", "t-adq-features");
+    expect(container(f).env).toContainEqual({ name: "A", value: "x" });
+    expect(f.spec.template.spec.volumes).toContainEqual(vol);
+    expect(container(f).volumeMounts).toContainEqual({ name: "models", mountPath: "/models" });
+    const b = r.get("Deployment", "t-adq-binning");
+    expect(b.spec.template.spec.volumes).not.toContainEqual(vol);
+    expect(container(b).env.map((e: Obj) => e.name)).not.toContain("A");
+    expect(container(r.get("Deployment", "t-adq-controller")).env).toContainEqual({ name: "B", value: "y" });
   });
 
   it("external secrets: existing Secrets, gRPC mTLS, NATS creds/TLS, PVC/hostPath storage, Ingress, GRPCRoute, ServiceMonitor", async () => {
     const r = await render(tools, ["external-secrets.yaml"]);
     expect(r.of("Secret")).toEqual([]);
+    expect(r.of("Certificate")).toEqual([]);
     for (const d of serving(r)) {
       const pod = d.spec.template.spec;
       const c = container(d);
       const vols = Object.fromEntries(pod.volumes.map((v: Obj) => [v.name, v]));
       expect(vols["api-keys"].secret.secretName).toBe("adq-keys");
-      expect(vols["grpc-tls"].secret.secretName).toBe("adq-grpc-tls");
-      expect(vols["nats-creds"].secret.secretName).toBe("adq-nats-creds");
+      const role = d.metadata.labels["app.kubernetes.io/component"];
+      expect(vols["grpc-tls"].secret.secretName).toBe(
+        role === "gateway" ? "adq-grpc-gateway" : `t-adq-${role}-tls`,
+      );
+      expect(vols["nats-auth"].secret).toEqual({
+        secretName: role === "features" ? "adq-nats-features" : `t-adq-nats-${role}`,
+        items: [{ key: "adq.creds", path: "adq.creds" }],
+      });
+      if (role === "gateway" || role === "coordinator") {
+        expect(vols["record-key"].secret.secretName).toBe("adq-record-key");
+        expect(argValue(d, "--record-key-file")).toBe("/etc/adq/record-key/hmac");
+      } else expect(vols["record-key"]).toBeUndefined();
       expect(vols["nats-ca"].secret.secretName).toBe("adq-nats-ca");
       expect(vols["nats-client"].secret.secretName).toBe("adq-nats-client");
       expect(vols.data.persistentVolumeClaim).toEqual({ claimName: "datasets", readOnly: true });
@@ -240,7 +399,7 @@ describe.skipIf(K8S_TESTS_OFF)("helm chart charts/adq (helm lint + template)", (
       expect(argValue(d, "--tls-cert")).toBe("/etc/adq/tls/tls.crt");
       expect(argValue(d, "--tls-key")).toBe("/etc/adq/tls/tls.key");
       expect(argValue(d, "--tls-client-ca")).toBe("/etc/adq/tls/ca.crt");
-      expect(argValue(d, "--nats-creds")).toBe("/etc/adq/nats-creds/adq.creds");
+      expect(argValue(d, "--nats-creds")).toBe("/etc/adq/nats-auth/adq.creds");
       expect(argValue(d, "--nats-tls-ca")).toBe("/etc/adq/nats-ca/ca.crt");
       expect(argValue(d, "--nats-tls-cert")).toBe("/etc/adq/nats-client/tls.crt");
       expect(argValue(d, "--nats-tls-key")).toBe("/etc/adq/nats-client/tls.key");
@@ -258,19 +417,70 @@ describe.skipIf(K8S_TESTS_OFF)("helm chart charts/adq (helm lint + template)", (
     expect(route.spec.rules[0].backendRefs[0]).toEqual({ name: "t-adq-gateway", port: 50051 });
     const sm = r.get("ServiceMonitor", "t-adq");
     expect(sm.metadata.labels.release).toBe("prometheus");
+    // The 7 serving components and the controller.
     expect(r.of("Service").filter((s: Obj) => s.metadata.labels["adq.dev/metrics"] === "true")).toHaveLength(
-      7,
+      8,
     );
   });
 
-  it("NetworkPolicies: only the gateway takes gRPC from outside the release", () => {
+  it("NetworkPolicies: only the gateway takes gRPC from outside the release; egress to DNS, NATS, the release (and the API server for the controller) only", async () => {
     const gw = def.get("NetworkPolicy", "t-adq-gateway");
     expect(gw.spec.ingress[0]).toEqual({ ports: [{ port: "grpc", protocol: "TCP" }] });
+    expect(gw.spec.policyTypes).toEqual(["Ingress", "Egress"]);
+    const dns = { port: 53, protocol: "UDP" };
+    expect(gw.spec.egress[0].ports).toContainEqual(dns);
+    expect(gw.spec.egress[1]).toEqual({ ports: [{ port: 4222, protocol: "TCP" }] });
+    expect(gw.spec.egress).toHaveLength(3);
+    const ctl = def.get("NetworkPolicy", "t-adq-controller");
+    expect(ctl.spec.egress[1].ports).toEqual([
+      { port: 443, protocol: "TCP" },
+      { port: 6443, protocol: "TCP" },
+    ]);
+    expect(ctl.spec.egress[2]).toEqual({
+      to: [
+        {
+          podSelector: {
+            matchLabels: {
+              "app.kubernetes.io/name": "adq",
+              "app.kubernetes.io/instance": "t",
+              "app.kubernetes.io/component": "gateway",
+            },
+          },
+        },
+      ],
+      ports: [{ port: 50051, protocol: "TCP" }],
+    });
+    expect(def.of("NetworkPolicy").map((n: Obj) => n.metadata.name)).not.toContain("t-adq-nats");
+    const withNats = await render(
+      tools,
+      [INSECURE],
+      [
+        "networkPolicy.nats.podSelector.matchLabels.app=nats",
+        "networkPolicy.nats.monitoringFrom[0].namespaceSelector.matchLabels.name=keda",
+        "networkPolicy.egress.natsTo[0].podSelector.matchLabels.app=nats",
+      ],
+    );
+    const np = withNats.get("NetworkPolicy", "t-adq-nats");
+    expect(np.spec.podSelector).toEqual({ matchLabels: { app: "nats" } });
+    expect(np.spec.ingress[0].from).toEqual([
+      {
+        podSelector: { matchLabels: { "app.kubernetes.io/name": "adq", "app.kubernetes.io/instance": "t" } },
+      },
+    ]);
+    expect(np.spec.ingress[1]).toEqual({
+      ports: [{ port: 8222, protocol: "TCP" }],
+      from: [{ namespaceSelector: { matchLabels: { name: "keda" } } }],
+    });
+    expect(withNats.get("NetworkPolicy", "t-adq-internal").spec.egress[1].to).toEqual([
+      { podSelector: { matchLabels: { app: "nats" } } },
+    ]);
+    const open = await render(tools, [INSECURE], ["networkPolicy.egress.enabled=false"]);
+    expect(open.get("NetworkPolicy", "t-adq-gateway").spec.policyTypes).toEqual(["Ingress"]);
     const internal = def.get("NetworkPolicy", "t-adq-internal");
     expect(internal.spec.podSelector.matchExpressions).toContainEqual({
       key: "app.kubernetes.io/component",
       operator: "NotIn",
-      values: ["gateway"],
+      values: ["gateway", "controller", "controller-cleanup", "test"],
     });
     expect(internal.spec.ingress[0].from).toEqual([
       {
@@ -278,7 +488,124 @@ describe.skipIf(K8S_TESTS_OFF)("helm chart charts/adq (helm lint + template)", (
       },
     ]);
     const pdbs = def.of("PodDisruptionBudget").map((p: Obj) => p.metadata.name);
-    expect(pdbs).toHaveLength(7);
+    expect(pdbs).toHaveLength(8); // the 7 serving components and the controller
+  });
+
+  it("the CRD is a template: upgraded with the release, kept on uninstall unless crds.keep=false, left out with crds.install=false", async () => {
+    const crd = def.get("CustomResourceDefinition", "compressionjobs.adq.dev");
+    expect(crd.metadata.annotations).toEqual({ "helm.sh/resource-policy": "keep" });
+    expect(crd.spec.versions.map((v: Obj) => v.name)).toEqual(["v1alpha1"]);
+    const r = await render(tools, [INSECURE], ["crds.keep=false"]);
+    expect(r.get("CustomResourceDefinition", "compressionjobs.adq.dev").metadata.annotations).toBeUndefined();
+    const none = await render(tools, [INSECURE], ["crds.install=false"]);
+    expect(none.of("CustomResourceDefinition")).toEqual([]);
+  });
+
+  it("as a subchart of an umbrella chart: global values accepted, its values under its name, names from the parent release", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "adq-umbrella-"));
+    try {
+      await writeFile(
+        join(dir, "Chart.yaml"),
+        [
+          "apiVersion: v2",
+          "name: platform",
+          "version: 1.0.0",
+          "dependencies:",
+          "  - name: adq",
+          "    version: 0.1.0",
+          `    repository: file://${CHART_DIR}`,
+        ].join("\n"),
+      );
+      await writeFile(
+        join(dir, "values.yaml"),
+        [
+          "global:",
+          "  imageRegistry: registry.example.com",
+          "  storageClass: fast",
+          "adq:",
+          "  security: { acknowledgeInsecure: true }",
+          "  nats: { url: nats://platform-nats:4222 }",
+          "  crds: { install: false }",
+        ].join("\n"),
+      );
+      await helm(tools, ["dependency", "build", dir]);
+      const { stdout } = await helm(tools, [
+        "template",
+        "platform",
+        dir,
+        "-n",
+        "apps",
+        "--api-versions",
+        "keda.sh/v1alpha1/ScaledObject",
+      ]);
+      const all = (await import("js-yaml")).default.loadAll(stdout).filter(Boolean) as Obj[];
+      const names = all.filter((o) => o.kind === "Deployment").map((o) => o.metadata.name);
+      expect(names.sort()).toEqual(
+        ["gateway", "coordinator", "controller", ...STAGES].map((c) => `platform-adq-${c}`).sort(),
+      );
+      expect(all.find((o) => o.kind === "ConfigMap").data.ADQ_NATS_URL).toBe("nats://platform-nats:4222");
+      expect(all.filter((o) => o.kind === "CustomResourceDefinition")).toEqual([]);
+      await helm(tools, ["lint", "--strict", dir, "--set", "adq.autoscaling.keda.skipCapabilityCheck=true"]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("the laptop quickstart values: lint clean, no KEDA, GPU or cert-manager needed, one replica each, helm test with a job", async () => {
+    const quick = join(CHART_DIR, "values-quickstart.yaml");
+    await helm(tools, ["lint", "--strict", CHART_DIR, "-f", quick]);
+    const { stdout } = await helm(tools, ["template", "q", CHART_DIR, "-n", "adq", "-f", quick]);
+    const all = yaml.loadAll(stdout).filter(Boolean) as Obj[];
+    const kinds = new Set(all.map((o) => o.kind));
+    for (const k of ["ScaledObject", "HorizontalPodAutoscaler", "Certificate", "ServiceMonitor"])
+      expect(kinds.has(k), k).toBe(false);
+    for (const d of all.filter((o) => o.kind === "Deployment")) {
+      expect(d.spec.replicas, d.metadata.name).toBe(1);
+      expect(JSON.stringify(d.spec.template.spec.containers[0].resources)).not.toContain("nvidia.com/gpu");
+    }
+    const tests = all.filter((o) => o.metadata?.annotations?.["helm.sh/hook"] === "test");
+    expect(tests.map((t) => t.metadata.name).sort()).toEqual(["q-adq-test-health", "q-adq-test-job"]);
+    // The documented demo key is the one the values hash.
+    const keys = JSON.parse(
+      all.find((o) => o.kind === "Secret" && o.metadata.name === "q-adq-api-keys").stringData[
+        "api-keys.json"
+      ],
+    );
+    expect(keys.tenants[0].keys[0]).toBe(hashApiKey("quickstart-demo-key"));
+  });
+
+  it("helm test pods: the gateway's health and a tiny job, over the release's TLS with their own certificate, the key from a Secret", async () => {
+    const r = await render(tools, ["secure.yaml"], ["tests.job.apiKeySecret=tenant-key"]);
+    const health = r.get("Pod", "t-adq-test-health");
+    expect(health.metadata.annotations["helm.sh/hook"]).toBe("test");
+    const hc = health.spec.containers[0];
+    expect(hc.args).toEqual([
+      "health",
+      "--server",
+      "t-adq-gateway:50051",
+      "--tls-ca",
+      "/etc/adq/tls/ca.crt",
+      "--tls-server-name",
+      "t-adq-gateway",
+      "--tls-cert",
+      "/etc/adq/tls/tls.crt",
+      "--tls-key",
+      "/etc/adq/tls/tls.key",
+    ]);
+    expect(health.spec.volumes.find((v: Obj) => v.name === "grpc-tls").secret.secretName).toBe(
+      "t-adq-test-tls",
+    );
+    expect(health.spec.automountServiceAccountToken).toBe(false);
+    expect(hc.securityContext.readOnlyRootFilesystem).toBe(true);
+    expect(r.get("Certificate", "t-adq-test").spec.usages).toContain("client auth");
+    const job = r.get("Pod", "t-adq-test-job").spec.containers[0];
+    expect(job.args.slice(0, 3)).toEqual(["submit", "file:///app/demo/cifar10-demo", "--watch"]);
+    expect(job.env).toContainEqual({
+      name: "ADQ_API_KEY",
+      valueFrom: { secretKeyRef: { name: "tenant-key", key: "apiKey" } },
+    });
+    expect(def.of("Pod").map((p: Obj) => p.metadata.name)).toEqual(["t-adq-test-health"]); // no key: health only
+    expect(def.get("Pod", "t-adq-test-health").spec.containers[0].args).toContain("--plaintext");
   });
 
   it("the schema refuses unknown keys, wrong types and bad enums, naming the field", async () => {
@@ -291,10 +618,8 @@ describe.skipIf(K8S_TESTS_OFF)("helm chart charts/adq (helm lint + template)", (
       ["stages.features.gpu.count=0", /\/stages\/features\/gpu\/count/],
       ["gateway.port=70000", /\/gateway\/port/],
     ];
-    for (const [set, msg] of bad) await expect(render(tools, [], [set]), set).rejects.toThrow(msg);
-    await expect(render(tools, [], ["grpcTls.enabled=true"])).rejects.toThrow(
-      /grpcTls.secretName is required/,
-    );
+    for (const [set, msg] of bad) await expect(render(tools, [INSECURE], [set]), set).rejects.toThrow(msg);
+    await expect(render(tools, [INSECURE], ["nats.auth.type=jwt"])).rejects.toThrow(/\/nats\/auth\/type/);
   });
 });
 
@@ -317,7 +642,7 @@ describe.skipIf(K8S_TESTS_OFF)("rendered arguments run with adq serve", () => {
   });
 
   it("the CompressionJob controller: its own ServiceAccount with least RBAC, a Lease, restricted, the gateway's address", async () => {
-    const def = await render(tools);
+    const def = await render(tools, [INSECURE]);
     const d = def.get("Deployment", "t-adq-controller");
     const c = container(d);
     expect(c.args).toEqual([
@@ -326,6 +651,10 @@ describe.skipIf(K8S_TESTS_OFF)("rendered arguments run with adq serve", () => {
       "t-adq-gateway:50051",
       "--lease-namespace",
       "adq",
+      "--lease-name",
+      "t-adq-controller",
+      "--metrics-port",
+      "9090",
       "--poll-ms",
       "2000",
       "--log-level",
@@ -333,6 +662,11 @@ describe.skipIf(K8S_TESTS_OFF)("rendered arguments run with adq serve", () => {
       "--plaintext",
     ]);
     expect(d.spec.replicas).toBe(2);
+    // Probes on its /healthz, metrics scraped, a PDB keeps one replica through a drain.
+    expect(c.readinessProbe.httpGet).toEqual({ path: "/healthz", port: "metrics" });
+    expect(c.livenessProbe.httpGet).toEqual({ path: "/healthz", port: "metrics" });
+    expect(d.spec.template.metadata.annotations["prometheus.io/port"]).toBe("9090");
+    expect(def.get("PodDisruptionBudget", "t-adq-controller").spec.maxUnavailable).toBe(1);
     const pod = d.spec.template.spec;
     // The one pod that calls the Kubernetes API: its own account, token mounted.
     expect(pod.serviceAccountName).toBe("t-adq-controller");
@@ -361,18 +695,66 @@ describe.skipIf(K8S_TESTS_OFF)("rendered arguments run with adq serve", () => {
     // With gRPC TLS it trusts the Secret's CA instead of --plaintext; off, nothing is rendered.
     const tls = await render(tools, ["external-secrets.yaml"]);
     expect(argValue(tls.get("Deployment", "t-adq-controller"), "--tls-ca")).toBe("/etc/adq/tls/ca.crt");
-    const off = await render(tools, [], ["controller.enabled=false"]);
+    expect(argValue(tls.get("Deployment", "t-adq-controller"), "--tls-cert")).toBe("/etc/adq/tls/tls.crt");
+    // watchNamespace: the same rights as a Role in that namespace, no cluster-wide grant at all.
+    const ns = await render(tools, [INSECURE], ["controller.watchNamespace=team-a"]);
+    expect(ns.of("ClusterRole")).toEqual([]);
+    expect(ns.of("ClusterRoleBinding")).toEqual([]);
+    const role = ns.get("Role", "t-adq-controller");
+    expect(role.metadata.namespace).toBe("team-a");
+    expect(role.rules).toEqual(rules);
+    const rb = ns.get("RoleBinding", "t-adq-controller");
+    expect(rb.metadata.namespace).toBe("team-a");
+    expect(rb.roleRef).toEqual({
+      apiGroup: "rbac.authorization.k8s.io",
+      kind: "Role",
+      name: "t-adq-controller",
+    });
+    expect(rb.subjects).toEqual([{ kind: "ServiceAccount", name: "t-adq-controller", namespace: "adq" }]);
+    expect(argValue(ns.get("Deployment", "t-adq-controller"), "--namespace")).toBe("team-a");
+    // One controller per object: an instance only reconciles objects labelled for it.
+    const inst = await render(tools, [INSECURE], ["controller.instance=team-b"]);
+    expect(argValue(inst.get("Deployment", "t-adq-controller"), "--instance")).toBe("team-b");
+    await expect(render(tools, [INSECURE], ["controller.instance=Team B"])).rejects.toThrow(
+      /\/controller\/instance/,
+    );
+    // Uninstall: a post-delete Job with its own short-lived rights releases the finalizers.
+    const job = inst.all.find((o: Obj) => o.kind === "Job" && o.metadata.name === "t-adq-controller-cleanup");
+    expect(job.metadata.annotations["helm.sh/hook"]).toBe("post-delete");
+    expect(job.spec.template.spec.containers[0].args).toEqual([
+      "controller",
+      "--release-finalizers",
+      "--instance",
+      "team-b",
+      "--log-level",
+      "info",
+      "--plaintext",
+    ]);
+    expect(job.spec.template.spec.serviceAccountName).toBe("t-adq-controller-cleanup");
+    const cleanupRole = inst.get("ClusterRole", "t-adq-controller-cleanup");
+    expect(cleanupRole.rules).toEqual([
+      { apiGroups: ["adq.dev"], resources: ["compressionjobs"], verbs: ["list", "patch"] },
+    ]);
+    expect(cleanupRole.metadata.annotations["helm.sh/hook"]).toBe("post-delete");
+    const nsJob = ns.all.find((o: Obj) => o.kind === "Job");
+    expect(argValue(nsJob, "--namespace")).toBe("team-a");
+    expect(ns.get("Role", "t-adq-controller-cleanup").metadata.namespace).toBe("team-a");
+    const off = await render(tools, [INSECURE], ["controller.enabled=false"]);
     expect(off.of("Deployment").map((x: Obj) => x.metadata.name)).not.toContain("t-adq-controller");
     expect(off.of("ClusterRole")).toEqual([]);
   });
 
-  it("gateway, coordinator and every stage (CPU values) start with the chart's arguments", async () => {
+  // The acknowledged-insecure release (--plaintext, --insecure-nats); the secure release's
+  // arguments are run by chart-secure.test.ts.
+  it("gateway, coordinator and every stage (CPU values, insecure acknowledged) start with the chart's arguments", async () => {
     const nats = await startNatsServer();
     try {
-      const r = await render(tools, ["cpu-only.yaml"], [`nats.url=${nats.url}`]);
+      const r = await render(tools, [INSECURE, "cpu-only.yaml"], [`nats.url=${nats.url}`]);
       const config = r.get("ConfigMap", "t-adq-config").data as Record<string, string>;
       const keys = join(dir, "api-keys.json");
       await writeFile(keys, JSON.stringify({ tenants: [] }));
+      const recordKey = join(dir, "record.key");
+      await writeFile(recordKey, "k".repeat(64));
       const starts = serving(r).map((d: Obj) => {
         const args = (container(d).args as string[]).map((a) =>
           a.replace(/^\$\((\w+)\)$/, (_, v: string) => config[v] ?? a),
@@ -385,6 +767,7 @@ describe.skipIf(K8S_TESTS_OFF)("rendered arguments run with adq serve", () => {
         swap("--metrics-port", "0");
         swap("--host", "127.0.0.1");
         swap("--api-keys", keys);
+        swap("--record-key-file", recordKey);
         const child = spawn(process.execPath, [join(REPO_ROOT, "bin", "adq.mjs"), ...args], {
           stdio: ["ignore", "pipe", "pipe"],
         });

@@ -1,5 +1,5 @@
 /**
- * The CompressionJob resource end to end: the CRD from charts/adq/crds on a real kube-apiserver
+ * The CompressionJob resource end to end: the CRD from charts/adq/files/crds on a real kube-apiserver
  * (test/k8s/cluster.ts), a real cluster-mode gateway on a real nats-server, and the controller —
  * in-process for the behaviour tests, as real `adq controller` processes for SIGKILL/restart
  * and for two replicas competing for the leader Lease.
@@ -26,7 +26,7 @@ import { K8S_TESTS_OFF } from "./tools.ts";
 
 const KEYS = { acme: "acme-k8s-key", globex: "globex-k8s-key" };
 const G = { group: "adq.dev", version: "v1alpha1", plural: "compressionjobs" };
-const CRD = join(REPO_ROOT, "charts", "adq", "crds", "compressionjobs.adq.dev.yaml");
+const CRD = join(REPO_ROOT, "charts", "adq", "files", "crds", "compressionjobs.adq.dev.yaml");
 // ADQ, not the default CCS: the job goes through every stage.
 const FLAGS = ["--method", "adq", "--ratio", "0.25", "--bins", "2", "--seed", "3"];
 

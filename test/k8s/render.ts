@@ -6,6 +6,13 @@ import { helm } from "./cluster.ts";
 import { CHART_DIR, type K8sTools } from "./tools.ts";
 
 export const VALUES_DIR = join(dirname(fileURLToPath(import.meta.url)), "values");
+/** The APIs a production cluster serves beside Kubernetes' own (KEDA, cert-manager, prometheus-operator). */
+export const CLUSTER_APIS = [
+  "keda.sh/v1alpha1/ScaledObject",
+  "cert-manager.io/v1/Certificate",
+  "monitoring.coreos.com/v1/ServiceMonitor",
+  "monitoring.coreos.com/v1/PrometheusRule",
+];
 export const STAGES = ["features", "binning", "scoring", "sampling", "assemble"] as const;
 
 // biome-ignore lint/suspicious/noExplicitAny: rendered manifests are checked field by field
@@ -22,8 +29,10 @@ export async function render(
   valuesFiles: string[] = [],
   set: string[] = [],
   release = "t",
+  apiVersions: string[] = CLUSTER_APIS,
 ): Promise<Rendered> {
   const args = ["template", release, CHART_DIR, "--namespace", "adq"];
+  for (const a of apiVersions) args.push("--api-versions", a);
   for (const f of valuesFiles) args.push("-f", join(VALUES_DIR, f));
   for (const s of set) args.push("--set", s);
   const { stdout } = await helm(tools, args);

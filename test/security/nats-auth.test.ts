@@ -163,6 +163,69 @@ describe("NATS least privilege (deploy/nats/adq-auth.conf)", () => {
     expect((await own.info()).name).toBe("features");
   });
 
+  it("the control plane declared every stage's queue; a worker cannot re-point it (issue 28)", async () => {
+    const gwNc = await connectAs("adq-gateway");
+    const gjsm = await jetstreamManager(gwNc);
+    for (const stage of [...STAGE_NAMES, "jobs"])
+      expect((await gjsm.consumers.info("ADQ_TASKS", stage)).config.filter_subject).toBe(
+        `adq.tasks.${stage}.>`,
+      );
+    const nc = await connectAs("adq-worker-features");
+    const jsm = await jetstreamManager(nc);
+    // The re-filter attack: its own durable consumer pointed at every stage's tasks, through
+    // each of the three consumer-create API forms, and the client's update.
+    const config = {
+      durable_name: "features",
+      filter_subject: "adq.tasks.>",
+      ack_policy: "explicit",
+      deliver_policy: "all",
+    };
+    for (const subject of [
+      "$JS.API.CONSUMER.CREATE.ADQ_TASKS",
+      "$JS.API.CONSUMER.CREATE.ADQ_TASKS.features.adq.tasks.>",
+      "$JS.API.CONSUMER.DURABLE.CREATE.ADQ_TASKS.features",
+    ])
+      await expect(
+        nc.request(subject, JSON.stringify({ stream_name: "ADQ_TASKS", config }), { timeout: 2000 }),
+        subject,
+      ).rejects.toThrow(/[Pp]ermission/);
+    await expect(
+      jsm.consumers.update("ADQ_TASKS", "features", { filter_subject: "adq.tasks.>" } as never),
+    ).rejects.toThrow(/[Pp]ermission/);
+    await expect(
+      jsm.consumers.add("ADQ_TASKS", { name: "thief", filter_subject: "adq.tasks.>" } as never),
+    ).rejects.toThrow(/[Pp]ermission/);
+    expect((await gjsm.consumers.info("ADQ_TASKS", "features")).config.filter_subject).toBe(
+      "adq.tasks.features.>",
+    );
+  });
+
+  it("a worker can neither read nor delete task messages by sequence, nor purge any stream (issue 28)", async () => {
+    const gwNc = await connectAs("adq-gateway");
+    const gjsm = await jetstreamManager(gwNc);
+    // A task no worker pulls (a subject of no stage) that features' credentials try to read
+    // and delete.
+    const gjs = jetstream(gwNc);
+    const ack = await gjs.publish("adq.tasks.held.job-held-1", new TextEncoder().encode("{}"));
+    const nc = await connectAs("adq-worker-features");
+    const jsm = await jetstreamManager(nc);
+    await expect(jsm.streams.getMessage("ADQ_TASKS", { seq: ack.seq })).rejects.toThrow(/[Pp]ermission/);
+    await expect(jsm.streams.deleteMessage("ADQ_TASKS", ack.seq)).rejects.toThrow(/[Pp]ermission/);
+    // The wipe of every tenant's results, and of the queues.
+    const before = (await gjsm.streams.info("OBJ_adq-artifacts")).state.messages;
+    expect(before).toBeGreaterThan(0);
+    for (const stream of ["OBJ_adq-artifacts", "ADQ_TASKS", "ADQ_OUTCOMES", "ADQ_EVENTS"]) {
+      await expect(jsm.streams.purge(stream), stream).rejects.toThrow(/[Pp]ermission/);
+      await expect(jsm.streams.delete(stream), stream).rejects.toThrow(/[Pp]ermission/);
+    }
+    expect((await gjsm.streams.info("OBJ_adq-artifacts")).state.messages).toBe(before);
+    expect((await acme.getResult(acmeJob)).manifest).toBeDefined();
+    expect((await gjsm.streams.getMessage("ADQ_TASKS", { seq: ack.seq }))?.subject).toBe(
+      "adq.tasks.held.job-held-1",
+    );
+    await gjsm.streams.purge("ADQ_TASKS", { filter: "adq.tasks.held.job-held-1" });
+  });
+
   it("a record re-pointed to another tenant is not served to anyone", async () => {
     // An intruder with write access to the KV bucket (here: the gateway's own credentials).
     const nc = await connectAs("adq-gateway");

@@ -57,11 +57,12 @@ export async function compress(o: CompressOptions): Promise<CompressionOutcome &
   const cacheDir = resolve(o.cacheDir);
   const modelFile = o.model ? resolve(o.model) : null;
   // Everything that can be known about the output is checked before the pipeline runs.
-  await checkOutputTarget(out, [
+  const guarded = [
     { what: "the data set", path: resolve(o.dataset) },
     ...(modelFile ? [{ what: "the model", path: modelFile }] : []),
     { what: "the cache directory", path: cacheDir, allowInside: true },
-  ]);
+  ];
+  await checkOutputTarget(out, guarded);
   if ((await isNonEmptyDir(out)) && !o.force) {
     throw new UsageError(`--out ${out} already exists and is not empty (use --force to replace it)`);
   }
@@ -134,7 +135,7 @@ export async function compress(o: CompressOptions): Promise<CompressionOutcome &
       });
     }
     await write(join(staging.tmp, "timings.json"), `${JSON.stringify(outcome.timings, null, 1)}\n`);
-    await publishStaging(staging, o.force);
+    await publishStaging(staging, o.force, guarded);
     published = true;
     // The result copy in the cache is no longer needed; stage outputs stay for resumption.
     await store.deletePrefix(`${outcome.resultPrefix}/`);

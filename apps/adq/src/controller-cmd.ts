@@ -6,7 +6,7 @@ import { hostname } from "node:os";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { CompressionJobController } from "@adq/controller";
-import { Logger, parseLogLevel } from "@adq/service-common";
+import { Logger, parseLogLevel, processMetrics, Registry, startMetricsServer } from "@adq/service-common";
 import * as k8s from "@kubernetes/client-node";
 import { CLIENT_TLS_OPTIONS, clientSecurityFromFlags } from "./client-tls.ts";
 import { DECIMAL_INTEGER } from "./numbers.ts";
@@ -15,7 +15,13 @@ import { UsageError } from "./output-dir.ts";
 export const CONTROLLER_HELP = `  adq controller [--gateway host:port] [--namespace ns] [--lease-namespace ns]
                  [--kubeconfig file] [--results-root dir] [--identity id] [--poll-ms 2000]
                  [--tls-ca f] [--tls-cert f --tls-key f] [--tls-server-name n] [--plaintext]
-                                       reconcile CompressionJob resources (Kubernetes) through the gateway
+                 [--instance name] [--lease-name n] [--metrics-port p [--metrics-host h]]
+                                       reconcile CompressionJob resources (Kubernetes) through the gateway;
+                                       --instance: only objects labelled adq.dev/controller=<name>
+                                       (without it: only unlabelled ones); /metrics and /healthz
+  adq controller --release-finalizers [--namespace ns] [--instance name] [--kubeconfig file]
+                                       remove the controller's finalizer from every object it owns
+                                       (run before uninstalling it, so deletes do not hang)
 `;
 
 function ms(flag: string, v: string | undefined, fallback: number): number {
@@ -42,6 +48,10 @@ export async function runController(argv: string[]): Promise<number> {
       "lease-duration-ms": { type: "string" },
       "retry-period-ms": { type: "string" },
       "log-level": { type: "string" },
+      instance: { type: "string" },
+      "metrics-port": { type: "string" },
+      "metrics-host": { type: "string" },
+      "release-finalizers": { type: "boolean" },
       ...CLIENT_TLS_OPTIONS,
     },
   });
@@ -49,12 +59,24 @@ export async function runController(argv: string[]): Promise<number> {
   // The same client TLS rules as adq submit: TLS unless the gateway is on loopback or --plaintext.
   const security = clientSecurityFromFlags(gateway, values);
   if (positionals.length > 0) throw new UsageError("controller takes no positional arguments");
+  const instance = values.instance;
+  // A label value: the objects an instance owns are selected by it.
+  if (instance !== undefined && !/^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/.test(instance))
+    throw new UsageError(
+      `--instance must be a Kubernetes label value (≤ 63 alphanumerics, - _ .), got ${JSON.stringify(instance)}`,
+    );
+  const mp = values["metrics-port"];
+  if (mp !== undefined && !(DECIMAL_INTEGER.test(mp.trim()) && Number(mp) <= 65535))
+    throw new UsageError(`--metrics-port must be a port (0-65535; 0: a free one), got ${JSON.stringify(mp)}`);
+  const metricsPort = mp === undefined ? undefined : Number(mp);
   const kc = new k8s.KubeConfig();
   // --kubeconfig, else $KUBECONFIG / ~/.kube/config, else the pod's service account.
   if (values.kubeconfig) kc.loadFromFile(resolve(values.kubeconfig));
   else kc.loadFromDefault();
   if (!kc.getCurrentCluster()) throw new UsageError("no Kubernetes cluster configured (use --kubeconfig)");
   const log = new Logger(process.stderr, { service: "controller" }, parseLogLevel(values["log-level"]));
+  const registry = new Registry();
+  processMetrics(registry, "controller");
   const controller = new CompressionJobController({
     kc,
     gateway,
@@ -68,15 +90,29 @@ export async function runController(argv: string[]): Promise<number> {
     resyncMs: ms("resync-ms", values["resync-ms"], 30_000),
     leaseDurationMs: ms("lease-duration-ms", values["lease-duration-ms"], 15_000),
     retryPeriodMs: ms("retry-period-ms", values["retry-period-ms"], 2000),
+    ...(instance ? { instance } : {}),
+    registry,
     log,
   });
+  if (values["release-finalizers"]) {
+    const released = await controller.releaseFinalizers();
+    log.info("finalizers_released", { count: released.length, objects: released });
+    process.stdout.write(`adq controller: released ${released.length} CompressionJob(s)\n`);
+    return 0;
+  }
+  // /metrics and /healthz (the chart's probes): up while the process runs, leader or standby.
+  const metrics =
+    metricsPort === undefined
+      ? undefined
+      : await startMetricsServer(registry, metricsPort, values["metrics-host"] ?? "0.0.0.0");
   controller.start();
-  log.info("controller_started", { cluster: kc.getCurrentCluster()?.server });
+  log.info("controller_started", { cluster: kc.getCurrentCluster()?.server, metrics: metrics?.url });
   await new Promise<void>((done) => {
     process.once("SIGTERM", done);
     process.once("SIGINT", done);
   });
   await controller.stop();
+  await metrics?.close();
   log.info("controller_stopped");
   return 0;
 }

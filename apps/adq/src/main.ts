@@ -9,6 +9,7 @@ import { CONTROLLER_HELP, runController } from "./controller-cmd.ts";
 import { defaultModelFor } from "./default-model.ts";
 import { EVAL_HELP, EVAL_USAGE, runEval } from "./eval.ts";
 import { EXECUTION_PROVIDER_HELP, executionProviderOf } from "./execution-provider.ts";
+import { HEALTH_HELP, runHealth } from "./health-cmd.ts";
 import { decimalNumber } from "./numbers.ts";
 import { UsageError } from "./output-dir.ts";
 import { PARAM_OPTIONS, paramsFromFlags, unusedFlagWarnings } from "./param-flags.ts";
@@ -27,7 +28,7 @@ Usage:
   adq compress [dataset] [options]     select and pixel-quantize a subset (embedded, no servers)
   adq reconstruct <compressed-dir> --out <dir> [--mae <onnx>]
                                        MAE-reconstruct the kept images into an ImageFolder
-${EVAL_USAGE}${SERVE_HELP}${REMOTE_HELP}${SECURITY_HELP}${CONTROLLER_HELP}  adq help
+${EVAL_USAGE}${SERVE_HELP}${REMOTE_HELP}${HEALTH_HELP}${SECURITY_HELP}${CONTROLLER_HELP}  adq help
 
 compress options (defaults in brackets):
   dataset                ImageFolder root or CIFAR-10 binary folder [bundled demo: ${DEFAULT_DATASET}]
@@ -191,9 +192,34 @@ async function runReconstruct(argv: string[]): Promise<number> {
   return 0;
 }
 
+/** What `adq <command> --help` prints (exit 0): the command's own part of `adq help`. */
+function commandHelp(cmd: string): string | undefined {
+  const reconstructUsage =
+    "  adq reconstruct <compressed-dir> --out <dir> [--mae <onnx>] [--force]\n" +
+    "                                       MAE-reconstruct the kept images into an ImageFolder\n";
+  const help: Record<string, string> = {
+    compress: HELP,
+    reconstruct: `Usage:\n${reconstructUsage}`,
+    eval: `Usage:\n${EVAL_USAGE}${EVAL_HELP}`,
+    serve: `Usage:\n${SERVE_HELP}${SECURITY_HELP}`,
+    submit: HELP,
+    watch: `Usage:\n${REMOTE_HELP}${SECURITY_HELP}`,
+    result: `Usage:\n${REMOTE_HELP}${SECURITY_HELP}`,
+    controller: `Usage:\n${CONTROLLER_HELP}${SECURITY_HELP}`,
+  };
+  return help[cmd];
+}
+
 /** Runs the CLI; returns the exit code. Expected failures print one precise line, not a stack. */
 export async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
+  // `--help`/`-h` anywhere before a `--` asks for the command's help, not a run.
+  const options = rest.includes("--") ? rest.slice(0, rest.indexOf("--")) : rest;
+  const ownHelp = cmd === undefined ? undefined : commandHelp(cmd);
+  if (ownHelp && (options.includes("--help") || options.includes("-h"))) {
+    process.stdout.write(ownHelp);
+    return 0;
+  }
   try {
     switch (cmd) {
       case "compress":
@@ -212,6 +238,8 @@ export async function main(argv: string[]): Promise<number> {
         return await runResult(rest);
       case "controller":
         return await runController(rest);
+      case "health":
+        return await runHealth(rest);
       case undefined:
       case "help":
       case "--help":

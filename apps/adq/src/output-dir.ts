@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { mkdir, readdir, realpath, rename, rm, rmdir, stat, writeFile } from "node:fs/promises";
+import { lstat, mkdir, readdir, realpath, rename, rm, rmdir, stat, writeFile } from "node:fs/promises";
 import { basename, dirname, join, relative, resolve, sep } from "node:path";
 import { asIoError, errnoOf, IoError } from "@adq/platform";
 
@@ -51,20 +51,51 @@ export interface ProtectedPath {
   allowInside?: boolean;
 }
 
+/** A file's identity: the same folder reached through a bind mount has the same one. */
+type FileId = `${bigint}:${bigint}`;
+
+async function fileId(path: string): Promise<FileId | undefined> {
+  try {
+    const st = await stat(path, { bigint: true });
+    return `${st.dev}:${st.ino}`;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The identities of `path` (first, when it exists) and of every existing ancestor of it,
+ * walking up its canonical path. O(depth) stat calls.
+ */
+async function idChain(canonical: string): Promise<FileId[]> {
+  const ids: FileId[] = [];
+  for (let cur = canonical; ; cur = dirname(cur)) {
+    const id = await fileId(cur);
+    if (id) ids.push(id);
+    if (dirname(cur) === cur) return ids;
+  }
+}
+
 /**
  * Refuses an `--out` that is, contains or lies inside any input (or is or contains the working
  * directory or the cache): replacing it would delete the input, and a result inside a data set
- * becomes part of the next run's data. O(inputs · path depth) system calls.
+ * becomes part of the next run's data. Compared by path (through symlinks) and by device and
+ * inode, so a bind mount of the data set (same folder, other path) is recognised too.
+ * O(inputs · path depth) system calls.
  */
 export async function checkOutputTarget(out: string, inputs: readonly ProtectedPath[]): Promise<void> {
   const o = await canonicalPath(out);
+  const outId = await fileId(o);
+  const outChain = await idChain(o);
   const guarded = [...inputs, { what: "the current directory", path: process.cwd(), allowInside: true }];
   for (const input of guarded) {
     const p = await canonicalPath(input.path);
-    if (o === p) throw new UsageError(`--out ${out} is ${input.what} (${p}); choose a folder outside it`);
-    if (isInside(p, o))
+    const inId = await fileId(p);
+    if (o === p || (outId !== undefined && outId === inId))
+      throw new UsageError(`--out ${out} is ${input.what} (${p}); choose a folder outside it`);
+    if (isInside(p, o) || (outId !== undefined && (await idChain(p)).includes(outId)))
       throw new UsageError(`--out ${out} contains ${input.what} (${p}); choose a folder outside it`);
-    if (isInside(o, p) && !input.allowInside)
+    if ((isInside(o, p) || (inId !== undefined && outChain.includes(inId))) && !input.allowInside)
       throw new UsageError(`--out ${out} is inside ${input.what} (${p}); choose a folder outside it`);
   }
 }
@@ -152,20 +183,48 @@ export async function prepareStaging(out: string): Promise<Staging> {
   return { out, tmp, createdParents };
 }
 
-/** Moves the staging folder into place (replacing `out` when forced: checked beforehand). */
-export async function publishStaging(s: Staging, force: boolean): Promise<void> {
+/**
+ * Moves the staging folder into place. With `force` an existing `out` is replaced — checked
+ * again against `inputs` right before (a parent symlink or a mount may have changed during
+ * the run), then moved aside and deleted only if what was moved is the entry seen before the
+ * check (same device and inode): a swap between the check and the move puts it back and
+ * refuses.
+ */
+export async function publishStaging(
+  s: Staging,
+  force: boolean,
+  inputs: readonly ProtectedPath[] = [],
+): Promise<void> {
+  let trash: string | undefined;
   if (force) {
-    try {
-      await rm(s.out, { recursive: true, force: true });
-    } catch (e) {
-      throw asIoError(e, s.out, "replace");
+    // The entry first, then the check: a swap after this lstat is caught by the check or, if
+    // later, by comparing what the rename moved with it.
+    const expected = await lstat(s.out, { bigint: true }).then(
+      (st): FileId => `${st.dev}:${st.ino}`,
+      () => undefined,
+    );
+    await checkOutputTarget(s.out, inputs);
+    if (expected !== undefined) {
+      trash = `${s.tmp}.old`;
+      try {
+        await rename(s.out, trash);
+      } catch (e) {
+        throw asIoError(e, s.out, "replace");
+      }
+      const st = await lstat(trash, { bigint: true });
+      if (`${st.dev}:${st.ino}` !== expected) {
+        await rename(trash, s.out).catch(() => {});
+        throw new UsageError(`--out ${s.out} changed while the result was written; nothing was replaced`);
+      }
     }
   }
   try {
     await rename(s.tmp, s.out);
   } catch (e) {
+    if (trash) await rename(trash, s.out).catch(() => {});
     throw asIoError(e, s.out, "create");
   }
+  if (trash) await rm(trash, { recursive: true, force: true }).catch(() => {});
 }
 
 /** Removes what a failed or interrupted run staged: nothing of it stays on disk. */

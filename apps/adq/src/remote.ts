@@ -32,8 +32,10 @@ import { ConsoleProgress, type ProgressSink } from "./progress.ts";
 
 const DEFAULT_SERVER = "127.0.0.1:50051";
 
-export const REMOTE_HELP = `  adq submit <dataset> [compress options] [--idempotency-key k] [--name text]
+export const REMOTE_HELP = `  adq submit <dataset> [compress options] [--idempotency-key k] [--name text] [--watch]
+            [--reconstruct] [--keep-intermediates]   also publish reconstructed.tar / intermediates/
                                        create a job on a server (dataset: a path on the server); prints its id
+                                       (--watch: then follows it as adq watch does, exit status included)
   adq watch <job-id>                   stream a job's progress until it ends
   adq result <job-id> --out <dir> [--force]
                                        download a finished job's files (atomically)
@@ -91,6 +93,9 @@ export async function runSubmit(argv: string[]): Promise<number> {
       model: { type: "string" },
       "idempotency-key": { type: "string" },
       name: { type: "string" },
+      watch: { type: "boolean" },
+      reconstruct: { type: "boolean" },
+      "keep-intermediates": { type: "boolean" },
     },
   });
   if (positionals.length !== 1)
@@ -105,10 +110,21 @@ export async function runSubmit(argv: string[]): Promise<number> {
       params: params as CompressionParams,
       idempotencyKey: values["idempotency-key"] ?? "",
       displayName: values.name ?? "",
+      outputs: {
+        reconstruct: values.reconstruct === true,
+        keepIntermediates: values["keep-intermediates"] === true,
+      },
     });
     if (res.deduplicated) process.stderr.write("adq: an identical job already exists (idempotency key)\n");
     process.stdout.write(`${res.job.id}\n`);
-    return 0;
+    if (!values.watch) return 0;
+    client.close();
+    // The same connection flags, given to adq watch.
+    const flags = Object.keys(CLIENT_OPTIONS).flatMap((k) => {
+      const v = values[k as keyof ClientValues];
+      return v === true ? [`--${k}`] : typeof v === "string" ? [`--${k}`, v] : [];
+    });
+    return await runWatch([res.job.id, ...flags]);
   } catch (e) {
     return reportRpcError(e);
   } finally {

@@ -44,9 +44,12 @@ const BUILTIN_MODELS = {
   "efficientnet-lite0": GENERAL_MODEL,
 };
 
+/** `builtin://<name>` MAEs (outputs.reconstruct; the sampling stage's patch scores). */
+const BUILTIN_MAES = { "mae-cifar10": DEFAULT_MAE };
+
 export const SERVE_HELP = `  adq serve [--port 50051] [--host 127.0.0.1] [--data-root <dir>]... [--api-keys <file>]
             [--cache-dir <dir>] [--concurrency 2] [--threads n] [--execution-provider cpu|cuda]
-            [--log-level info] [--model <onnx>] [--held-out-model <onnx>]
+            [--log-level info] [--model <onnx>] [--held-out-model <onnx>] [--mae <onnx>]
             [--metrics-port p] [--drain-ms 10000] [--cache-retention-hours 168]
                                        gRPC API + every stage in one process (embedded adapters)
   adq serve --nats <url> [--no-workers] [--no-runner] [same options, no --cache-dir]
@@ -55,10 +58,12 @@ export const SERVE_HELP = `  adq serve [--port 50051] [--host 127.0.0.1] [--data
                                        unless --no-workers
   adq serve --stage <features|binning|scoring|sampling|assemble> --nats <url>
             [--concurrency 1] [--port 5005x] [--metrics-port p] [--threads n] [--drain-ms 20000]
-            [--execution-provider cpu|cuda]
+            [--execution-provider cpu|cuda [--require-execution-provider]]
             [--data-root <dir>]... [--model-root <dir>]... [--model <onnx>] [--mae <onnx>]
             [--api-keys <file>]
                                        one stage worker (NATS work queue) + its gRPC stage
+                                       (--require-execution-provider: no CPU fallback; an
+                                       unusable provider leaves it NOT_SERVING, taking no task)
                                        service (direct calls: datasets under --data-root;
                                        given --data-root, queued tasks are confined too;
                                        with --api-keys each tenant sees only its namespace)
@@ -120,6 +125,7 @@ const SERVE_OPTIONS = {
   concurrency: { type: "string" },
   threads: { type: "string" },
   "execution-provider": { type: "string" },
+  "require-execution-provider": { type: "boolean" },
   "shard-size": { type: "string" },
   "log-level": { type: "string" },
   // cluster mode
@@ -198,8 +204,8 @@ export async function runServe(argv: string[]): Promise<number> {
     throw new UsageError(`serve takes no positional arguments, got ${positionals[0]}`);
   const log = new Logger(process.stderr, {}, parseLogLevel(values["log-level"]));
   if (values.stage !== undefined) return natsFailure(() => runStageProcess(values, log));
-  if (values.mae !== undefined)
-    throw new UsageError("--mae applies to a stage process (--stage sampling) only");
+  if (values["require-execution-provider"] !== undefined)
+    throw new UsageError("--require-execution-provider applies to a stage process (--stage) only");
   if (values.nats !== undefined) return natsFailure(() => runClusterGateway(values, log));
   const clusterOnly = [
     "no-workers",
@@ -244,6 +250,8 @@ export async function runServe(argv: string[]): Promise<number> {
     // The default-model rule's general backbone, as `adq compress` picks it; `--model` names one for every job.
     ...(values.model === undefined ? { generalModel: GENERAL_MODEL } : {}),
     builtinModels: BUILTIN_MODELS,
+    defaultMae: resolve(values.mae ?? DEFAULT_MAE),
+    builtinMaes: BUILTIN_MAES,
     ...(values["model-root"] ? { modelRoots: values["model-root"] } : {}),
     concurrency,
     ...(threads ? { threads } : {}),
@@ -398,6 +406,8 @@ async function runClusterGateway(values: ServeValues, log: Logger): Promise<numb
     heldOutModel: resolve(values["held-out-model"] ?? GENERAL_MODEL),
     ...(values.model === undefined ? { generalModel: GENERAL_MODEL } : {}),
     builtinModels: BUILTIN_MODELS,
+    defaultMae: resolve(values.mae ?? DEFAULT_MAE),
+    builtinMaes: BUILTIN_MAES,
     ...(values["model-root"] ? { modelRoots: values["model-root"] } : {}),
     runner: !values["no-runner"],
     workers: !values["no-workers"],
@@ -459,13 +469,14 @@ async function runStageProcess(values: ServeValues, log: Logger): Promise<number
     stage,
     address: `${host}:${port}`,
     concurrency: int("concurrency", values.concurrency, 1, 1),
+    ...(values["require-execution-provider"] ? { requireExecutionProvider: true } : {}),
     log,
     dataRoots: values["data-root"] ?? [],
     modelRoots: values["model-root"] ?? [],
     defaultModel: resolve(values.model ?? DEFAULT_MODEL),
     builtinModels: BUILTIN_MODELS,
     defaultMae: resolve(values.mae ?? DEFAULT_MAE),
-    builtinMaes: { "mae-cifar10": DEFAULT_MAE },
+    builtinMaes: BUILTIN_MAES,
     ...(auth ? { auth } : {}),
   });
   process.stdout.write(

@@ -52,6 +52,12 @@ spec:
       {{- end }}
       securityContext:
         {{- toYaml $root.Values.podSecurityContext | nindent 8 }}
+      {{- with $c.priorityClassName }}
+      priorityClassName: {{ . }}
+      {{- end }}
+      {{- with $c.runtimeClassName }}
+      runtimeClassName: {{ . }}
+      {{- end }}
       # The processes drain on SIGTERM (--drain-ms); give them that long plus a margin.
       terminationGracePeriodSeconds: {{ ternary 40 30 (hasKey $root.Values.stages .component) }}
       {{- $nodeSelector := $c.nodeSelector -}}
@@ -77,16 +83,18 @@ spec:
       {{- include "adq.topologySpread" . | nindent 6 }}
       containers:
         - name: adq
-          image: {{ include "adq.image" $root | quote }}
-          imagePullPolicy: {{ $root.Values.image.pullPolicy }}
+          image: {{ include "adq.imageRef" (dict "root" $root "image" ($c.image | default $root.Values.image)) | quote }}
+          imagePullPolicy: {{ (and $c.image $c.image.repository $c.image.pullPolicy) | default $root.Values.image.pullPolicy }}
+          # The last log lines become the termination message (`kubectl describe pod`).
+          terminationMessagePolicy: FallbackToLogsOnError
           args:
             {{- toYaml .args | nindent 12 }}
-            {{- include "adq.commonArgs" $root | nindent 12 }}
+            {{- include "adq.commonArgs" (dict "root" $root "component" .component) | nindent 12 }}
             {{- with $c.extraArgs }}
             {{- toYaml . | nindent 12 }}
             {{- end }}
           env:
-            {{- include "adq.env" $root | trim | nindent 12 }}
+            {{- include "adq.env" (dict "root" $root "c" $c) | trim | nindent 12 }}
           ports:
             {{- include "adq.ports" (dict "root" $root "port" $c.port) | nindent 12 }}
           {{- include "adq.probes" (dict "root" $root "port" $c.port) | nindent 10 }}
@@ -100,7 +108,7 @@ spec:
           securityContext:
             {{- toYaml $root.Values.securityContext | nindent 12 }}
           volumeMounts:
-            {{- include "adq.volumeMounts" $root | nindent 12 }}
+            {{- include "adq.volumeMounts" (dict "root" $root "component" .component "c" $c) | nindent 12 }}
       volumes:
-        {{- include "adq.volumes" $root | nindent 8 }}
+        {{- include "adq.volumes" (dict "root" $root "component" .component "c" $c) | nindent 8 }}
 {{- end -}}

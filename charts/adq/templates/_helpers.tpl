@@ -36,8 +36,20 @@ app.kubernetes.io/name: {{ include "adq.name" . }}
 app.kubernetes.io/instance: {{ .Release.Name }}
 {{- end -}}
 
+{{/* The chart's image: by digest when one is given, else by tag (default: appVersion). */}}
 {{- define "adq.image" -}}
-{{- printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag) -}}
+{{- include "adq.imageRef" (dict "root" . "image" .Values.image) -}}
+{{- end -}}
+
+{{/* An image reference (dict root image); an empty repository means the chart's image. */}}
+{{- define "adq.imageRef" -}}
+{{- $i := .image -}}
+{{- if not $i.repository }}{{ $i = .root.Values.image }}{{ end -}}
+{{- if $i.digest -}}
+{{- printf "%s@%s" $i.repository $i.digest -}}
+{{- else -}}
+{{- printf "%s:%s" $i.repository (default .root.Chart.AppVersion $i.tag) -}}
+{{- end -}}
 {{- end -}}
 
 {{- define "adq.serviceAccountName" -}}
@@ -61,11 +73,51 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- end -}}
 {{- end -}}
 
+{{- define "adq.stageNames" -}}features binning scoring sampling assemble{{- end -}}
+
+{{/* The role's NATS credentials Secret (dict root component). */}}
+{{- define "adq.natsSecret" -}}
+{{- $s := index .root.Values.nats.auth.secrets .component -}}
+{{- default (printf "%s-nats-%s" (include "adq.fullname" .root) .component) $s -}}
+{{- end -}}
+
+{{/* The role's NATS user (deploy/nats/adq-auth.conf): the coordinator shares the gateway's. */}}
+{{- define "adq.natsUser" -}}
+{{- if has .component (list "gateway" "coordinator") -}}
+{{- printf "%s-gateway" .root.Values.busNamespace -}}
+{{- else -}}
+{{- printf "%s-worker-%s" .root.Values.busNamespace .component -}}
+{{- end -}}
+{{- end -}}
+
+{{/* The role's gRPC TLS Secret (dict root component). */}}
+{{- define "adq.tlsSecret" -}}
+{{- $s := index .root.Values.grpcTls.secrets .component -}}
+{{- default (printf "%s-%s-tls" (include "adq.fullname" .root) .component) $s -}}
+{{- end -}}
+
+{{/* The record-key Secret, or "" when job records go unsigned. */}}
+{{- define "adq.recordKeySecret" -}}
+{{- if .Values.recordKey.existingSecret -}}
+{{- .Values.recordKey.existingSecret -}}
+{{- else if .Values.recordKey.create -}}
+{{- printf "%s-record-key" (include "adq.fullname" .) -}}
+{{- end -}}
+{{- end -}}
+
+{{/* True (non-empty) when the role holds job records: the gateway and the coordinator. */}}
+{{- define "adq.holdsRecords" -}}
+{{- if has .component (list "gateway" "coordinator") }}true{{ end -}}
+{{- end -}}
+
 {{/*
-Arguments every process shares: NATS, bus namespace, cluster settings, logging, metrics,
-gRPC TLS and NATS auth (the last two only when enabled).
+Arguments every `adq serve` process shares (dict root component): NATS, bus namespace,
+cluster settings, logging, metrics, the role's own gRPC certificate and NATS identity, and the
+record key for the roles that hold job records.
 */}}
 {{- define "adq.commonArgs" -}}
+{{- $root := .root -}}
+{{- $v := $root.Values -}}
 - --nats
 - $(ADQ_NATS_URL)
 - --namespace
@@ -78,22 +130,22 @@ gRPC TLS and NATS auth (the last two only when enabled).
 - "0.0.0.0"
 - --log-level
 - $(ADQ_LOG_LEVEL)
-{{- if .Values.metrics.enabled }}
+{{- if $v.metrics.enabled }}
 - --metrics-port
-- {{ .Values.metrics.port | quote }}
+- {{ $v.metrics.port | quote }}
 {{- end }}
 - --api-keys
-- /etc/adq/api-keys/{{ .Values.apiKeys.key }}
-{{- if .Values.storage.data.type | ne "none" }}
+- /etc/adq/api-keys/{{ $v.apiKeys.key }}
+{{- if $v.storage.data.type | ne "none" }}
 - --data-root
-- {{ .Values.storage.data.mountPath | quote }}
+- {{ $v.storage.data.mountPath | quote }}
 {{- end }}
-{{- if .Values.grpcTls.enabled }}
+{{- if $v.grpcTls.enabled }}
 - --tls-cert
 - /etc/adq/tls/tls.crt
 - --tls-key
 - /etc/adq/tls/tls.key
-{{- if .Values.grpcTls.clientAuth }}
+{{- if $v.grpcTls.clientAuth }}
 - --tls-client-ca
 - /etc/adq/tls/ca.crt
 {{- end }}
@@ -101,34 +153,48 @@ gRPC TLS and NATS auth (the last two only when enabled).
 {{- /* A non-loopback --host serves plaintext only when told so explicitly (SECURITY.md). */}}
 - --plaintext
 {{- end }}
-{{- if .Values.nats.credentials.enabled }}
+{{- if eq $v.nats.auth.type "creds" }}
 - --nats-creds
-- /etc/adq/nats-creds/{{ .Values.nats.credentials.key }}
+- /etc/adq/nats-auth/{{ $v.nats.auth.credsKey }}
+{{- else if eq $v.nats.auth.type "password" }}
+- --nats-user
+- {{ include "adq.natsUser" . | quote }}
+- --nats-password-file
+- /etc/adq/nats-auth/{{ $v.nats.auth.passwordKey }}
+{{- else }}
+{{- /* No NATS credentials: the processes refuse that unless told explicitly (issue 28). */}}
+- --insecure-nats
 {{- end }}
-{{- if .Values.nats.tls.enabled }}
+{{- if $v.nats.tls.enabled }}
 - --nats-tls-ca
-- /etc/adq/nats-ca/{{ .Values.nats.tls.caKey }}
-{{- if .Values.nats.tls.clientCertSecretName }}
+- /etc/adq/nats-ca/{{ $v.nats.tls.caKey }}
+{{- if $v.nats.tls.clientCertSecretName }}
 - --nats-tls-cert
 - /etc/adq/nats-client/tls.crt
 - --nats-tls-key
 - /etc/adq/nats-client/tls.key
 {{- end }}
 {{- end }}
+{{- if and (include "adq.holdsRecords" .) (include "adq.recordKeySecret" $root) }}
+- --record-key-file
+- /etc/adq/record-key/{{ $v.recordKey.key }}
+{{- end }}
 {{- end -}}
 
-{{/* Volumes every pod has: scratch (tmp, cache), API keys, storage, TLS material. */}}
+{{/* Volumes of an `adq serve` pod (dict root component c): scratch, API keys, storage, and its own secrets. */}}
 {{- define "adq.volumes" -}}
+{{- $root := .root -}}
+{{- $v := $root.Values -}}
 - name: tmp
   emptyDir:
-    sizeLimit: {{ .Values.scratch.tmpSizeLimit }}
+    sizeLimit: {{ $v.scratch.tmpSizeLimit }}
 - name: cache
   emptyDir:
-    sizeLimit: {{ .Values.scratch.cacheSizeLimit }}
+    sizeLimit: {{ $v.scratch.cacheSizeLimit }}
 - name: api-keys
   secret:
-    secretName: {{ include "adq.apiKeysSecret" . }}
-{{- with .Values.storage.data }}
+    secretName: {{ include "adq.apiKeysSecret" $root }}
+{{- with $v.storage.data }}
 {{- if eq .type "pvc" }}
 - name: data
   persistentVolumeClaim:
@@ -141,7 +207,7 @@ gRPC TLS and NATS auth (the last two only when enabled).
     type: Directory
 {{- end }}
 {{- end }}
-{{- with .Values.storage.uploads }}
+{{- with $v.storage.uploads }}
 {{- if eq .type "pvc" }}
 - name: uploads
   persistentVolumeClaim:
@@ -153,86 +219,133 @@ gRPC TLS and NATS auth (the last two only when enabled).
     type: DirectoryOrCreate
 {{- end }}
 {{- end }}
-{{- if .Values.grpcTls.enabled }}
+{{- if $v.grpcTls.enabled }}
 - name: grpc-tls
   secret:
-    secretName: {{ required "grpcTls.secretName is required when grpcTls.enabled" .Values.grpcTls.secretName }}
+    secretName: {{ include "adq.tlsSecret" . }}
 {{- end }}
-{{- if .Values.nats.credentials.enabled }}
-- name: nats-creds
+{{- if ne $v.nats.auth.type "none" }}
+- name: nats-auth
   secret:
-    secretName: {{ required "nats.credentials.secretName is required when nats.credentials.enabled" .Values.nats.credentials.secretName }}
+    secretName: {{ include "adq.natsSecret" . }}
+    items:
+      - key: {{ ternary $v.nats.auth.credsKey $v.nats.auth.passwordKey (eq $v.nats.auth.type "creds") }}
+        path: {{ ternary $v.nats.auth.credsKey $v.nats.auth.passwordKey (eq $v.nats.auth.type "creds") }}
 {{- end }}
-{{- if .Values.nats.tls.enabled }}
+{{- if $v.nats.tls.enabled }}
 - name: nats-ca
   secret:
-    secretName: {{ required "nats.tls.caSecretName is required when nats.tls.enabled" .Values.nats.tls.caSecretName }}
-{{- if .Values.nats.tls.clientCertSecretName }}
+    secretName: {{ required "nats.tls.caSecretName is required when nats.tls.enabled" $v.nats.tls.caSecretName }}
+{{- if $v.nats.tls.clientCertSecretName }}
 - name: nats-client
   secret:
-    secretName: {{ .Values.nats.tls.clientCertSecretName }}
+    secretName: {{ $v.nats.tls.clientCertSecretName }}
 {{- end }}
+{{- end }}
+{{- if and (include "adq.holdsRecords" .) (include "adq.recordKeySecret" $root) }}
+- name: record-key
+  secret:
+    secretName: {{ include "adq.recordKeySecret" $root }}
+    items:
+      - key: {{ $v.recordKey.key }}
+        path: {{ $v.recordKey.key }}
+{{- end }}
+{{- with .c.extraVolumes }}
+{{ toYaml . }}
 {{- end }}
 {{- end -}}
 
 {{- define "adq.volumeMounts" -}}
+{{- $root := .root -}}
+{{- $v := $root.Values -}}
 - name: tmp
   mountPath: /tmp
 - name: cache
-  mountPath: {{ .Values.scratch.cachePath }}
+  mountPath: {{ $v.scratch.cachePath }}
 - name: api-keys
   mountPath: /etc/adq/api-keys
   readOnly: true
-{{- if ne .Values.storage.data.type "none" }}
+{{- if ne $v.storage.data.type "none" }}
 - name: data
-  mountPath: {{ .Values.storage.data.mountPath }}
-  readOnly: {{ .Values.storage.data.readOnly }}
+  mountPath: {{ $v.storage.data.mountPath }}
+  readOnly: {{ $v.storage.data.readOnly }}
 {{- end }}
-{{- if ne .Values.storage.uploads.type "none" }}
+{{- if ne $v.storage.uploads.type "none" }}
 - name: uploads
-  mountPath: {{ .Values.storage.uploads.mountPath }}
+  mountPath: {{ $v.storage.uploads.mountPath }}
 {{- end }}
-{{- if .Values.grpcTls.enabled }}
+{{- if $v.grpcTls.enabled }}
 - name: grpc-tls
   mountPath: /etc/adq/tls
   readOnly: true
 {{- end }}
-{{- if .Values.nats.credentials.enabled }}
-- name: nats-creds
-  mountPath: /etc/adq/nats-creds
+{{- if ne $v.nats.auth.type "none" }}
+- name: nats-auth
+  mountPath: /etc/adq/nats-auth
   readOnly: true
 {{- end }}
-{{- if .Values.nats.tls.enabled }}
+{{- if $v.nats.tls.enabled }}
 - name: nats-ca
   mountPath: /etc/adq/nats-ca
   readOnly: true
-{{- if .Values.nats.tls.clientCertSecretName }}
+{{- if $v.nats.tls.clientCertSecretName }}
 - name: nats-client
   mountPath: /etc/adq/nats-client
   readOnly: true
 {{- end }}
 {{- end }}
+{{- if and (include "adq.holdsRecords" .) (include "adq.recordKeySecret" $root) }}
+- name: record-key
+  mountPath: /etc/adq/record-key
+  readOnly: true
+{{- end }}
+{{- with .c.extraVolumeMounts }}
+{{ toYaml . }}
+{{- end }}
 {{- end -}}
 
 {{- define "adq.env" -}}
+{{- $root := .root -}}
 {{- range $k := list "ADQ_NATS_URL" "ADQ_BUS_NAMESPACE" "ADQ_ACK_WAIT_MS" "ADQ_MAX_ATTEMPTS" "ADQ_LOG_LEVEL" }}
 - name: {{ $k }}
   valueFrom:
     configMapKeyRef:
-      name: {{ include "adq.fullname" $ }}-config
+      name: {{ include "adq.fullname" $root }}-config
       key: {{ $k }}
 {{- end }}
 - name: XDG_CACHE_HOME
-  value: {{ .Values.scratch.cachePath | quote }}
+  value: {{ $root.Values.scratch.cachePath | quote }}
 - name: TMPDIR
   value: /tmp
-{{- if ne .Values.storage.uploads.type "none" }}
+{{- if ne $root.Values.storage.uploads.type "none" }}
 - name: ADQ_UPLOAD_ROOT
-  value: {{ .Values.storage.uploads.mountPath | quote }}
+  value: {{ $root.Values.storage.uploads.mountPath | quote }}
 {{- end }}
-{{- with .Values.extraEnv }}
+{{- with $root.Values.extraEnv }}
 {{ toYaml . }}
 {{- end }}
+{{- with .c.extraEnv }}
+{{ toYaml . }}
+{{- end }}
+{{- end -}}
+
+{{/*
+Refuses a release that would run NATS without authentication or gRPC without TLS unless
+security.acknowledgeInsecure says so; names what is missing.
+*/}}
+{{- define "adq.validate" -}}
+{{- $v := .Values -}}
+{{- if not $v.security.acknowledgeInsecure -}}
+{{- if eq $v.nats.auth.type "none" -}}
+{{- fail "nats.auth.type is none: every pod would connect to NATS without credentials. Give each role its own identity (nats.auth.type creds|password, deploy/nats/adq-auth.conf) or set security.acknowledgeInsecure=true" -}}
+{{- end -}}
+{{- if not $v.grpcTls.enabled -}}
+{{- fail "grpcTls.enabled is false: every gRPC port, the public API included, would be plaintext. Enable grpcTls (grpcTls.certManager or per-role Secrets) or set security.acknowledgeInsecure=true" -}}
+{{- end -}}
+{{- end -}}
+{{- if and $v.grpcTls.certManager.enabled (not $v.grpcTls.certManager.issuerRef.name) -}}
+{{- fail "grpcTls.certManager.issuerRef.name is required when grpcTls.certManager.enabled" -}}
+{{- end -}}
 {{- end -}}
 
 {{/* gRPC health probes (TCP when the server speaks TLS: the kubelet's gRPC probe cannot). */}}
@@ -307,4 +420,29 @@ from:
 from:
   - namespaceSelector: {}
 {{- end -}}
+{{- end -}}
+
+{{/* Egress of the `adq serve` pods: DNS, NATS, this release's pods, `extraRules`. */}}
+{{- define "adq.servingEgress" -}}
+{{- $eg := .Values.networkPolicy.egress -}}
+- to:
+    {{- toYaml $eg.dnsTo | nindent 4 }}
+  ports:
+    - { port: 53, protocol: UDP }
+    - { port: 53, protocol: TCP }
+- ports:
+    {{- range $eg.natsPorts }}
+    - { port: {{ . }}, protocol: TCP }
+    {{- end }}
+  {{- with $eg.natsTo }}
+  to:
+    {{- toYaml . | nindent 4 }}
+  {{- end }}
+- to:
+    - podSelector:
+        matchLabels:
+          {{- include "adq.releaseLabels" . | nindent 10 }}
+{{- with $eg.extraRules }}
+{{ toYaml . }}
+{{- end }}
 {{- end -}}

@@ -195,7 +195,10 @@ export async function scanCifarDir(root: string, split?: CifarSplit): Promise<Da
     );
   }
   const classes = names.includes(CIFAR_META_FILE)
-    ? parseCifarMeta((await readConfinedFile(join(root, CIFAR_META_FILE), realRoot)).toString("utf8"))
+    ? parseCifarMeta(
+        // Ten short class names: 1 MiB is ample, and bounds what a huge meta file costs.
+        (await readConfinedFile(join(root, CIFAR_META_FILE), realRoot, 1 << 20)).toString("utf8"),
+      )
     : [...CIFAR10_CLASSES];
   if (classes.length === 0)
     throw new DatasetError(

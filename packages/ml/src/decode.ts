@@ -15,11 +15,17 @@
  * says, a truncated or corrupt bitstream, an image over the pixel limit — raises
  * `BadImageError` naming the path and the reason.
  */
-import { readFileSync } from "node:fs";
-import { readFile } from "node:fs/promises";
+import { closeSync, openSync } from "node:fs";
+import { open } from "node:fs/promises";
 import type { ErrorInfo, TypedError } from "@adq/core";
 import sharp from "sharp";
-import { readConfinedFile, readConfinedFileSync } from "./confine.ts";
+import {
+  FileTooLargeError,
+  readBounded,
+  readBoundedSync,
+  readConfinedFile,
+  readConfinedFileSync,
+} from "./confine.ts";
 import { DatasetError } from "./errors.ts";
 import { decodeBaselineJpeg, FAST_JPEG_MAX_PIXELS } from "./jpeg-baseline.ts";
 import type { RasterImage } from "./raster.ts";
@@ -69,6 +75,16 @@ const FAST_JPEG_DEFAULT = process.env.ADQ_FAST_JPEG !== "0";
 export type ImageFormat = "jpeg" | "png" | "webp";
 
 const DEFAULT_MAX_PIXELS = 64 * 1024 * 1024;
+
+/**
+ * The largest image file read, by default: an 8-bit RGBA image at the pixel cap stored
+ * uncompressed (4 bytes a pixel) plus 1 MiB of headers and metadata. A larger file cannot
+ * hold an image the decoder would accept, so it is refused before it is read: memory per
+ * read is bounded by this, not by the file (a sparse 1.9 GB `.jpg` costs nothing on disk).
+ */
+export function defaultMaxFileBytes(maxPixels = DEFAULT_MAX_PIXELS): number {
+  return maxPixels * 4 + (1 << 20);
+}
 
 /**
  * Recognises a JPEG, PNG or WebP from its first bytes. Returns a description of what the
@@ -221,14 +237,41 @@ const TRANSIENT_IO = new Set(["EMFILE", "ENFILE", "ENOMEM", "EAGAIN", "EBUSY"]);
  * the four thread-pool round trips of an async read (open, stat, read, close), and the event
  * loop is blocked only for the copy. On network storage async reads overlap latency better.
  */
-export async function readImageBytes(path: string, sync = false, realRoot?: string): Promise<Uint8Array> {
+export async function readImageBytes(
+  path: string,
+  sync = false,
+  realRoot?: string,
+  maxBytes = defaultMaxFileBytes(),
+): Promise<Uint8Array> {
   try {
     if (realRoot !== undefined)
-      return sync ? readConfinedFileSync(path, realRoot) : await readConfinedFile(path, realRoot);
-    return sync ? readFileSync(path) : await readFile(path);
+      return sync
+        ? readConfinedFileSync(path, realRoot, maxBytes)
+        : await readConfinedFile(path, realRoot, maxBytes);
+    if (sync) {
+      const fd = openSync(path, "r");
+      try {
+        return readBoundedSync(fd, path, maxBytes);
+      } finally {
+        closeSync(fd);
+      }
+    }
+    const fh = await open(path, "r");
+    try {
+      return await readBounded(fh, path, maxBytes);
+    } finally {
+      await fh.close();
+    }
   } catch (err) {
     // A file outside the dataset is refused, never skipped: the dataset itself is unsafe.
     if (err instanceof DatasetError) throw err;
+    if (err instanceof FileTooLargeError)
+      throw new BadImageError(
+        path,
+        err.size > err.maxBytes
+          ? `file too large (${err.size} bytes, over the ${err.maxBytes}-byte limit)`
+          : `file grew while it was read (over the ${err.maxBytes}-byte limit or its size at open)`,
+      );
     const code = (err as NodeJS.ErrnoException).code;
     if (code !== undefined && TRANSIENT_IO.has(code)) throw err;
     throw new BadImageError(path, `cannot read file (${code ?? String(err)})`);
@@ -237,7 +280,11 @@ export async function readImageBytes(path: string, sync = false, realRoot?: stri
 
 /** Reads a file and decodes it. */
 export async function decodeImageFile(path: string, opts: DecodeOptions = {}): Promise<RasterImage> {
-  return decodeImage(await readImageBytes(path), path, opts);
+  return decodeImage(
+    await readImageBytes(path, false, undefined, defaultMaxFileBytes(opts.maxPixels)),
+    path,
+    opts,
+  );
 }
 
 /**

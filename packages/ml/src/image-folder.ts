@@ -21,7 +21,13 @@ import type {
   ReaderOptions,
   SkippedFile,
 } from "./dataset-types.ts";
-import { BadImageError, type DecodeOptions, decodeImage, readImageBytes } from "./decode.ts";
+import {
+  BadImageError,
+  type DecodeOptions,
+  decodeImage,
+  defaultMaxFileBytes,
+  readImageBytes,
+} from "./decode.ts";
 import { DatasetError } from "./errors.ts";
 import { orderedMap } from "./pool.ts";
 import type { RasterImage } from "./raster.ts";
@@ -109,7 +115,12 @@ export class ImageFolderReader implements DatasetReader {
   }
 
   private async load(item: DatasetItem): Promise<RasterImage> {
-    const bytes = await readImageBytes(item.source, this.syncReads, this.realRoot);
+    const bytes = await readImageBytes(
+      item.source,
+      this.syncReads,
+      this.realRoot,
+      defaultMaxFileBytes(this.decodeOpts.maxPixels),
+    );
     this.opts.onRead?.({ path: item.source, bytes: bytes.length });
     return decodeImage(bytes, item.source, this.decodeOpts);
   }

@@ -11,4 +11,4 @@ export * from "./model-contract.ts";
 export * from "./onnx-metadata.ts";
 export * from "./preprocess.ts";
 export * from "./raster.ts";
-export { createSession } from "./session.ts";
+export { createSession, cudaProblem } from "./session.ts";

@@ -61,3 +61,20 @@ function fallBack(cfg: SessionConfig, why: string): void {
   if (cfg.warn) cfg.warn(line);
   else process.stderr.write(`adq: ${line}\n`);
 }
+
+/**
+ * Why the CUDA provider cannot run `bytes` here, or undefined when it can: the provider library
+ * is installed and a session on it opens (a GPU, a driver, matching CUDA/cuDNN). No fallback:
+ * a stage that must use its GPU (`--require-execution-provider`) asks this once at start.
+ */
+export async function cudaProblem(bytes: Uint8Array): Promise<string | undefined> {
+  const lib = cudaLibraryProblem();
+  if (lib !== undefined) return lib;
+  try {
+    const s = await ort.InferenceSession.create(bytes, sessionOptions({ executionProvider: "cuda" }));
+    await s.release();
+    return undefined;
+  } catch (e) {
+    return (e as Error).message.split("\n")[0] ?? String(e);
+  }
+}

@@ -257,6 +257,76 @@ describe("NATS JetStream adapters", () => {
       expect((await coord.jsm.streams.info(coord.names.tasksStream)).state.messages).toBe(0);
     });
 
+    it("bound workers (declareConsumers: false) wait for the control plane's consumer and take its max_deliver", async () => {
+      const ns = unique("bound");
+      const coord = await bus({ namespace: ns });
+      const ncs = [await connection("bound-a"), await connection("bound-b")];
+      const workers = await Promise.all(ncs.map((c) => bus({ namespace: ns, declareConsumers: false }, c)));
+      let got!: (i: number) => void;
+      const whoGotIt = new Promise<number>((r) => {
+        got = r;
+      });
+      // The workers ask for 5 attempts; the control plane's consumer allows 1: it wins.
+      const subs = workers.map((w, i) =>
+        w.consume(
+          "binning",
+          async () => {
+            got(i);
+            await new Promise(() => {});
+          },
+          { maxAttempts: 5 },
+        ),
+      );
+      await sleep(300);
+      await expect(coord.jsm.consumers.info(coord.names.tasksStream, "binning")).rejects.toThrow(
+        /not found/i,
+      );
+      await coord.ensureStageConsumers(["binning", "features"], { maxAttempts: 1 });
+      await Promise.all(subs.map((s) => within(5000, s.ready, "bound to the declared consumer")));
+      const outcomes: TaskOutcome[] = [];
+      coord.onOutcome((o) => outcomes.push(o));
+      await coord.publishTask({ jobId: "job6b", stage: "binning", taskKey: "class-9", payload: null });
+      const i = await within(5000, whoGotIt, "a worker took the task");
+      await ncs[i]!.close(); // dies on its only allowed delivery: the control plane settles it
+      const t0 = Date.now();
+      while (outcomes.length === 0 && Date.now() - t0 < 10_000) await sleep(20);
+      await sleep(500);
+      expect(outcomes).toHaveLength(1);
+      expect(outcomes[0]!.error).toMatch(/gave up after 1 deliveries/);
+      expect((await coord.jsm.streams.info(coord.names.tasksStream)).state.messages).toBe(0);
+      // A terminated task (permanent failure) of a bound worker is deleted by the control plane.
+      const f = workers[1 - i]!.consume("features", async () => {
+        throw new PermanentTaskError("bad image b.png");
+      });
+      await f.ready;
+      await coord.publishTask({ jobId: "job6c", stage: "features", taskKey: "s0", payload: null });
+      const t1 = Date.now();
+      while (outcomes.length < 2 && Date.now() - t1 < 10_000) await sleep(20);
+      expect(outcomes[1]).toMatchObject({ ok: false, permanent: true });
+      const t2 = Date.now();
+      while (
+        (await coord.jsm.streams.info(coord.names.tasksStream)).state.messages > 0 &&
+        Date.now() - t2 < 5000
+      )
+        await sleep(50);
+      expect((await coord.jsm.streams.info(coord.names.tasksStream)).state.messages).toBe(0);
+    });
+
+    it("ensureStageConsumers puts back a stage consumer whose filter was re-pointed", async () => {
+      const ns = unique("refilter");
+      const coord = await bus({ namespace: ns });
+      await coord.ensureStageConsumers(["features"]);
+      await coord.jsm.consumers.delete(coord.names.tasksStream, "features");
+      await coord.jsm.consumers.add(coord.names.tasksStream, {
+        durable_name: "features",
+        filter_subject: `${ns}.tasks.>`,
+        ack_policy: "explicit" as never,
+      });
+      await coord.ensureStageConsumers(["features"]);
+      const info = await coord.jsm.consumers.info(coord.names.tasksStream, "features");
+      expect(info.config.filter_subject).toBe(`${ns}.tasks.features.>`);
+    });
+
     it("close({ timeoutMs }) aborts a stuck handler and hands its task to another worker", async () => {
       const ns = unique("drain");
       const coord = await bus({ namespace: ns });

@@ -73,10 +73,25 @@ import type {
   TaskMessage,
   TaskOutcome,
 } from "../ports.ts";
-import { assertToken, ensureStream, manager, type NatsConnection, nanos } from "./connection.ts";
+import {
+  ApiCodes,
+  assertToken,
+  ensureConsumer,
+  ensureStream,
+  isApiError,
+  manager,
+  type NatsConnection,
+  nanos,
+} from "./connection.ts";
 import { defaultLogger, type Logger } from "./logger.ts";
 import { errorMessage, isTransient, sleep } from "./retry.ts";
-import { type CloseOptions, StageWorker, type WorkerHost } from "./stage-worker.ts";
+import {
+  type CloseOptions,
+  giveUpTask,
+  StageWorker,
+  stageConsumerConfig,
+  type WorkerHost,
+} from "./stage-worker.ts";
 
 export type { CloseOptions, OutcomeListenOptions };
 
@@ -117,6 +132,12 @@ export interface NatsBusOptions {
    * `onOutcome` starts following then.
    */
   followOutcomes?: boolean;
+  /**
+   * `consume()` declares its stage's consumer (default true: a bus embedded in one process).
+   * False in the cluster: the control plane calls `ensureStageConsumers` at start and workers
+   * only bind (stage-worker.ts, deploy/nats/adq-auth.conf).
+   */
+  declareConsumers?: boolean;
   logger?: Logger;
 }
 
@@ -176,6 +197,9 @@ export class NatsBus implements Bus, WorkerHost {
   private readonly cancelled = new Map<string, number>();
   private cancelSub: CoreSubscription | undefined;
   private liveOutcomes: Follower | undefined;
+  private giveUps: CoreSubscription | undefined;
+  private terminated: CoreSubscription | undefined;
+  readonly declareConsumers: boolean;
   private closed = false;
   readonly log: Logger;
   readonly ackWaitMs: number;
@@ -192,6 +216,7 @@ export class NatsBus implements Bus, WorkerHost {
     this.names = busNames(options.namespace);
     this.js = jetstream(nc, { timeout: 10_000 });
     this.log = options.logger ?? defaultLogger;
+    this.declareConsumers = options.declareConsumers !== false;
     this.ackWaitMs = options.ackWaitMs ?? 30_000;
     this.heartbeatMs = options.heartbeatMs ?? Math.max(100, Math.floor(this.ackWaitMs / 3));
     this.pullExpiresMs = Math.max(1000, options.pullExpiresMs ?? 5000);
@@ -253,6 +278,64 @@ export class NatsBus implements Bus, WorkerHost {
       max_age: nanos(o.eventMaxAgeMs ?? 7 * 24 * 3600_000),
       max_msgs_per_subject: o.maxEventsPerJob ?? 100_000,
     });
+  }
+
+  /**
+   * The control plane's part of the queues: declares every stage's durable consumer before
+   * any job (so autoscalers see each queue from the start, and workers need no right to
+   * create or change a consumer), resetting a filter someone changed, and handles tasks the
+   * server gave up on (MAX_DELIVERIES advisories: failed outcome, message deleted), which
+   * workers may not read or delete. Idempotent; O(stages) requests.
+   */
+  async ensureStageConsumers(stages: readonly string[], o: { maxAttempts?: number } = {}): Promise<void> {
+    const maxAttempts = Math.max(1, Math.floor(o.maxAttempts ?? 3));
+    for (const stage of stages) {
+      assertToken("stage", stage);
+      const config = stageConsumerConfig(this.names, stage, this.ackWaitMs, maxAttempts);
+      const old = await this.jsm.consumers.info(this.names.tasksStream, config.durable_name).catch((e) => {
+        if (isApiError(e, ApiCodes.ConsumerNotFound)) return undefined;
+        throw e;
+      });
+      if (old && old.config.filter_subject !== config.filter_subject) {
+        // Someone re-pointed the queue (2.9 servers cannot change a filter in place): replace it.
+        await this.jsm.consumers.delete(this.names.tasksStream, config.durable_name);
+        this.log("warn", "stage consumer had a foreign filter, recreated", {
+          stage,
+          filter: old.config.filter_subject,
+        });
+      }
+      await ensureConsumer(this.jsm, this.names.tasksStream, config);
+    }
+    this.giveUps ??= this.nc.subscribe(
+      `$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.${this.names.tasksStream}.*`,
+      {
+        callback: (err, m) => {
+          if (err) return;
+          try {
+            void giveUpTask(this, m.json<{ stream_seq: number; deliveries: number }>()).catch(() => {});
+          } catch {
+            // not an advisory we understand
+          }
+        },
+      },
+    );
+    // 2.9 servers keep a terminated work-queue message until it is deleted, and workers may
+    // not delete: do it for them (later servers have removed it already: not found, ignored).
+    this.terminated ??= this.nc.subscribe(
+      `$JS.EVENT.ADVISORY.CONSUMER.MSG_TERMINATED.${this.names.tasksStream}.*`,
+      {
+        callback: (err, m) => {
+          if (err) return;
+          try {
+            const { stream_seq } = m.json<{ stream_seq: number }>();
+            if (Number.isSafeInteger(stream_seq))
+              void this.jsm.streams.deleteMessage(this.names.tasksStream, stream_seq, false).catch(() => {});
+          } catch {
+            // not an advisory we understand
+          }
+        },
+      },
+    );
   }
 
   // ---- tasks -------------------------------------------------------------------------
@@ -573,6 +656,8 @@ export class NatsBus implements Bus, WorkerHost {
     for (const f of [...this.followers]) f.stop();
     this.liveOutcomes = undefined;
     this.cancelSub?.unsubscribe();
+    this.giveUps?.unsubscribe();
+    this.terminated?.unsubscribe();
     this.outcomeListeners.clear();
     if (this.options.ownsConnection) await this.nc.drain().catch(() => {});
     else if (!this.nc.isClosed()) await this.nc.flush().catch(() => {});

@@ -8,6 +8,8 @@
 import {
   AckPolicy,
   type Consumer,
+  type ConsumerConfig,
+  type ConsumerInfo,
   type ConsumerMessages,
   DeliverPolicy,
   type JetStreamManager,
@@ -42,6 +44,14 @@ export interface WorkerHost {
   readonly heartbeatMs: number;
   readonly pullExpiresMs: number;
   readonly retryBackoffMs: readonly number[];
+  /**
+   * Whether `consume()` declares its stage's durable consumer itself (a bus embedded in one
+   * process). False in the cluster: the control plane declares every consumer
+   * (`NatsBus.ensureStageConsumers`) and handles given-up tasks; a worker only binds to its
+   * consumer (INFO, MSG.NEXT, ACK: deploy/nats/adq-auth.conf) and takes `max_deliver` and
+   * `ack_wait` from it.
+   */
+  readonly declareConsumers: boolean;
   /** Declares the streams again (a wiped server). */
   ensureStreams(): Promise<void>;
   /** Whether the job was cancelled recently: its late tasks are terminated unrun. */
@@ -71,6 +81,53 @@ interface InFlight {
   shutdown: boolean;
 }
 
+/** A stage's durable pull consumer: its queue, shared by every worker of the stage. */
+export function stageConsumerConfig(
+  names: BusNames,
+  stage: string,
+  ackWaitMs: number,
+  maxAttempts: number,
+): Partial<ConsumerConfig> & { durable_name: string } {
+  return {
+    durable_name: names.consumer(stage),
+    description: `ADQ ${stage} workers`,
+    filter_subject: names.stageFilter(stage),
+    ack_policy: AckPolicy.Explicit,
+    ack_wait: nanos(ackWaitMs),
+    max_deliver: maxAttempts,
+    deliver_policy: DeliverPolicy.All,
+    replay_policy: ReplayPolicy.Instant,
+  };
+}
+
+/**
+ * A task the server gave up on (MAX_DELIVERIES advisory: its worker died on the last allowed
+ * delivery): read it back by sequence, publish its failed outcome (deduplicated), delete it.
+ * Needs read/delete rights on the task stream: the declaring side's job.
+ */
+export async function giveUpTask(
+  host: Pick<WorkerHost, "jsm" | "names" | "ackWaitMs" | "publishOutcome">,
+  adv: { stream_seq: number; deliveries: number },
+): Promise<void> {
+  const { jsm } = host;
+  const stream = host.names.tasksStream;
+  let task: TaskMessage;
+  try {
+    const sm = await jsm.streams.getMessage(stream, { seq: adv.stream_seq });
+    if (!sm) return;
+    task = sm.json<TaskMessage>();
+  } catch {
+    return; // already handled (deleted) by another process
+  }
+  const ok = await host.publishOutcome({
+    task: { ...task, attempt: adv.deliveries },
+    ok: false,
+    permanent: false,
+    error: `gave up after ${adv.deliveries} deliveries: the worker died or stopped heartbeating (ack wait ${host.ackWaitMs} ms)`,
+  });
+  if (ok) await jsm.streams.deleteMessage(stream, adv.stream_seq, false).catch(() => {});
+}
+
 /** The workers of one `consume()` call: `concurrency` slots pulling one task each. */
 export class StageWorker {
   readonly ready: Promise<void>;
@@ -82,6 +139,10 @@ export class StageWorker {
   private ensuring: Promise<void> | undefined;
   private advisory: CoreSubscription | undefined;
   private loops: Promise<void>[] = [];
+  /** From the consumer's config when bound to one declared by the control plane. */
+  private maxAttempts: number;
+  private heartbeatMs: number;
+  private waitingLogged = false;
   private closing = false;
   private closePromise: Promise<void> | undefined;
 
@@ -91,6 +152,8 @@ export class StageWorker {
     private readonly handler: TaskHandler,
     private readonly opts: { concurrency: number; maxAttempts: number },
   ) {
+    this.maxAttempts = opts.maxAttempts;
+    this.heartbeatMs = bus.heartbeatMs;
     this.ready = this.start();
     this.ready.catch(() => {});
   }
@@ -115,19 +178,21 @@ export class StageWorker {
     }
     if (this.closing) return;
     const durable = this.bus.names.consumer(this.stage);
-    this.advisory = this.bus.nc.subscribe(
-      `$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.${this.stream}.${durable}`,
-      {
-        callback: (err, m) => {
-          if (err) return;
-          try {
-            void this.onMaxDeliveries(m.json<{ stream_seq: number; deliveries: number }>());
-          } catch {
-            // not an advisory we understand
-          }
+    // Given-up tasks are the declaring side's: a bound worker may not read or delete them.
+    if (this.bus.declareConsumers)
+      this.advisory = this.bus.nc.subscribe(
+        `$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.${this.stream}.${durable}`,
+        {
+          callback: (err, m) => {
+            if (err) return;
+            try {
+              void this.onMaxDeliveries(m.json<{ stream_seq: number; deliveries: number }>());
+            } catch {
+              // not an advisory we understand
+            }
+          },
         },
-      },
-    );
+      );
     for (let i = 0; i < this.opts.concurrency; i++) this.loops.push(this.loop());
   }
 
@@ -135,17 +200,16 @@ export class StageWorker {
     this.ensuring ??= (async () => {
       const durable = this.bus.names.consumer(this.stage);
       try {
+        if (!this.bus.declareConsumers) {
+          await this.bindConsumer(durable);
+          return;
+        }
         const declare = () =>
-          ensureConsumer(this.bus.jsm, this.stream, {
-            durable_name: durable,
-            description: `ADQ ${this.stage} workers`,
-            filter_subject: this.bus.names.stageFilter(this.stage),
-            ack_policy: AckPolicy.Explicit,
-            ack_wait: nanos(this.bus.ackWaitMs),
-            max_deliver: this.opts.maxAttempts,
-            deliver_policy: DeliverPolicy.All,
-            replay_policy: ReplayPolicy.Instant,
-          });
+          ensureConsumer(
+            this.bus.jsm,
+            this.stream,
+            stageConsumerConfig(this.bus.names, this.stage, this.bus.ackWaitMs, this.opts.maxAttempts),
+          );
         try {
           await declare();
         } catch (e) {
@@ -160,6 +224,44 @@ export class StageWorker {
       }
     })();
     return this.ensuring;
+  }
+
+  /**
+   * Binds to the consumer the control plane declared, waiting for it as for nats-server
+   * itself. One whose filter is not this stage's (tampered with) is not pulled from: it
+   * would hand this worker another stage's tasks.
+   */
+  private async bindConsumer(durable: string): Promise<void> {
+    for (let i = 0; !this.closing; i++) {
+      let info: ConsumerInfo | undefined;
+      try {
+        info = await this.bus.jsm.consumers.info(this.stream, durable);
+      } catch (e) {
+        if (!isApiError(e, ApiCodes.ConsumerNotFound, ApiCodes.StreamNotFound)) throw e;
+      }
+      const want = this.bus.names.stageFilter(this.stage);
+      if (info && info.config.filter_subject === want) {
+        this.maxAttempts = Math.max(1, info.config.max_deliver ?? this.opts.maxAttempts);
+        const ackWaitMs = (info.config.ack_wait ?? 0) / 1e6;
+        if (ackWaitMs > 0) this.heartbeatMs = Math.max(100, Math.min(this.bus.heartbeatMs, ackWaitMs / 3));
+        this.consumer = await this.bus.jsm.jetstream().consumers.get(this.stream, durable);
+        return;
+      }
+      if (!this.waitingLogged || info) {
+        this.waitingLogged = true;
+        this.bus.log(
+          info ? "error" : "info",
+          info
+            ? "stage consumer has a foreign filter, not pulling"
+            : "waiting for the control plane to declare the stage consumer",
+          {
+            stage: this.stage,
+            ...(info ? { filter: info.config.filter_subject, expected: want } : {}),
+          },
+        );
+      }
+      await sleep(Math.min(5000, 250 * 2 ** i), this.stopPulling.signal);
+    }
   }
 
   /** One slot: pull one task, run it, settle it, repeat. */
@@ -244,7 +346,7 @@ export class StageWorker {
       } catch {
         // disconnected or closed: redelivery after ack_wait takes over
       }
-    }, this.bus.heartbeatMs);
+    }, this.heartbeatMs);
     try {
       let outcome: TaskOutcome | undefined;
       let settle: "ack" | "term" | "nak" = "ack";
@@ -264,7 +366,7 @@ export class StageWorker {
         else if (entry.shutdown) settle = "nak";
         else {
           const permanent = isPermanent(e);
-          if (permanent || attempt >= this.opts.maxAttempts) {
+          if (permanent || attempt >= this.maxAttempts) {
             outcome = failedOutcome({ ...task, attempt }, e, permanent);
             settle = "term";
           } else {
@@ -314,26 +416,13 @@ export class StageWorker {
     } catch {
       return; // closed: it is redelivered and settled again
     }
-    this.bus.jsm.streams.deleteMessage(this.stream, msg.info.streamSequence, false).catch(() => {});
+    // A bound worker may not delete messages; the control plane purges the job's tasks.
+    if (this.bus.declareConsumers)
+      this.bus.jsm.streams.deleteMessage(this.stream, msg.info.streamSequence, false).catch(() => {});
   }
 
-  private async onMaxDeliveries(adv: { stream_seq: number; deliveries: number }): Promise<void> {
-    const { jsm } = this.bus;
-    let task: TaskMessage;
-    try {
-      const sm = await jsm.streams.getMessage(this.stream, { seq: adv.stream_seq });
-      if (!sm) return;
-      task = sm.json<TaskMessage>();
-    } catch {
-      return; // already handled (deleted) by another worker
-    }
-    const ok = await this.bus.publishOutcome({
-      task: { ...task, attempt: adv.deliveries },
-      ok: false,
-      permanent: false,
-      error: `gave up after ${adv.deliveries} deliveries: the worker died or stopped heartbeating (ack wait ${this.bus.ackWaitMs} ms)`,
-    });
-    if (ok) await jsm.streams.deleteMessage(this.stream, adv.stream_seq, false).catch(() => {});
+  private onMaxDeliveries(adv: { stream_seq: number; deliveries: number }): Promise<void> {
+    return giveUpTask(this.bus, adv);
   }
 
   abortJob(jobId: string): void {
