@@ -17,7 +17,7 @@
  */
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { writeFileSync } from "node:fs";
+import { appendFileSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -189,7 +189,14 @@ async function worker(stage: string, n: number, arg: string | undefined): Promis
   process.stdout.write(`${JSON.stringify(row)}\n`);
 }
 
+/** Rows measured by an earlier, interrupted invocation (`--rows`), reused by stage and size. */
+const earlier = new Map<string, Row>();
+/** Every row of this invocation, appended as it completes (`--rows` of a later one). */
+const ROWS_LOG = join(HERE, ".rows.jsonl");
+
 function run(stage: string, n: number, arg?: string): Row {
+  const had = earlier.get(`${stage}@${n}`);
+  if (had) return had;
   const out = execFileSync(
     process.execPath,
     [
@@ -210,6 +217,7 @@ function run(stage: string, n: number, arg?: string): Row {
   process.stderr.write(
     `${stage} n=${n}: ${row.seconds.toFixed(2)} s, ${row.rssMiB.toFixed(0)} MiB ${JSON.stringify(row.extra)}\n`,
   );
+  appendFileSync(ROWS_LOG, `${JSON.stringify(row)}\n`);
   return row;
 }
 
@@ -287,6 +295,17 @@ async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   if (argv[0] === "--worker") return worker(argv[1]!, Number(argv[2]), argv[3]);
   const quick = argv.includes("--quick");
+  const rowsAt = argv.indexOf("--rows");
+  if (rowsAt >= 0)
+    for (const l of readFileSync(argv[rowsAt + 1]!, "utf8")
+      .split("\n")
+      .filter(Boolean)) {
+      const r = JSON.parse(l) as Row;
+      earlier.set(`${r.stage}@${r.n}`, r);
+    }
+  // --skip stage@n,...: not run; binning all classes at 1M is then 10 × one class of 100k.
+  const skipAt = argv.indexOf("--skip");
+  const skip = new Set(skipAt >= 0 ? argv[skipAt + 1]!.split(",") : []);
   const Ns = quick ? [2_000, 10_000] : [10_000, 100_000, 1_000_000];
   const load0 = loadavg()[0]!;
   const t0 = Date.now();
@@ -300,8 +319,14 @@ async function main(): Promise<void> {
   ];
   const coordinator = Ns.map((n) => run("coordinator", n));
   const ccs = Ns.map((n) => run("ccs", n));
-  const binAll = Ns.map((n) => run("bin-all", n));
-  const headNs = quick ? [2_000, 10_000] : [5_000, 10_000, 30_000];
+  const binAll = Ns.map((n) => {
+    if (!skip.has(`bin-all@${n}`)) return run("bin-all", n);
+    // Not run: C classes of n/C items each, each costing what one class of n/C cost.
+    const one = stochastic.find((r) => r.n === n / C) ?? exact.find((r) => r.n === n / C);
+    if (!one) throw new Error(`--skip bin-all@${n} needs a one-class row at ${n / C}`);
+    return { ...one, stage: "bin-all", n, seconds: C * one.seconds, note: "extrapolated" } as Row;
+  });
+  const headNs = quick ? [2_000, 10_000] : [2_500, 5_000, 10_000];
   const head = headNs.map((n) => run("head", n));
   rows.push(...exact, ...stochastic, ...coordinator, ...ccs, ...binAll, ...head);
   const big = quick ? 10_000 : 100_000;
@@ -309,11 +334,12 @@ async function main(): Promise<void> {
   const headBig = extrapolate(head, quick ? 100_000 : 1_000_000);
   const head100k = extrapolate(head, 100_000);
   const fmt = (s: number) => (s >= 100 ? s.toFixed(0) : s >= 10 ? s.toFixed(1) : s.toFixed(2));
+  const measured = (rs: Row[]) => rs.filter((r) => !r.note);
   const table = (title: string, rs: Row[], note = "") => [
     `| ${title} | ${rs.map((r) => `N = ${r.n.toLocaleString("en")}`).join(" | ")} | exponent |`,
     `| --- | ${rs.map(() => "---:").join(" | ")} | ---: |`,
-    `| wall s | ${rs.map((r) => fmt(r.seconds)).join(" | ")} | ${rs.length > 1 ? exponent(rs).toFixed(2) : "–"} |`,
-    `| peak RSS MiB | ${rs.map((r) => r.rssMiB.toFixed(0)).join(" | ")} | |`,
+    `| wall s | ${rs.map((r) => (r.note ? `≈ ${fmt(r.seconds)} (${r.note})` : fmt(r.seconds))).join(" | ")} | ${measured(rs).length > 1 ? exponent(measured(rs)).toFixed(2) : "–"} |`,
+    `| peak RSS MiB | ${rs.map((r) => (r.note ? "–" : r.rssMiB.toFixed(0))).join(" | ")} | |`,
     ...(note ? [note] : []),
     "",
   ];
@@ -390,7 +416,10 @@ async function main(): Promise<void> {
         name: `binning one class, stochastic (n^${exponent(stochastic).toFixed(2)})`,
         points: pts(stochastic),
       },
-      { name: `binning all classes, stage rule (N^${exponent(binAll).toFixed(2)})`, points: pts(binAll) },
+      {
+        name: `binning all classes, stage rule (N^${exponent(measured(binAll)).toFixed(2)})`,
+        points: pts(binAll),
+      },
       { name: `cross-fitted head (N^${exponent(head).toFixed(2)})`, points: pts(head) },
       { name: `CCS selection (N^${exponent(ccs).toFixed(2)})`, points: pts(ccs) },
       { name: `coordinator + manifest (N^${exponent(coordinator).toFixed(2)})`, points: pts(coordinator) },
