@@ -1,14 +1,17 @@
 /**
  * Uploaded datasets (CompressionService.UploadDataset, `artifact://uploads/{id}`).
  *
- * The archive is stored in the ArtifactStore at `tenants/{tenant}/uploads/{id}/archive`
- * (id = `u-` + its SHA-256: content-addressed per tenant, so the same bytes give the same
- * reference) and extracted into `{uploadRoot}/{tenant}/{id}/` — a local directory, which in
+ * The archive is stored in the ArtifactStore at `tenants/{tenant}/uploads/{id}/archive` and
+ * extracted into `{uploadRoot}/{tenant}/{id}/`. id = `u-` + the SHA-256 of what the archive
+ * holds (contentDigest: every file's path and SHA-256), not of the archive's bytes: the same
+ * files re-archived (another tar tool, gzip's header timestamp, another entry order) give the
+ * same reference and are stored once per tenant. The extraction is a local directory, which in
  * cluster mode must be a volume shared by the gateway, the coordinator and the features /
  * assemble workers (tasks carry filesystem paths). An extraction missing on this machine
  * (another gateway replica, a wiped volume) is redone from the stored archive on use.
  */
 import { createHash, randomBytes } from "node:crypto";
+import { createReadStream } from "node:fs";
 import { mkdir, readdir, rename, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { errorInfo } from "@adq/core";
@@ -72,8 +75,28 @@ export class UploadStore {
     readonly limits: UploadLimits = DEFAULT_UPLOAD_LIMITS,
   ) {}
 
-  static idOf(archive: Uint8Array): string {
-    return `u-${createHash("sha256").update(archive).digest("hex")}`;
+  /**
+   * The id of an extracted upload: the SHA-256 over its files in path order, each as
+   * `path NUL sha256 LF` (directories and empty folders do not count). O(extracted bytes).
+   */
+  static async contentId(dir: string): Promise<string> {
+    const files: string[] = [];
+    const walk = async (rel: string) => {
+      for (const e of await readdir(join(dir, rel), { withFileTypes: true })) {
+        const r = rel ? `${rel}/${e.name}` : e.name;
+        if (e.isDirectory()) await walk(r);
+        else if (e.isFile()) files.push(r);
+      }
+    };
+    await walk("");
+    files.sort();
+    const h = createHash("sha256");
+    for (const f of files) {
+      const fh = createHash("sha256");
+      for await (const chunk of createReadStream(join(dir, f))) fh.update(chunk as Buffer);
+      h.update(`${f}\0${fh.digest("hex")}\n`);
+    }
+    return `u-${h.digest("hex")}`;
   }
 
   private dirOf(tenant: string, id: string): string {
@@ -81,24 +104,26 @@ export class UploadStore {
   }
 
   /**
-   * Unpacks `archive` into a fresh temp dir and moves it to its final place atomically.
-   * Throws INVALID_ARGUMENT on anything unsafe or malformed.
+   * Unpacks `archive` into a fresh temp dir, names it by its content (contentId, unless `id`
+   * is given: a stored upload extracted again) and moves it to its final place atomically
+   * (an extraction already there is kept). Throws INVALID_ARGUMENT on anything unsafe or
+   * malformed.
    */
   private async extract(
     tenant: string,
-    id: string,
+    id: string | undefined,
     archive: Uint8Array,
     archiveFormat: string,
-  ): Promise<string> {
+  ): Promise<{ id: string; dir: string }> {
     const field = "header.archive";
     const gzip = isGzip(archive);
     if (gzip && archiveFormat === "ARCHIVE_FORMAT_TAR")
       throw invalidArgument(field, "the archive is gzip-compressed, not a plain tar");
     if (!gzip && archiveFormat === "ARCHIVE_FORMAT_TAR_GZIP")
       throw invalidArgument(field, "the archive is not gzip-compressed");
-    const final = this.dirOf(tenant, id);
-    const tmp = `${final}.tmp-${randomBytes(6).toString("hex")}`;
+    const tmp = join(this.root, tenant, `.extract.tmp-${randomBytes(6).toString("hex")}`);
     await mkdir(tmp, { recursive: true });
+    let final = "";
     try {
       try {
         // Streamed: inflate on the thread pool, entries straight to disk, caps checked first.
@@ -114,18 +139,22 @@ export class UploadStore {
           );
         throw e;
       }
-      try {
-        await rename(tmp, final);
-      } catch (e) {
-        // Another call extracted the same upload meanwhile: keep theirs.
-        if (!(await exists(final))) throw e;
-        await rm(tmp, { recursive: true, force: true });
-      }
+      id ??= await UploadStore.contentId(tmp);
+      final = this.dirOf(tenant, id);
+      if (await exists(final)) await rm(tmp, { recursive: true, force: true });
+      else
+        try {
+          await rename(tmp, final);
+        } catch (e) {
+          // Another call extracted the same upload meanwhile: keep theirs.
+          if (!(await exists(final))) throw e;
+          await rm(tmp, { recursive: true, force: true });
+        }
     } catch (e) {
       await rm(tmp, { recursive: true, force: true });
       throw e;
     }
-    return final;
+    return { id, dir: final };
   }
 
   /** The dataset folder: the root, or its only top-level folder when it holds nothing else. */
@@ -150,12 +179,12 @@ export class UploadStore {
     archive: Uint8Array,
     header: { name: string; format: DatasetFormatName | undefined; archive: string },
   ): Promise<{ id: string; meta: UploadMeta; description: DatasetDescription; deduplicated: boolean }> {
-    const id = UploadStore.idOf(archive);
+    // Extracted first: the id is the content's, known only once the files are out.
+    const extractedBefore = new Set(await readdir(join(this.root, tenant)).catch(() => [] as string[]));
+    const { id, dir } = await this.extract(tenant, undefined, archive, header.archive);
+    const fresh = !extractedBefore.has(id);
     const key = archiveKey(tenant, id);
     const deduplicated = (await this.store.stat(metaKey(tenant, id))) !== undefined;
-    const dir = this.dirOf(tenant, id);
-    const fresh = !(await exists(dir));
-    if (fresh) await this.extract(tenant, id, archive, header.archive);
     try {
       const subdir = await UploadStore.datasetSubdir(dir);
       const description = await describe(join(dir, subdir), "chunk");
