@@ -79,27 +79,6 @@ export interface RunnerOptions {
   now?: () => number;
 }
 
-/** Optional capability of a Bus: drop a job's queued tasks (LocalBus has it). */
-interface PurgeableBus {
-  purgeJob(jobId: string): number | Promise<unknown>;
-}
-
-function canPurge(bus: Bus): bus is Bus & PurgeableBus {
-  return typeof (bus as Partial<PurgeableBus>).purgeJob === "function";
-}
-
-/**
- * Optional capability: cancel a job across processes — drop its queued tasks and abort
- * its in-flight ones on every worker (NatsBus has it).
- */
-interface CancellableBus {
-  cancelJob(jobId: string): Promise<number>;
-}
-
-function canCancel(bus: Bus): bus is Bus & CancellableBus {
-  return typeof (bus as Partial<CancellableBus>).cancelJob === "function";
-}
-
 class ShutdownError extends Error {
   override readonly name = "ShutdownError";
 }
@@ -504,13 +483,9 @@ export class JobRunner {
   /** Frees a cancelled job's artifacts and records CANCELLED. */
   private async finishCancel(job: JobRecord, log: Logger): Promise<void> {
     const { bus, store, jobs } = this.o;
-    let purged: unknown = 0;
+    let purged = 0;
     try {
-      purged = canCancel(bus)
-        ? await bus.cancelJob(job.id)
-        : canPurge(bus)
-          ? await Promise.resolve(bus.purgeJob(job.id))
-          : 0;
+      purged = await bus.cancelJob(job.id);
     } catch (e) {
       log.warn("job_purge_failed", { error: e });
     }
