@@ -5,6 +5,7 @@ export * from "./auth-throttle.ts";
 export * from "./client.ts";
 export * from "./download.ts";
 export * from "./errors.ts";
+export * from "./grants.ts";
 export * from "./health.ts";
 export * from "./instrument.ts";
 export * from "./log.ts";

@@ -83,7 +83,8 @@ export type ErrorReasonName =
 export type DatasetFormatName =
   | "DATASET_FORMAT_UNSPECIFIED"
   | "DATASET_FORMAT_IMAGE_FOLDER"
-  | "DATASET_FORMAT_CIFAR10_BINARY";
+  | "DATASET_FORMAT_CIFAR10_BINARY"
+  | "DATASET_FORMAT_WEBDATASET";
 
 /** `adq.v1.Method`: the selection method (UNSPECIFIED: ADQ). */
 export type MethodName = "METHOD_UNSPECIFIED" | "METHOD_ADQ" | "METHOD_DQ" | "METHOD_RANDOM" | "METHOD_CCS";
@@ -202,6 +203,8 @@ export interface CompressionParams {
 export interface OutputOptions {
   reconstruct: boolean;
   keepIntermediates: boolean;
+  /** `s3://bucket/prefix` the result is published to (under a data grant); "" or absent: none. */
+  uri?: string;
 }
 
 /** `adq.v1.FieldViolation`: one refused request field: its path and why. */
@@ -352,6 +355,11 @@ export interface UploadDatasetResponse {
   archive: ArtifactRef;
   summary: DatasetSummary;
   deduplicated: boolean;
+}
+
+/** `adq.v1.DeleteUploadRequest`: the upload to delete, as `artifact://uploads/u-<sha256>`. */
+export interface DeleteUploadRequest {
+  datasetUri: string;
 }
 
 /**

@@ -2,6 +2,7 @@ import { homedir } from "node:os";
 import { basename, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { errorInfo } from "@adq/core";
+import { isS3Uri } from "@adq/ml";
 import { IoError } from "@adq/platform";
 import { paramsHelp, planJob, StageFailedError } from "@adq/stages";
 import { compress } from "./compress.ts";
@@ -31,14 +32,17 @@ Usage:
 ${EVAL_USAGE}${SERVE_HELP}${REMOTE_HELP}${HEALTH_HELP}${SECURITY_HELP}${CONTROLLER_HELP}  adq help
 
 compress options (defaults in brackets):
-  dataset                ImageFolder root or CIFAR-10 binary folder [bundled demo: ${DEFAULT_DATASET}]
+  dataset                ImageFolder root, CIFAR-10 binary folder, WebDataset .tar shards (a file, a folder,
+                         or a brace pattern such as shards-{000..009}.tar), or s3://bucket/prefix of
+                         either layout [bundled demo: ${DEFAULT_DATASET}]
 ${paramsHelp()}  --model <onnx>         feature model [CIFAR-10 classes and 32×32 images: ${DEFAULT_MODEL};
                          otherwise ${GENERAL_MODEL}]
   --model-input <name>, --model-embedding-output <name>, --model-logits-output <name>,
   --model-feature-map-output <name>, --model-pooled-output <name>
                          graph names of your own ONNX model [images, embedding, logits,
                          feature_map, pooled]; feature map and pooled are optional
-  --out <dir>            result folder [adq-out/<dataset>-<method>-r<ρ>-s<seed>]
+  --out <dir>            result folder, or s3://bucket/prefix (manifest.json written last: its presence
+                         means the result is complete) [adq-out/<dataset>-<method>-r<ρ>-s<seed>]
   --keep-intermediates   also write embeddings/labels/texture (.npy) and bins (JSON)
   --cache-dir <dir>      stage-output cache, makes re-runs resume [$ADQ_CACHE_DIR or ~/.cache/adq]
   --threads <n>          ONNX Runtime intra-op threads [all cores]
@@ -73,7 +77,9 @@ async function runCompress(argv: string[]): Promise<number> {
     },
   });
   if (positionals.length > 1) throw new UsageError(`compress takes one data set, got ${positionals.length}`);
-  const dataset = resolve(positionals[0] ?? DEFAULT_DATASET);
+  const named = positionals[0] ?? DEFAULT_DATASET;
+  // An s3:// data set is read through the standard AWS configuration (docs/object-storage.md).
+  const dataset = isS3Uri(named) ? named : resolve(named);
   const params = paramsFromFlags(values);
   for (const w of unusedFlagWarnings(values)) process.stderr.write(`adq compress: warning: ${w}\n`);
   const executionProvider = executionProviderOf(values["execution-provider"]);
@@ -134,7 +140,7 @@ async function runCompress(argv: string[]): Promise<number> {
     const secs = ((Date.now() - started) / 1000).toFixed(1);
     process.stdout.write(
       `selected ${res.selected} of ${res.total} images (${params.method}, ρ=${params.ratio}) in ${secs}s\n` +
-        `model: ${model}\nresult: ${res.out}\nreport: ${join(res.out, "report.html")}\n`,
+        `model: ${model}\nresult: ${res.out}\nreport: ${isS3Uri(res.out) ? `${res.out.replace(/\/$/, "")}/report.html` : join(res.out, "report.html")}\n`,
     );
     return 0;
   } catch (e) {

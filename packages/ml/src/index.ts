@@ -11,4 +11,30 @@ export * from "./model-contract.ts";
 export * from "./onnx-metadata.ts";
 export * from "./preprocess.ts";
 export * from "./raster.ts";
+export {
+  ambientS3Credentials,
+  getObjectBytes,
+  isS3Uri,
+  listObjects,
+  parseS3Uri,
+  type S3Credentials,
+  type S3Location,
+  type S3Object,
+  s3Client,
+  s3Failure,
+  s3Uri,
+  withS3Credentials,
+} from "./s3.ts";
+export { S3ImageFolderReader } from "./s3-image-folder.ts";
+export {
+  COMMIT_MARKER,
+  folderPrefix,
+  hasCommittedResult,
+  inspectTarget,
+  PARTIAL_MARKER,
+  publishDirectory,
+  publishFiles,
+} from "./s3-publish.ts";
 export { createSession, cudaProblem } from "./session.ts";
+export { scanTar, type TarMember } from "./tar.ts";
+export { expandBraces, isShardSpec, listShards, WebDatasetReader } from "./webdataset.ts";

@@ -84,17 +84,28 @@ export interface CoordinatorDeps {
   now?: () => number;
 }
 
-/** A fingerprint of the data set's content as listed: ids, labels and source sizes/mtimes. */
+/**
+ * A fingerprint of the data set's content as listed: ids, labels, and each source's size and
+ * version — the listed ETag for an object-store source (so a changed object changes the
+ * fingerprint and invalidates the cache), the mtime for a file.
+ */
 async function fingerprint(desc: DatasetDescription): Promise<string> {
   const h = createHash("sha256");
   h.update(desc.format);
   h.update(JSON.stringify(desc.classes));
-  const sources = new Set<string>();
+  const sources = new Map<string, { size?: number; version?: string }>();
   for (const it of desc.items) {
     h.update(`${it.id}\0${it.label}\n`);
-    sources.add(it.source);
+    sources.set(it.source, {
+      ...(it.size !== undefined ? { size: it.size } : {}),
+      ...(it.version !== undefined ? { version: it.version } : {}),
+    });
   }
-  for (const s of [...sources].sort()) {
+  for (const [s, listed] of [...sources].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    if (listed.version !== undefined) {
+      h.update(`${s}\0${listed.size ?? ""}\0etag:${listed.version}\n`);
+      continue;
+    }
     const st = await stat(s);
     h.update(`${s}\0${st.size}\0${Math.floor(st.mtimeMs)}\n`);
   }
