@@ -44,6 +44,8 @@ export interface CompressOptions {
   model: string | null;
   /** Graph names of a model that does not use the contract's (--model-*-output). */
   modelOutputs?: ModelSpec["outputs"];
+  /** --model-input-size: the side the model runs at (else its own, or the coordinator's rule). */
+  modelInputSize?: number;
   params: CompressParams;
   cacheDir: string;
   keepIntermediates: boolean;
@@ -89,6 +91,7 @@ export async function compress(o: CompressOptions): Promise<CompressionOutcome &
       file: modelFile,
       sha256: await sha256File(modelFile),
       ...(o.modelOutputs ? { outputs: o.modelOutputs } : {}),
+      ...(o.modelInputSize !== undefined ? { inputSize: o.modelInputSize } : {}),
     };
   }
   await checkWritableDir(cacheDir, "the cache directory");

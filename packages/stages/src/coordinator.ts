@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
-import { stat } from "node:fs/promises";
+import { readFile, stat } from "node:fs/promises";
 import { allocateAcrossClasses } from "@adq/core";
-import { type DatasetDescription, openDataset } from "@adq/ml";
+import { type DatasetDescription, openDataset, readOnnxMetadata, runSideFor } from "@adq/ml";
 import { type ArtifactStore, assertValidKey, type Bus, encodeNpy, InvalidArgumentError } from "@adq/platform";
 import { matchClasses } from "./class-match.ts";
 import { contentKey } from "./content-key.ts";
@@ -195,6 +195,51 @@ export async function runCompression(
   };
 }
 
+/**
+ * The features stage in images, not tasks: each features task reports the images it has done
+ * (workers.ts publishes a progress event at most every FEATURES_PROGRESS_MS), a finished task
+ * counts its whole shard, and the stage's done/total are their sums over the shards.
+ */
+async function runImageProgress<P, R>(
+  jobId: string,
+  deps: CoordinatorDeps,
+  tasks: Array<{ taskKey: string; payload: P }>,
+): Promise<R[]> {
+  const size = new Map(
+    tasks.map((t) => {
+      const shard = (t.payload as { shard?: { start: number; end: number } }).shard;
+      return [t.taskKey, shard ? shard.end - shard.start : 1];
+    }),
+  );
+  const total = [...size.values()].reduce((a, b) => a + b, 0);
+  const partial = new Map<string, number>();
+  const finished = new Set<string>();
+  const report = () => {
+    let done = 0;
+    for (const [key, n] of size) done += finished.has(key) ? n : Math.min(n, partial.get(key) ?? 0);
+    deps.onProgress?.({ stage: "features", done, total });
+  };
+  deps.onStage?.("features", total);
+  const off = deps.bus.subscribeEvents(jobId, (ev) => {
+    if (ev.kind !== "progress" || ev.stage !== "features" || !ev.message || !size.has(ev.message)) return;
+    if (finished.has(ev.message) || (partial.get(ev.message) ?? 0) >= (ev.done ?? 0)) return;
+    partial.set(ev.message, ev.done ?? 0);
+    report();
+  });
+  try {
+    return await fanOut<P, R>(deps.bus, jobId, "features", tasks, {
+      ...(deps.signal ? { signal: deps.signal } : {}),
+      onProgress: (_done, _total, key) => {
+        if (key === undefined) return;
+        finished.add(key);
+        report();
+      },
+    });
+  } finally {
+    off();
+  }
+}
+
 /** A StageRunner that reports the stage and its progress, and adds its wall time to `timings`. */
 function stageRunner(
   jobId: string,
@@ -204,11 +249,15 @@ function stageRunner(
   const now = deps.now ?? Date.now;
   return async <P, R>(stage: StageName, tasks: Array<{ taskKey: string; payload: P }>): Promise<R[]> => {
     const t0 = now();
-    deps.onStage?.(stage, tasks.length);
-    const res = await fanOut<P, R>(deps.bus, jobId, stage, tasks, {
-      ...(deps.signal ? { signal: deps.signal } : {}),
-      onProgress: (done, total) => deps.onProgress?.({ stage, done, total }),
-    });
+    let res: R[];
+    if (stage === "features") res = await runImageProgress<P, R>(jobId, deps, tasks);
+    else {
+      deps.onStage?.(stage, tasks.length);
+      res = await fanOut<P, R>(deps.bus, jobId, stage, tasks, {
+        ...(deps.signal ? { signal: deps.signal } : {}),
+        onProgress: (done, total) => deps.onProgress?.({ stage, done, total }),
+      });
+    }
     // Accumulated: the binning queue runs the head task and then the class tasks.
     timings[stage] = (timings[stage] ?? 0) + (now() - t0);
     return res;
@@ -233,7 +282,51 @@ async function openJob(
   const fp = await fingerprint(desc);
   const cache = job.cachePrefix ?? "cache";
   assertValidKey(cache);
-  return { job, params, plan, store: deps.store, desc, N, labels, fp, cache, run };
+  // inputSize 0 asks for the run side by image size (`--model-input-size auto`); not the default
+  // until the quality protocol shows the smaller side keeps CCS's held-out signal (FINDINGS.md).
+  const sized =
+    plan.model && job.model && job.model.inputSize === 0
+      ? await withRunSide(job, job.model, reader, desc)
+      : job;
+  return { job: sized, params, plan, store: deps.store, desc, N, labels, fp, cache, run };
+}
+
+/**
+ * The job with its model's run side, when asked for (`--model-input-size auto`): a model that can
+ * run at several sides (`adq.input.size_multiple`, e.g. EfficientNet-Lite0) runs small images at
+ * runSideFor's side (CIFAR-10's 32×32 at 128, not 224: ≈ 3× less work, bench/RESULTS-fast-default.md), recorded
+ * in the model spec, hence in every cache key and the manifest. Other models, and images large
+ * enough for the full side, keep the job as it is. Reads the model's metadata and one image.
+ */
+async function withRunSide(
+  job: CompressionJob,
+  model: ModelSpec,
+  reader: Awaited<ReturnType<typeof openDataset>>,
+  desc: DatasetDescription,
+): Promise<CompressionJob> {
+  const { inputSize: _auto, ...own } = model;
+  job = { ...job, model: own }; // the model's own side unless the rule below picks another
+  let meta: Record<string, string>;
+  try {
+    meta = readOnnxMetadata(new Uint8Array(await readFile(model.file)));
+  } catch {
+    return job; // unreadable or not ONNX: the features stage reports it, naming the file
+  }
+  if (meta["adq.input.size_multiple"] === undefined || meta["adq.input.size"] === undefined) return job;
+  const defaultSize = Number(meta["adq.input.size"]);
+  const sizeMultiple = Number(meta["adq.input.size_multiple"]);
+  if (!(defaultSize > 0) || !(sizeMultiple > 0)) return job; // the loader names the bad value
+  let side = 0;
+  const first = Array.from({ length: Math.min(desc.size, 8) }, (_, i) => i);
+  for await (const b of reader.batches(1, { indices: first })) {
+    const im = b.images[0];
+    if (im) {
+      side = Math.max(im.width, im.height);
+      break;
+    }
+  }
+  const inputSize = runSideFor(side, { defaultSize, sizeMultiple });
+  return inputSize === defaultSize ? job : { ...job, model: { ...own, inputSize } };
 }
 
 /** 1. Features, by shards of images (nothing to run for random selection without dropping). */
@@ -256,7 +349,7 @@ async function runFeatures(ctx: JobContext): Promise<FeaturesOutput> {
   };
   for (let s = 0, i = 0; s < N; s += shardSize, i++) {
     const shard = { index: i, start: s, end: Math.min(N, s + shardSize) };
-    const prefix = `${cache}/features/${contentKey({ v: 2, fp, model: job.model!.sha256, names: job.model!.outputs, shard, ...fparams })}`;
+    const prefix = `${cache}/features/${contentKey({ v: 2, fp, model: job.model!.sha256, names: job.model!.outputs, side: job.model!.inputSize, shard, ...fparams })}`;
     tasks.push({
       taskKey: `shard-${i}`,
       payload: {

@@ -33,7 +33,11 @@ export async function fanOut<P, R>(
   jobId: string,
   stage: string,
   tasks: ReadonlyArray<{ taskKey: string; payload: P }>,
-  options: { signal?: AbortSignal; onProgress?: (done: number, total: number) => void } = {},
+  options: {
+    signal?: AbortSignal;
+    /** After each finished task (`finished`: its key; absent for the initial 0). */
+    onProgress?: (done: number, total: number, finished?: string) => void;
+  } = {},
 ): Promise<R[]> {
   const total = tasks.length;
   const results = new Map<string, R>();
@@ -62,7 +66,7 @@ export async function fanOut<P, R>(
         }
         if (results.has(o.task.taskKey)) return; // a redelivered duplicate: first result wins
         results.set(o.task.taskKey, o.result as R);
-        options.onProgress?.(results.size, total);
+        options.onProgress?.(results.size, total, o.task.taskKey);
         if (results.size === total) resolve(tasks.map((t) => results.get(t.taskKey)!));
       },
       { jobId, replay: true },

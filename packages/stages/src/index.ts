@@ -3,7 +3,13 @@
 
 export { type ClassMatch, matchClasses } from "./class-match.ts";
 export { canonicalJson, contentKey, sha256File } from "./content-key.ts";
-export { type CompressionOutcome, HEAD_SETTINGS, runCompression, type StageName } from "./coordinator.ts";
+export {
+  type CompressionOutcome,
+  HEAD_SETTINGS,
+  runCompression,
+  type StageName,
+  type StageProgress,
+} from "./coordinator.ts";
 export { checkDataset } from "./dataset-check.ts";
 export { CancelledError, StageFailedError } from "./fan-out.ts";
 export { handleAssemble, TOOL_VERSION } from "./handlers/assemble.ts";
