@@ -48,6 +48,8 @@ export interface ClusterGatewayOptions {
    * set: UploadDataset answers UNIMPLEMENTED.
    */
   uploadRoot?: string;
+  /** Uploads no job used for this long are deleted (default 7 days). */
+  uploadRetentionMs?: number;
   defaultModel: string | null;
   /** CCS's default feature model (ModelConfig.heldOutModel). */
   heldOutModel?: string | null;
@@ -171,6 +173,7 @@ export async function startClusterGateway(o: ClusterGatewayOptions): Promise<Run
       dataRoots: o.dataRoots,
       ...(o.grants ? { grants: o.grants } : {}),
       ...(o.credentials ? { credentials: o.credentials } : {}),
+      ...(o.uploadRetentionMs ? { uploadRetentionMs: o.uploadRetentionMs } : {}),
       ...((o.uploadRoot ?? process.env.ADQ_UPLOAD_ROOT)
         ? { uploadRoot: (o.uploadRoot ?? process.env.ADQ_UPLOAD_ROOT)! }
         : {}),

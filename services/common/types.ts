@@ -357,6 +357,11 @@ export interface UploadDatasetResponse {
   deduplicated: boolean;
 }
 
+/** `adq.v1.DeleteUploadRequest`: the upload to delete, as `artifact://uploads/u-<sha256>`. */
+export interface DeleteUploadRequest {
+  datasetUri: string;
+}
+
 /**
  * `adq.v1.GetJobRequest`, `DeleteJobRequest` and `GetResultRequest`: the requests that name one
  * job.

@@ -27,7 +27,12 @@ import { gatewayMetrics } from "./metrics.ts";
 import type { IdempotencyRecord, JobRecord } from "./records.ts";
 import { JobRunner, type RunnerOptions } from "./runner.ts";
 import { CompressionGateway, type GatewayOptions } from "./service.ts";
-import { DEFAULT_UPLOAD_LIMITS, type UploadLimits, UploadStore } from "./upload.ts";
+import {
+  DEFAULT_UPLOAD_LIMITS,
+  DEFAULT_UPLOAD_RETENTION_MS,
+  type UploadLimits,
+  UploadStore,
+} from "./upload.ts";
 
 export const SERVICE_NAME = "adq.v1.CompressionService";
 
@@ -46,6 +51,8 @@ export interface StartGatewayOptions
    */
   uploadRoot?: string;
   uploadLimits?: Partial<UploadLimits>;
+  /** Uploads no job used for this long are deleted (default 7 days; swept every ≤ 1 h). */
+  uploadRetentionMs?: number;
   models: {
     defaultModel: string | null;
     /** CCS's default (services/common/resolve.ts ModelConfig.heldOutModel). */
@@ -121,6 +128,29 @@ export async function startGateway(o: StartGatewayOptions): Promise<RunningGatew
     });
   }
   const gateway = new CompressionGateway(gwOptions);
+  let uploadSweeper: NodeJS.Timeout | undefined;
+  const uploads = gwOptions.uploads;
+  if (uploads) {
+    const retentionMs = o.uploadRetentionMs ?? DEFAULT_UPLOAD_RETENTION_MS;
+    if (!(retentionMs > 0)) throw new RangeError(`uploadRetentionMs must be > 0, got ${retentionMs}`);
+    let sweeping = false;
+    uploadSweeper = setInterval(
+      () => {
+        if (sweeping) return;
+        sweeping = true;
+        void (async () => {
+          const deleted = await uploads.sweep({ now: Date.now(), retentionMs, jobs: await o.jobs.list() });
+          if (deleted.length) log.info("uploads_expired", { uploads: deleted });
+        })()
+          .catch((e) => log.warn("upload_sweep_failed", { error: e }))
+          .finally(() => {
+            sweeping = false;
+          });
+      },
+      Math.min(retentionMs / 4, 3600_000),
+    );
+    uploadSweeper.unref?.();
+  }
   const health = new HealthService([SERVICE_NAME]);
   const server = newServer();
   gateway.addTo(server);
@@ -157,6 +187,7 @@ export async function startGateway(o: StartGatewayOptions): Promise<RunningGatew
         const t0 = Date.now();
         health.setAll("NOT_SERVING");
         health.closeWatchers();
+        clearInterval(uploadSweeper);
         const stopped = shutdownServer(server, deadlineMs);
         await runner?.close(Math.max(0, deadlineMs - 500));
         gateway.drain();
@@ -177,6 +208,8 @@ export interface AllInOneOptions {
   /** Where uploads are extracted; default `{cacheDir}/uploads`. */
   uploadRoot?: string;
   uploadLimits?: Partial<UploadLimits>;
+  /** Uploads no job used for this long are deleted (default 7 days). */
+  uploadRetentionMs?: number;
   /** Root of the FsArtifactStore: stage-output cache and job results. */
   cacheDir: string;
   /** Stage-cache retention period (services/gateway/cache-gc.ts); default 7 days. */
@@ -257,6 +290,7 @@ export async function startAllInOne(o: AllInOneOptions): Promise<AllInOne> {
       uploadRoot,
       ...(o.credentials ? { credentials: o.credentials } : {}),
       ...(o.uploadLimits ? { uploadLimits: o.uploadLimits } : {}),
+      ...(o.uploadRetentionMs ? { uploadRetentionMs: o.uploadRetentionMs } : {}),
       models: {
         defaultModel: o.defaultModel,
         ...(o.heldOutModel ? { heldOutModel: o.heldOutModel } : {}),

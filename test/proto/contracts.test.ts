@@ -56,6 +56,7 @@ const CONTRACTS: Record<string, Record<string, Record<string, MethodSpec>>> = {
       WatchJob: rpc("server-stream", "WatchJobRequest", "JobEvent", "NO_SIDE_EFFECTS"),
       CancelJob: rpc("unary", "CancelJobRequest", "Job", "IDEMPOTENT"),
       ListJobs: rpc("unary", "ListJobsRequest", "ListJobsResponse", "NO_SIDE_EFFECTS"),
+      DeleteUpload: rpc("unary", "DeleteUploadRequest", "DeleteUploadResponse", "IDEMPOTENT"),
       DeleteJob: rpc("unary", "DeleteJobRequest", "DeleteJobResponse", "IDEMPOTENT"),
       GetResult: rpc("unary", "GetResultRequest", "JobResult", "NO_SIDE_EFFECTS"),
       DownloadResult: rpc("server-stream", "DownloadResultRequest", "DownloadResultChunk", "NO_SIDE_EFFECTS"),

@@ -52,6 +52,7 @@ export const SERVE_HELP = `  adq serve [--port 50051] [--host 127.0.0.1] [--data
             [--cache-dir <dir>] [--concurrency 2] [--threads n] [--execution-provider cpu|cuda]
             [--log-level info] [--model <onnx>] [--held-out-model <onnx>] [--mae <onnx>]
             [--metrics-port p] [--drain-ms 10000] [--cache-retention-hours 168]
+            [--upload-retention-hours 168]
             [--result-retention-hours h] (finished jobs deleted h hours after they end; default kept)
                                        gRPC API + every stage in one process (embedded adapters)
   adq serve --nats <url> [--no-workers] [--no-runner] [same options, no --cache-dir]
@@ -147,6 +148,7 @@ const SERVE_OPTIONS = {
   "metrics-host": { type: "string" },
   "drain-ms": { type: "string" },
   "cache-retention-hours": { type: "string" },
+  "upload-retention-hours": { type: "string" },
   "result-retention-hours": { type: "string" },
   "artifact-replicas": { type: "string" },
   "artifact-max-bytes": { type: "string" },
@@ -265,6 +267,7 @@ export async function runServe(argv: string[]): Promise<number> {
     address: `${host}:${port}`,
     credentials: security.credentials,
     ...cacheRetention(values),
+    ...uploadRetention(values),
     auth,
     dataRoots,
     ...(grants ? { grants } : {}),
@@ -455,6 +458,7 @@ async function runClusterGateway(values: ServeValues, log: Logger): Promise<numb
     credentials: security.credentials,
     ...(recordKey ? { recordKey } : {}),
     ...cacheRetention(values),
+    ...uploadRetention(values),
     address: `${host}:${port}`,
     auth,
     dataRoots,
@@ -506,6 +510,7 @@ async function runStageProcess(values: ServeValues, log: Logger): Promise<number
     "no-runner",
     "shard-size",
     "cache-retention-hours",
+    "upload-retention-hours",
     "result-retention-hours",
     "record-key-file",
   ] as const)
@@ -546,6 +551,14 @@ async function runStageProcess(values: ServeValues, log: Logger): Promise<number
   const sig = await untilSignal();
   process.stderr.write(`adq serve: stage ${stage} shutting down (${sig})\n`);
   return shutdown(() => w.close(drainMs), drainMs);
+}
+
+/** `--upload-retention-hours h`: an upload no job used for h hours is deleted. */
+function uploadRetention(values: ServeValues): { uploadRetentionMs?: number } {
+  const h = float("upload-retention-hours", values["upload-retention-hours"]);
+  if (h === undefined) return {};
+  if (!(h > 0)) throw new UsageError(`--upload-retention-hours must be > 0, got ${h}`);
+  return { uploadRetentionMs: h * 3600_000 };
 }
 
 /** `--cache-retention-hours h`: stage outputs are reused for h to 2h hours, then deleted. */
