@@ -11,6 +11,7 @@
  */
 
 import type { IdempotencyRecord, JobRecord } from "@adq/gateway";
+import { parseS3Uri, s3Client } from "@adq/ml";
 import type { ArtifactStore } from "@adq/platform";
 import {
   connectNats,
@@ -22,6 +23,7 @@ import {
   ObjectArtifactStore,
   redactUrl,
 } from "@adq/platform/nats";
+import { S3ArtifactStore } from "@adq/platform/s3";
 import type { Logger } from "@adq/service-common";
 
 export interface ClusterPortsOptions {
@@ -49,16 +51,19 @@ export interface ClusterPortsOptions {
    * `--artifact-max-bytes`): JetStream replicas (1 on a single server; 3 on a 3-node cluster
    * survives a node) and a byte cap past which puts fail instead of filling the disk. Every
    * process of a cluster must pass the same values (the chart does): JetStream refuses to
-   * re-create the bucket with a different configuration.
+   * re-create the bucket with a different configuration. `s3` (`--artifact-store
+   * s3://bucket/prefix`): the artifacts live in that S3 prefix instead (@adq/platform/s3,
+   * the same contract), written with the process's own AWS identity.
    */
-  artifacts?: { replicas?: number; maxBytes?: number };
+  artifacts?: { replicas?: number; maxBytes?: number; s3?: string };
   log: Logger;
 }
 
 export interface ClusterPorts {
   nc: NatsConnection;
   bus: NatsBus;
-  store: ArtifactStore & ObjectArtifactStore;
+  /** The NATS Object Store, or S3 with `artifacts.s3`. */
+  store: ArtifactStore;
   jobs?: KvJobStore<JobRecord>;
   idempotency?: KvJobStore<IdempotencyRecord>;
   /** Follows the connection: `connected` false while NATS is unreachable. */
@@ -185,11 +190,13 @@ export async function openClusterPorts(o: ClusterPortsOptions): Promise<ClusterP
         });
       },
     });
-    const store = await ObjectArtifactStore.open(nc, {
-      bucket: `${ns}-artifacts`,
-      ...(o.artifacts?.replicas ? { replicas: o.artifacts.replicas } : {}),
-      ...(o.artifacts?.maxBytes ? { maxBytes: o.artifacts.maxBytes } : {}),
-    });
+    const store: ArtifactStore = o.artifacts?.s3
+      ? s3ArtifactStore(o.artifacts.s3)
+      : await ObjectArtifactStore.open(nc, {
+          bucket: `${ns}-artifacts`,
+          ...(o.artifacts?.replicas ? { replicas: o.artifacts.replicas } : {}),
+          ...(o.artifacts?.maxBytes ? { maxBytes: o.artifacts.maxBytes } : {}),
+        });
     const jobs = o.kv ? await KvJobStore.open<JobRecord>(nc, { bucket: `${ns}-jobs` }) : undefined;
     const idempotency = o.kv
       ? await KvJobStore.open<IdempotencyRecord>(nc, { bucket: `${ns}-idempotency` })
@@ -218,4 +225,10 @@ export async function openClusterPorts(o: ClusterPortsOptions): Promise<ClusterP
     await nc.close().catch(() => {});
     throw e;
   }
+}
+
+/** `--artifact-store s3://bucket/prefix`: the artifact store on S3 (standard AWS configuration). */
+function s3ArtifactStore(uri: string): ArtifactStore {
+  const { bucket, key } = parseS3Uri(uri, "--artifact-store");
+  return new S3ArtifactStore(s3Client(), bucket, key);
 }

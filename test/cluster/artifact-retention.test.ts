@@ -4,6 +4,7 @@
  * and finished jobs expire on schedule (cache-gc.ts sweepResults: record, artifacts, result).
  */
 import { FsArtifactStore, MemoryJobStore } from "@adq/platform";
+import type { ObjectArtifactStore } from "@adq/platform/nats";
 import { describe, expect, it } from "vitest";
 import { openClusterPorts } from "../../services/cluster/ports.ts";
 import { Logger, MemorySink } from "../../services/common/log.ts";
@@ -25,7 +26,7 @@ describe("artifact store limits and result retention", () => {
       log: new Logger(new MemorySink()),
     });
     try {
-      const status = await ports.store.os.status();
+      const status = await (ports.store as ObjectArtifactStore).os.status();
       expect(status.replicas).toBe(1);
       expect(status.streamInfo.config.max_bytes).toBe(1 << 20);
       await ports.store.put("tenants/a/small", new Uint8Array(100_000));

@@ -2,14 +2,15 @@
  * A job from s3:// through the cluster with a process per stage: a real nats-server, a real
  * S3 (SeaweedFS), a gateway + coordinator process (`adq serve --nats --no-workers`) and one
  * `adq serve --stage` process per stage, all given the same API-key file with data grants. The
- * processes' own AWS identity is useless (a key the S3 server does not know): the data set can
+ * processes' own AWS identity (the platform's) cannot read the tenant's bucket: the data set can
  * only be read with the tenant's grant credentials, which the coordinator and each stage
  * process take from the grant (never from the task). The job selects exactly what the same
- * files on disk give, and publishes its result to the tenant's bucket (outputs.uri).
+ * files on disk give, and publishes its result to the tenant's bucket (outputs.uri). The
+ * artifact store is S3 as well (`--artifact-store`), under the platform's own identity.
  */
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { getObjectBytes } from "@adq/ml";
+import { getObjectBytes, listObjects } from "@adq/ml";
 import type { Manifest } from "@adq/stages";
 import { CreateBucketCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -30,7 +31,13 @@ const PARAMS: CompressionParams = { ratio: 0.25, bins: 2, seed: 5, method: "METH
 
 describe("cluster mode: a job from s3:// with a process per stage (slow: 6 service processes)", () => {
   const nats = useNatsServer();
-  const s3 = useS3Server({ tenants: [{ name: "acme", buckets: ["acme-data"] }] });
+  // The platform's own identity may use only the artifact bucket; acme's only its data bucket.
+  const s3 = useS3Server({
+    tenants: [
+      { name: "acme", buckets: ["acme-data"] },
+      { name: "platform", buckets: ["adq-artifacts"] },
+    ],
+  });
   let data: string;
   let client: CompressionClient;
   let admin: S3Client;
@@ -44,7 +51,7 @@ describe("cluster mode: a job from s3:// with a process per stage (slow: 6 servi
       forcePathStyle: true,
       credentials: { accessKeyId: srv.admin.accessKeyId, secretAccessKey: srv.admin.secretAccessKey },
     });
-    await admin.send(new CreateBucketCommand({ Bucket: "acme-data" }));
+    for (const b of ["acme-data", "adq-artifacts"]) await admin.send(new CreateBucketCommand({ Bucket: b }));
     data = demoSlice(2, 12);
     for (const c of readdirSync(data))
       for (const f of readdirSync(join(data, c)))
@@ -75,12 +82,13 @@ describe("cluster mode: a job from s3:// with a process per stage (slow: 6 servi
         ],
       }),
     );
-    // The processes' own identity: unknown to the S3 server.
+    // The processes' own identity: the platform's, which cannot read acme's bucket.
+    const platform = srv.tenants.platform!;
     const env = {
       AWS_ENDPOINT_URL: srv.endpoint,
       AWS_REGION: srv.region,
-      AWS_ACCESS_KEY_ID: "AKNOBODY",
-      AWS_SECRET_ACCESS_KEY: "x",
+      AWS_ACCESS_KEY_ID: platform.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: platform.secretAccessKey,
     };
     const common = [
       "--nats",
@@ -92,6 +100,9 @@ describe("cluster mode: a job from s3:// with a process per stage (slow: 6 servi
       "1",
       "--api-keys",
       keys,
+      // Artifacts (features, stores, results) on S3 too (@adq/platform/s3), not the NATS Object Store.
+      "--artifact-store",
+      "s3://adq-artifacts/cluster",
     ];
     const [coordinator] = await Promise.all([
       startService("coordinator", ["serve", ...common, "--no-workers"], env),
@@ -129,6 +140,11 @@ describe("cluster mode: a job from s3:// with a process per stage (slow: 6 servi
       ).toString("utf8"),
     ) as Manifest;
     expect(published.items).toEqual(fromS3.items);
+    // The stage outputs and the results went to the S3 artifact store.
+    const artifacts: string[] = [];
+    for await (const o of listObjects(admin, "adq-artifacts", "cluster/tenants/acme/")) artifacts.push(o.key);
+    expect(artifacts.some((k) => /\/jobs\/job-[0-9a-f]+\/result\/manifest\.json$/.test(k))).toBe(true);
+    expect(artifacts.some((k) => k.includes("/cache/"))).toBe(true);
   }, 240_000);
 
   it("adq submit s3://… --out s3://… --watch: the same through the CLI", async () => {

@@ -74,7 +74,8 @@ export const SERVE_HELP = `  adq serve [--port 50051] [--host 127.0.0.1] [--data
       --max-attempts 3 (task deliveries), --retry-backoff-ms 1000,5000,15000,30000,
       --max-job-deliveries 10 (coordinator restarts a job survives),
       --artifact-replicas 1, --artifact-max-bytes b (the artifact Object Store: JetStream replicas
-      and a byte cap; give every process of a cluster the same values)
+      and a byte cap; give every process of a cluster the same values), or --artifact-store
+      s3://bucket/prefix (artifacts on S3, the process's AWS identity)
 `;
 
 /** Security flags of servers, clients and NATS connections (`adq help`, after the client commands). */
@@ -151,6 +152,7 @@ const SERVE_OPTIONS = {
   "result-retention-hours": { type: "string" },
   "artifact-replicas": { type: "string" },
   "artifact-max-bytes": { type: "string" },
+  "artifact-store": { type: "string" },
   // security (SECURITY.md)
   "tls-cert": { type: "string" },
   "tls-key": { type: "string" },
@@ -397,10 +399,27 @@ function clusterCommon(values: ServeValues) {
   };
 }
 
-/** `--artifact-replicas n`, `--artifact-max-bytes b`: the artifact Object Store's replicas and cap. */
-function artifactLimits(values: ServeValues): { artifacts?: { replicas?: number; maxBytes?: number } } {
+/**
+ * `--artifact-replicas n`, `--artifact-max-bytes b`: the artifact Object Store's replicas and cap;
+ * `--artifact-store s3://bucket/prefix`: the artifacts on S3 instead.
+ */
+function artifactLimits(values: ServeValues): {
+  artifacts?: { replicas?: number; maxBytes?: number; s3?: string };
+} {
   const replicas = values["artifact-replicas"];
   const maxBytes = values["artifact-max-bytes"];
+  const store = values["artifact-store"];
+  if (store !== undefined) {
+    if (!/^s3:\/\//i.test(store))
+      throw new UsageError(
+        `--artifact-store must be s3://bucket/prefix (default: the NATS Object Store), got ${store}`,
+      );
+    if (replicas !== undefined || maxBytes !== undefined)
+      throw new UsageError(
+        "--artifact-replicas and --artifact-max-bytes are for the NATS Object Store, not --artifact-store s3://",
+      );
+    return { artifacts: { s3: store } };
+  }
   if (replicas === undefined && maxBytes === undefined) return {};
   return {
     artifacts: {

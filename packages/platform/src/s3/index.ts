@@ -1,0 +1,1 @@
+export { S3ArtifactStore } from "./s3-artifact-store.ts";
