@@ -58,6 +58,9 @@ export interface ClusterGatewayOptions {
   workers?: boolean;
   /** Jobs run at once by this coordinator. */
   concurrency?: number;
+  /** Fair share: outstanding tasks per tenant per stage / per GPU stage (RunnerOptions). */
+  tenantStageTasks?: number;
+  tenantGpuTasks?: number;
   shardSize?: number;
   maxAttempts?: number;
   maxJobDeliveries?: number;
@@ -171,6 +174,8 @@ export async function startClusterGateway(o: ClusterGatewayOptions): Promise<Run
           ? false
           : {
               concurrency: o.concurrency ?? 2,
+              ...(o.tenantStageTasks ? { tenantStageTasks: o.tenantStageTasks } : {}),
+              ...(o.tenantGpuTasks ? { tenantGpuTasks: o.tenantGpuTasks } : {}),
               ...(o.shardSize ? { shardSize: o.shardSize } : {}),
               ...(o.maxAttempts ? { maxTaskAttempts: o.maxAttempts } : {}),
               ...(o.maxJobDeliveries ? { maxJobDeliveries: o.maxJobDeliveries } : {}),

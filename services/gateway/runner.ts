@@ -16,7 +16,7 @@
 
 import type { ArtifactStore, Bus, JobStore, Subscription } from "@adq/platform";
 import type { ErrorDetails, Logger } from "@adq/service-common";
-import { CancelledError, runCompression, type StageName } from "@adq/stages";
+import { CancelledError, FairShare, GPU_STAGES, runCompression, type StageName } from "@adq/stages";
 import {
   DEFAULT_CACHE_RETENTION_MS,
   jobCacheGeneration,
@@ -39,6 +39,10 @@ import {
 
 /** Bus work queue of accepted jobs: payload `{ jobId }`. */
 export const JOB_QUEUE = "jobs";
+
+/** Fair-share windows (RunnerOptions.tenantStageTasks / tenantGpuTasks). */
+export const DEFAULT_TENANT_STAGE_TASKS = 4;
+export const DEFAULT_TENANT_GPU_TASKS = 2;
 
 export interface JobQueueMessage {
   jobId: string;
@@ -71,8 +75,14 @@ export interface RunnerOptions {
   cacheRetentionMs?: number;
   /** How often this runner sweeps expired cache generations (default min(retention / 4, 1 h)). */
   cacheSweepIntervalMs?: number;
+  /**
+   * Outstanding stage tasks per tenant per stage (default 4), and on each GPU stage (default
+   * 2: the per-tenant GPU quota): the fair share between tenants (packages/stages/src/fair-share.ts).
+   */
+  tenantStageTasks?: number;
+  tenantGpuTasks?: number;
   /** Called once per job this runner finished (metrics). */
-  onJobEnd?: (state: "SUCCEEDED" | "FAILED" | "CANCELLED", ms: number) => void;
+  onJobEnd?: (state: "SUCCEEDED" | "FAILED" | "CANCELLED", ms: number, tenant: string) => void;
   now?: () => number;
 }
 
@@ -109,8 +119,14 @@ export class JobRunner {
   private readonly now: () => number;
   private readonly retentionMs: number;
   private sweeper: NodeJS.Timeout | undefined;
+  readonly fairShare: FairShare;
 
   constructor(private readonly o: RunnerOptions) {
+    this.fairShare = new FairShare({
+      tasksPerStage: o.tenantStageTasks ?? DEFAULT_TENANT_STAGE_TASKS,
+      gpuTasksPerStage: o.tenantGpuTasks ?? DEFAULT_TENANT_GPU_TASKS,
+      gpuStages: GPU_STAGES,
+    });
     this.now = o.now ?? Date.now;
     this.retentionMs = o.cacheRetentionMs ?? DEFAULT_CACHE_RETENTION_MS;
     if (!(this.retentionMs > 0))
@@ -193,7 +209,7 @@ export class JobRunner {
       at: this.now(),
     });
     log.warn("job_failed", { tenant: failed.tenant, reason: error.reason, message: error.message });
-    this.o.onJobEnd?.("FAILED", 0);
+    this.o.onJobEnd?.("FAILED", 0, failed.tenant);
   }
 
   /** Jobs running in this process now. */
@@ -366,6 +382,8 @@ export class JobRunner {
           bus,
           store,
           signal: controller.signal,
+          taskGate: this.fairShare.gate(job.tenant),
+          tenant: job.tenant,
           onStage: (stage, total) => {
             const now = this.now();
             const prev = current;
@@ -409,7 +427,7 @@ export class JobRunner {
         total: outcome.total,
         ms: this.now() - started,
       });
-      this.o.onJobEnd?.("SUCCEEDED", this.now() - started);
+      this.o.onJobEnd?.("SUCCEEDED", this.now() - started, job.tenant);
     } catch (e) {
       if (trailing) clearTimeout(trailing);
       await chain;
@@ -449,7 +467,7 @@ export class JobRunner {
         reason: error.reason,
         message: error.message,
       });
-      this.o.onJobEnd?.("FAILED", this.now() - started);
+      this.o.onJobEnd?.("FAILED", this.now() - started, job.tenant);
       const rec = await jobs.get(jobId);
       if (rec?.value.state === "CANCELLING") await this.finishCancel(job, log);
     }
@@ -493,6 +511,6 @@ export class JobRunner {
     });
     await bus.publishEvent({ jobId: job.id, kind: "state", state: "CANCELLED", at: this.now() });
     log.info("job_cancelled", { tenant: job.tenant, purged_tasks: typeof purged === "number" ? purged : 0 });
-    this.o.onJobEnd?.("CANCELLED", this.now() - (job.startTime ?? job.createTime));
+    this.o.onJobEnd?.("CANCELLED", this.now() - (job.startTime ?? job.createTime), job.tenant);
   }
 }

@@ -5,6 +5,7 @@ export { type ClassMatch, matchClasses } from "./class-match.ts";
 export * from "./content-key.ts";
 export * from "./coordinator.ts";
 export { checkDataset } from "./dataset-check.ts";
+export * from "./fair-share.ts";
 export * from "./fan-out.ts";
 export { handleAssemble, TOOL_VERSION } from "./handlers/assemble.ts";
 export { handleBinning, headShard } from "./handlers/binning.ts";

@@ -19,7 +19,9 @@ describe("the method table and the job plan", () => {
     expect(stages("random", 0.25)).toEqual(["features", "sampling", "assemble"]);
     expect(planJob({ method: "random", drop: 0 }).model).toBe(false);
     expect(planJob({ method: "random", drop: 0.25 })).toMatchObject({ model: true, cam: true });
-    expect(() => planJob({ method: "nope" as Method, drop: 0 })).toThrow(/must be one of adq, dq, random, ccs, got nope/);
+    expect(() => planJob({ method: "nope" as Method, drop: 0 })).toThrow(
+      /must be one of adq, dq, random, ccs, got nope/,
+    );
   });
 
   it("the default-model rule: CIFAR-like data gets the ResNet-20 unless the method needs a held-out model", () => {
