@@ -81,6 +81,11 @@ describe.skipIf(K8S_TESTS_OFF)("helm chart charts/adq (helm lint + template)", (
       expect(argValue(d, "--port")).toBe(String(50052 + i));
       // KEDA owns the replica count: helm must not reset it on upgrade.
       expect(d.spec.replicas).toBeUndefined();
+      // Scale-in: the task in flight is finished within the drain or handed back (NAK); the
+      // pod is killed only after the drain plus the process's exit margin.
+      const drainS = GPU_DEFAULT.has(s) ? 300 : 60;
+      expect(argValue(d, "--drain-ms")).toBe(String(drainS * 1000));
+      expect(d.spec.template.spec.terminationGracePeriodSeconds).toBe(drainS + 20);
     }
     // Cluster-wide settings come from the ConfigMap, so every process agrees on them.
     const cm = def.get("ConfigMap", "t-adq-config");
