@@ -14,6 +14,8 @@
  * and records CANCELLED.
  */
 
+import { randomBytes } from "node:crypto";
+import { hostname } from "node:os";
 import type { ArtifactStore, Bus, JobStore, Subscription } from "@adq/platform";
 import type { ErrorDetails, Logger } from "@adq/service-common";
 import { CancelledError, FairShare, GPU_STAGES, runCompression, type StageName } from "@adq/stages";
@@ -39,6 +41,8 @@ import {
 
 /** Bus work queue of accepted jobs: payload `{ jobId }`. */
 export const JOB_QUEUE = "jobs";
+
+const sleepMs = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** Fair-share windows (RunnerOptions.tenantStageTasks / tenantGpuTasks). */
 export const DEFAULT_TENANT_STAGE_TASKS = 4;
@@ -81,6 +85,13 @@ export interface RunnerOptions {
    */
   tenantStageTasks?: number;
   tenantGpuTasks?: number;
+  /** This coordinator's name in job claims (default host-pid-random). */
+  instanceId?: string;
+  /**
+   * How long a job claim holds without renewal (default 60 s; renewed every third of it).
+   * A coordinator that dies leaves its jobs to others once their claims lapse.
+   */
+  claimTtlMs?: number;
   /** Called once per job this runner finished (metrics). */
   onJobEnd?: (state: "SUCCEEDED" | "FAILED" | "CANCELLED", ms: number, tenant: string) => void;
   now?: () => number;
@@ -111,6 +122,11 @@ class ShutdownError extends Error {
   override readonly name = "ShutdownError";
 }
 
+/** Another coordinator took the job over (this one's claim lapsed): stop, hand the message back. */
+class LostClaimError extends Error {
+  override readonly name = "LostClaimError";
+}
+
 export class JobRunner {
   private readonly active = new Map<string, { controller: AbortController; done: Promise<void> }>();
   private sub: Subscription | undefined;
@@ -120,8 +136,13 @@ export class JobRunner {
   private readonly retentionMs: number;
   private sweeper: NodeJS.Timeout | undefined;
   readonly fairShare: FairShare;
+  readonly instanceId: string;
+  private readonly claimTtlMs: number;
 
   constructor(private readonly o: RunnerOptions) {
+    this.instanceId = o.instanceId ?? `${hostname()}-${process.pid}-${randomBytes(3).toString("hex")}`;
+    this.claimTtlMs = o.claimTtlMs ?? 60_000;
+    if (!(this.claimTtlMs >= 30)) throw new RangeError(`claimTtlMs must be ≥ 30, got ${o.claimTtlMs}`);
     this.fairShare = new FairShare({
       tasksPerStage: o.tenantStageTasks ?? DEFAULT_TENANT_STAGE_TASKS,
       gpuTasksPerStage: o.tenantGpuTasks ?? DEFAULT_TENANT_GPU_TASKS,
@@ -264,19 +285,31 @@ export class JobRunner {
     }
     let claimed: JobRecord | undefined;
     let cancelling = false;
-    const v = await mutateJob(this.o.jobs, jobId, (rec) => {
-      cancelling = rec.state === "CANCELLING";
-      if (rec.state !== "QUEUED" && rec.state !== "RUNNING") return false;
-      const now = this.now();
-      if (rec.state === "QUEUED") {
-        setJobState(rec, "RUNNING", now);
-        rec.startTime = now;
-      }
-      rec.runs += 1;
-      rec.cacheGeneration = jobCacheGeneration(rec.cacheGeneration, now, this.retentionMs);
-      startStage(rec, "STAGE_INGEST", 1, now);
-      return true;
-    });
+    let elsewhere: { owner: string; until: number } | undefined;
+    const claim = () =>
+      mutateJob(this.o.jobs, jobId, (rec) => {
+        cancelling = rec.state === "CANCELLING";
+        elsewhere = undefined;
+        if (rec.state !== "QUEUED" && rec.state !== "RUNNING") return false;
+        const now = this.now();
+        // Compare-and-set: a live claim of another coordinator keeps the job there.
+        if (rec.claim && rec.claim.owner !== this.instanceId && rec.claim.until > now) {
+          elsewhere = rec.claim;
+          return false;
+        }
+        rec.claim = { owner: this.instanceId, until: now + this.claimTtlMs };
+        return this.startRun(rec, now);
+      });
+    let v = await claim();
+    // The job's message was redelivered here while another coordinator runs it (its
+    // heartbeats were lost for a while): hold the message, and take the job over only if
+    // that claim lapses (its coordinator died); if it ends there, this delivery is acked.
+    while (v && elsewhere) {
+      if (this.stopping) throw new ShutdownError("runner is shutting down");
+      log.info("job_claimed_elsewhere", { owner: elsewhere.owner });
+      await sleepMs(Math.max(10, Math.min(this.claimTtlMs / 3, elsewhere.until - this.now() + 10)));
+      v = await claim();
+    }
     if (!v) {
       log.warn("job_missing");
       return;
@@ -292,6 +325,20 @@ export class JobRunner {
     }
     claimed = v.value;
     const controller = new AbortController();
+    // Renew the claim while the job runs; losing it (a lapse another coordinator used) stops this run.
+    const renew = setInterval(() => {
+      void mutateJob(this.o.jobs, jobId, (rec) => {
+        if (TERMINAL_STATES.has(rec.state)) return false;
+        if (rec.claim?.owner !== this.instanceId) {
+          if (!controller.signal.aborted)
+            controller.abort(new LostClaimError(`claimed by ${rec.claim?.owner}`));
+          return false;
+        }
+        rec.claim.until = this.now() + this.claimTtlMs;
+        return true;
+      }).catch((e) => log.warn("job_claim_renew_failed", { error: e }));
+    }, this.claimTtlMs / 3);
+    renew.unref?.();
     let resolveDone: () => void = () => {};
     const done = new Promise<void>((r) => {
       resolveDone = r;
@@ -303,10 +350,23 @@ export class JobRunner {
     try {
       await this.execute(claimed, controller, log);
     } finally {
+      clearInterval(renew);
       unsubscribe();
       this.active.delete(jobId);
       resolveDone();
     }
+  }
+
+  /** Marks a claimed job as started (another run of it when it was RUNNING). */
+  private startRun(rec: JobRecord, now: number): boolean {
+    if (rec.state === "QUEUED") {
+      setJobState(rec, "RUNNING", now);
+      rec.startTime = now;
+    }
+    rec.runs += 1;
+    rec.cacheGeneration = jobCacheGeneration(rec.cacheGeneration, now, this.retentionMs);
+    startStage(rec, "STAGE_INGEST", 1, now);
+    return true;
   }
 
   private async execute(job: JobRecord, controller: AbortController, log: Logger): Promise<void> {
@@ -436,6 +496,10 @@ export class JobRunner {
         await this.requeue(job, log);
         throw reason; // nack: a durable bus redelivers the job
       }
+      if (reason instanceof LostClaimError) {
+        log.warn("job_claim_lost", { tenant: job.tenant, error: reason.message });
+        throw reason; // nack: its new owner holds the job; a redelivery waits on that claim
+      }
       if (controller.signal.aborted || e instanceof CancelledError) {
         await this.finishCancel(job, log);
         return;
@@ -475,8 +539,9 @@ export class JobRunner {
 
   private async requeue(job: JobRecord, log: Logger): Promise<void> {
     await mutateJob(this.o.jobs, job.id, (rec) => {
-      if (rec.state !== "RUNNING") return false;
+      if (rec.state !== "RUNNING" || rec.claim?.owner !== this.instanceId) return false;
       setJobState(rec, "QUEUED", this.now());
+      delete rec.claim; // free for the next coordinator at once
       return true;
     });
     log.info("job_requeued", { tenant: job.tenant, reason: "shutdown" });
