@@ -199,6 +199,8 @@ async function main(): Promise<void> {
         e2eP95Ms: pct(e2e, 95),
       };
     });
+    // Which coordinator ran each job (its job_succeeded lines): the jobs are shared.
+    const jobsPerCoordinator = coordinators.map((c) => c.find((l) => l.event === "job_succeeded").length);
     const after = loadavg();
     const summary = {
       bench: "load-tenants",
@@ -207,6 +209,7 @@ async function main(): Promise<void> {
       workersPerStage: WORKERS,
       coordinators: COORDINATORS,
       coordinatorConcurrency: Number(values.concurrency),
+      jobsPerCoordinator,
       wallMs,
       lost,
       divergent,
@@ -221,7 +224,9 @@ async function main(): Promise<void> {
       console.log(
         `| ${r.tenant} | ${r.images} | ${r.jobs} | ${r.waitP50Ms} | ${r.waitP95Ms} | ${r.e2eP50Ms} | ${r.e2eP95Ms} |`,
       );
-    console.log(`jobs ${JOBS}, wall ${(wallMs / 1000).toFixed(1)} s, lost ${lost}, divergent ${divergent}`);
+    console.log(
+      `jobs ${JOBS}, wall ${(wallMs / 1000).toFixed(1)} s, lost ${lost}, divergent ${divergent}, per coordinator ${jobsPerCoordinator.join("/")}`,
+    );
     console.log(JSON.stringify(summary));
     if (values.json) writeFileSync(values.json, `${JSON.stringify(summary, null, 2)}\n`);
     for (const cs of clients.values()) for (const c of cs) c.close();

@@ -75,6 +75,8 @@ describe.skipIf(K8S_TESTS_OFF)("helm chart charts/adq (helm lint + template)", (
     const co = def.get("Deployment", "t-adq-coordinator");
     expect(container(co).args).toContain("--no-workers");
     expect(container(co).args).not.toContain("--no-runner");
+    expect(argValue(co, "--tenant-stage-tasks")).toBe("4");
+    expect(argValue(co, "--tenant-gpu-tasks")).toBe("2");
     // Coordinators share jobs (claims) and KEDA scales them on the jobs queue, never below one.
     expect(co.spec.replicas).toBeUndefined();
     const coScaler = def.get("ScaledObject", "t-adq-coordinator");
