@@ -22,6 +22,9 @@ if [ "${ADQ_CONTAINER_TESTS:-1}" != "0" ]; then
 fi
 # python3-yaml: the chart test checks values.schema.json against values.yaml with it.
 /usr/bin/python3 -c "import yaml" >/dev/null 2>&1 || need_apt+=(python3-yaml)
+# The Python client's venv (below): venv/ensurepip and Debian's Pillow with WebP.
+/usr/bin/python3 -c "import ensurepip, venv" >/dev/null 2>&1 || need_apt+=(python3-venv)
+/usr/bin/python3 -c "from PIL import features; assert features.check('webp')" >/dev/null 2>&1 || need_apt+=(python3-pil)
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 if [ "${#need_apt[@]}" -gt 0 ]; then
@@ -52,3 +55,16 @@ fi
 # The Kubernetes tools for test/k8s (kube-apiserver, controller-manager, scheduler, etcd, helm,
 # kwok, KEDA) are built by `npm run test:all` (scripts/k8s-tools.sh, once, into a cache keyed by
 # their pinned versions), not here: compressing needs none of them.
+
+# The Python client (clients/python) and its test tools, in a venv that sees Debian's torch,
+# torchvision, numpy and Pillow (--system-site-packages: no CUDA wheels downloaded). Redone only
+# when requirements-dev.txt or pyproject.toml changed (a stamp holds their hash).
+VENV=clients/python/.venv
+want="$(cat clients/python/requirements-dev.txt clients/python/pyproject.toml | sha256sum | cut -c1-16)"
+if [ ! -x "$VENV/bin/python" ] || [ "$(cat "$VENV/.adq-stamp" 2>/dev/null)" != "$want" ]; then
+  echo "setup: Python client venv in $VENV" >&2
+  [ -x "$VENV/bin/python" ] || /usr/bin/python3 -m venv --system-site-packages "$VENV"
+  "$VENV/bin/pip" install -q --disable-pip-version-check -r clients/python/requirements-dev.txt
+  "$VENV/bin/pip" install -q --disable-pip-version-check --no-deps -e clients/python
+  echo "$want" >"$VENV/.adq-stamp"
+fi

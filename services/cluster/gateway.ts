@@ -52,6 +52,9 @@ export interface ClusterGatewayOptions {
   generalModel?: string | null;
   builtinModels?: Record<string, string>;
   modelRoots?: string[];
+  /** The MAE for outputs.reconstruct (run by the coordinator), and `builtin://` MAE names. */
+  defaultMae?: string | null;
+  builtinMaes?: Record<string, string>;
   /** Run the job runner (coordinator) here (default true); false: a gateway-only replica. */
   runner?: boolean;
   /** Run every stage worker here too (default true). */
@@ -167,6 +170,9 @@ export async function startClusterGateway(o: ClusterGatewayOptions): Promise<Run
         ...(o.generalModel ? { generalModel: o.generalModel } : {}),
         ...(o.builtinModels ? { builtin: o.builtinModels } : {}),
         ...(o.modelRoots ? { roots: o.modelRoots } : {}),
+        ...(o.defaultMae !== undefined
+          ? { mae: { default: o.defaultMae, builtin: o.builtinMaes ?? {} } }
+          : {}),
       },
       log,
       runner:

@@ -13,6 +13,12 @@
 import { type ArtifactStore, PrefixedArtifactStore } from "@adq/platform";
 import type { ApiKeyAuthenticator, Tenant } from "@adq/service-common";
 import { LOADER_OPTIONS, Logger, unaryHandler } from "@adq/service-common";
+import type {
+  BinningServiceHandlers,
+  FeatureServiceHandlers,
+  SamplingServiceHandlers,
+  ScoringServiceHandlers,
+} from "@adq/service-common/proto";
 import { DEFAULT_PARAMS, ModelCache } from "@adq/stages";
 import * as grpc from "@grpc/grpc-js";
 import * as protoLoader from "@grpc/proto-loader";
@@ -32,16 +38,31 @@ export interface StageServiceDeps {
   env?: Partial<StageRpcEnv>;
 }
 
-type Impl = (ctx: StageRpcContext, req: never) => Promise<unknown>;
-const IMPLEMENTED: Record<string, Impl> = {
-  "FeatureService/ExtractFeatures": extractFeatures as Impl,
-  "BinningService/BinClass": binClass as Impl,
-  "ScoringService/ScoreBin": scoreBin as Impl,
-  "SamplingService/Allocate": allocate as Impl,
-  "SamplingService/SampleClass": sampleClass as Impl,
-  "SamplingService/DropPatches": dropPatches as Impl,
-  "SamplingService/Reconstruct": reconstruct as Impl,
+/** A generated service's unary methods as stage RPCs: (context, request as received) → response. */
+type StageRpcs<H> = {
+  [M in keyof H as string extends M ? never : M]: H[M] extends grpc.handleUnaryCall<infer Req, infer Res>
+    ? (ctx: StageRpcContext, req: Req) => Promise<Res>
+    : never;
 };
+
+/** Every stage RPC, typed by the generated service definitions (a proto change that breaks one fails to compile). */
+const IMPLEMENTED: {
+  FeatureService: StageRpcs<FeatureServiceHandlers>;
+  BinningService: StageRpcs<BinningServiceHandlers>;
+  ScoringService: StageRpcs<ScoringServiceHandlers>;
+  SamplingService: StageRpcs<SamplingServiceHandlers>;
+} = {
+  FeatureService: { ExtractFeatures: extractFeatures },
+  BinningService: { BinClass: binClass },
+  ScoringService: { ScoreBin: scoreBin },
+  SamplingService: {
+    Allocate: allocate,
+    SampleClass: sampleClass,
+    DropPatches: dropPatches,
+    Reconstruct: reconstruct,
+  },
+};
+type AnyStageRpc = (ctx: StageRpcContext, req: unknown) => Promise<unknown>;
 
 /** Fills the unset parts of a stage RPC environment. */
 export function stageRpcEnv(env: Partial<StageRpcEnv> = {}): StageRpcEnv {
@@ -118,7 +139,7 @@ export function addStageService(
   const env = deps ? stageRpcEnv(deps.env) : undefined;
   const log = deps?.log ?? new Logger();
   for (const [method, def] of Object.entries(ctor.service)) {
-    const fn = IMPLEMENTED[`${s.service}/${method}`];
+    const fn = (IMPLEMENTED as Record<string, Record<string, AnyStageRpc | undefined>>)[s.service]?.[method];
     if (deps && env && fn && !def.requestStream && !def.responseStream) {
       const auth = deps.auth;
       impl[method] = unaryHandler<Tenant | null, unknown, unknown>(
@@ -134,7 +155,7 @@ export function addStageService(
           const store = ctx.principal
             ? new PrefixedArtifactStore(deps.store, `tenants/${ctx.principal.id}`)
             : deps.store;
-          return fn({ store, env, signal: ctx.signal }, req as never);
+          return fn({ store, env, signal: ctx.signal }, req);
         },
       );
       continue;

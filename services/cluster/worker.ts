@@ -17,7 +17,6 @@ import type { NatsAuthOptions } from "@adq/platform/nats";
 import type { ApiKeyAuthenticator, Logger } from "@adq/service-common";
 import {
   addReflection,
-  apiPackageDefinition,
   bindServer,
   type FaultInjection,
   HealthService,
@@ -35,12 +34,7 @@ import { ModelCache, registerStageWorkers } from "@adq/stages";
 import type * as grpc from "@grpc/grpc-js";
 import { natsMetrics, queueMetrics } from "./metrics.ts";
 import { type ClusterPorts, openClusterPorts } from "./ports.ts";
-import {
-  addStageService,
-  type StageProcessName,
-  stagePackageDefinition,
-  stageServiceName,
-} from "./stage-services.ts";
+import { addStageService, type StageProcessName, stageServiceName } from "./stage-services.ts";
 import { confineTaskPaths, realPaths } from "./task-paths.ts";
 
 export interface StageWorkerProcessOptions {
@@ -193,11 +187,7 @@ export async function startStageWorker(o: StageWorkerProcessOptions): Promise<Ru
     env: rpcEnv,
     ...(o.auth ? { auth: o.auth } : {}),
   });
-  addReflection(
-    server,
-    [stagePackageDefinition(), apiPackageDefinition()],
-    [...(serviceName ? [serviceName] : []), "grpc.health.v1.Health"],
-  );
+  addReflection(server, [...(serviceName ? [serviceName] : []), "grpc.health.v1.Health"]);
   let metrics: MetricsServer | undefined;
   let port: number;
   try {

@@ -4,8 +4,8 @@
  * `authorization: Bearer <key>` metadata.
  */
 import * as grpc from "@grpc/grpc-js";
-import { ERROR_DETAILS_TRAILER } from "./errors.ts";
-import { compressionClientConstructor, decodeErrorDetails, healthClientConstructor } from "./proto.ts";
+import { compressionClientConstructor, healthClientConstructor } from "./proto.ts";
+import { errorDetailsFromStatus, STATUS_DETAILS_TRAILER } from "./status-details.ts";
 import type {
   CancelJobRequest,
   CreateJobRequest,
@@ -35,13 +35,13 @@ type StreamFn = (
   opts: grpc.CallOptions,
 ) => grpc.ClientReadableStream<unknown>;
 
-/** The ErrorDetails trailer of a failed call, if the server sent one. */
+/** The adq.v1.ErrorDetails in a failed call's rich status, if the server sent one. */
 export function errorDetailsOf(err: unknown): ErrorDetails | undefined {
   const md = (err as grpc.ServiceError | undefined)?.metadata;
-  const v = md?.get(ERROR_DETAILS_TRAILER)[0];
+  const v = md?.get(STATUS_DETAILS_TRAILER)[0];
   if (!v || typeof v === "string") return undefined;
   try {
-    return decodeErrorDetails(v);
+    return errorDetailsFromStatus(v);
   } catch {
     return undefined;
   }

@@ -1,17 +1,42 @@
 /**
  * The one place where errors become gRPC statuses (proto/README.md, "Errors"):
- * a precise code, a message a human can act on, and — when there is more to say — the
- * serialized `adq.v1.ErrorDetails` in the `adq-error-details-bin` trailer.
+ * a precise code, a message a human can act on, and the standard rich status in the
+ * `grpc-status-details-bin` trailer (status-details.ts): ErrorInfo with a reason for every
+ * error, BadRequest, QuotaFailure, RetryInfo where a retry helps, and adq.v1.ErrorDetails.
  * Unexpected errors become INTERNAL with a correlation id; the stack goes to the log only.
  */
 import { randomBytes } from "node:crypto";
 import { type ErrorInfo, type ErrorStatus, errorInfo } from "@adq/core";
 import * as grpc from "@grpc/grpc-js";
 import type { Logger } from "./log.ts";
-import { encodeErrorDetails } from "./proto.ts";
-import type { ErrorDetails, ErrorReasonName, FieldViolation, QuotaViolation } from "./types.ts";
+import { encodeStatus, STATUS_DETAILS_TRAILER } from "./status-details.ts";
+import type { Duration, ErrorDetails, ErrorReasonName, FieldViolation, QuotaViolation } from "./types.ts";
 
-export const ERROR_DETAILS_TRAILER = "adq-error-details-bin";
+/** The reason of an error raised without one: every failed call names a reason. */
+const DEFAULT_REASON: Partial<Record<grpc.status, ErrorReasonName>> = {
+  [grpc.status.INVALID_ARGUMENT]: "ERROR_REASON_INVALID_ARGUMENT",
+  [grpc.status.UNAUTHENTICATED]: "ERROR_REASON_UNAUTHENTICATED",
+  [grpc.status.PERMISSION_DENIED]: "ERROR_REASON_UNAUTHENTICATED",
+  [grpc.status.NOT_FOUND]: "ERROR_REASON_NOT_FOUND",
+  [grpc.status.UNIMPLEMENTED]: "ERROR_REASON_UNIMPLEMENTED",
+  [grpc.status.UNAVAILABLE]: "ERROR_REASON_BACKEND_UNAVAILABLE",
+  [grpc.status.ABORTED]: "ERROR_REASON_CONCURRENT_UPDATE",
+  [grpc.status.OUT_OF_RANGE]: "ERROR_REASON_OUT_OF_RANGE",
+  [grpc.status.DATA_LOSS]: "ERROR_REASON_DATA_LOSS",
+  [grpc.status.FAILED_PRECONDITION]: "ERROR_REASON_JOB_STATE",
+  [grpc.status.RESOURCE_EXHAUSTED]: "ERROR_REASON_QUOTA_EXCEEDED",
+  [grpc.status.ALREADY_EXISTS]: "ERROR_REASON_IDEMPOTENCY_KEY_REUSED",
+};
+
+/** When a retry of the same call helps, after how long (RetryInfo); absent: it does not. */
+function defaultRetry(code: grpc.status, d: Partial<ErrorDetails>): Duration | undefined {
+  if (code === grpc.status.UNAVAILABLE) return { seconds: "1", nanos: 0 };
+  if (code === grpc.status.ABORTED) return { seconds: "0", nanos: 100_000_000 };
+  // Only a concurrent-jobs quota frees itself (a running job ends); the others need a change.
+  if (code === grpc.status.RESOURCE_EXHAUSTED && d.quota?.quota === "concurrent_jobs")
+    return { seconds: "30", nanos: 0 };
+  return undefined;
+}
 
 export function statusName(code: grpc.status): string {
   return grpc.status[code] ?? "UNKNOWN";
@@ -29,9 +54,11 @@ export class RpcError extends Error {
   }
 
   toDetails(): ErrorDetails {
+    const retryAfter = this.details.retryAfter ?? defaultRetry(this.code, this.details);
     return {
-      reason: "ERROR_REASON_UNSPECIFIED",
+      reason: DEFAULT_REASON[this.code] ?? "ERROR_REASON_INTERNAL",
       ...this.details,
+      ...(retryAfter ? { retryAfter } : {}),
       message: this.message,
       code: statusName(this.code),
     } as ErrorDetails;
@@ -167,11 +194,11 @@ export function toRpcError(
   });
 }
 
-/** The object grpc-js sends as a failed status, trailer included. */
+/** The object grpc-js sends as a failed status, rich status trailer included. */
 export function toServiceError(e: RpcError): grpc.ServerErrorResponse {
   const metadata = new grpc.Metadata();
   try {
-    metadata.set(ERROR_DETAILS_TRAILER, encodeErrorDetails(e.toDetails()));
+    metadata.set(STATUS_DETAILS_TRAILER, encodeStatus(e.code, e.toDetails()));
   } catch {
     // The status code and message still go out; the details are a bonus.
   }

@@ -1,20 +1,20 @@
 /**
- * `grpc.health.v1.Health` (Check + Watch). The overall server is the service "";
- * each served API registers its full name. Shutdown flips everything to NOT_SERVING
- * first, so load balancers stop routing before connections close.
+ * `grpc.health.v1.Health` (Check, Watch, List) from the maintained `grpc-health-check`
+ * package. The overall server is the service ""; each served API registers its full name.
+ * Shutdown flips everything to NOT_SERVING first, so load balancers stop routing before
+ * connections close; what this wrapper adds is ending the open Watch streams then (the
+ * package leaves them open, which would hold a graceful shutdown until its deadline).
  */
-import * as grpc from "@grpc/grpc-js";
-import { healthServiceDefinition } from "./proto.ts";
+import type * as grpc from "@grpc/grpc-js";
+import { HealthImplementation, type ServingStatus } from "grpc-health-check";
 import type { HealthStatus } from "./types.ts";
 
-interface CheckRequest {
-  service: string;
-}
+type WatchCall = grpc.ServerWritableStream<unknown, unknown>;
 
 export class HealthService {
   private readonly statuses = new Map<string, HealthStatus>();
-  private readonly watchers = new Map<string, Set<(s: HealthStatus) => void>>();
-  private readonly streams = new Set<grpc.ServerWritableStream<CheckRequest, unknown>>();
+  private readonly impl = new HealthImplementation();
+  private readonly streams = new Set<WatchCall>();
 
   constructor(services: string[] = []) {
     this.set("", "NOT_SERVING");
@@ -23,7 +23,7 @@ export class HealthService {
 
   set(service: string, status: HealthStatus): void {
     this.statuses.set(service, status);
-    for (const w of this.watchers.get(service) ?? []) w(status);
+    this.impl.setStatus(service, status as ServingStatus);
   }
 
   /** Sets every known service (the server included). */
@@ -36,51 +36,30 @@ export class HealthService {
   }
 
   addTo(server: grpc.Server): void {
-    server.addService(healthServiceDefinition(), this.implementation());
-  }
-
-  implementation(): grpc.UntypedServiceImplementation {
-    return {
-      Check: (
-        call: grpc.ServerUnaryCall<CheckRequest, { status: HealthStatus }>,
-        cb: grpc.sendUnaryData<{ status: HealthStatus }>,
-      ) => {
-        const status = this.statuses.get(call.request.service ?? "");
-        if (status === undefined) {
-          cb({
-            code: grpc.status.NOT_FOUND,
-            details: `unknown service ${JSON.stringify(call.request.service)}`,
-          });
-          return;
-        }
-        cb(null, { status });
+    this.impl.addToServer({
+      addService: (service, implementation) => {
+        const handlers = implementation as Record<string, (call: WatchCall) => void>;
+        const watch = handlers.watch!;
+        server.addService(service, {
+          ...implementation,
+          watch: (call: WatchCall) => {
+            // The package writes on every status change, also after we ended the stream.
+            const write = call.write.bind(call);
+            call.write = ((msg: unknown) =>
+              call.writableEnded || call.cancelled ? false : write(msg)) as typeof call.write;
+            this.streams.add(call);
+            const forget = () => this.streams.delete(call);
+            call.on("cancelled", forget);
+            call.on("close", forget);
+            watch(call);
+          },
+        });
       },
-      Watch: (call: grpc.ServerWritableStream<CheckRequest, { status: HealthStatus }>) => {
-        const service = call.request.service ?? "";
-        const send = (status: HealthStatus) => {
-          if (!call.cancelled && !call.writableEnded) call.write({ status });
-        };
-        send(this.statuses.get(service) ?? "SERVICE_UNKNOWN");
-        let set = this.watchers.get(service);
-        if (!set) {
-          set = new Set();
-          this.watchers.set(service, set);
-        }
-        set.add(send);
-        this.streams.add(call);
-        const stop = () => {
-          set.delete(send);
-          this.streams.delete(call);
-        };
-        call.on("cancelled", stop);
-        call.on("close", stop);
-      },
-    };
+    });
   }
 
   /** Ends every Watch stream (shutdown: lets tryShutdown finish without waiting for them). */
   closeWatchers(): void {
-    this.watchers.clear();
     for (const call of this.streams) if (!call.writableEnded) call.end();
     this.streams.clear();
   }

@@ -13,5 +13,6 @@ export * from "./proto.ts";
 export * from "./reflection.ts";
 export * from "./resolve.ts";
 export * from "./server.ts";
+export * from "./status-details.ts";
 export * from "./tls.ts";
 export type * from "./types.ts";

@@ -130,5 +130,6 @@ export class InstrumentedBus implements Bus {
   onOutcome: Bus["onOutcome"] = (l, o) => this.inner.onOutcome(l, o);
   publishEvent: Bus["publishEvent"] = (e) => this.inner.publishEvent(e);
   subscribeEvents: Bus["subscribeEvents"] = (id, l) => this.inner.subscribeEvents(id, l);
+  cancelJob: Bus["cancelJob"] = (id) => this.inner.cancelJob(id);
   close: Bus["close"] = () => this.inner.close();
 }

@@ -143,6 +143,22 @@ export interface ModelConfig {
   builtin: Record<string, string>;
   /** Roots (real paths) under which file:// models are allowed. */
   roots: string[];
+  /** The MAE for `outputs.reconstruct`: the default file and `builtin://{name}` → file. */
+  mae?: { default: string | null; builtin: Record<string, string> };
+}
+
+/** The MAE for a job's reconstruction (params.mae_model, else the server's default). */
+export function maeModel(
+  ref: ModelRef | null | undefined,
+  cfg: ModelConfig,
+): Promise<{ uri: string; spec: ModelSpec } | null> {
+  const mae = cfg.mae ?? { default: null, builtin: {} };
+  return resolveModel(
+    ref,
+    true,
+    { defaultModel: mae.default, builtin: mae.builtin, roots: cfg.roots },
+    "params.mae_model",
+  );
 }
 
 const digestCache = new Map<string, { size: number; mtimeMs: number; sha256: string }>();

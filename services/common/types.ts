@@ -70,7 +70,14 @@ export type ErrorReasonName =
   | "ERROR_REASON_JOB_STATE"
   | "ERROR_REASON_RETRIES_EXHAUSTED"
   | "ERROR_REASON_UPLOAD_MISMATCH"
-  | "ERROR_REASON_INTERNAL";
+  | "ERROR_REASON_INTERNAL"
+  | "ERROR_REASON_UNAUTHENTICATED"
+  | "ERROR_REASON_NOT_FOUND"
+  | "ERROR_REASON_UNIMPLEMENTED"
+  | "ERROR_REASON_BACKEND_UNAVAILABLE"
+  | "ERROR_REASON_CONCURRENT_UPDATE"
+  | "ERROR_REASON_OUT_OF_RANGE"
+  | "ERROR_REASON_DATA_LOSS";
 
 /** `adq.v1.DatasetFormat`: how a data set is laid out (UNSPECIFIED: detected). */
 export type DatasetFormatName =
@@ -224,7 +231,7 @@ export interface QuotaViolation {
 
 /**
  * `adq.v1.ErrorDetails`: a failure in full: reason, message, the stage and task, and the
- * offending fields, files or quota (also sent as the `adq-error-details-bin` trailer).
+ * offending fields, files or quota (failed RPCs also carry it in `grpc-status-details-bin`).
  */
 export interface ErrorDetails {
   reason: ErrorReasonName;

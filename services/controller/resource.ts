@@ -4,7 +4,7 @@
  * at the API server is charts/adq/files/crds/compressionjobs.adq.dev.yaml; these are its TypeScript
  * shapes as the controller reads and writes them.
  */
-import type { Method } from "@adq/stages";
+import type { CompressParams, FlagKey, Method } from "@adq/stages";
 import type { KubernetesObject } from "@kubernetes/client-node";
 
 export const GROUP = "adq.dev";
@@ -32,21 +32,11 @@ export type { Method };
 export interface CompressionJobSpec {
   /** `file:///…` under the gateway's data roots, or `artifact://uploads/<id>` (an upload). */
   dataset: { uri: string; format?: "imagefolder" | "cifar10-binary" };
-  params: {
-    ratio: number;
-    bins?: number;
-    alpha?: number;
-    method?: Method;
-    drop?: number;
-    seed?: number;
-    strength?: number;
-    lambda?: number;
-    tau?: number;
-    diversity?: "infonce" | "untrained-head";
-    skipBadFiles?: boolean;
-    ccsBeta?: number;
-    ccsStrata?: number;
-  };
+  /**
+   * The parameters a user sets, by the table's names (packages/stages/src/params.ts; the CRD's
+   * schema is generated from it): ratio required, the others default.
+   */
+  params: Pick<CompressParams, "ratio"> & Partial<Pick<CompressParams, FlagKey>>;
   /** The tenant's API key: a Secret in the object's own namespace (the namespace → tenant map). */
   apiKeySecretRef: { name: string; key?: string; namespace?: string };
   /** Where the result goes: a folder under the controller's results root, per namespace. */

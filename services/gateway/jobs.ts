@@ -16,12 +16,12 @@ import {
   failedPrecondition,
   formatName,
   invalidArgument,
+  maeModel,
   notFound,
   quotaExceeded,
   RpcError,
   resolveDataset,
   resolveModel,
-  unimplemented,
 } from "@adq/service-common";
 import { checkDataset, planJob, readDatasetShape } from "@adq/stages";
 import * as grpc from "@grpc/grpc-js";
@@ -83,14 +83,12 @@ export async function createJob(
   }
   if (!req.dataset?.uri) v.add("dataset.uri", "required: file:///path/under/a/data/root");
   v.throwIfAny();
-  if (req.outputs?.reconstruct)
-    throw unimplemented(
-      "outputs.reconstruct: MAE reconstruction is not served yet; run `adq reconstruct` on the result",
-    );
-  if (req.outputs?.keepIntermediates)
-    throw unimplemented(
-      "outputs.keep_intermediates: not served yet; use `adq compress --keep-intermediates`",
-    );
+  const outputs = {
+    reconstruct: req.outputs?.reconstruct === true,
+    keepIntermediates: req.outputs?.keepIntermediates === true,
+  };
+  // The MAE is resolved now (a bad params.mae_model is refused at once), run after assemble.
+  const mae = outputs.reconstruct ? await maeModel(req.params?.maeModel, g.o.models) : null;
 
   // The dataset and what its index tells without decoding images.
   const ds =
@@ -123,6 +121,9 @@ export async function createJob(
         params,
         patchGrid,
         model: model ? { uri: model.uri, sha256: model.spec.sha256 } : null,
+        ...(outputs.reconstruct || outputs.keepIntermediates
+          ? { outputs, mae: mae ? { uri: mae.uri, sha256: mae.spec.sha256 } : null }
+          : {}),
         displayName,
         labels,
       }),
@@ -140,7 +141,8 @@ export async function createJob(
     patchGrid,
     modelUri: model?.uri ?? "",
     model: model?.spec ?? null,
-    outputs: { reconstruct: false, keepIntermediates: false },
+    outputs,
+    ...(mae ? { mae: mae.spec } : {}),
     idempotencyKey: key,
     requestHash,
     displayName,
@@ -148,7 +150,7 @@ export async function createJob(
     createTime: now,
     updateTime: now,
     currentStage: "STAGE_UNSPECIFIED",
-    stages: initialStages(params),
+    stages: initialStages(params, outputs.reconstruct),
     datasetSummary: {
       numItems: desc.size,
       classNames: [...desc.classes],

@@ -5,25 +5,19 @@
  * with the same explicit parameters gives the same bytes in both modes.
  */
 
-import type {
-  CompressionParams,
-  DiversityMethodName,
-  FieldViolation,
-  MethodName,
-  ModelRef,
-  PatchGrid,
-  StoreCodecName,
-} from "@adq/service-common";
+import type { CompressionParams, FieldViolation, PatchGrid } from "@adq/service-common";
 import { RpcError } from "@adq/service-common";
 import {
   type CompressParams,
   choiceProblem,
+  crossProblems,
   DEFAULT_PARAMS,
-  METHODS,
   numberProblem,
   PARAM_LIST,
   PARAMS,
   type ParamSpec,
+  patchGridOf,
+  protoFieldsOf,
   protoKeys,
   protoPath,
 } from "@adq/stages";
@@ -96,70 +90,49 @@ export function paramsFromProto(
       const name = Object.entries(spec.values).find(([, n]) => n === value)?.[0];
       if (name === undefined) v.add(protoPath(spec.key), choiceProblem(spec.key, value, true)!);
       else set[spec.key] = name;
-    } else if (spec.key === "ratio") {
-      // proto3 `double ratio` has no presence: 0 (unset) is refused, not defaulted.
-      const problem = numberProblem("ratio", value);
-      if (problem) v.add(protoPath("ratio"), `required: ${problem}`);
-      else out.ratio = value as number;
+    } else if (spec.required) {
+      // A proto3 number has no presence: 0 (unset) is refused, not defaulted.
+      if (value === undefined || value === null || value === 0)
+        v.add(protoPath(spec.key), `required: must be ${spec.rule}`);
+      else {
+        const problem = numberProblem(spec.key, value);
+        if (problem) v.add(protoPath(spec.key), problem);
+        else set[spec.key] = value;
+      }
     } else if (value !== undefined && value !== null) {
       const problem = numberProblem(spec.key, value);
       if (problem) v.add(protoPath(spec.key), problem);
       else set[spec.key] = value;
     }
   }
-  if (METHODS[out.method].scores && out.rsWeight === 0 && out.dsWeight === 0)
-    v.add(protoPath("dsWeight"), "rs_weight and ds_weight may not both be 0 under METHOD_ADQ");
+  for (const [field, problem] of crossProblems(out, (k) => PARAMS[k].proto)) v.add(protoPath(field), problem);
 
   // Patch grid: the coordinator cuts images into p × p patches, p = image_size / patch_size.
   const g = p.patchGrid ?? { imageSize: 0, patchSize: 0 };
   const size = g.imageSize || imageSize;
-  let patch = g.patchSize;
-  if (!patch) {
-    if (size % grid === 0) patch = size / grid;
-    else
-      v.add(
-        "params.patch_grid.patch_size",
-        `required when image_size (${size}) is not a multiple of ${grid}`,
-      );
+  const pg = patchGridOf(size, g.patchSize);
+  if ("problem" in pg) {
+    v.add("params.patch_grid.patch_size", pg.problem);
+    return { params: out, patchGrid: { imageSize: size, patchSize: g.patchSize || size } };
   }
-  const patchGrid = { imageSize: size, patchSize: patch || size };
-  if (patch) {
-    if (size % patch !== 0)
-      v.add("params.patch_grid.patch_size", `must divide image_size (${size}), got ${patch}`);
-    else if (size / patch > 64)
-      v.add("params.patch_grid.patch_size", `gives a ${size / patch}×${size / patch} grid; at most 64×64`);
-    else out.patchGrid = size / patch;
-  }
-  return { params: out, patchGrid };
+  out.patchGrid = pg.grid;
+  return { params: out, patchGrid: { imageSize: size, patchSize: pg.patchSize } };
 }
 
-/** The effective parameters as Job.params: every default filled in. */
+/**
+ * The effective parameters as Job.params: every default filled in, each field where the table
+ * puts it (`protoFieldsOf`); the patch grid in the proto's image_size / patch_size terms.
+ */
 export function paramsToProto(
   p: CompressParams,
   patchGrid: PatchGrid,
   model: { uri: string; sha256: string } | null,
 ): CompressionParams {
-  const modelRef: ModelRef = model ?? { uri: "", sha256: "" };
+  const { patchGrid: _grid, ...rest } = p;
   return {
-    ratio: p.ratio,
-    bins: p.bins,
-    alpha: p.alpha,
-    dropRatio: p.drop,
+    ...(protoFieldsOf(rest) as unknown as CompressionParams),
     patchGrid,
-    seed: p.seed,
-    method: PARAMS.method.values[p.method] as MethodName,
-    graphcutLambda: p.lambda,
-    texturePatchSize: p.textureL,
-    diversity: { method: PARAMS.diversity.values[p.diversity] as DiversityMethodName, tau: p.tau },
-    rsWeight: p.rsWeight,
-    dsWeight: p.dsWeight,
-    allocationStrength: p.strength,
-    model: modelRef,
+    model: model ?? { uri: "", sha256: "" },
     maeModel: { uri: "", sha256: "" },
-    skipBadFiles: p.skipBadFiles,
-    storeCodec: PARAMS.storeCodec.values[p.storeCodec] as StoreCodecName,
-    storeQuality: p.storeQuality,
-    ccsBeta: p.ccsBeta,
-    ccsStrata: p.ccsStrata,
   };
 }

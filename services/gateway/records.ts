@@ -87,6 +87,8 @@ export interface JobRecord {
   modelUri: string;
   model: ModelSpec | null;
   outputs: { reconstruct: boolean; keepIntermediates: boolean };
+  /** The MAE that fills dropped patches for outputs.reconstruct (file + digest). */
+  mae?: ModelSpec | null;
   idempotencyKey: string;
   /** Digest of the normalized request: a retry with the same key must match it. */
   requestHash: string;
@@ -162,6 +164,7 @@ const UNITS: Partial<Record<StageEnum, string>> = {
   STAGE_SAMPLING: "classes",
   STAGE_PATCH_DROP: "classes",
   STAGE_REPORT: "results",
+  STAGE_RECONSTRUCT: "images",
 };
 
 export const INTERNAL_STAGE_OF: Partial<Record<StageEnum, StageName>> = {
@@ -173,9 +176,9 @@ export const INTERNAL_STAGE_OF: Partial<Record<StageEnum, StageName>> = {
 };
 
 /** The stage list of a new job: skipped stages are known from the parameters. */
-export function initialStages(p: CompressParams): StageRecord[] {
+export function initialStages(p: CompressParams, reconstruct = false): StageRecord[] {
   const plan = planJob(p);
-  const skipped = new Set<StageEnum>(["STAGE_RECONSTRUCT"]);
+  const skipped = new Set<StageEnum>(reconstruct ? [] : ["STAGE_RECONSTRUCT"]);
   for (const [stage, runs] of Object.entries(plan.stages) as Array<[StageName, boolean]>)
     if (!runs) for (const s of PUBLIC_STAGES[stage]) skipped.add(s);
   if (!plan.cam) skipped.add("STAGE_PATCH_DROP");

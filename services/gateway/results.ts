@@ -1,4 +1,5 @@
 /** GetResult and DownloadResult: a SUCCEEDED job's files, streamed in chunks and checked against their SHA-256. */
+
 import { createHash } from "node:crypto";
 import { NotFoundError } from "@adq/platform";
 import type {
@@ -16,6 +17,7 @@ import type { BinsFile } from "@adq/stages";
 import * as grpc from "@grpc/grpc-js";
 import { summaryToProto } from "./convert.ts";
 import { type GatewayCore, MAX_CHUNK } from "./core.ts";
+import { RECONSTRUCTED_TAR } from "./extra-outputs.ts";
 import type { JobRecord, ResultFileRecord } from "./records.ts";
 
 const DEFAULT_CHUNK = 256 * 1024;
@@ -72,7 +74,7 @@ export async function getResult(
     bins: ref("bins.json"),
     report: ref("report.html"),
     store: ref("store.adqp"),
-    reconstructed: null,
+    reconstructed: result.files.some((f) => f.name === RECONSTRUCTED_TAR) ? ref(RECONSTRUCTED_TAR) : null,
     files: result.files.map((f) => ({ name: f.name, artifact: toRef(f) })),
     summary: summaryToProto(result),
     binScores,

@@ -26,6 +26,7 @@ import {
   sweepCache,
   tenantCachePrefix,
 } from "./cache-gc.ts";
+import { storeIntermediates, storeReconstruction } from "./extra-outputs.ts";
 import { isTransientInfraError, jobErrorDetails } from "./job-errors.ts";
 import { collectResult } from "./job-result.ts";
 import {
@@ -62,6 +63,8 @@ export interface RunnerOptions {
   /** Images per features task. */
   shardSize?: number;
   batchSize?: number;
+  /** ONNX Runtime threads of the MAE behind outputs.reconstruct (run in this process). */
+  threads?: number;
   /** Minimum interval between two progress writes of the same stage (coalescing). */
   progressIntervalMs?: number;
   /** Deliveries of a stage task before it fails the job (reported in ErrorDetails.attempts). */
@@ -95,27 +98,6 @@ export interface RunnerOptions {
   /** Called once per job this runner finished (metrics). */
   onJobEnd?: (state: "SUCCEEDED" | "FAILED" | "CANCELLED", ms: number, tenant: string) => void;
   now?: () => number;
-}
-
-/** Optional capability of a Bus: drop a job's queued tasks (LocalBus has it). */
-interface PurgeableBus {
-  purgeJob(jobId: string): number | Promise<unknown>;
-}
-
-function canPurge(bus: Bus): bus is Bus & PurgeableBus {
-  return typeof (bus as Partial<PurgeableBus>).purgeJob === "function";
-}
-
-/**
- * Optional capability: cancel a job across processes — drop its queued tasks and abort
- * its in-flight ones on every worker (NatsBus has it).
- */
-interface CancellableBus {
-  cancelJob(jobId: string): Promise<number>;
-}
-
-function canCancel(bus: Bus): bus is Bus & CancellableBus {
-  return typeof (bus as Partial<CancellableBus>).cancelJob === "function";
 }
 
 class ShutdownError extends Error {
@@ -465,6 +447,40 @@ export class JobRunner {
       if (trailing) clearTimeout(trailing);
       await chain;
       if (controller.signal.aborted) throw controller.signal.reason ?? new CancelledError("cancelled");
+      if (job.outputs.keepIntermediates) outcome.files.push(...(await storeIntermediates(store, outcome)));
+      if (job.outputs.reconstruct && job.mae) {
+        const wake = { jobId, kind: "progress" as const, stage: "assemble" as const, done: 0, total: 0 };
+        const at = this.now();
+        void write(
+          (rec) => {
+            finishStage(rec, "STAGE_REPORT", at);
+            startStage(rec, "STAGE_RECONSTRUCT", outcome.selected, at);
+            return true;
+          },
+          { ...wake, at },
+        );
+        let last = 0;
+        outcome.files.push(
+          await storeReconstruction(store, outcome.resultPrefix, job.mae.file, {
+            signal: controller.signal,
+            ...(this.o.threads ? { threads: this.o.threads } : {}),
+            onProgress: (doneN, total) => {
+              const now = this.now();
+              if (doneN < total && now - last < interval) return;
+              last = now;
+              void write(
+                (rec) => {
+                  progressStage(rec, "STAGE_RECONSTRUCT", doneN, total, now);
+                  return true;
+                },
+                { ...wake, done: doneN, total, at: now },
+              );
+            },
+          }),
+        );
+        await chain;
+        if (controller.signal.aborted) throw controller.signal.reason ?? new CancelledError("cancelled");
+      }
       const result = await collectResult(this.o.store, outcome, this.now() - started);
       let cancelledMeanwhile = false;
       await mutateJob(jobs, jobId, (rec) => {
@@ -550,13 +566,9 @@ export class JobRunner {
   /** Frees a cancelled job's artifacts and records CANCELLED. */
   private async finishCancel(job: JobRecord, log: Logger): Promise<void> {
     const { bus, store, jobs } = this.o;
-    let purged: unknown = 0;
+    let purged = 0;
     try {
-      purged = canCancel(bus)
-        ? await bus.cancelJob(job.id)
-        : canPurge(bus)
-          ? await Promise.resolve(bus.purgeJob(job.id))
-          : 0;
+      purged = await bus.cancelJob(job.id);
     } catch (e) {
       log.warn("job_purge_failed", { error: e });
     }

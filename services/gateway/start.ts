@@ -11,7 +11,6 @@ import { type Bus, FsArtifactStore, LocalBus, MemoryJobStore } from "@adq/platfo
 import type { ApiKeyAuthenticator, Registry } from "@adq/service-common";
 import {
   addReflection,
-  apiPackageDefinition,
   bindServer,
   HealthService,
   InstrumentedBus,
@@ -52,6 +51,8 @@ export interface StartGatewayOptions
     generalModel?: string | null;
     builtin?: Record<string, string>;
     roots?: string[];
+    /** The MAE for outputs.reconstruct (default file, builtin names). */
+    mae?: { default: string | null; builtin?: Record<string, string> };
   };
   imageSize?: number;
   log?: Logger;
@@ -93,6 +94,14 @@ export async function startGateway(o: StartGatewayOptions): Promise<RunningGatew
       ...(o.models.generalModel ? { generalModel: resolve(o.models.generalModel) } : {}),
       builtin: o.models.builtin ?? {},
       roots: modelRoots,
+      ...(o.models.mae
+        ? {
+            mae: {
+              default: o.models.mae.default ? resolve(o.models.mae.default) : null,
+              builtin: o.models.mae.builtin ?? {},
+            },
+          }
+        : {}),
     },
     log,
     ...(o.imageSize ? { imageSize: o.imageSize } : {}),
@@ -112,7 +121,7 @@ export async function startGateway(o: StartGatewayOptions): Promise<RunningGatew
   const server = newServer();
   gateway.addTo(server);
   health.addTo(server);
-  addReflection(server, [apiPackageDefinition()], [SERVICE_NAME, "grpc.health.v1.Health"]);
+  addReflection(server, [SERVICE_NAME, "grpc.health.v1.Health"]);
   let runner: JobRunner | undefined;
   if (o.runner !== false) {
     runner = new JobRunner({
@@ -171,6 +180,9 @@ export interface AllInOneOptions {
   /** The default for data sets that are not CIFAR-like (ModelConfig.generalModel). */
   generalModel?: string | null;
   builtinModels?: Record<string, string>;
+  /** The MAE for outputs.reconstruct, and `builtin://` MAE names. */
+  defaultMae?: string | null;
+  builtinMaes?: Record<string, string>;
   modelRoots?: string[];
   /** Jobs run at once. */
   concurrency?: number;
@@ -237,10 +249,14 @@ export async function startAllInOne(o: AllInOneOptions): Promise<AllInOne> {
         ...(o.generalModel ? { generalModel: o.generalModel } : {}),
         ...(o.builtinModels ? { builtin: o.builtinModels } : {}),
         ...(o.modelRoots ? { roots: o.modelRoots } : {}),
+        ...(o.defaultMae !== undefined
+          ? { mae: { default: o.defaultMae, builtin: o.builtinMaes ?? {} } }
+          : {}),
       },
       ...(o.log ? { log: o.log } : {}),
       runner: {
         concurrency: o.concurrency ?? 2,
+        ...(o.threads ? { threads: o.threads } : {}),
         ...(o.shardSize ? { shardSize: o.shardSize } : {}),
         ...(o.progressIntervalMs !== undefined ? { progressIntervalMs: o.progressIntervalMs } : {}),
         ...(o.cacheRetentionMs ? { cacheRetentionMs: o.cacheRetentionMs } : {}),

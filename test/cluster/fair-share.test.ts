@@ -59,6 +59,7 @@ describe("fair share between tenants (real nats-server, a worker per stage)", ()
     publishEvent: (e) => inner.publishEvent(e),
     subscribeEvents: (id, l) => inner.subscribeEvents(id, l),
     close: () => inner.close(),
+    cancelJob: (id) => inner.cancelJob(id),
     consume: (stage, handler: TaskHandler, options) =>
       inner.consume(
         stage,

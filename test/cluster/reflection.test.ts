@@ -2,12 +2,14 @@
 // list the services and describe them without a copy of proto/.
 import * as grpc from "@grpc/grpc-js";
 import * as protoLoader from "@grpc/proto-loader";
+import descriptor from "protobufjs/ext/descriptor/index.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { HealthService } from "../../services/common/health.ts";
-import { apiPackageDefinition } from "../../services/common/proto.ts";
 import { addReflection } from "../../services/common/reflection.ts";
 import { bindServer } from "../../services/common/server.ts";
 import { listServices, reflect } from "./reflection.ts";
+
+const { FileDescriptorProto } = descriptor;
 
 function descriptorSet(files: Buffer[]): Buffer {
   // FileDescriptorSet { repeated FileDescriptorProto file = 1; }
@@ -32,7 +34,7 @@ describe("gRPC server reflection", () => {
   beforeAll(async () => {
     server = new grpc.Server();
     new HealthService(["adq.v1.CompressionService"]).addTo(server);
-    addReflection(server, [apiPackageDefinition()], ["adq.v1.CompressionService", "grpc.health.v1.Health"]);
+    addReflection(server, ["adq.v1.CompressionService", "grpc.health.v1.Health"]);
     address = `127.0.0.1:${await bindServer(server, "127.0.0.1:0")}`;
   });
   afterAll(() => server?.forceShutdown());
@@ -51,10 +53,29 @@ describe("gRPC server reflection", () => {
   it("returns self-contained descriptors for a symbol, a method, a message and a file name", async () => {
     const r = await reflect(address, { fileContainingSymbol: "adq.v1.CompressionService" });
     const files = r.fileDescriptorResponse!.fileDescriptorProto;
-    // The service's file first, then its dependency (google.protobuf.Duration / Timestamp…).
-    expect(files.length).toBe(2);
-    expect(files[0]!.includes(Buffer.from("CompressionService"))).toBe(true);
-    expect(files[0]!.includes(Buffer.from("google_protobuf.proto"))).toBe(true); // declared dependency
+    // protoc's descriptors: the real file names, the service's file first, then its imports.
+    expect(files.length).toBeGreaterThanOrEqual(4);
+    const names = files.map((f) => (FileDescriptorProto.decode(f) as unknown as { name: string }).name);
+    expect(names[0]).toBe("adq/v1/compression_service.proto");
+    expect(names).toEqual(
+      expect.arrayContaining([
+        "adq/v1/common.proto",
+        "google/protobuf/duration.proto",
+        "google/protobuf/timestamp.proto",
+      ]),
+    );
+    // A map field's entry is `LabelsEntry` (strict tools such as grpcurl reject anything else).
+    const svcFile = FileDescriptorProto.decode(files[0]!) as unknown as {
+      messageType: Array<{
+        name: string;
+        nestedType: Array<{ name: string; options?: { mapEntry?: boolean } }>;
+        field: Array<{ name: string; jsonName: string }>;
+      }>;
+    };
+    const create = svcFile.messageType.find((m) => m.name === "CreateJobRequest")!;
+    expect(create.nestedType.map((n) => [n.name, n.options?.mapEntry])).toEqual([["LabelsEntry", true]]);
+    expect(create.field.map((f) => f.name)).toContain("idempotency_key");
+    expect(create.field.find((f) => f.name === "idempotency_key")?.jsonName).toBe("idempotencyKey");
     const def = protoLoader.loadFileDescriptorSetFromBuffer(descriptorSet(files), {});
     const svc = (
       grpc.loadPackageDefinition(def) as unknown as {
@@ -68,7 +89,7 @@ describe("gRPC server reflection", () => {
       const x = await reflect(address, { fileContainingSymbol: symbol });
       expect(x.fileDescriptorResponse?.fileDescriptorProto.length, symbol).toBeGreaterThan(0);
     }
-    const byName = await reflect(address, { fileByFilename: "google_protobuf.proto" }, "v1alpha");
+    const byName = await reflect(address, { fileByFilename: "google/protobuf/duration.proto" }, "v1alpha");
     expect(byName.fileDescriptorResponse?.fileDescriptorProto.length).toBe(1);
   });
 

@@ -227,7 +227,11 @@ describe("adq compress (end to end)", () => {
     expect(r.stderr).not.toMatch(/unexpected error/);
     expect(r.code).toBe(0);
     const m = read<Manifest>(out, "manifest.json");
-    const files = m.dataset.classes.flatMap((c) => readdirSync(join(rec, c)).map((f) => join(rec, c, f)));
+    // A folder per class that kept images (torchvision refuses empty ones), classes.json for all.
+    const present = m.dataset.classes.filter((_, c) => m.perClass[c]! > 0);
+    expect(readdirSync(rec).sort()).toEqual([...present, "classes.json"].sort());
+    expect(JSON.parse(readFileSync(join(rec, "classes.json"), "utf8"))).toEqual(m.dataset.classes);
+    const files = present.flatMap((c) => readdirSync(join(rec, c)).map((f) => join(rec, c, f)));
     expect(files).toHaveLength(m.selected);
     const records = await collect(readStore(readFileSync(join(out, "store.adqp"))));
     for (const rec0 of records.slice(0, 5)) {

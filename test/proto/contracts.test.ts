@@ -11,6 +11,13 @@ import { fileURLToPath } from "node:url";
 import * as grpc from "@grpc/grpc-js";
 import * as protoLoader from "@grpc/proto-loader";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import {
+  decodeStatus,
+  encodeStatus,
+  errorDetailsFromStatus,
+  STATUS_DETAILS_TRAILER,
+} from "../../services/common/status-details.ts";
+import type { ErrorDetails } from "../../services/common/types.ts";
 
 const PROTO_ROOT = fileURLToPath(new URL("../../proto/", import.meta.url));
 const PACKAGE = "adq.v1";
@@ -474,7 +481,6 @@ describe("package conventions", () => {
 describe("over the wire (in-process grpc-js server)", () => {
   let server: grpc.Server;
   let client: grpc.Client & Record<string, (...args: unknown[]) => unknown>;
-  let errorDetails: MessageDef;
   const API_KEY = "test-key";
 
   function tenantOf(metadata: grpc.Metadata): string | undefined {
@@ -484,13 +490,12 @@ describe("over the wire (in-process grpc-js server)", () => {
 
   function fail(code: grpc.status, details: Record<string, unknown>): Partial<grpc.StatusObject> {
     const metadata = new grpc.Metadata();
-    metadata.set("adq-error-details-bin", errorDetails.serialize(details));
+    metadata.set(STATUS_DETAILS_TRAILER, encodeStatus(code, details as unknown as ErrorDetails));
     return { code, details: String(details.message), metadata };
   }
 
   beforeAll(async () => {
     const { definition } = load(PROTO_FILES);
-    errorDetails = messageType(definition, "ErrorDetails");
     const adq = grpc.loadPackageDefinition(definition);
     const ctor = lookup(adq, `${PACKAGE}.CompressionService`) as grpc.ServiceClientConstructor;
 
@@ -562,7 +567,7 @@ describe("over the wire (in-process grpc-js server)", () => {
     return metadata;
   }
 
-  it("CreateJob: tenant from the authorization metadata; INVALID_ARGUMENT with adq-error-details-bin", async () => {
+  it("CreateJob: tenant from the authorization metadata; INVALID_ARGUMENT with grpc-status-details-bin", async () => {
     const call = (request: unknown, metadata: grpc.Metadata) =>
       new Promise<{ err: grpc.ServiceError | null; res: Record<string, unknown> }>((resolve) => {
         client.CreateJob!(request, metadata, (err: grpc.ServiceError | null, res: Record<string, unknown>) =>
@@ -579,9 +584,14 @@ describe("over the wire (in-process grpc-js server)", () => {
 
     const bad = await call({ params: { ratio: 0.1, alpha: 1.5 } }, auth());
     expect(bad.err?.code).toBe(grpc.status.INVALID_ARGUMENT);
-    const [raw] = bad.err?.metadata.get("adq-error-details-bin") ?? [];
+    const [raw] = bad.err?.metadata.get(STATUS_DETAILS_TRAILER) ?? [];
     expect(Buffer.isBuffer(raw)).toBe(true);
-    const details = errorDetails.deserialize(raw as Buffer) as Record<string, unknown>;
+    expect(decodeStatus(raw as Buffer).details.map((d) => d.type)).toEqual([
+      "google.rpc.ErrorInfo",
+      "google.rpc.BadRequest",
+      "adq.v1.ErrorDetails",
+    ]);
+    const details = errorDetailsFromStatus(raw as Buffer) as unknown as Record<string, unknown>;
     expect(details).toMatchObject({
       reason: "ERROR_REASON_INVALID_ARGUMENT",
       fieldViolations: [{ field: "params.alpha" }],

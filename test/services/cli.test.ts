@@ -99,7 +99,7 @@ describe("adq serve / submit / watch / result", () => {
     expect(noKey.stderr).toContain("API key");
     const badArg = await runCli(["submit", data, "--ratio", "2", ...client]);
     expect(badArg.code).toBe(2);
-    expect(badArg.stderr).toBe("adq: INVALID_ARGUMENT: params.ratio: required: must be in (0, 1], got 2\n");
+    expect(badArg.stderr).toBe("adq: INVALID_ARGUMENT: params.ratio: must be in (0, 1], got 2\n");
 
     server.kill("SIGTERM");
     const code = await new Promise<number | null>((r) => server.on("exit", r));

@@ -1,4 +1,4 @@
-// services/common: error mapping, the ErrorDetails trailer, API keys, logs, shutdown.
+// services/common: error mapping, the rich status trailer, API keys, logs, shutdown.
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { errorInfo } from "@adq/core";
@@ -8,16 +8,24 @@ import * as grpc from "@grpc/grpc-js";
 import { describe, expect, it } from "vitest";
 import { ApiKeyAuthenticator, hashApiKey } from "../../services/common/auth.ts";
 import {
-  ERROR_DETAILS_TRAILER,
   fromErrorInfo,
+  invalidArgument,
+  notFound,
+  quotaExceeded,
   RpcError,
   toRpcError,
   toServiceError,
+  unauthenticated,
+  unimplemented,
 } from "../../services/common/errors.ts";
 import { HealthService } from "../../services/common/health.ts";
 import { Logger, MemorySink } from "../../services/common/log.ts";
-import { decodeErrorDetails, encodeErrorDetails } from "../../services/common/proto.ts";
 import { bindServer, shutdownServer } from "../../services/common/server.ts";
+import {
+  decodeStatus,
+  errorDetailsFromStatus,
+  STATUS_DETAILS_TRAILER,
+} from "../../services/common/status-details.ts";
 import { fieldPath } from "../../services/gateway/params.ts";
 import { tmp } from "../e2e/helpers.ts";
 
@@ -95,24 +103,79 @@ describe("error mapping", () => {
     expect(wire.details).not.toContain("secret");
   });
 
-  it("serializes ErrorDetails into the adq-error-details-bin trailer and back", () => {
+  it("sends the standard rich status: ErrorInfo, QuotaFailure, RetryInfo and ErrorDetails", () => {
     const err = new RpcError(grpc.status.RESOURCE_EXHAUSTED, "quota", {
       reason: "ERROR_REASON_QUOTA_EXCEEDED",
       quota: { quota: "concurrent_jobs", limit: 2, requested: 3 },
       badFiles: [{ path: "a/b.jpg", index: 7, reason: "truncated" }],
     });
     const wire = toServiceError(err);
-    const bytes = wire.metadata!.get(ERROR_DETAILS_TRAILER)[0] as Buffer;
+    const bytes = wire.metadata!.get(STATUS_DETAILS_TRAILER)[0] as Buffer;
     expect(Buffer.isBuffer(bytes)).toBe(true);
-    expect(decodeErrorDetails(bytes)).toMatchObject({
+    const status = decodeStatus(bytes);
+    expect(status).toMatchObject({ code: grpc.status.RESOURCE_EXHAUSTED, message: "quota" });
+    expect(status.details.map((d) => d.type)).toEqual([
+      "google.rpc.ErrorInfo",
+      "google.rpc.QuotaFailure",
+      "google.rpc.RetryInfo",
+      "adq.v1.ErrorDetails",
+    ]);
+    expect(status.details[0]!.value).toEqual({
+      reason: "QUOTA_EXCEEDED",
+      domain: "adq.dev",
+      metadata: { quota: "concurrent_jobs", limit: "2", requested: "3", badFile: "a/b.jpg" },
+    });
+    expect(status.details[1]!.value).toMatchObject({
+      violations: [{ subject: "tenant", quotaId: "concurrent_jobs" }],
+    });
+    expect(status.details[2]!.value).toEqual({ retryDelay: { seconds: "30", nanos: 0 } });
+    expect(errorDetailsFromStatus(bytes)).toMatchObject({
       reason: "ERROR_REASON_QUOTA_EXCEEDED",
       code: "RESOURCE_EXHAUSTED",
       message: "quota",
       quota: { quota: "concurrent_jobs", limit: "2", requested: "3" },
       badFiles: [{ path: "a/b.jpg", index: "7", reason: "truncated" }],
     });
-    const big = { reason: "ERROR_REASON_INTERNAL" as const, code: "INTERNAL", message: "x".repeat(300) };
-    expect(decodeErrorDetails(encodeErrorDetails(big)).message).toHaveLength(300);
+  });
+
+  it("names a reason for every error, and a retry only where it helps", () => {
+    const reasonOf = (e: RpcError) =>
+      decodeStatus(toServiceError(e).metadata!.get(STATUS_DETAILS_TRAILER)[0] as Buffer);
+    const cases: Array<[RpcError, string, boolean]> = [
+      [unauthenticated("missing key"), "UNAUTHENTICATED", false],
+      [notFound("job j not found"), "NOT_FOUND", false],
+      [unimplemented("nope"), "UNIMPLEMENTED", false],
+      [new RpcError(grpc.status.UNAVAILABLE, "bus down"), "BACKEND_UNAVAILABLE", true],
+      [new RpcError(grpc.status.ABORTED, "race"), "CONCURRENT_UPDATE", true],
+      [invalidArgument("params.ratio", "must be in (0, 1], got 1.5"), "INVALID_ARGUMENT", false],
+      [quotaExceeded("images_per_job", 10, 20), "QUOTA_EXCEEDED", false],
+    ];
+    for (const [e, reason, retry] of cases) {
+      const s = reasonOf(e);
+      expect(s.details[0], e.message).toMatchObject({
+        type: "google.rpc.ErrorInfo",
+        value: { reason, domain: "adq.dev" },
+      });
+      expect(
+        s.details.some((d) => d.type === "google.rpc.RetryInfo"),
+        e.message,
+      ).toBe(retry);
+    }
+    const bad = reasonOf(invalidArgument("params.ratio", "must be in (0, 1], got 1.5"));
+    expect(bad.details.find((d) => d.type === "google.rpc.BadRequest")?.value).toEqual({
+      fieldViolations: [
+        {
+          field: "params.ratio",
+          description: "must be in (0, 1], got 1.5",
+          reason: "",
+          localizedMessage: null,
+        },
+      ],
+    });
+    const big = new RpcError(grpc.status.INTERNAL, "x".repeat(300));
+    expect(
+      errorDetailsFromStatus(toServiceError(big).metadata!.get(STATUS_DETAILS_TRAILER)[0] as Buffer)?.message,
+    ).toHaveLength(300);
   });
 });
 

@@ -173,9 +173,9 @@ describe("CompressionService over gRPC (all-in-one, embedded adapters)", () => {
       () => t.acme.createJob({ dataset: { uri }, params: { ratio: 1.5 } }),
       grpc.status.INVALID_ARGUMENT,
     );
-    expect(one.err.details).toBe("params.ratio: required: must be in (0, 1], got 1.5");
+    expect(one.err.details).toBe("params.ratio: must be in (0, 1], got 1.5");
     expect(one.details?.fieldViolations).toEqual([
-      { field: "params.ratio", description: "required: must be in (0, 1], got 1.5" },
+      { field: "params.ratio", description: "must be in (0, 1], got 1.5" },
     ]);
     expect(one.details?.code).toBe("INVALID_ARGUMENT");
     const many = await expectStatus(

@@ -34,11 +34,11 @@ export class HoldingBus implements Bus {
   heldFor(jobId: string): number {
     return this.held.filter((t) => t.jobId === jobId).length;
   }
-  purgeJob(jobId: string): number {
+  async cancelJob(jobId: string): Promise<number> {
     this.dropped.add(jobId);
     const n = this.heldFor(jobId);
     this.held = this.held.filter((t) => t.jobId !== jobId);
-    return n + this.inner.purgeJob(jobId);
+    return n + (await this.inner.cancelJob(jobId));
   }
   async release(): Promise<void> {
     this.holdStages.clear();

@@ -1,6 +1,10 @@
 // The parameter table (packages/stages/src/params.ts) is the one source of every default,
 // rule and message: the CLI's flags, `adq submit`'s proto fields, the gateway's proto
 // reading, the controller's mapping and the coordinator's validation all agree on it.
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { REPO_ROOT } from "@adq/cli";
+import yaml from "js-yaml";
 import { describe, expect, it } from "vitest";
 import { paramsFromFlags, protoParamsFromFlags, unusedFlagWarnings } from "../../apps/adq/src/param-flags.ts";
 import {
@@ -10,8 +14,10 @@ import {
   PARAMS,
   type ParamSpec,
   paramsHelp,
+  patchGridOf,
   validateParams,
 } from "../../packages/stages/src/index.ts";
+import { paramsSchema, withGeneratedParams } from "../../services/controller/crd.ts";
 import { createRequest } from "../../services/controller/mapping.ts";
 import type { CompressionJob } from "../../services/controller/resource.ts";
 import { fieldPath, paramsFromProto, Violations } from "../../services/gateway/params.ts";
@@ -116,9 +122,7 @@ describe("the parameter table", () => {
       const v = new Violations();
       paramsFromProto(protoParamsFromFlags(flagValues({ [k]: bad })) as never, v, 32);
       const description = message.slice(k.length + 2);
-      expect(v.list, k).toEqual([
-        { field: fieldPath(k), description: k === "ratio" ? `required: ${description}` : description },
-      ]);
+      expect(v.list, k).toEqual([{ field: fieldPath(k), description }]);
       expect(fieldPath(k)).toBe(`params.${PARAMS[k].proto}`);
     }
   });
@@ -137,6 +141,62 @@ describe("the parameter table", () => {
         field: "params.method",
         description: 'must be one of METHOD_ADQ, METHOD_DQ, METHOD_RANDOM, METHOD_CCS, got "METHOD_KMEANS"',
       },
+    ]);
+  });
+
+  it("the CompressionJob CRD's params schema is the table's (generated: npm run generate)", () => {
+    const file = join(REPO_ROOT, "charts", "adq", "files", "crds", "compressionjobs.adq.dev.yaml");
+    const crd = readFileSync(file, "utf8");
+    expect(withGeneratedParams(crd), "stale: run npm run generate").toBe(crd);
+    type Schema = { properties: Record<string, Schema> };
+    const doc = yaml.load(crd) as { spec: { versions: Array<{ schema: { openAPIV3Schema: Schema } }> } };
+    const spec = doc.spec.versions[0]!.schema.openAPIV3Schema.properties.spec!;
+    expect(spec.properties.params).toEqual(paramsSchema());
+    // Every flag is offered, with its bounds.
+    const schema = paramsSchema() as {
+      required: string[];
+      properties: Record<string, Record<string, unknown>>;
+    };
+    expect(schema.required).toEqual(["ratio"]);
+    expect(Object.keys(schema.properties).sort()).toEqual(
+      PARAM_LIST.filter((p) => p.flag)
+        .map((p) => p.key)
+        .sort(),
+    );
+    expect(schema.properties.ratio).toMatchObject({
+      type: "number",
+      minimum: 0,
+      exclusiveMinimum: true,
+      maximum: 1,
+    });
+    expect(schema.properties.ccsStrata).toMatchObject({ type: "integer", minimum: 1, maximum: 10000 });
+    expect(schema.properties.method).toMatchObject({ enum: ["adq", "dq", "random", "ccs"] });
+  });
+
+  it("cross-field rules and the patch grid live in the table: the CLI and the gateway refuse alike", () => {
+    const both0 = { ...DEFAULT_PARAMS, method: "adq" as const, rsWeight: 0, dsWeight: 0 };
+    expect(() => validateParams(both0)).toThrow(
+      /^dsWeight: rsWeight and dsWeight may not both be 0 under ADQ \(adaptive\)/,
+    );
+    // Under a method that does not score bins the weights are unread: no refusal.
+    expect(validateParams({ ...both0, method: "dq" })).toMatchObject({ method: "dq" });
+    const v = new Violations();
+    paramsFromProto({ ratio: 0.1, method: "METHOD_ADQ", rsWeight: 0, dsWeight: 0 } as never, v, 32);
+    expect(v.list).toEqual([
+      {
+        field: "params.ds_weight",
+        description:
+          "rs_weight and ds_weight may not both be 0 under ADQ (adaptive): importance is their weighted sum",
+      },
+    ]);
+    expect(patchGridOf(32, 0)).toEqual({ grid: 8, patchSize: 4 });
+    expect(patchGridOf(30, 0)).toEqual({ problem: "required when image_size (30) is not a multiple of 8" });
+    expect(patchGridOf(32, 5)).toEqual({ problem: "must divide image_size (32), got 5" });
+    expect(patchGridOf(256, 2)).toEqual({ problem: "gives a 128×128 grid; must be an integer in [1, 64]" });
+    const v2 = new Violations();
+    paramsFromProto({ ratio: 0.1, patchGrid: { imageSize: 32, patchSize: 5 } } as never, v2, 32);
+    expect(v2.list).toEqual([
+      { field: "params.patch_grid.patch_size", description: "must divide image_size (32), got 5" },
     ]);
   });
 });

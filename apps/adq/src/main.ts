@@ -179,9 +179,34 @@ async function runReconstruct(argv: string[]): Promise<number> {
   return 0;
 }
 
+/** What `adq <command> --help` prints (exit 0): the command's own part of `adq help`. */
+function commandHelp(cmd: string): string | undefined {
+  const reconstructUsage =
+    "  adq reconstruct <compressed-dir> --out <dir> [--mae <onnx>] [--force]\n" +
+    "                                       MAE-reconstruct the kept images into an ImageFolder\n";
+  const help: Record<string, string> = {
+    compress: HELP,
+    reconstruct: `Usage:\n${reconstructUsage}`,
+    eval: `Usage:\n${EVAL_USAGE}${EVAL_HELP}`,
+    serve: `Usage:\n${SERVE_HELP}${SECURITY_HELP}`,
+    submit: HELP,
+    watch: `Usage:\n${REMOTE_HELP}${SECURITY_HELP}`,
+    result: `Usage:\n${REMOTE_HELP}${SECURITY_HELP}`,
+    controller: `Usage:\n${CONTROLLER_HELP}${SECURITY_HELP}`,
+  };
+  return help[cmd];
+}
+
 /** Runs the CLI; returns the exit code. Expected failures print one precise line, not a stack. */
 export async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
+  // `--help`/`-h` anywhere before a `--` asks for the command's help, not a run.
+  const options = rest.includes("--") ? rest.slice(0, rest.indexOf("--")) : rest;
+  const ownHelp = cmd === undefined ? undefined : commandHelp(cmd);
+  if (ownHelp && (options.includes("--help") || options.includes("-h"))) {
+    process.stdout.write(ownHelp);
+    return 0;
+  }
   try {
     switch (cmd) {
       case "compress":

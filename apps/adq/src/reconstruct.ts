@@ -1,15 +1,8 @@
 import { mkdir, readFile, writeFile } from "node:fs/promises";
-import { basename, join } from "node:path";
+import { join } from "node:path";
 import { type ExecutionProvider, MaeModel } from "@adq/ml";
 import { asIoError } from "@adq/platform";
-import {
-  type Manifest,
-  type PatchedImage,
-  readStore,
-  reconstructBatch,
-  StoreMismatchError,
-} from "@adq/stages";
-import sharp from "sharp";
+import { checkClassFolder, type Manifest, reconstructStore, StoreMismatchError } from "@adq/stages";
 import {
   checkOutputTarget,
   discardStaging,
@@ -50,7 +43,6 @@ export async function reconstruct(o: ReconstructOptions): Promise<{ images: numb
     ...(o.threads ? { threads: o.threads } : {}),
     ...(o.executionProvider ? { executionProvider: o.executionProvider } : {}),
   });
-  const ids = new Map(manifest.items.map((it) => [it.index, it.id]));
   let staging: Awaited<ReturnType<typeof prepareStaging>>;
   try {
     staging = await prepareStaging(o.out);
@@ -62,41 +54,33 @@ export async function reconstruct(o: ReconstructOptions): Promise<{ images: numb
   let count = 0;
   let published = false;
   try {
+    // A class folder only for classes that kept images: torchvision's ImageFolder refuses an
+    // empty one. classes.json lists every class in the data set's order (folder-derived indices
+    // skip the empty ones).
     for (const cls of manifest.dataset.classes) {
-      // Class names become folder names: one plain path component each, never "..".
-      if (cls === "" || cls === "." || cls === ".." || /[/\\\0]/.test(cls))
-        throw new UsageError(
-          `${o.compressed}/manifest.json: class name ${JSON.stringify(cls)} is not a folder name`,
-        );
-      await mkdir(join(tmp, cls));
+      try {
+        checkClassFolder(cls);
+      } catch (e) {
+        throw new UsageError(`${o.compressed}/manifest.json: ${(e as Error).message}`);
+      }
     }
-    let batch: PatchedImage[] = [];
-    const flush = async () => {
-      const pixels = await reconstructBatch(mae, batch).catch((e: unknown) => {
-        throw e instanceof StoreMismatchError ? new UsageError(e.message) : e;
-      });
-      for (let k = 0; k < batch.length; k++) {
-        const img = batch[k]!;
-        const id = ids.get(img.index) ?? String(img.index);
-        const name = `${String(img.index).padStart(6, "0")}-${basename(id)
-          .replace(/[^A-Za-z0-9._-]/g, "_")
-          .replace(/\.[^.]*$/, "")}.png`;
-        const png = await sharp(pixels[k]!, { raw: { width: img.width, height: img.height, channels: 3 } })
-          .png()
-          .toBuffer();
-        const file = join(tmp, manifest.dataset.classes[img.label]!, name);
-        await writeFile(file, png).catch((e: unknown) => {
+    await writeFile(join(tmp, "classes.json"), `${JSON.stringify(manifest.dataset.classes)}\n`);
+    const made = new Set<string>();
+    const images = reconstructStore(mae, store, manifest, o.batchSize ? { batchSize: o.batchSize } : {});
+    try {
+      for await (const img of images) {
+        const cls = manifest.dataset.classes[img.label]!;
+        if (!made.has(cls)) await mkdir(join(tmp, cls));
+        made.add(cls);
+        const file = join(tmp, img.path);
+        await writeFile(file, img.png).catch((e: unknown) => {
           throw asIoError(e, file, "write");
         });
         count++;
       }
-      batch = [];
-    };
-    for await (const img of readStore(store)) {
-      batch.push(img);
-      if (batch.length === (o.batchSize ?? 256)) await flush();
+    } catch (e) {
+      throw e instanceof StoreMismatchError ? new UsageError(e.message) : e;
     }
-    if (batch.length > 0) await flush();
     await publishStaging(staging, o.force, guarded);
     published = true;
   } finally {

@@ -33,6 +33,7 @@ import { ConsoleProgress, type ProgressSink } from "./progress.ts";
 const DEFAULT_SERVER = "127.0.0.1:50051";
 
 export const REMOTE_HELP = `  adq submit <dataset> [compress options] [--idempotency-key k] [--name text] [--watch]
+            [--reconstruct] [--keep-intermediates]   also publish reconstructed.tar / intermediates/
                                        create a job on a server (dataset: a path on the server); prints its id
                                        (--watch: then follows it as adq watch does, exit status included)
   adq watch <job-id>                   stream a job's progress until it ends
@@ -93,6 +94,8 @@ export async function runSubmit(argv: string[]): Promise<number> {
       "idempotency-key": { type: "string" },
       name: { type: "string" },
       watch: { type: "boolean" },
+      reconstruct: { type: "boolean" },
+      "keep-intermediates": { type: "boolean" },
     },
   });
   if (positionals.length !== 1)
@@ -107,6 +110,10 @@ export async function runSubmit(argv: string[]): Promise<number> {
       params: params as CompressionParams,
       idempotencyKey: values["idempotency-key"] ?? "",
       displayName: values.name ?? "",
+      outputs: {
+        reconstruct: values.reconstruct === true,
+        keepIntermediates: values["keep-intermediates"] === true,
+      },
     });
     if (res.deduplicated) process.stderr.write("adq: an identical job already exists (idempotency key)\n");
     process.stdout.write(`${res.job.id}\n`);

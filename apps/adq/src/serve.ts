@@ -49,9 +49,12 @@ const BUILTIN_MODELS = {
   "efficientnet-lite0": GENERAL_MODEL,
 };
 
+/** `builtin://<name>` MAEs (outputs.reconstruct; the sampling stage's patch scores). */
+const BUILTIN_MAES = { "mae-cifar10": DEFAULT_MAE };
+
 export const SERVE_HELP = `  adq serve [--port 50051] [--host 127.0.0.1] [--data-root <dir>]... [--api-keys <file>]
             [--cache-dir <dir>] [--concurrency 2] [--threads n] [--execution-provider cpu|cuda]
-            [--log-level info] [--model <onnx>] [--held-out-model <onnx>]
+            [--log-level info] [--model <onnx>] [--held-out-model <onnx>] [--mae <onnx>]
             [--metrics-port p] [--drain-ms 10000] [--cache-retention-hours 168]
                                        gRPC API + every stage in one process (embedded adapters)
   adq serve --nats <url> [--no-workers] [--no-runner] [same options, no --cache-dir]
@@ -211,8 +214,6 @@ export async function runServe(argv: string[]): Promise<number> {
   if (values.stage !== undefined) return natsFailure(() => runStageProcess(values, log));
   if (values["require-execution-provider"] !== undefined)
     throw new UsageError("--require-execution-provider applies to a stage process (--stage) only");
-  if (values.mae !== undefined)
-    throw new UsageError("--mae applies to a stage process (--stage sampling) only");
   if (values.nats !== undefined) return natsFailure(() => runClusterGateway(values, log));
   const clusterOnly = [
     "no-workers",
@@ -257,6 +258,8 @@ export async function runServe(argv: string[]): Promise<number> {
     // The default-model rule's general backbone, as `adq compress` picks it; `--model` names one for every job.
     ...(values.model === undefined ? { generalModel: GENERAL_MODEL } : {}),
     builtinModels: BUILTIN_MODELS,
+    defaultMae: resolve(values.mae ?? DEFAULT_MAE),
+    builtinMaes: BUILTIN_MAES,
     ...(values["model-root"] ? { modelRoots: values["model-root"] } : {}),
     concurrency,
     ...(threads ? { threads } : {}),
@@ -411,6 +414,8 @@ async function runClusterGateway(values: ServeValues, log: Logger): Promise<numb
     heldOutModel: resolve(values["held-out-model"] ?? GENERAL_MODEL),
     ...(values.model === undefined ? { generalModel: GENERAL_MODEL } : {}),
     builtinModels: BUILTIN_MODELS,
+    defaultMae: resolve(values.mae ?? DEFAULT_MAE),
+    builtinMaes: BUILTIN_MAES,
     ...(values["model-root"] ? { modelRoots: values["model-root"] } : {}),
     runner: !values["no-runner"],
     workers: !values["no-workers"],
@@ -482,7 +487,7 @@ async function runStageProcess(values: ServeValues, log: Logger): Promise<number
     defaultModel: resolve(values.model ?? DEFAULT_MODEL),
     builtinModels: BUILTIN_MODELS,
     defaultMae: resolve(values.mae ?? DEFAULT_MAE),
-    builtinMaes: { "mae-cifar10": DEFAULT_MAE },
+    builtinMaes: BUILTIN_MAES,
     ...(auth ? { auth } : {}),
   });
   process.stdout.write(

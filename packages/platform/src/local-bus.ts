@@ -78,8 +78,16 @@ export class LocalBus implements Bus {
     for (const q of this.queues.values()) for (const c of q.consumers) c.controller.abort();
   }
 
-  /** Drops queued (not yet started) tasks of a job, e.g. on cancel. */
-  purgeJob(jobId: string): number {
+  /**
+   * Drops the job's queued (not yet started) tasks. Its tasks in flight run on: in one process
+   * the job's own AbortSignal (the coordinator's) stops what reads it.
+   */
+  async cancelJob(jobId: string): Promise<number> {
+    return this.dropQueued(jobId);
+  }
+
+  /** Drops queued (not yet started) tasks of a job; returns how many. */
+  dropQueued(jobId: string): number {
     let n = 0;
     for (const q of this.queues.values()) {
       const before = q.pending.length;

@@ -127,6 +127,11 @@ export interface Bus {
   onOutcome(listener: (outcome: TaskOutcome) => void, options?: OutcomeListenOptions): () => void;
   publishEvent(event: JobEvent): Promise<void>;
   subscribeEvents(jobId: string, listener: (event: JobEvent) => void): () => void;
+  /**
+   * Cancels a job's work: drops its queued tasks (no handler runs them, no outcome comes) and,
+   * where the adapter can, aborts its tasks in flight. Returns how many task messages it dropped.
+   */
+  cancelJob(jobId: string): Promise<number>;
   close(): Promise<void>;
 }
 

@@ -20,6 +20,7 @@ export {
   sampleBins,
 } from "./handlers/sampling.ts";
 export { handleScoring } from "./handlers/scoring.ts";
+export { exportIntermediates } from "./intermediates.ts";
 export {
   type DatasetShape,
   defaultModelRole,
@@ -37,7 +38,14 @@ export { ModelCache } from "./model-cache.ts";
 export type * from "./outputs.ts";
 export * from "./params.ts";
 export * from "./pq-store.ts";
-export { reconstructBatch, StoreMismatchError } from "./reconstruct.ts";
+export {
+  checkClassFolder,
+  type ReconstructedImage,
+  reconstructBatch,
+  reconstructedName,
+  reconstructStore,
+  StoreMismatchError,
+} from "./reconstruct.ts";
 export { gatherRows, getJson, getNpy, putJson, putNpy, SHARD_ARRAYS } from "./shard-arrays.ts";
 export * from "./tasks.ts";
 export { registerStageWorkers } from "./workers.ts";

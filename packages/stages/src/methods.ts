@@ -9,8 +9,7 @@
 import { CIFAR10_CLASSES, openDataset } from "@adq/ml";
 import { InvalidArgumentError } from "@adq/platform";
 import { matchClasses } from "./class-match.ts";
-import type { CompressParams, Method } from "./outputs.ts";
-import { choiceProblem } from "./params.ts";
+import type { CompressParams } from "./params.ts";
 
 /** How a method picks a class's items: uniformly from the class, per GraphCut bin, per difficulty stratum. */
 export type Sampler = "class" | "bins" | "strata";
@@ -91,7 +90,15 @@ export const METHODS = {
     heldOutModel: true,
     sampler: "strata",
   },
-} as const satisfies Record<Method, MethodSpec>;
+} as const satisfies Record<string, MethodSpec>;
+
+/** adq, dq (bins); random; ccs (coverage-centric coreset selection on held-out difficulty, core/ccs.ts). */
+export type Method = keyof typeof METHODS;
+
+/** Each method's proto enum name (the parameter table's `method` values). */
+export const METHOD_PROTO_NAMES = Object.fromEntries(
+  Object.entries(METHODS).map(([m, spec]) => [m, spec.proto]),
+) as { [M in Method]: (typeof METHODS)[M]["proto"] };
 
 /** The method of a proto enum name; the unset value is the default (common.proto: CCS). */
 export function methodFromProto(name: string | undefined): Method | undefined {
@@ -147,7 +154,11 @@ export function defaultModelRole(spec: MethodSpec, shape: DatasetShape): { role:
 /** The job's plan: what runs and what it needs, from the method table and the parameters. */
 export function planJob(params: Pick<CompressParams, "method" | "drop">, dataset?: DatasetShape): JobPlan {
   const spec: MethodSpec = METHODS[params.method];
-  if (!spec) throw new InvalidArgumentError("method", choiceProblem("method", params.method)!);
+  if (!spec)
+    throw new InvalidArgumentError(
+      "method",
+      `must be one of ${Object.keys(METHODS).join(", ")}, got ${String(params.method)}`,
+    );
   const cam = params.drop > 0;
   const model = spec.features || cam;
   return {

@@ -8,45 +8,12 @@ import type { GradientSource, ModelSpec, PatchScoreSource } from "./tasks.ts";
  * produce byte-identical files.
  */
 
-/** adq, dq (bins); random; ccs (coverage-centric coreset selection on held-out difficulty, core/ccs.ts). */
-export type Method = "adq" | "dq" | "random" | "ccs";
-export type DiversityMethod = "infonce" | "untrained-head";
+import type { Method } from "./methods.ts";
+import type { CompressParams } from "./params.ts";
 
-export interface CompressParams {
-  /** Keep ratio ρ ∈ (0, 1]. */
-  ratio: number;
-  /** Bins per class (m). */
-  bins: number;
-  /** Weight of importance against bin size in the adaptive allocation (Eq. 9), ∈ [0, 1]. */
-  alpha: number;
-  /** Share θ of patches dropped per kept image, ∈ [0, 1). */
-  drop: number;
-  seed: number;
-  method: Method;
-  /** GraphCut λ. */
-  lambda: number;
-  /** Texture patch size L. */
-  textureL: number;
-  diversity: DiversityMethod;
-  tau: number;
-  /** Weights of the normalised RS and DS in IS. */
-  rsWeight: number;
-  dsWeight: number;
-  /** Allocation strength s: a bin's importance share grows by e^s per unit of importance (packages/core/src/allocation.ts). */
-  strength: number;
-  /** CCS: share of the hardest items dropped before stratifying, ∈ [0, 1). */
-  ccsBeta: number;
-  /** CCS: equal-width difficulty strata per class, ≥ 1. */
-  ccsStrata: number;
-  /** Patch grid p (p×p patches per image) for CAM patch dropping and the MAE. */
-  patchGrid: number;
-  /** Skip unreadable images (listed in the manifest) instead of failing. */
-  skipBadFiles: boolean;
-  /** How the store codes each kept image (pq-store.ts): lossy "webp" (default), exact "webp-lossless" or "raw". */
-  storeCodec: StoreCodec;
-  /** WebP quality 1–100 for the lossy codec. */
-  storeQuality: number;
-}
+/** Every job parameter: derived from the parameter table (params.ts), documented there. */
+export type { CompressParams, Method };
+export type DiversityMethod = CompressParams["diversity"];
 
 export interface BinRecord {
   class: number;

@@ -12,15 +12,12 @@
  */
 import { DEFAULT_STRENGTH } from "@adq/core";
 import { InvalidArgumentError } from "@adq/platform";
-import type { CompressParams } from "./outputs.ts";
+import { METHOD_PROTO_NAMES, METHODS, type MethodSpec } from "./methods.ts";
 import type { StoreCodec } from "./pq-store.ts";
 
-type NumberKey = {
-  [K in keyof CompressParams]: CompressParams[K] extends number ? K : never;
-}[keyof CompressParams];
-type ChoiceKey = "method" | "diversity" | "storeCodec";
-
 interface ParamBase {
+  /** The parameter's name: its key in the table, in CompressParams and in manifest.json. */
+  key: string;
   /** `adq compress` / `adq submit` flag, absent where the CLI does not offer the parameter. */
   flag?: string;
   /** Placeholder of the flag's value in the help text. */
@@ -31,20 +28,34 @@ interface ParamBase {
   doc: string;
   /** The methods that read it (absent: every method); others ignore it, and the CLI says so. */
   methods?: readonly string[];
+  /**
+   * Must be given where a request carries it (CreateJob, the CompressionJob resource): a
+   * proto3 scalar has no presence, so its unset 0 would otherwise read as a value.
+   */
+  required?: boolean;
 }
 
-export interface NumberParam<K extends NumberKey = NumberKey> extends ParamBase {
+/** A number's bounds: the rule's words, its check and the CRD's schema all come from here. */
+export interface Range {
+  integer?: boolean;
+  min?: number;
+  max?: number;
+  /** The bound itself is outside: (min, …, …, max). */
+  minOpen?: boolean;
+  maxOpen?: boolean;
+}
+
+export interface NumberParam extends ParamBase {
   kind: "number";
-  key: K;
   default: number;
-  /** The rule in words, as messages say it: `must be ${rule}, got …`. */
+  range: Range;
+  /** The rule in words, as messages say it: `must be ${rule}, got …` (from `range`). */
   rule: string;
   ok: (v: number) => boolean;
 }
 
 export interface ChoiceParam extends ParamBase {
   kind: "choice";
-  key: ChoiceKey;
   default: string;
   /** Every value, with its proto enum name. */
   values: Readonly<Record<string, string>>;
@@ -54,16 +65,38 @@ export interface ChoiceParam extends ParamBase {
 
 export interface BooleanParam extends ParamBase {
   kind: "boolean";
-  key: "skipBadFiles";
   default: boolean;
 }
 
-export type ParamSpec = NumberParam | ChoiceParam | BooleanParam;
+/** A row of any kind (its key untyped: the table's keys come from the table). */
+type ParamRow = NumberParam | ChoiceParam | BooleanParam;
 
-const integer =
-  (lo: number, hi = Number.POSITIVE_INFINITY) =>
-  (v: number) =>
-    Number.isInteger(v) && v >= lo && v <= hi;
+/** The rule of a range in words: "in (0, 1]", "an integer in [1, 64]", "≥ 0", "a non-negative integer". */
+export function ruleOf(r: Range): string {
+  const lo = r.min === undefined ? undefined : `${r.minOpen ? "(" : "["}${r.min}`;
+  const hi = r.max === undefined ? undefined : `${r.max}${r.maxOpen ? ")" : "]"}`;
+  if (lo && hi) return `${r.integer ? "an integer " : ""}in ${lo}, ${hi}`;
+  if (r.integer) return r.min === 0 && !r.minOpen ? "a non-negative integer" : `an integer ≥ ${r.min}`;
+  if (lo) return `${r.minOpen ? ">" : "≥"} ${r.min}`;
+  return hi ? `${r.maxOpen ? "<" : "≤"} ${r.max}` : "a number";
+}
+
+/** A number row: its rule text and check derived from its range. */
+function num<const R extends Omit<NumberParam, "kind" | "rule" | "ok">>(row: R): R & NumberParam {
+  const { integer, min, max, minOpen, maxOpen } = row.range;
+  const ok = (v: number) =>
+    (integer ? Number.isSafeInteger(v) : Number.isFinite(v)) &&
+    (min === undefined || (minOpen ? v > min : v >= min)) &&
+    (max === undefined || (maxOpen ? v < max : v <= max));
+  return { ...row, kind: "number", rule: ruleOf(row.range), ok };
+}
+
+/** The methods whose row in the method table matches (a parameter's readers). */
+function methodsWhere(reads: (m: MethodSpec) => boolean): string[] {
+  return Object.entries(METHODS as Record<string, MethodSpec>)
+    .filter(([, m]) => reads(m))
+    .map(([name]) => name);
+}
 
 // Typed by the store's codecs (pq-store.ts): a codec added there must get its proto name here.
 const STORE_CODEC_NAMES: Record<StoreCodec, string> = {
@@ -74,76 +107,65 @@ const STORE_CODEC_NAMES: Record<StoreCodec, string> = {
 
 /** The table, in the order the help text lists it. */
 export const PARAMS = {
-  ratio: {
-    kind: "number",
+  ratio: num({
     key: "ratio",
     flag: "--ratio",
     arg: "<ρ>",
     proto: "ratio",
+    required: true,
     default: 0.1,
-    rule: "in (0, 1]",
-    ok: (v) => v > 0 && v <= 1,
+    range: { min: 0, minOpen: true, max: 1 },
     doc: "keep ratio ρ: round(ρ·N) images are kept",
-  },
-  bins: {
-    kind: "number",
+  }),
+  bins: num({
     key: "bins",
     flag: "--bins",
     arg: "<m>",
     proto: "bins",
     default: 10,
-    rule: "an integer ≥ 1",
-    ok: integer(1),
+    range: { integer: true, min: 1 },
     doc: "GraphCut bins per class",
-    methods: ["adq", "dq"],
-  },
-  alpha: {
-    kind: "number",
+    methods: methodsWhere((m) => m.bins),
+  }),
+  alpha: num({
     key: "alpha",
     flag: "--alpha",
     arg: "<α>",
     proto: "alpha",
     default: 0.65,
-    rule: "in [0, 1]",
-    ok: (v) => v >= 0 && v <= 1,
+    range: { min: 0, max: 1 },
     doc: "weight of importance against bin size in the allocation",
-    methods: ["adq"],
-  },
-  strength: {
-    kind: "number",
+    methods: methodsWhere((m) => m.scores),
+  }),
+  strength: num({
     key: "strength",
     flag: "--strength",
     arg: "<s>",
     proto: "allocation_strength",
     // The algorithm's own default (packages/core/src/allocation.ts explains the choice).
     default: DEFAULT_STRENGTH,
-    rule: "in [0, 10]",
-    ok: (v) => v >= 0 && v <= 10,
+    range: { min: 0, max: 10 },
     doc: "allocation strength: a bin's share grows by e^s\nper unit of importance",
-    methods: ["adq"],
-  },
-  drop: {
-    kind: "number",
+    methods: methodsWhere((m) => m.scores),
+  }),
+  drop: num({
     key: "drop",
     flag: "--drop",
     arg: "<θ>",
     proto: "drop_ratio",
     default: 0.25,
-    rule: "in [0, 1)",
-    ok: (v) => v >= 0 && v < 1,
+    range: { min: 0, max: 1, maxOpen: true },
     doc: "share of patches dropped per kept image",
-  },
-  seed: {
-    kind: "number",
+  }),
+  seed: num({
     key: "seed",
     flag: "--seed",
     arg: "<n>",
     proto: "seed",
     default: 0,
-    rule: "a non-negative integer",
-    ok: (v) => Number.isSafeInteger(v) && v >= 0,
+    range: { integer: true, min: 0 },
     doc: "seed of every random choice",
-  },
+  }),
   method: {
     kind: "choice",
     key: "method",
@@ -153,12 +175,11 @@ export const PARAMS = {
     // 5 seeds: +1.25 ± 0.57 SE points; ADQ −0.9, DQ −0.6; bench/quality/RESULTS.md). ADQ stays
     // one flag away, as the paper's method.
     default: "ccs",
-    values: { adq: "METHOD_ADQ", dq: "METHOD_DQ", random: "METHOD_RANDOM", ccs: "METHOD_CCS" },
+    values: METHOD_PROTO_NAMES,
     unspecified: "METHOD_UNSPECIFIED",
     doc: "selection method; ccs: coverage-centric coreset selection\non held-out difficulty (EL2N of a cross-fitted head), per class",
   },
-  ccsBeta: {
-    kind: "number",
+  ccsBeta: num({
     key: "ccsBeta",
     flag: "--ccs-beta",
     arg: "<β>",
@@ -167,45 +188,38 @@ export const PARAMS = {
     // and +9.0 with in-sample (one seed each, bench/quality/FINDINGS.md) — a small budget wants
     // the easier items (Sorscher et al. 2022), and the CCS paper cuts harder at high pruning rates.
     default: 0.3,
-    rule: "in [0, 1)",
-    ok: (v) => v >= 0 && v < 1,
+    range: { min: 0, max: 1, maxOpen: true },
     doc: "ccs: share of the hardest items dropped first",
-    methods: ["ccs"],
-  },
-  ccsStrata: {
-    kind: "number",
+    methods: methodsWhere((m) => m.sampler === "strata"),
+  }),
+  ccsStrata: num({
     key: "ccsStrata",
     flag: "--ccs-strata",
     arg: "<k>",
     proto: "ccs_strata",
     default: 50,
-    rule: "an integer in [1, 10000]",
-    ok: integer(1, 10_000),
+    range: { integer: true, min: 1, max: 10_000 },
     doc: "ccs: difficulty strata per class",
-    methods: ["ccs"],
-  },
-  lambda: {
-    kind: "number",
+    methods: methodsWhere((m) => m.sampler === "strata"),
+  }),
+  lambda: num({
     key: "lambda",
     flag: "--lambda",
     arg: "<λ>",
     proto: "graphcut_lambda",
     default: 1,
-    rule: "> 0",
-    ok: (v) => v > 0,
+    range: { min: 0, minOpen: true },
     doc: "GraphCut λ",
-    methods: ["adq", "dq"],
-  },
-  textureL: {
-    kind: "number",
+    methods: methodsWhere((m) => m.bins),
+  }),
+  textureL: num({
     key: "textureL",
     proto: "texture_patch_size",
     default: 32,
-    rule: "an integer ≥ 3",
-    ok: integer(3),
+    range: { integer: true, min: 3, max: 4096 },
     doc: "texture patch side L of the representativeness score",
-    methods: ["adq"],
-  },
+    methods: methodsWhere((m) => m.scores),
+  }),
   diversity: {
     kind: "choice",
     key: "diversity",
@@ -215,49 +229,41 @@ export const PARAMS = {
     values: { infonce: "DIVERSITY_METHOD_CONTRASTIVE", "untrained-head": "DIVERSITY_METHOD_UNTRAINED_HEAD" },
     unspecified: "DIVERSITY_METHOD_UNSPECIFIED",
     doc: "diversity score: contrastive (InfoNCE) or an untrained head",
-    methods: ["adq"],
+    methods: methodsWhere((m) => m.scores),
   },
-  tau: {
-    kind: "number",
+  tau: num({
     key: "tau",
     flag: "--tau",
     arg: "<τ>",
     proto: "diversity.tau",
     default: 0.5,
-    rule: "> 0",
-    ok: (v) => v > 0,
+    range: { min: 0, minOpen: true },
     doc: "discriminator temperature",
-    methods: ["adq"],
-  },
-  rsWeight: {
-    kind: "number",
+    methods: methodsWhere((m) => m.scores),
+  }),
+  rsWeight: num({
     key: "rsWeight",
     proto: "rs_weight",
     default: 1,
-    rule: "≥ 0",
-    ok: (v) => v >= 0,
+    range: { min: 0 },
     doc: "weight of the normalised representativeness in the importance",
-    methods: ["adq"],
-  },
-  dsWeight: {
-    kind: "number",
+    methods: methodsWhere((m) => m.scores),
+  }),
+  dsWeight: num({
     key: "dsWeight",
     proto: "ds_weight",
     default: 1,
-    rule: "≥ 0",
-    ok: (v) => v >= 0,
+    range: { min: 0 },
     doc: "weight of the normalised diversity in the importance",
-    methods: ["adq"],
-  },
-  patchGrid: {
-    kind: "number",
+    methods: methodsWhere((m) => m.scores),
+  }),
+  patchGrid: num({
     key: "patchGrid",
     proto: "patch_grid",
     default: 8,
-    rule: "an integer in [1, 64]",
-    ok: integer(1, 64),
+    range: { integer: true, min: 1, max: 64 },
     doc: "p × p patches per image for patch dropping (proto: image_size / patch_size)",
-  },
+  }),
   storeCodec: {
     kind: "choice",
     key: "storeCodec",
@@ -268,17 +274,15 @@ export const PARAMS = {
     unspecified: "STORE_CODEC_UNSPECIFIED",
     doc: "how the store codes kept images: lossy WebP (smaller than JPEG\nsources), or exact kept pixels",
   },
-  storeQuality: {
-    kind: "number",
+  storeQuality: num({
     key: "storeQuality",
     flag: "--store-quality",
     arg: "<q>",
     proto: "store_quality",
     default: 90,
-    rule: "an integer in [1, 100]",
-    ok: integer(1, 100),
+    range: { integer: true, min: 1, max: 100 },
     doc: "WebP quality of the lossy codec",
-  },
+  }),
   skipBadFiles: {
     kind: "boolean",
     key: "skipBadFiles",
@@ -287,9 +291,35 @@ export const PARAMS = {
     default: false,
     doc: "skip unreadable images (listed in the manifest) instead of failing",
   },
-} as const satisfies {
-  [K in keyof CompressParams]: ParamSpec & { key: K; default: CompressParams[K] };
-};
+} as const satisfies Record<string, ParamRow>;
+
+/** A row's value type: a number, a boolean, or one of a choice's values. */
+type ValueOf<S> = S extends { kind: "number" }
+  ? number
+  : S extends { kind: "boolean" }
+    ? boolean
+    : S extends { kind: "choice"; values: infer V }
+      ? keyof V & string
+      : never;
+
+/** Every job parameter, by its name: derived from the table (a new row is a new field). */
+export type CompressParams = { -readonly [K in keyof typeof PARAMS]: ValueOf<(typeof PARAMS)[K]> };
+export type ParamKey = keyof CompressParams;
+type NumberKey = { [K in ParamKey]: (typeof PARAMS)[K] extends { kind: "number" } ? K : never }[ParamKey];
+type ChoiceKey = { [K in ParamKey]: (typeof PARAMS)[K] extends { kind: "choice" } ? K : never }[ParamKey];
+/** The parameters a user sets (a CLI flag; the CompressionJob resource offers the same). */
+export type FlagKey = { [K in ParamKey]: (typeof PARAMS)[K] extends { flag: string } ? K : never }[ParamKey];
+type BooleanKey = { [K in ParamKey]: (typeof PARAMS)[K] extends { kind: "boolean" } ? K : never }[ParamKey];
+
+/** A row with its key typed by its kind. */
+export type ParamSpec =
+  | (NumberParam & { key: NumberKey })
+  | (ChoiceParam & { key: ChoiceKey })
+  | (BooleanParam & { key: BooleanKey });
+
+// Each row's `key` is its name in the table (checked here, at compile time).
+const KEYS_MATCH: { [K in ParamKey]: { key: K } } = PARAMS;
+void KEYS_MATCH;
 
 export const PARAM_LIST: readonly ParamSpec[] = Object.values(PARAMS);
 
@@ -377,6 +407,63 @@ export function protoFieldsOf(p: Partial<Record<keyof CompressParams, unknown>>)
   return out;
 }
 
+/**
+ * Rules across parameters, once: each names the field it reports and says what is wrong, with
+ * the parameters spelled as the caller's surface spells them (`name`: the table's names for
+ * the CLI and the coordinator, the proto's fields for the gateway).
+ */
+export interface CrossRule {
+  field: ParamKey;
+  problem(p: CompressParams, name: (k: ParamKey) => string): string | undefined;
+}
+
+export const CROSS_RULES: readonly CrossRule[] = [
+  {
+    // Importance is their weighted sum: with both weights 0 every bin would tie.
+    field: "dsWeight",
+    problem: (p, name) =>
+      METHODS[p.method]?.scores && p.rsWeight === 0 && p.dsWeight === 0
+        ? `${name("rsWeight")} and ${name("dsWeight")} may not both be 0 under ${METHODS[p.method].label}: importance is their weighted sum`
+        : undefined,
+  },
+];
+
+/** The cross-parameter problems of `p` (CROSS_RULES), as [field, problem] pairs. */
+export function crossProblems(
+  p: CompressParams,
+  name: (k: ParamKey) => string = (k) => k,
+): Array<[ParamKey, string]> {
+  const out: Array<[ParamKey, string]> = [];
+  for (const rule of CROSS_RULES) {
+    const problem = rule.problem(p, name);
+    if (problem) out.push([rule.field, problem]);
+  }
+  return out;
+}
+
+/**
+ * The patch grid of an (image_size, patch_size) pair, the proto's terms for `patchGrid`
+ * (p × p patches, p = image_size / patch_size): patch_size 0 (unset) is the table's default
+ * grid where it divides image_size. The gateway and the DropPatches stage RPC both read it.
+ */
+export function patchGridOf(
+  imageSize: number,
+  patchSize: number,
+): { grid: number; patchSize: number } | { problem: string } {
+  const dflt = PARAMS.patchGrid.default;
+  if (!patchSize) {
+    if (imageSize % dflt !== 0)
+      return { problem: `required when image_size (${imageSize}) is not a multiple of ${dflt}` };
+    patchSize = imageSize / dflt;
+  }
+  if (!(Number.isSafeInteger(patchSize) && patchSize > 0 && imageSize % patchSize === 0))
+    return { problem: `must divide image_size (${imageSize}), got ${patchSize}` };
+  const grid = imageSize / patchSize;
+  if (!PARAMS.patchGrid.ok(grid))
+    return { problem: `gives a ${grid}×${grid} grid; must be ${PARAMS.patchGrid.rule}` };
+  return { grid, patchSize };
+}
+
 /** Validates every parameter; the error names the field (maps to INVALID_ARGUMENT / a CLI flag). */
 export function validateParams(p: CompressParams): CompressParams {
   for (const spec of PARAM_LIST) {
@@ -386,6 +473,8 @@ export function validateParams(p: CompressParams): CompressParams {
       if (problem) throw new InvalidArgumentError(spec.key, problem);
     }
   }
+  const [cross] = crossProblems(p);
+  if (cross) throw new InvalidArgumentError(cross[0], cross[1]);
   return p;
 }
 

@@ -1,6 +1,7 @@
 import { resizeBilinear } from "@adq/core";
 import type { MaeModel } from "@adq/ml";
-import { type PatchedImage, patchBounds } from "./pq-store.ts";
+import sharp from "sharp";
+import { type PatchedImage, patchBounds, readStore } from "./pq-store.ts";
 
 /** A store whose images do not fit the MAE (size or patch grid). */
 export class StoreMismatchError extends Error {
@@ -72,4 +73,72 @@ function channel(data: Uint8Array, pixels: number, c: number): Float32Array {
 /** One plane resized h×w → outH×outW; the identity (no copy of the maths) when sizes agree. */
 function resizePlane(src: Float32Array, h: number, w: number, outH: number, outW: number): ArrayLike<number> {
   return h === outH && w === outW ? src : resizeBilinear(src, h, w, outH, outW);
+}
+
+/** One reconstructed image as an ImageFolder entry: `<class>/<index>-<file stem>.png`. */
+export interface ReconstructedImage {
+  path: string;
+  png: Uint8Array;
+  label: number;
+}
+
+/**
+ * The file name `adq reconstruct` and the served `reconstructed.tar` give an item: its data-set
+ * index (unique, sorts in data-set order) and its source file's stem, in safe characters.
+ */
+export function reconstructedName(index: number, id: string): string {
+  const base = id.slice(id.lastIndexOf("/") + 1);
+  return `${String(index).padStart(6, "0")}-${base.replace(/[^A-Za-z0-9._-]/g, "_").replace(/\.[^.]*$/, "")}.png`;
+}
+
+/**
+ * Class names become folder names: one plain path component each, never "..".
+ * @throws StoreMismatchError naming the class otherwise
+ */
+export function checkClassFolder(cls: string): void {
+  if (cls === "" || cls === "." || cls === ".." || /[/\\\0]/.test(cls))
+    throw new StoreMismatchError(`class name ${JSON.stringify(cls)} is not a folder name`);
+}
+
+/**
+ * Every kept image of a store, its dropped patches filled by the MAE, as a PNG at the image's
+ * own size, in store order; batches of `batchSize` go through the model (memory O(batch)).
+ * `onProgress(done)` follows each batch.
+ */
+export async function* reconstructStore(
+  mae: MaeModel,
+  store: Uint8Array,
+  manifest: { items: Array<{ index: number; id: string }>; dataset: { classes: string[] } },
+  o: { batchSize?: number; onProgress?: (done: number) => void; signal?: AbortSignal } = {},
+): AsyncGenerator<ReconstructedImage> {
+  for (const cls of manifest.dataset.classes) checkClassFolder(cls);
+  const ids = new Map(manifest.items.map((it) => [it.index, it.id]));
+  let batch: PatchedImage[] = [];
+  let done = 0;
+  async function* flush(): AsyncGenerator<ReconstructedImage> {
+    o.signal?.throwIfAborted();
+    const pixels = await reconstructBatch(mae, batch);
+    for (let k = 0; k < batch.length; k++) {
+      const img = batch[k]!;
+      const png = await sharp(pixels[k]!, { raw: { width: img.width, height: img.height, channels: 3 } })
+        .png()
+        .toBuffer();
+      const cls = manifest.dataset.classes[img.label];
+      if (cls === undefined)
+        throw new StoreMismatchError(`store label ${img.label} has no class in the manifest`);
+      yield {
+        path: `${cls}/${reconstructedName(img.index, ids.get(img.index) ?? String(img.index))}`,
+        png: new Uint8Array(png.buffer, png.byteOffset, png.length),
+        label: img.label,
+      };
+    }
+    done += batch.length;
+    o.onProgress?.(done);
+    batch = [];
+  }
+  for await (const img of readStore(store)) {
+    batch.push(img);
+    if (batch.length === (o.batchSize ?? 256)) yield* flush();
+  }
+  if (batch.length > 0) yield* flush();
 }

@@ -1,32 +1,15 @@
 /** BinningService.BinClass: GraphCut bins of one class over ExtractFeatures' shards (handleBinning). */
+
 import { createHash } from "node:crypto";
 import { encodeNpy } from "@adq/platform";
 import { invalidArgument } from "@adq/service-common";
+import type { BinClassRequest__Output as BinClassRequest, BinClassResponse } from "@adq/service-common/proto";
 import { checkNumber, handleBinning, PARAMS } from "@adq/stages";
 import type { StageRpcContext } from "./context.ts";
 import { gradientFor } from "./gradient.ts";
-import {
-  asInvalid,
-  bindTask,
-  classMembers,
-  digests,
-  type FeatureArtifactsMsg,
-  outPrefix,
-  ref,
-  shardRefs,
-  type TaskContextMsg,
-} from "./refs.ts";
+import { asInvalid, bindTask, classMembers, digests, outPrefix, ref, shardRefs } from "./refs.ts";
 
-export interface BinClassRequest {
-  task: TaskContextMsg | null;
-  features: FeatureArtifactsMsg[];
-  classIndex: number;
-  bins: number;
-  graphcutLambda: number;
-  seed?: number;
-}
-
-export async function binClass(ctx: StageRpcContext, req: BinClassRequest): Promise<unknown> {
+export async function binClass(ctx: StageRpcContext, req: BinClassRequest): Promise<BinClassResponse> {
   const { store } = ctx;
   const out = outPrefix(req.task, "binning");
   // 0: unset (proto3), the job default.

@@ -11,7 +11,6 @@
 
 import { BadImageError, ModelContractError } from "@adq/ml";
 import { encodeNpy } from "@adq/platform";
-import type { DatasetRef, Long, ModelRef } from "@adq/service-common";
 import {
   failedPrecondition,
   invalidArgument,
@@ -20,22 +19,14 @@ import {
   resolveModel,
   unimplemented,
 } from "@adq/service-common";
-import { type FeaturesResult, handleFeatures, SHARD_ARRAYS } from "@adq/stages";
+import type {
+  ExtractFeaturesRequest__Output as ExtractFeaturesRequest,
+  ExtractFeaturesResponse,
+} from "@adq/service-common/proto";
+import { checkNumber, type FeaturesResult, handleFeatures, PARAMS, SHARD_ARRAYS } from "@adq/stages";
 import * as grpc from "@grpc/grpc-js";
 import type { StageRpcContext } from "./context.ts";
-import { bindTask, outPrefix, ref, type TaskContextMsg, uint } from "./refs.ts";
-
-export interface ExtractFeaturesRequest {
-  task: TaskContextMsg | null;
-  dataset: DatasetRef | null;
-  shard: { start: Long; end: Long } | null;
-  model: ModelRef | null;
-  outputs: string[];
-  texturePatchSize: number;
-  skipBadFiles: boolean;
-  batchSize: number;
-  seed: number;
-}
+import { bindTask, outPrefix, ref, uint } from "./refs.ts";
 
 const DEFAULT_KINDS = [
   "FEATURE_KIND_EMBEDDING",
@@ -49,7 +40,10 @@ const BAD_FILES_LISTED = 100;
 /** `{"classes": [names]}` of the shard's dataset, beside its arrays. */
 export const CLASSES_FILE = "classes.json";
 
-export async function extractFeatures(ctx: StageRpcContext, req: ExtractFeaturesRequest): Promise<unknown> {
+export async function extractFeatures(
+  ctx: StageRpcContext,
+  req: ExtractFeaturesRequest,
+): Promise<ExtractFeaturesResponse> {
   const { store, env } = ctx;
   const out = outPrefix(req.task, "features");
   if (env.dataRoots.length === 0)
@@ -68,9 +62,11 @@ export async function extractFeatures(ctx: StageRpcContext, req: ExtractFeatures
   const end = uint(req.shard?.end, "shard.end");
   if (!(end > start)) throw invalidArgument("shard", `end (${end}) must be > start (${start})`);
   if (end > total) throw invalidArgument("shard.end", `must be <= the dataset's ${total} items, got ${end}`);
-  const textureL = req.texturePatchSize || env.defaultTextureL;
-  if (textureL < 3 || textureL > 4096)
-    throw invalidArgument("texture_patch_size", `must be in [3, 4096], got ${textureL}`);
+  const textureL = checkNumber(
+    "textureL",
+    req.texturePatchSize || env.defaultTextureL,
+    PARAMS.textureL.proto,
+  );
   const batchSize = Math.min(req.batchSize || 256, 1024);
   const model = (await resolveModel(req.model, true, env.models, "model"))!;
   const views = kinds.has("FEATURE_KIND_VIEW");

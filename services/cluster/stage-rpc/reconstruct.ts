@@ -7,25 +7,23 @@
 
 import { writeTar } from "@adq/gateway";
 import { ModelContractError } from "@adq/ml";
-import type { ModelRef } from "@adq/service-common";
 import { failedPrecondition, invalidArgument, resolveModel } from "@adq/service-common";
+import type {
+  ReconstructRequest__Output as ReconstructRequest,
+  ReconstructResponse,
+} from "@adq/service-common/proto";
 import { type PatchedImage, readStore, reconstructBatch, StoreMismatchError } from "@adq/stages";
 import sharp from "sharp";
 import type { StageRpcContext } from "./context.ts";
-import { bindTask, digests, input, outPrefix, ref, type TaskContextMsg } from "./refs.ts";
-
-export interface ReconstructRequest {
-  task: TaskContextMsg | null;
-  store: { classIndex: number; patches: unknown } | null;
-  maeModel: ModelRef | null;
-  className: string;
-  outputSize: number;
-}
+import { bindTask, digests, input, outPrefix, ref } from "./refs.ts";
 
 const CLASS_NAME = /^[A-Za-z0-9._ -]{1,128}$/;
 const BATCH = 64;
 
-export async function reconstruct(ctx: StageRpcContext, req: ReconstructRequest): Promise<unknown> {
+export async function reconstruct(
+  ctx: StageRpcContext,
+  req: ReconstructRequest,
+): Promise<ReconstructResponse> {
   const { store, env } = ctx;
   const out = outPrefix(req.task, "reconstruct");
   const className = req.className ?? "";

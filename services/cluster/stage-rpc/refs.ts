@@ -12,33 +12,25 @@
 import { type ArtifactStore, assertValidKey, decodeNpy, NotFoundError } from "@adq/platform";
 import type { ArtifactRef, Long } from "@adq/service-common";
 import { failedPrecondition, invalidArgument, RpcError } from "@adq/service-common";
+import type {
+  ClassBins__Output,
+  FeatureArtifacts__Output,
+  TaskContext__Output,
+} from "@adq/service-common/proto";
 import { canonicalJson, SHARD_ARRAYS, type ShardRef } from "@adq/stages";
 import * as grpc from "@grpc/grpc-js";
 
-export interface TaskContextMsg {
-  jobId: string;
-  taskKey: string;
-}
-export interface FeatureArtifactsMsg {
-  shard: { start: Long; end: Long } | null;
-  itemIndices: ArtifactRef | null;
-  labels: ArtifactRef | null;
-  embeddings: ArtifactRef | null;
-  logits: ArtifactRef | null;
-  pooled: ArtifactRef | null;
-  textureLevels: ArtifactRef | null;
-  views?: ArtifactRef | null;
-}
-export interface ClassBinsMsg {
-  classIndex: number;
-  classSize: Long;
-  binSizes: Long[];
-  bins: ArtifactRef | null;
-}
+/** The stage messages as received (generated from proto/adq/v1/common.proto). */
+export type TaskContextMsg = TaskContext__Output;
+export type FeatureArtifactsMsg = FeatureArtifacts__Output;
+export type ClassBinsMsg = ClassBins__Output;
 
 const SEGMENT = /^[A-Za-z0-9._-]{1,128}$/;
 
-export function outPrefix(task: TaskContextMsg | null | undefined, stage: string): string {
+export function outPrefix(
+  task: Pick<TaskContextMsg, "jobId" | "taskKey"> | null | undefined,
+  stage: string,
+): string {
   const jobId = task?.jobId ?? "";
   const parts = (task?.taskKey ?? "").split("/");
   if (!SEGMENT.test(jobId) || jobId === "." || jobId === "..")

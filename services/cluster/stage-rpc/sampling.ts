@@ -1,8 +1,15 @@
 import { allocateAcrossClasses, type RasterImage } from "@adq/core";
 import { encodedBytes, openDataset, resizeRaster, toNchw } from "@adq/ml";
 import { encodeNpy } from "@adq/platform";
-import type { BinScore, DatasetRef, Long, ModelRef } from "@adq/service-common";
 import { invalidArgument, resolveDataset, resolveModel } from "@adq/service-common";
+import type {
+  AllocateRequest__Output as AllocateRequest,
+  AllocateResponse,
+  DropPatchesRequest__Output as DropPatchesRequest,
+  DropPatchesResponse,
+  SampleClassRequest__Output as SampleClassRequest,
+  SampleClassResponse,
+} from "@adq/service-common/proto";
 import {
   allocateClass,
   checkNumber,
@@ -12,41 +19,21 @@ import {
   METHODS,
   methodFromProto,
   PARAMS,
+  patchGridOf,
   patchScorer,
   sampleBins,
 } from "@adq/stages";
 import type { StageRpcContext } from "./context.ts";
 import { featureError } from "./features.ts";
-import {
-  bindTask,
-  type ClassBinsMsg,
-  digests,
-  input,
-  outPrefix,
-  readJsonRef,
-  ref,
-  type TaskContextMsg,
-  uint,
-} from "./refs.ts";
+import { bindTask, digests, input, outPrefix, readJsonRef, ref, uint } from "./refs.ts";
 
-type BinScoreMsg = Pick<BinScore, "classIndex" | "className" | "binIndex" | "size" | "rs" | "ds">;
-
-export interface AllocateRequest {
-  task: TaskContextMsg | null;
-  bins: BinScoreMsg[];
-  ratio: number;
-  alpha: number;
-  rsWeight: number;
-  dsWeight: number;
-  method: string;
-  allocationStrength?: number;
-}
+type BinScoreMsg = AllocateRequest["bins"][number];
 
 /**
  * Class budgets round(ρ·N) over all classes (largest remainder, as the coordinator), then
  * per class: z-scored RS/DS → importance → adaptive allocation (α = 0 for DQ and random).
  */
-export async function allocate(_ctx: StageRpcContext, req: AllocateRequest): Promise<unknown> {
+export async function allocate(_ctx: StageRpcContext, req: AllocateRequest): Promise<AllocateResponse> {
   // The job parameters' rules, under the request's field names (the table's proto fields).
   const check = (key: "ratio" | "alpha" | "rsWeight" | "dsWeight" | "strength", value: unknown) =>
     checkNumber(key, value, PARAMS[key].proto);
@@ -97,7 +84,7 @@ export async function allocate(_ctx: StageRpcContext, req: AllocateRequest): Pro
     classSizes[classes[i]!] = list.reduce((s, b) => s + Number(b.size), 0);
   });
   const budgets = allocateAcrossClasses(classSizes, req.ratio);
-  const out: unknown[] = [];
+  const out: AllocateResponse["bins"] = [];
   sorted.forEach((list, i) => {
     const c = classes[i]!;
     // The sampling stage's own allocation (handlers/sampling.ts): scores only under ADQ.
@@ -124,13 +111,6 @@ export async function allocate(_ctx: StageRpcContext, req: AllocateRequest): Pro
   };
 }
 
-export interface SampleClassRequest {
-  task: TaskContextMsg | null;
-  bins: ClassBinsMsg | null;
-  allocations: Long[];
-  seed: number;
-}
-
 /** The selection document SampleClass stores and DropPatches reads. */
 interface SelectionDoc {
   class_index: number;
@@ -138,7 +118,10 @@ interface SelectionDoc {
 }
 
 /** Uniform draws inside each bin from the stream (seed, "sample", class, bin): the pipeline's. */
-export async function sampleClass(ctx: StageRpcContext, req: SampleClassRequest): Promise<unknown> {
+export async function sampleClass(
+  ctx: StageRpcContext,
+  req: SampleClassRequest,
+): Promise<SampleClassResponse> {
   const { store } = ctx;
   const out = outPrefix(req.task, "sampling");
   const c = req.bins?.classIndex ?? 0;
@@ -184,16 +167,6 @@ export async function sampleClass(ctx: StageRpcContext, req: SampleClassRequest)
   };
 }
 
-export interface DropPatchesRequest {
-  task: TaskContextMsg | null;
-  dataset: DatasetRef | null;
-  selection: { classIndex: number; count: Long; items: unknown } | null;
-  model: ModelRef | null;
-  patchGrid: { imageSize: number; patchSize: number } | null;
-  dropRatio: number;
-  skipBadFiles: boolean;
-}
-
 /**
  * Pixel quantization of one class's selection: CAM on the model's input (resized image),
  * the drop_ratio least activated patches dropped (ties to the lowest index), the kept
@@ -201,7 +174,10 @@ export interface DropPatchesRequest {
  * Outputs: `masks.npy` uint8 [n, g, g], `patches.adqp` (header + one record per item),
  * `index.json` (per item: index, path, label, offset, length of its record).
  */
-export async function dropPatches(ctx: StageRpcContext, req: DropPatchesRequest): Promise<unknown> {
+export async function dropPatches(
+  ctx: StageRpcContext,
+  req: DropPatchesRequest,
+): Promise<DropPatchesResponse> {
   const { store, env } = ctx;
   const out = outPrefix(req.task, "patch-drop");
   const drop = checkNumber("drop", req.dropRatio ?? 0, PARAMS.drop.proto);
@@ -236,15 +212,9 @@ export async function dropPatches(ctx: StageRpcContext, req: DropPatchesRequest)
     ? await env.modelCache.feature(model.spec).catch((e) => Promise.reject(featureError(e, ds.path)))
     : null;
   const S = req.patchGrid?.imageSize || fm?.inputSize || 32;
-  const patch =
-    req.patchGrid?.patchSize || (S % PARAMS.patchGrid.default === 0 ? S / PARAMS.patchGrid.default : 0);
-  if (!(patch > 0 && S % patch === 0))
-    throw invalidArgument(
-      "patch_grid.patch_size",
-      `must divide image_size (${S}), got ${req.patchGrid?.patchSize}`,
-    );
-  const grid = S / patch;
-  if (grid > 64) throw invalidArgument("patch_grid", `gives a ${grid}×${grid} grid; at most 64×64`);
+  const pg = patchGridOf(S, req.patchGrid?.patchSize ?? 0);
+  if ("problem" in pg) throw invalidArgument("patch_grid.patch_size", pg.problem);
+  const { grid, patchSize: patch } = pg;
   if (fm && S !== fm.inputSize)
     throw invalidArgument(
       "patch_grid.image_size",

@@ -1,29 +1,10 @@
 /** ScoringService.ScoreBin: RS (texture) and DS (contrastive) of one bin (handleScoring). */
 
 import { failedPrecondition, invalidArgument } from "@adq/service-common";
+import type { ScoreBinRequest__Output as ScoreBinRequest, ScoreBinResponse } from "@adq/service-common/proto";
 import { handleScoring, SHARD_ARRAYS } from "@adq/stages";
 import type { StageRpcContext } from "./context.ts";
-import {
-  asInvalid,
-  bindTask,
-  type ClassBinsMsg,
-  digests,
-  type FeatureArtifactsMsg,
-  input,
-  outPrefix,
-  shardRefs,
-  type TaskContextMsg,
-} from "./refs.ts";
-
-export interface ScoreBinRequest {
-  task: TaskContextMsg | null;
-  features: FeatureArtifactsMsg[];
-  bins: ClassBinsMsg | null;
-  binIndex: number;
-  diversity: { method?: string; tau?: number | null } | null;
-  seed: number;
-  skipDiversity: boolean;
-}
+import { asInvalid, bindTask, digests, input, outPrefix, shardRefs } from "./refs.ts";
 
 const DIVERSITY = {
   DIVERSITY_METHOD_UNSPECIFIED: "infonce",
@@ -31,7 +12,7 @@ const DIVERSITY = {
   DIVERSITY_METHOD_UNTRAINED_HEAD: "untrained-head",
 } as const;
 
-export async function scoreBin(ctx: StageRpcContext, req: ScoreBinRequest): Promise<unknown> {
+export async function scoreBin(ctx: StageRpcContext, req: ScoreBinRequest): Promise<ScoreBinResponse> {
   const { store } = ctx;
   const defaultTau = 0.5;
   const out = outPrefix(req.task, "scoring");

@@ -158,6 +158,25 @@ export function busContract(name: string, make: () => Promise<Bus>): void {
       await bus.close();
     });
 
+    it("cancelJob drops the job's queued tasks and no other job's", async () => {
+      const bus = await make();
+      for (let i = 0; i < 3; i++)
+        await bus.publishTask({ jobId: "jc", stage: "scoring", taskKey: `b${i}`, payload: null });
+      await bus.publishTask({ jobId: "keep", stage: "scoring", taskKey: "b0", payload: null });
+      expect(await bus.cancelJob("jc")).toBe(3);
+      const seen: string[] = [];
+      const done = waitFor(bus, 1);
+      const sub = bus.consume("scoring", async (t) => {
+        seen.push(`${t.jobId}/${t.taskKey}`);
+        return null;
+      });
+      await done;
+      await new Promise((r) => setTimeout(r, 200));
+      expect(seen).toEqual(["keep/b0"]);
+      await sub.close();
+      await bus.close();
+    });
+
     it("routes job events to that job's subscribers only", async () => {
       const bus = await make();
       const got: string[] = [];

@@ -198,16 +198,65 @@ describe("renderReport", () => {
       thumbnails: await thumbs(),
     });
     expect(html).not.toMatch(/NaN|undefined|Infinity/);
-    expect(html).not.toContain('id="fig2-');
-    expect(count(html, 'class="note"')).toBeGreaterThanOrEqual(3);
+    // Only what the method produced: no Fig. 2 (no bin scores), no placeholder notes.
+    expect(html).not.toContain('id="fig2');
+    expect(html).not.toContain("does not score bins");
+    expect(html).not.toContain("has no bins");
     expect(html).toContain("No pixel-quantized store");
+    expect(html).toContain(`<title>${method === "dq" ? "DQ" : "Random"} report`);
+    expect(html).not.toContain("Weight α");
     if (method === "dq") {
-      expect(html).toContain("does not score bins");
+      expect(html).toContain("Bins per class m");
       expect(count(svgById(html, "allocation-chart"), 'class="bar"')).toBe(8);
     } else {
-      expect(html).toContain("has no bins");
+      expect(html).not.toContain('id="allocation"');
+      expect(html).not.toContain("Bins per class m");
       expect(html).not.toContain("<svg");
     }
+  });
+
+  it("renders CCS: β and strata in the header, the strata histogram and per-class table, no ADQ sections", async () => {
+    const m = manifest("ccs");
+    m.ccs = {
+      score: "el2n-held-out",
+      beta: 0.3,
+      strata: 4,
+      classes: [
+        { pruned: 3, strataSizes: [2, 3, 0, 2], strataCounts: [1, 2, 0, 1] },
+        { pruned: 2, strataSizes: [1, 1, 4, 1], strataCounts: [1, 1, 1, 1] },
+        { pruned: 0, strataSizes: [0, 0, 0, 0], strataCounts: [0, 0, 0, 0] },
+      ],
+    };
+    const bins = binsFile("ccs");
+    bins.bins = [];
+    const html = renderReport({ bins, manifest: m, thumbnails: await thumbs() });
+    expect(html).toContain("<title>CCS report");
+    expect(html).toContain("Hard cut-off β");
+    expect(html).not.toMatch(/Bins per class m|Weight α|Strength s/);
+    expect(html).not.toMatch(/id="fig2|id="allocation"|has no bins/);
+    const svg = svgById(html, "ccs-strata-chart");
+    expect(count(svg, 'class="bar"')).toBe(8); // 4 strata × (in stratum, kept)
+    expect(html).toContain("Coverage-centric Coreset Selection");
+    expect(html).not.toContain("Adaptive Dataset Quantization”");
+    expect(html).not.toMatch(/NaN|undefined|Infinity/);
+  });
+
+  it("shows every class in a capped thumbnail grid", async () => {
+    const [a] = await thumbs();
+    const many = Array.from({ length: 12 }, (_, i) => ({
+      ...a!,
+      id: `x/${i}.png`,
+      label: i < 9 ? 0 : i - 8,
+    }));
+    const html = renderReport({
+      bins: binsFile("adq"),
+      manifest: manifest("adq"),
+      thumbnails: many,
+      maxThumbnails: 4,
+    });
+    const captions = [...html.matchAll(/<figcaption>([^<]*)<\/figcaption><\/figure>/g)].map((x) => x[1]);
+    expect(captions).toHaveLength(4);
+    expect(new Set(captions).size).toBe(4); // 9 of class 0, one each of 1–3: all four shown
   });
 
   it("caps the thumbnail grid and says so", async () => {

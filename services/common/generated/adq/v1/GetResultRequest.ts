@@ -1,0 +1,10 @@
+// Original file: proto/adq/v1/compression_service.proto
+
+
+export interface GetResultRequest {
+  'jobId'?: (string);
+}
+
+export interface GetResultRequest__Output {
+  'jobId': (string);
+}

@@ -1,0 +1,12 @@
+// Original file: proto/adq/v1/compression_service.proto
+
+
+export interface OutputOptions {
+  'reconstruct'?: (boolean);
+  'keepIntermediates'?: (boolean);
+}
+
+export interface OutputOptions__Output {
+  'reconstruct': (boolean);
+  'keepIntermediates': (boolean);
+}

@@ -1,0 +1,12 @@
+// Original file: proto/adq/v1/common.proto
+
+
+export interface PatchGrid {
+  'imageSize'?: (number);
+  'patchSize'?: (number);
+}
+
+export interface PatchGrid__Output {
+  'imageSize': (number);
+  'patchSize': (number);
+}

@@ -1,0 +1,38 @@
+// Original file: proto/adq/v1/common.proto
+
+export const Stage = {
+  STAGE_UNSPECIFIED: 'STAGE_UNSPECIFIED',
+  STAGE_INGEST: 'STAGE_INGEST',
+  STAGE_FEATURES: 'STAGE_FEATURES',
+  STAGE_BINNING: 'STAGE_BINNING',
+  STAGE_SCORING: 'STAGE_SCORING',
+  STAGE_ALLOCATION: 'STAGE_ALLOCATION',
+  STAGE_SAMPLING: 'STAGE_SAMPLING',
+  STAGE_PATCH_DROP: 'STAGE_PATCH_DROP',
+  STAGE_REPORT: 'STAGE_REPORT',
+  STAGE_RECONSTRUCT: 'STAGE_RECONSTRUCT',
+} as const;
+
+export type Stage =
+  | 'STAGE_UNSPECIFIED'
+  | 0
+  | 'STAGE_INGEST'
+  | 1
+  | 'STAGE_FEATURES'
+  | 2
+  | 'STAGE_BINNING'
+  | 3
+  | 'STAGE_SCORING'
+  | 4
+  | 'STAGE_ALLOCATION'
+  | 5
+  | 'STAGE_SAMPLING'
+  | 6
+  | 'STAGE_PATCH_DROP'
+  | 7
+  | 'STAGE_REPORT'
+  | 8
+  | 'STAGE_RECONSTRUCT'
+  | 9
+
+export type Stage__Output = typeof Stage[keyof typeof Stage]

@@ -1,0 +1,29 @@
+// Original file: proto/adq/v1/compression_service.proto
+
+export const StageState = {
+  STAGE_STATE_UNSPECIFIED: 'STAGE_STATE_UNSPECIFIED',
+  STAGE_STATE_PENDING: 'STAGE_STATE_PENDING',
+  STAGE_STATE_RUNNING: 'STAGE_STATE_RUNNING',
+  STAGE_STATE_SUCCEEDED: 'STAGE_STATE_SUCCEEDED',
+  STAGE_STATE_SKIPPED: 'STAGE_STATE_SKIPPED',
+  STAGE_STATE_FAILED: 'STAGE_STATE_FAILED',
+  STAGE_STATE_CANCELLED: 'STAGE_STATE_CANCELLED',
+} as const;
+
+export type StageState =
+  | 'STAGE_STATE_UNSPECIFIED'
+  | 0
+  | 'STAGE_STATE_PENDING'
+  | 1
+  | 'STAGE_STATE_RUNNING'
+  | 2
+  | 'STAGE_STATE_SUCCEEDED'
+  | 3
+  | 'STAGE_STATE_SKIPPED'
+  | 4
+  | 'STAGE_STATE_FAILED'
+  | 5
+  | 'STAGE_STATE_CANCELLED'
+  | 6
+
+export type StageState__Output = typeof StageState[keyof typeof StageState]

@@ -1,0 +1,85 @@
+import type * as grpc from '@grpc/grpc-js';
+import type { EnumTypeDefinition, MessageTypeDefinition } from '@grpc/proto-loader';
+
+import type { ArtifactRef as _adq_v1_ArtifactRef, ArtifactRef__Output as _adq_v1_ArtifactRef__Output } from './adq/v1/ArtifactRef';
+import type { BadFile as _adq_v1_BadFile, BadFile__Output as _adq_v1_BadFile__Output } from './adq/v1/BadFile';
+import type { BinClassRequest as _adq_v1_BinClassRequest, BinClassRequest__Output as _adq_v1_BinClassRequest__Output } from './adq/v1/BinClassRequest';
+import type { BinClassResponse as _adq_v1_BinClassResponse, BinClassResponse__Output as _adq_v1_BinClassResponse__Output } from './adq/v1/BinClassResponse';
+import type { BinScore as _adq_v1_BinScore, BinScore__Output as _adq_v1_BinScore__Output } from './adq/v1/BinScore';
+import type { BinningServiceClient as _adq_v1_BinningServiceClient, BinningServiceDefinition as _adq_v1_BinningServiceDefinition } from './adq/v1/BinningService';
+import type { ClassBins as _adq_v1_ClassBins, ClassBins__Output as _adq_v1_ClassBins__Output } from './adq/v1/ClassBins';
+import type { CompressionParams as _adq_v1_CompressionParams, CompressionParams__Output as _adq_v1_CompressionParams__Output } from './adq/v1/CompressionParams';
+import type { DatasetRef as _adq_v1_DatasetRef, DatasetRef__Output as _adq_v1_DatasetRef__Output } from './adq/v1/DatasetRef';
+import type { DatasetSummary as _adq_v1_DatasetSummary, DatasetSummary__Output as _adq_v1_DatasetSummary__Output } from './adq/v1/DatasetSummary';
+import type { DiversityParams as _adq_v1_DiversityParams, DiversityParams__Output as _adq_v1_DiversityParams__Output } from './adq/v1/DiversityParams';
+import type { ErrorDetails as _adq_v1_ErrorDetails, ErrorDetails__Output as _adq_v1_ErrorDetails__Output } from './adq/v1/ErrorDetails';
+import type { ExtractFeaturesRequest as _adq_v1_ExtractFeaturesRequest, ExtractFeaturesRequest__Output as _adq_v1_ExtractFeaturesRequest__Output } from './adq/v1/ExtractFeaturesRequest';
+import type { ExtractFeaturesResponse as _adq_v1_ExtractFeaturesResponse, ExtractFeaturesResponse__Output as _adq_v1_ExtractFeaturesResponse__Output } from './adq/v1/ExtractFeaturesResponse';
+import type { FeatureArtifacts as _adq_v1_FeatureArtifacts, FeatureArtifacts__Output as _adq_v1_FeatureArtifacts__Output } from './adq/v1/FeatureArtifacts';
+import type { FeatureServiceClient as _adq_v1_FeatureServiceClient, FeatureServiceDefinition as _adq_v1_FeatureServiceDefinition } from './adq/v1/FeatureService';
+import type { FieldViolation as _adq_v1_FieldViolation, FieldViolation__Output as _adq_v1_FieldViolation__Output } from './adq/v1/FieldViolation';
+import type { ModelInfo as _adq_v1_ModelInfo, ModelInfo__Output as _adq_v1_ModelInfo__Output } from './adq/v1/ModelInfo';
+import type { ModelRef as _adq_v1_ModelRef, ModelRef__Output as _adq_v1_ModelRef__Output } from './adq/v1/ModelRef';
+import type { PatchGrid as _adq_v1_PatchGrid, PatchGrid__Output as _adq_v1_PatchGrid__Output } from './adq/v1/PatchGrid';
+import type { QuotaViolation as _adq_v1_QuotaViolation, QuotaViolation__Output as _adq_v1_QuotaViolation__Output } from './adq/v1/QuotaViolation';
+import type { ScoreBinRequest as _adq_v1_ScoreBinRequest, ScoreBinRequest__Output as _adq_v1_ScoreBinRequest__Output } from './adq/v1/ScoreBinRequest';
+import type { ScoreBinResponse as _adq_v1_ScoreBinResponse, ScoreBinResponse__Output as _adq_v1_ScoreBinResponse__Output } from './adq/v1/ScoreBinResponse';
+import type { ScoreDiagnostics as _adq_v1_ScoreDiagnostics, ScoreDiagnostics__Output as _adq_v1_ScoreDiagnostics__Output } from './adq/v1/ScoreDiagnostics';
+import type { ScoringServiceClient as _adq_v1_ScoringServiceClient, ScoringServiceDefinition as _adq_v1_ScoringServiceDefinition } from './adq/v1/ScoringService';
+import type { ShardRange as _adq_v1_ShardRange, ShardRange__Output as _adq_v1_ShardRange__Output } from './adq/v1/ShardRange';
+import type { TaskContext as _adq_v1_TaskContext, TaskContext__Output as _adq_v1_TaskContext__Output } from './adq/v1/TaskContext';
+import type { TensorInfo as _adq_v1_TensorInfo, TensorInfo__Output as _adq_v1_TensorInfo__Output } from './adq/v1/TensorInfo';
+import type { Duration as _google_protobuf_Duration, Duration__Output as _google_protobuf_Duration__Output } from './google/protobuf/Duration';
+
+type SubtypeConstructor<Constructor extends new (...args: any) => any, Subtype> = {
+  new(...args: ConstructorParameters<Constructor>): Subtype;
+};
+
+export interface ProtoGrpcType {
+  adq: {
+    v1: {
+      ArtifactRef: MessageTypeDefinition<_adq_v1_ArtifactRef, _adq_v1_ArtifactRef__Output>
+      BadFile: MessageTypeDefinition<_adq_v1_BadFile, _adq_v1_BadFile__Output>
+      BinClassRequest: MessageTypeDefinition<_adq_v1_BinClassRequest, _adq_v1_BinClassRequest__Output>
+      BinClassResponse: MessageTypeDefinition<_adq_v1_BinClassResponse, _adq_v1_BinClassResponse__Output>
+      BinScore: MessageTypeDefinition<_adq_v1_BinScore, _adq_v1_BinScore__Output>
+      BinningService: SubtypeConstructor<typeof grpc.Client, _adq_v1_BinningServiceClient> & { service: _adq_v1_BinningServiceDefinition }
+      ClassBins: MessageTypeDefinition<_adq_v1_ClassBins, _adq_v1_ClassBins__Output>
+      CompressionParams: MessageTypeDefinition<_adq_v1_CompressionParams, _adq_v1_CompressionParams__Output>
+      DatasetFormat: EnumTypeDefinition
+      DatasetRef: MessageTypeDefinition<_adq_v1_DatasetRef, _adq_v1_DatasetRef__Output>
+      DatasetSummary: MessageTypeDefinition<_adq_v1_DatasetSummary, _adq_v1_DatasetSummary__Output>
+      DiversityMethod: EnumTypeDefinition
+      DiversityParams: MessageTypeDefinition<_adq_v1_DiversityParams, _adq_v1_DiversityParams__Output>
+      ErrorDetails: MessageTypeDefinition<_adq_v1_ErrorDetails, _adq_v1_ErrorDetails__Output>
+      ErrorReason: EnumTypeDefinition
+      ExtractFeaturesRequest: MessageTypeDefinition<_adq_v1_ExtractFeaturesRequest, _adq_v1_ExtractFeaturesRequest__Output>
+      ExtractFeaturesResponse: MessageTypeDefinition<_adq_v1_ExtractFeaturesResponse, _adq_v1_ExtractFeaturesResponse__Output>
+      FeatureArtifacts: MessageTypeDefinition<_adq_v1_FeatureArtifacts, _adq_v1_FeatureArtifacts__Output>
+      FeatureKind: EnumTypeDefinition
+      FeatureService: SubtypeConstructor<typeof grpc.Client, _adq_v1_FeatureServiceClient> & { service: _adq_v1_FeatureServiceDefinition }
+      FieldViolation: MessageTypeDefinition<_adq_v1_FieldViolation, _adq_v1_FieldViolation__Output>
+      JobState: EnumTypeDefinition
+      Method: EnumTypeDefinition
+      ModelInfo: MessageTypeDefinition<_adq_v1_ModelInfo, _adq_v1_ModelInfo__Output>
+      ModelRef: MessageTypeDefinition<_adq_v1_ModelRef, _adq_v1_ModelRef__Output>
+      PatchGrid: MessageTypeDefinition<_adq_v1_PatchGrid, _adq_v1_PatchGrid__Output>
+      QuotaViolation: MessageTypeDefinition<_adq_v1_QuotaViolation, _adq_v1_QuotaViolation__Output>
+      ScoreBinRequest: MessageTypeDefinition<_adq_v1_ScoreBinRequest, _adq_v1_ScoreBinRequest__Output>
+      ScoreBinResponse: MessageTypeDefinition<_adq_v1_ScoreBinResponse, _adq_v1_ScoreBinResponse__Output>
+      ScoreDiagnostics: MessageTypeDefinition<_adq_v1_ScoreDiagnostics, _adq_v1_ScoreDiagnostics__Output>
+      ScoringService: SubtypeConstructor<typeof grpc.Client, _adq_v1_ScoringServiceClient> & { service: _adq_v1_ScoringServiceDefinition }
+      ShardRange: MessageTypeDefinition<_adq_v1_ShardRange, _adq_v1_ShardRange__Output>
+      Stage: EnumTypeDefinition
+      StoreCodec: EnumTypeDefinition
+      TaskContext: MessageTypeDefinition<_adq_v1_TaskContext, _adq_v1_TaskContext__Output>
+      TensorInfo: MessageTypeDefinition<_adq_v1_TensorInfo, _adq_v1_TensorInfo__Output>
+    }
+  }
+  google: {
+    protobuf: {
+      Duration: MessageTypeDefinition<_google_protobuf_Duration, _google_protobuf_Duration__Output>
+    }
+  }
+}
+

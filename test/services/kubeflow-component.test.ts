@@ -1,0 +1,107 @@
+// deploy/kubeflow/adq-compress.component.yaml, run as Kubeflow Pipelines would run it (the
+// command with its placeholders filled in, `sh -ec`), against a real `adq serve`; the image's
+// CLI is replaced by the repository's (ADQ_CLI), everything else is the component's own text.
+import { type ChildProcessWithoutNullStreams, spawn, spawnSync } from "node:child_process";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { REPO_ROOT } from "@adq/cli";
+import yaml from "js-yaml";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { demoSlice, tmp } from "../e2e/helpers.ts";
+
+const KEY = "kfp-test-key";
+type Placeholder = string | { inputValue: string } | { outputPath: string };
+interface Component {
+  inputs: Array<{ name: string; default?: string }>;
+  outputs: Array<{ name: string }>;
+  implementation: { container: { image: string; command: Placeholder[] } };
+}
+
+describe("Kubeflow Pipelines component", () => {
+  let server: ChildProcessWithoutNullStreams;
+  let address: string;
+  let data: string;
+  let serverErr = "";
+
+  beforeAll(async () => {
+    data = demoSlice(2, 8);
+    server = spawn(
+      process.execPath,
+      [
+        join(REPO_ROOT, "bin", "adq.mjs"),
+        "serve",
+        "--port",
+        "0",
+        "--data-root",
+        data,
+        "--cache-dir",
+        tmp("adq-kfp-cache-"),
+        "--threads",
+        "1",
+      ],
+      { cwd: REPO_ROOT, stdio: ["pipe", "pipe", "pipe"], env: { ...process.env, ADQ_API_KEY: KEY } },
+    );
+    server.stderr.on("data", (d) => {
+      serverErr += d;
+    });
+    address = await new Promise<string>((resolve, reject) => {
+      let out = "";
+      const timer = setTimeout(() => reject(new Error(`adq serve did not start\n${serverErr}`)), 30_000);
+      server.stdout.on("data", (d) => {
+        out += d;
+        const m = /listening on (\S+)/.exec(out);
+        if (m) {
+          clearTimeout(timer);
+          resolve(m[1]!);
+        }
+      });
+    });
+  }, 40_000);
+  afterAll(() => {
+    if (server && server.exitCode === null) server.kill("SIGKILL");
+  });
+
+  it("compresses on the gateway and leaves the result directory and the job id as outputs", () => {
+    const spec = yaml.load(
+      readFileSync(join(REPO_ROOT, "deploy", "kubeflow", "adq-compress.component.yaml"), "utf8"),
+    ) as Component;
+    const values: Record<string, string> = Object.fromEntries(
+      spec.inputs.filter((i) => i.default !== undefined).map((i) => [i.name, i.default!]),
+    );
+    Object.assign(values, {
+      dataset: data,
+      server: address,
+      ratio: "0.25",
+      method: "random",
+      reconstruct: "True",
+    });
+    const outDir = tmp("adq-kfp-out-");
+    const paths = Object.fromEntries(spec.outputs.map((o) => [o.name, join(outDir, o.name, "data")]));
+    const argv = spec.implementation.container.command.map((p) =>
+      typeof p === "string" ? p : "inputValue" in p ? values[p.inputValue]! : paths[p.outputPath]!,
+    );
+    const r = spawnSync(argv[0]!, argv.slice(1), {
+      encoding: "utf8",
+      timeout: 50_000,
+      env: {
+        ...process.env,
+        ADQ_API_KEY: KEY,
+        ADQ_CLI: `${process.execPath} ${join(REPO_ROOT, "bin", "adq.mjs")}`,
+      },
+    });
+    expect(r.status, r.stderr).toBe(0);
+    const job = readFileSync(paths.job_id!, "utf8");
+    expect(job).toMatch(/^job-[0-9a-f]{20}$/);
+    expect(readdirSync(paths.result!).sort()).toEqual([
+      "bins.json",
+      "manifest.json",
+      "reconstructed.tar",
+      "report.html",
+      "store.adqp",
+    ]);
+    const m = JSON.parse(readFileSync(join(paths.result!, "manifest.json"), "utf8"));
+    expect(m.selected).toBe(4);
+    expect(m.params).toMatchObject({ ratio: 0.25, method: "random" });
+    expect(existsSync(join(outDir, "result"))).toBe(true);
+  }, 60_000);
+});
