@@ -180,6 +180,9 @@ export async function startClusterGateway(o: ClusterGatewayOptions): Promise<Run
           ? false
           : {
               concurrency: o.concurrency ?? 2,
+              // A job's claim lapses when its queue message is redelivered (same ack wait), so a
+              // crashed coordinator's jobs resume after one ack wait, not later.
+              claimTtlMs: o.ackWaitMs ?? 30_000,
               ...(o.tenantStageTasks ? { tenantStageTasks: o.tenantStageTasks } : {}),
               ...(o.tenantGpuTasks ? { tenantGpuTasks: o.tenantGpuTasks } : {}),
               ...(o.shardSize ? { shardSize: o.shardSize } : {}),

@@ -92,7 +92,8 @@ export interface RunnerOptions {
   instanceId?: string;
   /**
    * How long a job claim holds without renewal (default 60 s; renewed every third of it).
-   * A coordinator that dies leaves its jobs to others once their claims lapse.
+   * A coordinator that dies leaves its jobs to others once their claims lapse: the cluster
+   * sets it to the bus's ack wait, after which the job's message is redelivered anyway.
    */
   claimTtlMs?: number;
   /** Called once per job this runner finished (metrics). */
