@@ -98,6 +98,30 @@ BY_NAME = {
                 "id": {"type": "string", "pattern": "^[A-Za-z0-9._-]{1,64}$"},
                 "keys": {"type": "array", "minItems": 1, "items": {"type": "string"}},
                 "quotas": {"type": "object", "additionalProperties": {"type": "integer", "minimum": 0}},
+                # Data grants (SECURITY.md, "Data grants"): a file root, or an S3 prefix with an
+                # optional credentials file (from s3.grantCredentialsSecret).
+                "data": {
+                    "type": "array",
+                    "items": {
+                        "oneOf": [
+                            {
+                                "type": "object",
+                                "additionalProperties": False,
+                                "required": ["root"],
+                                "properties": {"root": {"type": "string", "pattern": "^/"}},
+                            },
+                            {
+                                "type": "object",
+                                "additionalProperties": False,
+                                "required": ["s3"],
+                                "properties": {
+                                    "s3": {"type": "string", "pattern": "^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/.*)?$"},
+                                    "credentials_file": {"type": "string", "pattern": "^/"},
+                                },
+                            },
+                        ]
+                    },
+                },
             },
         },
     },

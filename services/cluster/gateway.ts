@@ -17,9 +17,10 @@
 import { gatewayMetrics, JOB_QUEUE, type RunningGateway, SignedJobStore, startGateway } from "@adq/gateway";
 import type { ExecutionProvider } from "@adq/ml";
 import type { NatsAuthOptions } from "@adq/platform/nats";
-import type { ApiKeyAuthenticator, Logger } from "@adq/service-common";
+import type { ApiKeyAuthenticator, DataGrants, Logger } from "@adq/service-common";
 import {
   type FaultInjection,
+  grantTasks,
   InstrumentedBus,
   type MetricsServer,
   processMetrics,
@@ -30,7 +31,7 @@ import {
 import { ModelCache, registerStageWorkers } from "@adq/stages";
 import type * as grpc from "@grpc/grpc-js";
 import { natsMetrics, queueMetrics } from "./metrics.ts";
-import { type ClusterPorts, openClusterPorts } from "./ports.ts";
+import { type ClusterPorts, type ClusterPortsOptions, openClusterPorts } from "./ports.ts";
 import { STAGE_NAMES } from "./stage-services.ts";
 
 export interface ClusterGatewayOptions {
@@ -39,12 +40,16 @@ export interface ClusterGatewayOptions {
   address: string;
   auth: ApiKeyAuthenticator;
   dataRoots: string[];
+  /** Per-tenant data grants (services/common/grants.ts); this process's stage tasks are held to them too. */
+  grants?: DataGrants;
   /**
    * Where uploaded datasets are extracted: a volume every gateway, coordinator and
    * features/assemble worker mounts at the same path. Default: $ADQ_UPLOAD_ROOT; neither
    * set: UploadDataset answers UNIMPLEMENTED.
    */
   uploadRoot?: string;
+  /** Uploads no job used for this long are deleted (default 7 days). */
+  uploadRetentionMs?: number;
   defaultModel: string | null;
   /** CCS's default feature model (ModelConfig.heldOutModel). */
   heldOutModel?: string | null;
@@ -79,6 +84,10 @@ export interface ClusterGatewayOptions {
   progressIntervalMs?: number;
   /** Stage-cache retention period (services/gateway/cache-gc.ts); default 7 days. */
   cacheRetentionMs?: number;
+  /** Finished jobs are deleted this long after they ended (cache-gc.ts sweepResults); default never. */
+  resultRetentionMs?: number;
+  /** Artifact Object Store replicas and byte cap (ports.ts). */
+  artifacts?: ClusterPortsOptions["artifacts"];
   log: Logger;
   /** Server credentials (TLS, common/tls.ts); default plaintext. */
   credentials?: grpc.ServerCredentials;
@@ -112,6 +121,7 @@ export async function startClusterGateway(o: ClusterGatewayOptions): Promise<Run
     ...(o.namespace ? { namespace: o.namespace } : {}),
     ...(o.ackWaitMs ? { ackWaitMs: o.ackWaitMs } : {}),
     ...(o.retryBackoffMs ? { retryBackoffMs: o.retryBackoffMs } : {}),
+    ...(o.artifacts ? { artifacts: o.artifacts } : {}),
   });
   // Every stage's queue exists before the first job, made here and never by a worker:
   // autoscalers read each consumer's lag from the start, and workers need no right to
@@ -137,15 +147,19 @@ export async function startClusterGateway(o: ClusterGatewayOptions): Promise<Run
       metrics: taskMetrics(registry),
       ...(o.faults ? { faults: o.faults } : {}),
     });
-    workers = registerStageWorkers(workerBus, {
-      store: ports.store,
-      maxAttempts: o.maxAttempts ?? 3,
-      models: new ModelCache({
-        ...(o.threads ? { threads: o.threads } : {}),
-        ...(o.executionProvider ? { executionProvider: o.executionProvider } : {}),
-        warn: (message) => log.warn("execution_provider_fallback", { message }),
-      }),
-    });
+    const uploadRoot = o.uploadRoot ?? process.env.ADQ_UPLOAD_ROOT;
+    workers = registerStageWorkers(
+      o.grants ? grantTasks(workerBus, o.grants, uploadRoot ? { uploadRoot } : {}) : workerBus,
+      {
+        store: ports.store,
+        maxAttempts: o.maxAttempts ?? 3,
+        models: new ModelCache({
+          ...(o.threads ? { threads: o.threads } : {}),
+          ...(o.executionProvider ? { executionProvider: o.executionProvider } : {}),
+          warn: (message) => log.warn("execution_provider_fallback", { message }),
+        }),
+      },
+    );
   }
   let gw: RunningGateway;
   let metrics: MetricsServer | undefined;
@@ -160,7 +174,9 @@ export async function startClusterGateway(o: ClusterGatewayOptions): Promise<Run
       store: ports.store,
       auth: o.auth,
       dataRoots: o.dataRoots,
+      ...(o.grants ? { grants: o.grants } : {}),
       ...(o.credentials ? { credentials: o.credentials } : {}),
+      ...(o.uploadRetentionMs ? { uploadRetentionMs: o.uploadRetentionMs } : {}),
       ...((o.uploadRoot ?? process.env.ADQ_UPLOAD_ROOT)
         ? { uploadRoot: (o.uploadRoot ?? process.env.ADQ_UPLOAD_ROOT)! }
         : {}),
@@ -190,6 +206,7 @@ export async function startClusterGateway(o: ClusterGatewayOptions): Promise<Run
               ...(o.maxJobDeliveries ? { maxJobDeliveries: o.maxJobDeliveries } : {}),
               ...(o.progressIntervalMs !== undefined ? { progressIntervalMs: o.progressIntervalMs } : {}),
               ...(o.cacheRetentionMs ? { cacheRetentionMs: o.cacheRetentionMs } : {}),
+              ...(o.resultRetentionMs ? { resultRetentionMs: o.resultRetentionMs } : {}),
               onJobEnd: gm.onJobEnd,
             },
       ...(o.watchPollMs ? { watchPollMs: o.watchPollMs } : {}),

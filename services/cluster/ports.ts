@@ -44,6 +44,14 @@ export interface ClusterPortsOptions {
    * such a server is refused (`NatsConnectError`).
    */
   insecureNats?: boolean;
+  /**
+   * The artifact Object Store's durability and bound (`--artifact-replicas`,
+   * `--artifact-max-bytes`): JetStream replicas (1 on a single server; 3 on a 3-node cluster
+   * survives a node) and a byte cap past which puts fail instead of filling the disk. Every
+   * process of a cluster must pass the same values (the chart does): JetStream refuses to
+   * re-create the bucket with a different configuration.
+   */
+  artifacts?: { replicas?: number; maxBytes?: number };
   log: Logger;
 }
 
@@ -177,7 +185,11 @@ export async function openClusterPorts(o: ClusterPortsOptions): Promise<ClusterP
         });
       },
     });
-    const store = await ObjectArtifactStore.open(nc, { bucket: `${ns}-artifacts` });
+    const store = await ObjectArtifactStore.open(nc, {
+      bucket: `${ns}-artifacts`,
+      ...(o.artifacts?.replicas ? { replicas: o.artifacts.replicas } : {}),
+      ...(o.artifacts?.maxBytes ? { maxBytes: o.artifacts.maxBytes } : {}),
+    });
     const jobs = o.kv ? await KvJobStore.open<JobRecord>(nc, { bucket: `${ns}-jobs` }) : undefined;
     const idempotency = o.kv
       ? await KvJobStore.open<IdempotencyRecord>(nc, { bucket: `${ns}-idempotency` })

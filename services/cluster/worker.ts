@@ -14,11 +14,12 @@
 import { readFile } from "node:fs/promises";
 import { cudaProblem, type ExecutionProvider } from "@adq/ml";
 import type { NatsAuthOptions } from "@adq/platform/nats";
-import type { ApiKeyAuthenticator, Logger } from "@adq/service-common";
+import type { ApiKeyAuthenticator, DataGrants, Logger } from "@adq/service-common";
 import {
   addReflection,
   bindServer,
   type FaultInjection,
+  grantTasks,
   HealthService,
   InstrumentedBus,
   type MetricsServer,
@@ -33,7 +34,7 @@ import {
 import { ModelCache, registerStageWorkers } from "@adq/stages";
 import type * as grpc from "@grpc/grpc-js";
 import { natsMetrics, queueMetrics } from "./metrics.ts";
-import { type ClusterPorts, openClusterPorts } from "./ports.ts";
+import { type ClusterPorts, type ClusterPortsOptions, openClusterPorts } from "./ports.ts";
 import { addStageService, type StageProcessName, stageServiceName } from "./stage-services.ts";
 import { confineTaskPaths, realPaths } from "./task-paths.ts";
 
@@ -49,6 +50,8 @@ export interface StageWorkerProcessOptions {
   maxAttempts?: number;
   ackWaitMs?: number;
   retryBackoffMs?: number[];
+  /** Artifact Object Store replicas and byte cap: the same as the gateway's (ports.ts). */
+  artifacts?: ClusterPortsOptions["artifacts"];
   /** ONNX Runtime intra-op threads. */
   threads?: number;
   /** ONNX Runtime execution provider; "cuda" falls back to CPU with one warn line when absent. */
@@ -66,6 +69,13 @@ export interface StageWorkerProcessOptions {
   log: Logger;
   /** Stage RPCs: roots `file://` datasets must lie under (none: dataset RPCs are UNIMPLEMENTED). */
   dataRoots?: string[];
+  /**
+   * Per-tenant data grants (the API-key file's `data`): every task naming a data set must name
+   * one granted to the tenant it writes for, and is read with that grant's credentials.
+   */
+  grants?: DataGrants;
+  /** Where uploads are extracted (a tenant's own uploads pass the grant check). */
+  uploadRoot?: string;
   /** Stage RPCs: the feature model an empty ModelRef means, `builtin://` names, `file://` roots. */
   defaultModel?: string | null;
   builtinModels?: Record<string, string>;
@@ -107,6 +117,7 @@ export async function startStageWorker(o: StageWorkerProcessOptions): Promise<Ru
     ...(o.namespace ? { namespace: o.namespace } : {}),
     ...(o.ackWaitMs ? { ackWaitMs: o.ackWaitMs } : {}),
     ...(o.retryBackoffMs ? { retryBackoffMs: o.retryBackoffMs } : {}),
+    ...(o.artifacts ? { artifacts: o.artifacts } : {}),
   });
   const registry = new Registry();
   processMetrics(registry, `worker-${stage}`);
@@ -159,10 +170,13 @@ export async function startStageWorker(o: StageWorkerProcessOptions): Promise<Ru
         ]),
       })
     : bus;
+  const grantedBus = o.grants
+    ? grantTasks(confinedBus, o.grants, o.uploadRoot ? { uploadRoot: o.uploadRoot } : {})
+    : confinedBus;
   const workers =
     unusable !== undefined
       ? { close: async () => {} }
-      : registerStageWorkers(confinedBus, {
+      : registerStageWorkers(grantedBus, {
           store: ports.store,
           stages: [stage],
           concurrency: { [stage]: Math.max(1, o.concurrency ?? 1) },

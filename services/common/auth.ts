@@ -10,7 +10,8 @@
  *     "tenants": [
  *       { "id": "acme",
  *         "keys": ["<sha256 hex of the key>", "sha256:<hex>"],
- *         "quotas": { "concurrent_jobs": 4, "images_per_job": 100000 } }
+ *         "quotas": { "concurrent_jobs": 4, "images_per_job": 100000, "upload_bytes": 1073741824,
+ *                     "uploads": 100, "upload_total_bytes": 17179869184 } }
  *     ]
  *   }
  *
@@ -30,7 +31,14 @@ export interface TenantQuotas {
   imagesPerJob: number;
   /** Bytes of one uploaded archive; unset: the server's configured maximum. */
   uploadBytes?: number;
+  /** Uploads kept at once; unset: DEFAULT_UPLOAD_QUOTAS.uploads. */
+  uploads?: number;
+  /** Archive + extracted bytes of all kept uploads; unset: DEFAULT_UPLOAD_QUOTAS.uploadTotalBytes. */
+  uploadTotalBytes?: number;
 }
+
+/** What a tenant may keep in uploads when its `quotas` do not say (issue 28: storage bounded). */
+export const DEFAULT_UPLOAD_QUOTAS = { uploads: 100, uploadTotalBytes: 16 * 1024 ** 3 } as const;
 
 export const DEFAULT_QUOTAS: TenantQuotas = { concurrentJobs: 4, imagesPerJob: 1_000_000 };
 
@@ -43,7 +51,13 @@ export interface TenantConfig {
   id: string;
   /** SHA-256 hex digests of the tenant's API keys, optionally prefixed "sha256:". */
   keys: string[];
-  quotas?: Partial<{ concurrent_jobs: number; images_per_job: number; upload_bytes: number }>;
+  quotas?: Partial<{
+    concurrent_jobs: number;
+    images_per_job: number;
+    upload_bytes: number;
+    uploads: number;
+    upload_total_bytes: number;
+  }>;
 }
 
 const TENANT_ID = /^[A-Za-z0-9._-]{1,64}$/;
@@ -71,6 +85,10 @@ export class ApiKeyAuthenticator {
         imagesPerJob: positive(t.quotas?.images_per_job, DEFAULT_QUOTAS.imagesPerJob, t.id),
         ...(t.quotas?.upload_bytes !== undefined
           ? { uploadBytes: positive(t.quotas.upload_bytes, 1, t.id) }
+          : {}),
+        ...(t.quotas?.uploads !== undefined ? { uploads: positive(t.quotas.uploads, 1, t.id) } : {}),
+        ...(t.quotas?.upload_total_bytes !== undefined
+          ? { uploadTotalBytes: positive(t.quotas.upload_total_bytes, 1, t.id) }
           : {}),
       };
       if (!Array.isArray(t.keys) || t.keys.length === 0)

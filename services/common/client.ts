@@ -106,6 +106,10 @@ export class CompressionClient {
   listJobs(req: Partial<ListJobsRequest> = {}): Promise<ListJobsResponse> {
     return this.unary("ListJobs", req);
   }
+  deleteUpload(datasetUri: string): Promise<Record<string, never>> {
+    return this.unary("DeleteUpload", { datasetUri });
+  }
+
   deleteJob(jobId: string): Promise<Record<string, never>> {
     return this.unary("DeleteJob", { jobId });
   }

@@ -74,6 +74,13 @@ export function invalidArgument(
   return new RpcError(grpc.status.INVALID_ARGUMENT, `${field}: ${description}`, { reason, fieldViolations });
 }
 
+/** The caller may not name this (a data set outside its grants): the field and why. */
+export function permissionDenied(field: string, description: string): RpcError {
+  return new RpcError(grpc.status.PERMISSION_DENIED, `${field}: ${description}`, {
+    fieldViolations: [{ field, description }],
+  });
+}
+
 export function notFound(message: string): RpcError {
   return new RpcError(grpc.status.NOT_FOUND, message);
 }
@@ -122,6 +129,7 @@ export function isBackendUnavailable(e: unknown): boolean {
 const GRPC_STATUS: Record<ErrorStatus, grpc.status> = {
   INVALID_ARGUMENT: grpc.status.INVALID_ARGUMENT,
   NOT_FOUND: grpc.status.NOT_FOUND,
+  PERMISSION_DENIED: grpc.status.PERMISSION_DENIED,
   FAILED_PRECONDITION: grpc.status.FAILED_PRECONDITION,
   RESOURCE_EXHAUSTED: grpc.status.RESOURCE_EXHAUSTED,
   ABORTED: grpc.status.ABORTED,

@@ -1,18 +1,90 @@
 // @adq/service-common: proto loading, auth, errors, logs, health, server plumbing, client, and
 // the resolution of request paths under the data/model roots (gateway and stage RPCs both need it).
-export * from "./auth.ts";
-export * from "./auth-throttle.ts";
-export * from "./client.ts";
-export * from "./download.ts";
-export * from "./errors.ts";
-export * from "./health.ts";
-export * from "./instrument.ts";
-export * from "./log.ts";
-export * from "./metrics.ts";
-export * from "./proto.ts";
-export * from "./reflection.ts";
-export * from "./resolve.ts";
-export * from "./server.ts";
-export * from "./status-details.ts";
-export * from "./tls.ts";
-export type * from "./types.ts";
+export { ApiKeyAuthenticator, DEFAULT_UPLOAD_QUOTAS, type Tenant } from "./auth.ts";
+export { CompressionClient, errorDetailsOf } from "./client.ts";
+export { downloadResultFiles } from "./download.ts";
+export {
+  failedPrecondition,
+  fromErrorInfo,
+  invalidArgument,
+  isBackendUnavailable,
+  notFound,
+  permissionDenied,
+  quotaExceeded,
+  RpcError,
+  unimplemented,
+} from "./errors.ts";
+export { DataGrants, grantTasks } from "./grants.ts";
+export { HealthService } from "./health.ts";
+export { type FaultInjection, faultsFromEnv, InstrumentedBus, taskMetrics } from "./instrument.ts";
+export { Logger, parseLogLevel } from "./log.ts";
+export {
+  Counter,
+  Gauge,
+  type MetricsServer,
+  processMetrics,
+  Registry,
+  startMetricsServer,
+} from "./metrics.ts";
+export { compressionServiceDefinition, healthClientConstructor, LOADER_OPTIONS } from "./proto.ts";
+export { addReflection } from "./reflection.ts";
+export {
+  formatName,
+  type ModelConfig,
+  maeModel,
+  resolveDataset,
+  resolveGrantedDataset,
+  resolveModel,
+  resolveRoots,
+} from "./resolve.ts";
+export {
+  bindServer,
+  type CallContext,
+  clientStreamHandler,
+  type HandlerOptions,
+  newServer,
+  serverStreamHandler,
+  shutdownServer,
+  unaryHandler,
+} from "./server.ts";
+export {
+  type ClientSecurity,
+  clientSecurity,
+  clientTlsFromEnv,
+  type ServerSecurity,
+  serverSecurity,
+  TlsConfigError,
+} from "./tls.ts";
+export type {
+  ArtifactRef,
+  BinScore,
+  CancelJobRequest,
+  CompressionParams,
+  CreateJobRequest,
+  CreateJobResponse,
+  DatasetFormatName,
+  DeleteUploadRequest,
+  DownloadResultChunk,
+  DownloadResultRequest,
+  Duration,
+  ErrorDetails,
+  FieldViolation,
+  Job,
+  JobEvent,
+  JobIdRequest,
+  JobResult,
+  JobStateName,
+  JobTerminal,
+  ListJobsRequest,
+  ListJobsResponse,
+  Long,
+  PatchGrid,
+  ResultSummary,
+  StageEnum,
+  StageProgress,
+  StageStateName,
+  Timestamp,
+  UploadDatasetRequest,
+  UploadDatasetResponse,
+  WatchJobRequest,
+} from "./types.ts";

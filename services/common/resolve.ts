@@ -12,9 +12,10 @@ import { realpath, stat } from "node:fs/promises";
 import { isAbsolute, relative, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import { errorInfo } from "@adq/core";
-import { type DatasetDescription, type DatasetFormat, openDataset } from "@adq/ml";
+import { type DatasetDescription, type DatasetFormat, openDataset, type S3Credentials } from "@adq/ml";
 import { type ModelRole, type ModelSpec, sha256File } from "@adq/stages";
-import { failedPrecondition, invalidArgument, unimplemented } from "./errors.ts";
+import { failedPrecondition, invalidArgument, permissionDenied, unimplemented } from "./errors.ts";
+import type { DataGrants } from "./grants.ts";
 import type { DatasetFormatName, ErrorReasonName, ModelRef } from "./types.ts";
 
 export function isUnder(path: string, root: string): boolean {
@@ -71,10 +72,15 @@ const FORMATS: Record<string, DatasetFormat | undefined> = {
   DATASET_FORMAT_UNSPECIFIED: undefined,
   DATASET_FORMAT_IMAGE_FOLDER: "imagefolder",
   DATASET_FORMAT_CIFAR10_BINARY: "cifar10-binary",
+  DATASET_FORMAT_WEBDATASET: "webdataset",
 };
 
 export function formatName(f: DatasetFormat): DatasetFormatName {
-  return f === "imagefolder" ? "DATASET_FORMAT_IMAGE_FOLDER" : "DATASET_FORMAT_CIFAR10_BINARY";
+  return f === "imagefolder"
+    ? "DATASET_FORMAT_IMAGE_FOLDER"
+    : f === "webdataset"
+      ? "DATASET_FORMAT_WEBDATASET"
+      : "DATASET_FORMAT_CIFAR10_BINARY";
 }
 
 export interface ResolvedDataset {
@@ -94,24 +100,59 @@ export async function resolveDataset(
   const field = "dataset.uri";
   if (!uri) throw invalidArgument(field, "required: file:///path/under/a/data/root");
   const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(uri)?.[1]?.toLowerCase();
-  if (scheme === "s3") throw unimplemented(`${field}: s3:// datasets are not supported yet`);
+  if (scheme === "s3")
+    throw permissionDenied(
+      field,
+      `s3:// data sets are served only under a tenant's data grant (the API-key file's "data"; SECURITY.md, "Data grants")`,
+    );
   if (scheme === "artifact")
     throw unimplemented(
       `${field}: this server has no upload root configured, so artifact:// datasets are not served; use a file:// URI under a data root`,
     );
   if (scheme !== "file")
     throw invalidArgument(field, `unsupported scheme in ${JSON.stringify(uri)}: use file://`);
+  const path = await confine(uri, field, roots, "data");
+  return describeDataset(path, format);
+}
+
+/**
+ * Resolves a data set under the tenant's grants (grants.ts): PERMISSION_DENIED before any
+ * byte is read when it is not granted, then indexed with the grant's credentials.
+ */
+export async function resolveGrantedDataset(
+  uri: string,
+  format: DatasetFormatName | undefined,
+  grants: DataGrants,
+  tenant: string,
+): Promise<ResolvedDataset & { credentials?: S3Credentials }> {
+  const field = "dataset.uri";
+  if (!uri) throw invalidArgument(field, "required: a file:// or s3:// URI under one of your data grants");
+  if (!/^(file|s3):/i.test(uri))
+    throw invalidArgument(field, `unsupported scheme in ${JSON.stringify(uri)}: use file:// or s3://`);
+  const granted = await grants.authorize(tenant, uri, field);
+  const ds = await describeDataset(granted.path, format, granted.credentials);
+  return { ...ds, ...(granted.credentials ? { credentials: granted.credentials } : {}) };
+}
+
+/** Indexes a resolved data set (metadata only). Layout problems are INVALID_ARGUMENT naming dataset.uri. */
+async function describeDataset(
+  path: string,
+  format: DatasetFormatName | undefined,
+  s3Credentials?: S3Credentials,
+): Promise<ResolvedDataset> {
+  const field = "dataset.uri";
   if (!(format === undefined || format in FORMATS))
     throw invalidArgument("dataset.format", `unknown format ${JSON.stringify(format)}`);
-  const path = await confine(uri, field, roots, "data");
   const want = FORMATS[format ?? "DATASET_FORMAT_UNSPECIFIED"];
   let description: DatasetDescription;
   try {
-    const reader = await openDataset(path);
+    const reader = await openDataset(path, s3Credentials ? { s3Credentials } : {});
     description = await reader.describe();
   } catch (e) {
     // The dataset's own reason (DatasetError's ErrorInfo), under this request's field.
     const info = errorInfo(e);
+    if (info?.field === "dataset" && info.status === "PERMISSION_DENIED")
+      throw permissionDenied(field, info.message);
     if (info?.field === "dataset")
       throw invalidArgument(field, info.message, `ERROR_REASON_${info.reason}` as ErrorReasonName);
     throw e;
@@ -149,7 +190,7 @@ export interface ModelConfig {
 
 /** The MAE for a job's reconstruction (params.mae_model, else the server's default). */
 export function maeModel(
-  ref: ModelRef | null | undefined,
+  ref: Partial<ModelRef> | null | undefined,
   cfg: ModelConfig,
 ): Promise<{ uri: string; spec: ModelSpec } | null> {
   const mae = cfg.mae ?? { default: null, builtin: {} };
@@ -178,7 +219,7 @@ async function digestOf(file: string): Promise<string> {
  * whether the method needs a held-out model); without it the default is `cfg.defaultModel`.
  */
 export async function resolveModel(
-  ref: ModelRef | null | undefined,
+  ref: Partial<ModelRef> | null | undefined,
   needed: boolean,
   cfg: ModelConfig,
   /** Proto path of the ModelRef in the request, for errors. */

@@ -290,7 +290,10 @@ function mapEntry(scope: string, field: FieldDesc): boolean {
 describe("services/common/types.ts against proto/adq/v1", () => {
   it("reads the exports it checks (the parser sees types.ts)", () => {
     expect(exported.size).toBeGreaterThan(40);
-    expect(exported.has("CompressionParams")).toBe(true);
+    expect(exported.has("Job")).toBe(true);
+    // Generated from the proto (npm run generate; test/proto/generated.test.ts): nothing to drift.
+    expect(exported.has("CompressionParams")).toBe(false);
+    expect(readFileSync(TYPES_FILE, "utf8")).toContain('from "./generated/adq/v1/CompressionParams.ts"');
   });
 
   it("maps every exported type to a proto message or enum", () => {

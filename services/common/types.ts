@@ -83,7 +83,8 @@ export type ErrorReasonName =
 export type DatasetFormatName =
   | "DATASET_FORMAT_UNSPECIFIED"
   | "DATASET_FORMAT_IMAGE_FOLDER"
-  | "DATASET_FORMAT_CIFAR10_BINARY";
+  | "DATASET_FORMAT_CIFAR10_BINARY"
+  | "DATASET_FORMAT_WEBDATASET";
 
 /** `adq.v1.Method`: the selection method (UNSPECIFIED: ADQ). */
 export type MethodName = "METHOD_UNSPECIFIED" | "METHOD_ADQ" | "METHOD_DQ" | "METHOD_RANDOM" | "METHOD_CCS";
@@ -170,31 +171,14 @@ export interface DiversityParams {
 }
 
 /**
- * `adq.v1.CompressionParams`: the algorithm's parameters of a job (ratio ρ, bins, α, drop, …).
- * Optional scalars are absent (undefined) when unset on the wire: the server applies its default.
+ * `adq.v1.CompressionParams`: the algorithm's parameters of a job, GENERATED from the proto
+ * (`npm run generate`): every field is the parameter table's (packages/stages/src/params.ts),
+ * so a new parameter is a table row and a proto field, with no edit here. Optional scalars are
+ * absent (undefined) when unset on the wire: the server applies its default.
  */
-export interface CompressionParams {
-  ratio: number;
-  bins?: number;
-  alpha?: number;
-  dropRatio?: number;
-  patchGrid?: PatchGrid | null;
-  seed?: number;
-  method?: MethodName;
-  graphcutLambda?: number;
-  texturePatchSize?: number;
-  diversity?: DiversityParams | null;
-  rsWeight?: number;
-  dsWeight?: number;
-  allocationStrength?: number;
-  storeCodec?: StoreCodecName;
-  storeQuality?: number;
-  model?: ModelRef | null;
-  maeModel?: ModelRef | null;
-  skipBadFiles?: boolean;
-  ccsBeta?: number;
-  ccsStrata?: number;
-}
+import type { CompressionParams } from "./generated/adq/v1/CompressionParams.ts";
+
+export type { CompressionParams };
 
 /**
  * `adq.v1.OutputOptions`: optional outputs of a job (MAE reconstruction, intermediate arrays).
@@ -202,6 +186,8 @@ export interface CompressionParams {
 export interface OutputOptions {
   reconstruct: boolean;
   keepIntermediates: boolean;
+  /** `s3://bucket/prefix` the result is published to (under a data grant); "" or absent: none. */
+  uri?: string;
 }
 
 /** `adq.v1.FieldViolation`: one refused request field: its path and why. */
@@ -352,6 +338,11 @@ export interface UploadDatasetResponse {
   archive: ArtifactRef;
   summary: DatasetSummary;
   deduplicated: boolean;
+}
+
+/** `adq.v1.DeleteUploadRequest`: the upload to delete, as `artifact://uploads/u-<sha256>`. */
+export interface DeleteUploadRequest {
+  datasetUri: string;
 }
 
 /**

@@ -1,5 +1,3 @@
 // The CompressionJob custom resource's controller (Kubernetes-native API of the gateway).
 export { CompressionJobController, type ControllerOptions } from "./controller.ts";
 export { LeaderElector } from "./leader.ts";
-export * from "./mapping.ts";
-export * from "./resource.ts";

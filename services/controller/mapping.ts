@@ -26,6 +26,9 @@ export function createRequest(obj: CompressionJob): Partial<CreateJobRequest> {
       ...(obj.spec.dataset.format ? { format: formatName(obj) } : {}),
     } as never,
     params,
+    ...(obj.spec.output?.uri
+      ? { outputs: { reconstruct: false, keepIntermediates: false, uri: obj.spec.output.uri } }
+      : {}),
     idempotencyKey: idempotencyKey(obj),
     displayName: obj.spec.displayName ?? `${ns}/${name}`,
     labels: { "k8s.namespace": ns, "k8s.name": name, "k8s.uid": obj.metadata?.uid ?? "" },
@@ -35,7 +38,9 @@ export function createRequest(obj: CompressionJob): Partial<CreateJobRequest> {
 function formatName(obj: CompressionJob): string {
   return obj.spec.dataset.format === "cifar10-binary"
     ? "DATASET_FORMAT_CIFAR10_BINARY"
-    : "DATASET_FORMAT_IMAGE_FOLDER";
+    : obj.spec.dataset.format === "webdataset"
+      ? "DATASET_FORMAT_WEBDATASET"
+      : "DATASET_FORMAT_IMAGE_FOLDER";
 }
 
 const PHASES: Record<string, Phase> = {

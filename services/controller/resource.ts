@@ -31,7 +31,7 @@ export type { Method };
 
 export interface CompressionJobSpec {
   /** `file:///…` under the gateway's data roots, or `artifact://uploads/<id>` (an upload). */
-  dataset: { uri: string; format?: "imagefolder" | "cifar10-binary" };
+  dataset: { uri: string; format?: "imagefolder" | "cifar10-binary" | "webdataset" };
   /**
    * The parameters a user sets, by the table's names (packages/stages/src/params.ts; the CRD's
    * schema is generated from it): ratio required, the others default.
@@ -40,7 +40,8 @@ export interface CompressionJobSpec {
   /** The tenant's API key: a Secret in the object's own namespace (the namespace → tenant map). */
   apiKeySecretRef: { name: string; key?: string; namespace?: string };
   /** Where the result goes: a folder under the controller's results root, per namespace. */
-  output?: { path?: string };
+  /** `path`: a copy under the controller's results root; `uri`: the server publishes to s3:// (outputs.uri). */
+  output?: { path?: string; uri?: string };
   displayName?: string;
 }
 

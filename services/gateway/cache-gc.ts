@@ -70,3 +70,27 @@ export async function sweepCache(o: {
   }
   return result;
 }
+
+/**
+ * Retention of finished jobs (`--result-retention-hours`): a job that ended (succeeded, failed
+ * or was cancelled) more than `retentionMs` ago is deleted as DeleteJob would — its artifacts
+ * (`tenants/{t}/jobs/{id}/`, the result included) and then its record; an idempotency key that
+ * pointed at it is released on its next use (jobs.ts lookupIdempotent). Results published to
+ * `outputs.uri` live in the tenant's bucket and are the tenant's to keep. O(jobs) per sweep.
+ */
+export async function sweepResults(o: {
+  store: ArtifactStore;
+  jobs: JobStore<JobRecord>;
+  now: number;
+  retentionMs: number;
+}): Promise<string[]> {
+  const expired: string[] = [];
+  for (const rec of await o.jobs.list()) {
+    if (!TERMINAL_STATES.has(rec.state) || rec.endTime === undefined) continue;
+    if (rec.endTime + o.retentionMs > o.now) continue;
+    await o.store.deletePrefix(rec.artifactPrefix);
+    await o.jobs.delete(rec.id);
+    expired.push(rec.id);
+  }
+  return expired;
+}

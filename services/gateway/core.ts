@@ -5,7 +5,7 @@
  * list), watch.ts, results.ts (result, download), upload-dataset.ts; service.ts routes them.
  */
 import type { ArtifactStore, Bus, JobStore } from "@adq/platform";
-import type { ApiKeyAuthenticator, Logger, ModelConfig, Tenant } from "@adq/service-common";
+import type { ApiKeyAuthenticator, DataGrants, Logger, ModelConfig, Tenant } from "@adq/service-common";
 import { invalidArgument, notFound } from "@adq/service-common";
 import type { IdempotencyRecord, JobRecord } from "./records.ts";
 import type { UploadStore } from "./upload.ts";
@@ -16,8 +16,10 @@ export interface GatewayOptions {
   bus: Bus;
   store: ArtifactStore;
   auth: ApiKeyAuthenticator;
-  /** Real paths of the directories datasets may come from. */
+  /** Real paths of the directories datasets may come from (every tenant; without `grants`). */
   dataRoots: string[];
+  /** Per-tenant data grants (the API-key file's `data`): replace `dataRoots` for tenants. */
+  grants?: DataGrants;
   models: ModelConfig;
   /** Uploaded datasets (UploadDataset, artifact:// URIs); absent: UploadDataset is UNIMPLEMENTED. */
   uploads?: UploadStore;

@@ -1,5 +1,6 @@
 /** The job methods: CreateJob (validation, idempotency, quotas, the queue message), CancelJob, DeleteJob, ListJobs. */
 import { createHash, randomBytes } from "node:crypto";
+import { isS3Uri, type S3Credentials, withS3Credentials } from "@adq/ml";
 import { ConflictError } from "@adq/platform";
 import type {
   CallContext,
@@ -18,9 +19,11 @@ import {
   invalidArgument,
   maeModel,
   notFound,
+  permissionDenied,
   quotaExceeded,
   RpcError,
   resolveDataset,
+  resolveGrantedDataset,
   resolveModel,
 } from "@adq/service-common";
 import { checkDataset, planJob, readDatasetShape } from "@adq/stages";
@@ -90,11 +93,25 @@ export async function createJob(
   // The MAE is resolved now (a bad params.mae_model is refused at once), run after assemble.
   const mae = outputs.reconstruct ? await maeModel(req.params?.maeModel, g.o.models) : null;
 
+  // Where the result is published: only under the tenant's own S3 grants, checked now.
+  const outUri = req.outputs?.uri ?? "";
+  if (outUri !== "") {
+    if (!isS3Uri(outUri)) throw invalidArgument("outputs.uri", "must be an s3://bucket/prefix URI");
+    if (!g.o.grants)
+      throw permissionDenied(
+        "outputs.uri",
+        `results are published to object storage only under a tenant's data grant (SECURITY.md, "Data grants")`,
+      );
+    await g.o.grants.authorize(tenant.id, outUri, "outputs.uri");
+  }
+
   // The dataset and what its index tells without decoding images.
   const ds =
     g.o.uploads && req.dataset!.uri.startsWith("artifact://")
       ? await g.o.uploads.resolve(tenant.id, req.dataset!.uri, req.dataset!.format)
-      : await resolveDataset(req.dataset!.uri, req.dataset!.format, g.o.dataRoots);
+      : g.o.grants
+        ? await resolveGrantedDataset(req.dataset!.uri, req.dataset!.format, g.o.grants, tenant.id)
+        : await resolveDataset(req.dataset!.uri, req.dataset!.format, g.o.dataRoots);
   const desc = ds.description;
   // The coordinator's own check (rules and messages in one place), refused here at once.
   checkDataset(desc, params);
@@ -105,7 +122,9 @@ export async function createJob(
   // The default model by the job plan's rule (the data set's classes and first image), as
   // `adq compress` picks it; read only when the request names no model.
   const needsRule = !req.params?.model?.uri && planJob(params).model;
-  const plan = planJob(params, needsRule ? await readDatasetShape(ds.path) : undefined);
+  const creds = "credentials" in ds ? (ds.credentials as S3Credentials | undefined) : undefined;
+  const shape = needsRule ? await withS3Credentials(creds, () => readDatasetShape(ds.path)) : undefined;
+  const plan = planJob(params, shape);
   const model = await resolveModel(
     req.params?.model,
     plan.model,
@@ -126,6 +145,7 @@ export async function createJob(
           : {}),
         displayName,
         labels,
+        ...(outUri ? { outputUri: outUri } : {}),
       }),
     )
     .digest("hex");
@@ -141,7 +161,7 @@ export async function createJob(
     patchGrid,
     modelUri: model?.uri ?? "",
     model: model?.spec ?? null,
-    outputs,
+    outputs: { ...outputs, ...(outUri ? { uri: outUri } : {}) },
     ...(mae ? { mae: mae.spec } : {}),
     idempotencyKey: key,
     requestHash,

@@ -110,7 +110,7 @@ export function paramsFromProto(
   // Patch grid: the coordinator cuts images into p × p patches, p = image_size / patch_size.
   const g = p.patchGrid ?? { imageSize: 0, patchSize: 0 };
   const size = g.imageSize || imageSize;
-  const pg = patchGridOf(size, g.patchSize);
+  const pg = patchGridOf(size, g.patchSize ?? 0);
   if ("problem" in pg) {
     v.add("params.patch_grid.patch_size", pg.problem);
     return { params: out, patchGrid: { imageSize: size, patchSize: g.patchSize || size } };

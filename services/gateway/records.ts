@@ -86,7 +86,8 @@ export interface JobRecord {
   /** The feature model as requested (uri) and resolved (file + digest); null when not needed. */
   modelUri: string;
   model: ModelSpec | null;
-  outputs: { reconstruct: boolean; keepIntermediates: boolean };
+  /** `uri`: publish the result there on success (an s3:// prefix under the tenant's grants). */
+  outputs: { reconstruct: boolean; keepIntermediates: boolean; uri?: string };
   /** The MAE that fills dropped patches for outputs.reconstruct (file + digest). */
   mae?: ModelSpec | null;
   idempotencyKey: string;

@@ -16,14 +16,17 @@
 
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
+import { type ErrorInfo, errorInfo, type TypedError } from "@adq/core";
+import { parseS3Uri, publishFiles, s3Client, withS3Credentials } from "@adq/ml";
 import type { ArtifactStore, Bus, JobStore, Subscription } from "@adq/platform";
-import type { ErrorDetails, Logger } from "@adq/service-common";
+import type { DataGrants, ErrorDetails, Logger } from "@adq/service-common";
 import { CancelledError, FairShare, GPU_STAGES, runCompression, type StageName } from "@adq/stages";
 import {
   DEFAULT_CACHE_RETENTION_MS,
   jobCacheGeneration,
   type SweepResult,
   sweepCache,
+  sweepResults,
   tenantCachePrefix,
 } from "./cache-gc.ts";
 import { storeIntermediates, storeReconstruction } from "./extra-outputs.ts";
@@ -80,6 +83,11 @@ export interface RunnerOptions {
    * then deleted (cache-gc.ts). Default 7 days.
    */
   cacheRetentionMs?: number;
+  /**
+   * Finished jobs (record, artifacts, result) are deleted this long after they ended
+   * (cache-gc.ts sweepResults), by the same periodic sweep. Default: kept until DeleteJob.
+   */
+  resultRetentionMs?: number;
   /** How often this runner sweeps expired cache generations (default min(retention / 4, 1 h)). */
   cacheSweepIntervalMs?: number;
   /**
@@ -96,6 +104,8 @@ export interface RunnerOptions {
    * sets it to the bus's ack wait, after which the job's message is redelivered anyway.
    */
   claimTtlMs?: number;
+  /** Per-tenant data grants: the coordinator reads an s3:// data set with its grant's credentials. */
+  grants?: DataGrants;
   /** Called once per job this runner finished (metrics). */
   onJobEnd?: (state: "SUCCEEDED" | "FAILED" | "CANCELLED", ms: number, tenant: string) => void;
   now?: () => number;
@@ -147,12 +157,23 @@ export class JobRunner {
     });
     if (r.deleted.length || r.kept.length)
       this.o.log.info("cache_swept", { deleted: r.deleted, kept: r.kept });
+    if (this.o.resultRetentionMs !== undefined) {
+      const jobs = await sweepResults({
+        store: this.o.store,
+        jobs: this.o.jobs,
+        now: this.now(),
+        retentionMs: this.o.resultRetentionMs,
+      });
+      if (jobs.length) this.o.log.info("results_expired", { jobs });
+    }
     return r;
   }
 
   start(): void {
     if (this.sub) return;
-    const every = this.o.cacheSweepIntervalMs ?? Math.min(this.retentionMs / 4, 3600_000);
+    const every =
+      this.o.cacheSweepIntervalMs ??
+      Math.min(this.retentionMs / 4, (this.o.resultRetentionMs ?? Infinity) / 4, 3600_000);
     let sweeping = false;
     this.sweeper = setInterval(() => {
       if (sweeping) return; // a slow listing must not pile up sweeps
@@ -407,43 +428,46 @@ export class JobRunner {
     };
     const started = this.now();
     try {
-      const outcome = await runCompression(
-        {
-          jobId,
-          dataset: { path: job.dataset.path },
-          model: job.model,
-          params: job.params,
-          resultPrefix: job.resultPrefix,
-          cachePrefix: tenantCachePrefix(
-            job.tenant,
-            job.cacheGeneration ?? jobCacheGeneration(undefined, this.now(), this.retentionMs),
-          ),
-          ...(this.o.shardSize ? { shardSize: this.o.shardSize } : {}),
-          ...(this.o.batchSize ? { batchSize: this.o.batchSize } : {}),
-        },
-        {
-          bus,
-          store,
-          signal: controller.signal,
-          taskGate: this.fairShare.gate(job.tenant),
-          tenant: job.tenant,
-          onStage: (stage, total) => {
-            const now = this.now();
-            const prev = current;
-            current = stage;
-            void write(
-              (rec) => {
-                finishStage(rec, "STAGE_INGEST", now);
-                if (prev) for (const s of PUBLIC_STAGES[prev]) finishStage(rec, s, now);
-                for (const s of PUBLIC_STAGES[stage]) startStage(rec, s, total, now);
-                return true;
-              },
-              { jobId, kind: "progress", stage, done: 0, total, at: now },
-            );
-            lastWrite.set(stage, now);
+      const creds = this.o.grants?.credentialsFor(job.tenant, job.dataset.path);
+      const outcome = await withS3Credentials(creds, () =>
+        runCompression(
+          {
+            jobId,
+            dataset: { path: job.dataset.path },
+            model: job.model,
+            params: job.params,
+            resultPrefix: job.resultPrefix,
+            cachePrefix: tenantCachePrefix(
+              job.tenant,
+              job.cacheGeneration ?? jobCacheGeneration(undefined, this.now(), this.retentionMs),
+            ),
+            ...(this.o.shardSize ? { shardSize: this.o.shardSize } : {}),
+            ...(this.o.batchSize ? { batchSize: this.o.batchSize } : {}),
           },
-          onProgress: (p) => progress(p.stage, p.done, p.total),
-        },
+          {
+            bus,
+            store,
+            signal: controller.signal,
+            taskGate: this.fairShare.gate(job.tenant),
+            tenant: job.tenant,
+            onStage: (stage, total) => {
+              const now = this.now();
+              const prev = current;
+              current = stage;
+              void write(
+                (rec) => {
+                  finishStage(rec, "STAGE_INGEST", now);
+                  if (prev) for (const s of PUBLIC_STAGES[prev]) finishStage(rec, s, now);
+                  for (const s of PUBLIC_STAGES[stage]) startStage(rec, s, total, now);
+                  return true;
+                },
+                { jobId, kind: "progress", stage, done: 0, total, at: now },
+              );
+              lastWrite.set(stage, now);
+            },
+            onProgress: (p) => progress(p.stage, p.done, p.total),
+          },
+        ),
       );
       if (trailing) clearTimeout(trailing);
       await chain;
@@ -483,6 +507,14 @@ export class JobRunner {
         if (controller.signal.aborted) throw controller.signal.reason ?? new CancelledError("cancelled");
       }
       const result = await collectResult(this.o.store, outcome, this.now() - started);
+      // outputs.uri: published (manifest last) before the job is SUCCEEDED, so a client that
+      // sees SUCCEEDED finds the whole result there. A retried job overwrites its own attempt.
+      if (job.outputs.uri)
+        await this.publishResult(
+          job,
+          outcome.resultPrefix,
+          result.files.map((f) => f.name),
+        );
       let cancelledMeanwhile = false;
       await mutateJob(jobs, jobId, (rec) => {
         if (rec.state === "CANCELLING") {
@@ -554,6 +586,19 @@ export class JobRunner {
     }
   }
 
+  private async publishResult(job: JobRecord, resultPrefix: string, files: string[]): Promise<void> {
+    const uri = job.outputs.uri!;
+    const client = s3Client(this.o.grants?.credentialsFor(job.tenant, uri));
+    await publishFiles(client, parseS3Uri(uri, "outputs.uri"), files, async (name) => {
+      const data = await this.o.store.get(`${resultPrefix}/${name}`);
+      return { body: data, size: data.length };
+    }).catch((e: unknown) => {
+      const info = errorInfo(e);
+      // The store's verdict on the tenant's prefix (access denied, …) names outputs.uri.
+      throw info ? new PublishError(info.message, info.status) : e;
+    });
+  }
+
   private async requeue(job: JobRecord, log: Logger): Promise<void> {
     await mutateJob(this.o.jobs, job.id, (rec) => {
       if (rec.state !== "RUNNING" || rec.claim?.owner !== this.instanceId) return false;
@@ -590,5 +635,24 @@ export class JobRunner {
     await bus.publishEvent({ jobId: job.id, kind: "state", state: "CANCELLED", at: this.now() });
     log.info("job_cancelled", { tenant: job.tenant, purged_tasks: typeof purged === "number" ? purged : 0 });
     this.o.onJobEnd?.("CANCELLED", this.now() - (job.startTime ?? job.createTime), job.tenant);
+  }
+}
+
+/** Publishing the result to outputs.uri failed for a reason of the request (the store's verdict). */
+class PublishError extends Error implements TypedError {
+  override readonly name = "PublishError";
+  constructor(
+    readonly description: string,
+    private readonly status: ErrorInfo["status"],
+  ) {
+    super(`outputs.uri: ${description}`);
+  }
+  get info(): ErrorInfo {
+    return {
+      status: this.status,
+      message: this.message,
+      field: "outputs.uri",
+      description: this.description,
+    };
   }
 }

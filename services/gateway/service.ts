@@ -9,6 +9,7 @@ import type {
   CancelJobRequest,
   CreateJobRequest,
   CreateJobResponse,
+  DeleteUploadRequest,
   DownloadResultChunk,
   DownloadResultRequest,
   Job,
@@ -35,7 +36,7 @@ import { GatewayCore, type GatewayOptions } from "./core.ts";
 import { cancelJob, createJob, deleteJob, listJobs } from "./jobs.ts";
 import { fieldPath } from "./params.ts";
 import { downloadResult, getResult } from "./results.ts";
-import { uploadDataset } from "./upload-dataset.ts";
+import { deleteUpload, uploadDataset } from "./upload-dataset.ts";
 import { watchJob } from "./watch.ts";
 
 export type { GatewayOptions } from "./core.ts";
@@ -74,6 +75,11 @@ export class CompressionGateway {
         "UploadDataset",
         h,
         (m, c) => uploadDataset(g, m, c),
+      ),
+      DeleteUpload: unaryHandler<Tenant, DeleteUploadRequest, Record<string, never>>(
+        "DeleteUpload",
+        h,
+        (r, c) => deleteUpload(g, r, c),
       ),
       GetJob: unaryHandler<Tenant, JobIdRequest, Job>("GetJob", h, async (r, c) => {
         c.annotate({ job_id: r.jobId });

@@ -8,10 +8,11 @@ import { mkdir, realpath } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import type { ExecutionProvider } from "@adq/ml";
 import { type Bus, FsArtifactStore, LocalBus, MemoryJobStore } from "@adq/platform";
-import type { ApiKeyAuthenticator, Registry } from "@adq/service-common";
+import type { ApiKeyAuthenticator, DataGrants, Registry } from "@adq/service-common";
 import {
   addReflection,
   bindServer,
+  grantTasks,
   HealthService,
   InstrumentedBus,
   Logger,
@@ -26,7 +27,12 @@ import { gatewayMetrics } from "./metrics.ts";
 import type { IdempotencyRecord, JobRecord } from "./records.ts";
 import { JobRunner, type RunnerOptions } from "./runner.ts";
 import { CompressionGateway, type GatewayOptions } from "./service.ts";
-import { DEFAULT_UPLOAD_LIMITS, type UploadLimits, UploadStore } from "./upload.ts";
+import {
+  DEFAULT_UPLOAD_LIMITS,
+  DEFAULT_UPLOAD_RETENTION_MS,
+  type UploadLimits,
+  UploadStore,
+} from "./upload.ts";
 
 export const SERVICE_NAME = "adq.v1.CompressionService";
 
@@ -36,6 +42,8 @@ export interface StartGatewayOptions
   address: string;
   /** The directories datasets may come from (resolved to real paths here). */
   dataRoots: string[];
+  /** Per-tenant data grants (services/common/grants.ts): replace dataRoots for tenants. */
+  grants?: DataGrants;
   /**
    * Local directory uploaded datasets are extracted into (`{root}/{tenant}/{upload}/`);
    * in cluster mode a volume shared with the coordinator and the features/assemble
@@ -43,6 +51,8 @@ export interface StartGatewayOptions
    */
   uploadRoot?: string;
   uploadLimits?: Partial<UploadLimits>;
+  /** Uploads no job used for this long are deleted (default 7 days; swept every ≤ 1 h). */
+  uploadRetentionMs?: number;
   models: {
     defaultModel: string | null;
     /** CCS's default (services/common/resolve.ts ModelConfig.heldOutModel). */
@@ -88,6 +98,7 @@ export async function startGateway(o: StartGatewayOptions): Promise<RunningGatew
     store: o.store,
     auth: o.auth,
     dataRoots,
+    ...(o.grants ? { grants: o.grants } : {}),
     models: {
       defaultModel: o.models.defaultModel ? resolve(o.models.defaultModel) : null,
       ...(o.models.heldOutModel ? { heldOutModel: resolve(o.models.heldOutModel) } : {}),
@@ -117,6 +128,29 @@ export async function startGateway(o: StartGatewayOptions): Promise<RunningGatew
     });
   }
   const gateway = new CompressionGateway(gwOptions);
+  let uploadSweeper: NodeJS.Timeout | undefined;
+  const uploads = gwOptions.uploads;
+  if (uploads) {
+    const retentionMs = o.uploadRetentionMs ?? DEFAULT_UPLOAD_RETENTION_MS;
+    if (!(retentionMs > 0)) throw new RangeError(`uploadRetentionMs must be > 0, got ${retentionMs}`);
+    let sweeping = false;
+    uploadSweeper = setInterval(
+      () => {
+        if (sweeping) return;
+        sweeping = true;
+        void (async () => {
+          const deleted = await uploads.sweep({ now: Date.now(), retentionMs, jobs: await o.jobs.list() });
+          if (deleted.length) log.info("uploads_expired", { uploads: deleted });
+        })()
+          .catch((e) => log.warn("upload_sweep_failed", { error: e }))
+          .finally(() => {
+            sweeping = false;
+          });
+      },
+      Math.min(retentionMs / 4, 3600_000),
+    );
+    uploadSweeper.unref?.();
+  }
   const health = new HealthService([SERVICE_NAME]);
   const server = newServer();
   gateway.addTo(server);
@@ -129,6 +163,7 @@ export async function startGateway(o: StartGatewayOptions): Promise<RunningGatew
       bus: o.bus,
       store: o.store,
       log: log.child({ component: "runner" }),
+      ...(o.grants ? { grants: o.grants } : {}),
       ...(typeof o.runner === "object" ? o.runner : {}),
     });
     runner.start();
@@ -152,6 +187,7 @@ export async function startGateway(o: StartGatewayOptions): Promise<RunningGatew
         const t0 = Date.now();
         health.setAll("NOT_SERVING");
         health.closeWatchers();
+        clearInterval(uploadSweeper);
         const stopped = shutdownServer(server, deadlineMs);
         await runner?.close(Math.max(0, deadlineMs - 500));
         gateway.drain();
@@ -167,13 +203,19 @@ export interface AllInOneOptions {
   address?: string;
   auth: ApiKeyAuthenticator;
   dataRoots: string[];
+  /** Per-tenant data grants (services/common/grants.ts); stage tasks are held to them too. */
+  grants?: DataGrants;
   /** Where uploads are extracted; default `{cacheDir}/uploads`. */
   uploadRoot?: string;
   uploadLimits?: Partial<UploadLimits>;
+  /** Uploads no job used for this long are deleted (default 7 days). */
+  uploadRetentionMs?: number;
   /** Root of the FsArtifactStore: stage-output cache and job results. */
   cacheDir: string;
   /** Stage-cache retention period (services/gateway/cache-gc.ts); default 7 days. */
   cacheRetentionMs?: number;
+  /** Finished jobs are deleted this long after they ended (cache-gc.ts sweepResults); default never. */
+  resultRetentionMs?: number;
   defaultModel: string | null;
   /** CCS's default feature model (ModelConfig.heldOutModel). */
   heldOutModel?: string | null;
@@ -222,14 +264,18 @@ export async function startAllInOne(o: AllInOneOptions): Promise<AllInOne> {
         metrics: taskMetrics(o.metrics),
       })
     : bus;
-  const workers = registerStageWorkers(workerBus, {
-    store,
-    models: new ModelCache({
-      ...(o.threads ? { threads: o.threads } : {}),
-      ...(o.executionProvider ? { executionProvider: o.executionProvider } : {}),
-      warn: (message) => (o.log ?? new Logger()).warn("execution_provider_fallback", { message }),
-    }),
-  });
+  const uploadRoot = o.uploadRoot ?? join(resolve(o.cacheDir), "uploads");
+  const workers = registerStageWorkers(
+    o.grants ? grantTasks(workerBus, o.grants, { uploadRoot }) : workerBus,
+    {
+      store,
+      models: new ModelCache({
+        ...(o.threads ? { threads: o.threads } : {}),
+        ...(o.executionProvider ? { executionProvider: o.executionProvider } : {}),
+        warn: (message) => (o.log ?? new Logger()).warn("execution_provider_fallback", { message }),
+      }),
+    },
+  );
   let gw: RunningGateway;
   try {
     gw = await startGateway({
@@ -240,9 +286,11 @@ export async function startAllInOne(o: AllInOneOptions): Promise<AllInOne> {
       store,
       auth: o.auth,
       dataRoots: o.dataRoots,
-      uploadRoot: o.uploadRoot ?? join(resolve(o.cacheDir), "uploads"),
+      ...(o.grants ? { grants: o.grants } : {}),
+      uploadRoot,
       ...(o.credentials ? { credentials: o.credentials } : {}),
       ...(o.uploadLimits ? { uploadLimits: o.uploadLimits } : {}),
+      ...(o.uploadRetentionMs ? { uploadRetentionMs: o.uploadRetentionMs } : {}),
       models: {
         defaultModel: o.defaultModel,
         ...(o.heldOutModel ? { heldOutModel: o.heldOutModel } : {}),
@@ -260,6 +308,7 @@ export async function startAllInOne(o: AllInOneOptions): Promise<AllInOne> {
         ...(o.shardSize ? { shardSize: o.shardSize } : {}),
         ...(o.progressIntervalMs !== undefined ? { progressIntervalMs: o.progressIntervalMs } : {}),
         ...(o.cacheRetentionMs ? { cacheRetentionMs: o.cacheRetentionMs } : {}),
+        ...(o.resultRetentionMs ? { resultRetentionMs: o.resultRetentionMs } : {}),
         ...(gm ? { onJobEnd: gm.onJobEnd } : {}),
       },
       ...(o.watchPollMs ? { watchPollMs: o.watchPollMs } : {}),

@@ -123,7 +123,7 @@ function fsError(e: unknown, name: string): unknown {
 
 /**
  * Extracts `archive` (plain tar, or gzip of one when `gzip`) into the existing empty folder
- * `dest`. Returns the number of entries. Throws `TarError` on anything unsafe, malformed or
+ * `dest`. Returns the number of entries and of file bytes written. Throws `TarError` on anything unsafe, malformed or
  * over a cap; the caller removes `dest` then.
  */
 export async function extractTarStream(
@@ -131,7 +131,7 @@ export async function extractTarStream(
   dest: string,
   limits: StreamTarLimits,
   gzip = isGzip(archive),
-): Promise<number> {
+): Promise<{ entries: number; bytes: number }> {
   const input = Readable.from([Buffer.from(archive.buffer, archive.byteOffset, archive.byteLength)], {
     objectMode: false,
   });
@@ -144,6 +144,7 @@ export async function extractTarStream(
   let longName: string | undefined;
   let pax: Record<string, string> = {};
   let sawEnd = false;
+  let lastDir: string | undefined;
   try {
     for (;;) {
       const h = await r.read(BLOCK);
@@ -181,7 +182,11 @@ export async function extractTarStream(
         const target = join(dest, ...name.split("/"));
         let fh: Awaited<ReturnType<typeof open>>;
         try {
-          await mkdir(dirname(target), { recursive: true });
+          // One mkdir per folder run, not per file: floods of tiny entries are mostly siblings.
+          if (dirname(target) !== lastDir) {
+            await mkdir(dirname(target), { recursive: true });
+            lastDir = dirname(target);
+          }
           fh = await open(target, "wx");
         } catch (e) {
           throw fsError(e, name);
@@ -217,7 +222,7 @@ export async function extractTarStream(
     }
     if (!sawEnd && r.total % BLOCK !== 0) throw new TarError("truncated archive (trailing partial block)");
     if (entries === 0) throw new TarError("empty or not a tar archive");
-    return entries;
+    return { entries, bytes: total };
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code?.startsWith("Z_"))
       throw new TarError(`gzip: ${(e as Error).message}`);

@@ -1,10 +1,30 @@
 /** UploadDataset: a streamed archive (header, then chunks) checked against its header, stored per tenant (upload.ts). */
 import { createHash } from "node:crypto";
-import type { CallContext, Tenant, UploadDatasetRequest, UploadDatasetResponse } from "@adq/service-common";
-import { invalidArgument, quotaExceeded } from "@adq/service-common";
+import type {
+  CallContext,
+  DeleteUploadRequest,
+  Tenant,
+  UploadDatasetRequest,
+  UploadDatasetResponse,
+} from "@adq/service-common";
+import {
+  DEFAULT_UPLOAD_QUOTAS,
+  failedPrecondition,
+  invalidArgument,
+  quotaExceeded,
+} from "@adq/service-common";
 import { type GatewayCore, MAX_CHUNK } from "./core.ts";
 import { Violations } from "./params.ts";
-import { archiveKey, uploadsDisabled } from "./upload.ts";
+import { ACTIVE_STATES } from "./records.ts";
+import { archiveKey, type UploadQuotas, UploadStore, uploadIdOf, uploadsDisabled } from "./upload.ts";
+
+/** The tenant's upload quotas, defaults filled in. */
+export function uploadQuotas(tenant: Tenant): UploadQuotas {
+  return {
+    uploads: tenant.quotas.uploads ?? DEFAULT_UPLOAD_QUOTAS.uploads,
+    totalBytes: tenant.quotas.uploadTotalBytes ?? DEFAULT_UPLOAD_QUOTAS.uploadTotalBytes,
+  };
+}
 
 export async function uploadDataset(
   g: GatewayCore,
@@ -34,6 +54,13 @@ export async function uploadDataset(
       v.throwIfAny();
       const limit = tenant.quotas.uploadBytes ?? uploads.limits.maxArchiveBytes;
       if (size > limit) throw quotaExceeded("upload_bytes", limit, size);
+      // Count and total before any chunk is accepted when header.sha256 says the bytes are new
+      // to the tenant (without it a retry of a stored upload, deduplicated and free, cannot be
+      // told apart yet). Always checked, serialised, once the bytes are in.
+      if (hd.sha256) {
+        const usage = await uploads.usage(tenant.id);
+        if (!usage.ids.includes(`u-${hd.sha256}`)) UploadStore.checkQuotas(usage, uploadQuotas(tenant), size);
+      }
       header = hd;
       continue;
     }
@@ -51,11 +78,16 @@ export async function uploadDataset(
   const digest = createHash("sha256").update(archive).digest("hex");
   if (header.sha256 && header.sha256 !== digest)
     throw mismatch("header.sha256", `declared ${header.sha256}, the bytes received hash to ${digest}`);
-  const r = await uploads.put(tenant.id, archive, {
-    name: header.name ?? "",
-    format: header.format,
-    archive: header.archive ?? "ARCHIVE_FORMAT_UNSPECIFIED",
-  });
+  const r = await uploads.put(
+    tenant.id,
+    archive,
+    {
+      name: header.name ?? "",
+      format: header.format,
+      archive: header.archive ?? "ARCHIVE_FORMAT_UNSPECIFIED",
+    },
+    uploadQuotas(tenant),
+  );
   ctx.annotate({ upload_id: r.id, deduplicated: r.deduplicated });
   const d = r.description;
   const classCounts = d.classes.map(() => 0);
@@ -78,4 +110,36 @@ export async function uploadDataset(
     },
     deduplicated: r.deduplicated,
   };
+}
+
+/**
+ * DeleteUpload: the tenant's upload, unless one of its QUEUED, RUNNING or CANCELLING jobs reads
+ * it (FAILED_PRECONDITION). Serialised with the tenant's job creation, so a job cannot be
+ * created on an upload being deleted. O(jobs) for the check, O(files) for the removal.
+ */
+export async function deleteUpload(
+  g: GatewayCore,
+  req: DeleteUploadRequest,
+  ctx: CallContext<Tenant>,
+): Promise<Record<string, never>> {
+  const uploads = g.o.uploads ?? uploadsDisabled();
+  const uri = req.datasetUri ?? "";
+  uploadIdOf(uri, "dataset_uri");
+  ctx.annotate({ dataset_uri: uri });
+  return g.mutex.run(ctx.principal.id, async () => {
+    const users = (await g.o.jobs.list()).filter(
+      (j) => j.tenant === ctx.principal.id && ACTIVE_STATES.has(j.state) && sameUpload(j.dataset.uri, uri),
+    );
+    if (users.length > 0)
+      throw failedPrecondition(
+        `${uri} is read by job ${users[0]!.id} (${users[0]!.state}): cancel it or wait for it to end`,
+        "ERROR_REASON_JOB_STATE",
+      );
+    await uploads.delete(ctx.principal.id, uri);
+    return {};
+  });
+}
+
+function sameUpload(a: string, b: string): boolean {
+  return a.replace(/\/$/, "") === b.replace(/\/$/, "");
 }

@@ -9,13 +9,15 @@
  * (another gateway replica, a wiped volume) is redone from the stored archive on use.
  */
 import { createHash, randomBytes } from "node:crypto";
-import { mkdir, readdir, rename, rm, stat } from "node:fs/promises";
+import { mkdir, readdir, rename, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { errorInfo } from "@adq/core";
 import { type DatasetDescription, openDataset } from "@adq/ml";
 import type { ArtifactStore } from "@adq/platform";
 import type { DatasetFormatName } from "@adq/service-common";
-import { invalidArgument, notFound, unimplemented } from "@adq/service-common";
+import { invalidArgument, notFound, quotaExceeded, unimplemented } from "@adq/service-common";
+import { ACTIVE_STATES, type JobRecord } from "./records.ts";
+import { removeTree } from "./remove-tree.ts";
 import { TarError } from "./tar.ts";
 import { extractTarStream } from "./tar-stream.ts";
 
@@ -34,6 +36,9 @@ export const DEFAULT_UPLOAD_LIMITS: UploadLimits = {
   maxFiles: 200_000,
 };
 
+/** How long an upload no job uses is kept (default 7 days; `--upload-retention-hours`). */
+export const DEFAULT_UPLOAD_RETENTION_MS = 7 * 24 * 3600 * 1000;
+
 export const UPLOAD_URI = /^artifact:\/\/uploads\/(u-[0-9a-f]{64})\/?$/;
 
 export interface UploadMeta {
@@ -42,6 +47,25 @@ export interface UploadMeta {
   subdir: string;
   format: DatasetFormatName;
   archiveBytes: number;
+  /** File bytes of the extraction (absent in uploads stored before quotas counted them). */
+  extractedBytes?: number;
+  /** ISO time of the upload (absent in older uploads: retention then uses the store's). */
+  createdAt?: string;
+}
+
+/** A tenant's upload quotas (API-key file `uploads`, `upload_total_bytes`). */
+export interface UploadQuotas {
+  /** Uploads kept at once. */
+  uploads: number;
+  /** Archive + extracted bytes of all of them. */
+  totalBytes: number;
+}
+
+/** A tenant's stored uploads: how many, and their archive + extracted bytes. */
+export interface UploadUsage {
+  count: number;
+  bytes: number;
+  ids: string[];
 }
 
 export function archiveKey(tenant: string, id: string): string {
@@ -65,6 +89,8 @@ async function exists(p: string): Promise<boolean> {
 }
 
 export class UploadStore {
+  private readonly locks = new Map<string, Promise<void>>();
+
   constructor(
     private readonly store: ArtifactStore,
     /** Real path of the local extraction root. */
@@ -89,7 +115,8 @@ export class UploadStore {
     id: string,
     archive: Uint8Array,
     archiveFormat: string,
-  ): Promise<string> {
+    maxBytes = this.limits.maxExtractedBytes,
+  ): Promise<{ dir: string; bytes: number }> {
     const field = "header.archive";
     const gzip = isGzip(archive);
     if (gzip && archiveFormat === "ARCHIVE_FORMAT_TAR")
@@ -99,14 +126,23 @@ export class UploadStore {
     const final = this.dirOf(tenant, id);
     const tmp = `${final}.tmp-${randomBytes(6).toString("hex")}`;
     await mkdir(tmp, { recursive: true });
+    let bytes = 0;
     try {
       try {
         // Streamed: inflate on the thread pool, entries straight to disk, caps checked first.
-        await extractTarStream(archive, tmp, {
+        ({ bytes } = await extractTarStream(archive, tmp, {
           maxFiles: this.limits.maxFiles,
-          maxBytes: this.limits.maxExtractedBytes,
-        });
+          maxBytes,
+          // The inflate cap stays the upload cap's: a quota-sized cap is about files kept.
+          maxInflatedBytes: this.limits.maxExtractedBytes + 64 * 1024 * 1024,
+        }));
       } catch (e) {
+        if (
+          e instanceof TarError &&
+          maxBytes < this.limits.maxExtractedBytes &&
+          /once extracted/.test(e.message)
+        )
+          throw new QuotaTarError(maxBytes);
         if (e instanceof TarError)
           throw invalidArgument(
             e.message.startsWith("gzip:") ? field : "chunk",
@@ -119,13 +155,113 @@ export class UploadStore {
       } catch (e) {
         // Another call extracted the same upload meanwhile: keep theirs.
         if (!(await exists(final))) throw e;
-        await rm(tmp, { recursive: true, force: true });
+        await removeTree(tmp);
       }
     } catch (e) {
-      await rm(tmp, { recursive: true, force: true });
+      await removeTree(tmp);
       throw e;
     }
-    return final;
+    return { dir: final, bytes };
+  }
+
+  /** The tenant's stored uploads (their metadata objects): O(objects under its prefix). */
+  async usage(tenant: string): Promise<UploadUsage> {
+    const u: UploadUsage = { count: 0, bytes: 0, ids: [] };
+    for (const it of await this.store.list(`tenants/${tenant}/uploads/`)) {
+      const m = /^tenants\/[^/]+\/uploads\/(u-[0-9a-f]{64})\/upload\.json$/.exec(it.key);
+      if (!m) continue;
+      const meta = await this.meta(tenant, m[1]!);
+      if (!meta) continue;
+      u.count++;
+      u.ids.push(m[1]!);
+      u.bytes += meta.archiveBytes + (meta.extractedBytes ?? 0);
+    }
+    return u;
+  }
+
+  private async meta(tenant: string, id: string): Promise<UploadMeta | undefined> {
+    try {
+      return JSON.parse(
+        Buffer.from(await this.store.get(metaKey(tenant, id))).toString("utf8"),
+      ) as UploadMeta;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Refuses an upload of `archiveBytes` that would exceed the tenant's count or byte quota. */
+  static checkQuotas(usage: UploadUsage, quotas: UploadQuotas, archiveBytes: number): void {
+    if (usage.count + 1 > quotas.uploads) throw quotaExceeded("uploads", quotas.uploads, usage.count + 1);
+    if (usage.bytes + archiveBytes > quotas.totalBytes)
+      throw quotaExceeded("upload_total_bytes", quotas.totalBytes, usage.bytes + archiveBytes);
+  }
+
+  /** Runs `fn` after the tenant's previous upload call in this process (quota checks race otherwise). */
+  private serial<T>(tenant: string, fn: () => Promise<T>): Promise<T> {
+    const prev = this.locks.get(tenant) ?? Promise.resolve();
+    const next = prev.then(fn, fn);
+    const tail = next.then(
+      () => {},
+      () => {},
+    );
+    this.locks.set(tenant, tail);
+    void tail.then(() => {
+      if (this.locks.get(tenant) === tail) this.locks.delete(tenant);
+    });
+    return next;
+  }
+
+  /**
+   * Retention: deletes every upload (any tenant) that no job has used for `retentionMs` — no
+   * job of its tenant still in the job store referencing it was created or updated since,
+   * and it was not uploaded since — unless a QUEUED, RUNNING or CANCELLING job reads it.
+   * Uploads stored before retention existed get their clock started now. Safe from several
+   * gateways at once (deletes are idempotent). O(store keys under `tenants/` + jobs).
+   */
+  async sweep(o: { now: number; retentionMs: number; jobs: readonly JobRecord[] }): Promise<string[]> {
+    const lastUse = new Map<string, number>();
+    const active = new Set<string>();
+    for (const j of o.jobs) {
+      const m = UPLOAD_URI.exec(j.dataset.uri);
+      if (!m) continue;
+      const k = `${j.tenant}/${m[1]}`;
+      lastUse.set(k, Math.max(lastUse.get(k) ?? 0, j.updateTime, j.createTime));
+      if (ACTIVE_STATES.has(j.state)) active.add(k);
+    }
+    const deleted: string[] = [];
+    for (const it of await this.store.list("tenants/")) {
+      const m = /^tenants\/([^/]+)\/uploads\/(u-[0-9a-f]{64})\/upload\.json$/.exec(it.key);
+      if (!m) continue;
+      const [, tenant, id] = m as unknown as [string, string, string];
+      const k = `${tenant}/${id}`;
+      if (active.has(k)) continue;
+      const meta = await this.meta(tenant, id);
+      if (!meta) continue;
+      const created = meta.createdAt ? Date.parse(meta.createdAt) : Number.NaN;
+      if (!Number.isFinite(created)) {
+        const started = { ...meta, createdAt: new Date(o.now).toISOString() };
+        await this.store.put(metaKey(tenant, id), Buffer.from(JSON.stringify(started)), "application/json");
+        continue;
+      }
+      if (o.now - Math.max(created, lastUse.get(k) ?? 0) <= o.retentionMs) continue;
+      await this.delete(tenant, `artifact://uploads/${id}`).catch((e: unknown) => {
+        if ((e as { code?: number }).code !== 5) throw e; // NOT_FOUND: another gateway was first
+      });
+      deleted.push(k);
+    }
+    return deleted;
+  }
+
+  /**
+   * Deletes an upload: its extraction and its stored archive and metadata. NOT_FOUND when the
+   * tenant has no such upload. O(files of the extraction).
+   */
+  async delete(tenant: string, uri: string): Promise<void> {
+    const id = uploadIdOf(uri, "dataset_uri");
+    if (!(await this.store.stat(metaKey(tenant, id)))) throw notFound(`dataset ${uri} not found`);
+    await this.store.deletePrefix(metaKey(tenant, id)); // first: the upload is gone for every reader
+    await removeTree(this.dirOf(tenant, id));
+    await this.store.deletePrefix(`tenants/${tenant}/uploads/${id}/`);
   }
 
   /** The dataset folder: the root, or its only top-level folder when it holds nothing else. */
@@ -145,17 +281,48 @@ export class UploadStore {
    * Stores, checks and indexes an upload. On failure nothing is kept (neither the artifact
    * nor the extraction).
    */
-  async put(
+  put(
     tenant: string,
     archive: Uint8Array,
     header: { name: string; format: DatasetFormatName | undefined; archive: string },
+    quotas: UploadQuotas = { uploads: Number.POSITIVE_INFINITY, totalBytes: Number.POSITIVE_INFINITY },
+  ): Promise<{ id: string; meta: UploadMeta; description: DatasetDescription; deduplicated: boolean }> {
+    return this.serial(tenant, () => this.putNow(tenant, archive, header, quotas));
+  }
+
+  private async putNow(
+    tenant: string,
+    archive: Uint8Array,
+    header: { name: string; format: DatasetFormatName | undefined; archive: string },
+    quotas: UploadQuotas,
   ): Promise<{ id: string; meta: UploadMeta; description: DatasetDescription; deduplicated: boolean }> {
     const id = UploadStore.idOf(archive);
     const key = archiveKey(tenant, id);
     const deduplicated = (await this.store.stat(metaKey(tenant, id))) !== undefined;
     const dir = this.dirOf(tenant, id);
     const fresh = !(await exists(dir));
-    if (fresh) await this.extract(tenant, id, archive, header.archive);
+    let extractedBytes: number | undefined;
+    if (!deduplicated) {
+      const usage = await this.usage(tenant);
+      UploadStore.checkQuotas(usage, quotas, archive.length);
+      if (fresh) {
+        // The extraction may use what the byte quota leaves: refused past it, nothing kept.
+        const room = quotas.totalBytes - usage.bytes - archive.length;
+        try {
+          ({ bytes: extractedBytes } = await this.extract(
+            tenant,
+            id,
+            archive,
+            header.archive,
+            Math.min(this.limits.maxExtractedBytes, room),
+          ));
+        } catch (e) {
+          if (e instanceof QuotaTarError)
+            throw quotaExceeded("upload_total_bytes", quotas.totalBytes, quotas.totalBytes + 1);
+          throw e;
+        }
+      } else extractedBytes = await treeBytes(dir);
+    } else if (fresh) await this.extract(tenant, id, archive, header.archive);
     try {
       const subdir = await UploadStore.datasetSubdir(dir);
       const description = await describe(join(dir, subdir), "chunk");
@@ -168,7 +335,14 @@ export class UploadStore {
         throw invalidArgument("header.format", `the archive holds a ${format} dataset, not ${want}`);
       const meta: UploadMeta = deduplicated
         ? (JSON.parse(Buffer.from(await this.store.get(metaKey(tenant, id))).toString("utf8")) as UploadMeta)
-        : { name: header.name, subdir, format, archiveBytes: archive.length };
+        : {
+            name: header.name,
+            subdir,
+            format,
+            archiveBytes: archive.length,
+            ...(extractedBytes !== undefined ? { extractedBytes } : {}),
+            createdAt: new Date().toISOString(),
+          };
       if (!deduplicated) {
         await this.store.put(key, archive, isGzip(archive) ? "application/gzip" : "application/x-tar");
         // The metadata goes last: its presence means the upload is complete.
@@ -177,7 +351,7 @@ export class UploadStore {
       return { id, meta, description, deduplicated };
     } catch (e) {
       if (fresh && !deduplicated) {
-        await rm(dir, { recursive: true, force: true });
+        await removeTree(dir);
         await this.store.deletePrefix(`tenants/${tenant}/uploads/${id}/`);
       }
       throw e;
@@ -190,13 +364,7 @@ export class UploadStore {
     uri: string,
     format?: DatasetFormatName,
   ): Promise<{ path: string; description: DatasetDescription }> {
-    const m = UPLOAD_URI.exec(uri);
-    if (!m)
-      throw invalidArgument(
-        "dataset.uri",
-        `not an upload reference: ${JSON.stringify(uri)} (artifact://uploads/u-<sha256>)`,
-      );
-    const id = m[1]!;
+    const id = uploadIdOf(uri, "dataset.uri");
     const metaInfo = await this.store.stat(metaKey(tenant, id));
     if (!metaInfo) throw notFound(`dataset ${uri} not found`);
     const meta = JSON.parse(
@@ -210,6 +378,32 @@ export class UploadStore {
     const path = join(dir, meta.subdir);
     return { path, description: await describe(path, "dataset.uri") };
   }
+}
+
+/** The upload id of an `artifact://uploads/u-<sha256>` reference; INVALID_ARGUMENT on `field` otherwise. */
+export function uploadIdOf(uri: string, field: string): string {
+  const m = UPLOAD_URI.exec(uri);
+  if (!m)
+    throw invalidArgument(
+      field,
+      `not an upload reference: ${JSON.stringify(uri)} (artifact://uploads/u-<sha256>)`,
+    );
+  return m[1]!;
+}
+
+/** An extraction cut at the tenant's remaining byte quota (not at the per-upload cap). */
+class QuotaTarError extends Error {
+  constructor(readonly cap: number) {
+    super(`extraction over the remaining quota of ${cap} bytes`);
+  }
+}
+
+/** File bytes under `dir` (an extraction left by an earlier, unrecorded attempt). */
+async function treeBytes(dir: string): Promise<number> {
+  let n = 0;
+  for (const e of await readdir(dir, { withFileTypes: true, recursive: true }))
+    if (e.isFile()) n += (await stat(join(e.parentPath ?? (e as { path: string }).path, e.name))).size;
+  return n;
 }
 
 async function describe(path: string, field: string): Promise<DatasetDescription> {

@@ -17,6 +17,15 @@ describe("npm workspaces", () => {
     expect(Object.keys(pkg.exports)).toContain(".");
   });
 
+  it.each(root.workspaces)("%s's entry points name what they export (no `export *`)", (folder) => {
+    const pkg = JSON.parse(readFileSync(join(REPO_ROOT, folder, "package.json"), "utf8"));
+    for (const target of Object.values(pkg.exports as Record<string, string>)) {
+      if (target.includes("/generated/")) continue; // generated: every proto type, by design
+      const text = readFileSync(join(REPO_ROOT, folder, target), "utf8");
+      expect(text.match(/^export (type )?\* from .*$/gm), `${folder}/${target}`).toBeNull();
+    }
+  });
+
   it("deploy/Dockerfile.cuda copies every workspace manifest before npm ci", () => {
     const dockerfile = readFileSync(join(REPO_ROOT, "deploy", "Dockerfile.cuda"), "utf8");
     const copied = [...dockerfile.matchAll(/^COPY (\S+)\/package\.json \1\/$/gm)].map((m) => m[1]);

@@ -13,13 +13,14 @@ import {
   GPU_STAGES,
   registerStageWorkers,
   runCompression,
-  STAGES,
   sha256File,
   type TaskGate,
 } from "@adq/stages";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { demoSlice, tmp } from "../e2e/helpers.ts";
 import { type NatsServer, startNatsServer } from "../support/nats-server.ts";
+
+const STAGES = ["features", "binning", "scoring", "sampling", "assemble"] as const;
 
 /** A fixed floor on every task, so task times are dominated by it even on a loaded machine. */
 const TASK_FLOOR_MS = 150;

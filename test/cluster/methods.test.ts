@@ -1,8 +1,8 @@
 // Every method gives the same manifest bytes embedded (`adq compress`), served (`adq serve`,
 // all-in-one) and clustered (`adq serve --nats`, a real nats-server): the job plan (method
-// table, default-model rule) is one, whatever the mode. Data: 3 classes × 6 EuroSAT tiles
+// table, default-model rule) is one, whatever the mode. Data: 3 classes × 4 EuroSAT tiles
 // (64×64, classes that are not CIFAR-10's), so the default model is the general backbone for
-// every method. Lean on purpose: ρ = 0.2, 2 bins, one seed; jobs of a mode share its cache.
+// every method. Lean on purpose: ρ = 0.25, 2 bins, one seed; jobs of a mode share its cache.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -19,7 +19,7 @@ import { dumpLogs, killAll, startService } from "./procs.ts";
 
 const KEY = "methods-test-key";
 const METHOD_LIST = Object.keys(METHODS) as Method[];
-const FLAGS = ["--ratio", "0.2", "--bins", "2", "--seed", "1", "--threads", "1"];
+const FLAGS = ["--ratio", "0.25", "--bins", "2", "--seed", "1", "--threads", "1"];
 
 describe("every method: the same manifest embedded, served and clustered", () => {
   let nats: NatsServer;
@@ -27,14 +27,16 @@ describe("every method: the same manifest embedded, served and clustered", () =>
   const clients: Record<"served" | "clustered", CompressionClient> = {} as never;
 
   beforeAll(async () => {
-    data = sliceOf(join(REPO_ROOT, "test", "fixtures", "datasets", "eurosat-slice"), 3, 6);
+    data = sliceOf(join(REPO_ROOT, "test", "fixtures", "datasets", "eurosat-slice"), 3, 4);
     nats = await startNatsServer();
     const common = ["--port", "0", "--data-root", data, "--threads", "1"];
     const [served, clustered] = await Promise.all([
       startService("all-in-one", ["serve", ...common, "--cache-dir", tmp("adq-methods-cache-")], {
         ADQ_API_KEY: KEY,
       }),
-      startService("cluster", ["serve", "--nats", nats.url, ...common], { ADQ_API_KEY: KEY }),
+      startService("cluster", ["serve", "--nats", nats.url, "--insecure-nats", ...common], {
+        ADQ_API_KEY: KEY,
+      }),
     ]);
     clients.served = new CompressionClient(served.address, { apiKey: KEY, timeoutMs: 10_000 });
     clients.clustered = new CompressionClient(clustered.address, { apiKey: KEY, timeoutMs: 10_000 });
@@ -51,7 +53,7 @@ describe("every method: the same manifest embedded, served and clustered", () =>
     const c = clients[mode];
     const { job } = await c.createJob({
       dataset: { uri: pathToFileURL(data).href },
-      params: { ratio: 0.2, bins: 2, seed: 1, method: METHODS[method].proto as MethodName },
+      params: { ratio: 0.25, bins: 2, seed: 1, method: METHODS[method].proto as MethodName },
     });
     const last = (await watchToEnd(c, job.id)).at(-1)!;
     expect(last.terminal?.state, JSON.stringify(last.terminal?.error)).toBe("JOB_STATE_SUCCEEDED");

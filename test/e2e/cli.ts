@@ -11,12 +11,17 @@ export interface CliResult {
 /** Runs the real `adq` binary as a user would, with a timeout so a hang fails the test. */
 export function runCli(
   args: string[],
-  opts: { timeoutMs?: number; onStderr?: (chunk: string, kill: (sig: NodeJS.Signals) => void) => void } = {},
+  opts: {
+    timeoutMs?: number;
+    onStderr?: (chunk: string, kill: (sig: NodeJS.Signals) => void) => void;
+    /** Extra environment (e.g. the AWS variables of an S3 test server). */
+    env?: Record<string, string>;
+  } = {},
 ): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [join(REPO_ROOT, "bin", "adq.mjs"), ...args], {
       cwd: REPO_ROOT,
-      env: { ...process.env, ADQ_CACHE_DIR: process.env.ADQ_TEST_CACHE ?? "" },
+      env: { ...process.env, ADQ_CACHE_DIR: process.env.ADQ_TEST_CACHE ?? "", ...opts.env },
       stdio: ["ignore", "pipe", "pipe"],
     });
     let stdout = "";

@@ -183,6 +183,8 @@ describe("adq compress (end to end)", () => {
     // where the rule gives DQ/ADQ the CIFAR-10 ResNet-20 (default-model.ts).
     expect(m.gradient).toMatchObject({ source: "fitted-head", folds: 5 });
     expect(m.model?.file).toMatch(/efficientnet-lite0\.onnx$/);
+    // ... at its own 224 side: the smaller side is opt-in until its quality is measured.
+    expect(m.model?.inputSize).toBeUndefined();
     expect(m.ccs).toMatchObject({ score: "el2n-held-out", beta: 0.2, strata: 5 });
     for (const c of m.ccs!.classes) {
       expect(c.pruned).toBe(8); // ⌊0.2 · 40⌋
@@ -198,6 +200,22 @@ describe("adq compress (end to end)", () => {
     expect(readFileSync(join(again, "manifest.json")).equals(readFileSync(join(o, "manifest.json")))).toBe(
       true,
     );
+    // auto: 4× the 32×32 images' side (runSideFor), recorded; a given side is recorded too;
+    // a side the model cannot run at is refused.
+    const auto = read<Manifest>(await run(cache, "--model-input-size", "auto"), "manifest.json");
+    expect(auto.model?.inputSize).toBe(128);
+    const full = read<Manifest>(await run(cache, "--model-input-size", "224"), "manifest.json");
+    expect(full.model?.inputSize).toBe(224);
+    const bad = await compressSlice(
+      join(tmp("adq-out-"), "bad"),
+      cache,
+      "--method",
+      "ccs",
+      "--model-input-size",
+      "100",
+    );
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toMatch(/efficientnet-lite0\.onnx: input size 100 is not a positive multiple of 32/);
   }, 240_000);
 
   it("--strength 0 selects what DQ selects; a larger strength moves more items between bins", async () => {

@@ -272,9 +272,13 @@ describe("CompressionService over gRPC (all-in-one, embedded adapters)", () => {
     } finally {
       unlinkSync(join(data, "escape"));
     }
-    await expectStatus(
+    // Without per-tenant data grants no tenant may name object storage (SECURITY.md, "Data grants").
+    const s3 = await expectStatus(
       () => t.acme.createJob({ dataset: { uri: "s3://bucket/x" }, params: PARAMS }),
-      grpc.status.UNIMPLEMENTED,
+      grpc.status.PERMISSION_DENIED,
+    );
+    expect(s3.err.details).toMatch(
+      /^dataset\.uri: s3:\/\/ data sets are served only under a tenant's data grant/,
     );
   });
 

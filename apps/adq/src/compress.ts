@@ -1,7 +1,17 @@
 import { randomBytes } from "node:crypto";
-import { stat, writeFile } from "node:fs/promises";
-import { join, resolve } from "node:path";
-import type { ExecutionProvider } from "@adq/ml";
+import { mkdtemp, rm, stat, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { errorInfo } from "@adq/core";
+import {
+  type ExecutionProvider,
+  inspectTarget,
+  isS3Uri,
+  parseS3Uri,
+  publishDirectory,
+  type S3Location,
+  s3Client,
+} from "@adq/ml";
 import { asIoError, FsArtifactStore, LocalBus } from "@adq/platform";
 import {
   type CompressionOutcome,
@@ -34,6 +44,8 @@ export interface CompressOptions {
   model: string | null;
   /** Graph names of a model that does not use the contract's (--model-*-output). */
   modelOutputs?: ModelSpec["outputs"];
+  /** --model-input-size: the side the model runs at (else its own, or the coordinator's rule). */
+  modelInputSize?: number;
   params: CompressParams;
   cacheDir: string;
   keepIntermediates: boolean;
@@ -51,17 +63,20 @@ export interface CompressOptions {
  * to a temporary sibling and renamed into place, so `--out` never holds a partial result.
  */
 export async function compress(o: CompressOptions): Promise<CompressionOutcome & { out: string }> {
-  const out = resolve(o.out);
+  const remoteOut = isS3Uri(o.out) ? await checkS3Out(o.out, o.dataset, o.force) : undefined;
+  // An s3:// result is staged in a local temporary folder, then published (s3-publish.ts).
+  const out = remoteOut ? join(await mkdtemp(join(tmpdir(), "adq-s3-out-")), "result") : resolve(o.out);
+  const datasetPath = isS3Uri(o.dataset) ? o.dataset : resolve(o.dataset);
   const cacheDir = resolve(o.cacheDir);
   const modelFile = o.model ? resolve(o.model) : null;
   // Everything that can be known about the output is checked before the pipeline runs.
   const guarded = [
-    { what: "the data set", path: resolve(o.dataset) },
+    ...(isS3Uri(o.dataset) ? [] : [{ what: "the data set", path: datasetPath }]),
     ...(modelFile ? [{ what: "the model", path: modelFile }] : []),
     { what: "the cache directory", path: cacheDir, allowInside: true },
   ];
   await checkOutputTarget(out, guarded);
-  if ((await isNonEmptyDir(out)) && !o.force) {
+  if (!remoteOut && (await isNonEmptyDir(out)) && !o.force) {
     throw new UsageError(`--out ${out} already exists and is not empty (use --force to replace it)`);
   }
   let model: ModelSpec | null = null;
@@ -76,6 +91,7 @@ export async function compress(o: CompressOptions): Promise<CompressionOutcome &
       file: modelFile,
       sha256: await sha256File(modelFile),
       ...(o.modelOutputs ? { outputs: o.modelOutputs } : {}),
+      ...(o.modelInputSize !== undefined ? { inputSize: o.modelInputSize } : {}),
     };
   }
   await checkWritableDir(cacheDir, "the cache directory");
@@ -96,7 +112,7 @@ export async function compress(o: CompressOptions): Promise<CompressionOutcome &
     const outcome = await runCompression(
       {
         jobId,
-        dataset: { path: resolve(o.dataset) },
+        dataset: { path: datasetPath },
         model,
         params: o.params,
         ...(o.shardSize ? { shardSize: o.shardSize } : {}),
@@ -132,11 +148,15 @@ export async function compress(o: CompressOptions): Promise<CompressionOutcome &
       });
     }
     await write(join(staging.tmp, "timings.json"), `${JSON.stringify(outcome.timings, null, 1)}\n`);
-    await publishStaging(staging, o.force, guarded);
+    if (remoteOut) {
+      await publishDirectory(s3Client(), staging.tmp, remoteOut).catch((e: unknown) => {
+        throw errorInfo(e) ? e : asIoError(e, o.out, "write");
+      });
+    } else await publishStaging(staging, o.force, guarded);
     published = true;
     // The result copy in the cache is no longer needed; stage outputs stay for resumption.
     await store.deletePrefix(`${outcome.resultPrefix}/`);
-    return { ...outcome, out };
+    return { ...outcome, out: remoteOut ? o.out : out };
   } finally {
     if (!published) {
       // Interrupted or failed: stop the in-process handlers at their next batch instead of
@@ -144,7 +164,36 @@ export async function compress(o: CompressOptions): Promise<CompressionOutcome &
       bus.abortAll();
       await discardStaging(staging);
     }
+    // The local staging parent of an s3:// result, published or not.
+    if (remoteOut) await rm(dirname(out), { recursive: true, force: true });
     await workers.close();
     await bus.close();
   }
+}
+
+/**
+ * `--out s3://bucket/prefix`, checked before any work: not overlapping an s3:// data set, and
+ * holding no result (or `--force`) — an unfinished attempt of ours is overwritten without it,
+ * so a retry of the same command just works.
+ */
+async function checkS3Out(out: string, dataset: string, force: boolean): Promise<S3Location> {
+  let dest: S3Location;
+  try {
+    dest = parseS3Uri(out, "--out");
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  const folder = (k: string) => (k === "" || k.endsWith("/") ? k : `${k}/`);
+  if (isS3Uri(dataset)) {
+    const ds = parseS3Uri(dataset.replace(/\{.*$/, ""));
+    const [a, b] = [folder(dest.key), folder(ds.key)];
+    if (ds.bucket === dest.bucket && (a.startsWith(b) || b.startsWith(a)))
+      throw new UsageError(`--out ${out} overlaps the data set ${dataset}; choose a prefix outside it`);
+  }
+  const state = await inspectTarget(s3Client(), dest);
+  if ((state === "committed" || state === "foreign") && !force)
+    throw new UsageError(
+      `--out ${out} already ${state === "committed" ? "holds a result" : "holds other objects"} (use --force to replace it)`,
+    );
+  return dest;
 }

@@ -34,6 +34,7 @@ const DEFAULT_SERVER = "127.0.0.1:50051";
 
 export const REMOTE_HELP = `  adq submit <dataset> [compress options] [--idempotency-key k] [--name text] [--watch]
             [--reconstruct] [--keep-intermediates]   also publish reconstructed.tar / intermediates/
+            [--out s3://bucket/prefix]  publish the result there when it succeeds (outputs.uri)
                                        create a job on a server (dataset: a path on the server); prints its id
                                        (--watch: then follows it as adq watch does, exit status included)
   adq watch <job-id>                   stream a job's progress until it ends
@@ -96,10 +97,16 @@ export async function runSubmit(argv: string[]): Promise<number> {
       watch: { type: "boolean" },
       reconstruct: { type: "boolean" },
       "keep-intermediates": { type: "boolean" },
+      out: { type: "string" },
     },
   });
   if (positionals.length !== 1)
     throw new UsageError("submit takes one data set (a path on the server, or a URI)");
+  const out = values.out ?? "";
+  if (out !== "" && !/^s3:\/\//i.test(out))
+    throw new UsageError(
+      `--out ${out}: a job publishes to s3://bucket/prefix only (use adq result --out <dir> for a local copy)`,
+    );
   const params = protoParamsFromFlags(values);
   for (const w of unusedFlagWarnings(values)) process.stderr.write(`adq submit: warning: ${w}\n`);
   if (values.model) params.model = { uri: toUri(values.model), sha256: "" };
@@ -113,6 +120,7 @@ export async function runSubmit(argv: string[]): Promise<number> {
       outputs: {
         reconstruct: values.reconstruct === true,
         keepIntermediates: values["keep-intermediates"] === true,
+        ...(out ? { uri: out } : {}),
       },
     });
     if (res.deduplicated) process.stderr.write("adq: an identical job already exists (idempotency key)\n");

@@ -23,6 +23,7 @@ import {
 import { type NatsAuthOptions, natsAuthConnectOptions, natsAuthFromEnv, redactUrl } from "@adq/platform/nats";
 import {
   ApiKeyAuthenticator,
+  DataGrants,
   faultsFromEnv,
   Logger,
   type MetricsServer,
@@ -56,6 +57,8 @@ export const SERVE_HELP = `  adq serve [--port 50051] [--host 127.0.0.1] [--data
             [--cache-dir <dir>] [--concurrency 2] [--threads n] [--execution-provider cpu|cuda]
             [--log-level info] [--model <onnx>] [--held-out-model <onnx>] [--mae <onnx>]
             [--metrics-port p] [--drain-ms 10000] [--cache-retention-hours 168]
+            [--upload-retention-hours 168]
+            [--result-retention-hours h] (finished jobs deleted h hours after they end; default kept)
                                        gRPC API + every stage in one process (embedded adapters)
   adq serve --nats <url> [--no-workers] [--no-runner] [same options, no --cache-dir]
             [--tenant-stage-tasks 4] [--tenant-gpu-tasks 2]
@@ -75,7 +78,9 @@ export const SERVE_HELP = `  adq serve [--port 50051] [--host 127.0.0.1] [--data
                                        with --api-keys each tenant sees only its namespace)
       cluster flags: --namespace adq, --ack-wait-ms 30000 (redelivery after a crash),
       --max-attempts 3 (task deliveries), --retry-backoff-ms 1000,5000,15000,30000,
-      --max-job-deliveries 10 (coordinator restarts a job survives)
+      --max-job-deliveries 10 (coordinator restarts a job survives),
+      --artifact-replicas 1, --artifact-max-bytes b (the artifact Object Store: JetStream replicas
+      and a byte cap; give every process of a cluster the same values)
 `;
 
 /** Security flags of servers, clients and NATS connections (`adq help`, after the client commands). */
@@ -150,6 +155,10 @@ const SERVE_OPTIONS = {
   "metrics-host": { type: "string" },
   "drain-ms": { type: "string" },
   "cache-retention-hours": { type: "string" },
+  "upload-retention-hours": { type: "string" },
+  "result-retention-hours": { type: "string" },
+  "artifact-replicas": { type: "string" },
+  "artifact-max-bytes": { type: "string" },
   // security (SECURITY.md)
   "tls-cert": { type: "string" },
   "tls-key": { type: "string" },
@@ -175,6 +184,19 @@ async function authenticator(values: ServeValues): Promise<ApiKeyAuthenticator> 
       : `adq serve: no --api-keys file; tenant 'default' accepts the generated key ${key}\n`,
   );
   return ApiKeyAuthenticator.single("default", key);
+}
+
+/**
+ * The per-tenant data grants of the --api-keys file (its tenants' "data" lists), or undefined
+ * when it has none (then --data-root applies to every tenant).
+ */
+async function dataGrants(values: ServeValues): Promise<DataGrants | undefined> {
+  if (!values["api-keys"]) return undefined;
+  try {
+    return await DataGrants.fromApiKeyFile(resolve(values["api-keys"]));
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
 }
 
 /** Resolves on the first SIGINT/SIGTERM; a second one exits at once with status 1. */
@@ -232,6 +254,7 @@ export async function runServe(argv: string[]): Promise<number> {
   const host = values.host ?? "127.0.0.1";
   const security = serverCredentials(values, `${host}:${port}`, log);
   const auth = await authenticator(values);
+  const grants = await dataGrants(values);
   const dataRoots = (values["data-root"] ?? [process.cwd()]).map((r) => resolve(r));
   const cacheDir = resolve(
     values["cache-dir"] ?? process.env.ADQ_CACHE_DIR ?? join(homedir(), ".cache", "adq", "server"),
@@ -250,8 +273,10 @@ export async function runServe(argv: string[]): Promise<number> {
     address: `${host}:${port}`,
     credentials: security.credentials,
     ...cacheRetention(values),
+    ...uploadRetention(values),
     auth,
     dataRoots,
+    ...(grants ? { grants } : {}),
     cacheDir,
     defaultModel: model,
     heldOutModel,
@@ -376,6 +401,20 @@ function clusterCommon(values: ServeValues) {
       : {}),
     metricsHost: values["metrics-host"] ?? values.host ?? "127.0.0.1",
     faults: faultsFromEnv(),
+    ...artifactLimits(values),
+  };
+}
+
+/** `--artifact-replicas n`, `--artifact-max-bytes b`: the artifact Object Store's replicas and cap. */
+function artifactLimits(values: ServeValues): { artifacts?: { replicas?: number; maxBytes?: number } } {
+  const replicas = values["artifact-replicas"];
+  const maxBytes = values["artifact-max-bytes"];
+  if (replicas === undefined && maxBytes === undefined) return {};
+  return {
+    artifacts: {
+      ...(replicas !== undefined ? { replicas: int("artifact-replicas", replicas, 0, 1) } : {}),
+      ...(maxBytes !== undefined ? { maxBytes: int("artifact-max-bytes", maxBytes, 0, 1) } : {}),
+    },
   };
 }
 
@@ -401,15 +440,18 @@ async function runClusterGateway(values: ServeValues, log: Logger): Promise<numb
       hint: "without --record-key-file, whoever can write the NATS KV bucket can re-point job records to another tenant (SECURITY.md)",
     });
   const auth = await authenticator(values);
+  const grants = await dataGrants(values);
   const dataRoots = (values["data-root"] ?? [process.cwd()]).map((r) => resolve(r));
   const srv = await startClusterGateway({
     ...clusterCommon(values),
     credentials: security.credentials,
     ...(recordKey ? { recordKey } : {}),
     ...cacheRetention(values),
+    ...uploadRetention(values),
     address: `${host}:${port}`,
     auth,
     dataRoots,
+    ...(grants ? { grants } : {}),
     defaultModel: resolve(values.model ?? DEFAULT_MODEL),
     heldOutModel: resolve(values["held-out-model"] ?? GENERAL_MODEL),
     ...(values.model === undefined ? { generalModel: GENERAL_MODEL } : {}),
@@ -460,6 +502,8 @@ async function runStageProcess(values: ServeValues, log: Logger): Promise<number
     "no-runner",
     "shard-size",
     "cache-retention-hours",
+    "upload-retention-hours",
+    "result-retention-hours",
     "record-key-file",
   ] as const)
     if (values[flag] !== undefined) throw new UsageError(`--${flag} does not apply to a stage process`);
@@ -470,6 +514,7 @@ async function runStageProcess(values: ServeValues, log: Logger): Promise<number
     log.warn("stage_rpc_unauthenticated", {
       hint: "direct stage calls are trusted and see the whole artifact store; pass --api-keys to confine each tenant",
     });
+  const stageGrants = await dataGrants(values);
   const port = int("port", values.port, STAGE_PORTS[stage], 0);
   const host = values.host ?? "127.0.0.1";
   const drainMs = int("drain-ms", values["drain-ms"], 20_000, 0);
@@ -483,6 +528,8 @@ async function runStageProcess(values: ServeValues, log: Logger): Promise<number
     ...(values["require-execution-provider"] ? { requireExecutionProvider: true } : {}),
     log,
     dataRoots: values["data-root"] ?? [],
+    ...(stageGrants ? { grants: stageGrants } : {}),
+    ...(process.env.ADQ_UPLOAD_ROOT ? { uploadRoot: process.env.ADQ_UPLOAD_ROOT } : {}),
     modelRoots: values["model-root"] ?? [],
     defaultModel: resolve(values.model ?? DEFAULT_MODEL),
     builtinModels: BUILTIN_MODELS,
@@ -498,12 +545,25 @@ async function runStageProcess(values: ServeValues, log: Logger): Promise<number
   return shutdown(() => w.close(drainMs), drainMs);
 }
 
-/** `--cache-retention-hours h`: stage outputs are reused for h to 2h hours, then deleted. */
-function cacheRetention(values: ServeValues): { cacheRetentionMs?: number } {
-  const h = float("cache-retention-hours", values["cache-retention-hours"]);
+/** `--upload-retention-hours h`: an upload no job used for h hours is deleted. */
+function uploadRetention(values: ServeValues): { uploadRetentionMs?: number } {
+  const h = float("upload-retention-hours", values["upload-retention-hours"]);
   if (h === undefined) return {};
-  if (!(h > 0)) throw new UsageError(`--cache-retention-hours must be > 0, got ${h}`);
-  return { cacheRetentionMs: h * 3600_000 };
+  if (!(h > 0)) throw new UsageError(`--upload-retention-hours must be > 0, got ${h}`);
+  return { uploadRetentionMs: h * 3600_000 };
+}
+
+/** `--cache-retention-hours h`: stage outputs are reused for h to 2h hours, then deleted. */
+function cacheRetention(values: ServeValues): { cacheRetentionMs?: number; resultRetentionMs?: number } {
+  const h = float("cache-retention-hours", values["cache-retention-hours"]);
+  if (h !== undefined && !(h > 0)) throw new UsageError(`--cache-retention-hours must be > 0, got ${h}`);
+  // `--result-retention-hours h`: finished jobs (record, artifacts, result) are deleted h hours after they end.
+  const r = float("result-retention-hours", values["result-retention-hours"]);
+  if (r !== undefined && !(r > 0)) throw new UsageError(`--result-retention-hours must be > 0, got ${r}`);
+  return {
+    ...(h !== undefined ? { cacheRetentionMs: h * 3600_000 } : {}),
+    ...(r !== undefined ? { resultRetentionMs: r * 3600_000 } : {}),
+  };
 }
 
 function int(flag: string, v: string | undefined, fallback: number, min: number): number {

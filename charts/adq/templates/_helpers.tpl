@@ -179,6 +179,7 @@ record key for the roles that hold job records.
 - --record-key-file
 - /etc/adq/record-key/{{ $v.recordKey.key }}
 {{- end }}
+{{- include "adq.artifactArgs" . }}
 {{- end -}}
 
 {{/* Volumes of an `adq serve` pod (dict root component c): scratch, API keys, storage, and its own secrets. */}}
@@ -194,6 +195,7 @@ record key for the roles that hold job records.
 - name: api-keys
   secret:
     secretName: {{ include "adq.apiKeysSecret" $root }}
+{{- include "adq.s3Volumes" . }}
 {{- with $v.storage.data }}
 {{- if eq .type "pvc" }}
 - name: data
@@ -265,6 +267,7 @@ record key for the roles that hold job records.
 - name: api-keys
   mountPath: /etc/adq/api-keys
   readOnly: true
+{{- include "adq.s3VolumeMounts" . }}
 {{- if ne $v.storage.data.type "none" }}
 - name: data
   mountPath: {{ $v.storage.data.mountPath }}
@@ -321,6 +324,7 @@ record key for the roles that hold job records.
 - name: ADQ_UPLOAD_ROOT
   value: {{ $root.Values.storage.uploads.mountPath | quote }}
 {{- end }}
+{{- include "adq.s3Env" . }}
 {{- with $root.Values.extraEnv }}
 {{ toYaml . }}
 {{- end }}

@@ -168,3 +168,65 @@ describe("binDataset", () => {
     expect(() => binDataset(s, labels, 2, { numClasses: 1 })).toThrow(/labels\[39\] = 1/);
   });
 });
+
+describe("stochastic greedy bins (large classes)", () => {
+  /** One class (every label 0) of n items with a clustered embedding, as a binning stage sees it. */
+  function classSpace(seed: number, n: number) {
+    const o = randomOutputs(seed, n, 5, 12);
+    o.labels.fill(0);
+    return cosineSpaceFor(o);
+  }
+  const binOf = (bins: Int32Array[], n: number) => {
+    const b = new Int32Array(n).fill(-1);
+    bins.forEach((bin, r) => {
+      for (const i of bin) b[i] = r;
+    });
+    return b;
+  };
+
+  it("keeps the exact budget: binSizes per bin, every item in exactly one bin", () => {
+    const s = classSpace(1, 503);
+    const bins = binItems(s, range(503), 10, { stochastic: { epsilon: 0.01, seed: 7 } });
+    expect(bins.map((b) => b.length)).toEqual(Array.from(binSizes(503, 10)));
+    const b = binOf(bins, 503);
+    expect(b.every((x) => x >= 0)).toBe(true);
+    expect(bins.reduce((a, x) => a + x.length, 0)).toBe(503);
+  });
+
+  it("is deterministic for a seed; another seed gives other bins", () => {
+    const s = classSpace(2, 400);
+    const o = { stochastic: { epsilon: 0.1, seed: 3 } };
+    const a = binItems(s, range(400), 8, o).map((x) => Array.from(x));
+    expect(binItems(s, range(400), 8, o).map((x) => Array.from(x))).toEqual(a);
+    const other = binItems(s, range(400), 8, { stochastic: { epsilon: 0.1, seed: 4 } }).map((x) =>
+      Array.from(x),
+    );
+    expect(other).not.toEqual(a);
+  });
+
+  it("with a sample as large as the pool (tiny ε) it is exact greedy, pick for pick", () => {
+    const s = classSpace(3, 300);
+    const exact = binItems(s, range(300), 6).map((x) => Array.from(x));
+    const full = binItems(s, range(300), 6, { stochastic: { epsilon: 1e-300, seed: 0 } }).map((x) =>
+      Array.from(x),
+    );
+    expect(full).toEqual(exact);
+  });
+
+  it("agrees with exact greedy far above chance (same bin for most items)", () => {
+    const n = 2000;
+    const s = classSpace(4, n);
+    const exact = binOf(binItems(s, range(n), 10), n);
+    const stoch = binOf(binItems(s, range(n), 10, { stochastic: { epsilon: 0.01, seed: 1 } }), n);
+    let same = 0;
+    for (let i = 0; i < n; i++) if (exact[i] === stoch[i]) same++;
+    // Chance (a random partition of the same sizes) is 1/10; measured here ≈ see bench/scale.
+    expect(same / n).toBeGreaterThan(0.3);
+  });
+
+  it("refuses ε outside (0, 1) and a non-integer seed", () => {
+    const s = classSpace(5, 50);
+    expect(() => binItems(s, range(50), 5, { stochastic: { epsilon: 0, seed: 0 } })).toThrow(/epsilon/);
+    expect(() => binItems(s, range(50), 5, { stochastic: { epsilon: 0.1, seed: 0.5 } })).toThrow(/seed/);
+  });
+});

@@ -49,6 +49,19 @@ export interface CosineSpace {
    * factor-product matrix), O(d) extra memory: never forms the |pool|×|targets| matrix.
    */
   cosSums(pool: Int32Array, out: Float64Array, targets?: Int32Array): void;
+  /**
+   * An empty running sum of normalised item vectors: after add(s) for s ∈ S, dot(x) =
+   * Σ_{s ∈ S} cos(s, x). Both O(sumCost) (stochastic greedy binning's per-candidate cost).
+   */
+  cosineSum(): CosineSum;
+  /** Multiply-adds of one CosineSum add or dot. */
+  readonly sumCost: number;
+}
+
+/** A running Σ_{s ∈ S} u_s over a space's normalised vectors (CosineSpace.cosineSum). */
+export interface CosineSum {
+  add(i: number): void;
+  dot(x: number): number;
 }
 
 function assertFinite(a: ArrayLike<number>, name: string): void {
@@ -257,6 +270,37 @@ export class FactorisedGradientSpace implements CosineSpace {
     this.C = C;
     this.Db = Db;
     this.pairCost = C + Db;
+    this.sumCost = C * Db;
+  }
+
+  readonly sumCost: number;
+
+  /** M = Σ_s A_s B_sᵀ (C×(D+1)), as in cosSums: dot(x) = A_xᵀ M B_x. O(C·(D+1)) each. */
+  cosineSum(): CosineSum {
+    const { a, b, C, Db } = this;
+    const M = new Float64Array(C * Db);
+    return {
+      add(i: number): void {
+        for (let c = 0; c < C; c++) {
+          const av = a[i * C + c]!;
+          if (av === 0) continue;
+          const mo = c * Db;
+          for (let t = 0; t < Db; t++) M[mo + t]! += av * b[i * Db + t]!;
+        }
+      },
+      dot(x: number): number {
+        let s = 0;
+        for (let c = 0; c < C; c++) {
+          const av = a[x * C + c]!;
+          if (av === 0) continue;
+          const mo = c * Db;
+          let r = 0;
+          for (let t = 0; t < Db; t++) r += M[mo + t]! * b[x * Db + t]!;
+          s += av * r;
+        }
+        return s;
+      },
+    };
   }
 
   /** Build the factors from model outputs: O(n·(C + D)) time and memory. */
@@ -352,8 +396,27 @@ export class DenseCosineSpace implements CosineSpace {
     this.n = n;
     this.d = d;
     this.pairCost = d;
+    this.sumCost = d;
     this.u = Float64Array.from(vectors);
     normaliseRowsInPlace(this.u, n, d);
+  }
+
+  readonly sumCost: number;
+
+  /** s = Σ u_s: dot(x) = s·u_x. O(d) each. */
+  cosineSum(): CosineSum {
+    const { u, d } = this;
+    const acc = new Float64Array(d);
+    return {
+      add(i: number): void {
+        for (let t = 0; t < d; t++) acc[t]! += u[i * d + t]!;
+      },
+      dot(x: number): number {
+        let r = 0;
+        for (let t = 0; t < d; t++) r += acc[t]! * u[x * d + t]!;
+        return r;
+      },
+    };
   }
 
   cosRow(i: number, out: Float64Array, cols?: Int32Array): void {

@@ -39,6 +39,12 @@ class CountingSpace implements CosineSpace {
     this.sums++;
     this.inner.cosSums(pool, out, targets);
   }
+  get sumCost() {
+    return this.inner.sumCost;
+  }
+  cosineSum() {
+    return this.inner.cosineSum();
+  }
 }
 
 describe("graphCut", () => {

@@ -1,19 +1,16 @@
 // @adq/core — the ADQ and DQ algorithms as pure functions over typed arrays.
 // No I/O, no clocks; every stochastic step takes an explicit seeded Rng.
-export * from "./allocation.ts";
-export * from "./baselines.ts";
-export * from "./bins.ts";
-export * from "./cam.ts";
-export * from "./ccs.ts";
-export * from "./contrastive.ts";
-export * from "./errors.ts";
-export * from "./gradient-embedding.ts";
-export * from "./graphcut.ts";
-export * from "./image.ts";
-export * from "./importance.ts";
+export { allocateAcrossClasses, allocateBins, DEFAULT_STRENGTH } from "./allocation.ts";
+export { binItems, STOCHASTIC_BINNING_ABOVE, STOCHASTIC_BINNING_EPSILON } from "./bins.ts";
+export { resizeBilinear, selectPatches, topKMask } from "./cam.ts";
+export { ccsSelect, el2nScores } from "./ccs.ts";
+export { diversityScore } from "./contrastive.ts";
+export { type ErrorInfo, type ErrorStatus, errorInfo, type TypedError } from "./errors.ts";
+export { cosineSpaceFor } from "./gradient-embedding.ts";
+export { LUMA_B, LUMA_G, LUMA_R, type RasterImage } from "./image.ts";
+export { importanceScores } from "./importance.ts";
 export { Rng } from "./rng.ts";
-export * from "./rounding.ts";
-export * from "./selection.ts";
-export * from "./similarity.ts";
-export * from "./softmax-head.ts";
-export * from "./texture.ts";
+export { sampleUnit } from "./selection.ts";
+export { range } from "./similarity.ts";
+export { crossFitSoftmaxHead } from "./softmax-head.ts";
+export { gridTextureScores, textureLevel } from "./texture.ts";

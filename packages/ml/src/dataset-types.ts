@@ -6,7 +6,7 @@
 import type { DecodeOptions } from "./decode.ts";
 import type { RasterImage } from "./raster.ts";
 
-export type DatasetFormat = "imagefolder" | "cifar10-binary";
+export type DatasetFormat = "imagefolder" | "cifar10-binary" | "webdataset";
 
 export interface DatasetItem {
   /**
@@ -16,15 +16,24 @@ export interface DatasetItem {
   readonly id: string;
   /** Index into `classes`. */
   readonly label: number;
-  /** Absolute path of the file that holds the item. */
+  /**
+   * What holds the item: an absolute path, or an `s3://bucket/key` URI. WebDataset: the shard
+   * (ids are the samples' `__key__`).
+   */
   readonly source: string;
   /** CIFAR binary only: the record's index inside `source`. */
   readonly record?: number;
+  /** WebDataset only: `[offset, length]` of the image member's bytes inside the shard. */
+  readonly range?: readonly [number, number];
+  /** Remote sources: the listed ETag of `source`, which every read pins (a change fails the read). */
+  readonly version?: string;
+  /** Remote sources: the listed size in bytes of `source`. */
+  readonly size?: number;
 }
 
 export interface DatasetDescription {
   readonly format: DatasetFormat;
-  /** Absolute path of the dataset root. */
+  /** Absolute path of the dataset root, or the `s3://` URI / shard pattern as given. */
   readonly root: string;
   /** Class names; a label is an index into this list. */
   readonly classes: readonly string[];

@@ -21,7 +21,11 @@ export type DatasetErrorCode =
   /** The caller asked for something the dataset does not have (e.g. a split). */
   | "INVALID_ARGUMENT"
   /** A folder or file resolves outside the dataset folder (a symbolic link), or is not a regular file. */
-  | "OUTSIDE_ROOT";
+  | "OUTSIDE_ROOT"
+  /** The object store refused the credentials in use (HTTP 403). */
+  | "ACCESS_DENIED"
+  /** A remote object changed between listing and reading (its ETag no longer matches). */
+  | "CHANGED";
 
 export class DatasetError extends Error implements TypedError {
   override readonly name = "DatasetError";
@@ -44,7 +48,12 @@ export class DatasetError extends Error implements TypedError {
           : "INVALID_ARGUMENT";
     const m = this.message;
     return {
-      status: "INVALID_ARGUMENT",
+      status:
+        this.code === "ACCESS_DENIED"
+          ? "PERMISSION_DENIED"
+          : this.code === "CHANGED"
+            ? "FAILED_PRECONDITION"
+            : "INVALID_ARGUMENT",
       message: m,
       field: "dataset",
       description: m,

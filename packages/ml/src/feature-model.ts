@@ -58,6 +58,40 @@ function describeValue(m: import("onnxruntime-node").InferenceSession.ValueMetad
   return { type: m.type, shape: m.shape };
 }
 
+export interface FeatureModelOptions {
+  /**
+   * Run at this side instead of the model's `adq.input.size`: only for a model whose input side
+   * is symbolic and that declares `adq.input.size_multiple` (a multiple of it; e.g.
+   * EfficientNet-Lite0, whose TF "same" pads are constant for multiples of 32).
+   */
+  inputSize?: number;
+}
+
+/**
+ * `adq.input.size_multiple` of a model whose spatial input dims are symbolic, else null. A
+ * multiple on a model with a static side is a contract error (it cannot run at other sides).
+ */
+function sizeMultiple(
+  file: string,
+  meta: Record<string, string>,
+  inShape: ReadonlyArray<number | string>,
+): number | null {
+  const v = meta["adq.input.size_multiple"];
+  if (v === undefined) return null;
+  const m = Number(v);
+  if (!/^[0-9]+$/.test(v) || m < 1)
+    throw new ModelContractError(
+      file,
+      `metadata adq.input.size_multiple must be a positive integer, got ${JSON.stringify(v)}`,
+    );
+  if (typeof inShape[2] === "number" || typeof inShape[3] === "number")
+    throw new ModelContractError(
+      file,
+      `metadata adq.input.size_multiple is set but the input's side is static [${inShape.join(",")}]`,
+    );
+  return m;
+}
+
 /**
  * The feature network behind the contract in models/README.md ("Feature model contract"): input `images`
  * float32 [N,3,S,S] normalised per channel with the mean/std in the model's metadata;
@@ -69,7 +103,12 @@ export class FeatureModel {
   private constructor(
     readonly file: string,
     private readonly session: ort.InferenceSession,
+    /** The side it runs at (the load option, else `defaultSize`). */
     readonly inputSize: number,
+    /** Its `adq.input.size` (or static side): the side it was trained and exported at. */
+    readonly defaultSize: number,
+    /** Other sides it can run at are multiples of this (`adq.input.size_multiple`); null: `defaultSize` only. */
+    readonly sizeMultiple: number | null,
     readonly mean: number[],
     readonly std: number[],
     readonly classNames: string[] | undefined,
@@ -95,6 +134,7 @@ export class FeatureModel {
     file: string,
     cfg: SessionConfig = {},
     given: FeatureModelNames = {},
+    opts: FeatureModelOptions = {},
   ): Promise<FeatureModel> {
     let bytes: Uint8Array;
     try {
@@ -175,14 +215,28 @@ export class FeatureModel {
         file,
         `input "${names.input}" is ${inShape[2]}x${inShape[3]}; square inputs only`,
       );
-    const size = Number(meta["adq.input.size"] ?? staticSize ?? "32");
-    if (!Number.isInteger(size) || size < 8)
+    const defaultSize = Number(meta["adq.input.size"] ?? staticSize ?? "32");
+    if (!Number.isInteger(defaultSize) || defaultSize < 8)
       throw new ModelContractError(file, `metadata adq.input.size is invalid`);
-    if (staticSize !== undefined && staticSize !== size)
+    if (staticSize !== undefined && staticSize !== defaultSize)
       throw new ModelContractError(
         file,
-        `metadata adq.input.size ${size} disagrees with the input's static size ${staticSize}`,
+        `metadata adq.input.size ${defaultSize} disagrees with the input's static size ${staticSize}`,
       );
+    const multiple = sizeMultiple(file, meta, inShape);
+    const size = opts.inputSize ?? defaultSize;
+    if (opts.inputSize !== undefined && opts.inputSize !== defaultSize) {
+      if (multiple === null)
+        throw new ModelContractError(
+          file,
+          `runs at ${defaultSize}×${defaultSize} only (no adq.input.size_multiple with a symbolic input side); input size ${opts.inputSize} is not possible`,
+        );
+      if (!Number.isInteger(size) || size < multiple || size % multiple !== 0)
+        throw new ModelContractError(
+          file,
+          `input size ${opts.inputSize} is not a positive multiple of ${multiple} (adq.input.size_multiple)`,
+        );
+    }
     // A model without adq.* metadata (bring your own): ImageNet statistics, documented.
     const noNorm = meta["adq.normalize.mean"] === undefined && meta["adq.normalize.std"] === undefined;
     const mean = noNorm
@@ -202,7 +256,7 @@ export class FeatureModel {
       }
     }
     const head = await loadHead(file);
-    const model = new FeatureModel(file, session, size, mean, std, classNames, head, {
+    const model = new FeatureModel(file, session, size, defaultSize, multiple, mean, std, classNames, head, {
       embedding: 0,
       classes: 0,
       pooled: 0,
@@ -303,4 +357,29 @@ async function loadHead(file: string): Promise<ClassifierHead | undefined> {
   } catch {
     throw new ModelContractError(sidecar, "classifier head sidecar is not valid JSON {weight, bias}");
   }
+}
+
+/**
+ * How many model pixels per image pixel are worth paying for: a model that can run at several
+ * sides (`sizeMultiple`) runs small images at about this many times their side, not at its
+ * full `defaultSize`. Upscaling a 32×32 image to 224 adds no information, only cost (ONNX
+ * Runtime's time grows with the side squared); measured in bench/RESULTS-fast-default.md,
+ * where 4× (CIFAR at 128) keeps the held-out difficulty signal and 3× and 2× lose part of it.
+ */
+export const SMALL_IMAGE_UPSCALE = 4;
+
+/**
+ * The side a model runs at for images whose longer side is `imageSide`: its `defaultSize`,
+ * or for a model that declares `sizeMultiple`, the smallest multiple of it that is at least
+ * SMALL_IMAGE_UPSCALE × `imageSide`, capped at `defaultSize` (CIFAR-10's 32×32 → 128,
+ * MNIST's 28×28 → 128, EuroSAT's 64×64 → 224 with EfficientNet-Lite0). Pure; O(1).
+ */
+export function runSideFor(
+  imageSide: number,
+  model: { defaultSize: number; sizeMultiple: number | null },
+): number {
+  const m = model.sizeMultiple;
+  if (m === null || !(imageSide > 0)) return model.defaultSize;
+  const want = Math.ceil((SMALL_IMAGE_UPSCALE * imageSide) / m) * m;
+  return Math.min(model.defaultSize, Math.max(m, want));
 }

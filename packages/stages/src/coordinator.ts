@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
-import { stat } from "node:fs/promises";
+import { readFile, stat } from "node:fs/promises";
 import { allocateAcrossClasses } from "@adq/core";
-import { type DatasetDescription, openDataset } from "@adq/ml";
+import { type DatasetDescription, openDataset, readOnnxMetadata, runSideFor } from "@adq/ml";
 import { type ArtifactStore, assertValidKey, type Bus, encodeNpy, InvalidArgumentError } from "@adq/platform";
 import { matchClasses } from "./class-match.ts";
 import { contentKey } from "./content-key.ts";
@@ -89,17 +89,28 @@ export interface CoordinatorDeps {
   tenant?: string;
 }
 
-/** A fingerprint of the data set's content as listed: ids, labels and source sizes/mtimes. */
+/**
+ * A fingerprint of the data set's content as listed: ids, labels, and each source's size and
+ * version — the listed ETag for an object-store source (so a changed object changes the
+ * fingerprint and invalidates the cache), the mtime for a file.
+ */
 async function fingerprint(desc: DatasetDescription): Promise<string> {
   const h = createHash("sha256");
   h.update(desc.format);
   h.update(JSON.stringify(desc.classes));
-  const sources = new Set<string>();
+  const sources = new Map<string, { size?: number; version?: string }>();
   for (const it of desc.items) {
     h.update(`${it.id}\0${it.label}\n`);
-    sources.add(it.source);
+    sources.set(it.source, {
+      ...(it.size !== undefined ? { size: it.size } : {}),
+      ...(it.version !== undefined ? { version: it.version } : {}),
+    });
   }
-  for (const s of [...sources].sort()) {
+  for (const [s, listed] of [...sources].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    if (listed.version !== undefined) {
+      h.update(`${s}\0${listed.size ?? ""}\0etag:${listed.version}\n`);
+      continue;
+    }
     const st = await stat(s);
     h.update(`${s}\0${st.size}\0${Math.floor(st.mtimeMs)}\n`);
   }
@@ -229,7 +240,51 @@ async function openJob(
   const fp = await fingerprint(desc);
   const cache = job.cachePrefix ?? "cache";
   assertValidKey(cache);
-  return { job, params, plan, store: deps.store, desc, N, labels, fp, cache, run };
+  // inputSize 0 asks for the run side by image size (`--model-input-size auto`); not the default
+  // until the quality protocol shows the smaller side keeps CCS's held-out signal (FINDINGS.md).
+  const sized =
+    plan.model && job.model && job.model.inputSize === 0
+      ? await withRunSide(job, job.model, reader, desc)
+      : job;
+  return { job: sized, params, plan, store: deps.store, desc, N, labels, fp, cache, run };
+}
+
+/**
+ * The job with its model's run side, when asked for (`--model-input-size auto`): a model that can
+ * run at several sides (`adq.input.size_multiple`, e.g. EfficientNet-Lite0) runs small images at
+ * runSideFor's side (CIFAR-10's 32×32 at 128, not 224: ≈ 3× less work, bench/RESULTS-fast-default.md), recorded
+ * in the model spec, hence in every cache key and the manifest. Other models, and images large
+ * enough for the full side, keep the job as it is. Reads the model's metadata and one image.
+ */
+async function withRunSide(
+  job: CompressionJob,
+  model: ModelSpec,
+  reader: Awaited<ReturnType<typeof openDataset>>,
+  desc: DatasetDescription,
+): Promise<CompressionJob> {
+  const { inputSize: _auto, ...own } = model;
+  job = { ...job, model: own }; // the model's own side unless the rule below picks another
+  let meta: Record<string, string>;
+  try {
+    meta = readOnnxMetadata(new Uint8Array(await readFile(model.file)));
+  } catch {
+    return job; // unreadable or not ONNX: the features stage reports it, naming the file
+  }
+  if (meta["adq.input.size_multiple"] === undefined || meta["adq.input.size"] === undefined) return job;
+  const defaultSize = Number(meta["adq.input.size"]);
+  const sizeMultiple = Number(meta["adq.input.size_multiple"]);
+  if (!(defaultSize > 0) || !(sizeMultiple > 0)) return job; // the loader names the bad value
+  let side = 0;
+  const first = Array.from({ length: Math.min(desc.size, 8) }, (_, i) => i);
+  for await (const b of reader.batches(1, { indices: first })) {
+    const im = b.images[0];
+    if (im) {
+      side = Math.max(im.width, im.height);
+      break;
+    }
+  }
+  const inputSize = runSideFor(side, { defaultSize, sizeMultiple });
+  return inputSize === defaultSize ? job : { ...job, model: { ...own, inputSize } };
 }
 
 /** 1. Features, by shards of images (nothing to run for random selection without dropping). */
@@ -252,7 +307,7 @@ async function runFeatures(ctx: JobContext): Promise<FeaturesOutput> {
   };
   for (let s = 0, i = 0; s < N; s += shardSize, i++) {
     const shard = { index: i, start: s, end: Math.min(N, s + shardSize) };
-    const prefix = `${cache}/features/${contentKey({ v: 2, fp, model: job.model!.sha256, names: job.model!.outputs, shard, ...fparams })}`;
+    const prefix = `${cache}/features/${contentKey({ v: 2, fp, model: job.model!.sha256, names: job.model!.outputs, side: job.model!.inputSize, shard, ...fparams })}`;
     tasks.push({
       taskKey: `shard-${i}`,
       payload: {

@@ -2,11 +2,11 @@
 // the output formats. Transport-free: the embedded CLI and the services share this code.
 
 export { type ClassMatch, matchClasses } from "./class-match.ts";
-export * from "./content-key.ts";
-export * from "./coordinator.ts";
+export { canonicalJson, contentKey, sha256File } from "./content-key.ts";
+export { type CompressionOutcome, HEAD_SETTINGS, runCompression, type StageName } from "./coordinator.ts";
 export { checkDataset } from "./dataset-check.ts";
-export * from "./fair-share.ts";
-export * from "./fan-out.ts";
+export { FairShare, type FairShareOptions, GPU_STAGES, type TaskGate } from "./fair-share.ts";
+export { CancelledError, StageFailedError } from "./fan-out.ts";
 export { handleAssemble, TOOL_VERSION } from "./handlers/assemble.ts";
 export { handleBinning, headShard } from "./handlers/binning.ts";
 export { handleFeatures, type PatchScorer, patchScorer } from "./handlers/features.ts";
@@ -35,9 +35,34 @@ export {
   type Sampler,
 } from "./methods.ts";
 export { ModelCache } from "./model-cache.ts";
-export type * from "./outputs.ts";
-export * from "./params.ts";
-export * from "./pq-store.ts";
+export type { BinsFile, Manifest, Method } from "./outputs.ts";
+export {
+  type CompressParams,
+  checkNumber,
+  choiceProblem,
+  crossProblems,
+  DEFAULT_PARAMS,
+  type FlagKey,
+  numberProblem,
+  PARAM_LIST,
+  PARAMS,
+  type ParamSpec,
+  paramsHelp,
+  patchGridOf,
+  protoFieldsOf,
+  protoKeys,
+  protoPath,
+  unusedParams,
+  validateParams,
+} from "./params.ts";
+export {
+  decodeStore,
+  encodeHeader,
+  encodeRecord,
+  type PatchedImage,
+  patchBounds,
+  readStore,
+} from "./pq-store.ts";
 export {
   checkClassFolder,
   type ReconstructedImage,
@@ -47,5 +72,5 @@ export {
   StoreMismatchError,
 } from "./reconstruct.ts";
 export { gatherRows, getJson, getNpy, putJson, putNpy, SHARD_ARRAYS } from "./shard-arrays.ts";
-export * from "./tasks.ts";
+export type { FeaturesResult, ModelSpec, ShardRef } from "./tasks.ts";
 export { registerStageWorkers } from "./workers.ts";

@@ -20,8 +20,11 @@ export type ModelRole = "cifar" | "general";
 export interface MethodSpec {
   /** Its value of the proto enum adq.v1.Method. */
   proto: string;
-  /** Its name in the report. */
+  /** Its name in the report, and its short form (the page title). */
   label: string;
+  short: string;
+  /** The work it implements, cited in the report's footer (empty: none). */
+  citation: string;
   /** Reads the feature model's outputs even without patch dropping (bins' embeddings, CCS's difficulty). */
   features: boolean;
   /** Cuts each class into GraphCut bins (the binning stage; bins ≤ the smallest class). */
@@ -49,6 +52,8 @@ export const METHODS = {
   adq: {
     proto: "METHOD_ADQ",
     label: "ADQ (adaptive)",
+    short: "ADQ",
+    citation: "Li et al., “Adaptive Dataset Quantization”, AAAI 2025",
     features: true,
     bins: true,
     scores: true,
@@ -60,6 +65,8 @@ export const METHODS = {
   dq: {
     proto: "METHOD_DQ",
     label: "DQ (uniform)",
+    short: "DQ",
+    citation: "Zhou et al., “Dataset Quantization”, ICCV 2023",
     features: true,
     bins: true,
     scores: false,
@@ -71,6 +78,8 @@ export const METHODS = {
   random: {
     proto: "METHOD_RANDOM",
     label: "Random",
+    short: "Random",
+    citation: "",
     features: false,
     bins: false,
     scores: false,
@@ -82,6 +91,9 @@ export const METHODS = {
   ccs: {
     proto: "METHOD_CCS",
     label: "CCS (coverage-centric)",
+    short: "CCS",
+    citation:
+      "Zheng et al., “Coverage-centric Coreset Selection for High Pruning Rates”, ICLR 2023, on held-out difficulty",
     features: true,
     bins: false,
     scores: false,

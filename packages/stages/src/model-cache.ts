@@ -12,8 +12,13 @@ export class ModelCache {
 
   feature(spec: ModelSpec): Promise<FeatureModel> {
     const names = spec.outputs ? JSON.stringify(spec.outputs) : "";
-    return this.get(`feature:${spec.sha256}:${spec.file}:${names}`, () =>
-      FeatureModel.load(spec.file, this.config, spec.outputs ?? {}),
+    return this.get(`feature:${spec.sha256}:${spec.file}:${names}:${spec.inputSize ?? ""}`, () =>
+      FeatureModel.load(
+        spec.file,
+        this.config,
+        spec.outputs ?? {},
+        spec.inputSize !== undefined ? { inputSize: spec.inputSize } : {},
+      ),
     );
   }
 

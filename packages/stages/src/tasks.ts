@@ -21,6 +21,13 @@ export interface ModelSpec {
     featureMap?: string;
     pooled?: string;
   };
+  /**
+   * The side the model runs at, when not its `adq.input.size`: given (`adq compress
+   * --model-input-size`), or 0 to have the coordinator pick it from the images' size for a model
+   * that can run at several sides (`adq.input.size_multiple`, runSideFor; `--model-input-size
+   * auto`). Part of every cache key.
+   */
+  inputSize?: number;
 }
 
 export interface ShardRef {

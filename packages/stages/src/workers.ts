@@ -12,12 +12,17 @@ import type { BinningTask, FeaturesTask, HeadTask, SamplingTask, ScoringTask } f
 
 /**
  * What retrying cannot fix — bad input data (a bad image, a dataset), a model that breaks its
- * contract, a RangeError from core's preconditions — as the typed error it is (RangeError:
- * invalid input), else undefined.
+ * contract, an object store refusing the credentials, a RangeError from core's preconditions —
+ * as the typed error it is (RangeError: invalid input), else undefined.
  */
 function permanentInfo(e: unknown): ErrorInfo | undefined {
   const info = errorInfo(e);
-  if (info?.status === "INVALID_ARGUMENT" || info?.status === "FAILED_PRECONDITION") return info;
+  if (
+    info?.status === "INVALID_ARGUMENT" ||
+    info?.status === "FAILED_PRECONDITION" ||
+    info?.status === "PERMISSION_DENIED"
+  )
+    return info;
   if (e instanceof RangeError) return { status: "INVALID_ARGUMENT", message: e.message };
   return undefined;
 }

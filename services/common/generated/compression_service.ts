@@ -13,6 +13,8 @@ import type { DatasetRef as _adq_v1_DatasetRef, DatasetRef__Output as _adq_v1_Da
 import type { DatasetSummary as _adq_v1_DatasetSummary, DatasetSummary__Output as _adq_v1_DatasetSummary__Output } from './adq/v1/DatasetSummary';
 import type { DeleteJobRequest as _adq_v1_DeleteJobRequest, DeleteJobRequest__Output as _adq_v1_DeleteJobRequest__Output } from './adq/v1/DeleteJobRequest';
 import type { DeleteJobResponse as _adq_v1_DeleteJobResponse, DeleteJobResponse__Output as _adq_v1_DeleteJobResponse__Output } from './adq/v1/DeleteJobResponse';
+import type { DeleteUploadRequest as _adq_v1_DeleteUploadRequest, DeleteUploadRequest__Output as _adq_v1_DeleteUploadRequest__Output } from './adq/v1/DeleteUploadRequest';
+import type { DeleteUploadResponse as _adq_v1_DeleteUploadResponse, DeleteUploadResponse__Output as _adq_v1_DeleteUploadResponse__Output } from './adq/v1/DeleteUploadResponse';
 import type { DiversityParams as _adq_v1_DiversityParams, DiversityParams__Output as _adq_v1_DiversityParams__Output } from './adq/v1/DiversityParams';
 import type { DownloadResultChunk as _adq_v1_DownloadResultChunk, DownloadResultChunk__Output as _adq_v1_DownloadResultChunk__Output } from './adq/v1/DownloadResultChunk';
 import type { DownloadResultRequest as _adq_v1_DownloadResultRequest, DownloadResultRequest__Output as _adq_v1_DownloadResultRequest__Output } from './adq/v1/DownloadResultRequest';
@@ -66,6 +68,8 @@ export interface ProtoGrpcType {
       DatasetSummary: MessageTypeDefinition<_adq_v1_DatasetSummary, _adq_v1_DatasetSummary__Output>
       DeleteJobRequest: MessageTypeDefinition<_adq_v1_DeleteJobRequest, _adq_v1_DeleteJobRequest__Output>
       DeleteJobResponse: MessageTypeDefinition<_adq_v1_DeleteJobResponse, _adq_v1_DeleteJobResponse__Output>
+      DeleteUploadRequest: MessageTypeDefinition<_adq_v1_DeleteUploadRequest, _adq_v1_DeleteUploadRequest__Output>
+      DeleteUploadResponse: MessageTypeDefinition<_adq_v1_DeleteUploadResponse, _adq_v1_DeleteUploadResponse__Output>
       DiversityMethod: EnumTypeDefinition
       DiversityParams: MessageTypeDefinition<_adq_v1_DiversityParams, _adq_v1_DiversityParams__Output>
       DownloadResultChunk: MessageTypeDefinition<_adq_v1_DownloadResultChunk, _adq_v1_DownloadResultChunk__Output>

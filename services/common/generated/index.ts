@@ -20,6 +20,8 @@ export type * from "./adq/v1/DatasetRef.ts";
 export type * from "./adq/v1/DatasetSummary.ts";
 export type * from "./adq/v1/DeleteJobRequest.ts";
 export type * from "./adq/v1/DeleteJobResponse.ts";
+export type * from "./adq/v1/DeleteUploadRequest.ts";
+export type * from "./adq/v1/DeleteUploadResponse.ts";
 export type * from "./adq/v1/DiversityMethod.ts";
 export type * from "./adq/v1/DiversityParams.ts";
 export type * from "./adq/v1/DownloadResultChunk.ts";

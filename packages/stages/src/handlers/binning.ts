@@ -1,4 +1,10 @@
-import { binItems, cosineSpaceFor, range } from "@adq/core";
+import {
+  binItems,
+  cosineSpaceFor,
+  range,
+  STOCHASTIC_BINNING_ABOVE,
+  STOCHASTIC_BINNING_EPSILON,
+} from "@adq/core";
 import type { ArtifactStore } from "@adq/platform";
 import { gatherRows, getJson, getNpy, putJson } from "../shard-arrays.ts";
 import type { BinningResult, BinningTask, ShardRef } from "../tasks.ts";
@@ -12,12 +18,19 @@ export interface BinsArtifact {
   classIndex: number;
   /** Global indices per bin, each in GraphCut pick order. */
   bins: number[][];
+  /**
+   * How the bins were built: exact greedy, or stochastic greedy above STOCHASTIC_BINNING_ABOVE
+   * items (ε, and the seed: the class index, so bins stay independent of the job's seed and are
+   * reused across seeds like exact ones). Absent in older artifacts: exact.
+   */
+  builder?: { kind: "exact" } | { kind: "stochastic-greedy"; epsilon: number; seed: number };
 }
 
 /**
  * Binning stage, one class per task: DQ bin generation by greedy GraphCut over the
  * class's gradient embeddings (docs/algorithm.md §3). O(n²·(C+D)) time, O(n·(C+D)) memory
- * for a class of n items (no n×n matrix; see packages/core/src/graphcut.ts).
+ * for a class of n items (no n×n matrix; see packages/core/src/graphcut.ts); above
+ * STOCHASTIC_BINNING_ABOVE items stochastic greedy, O(n·ln(1/ε)·C·(D+1)).
  */
 export async function handleBinning(task: BinningTask, store: ArtifactStore): Promise<BinningResult> {
   const key = `${task.out}/bins.json`;
@@ -48,8 +61,18 @@ export async function handleBinning(task: BinningTask, store: ArtifactStore): Pr
     { logits: logits.data, embeddings: emb.data, labels, numClasses },
     task.embedding === "features" ? "features" : "gradient",
   );
-  const local = binItems(space, range(n), task.bins, { lambda: task.lambda });
+  // Exact greedy is O(n²): large classes get the linear-time stochastic builder (bins.ts).
+  const builder: NonNullable<BinsArtifact["builder"]> =
+    n > STOCHASTIC_BINNING_ABOVE
+      ? { kind: "stochastic-greedy", epsilon: STOCHASTIC_BINNING_EPSILON, seed: task.classIndex }
+      : { kind: "exact" };
+  const local = binItems(space, range(n), task.bins, {
+    lambda: task.lambda,
+    ...(builder.kind === "stochastic-greedy"
+      ? { stochastic: { epsilon: builder.epsilon, seed: builder.seed } }
+      : {}),
+  });
   const bins = local.map((b) => Array.from(b, (i) => members[i]!));
-  await putJson(store, key, { classIndex: task.classIndex, bins } satisfies BinsArtifact);
+  await putJson(store, key, { classIndex: task.classIndex, bins, builder } satisfies BinsArtifact);
   return { key, sizes: bins.map((b) => b.length) };
 }

@@ -7,6 +7,8 @@ import type { CreateJobRequest as _adq_v1_CreateJobRequest, CreateJobRequest__Ou
 import type { CreateJobResponse as _adq_v1_CreateJobResponse, CreateJobResponse__Output as _adq_v1_CreateJobResponse__Output } from '../../adq/v1/CreateJobResponse';
 import type { DeleteJobRequest as _adq_v1_DeleteJobRequest, DeleteJobRequest__Output as _adq_v1_DeleteJobRequest__Output } from '../../adq/v1/DeleteJobRequest';
 import type { DeleteJobResponse as _adq_v1_DeleteJobResponse, DeleteJobResponse__Output as _adq_v1_DeleteJobResponse__Output } from '../../adq/v1/DeleteJobResponse';
+import type { DeleteUploadRequest as _adq_v1_DeleteUploadRequest, DeleteUploadRequest__Output as _adq_v1_DeleteUploadRequest__Output } from '../../adq/v1/DeleteUploadRequest';
+import type { DeleteUploadResponse as _adq_v1_DeleteUploadResponse, DeleteUploadResponse__Output as _adq_v1_DeleteUploadResponse__Output } from '../../adq/v1/DeleteUploadResponse';
 import type { DownloadResultChunk as _adq_v1_DownloadResultChunk, DownloadResultChunk__Output as _adq_v1_DownloadResultChunk__Output } from '../../adq/v1/DownloadResultChunk';
 import type { DownloadResultRequest as _adq_v1_DownloadResultRequest, DownloadResultRequest__Output as _adq_v1_DownloadResultRequest__Output } from '../../adq/v1/DownloadResultRequest';
 import type { GetJobRequest as _adq_v1_GetJobRequest, GetJobRequest__Output as _adq_v1_GetJobRequest__Output } from '../../adq/v1/GetJobRequest';
@@ -47,6 +49,15 @@ export interface CompressionServiceClient extends grpc.Client {
   deleteJob(argument: _adq_v1_DeleteJobRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_adq_v1_DeleteJobResponse__Output>): grpc.ClientUnaryCall;
   deleteJob(argument: _adq_v1_DeleteJobRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_adq_v1_DeleteJobResponse__Output>): grpc.ClientUnaryCall;
   deleteJob(argument: _adq_v1_DeleteJobRequest, callback: grpc.requestCallback<_adq_v1_DeleteJobResponse__Output>): grpc.ClientUnaryCall;
+  
+  DeleteUpload(argument: _adq_v1_DeleteUploadRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_adq_v1_DeleteUploadResponse__Output>): grpc.ClientUnaryCall;
+  DeleteUpload(argument: _adq_v1_DeleteUploadRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_adq_v1_DeleteUploadResponse__Output>): grpc.ClientUnaryCall;
+  DeleteUpload(argument: _adq_v1_DeleteUploadRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_adq_v1_DeleteUploadResponse__Output>): grpc.ClientUnaryCall;
+  DeleteUpload(argument: _adq_v1_DeleteUploadRequest, callback: grpc.requestCallback<_adq_v1_DeleteUploadResponse__Output>): grpc.ClientUnaryCall;
+  deleteUpload(argument: _adq_v1_DeleteUploadRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_adq_v1_DeleteUploadResponse__Output>): grpc.ClientUnaryCall;
+  deleteUpload(argument: _adq_v1_DeleteUploadRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_adq_v1_DeleteUploadResponse__Output>): grpc.ClientUnaryCall;
+  deleteUpload(argument: _adq_v1_DeleteUploadRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_adq_v1_DeleteUploadResponse__Output>): grpc.ClientUnaryCall;
+  deleteUpload(argument: _adq_v1_DeleteUploadRequest, callback: grpc.requestCallback<_adq_v1_DeleteUploadResponse__Output>): grpc.ClientUnaryCall;
   
   DownloadResult(argument: _adq_v1_DownloadResultRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_adq_v1_DownloadResultChunk__Output>;
   DownloadResult(argument: _adq_v1_DownloadResultRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_adq_v1_DownloadResultChunk__Output>;
@@ -103,6 +114,8 @@ export interface CompressionServiceHandlers extends grpc.UntypedServiceImplement
   
   DeleteJob: grpc.handleUnaryCall<_adq_v1_DeleteJobRequest__Output, _adq_v1_DeleteJobResponse>;
   
+  DeleteUpload: grpc.handleUnaryCall<_adq_v1_DeleteUploadRequest__Output, _adq_v1_DeleteUploadResponse>;
+  
   DownloadResult: grpc.handleServerStreamingCall<_adq_v1_DownloadResultRequest__Output, _adq_v1_DownloadResultChunk>;
   
   GetJob: grpc.handleUnaryCall<_adq_v1_GetJobRequest__Output, _adq_v1_Job>;
@@ -121,6 +134,7 @@ export interface CompressionServiceDefinition extends grpc.ServiceDefinition {
   CancelJob: MethodDefinition<_adq_v1_CancelJobRequest, _adq_v1_Job, _adq_v1_CancelJobRequest__Output, _adq_v1_Job__Output>
   CreateJob: MethodDefinition<_adq_v1_CreateJobRequest, _adq_v1_CreateJobResponse, _adq_v1_CreateJobRequest__Output, _adq_v1_CreateJobResponse__Output>
   DeleteJob: MethodDefinition<_adq_v1_DeleteJobRequest, _adq_v1_DeleteJobResponse, _adq_v1_DeleteJobRequest__Output, _adq_v1_DeleteJobResponse__Output>
+  DeleteUpload: MethodDefinition<_adq_v1_DeleteUploadRequest, _adq_v1_DeleteUploadResponse, _adq_v1_DeleteUploadRequest__Output, _adq_v1_DeleteUploadResponse__Output>
   DownloadResult: MethodDefinition<_adq_v1_DownloadResultRequest, _adq_v1_DownloadResultChunk, _adq_v1_DownloadResultRequest__Output, _adq_v1_DownloadResultChunk__Output>
   GetJob: MethodDefinition<_adq_v1_GetJobRequest, _adq_v1_Job, _adq_v1_GetJobRequest__Output, _adq_v1_Job__Output>
   GetResult: MethodDefinition<_adq_v1_GetResultRequest, _adq_v1_JobResult, _adq_v1_GetResultRequest__Output, _adq_v1_JobResult__Output>

@@ -4,6 +4,7 @@ export const DatasetFormat = {
   DATASET_FORMAT_UNSPECIFIED: 'DATASET_FORMAT_UNSPECIFIED',
   DATASET_FORMAT_IMAGE_FOLDER: 'DATASET_FORMAT_IMAGE_FOLDER',
   DATASET_FORMAT_CIFAR10_BINARY: 'DATASET_FORMAT_CIFAR10_BINARY',
+  DATASET_FORMAT_WEBDATASET: 'DATASET_FORMAT_WEBDATASET',
 } as const;
 
 export type DatasetFormat =
@@ -13,5 +14,7 @@ export type DatasetFormat =
   | 1
   | 'DATASET_FORMAT_CIFAR10_BINARY'
   | 2
+  | 'DATASET_FORMAT_WEBDATASET'
+  | 3
 
 export type DatasetFormat__Output = typeof DatasetFormat[keyof typeof DatasetFormat]

@@ -4,9 +4,11 @@
 export interface OutputOptions {
   'reconstruct'?: (boolean);
   'keepIntermediates'?: (boolean);
+  'uri'?: (string);
 }
 
 export interface OutputOptions__Output {
   'reconstruct': (boolean);
   'keepIntermediates': (boolean);
+  'uri': (string);
 }

@@ -15,6 +15,7 @@ class DatasetFormat(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     DATASET_FORMAT_UNSPECIFIED: _ClassVar[DatasetFormat]
     DATASET_FORMAT_IMAGE_FOLDER: _ClassVar[DatasetFormat]
     DATASET_FORMAT_CIFAR10_BINARY: _ClassVar[DatasetFormat]
+    DATASET_FORMAT_WEBDATASET: _ClassVar[DatasetFormat]
 
 class Method(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -87,6 +88,7 @@ class ErrorReason(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
 DATASET_FORMAT_UNSPECIFIED: DatasetFormat
 DATASET_FORMAT_IMAGE_FOLDER: DatasetFormat
 DATASET_FORMAT_CIFAR10_BINARY: DatasetFormat
+DATASET_FORMAT_WEBDATASET: DatasetFormat
 METHOD_UNSPECIFIED: Method
 METHOD_ADQ: Method
 METHOD_DQ: Method

@@ -39,12 +39,14 @@ STAGE_STATE_FAILED: StageState
 STAGE_STATE_CANCELLED: StageState
 
 class OutputOptions(_message.Message):
-    __slots__ = ("reconstruct", "keep_intermediates")
+    __slots__ = ("reconstruct", "keep_intermediates", "uri")
     RECONSTRUCT_FIELD_NUMBER: _ClassVar[int]
     KEEP_INTERMEDIATES_FIELD_NUMBER: _ClassVar[int]
+    URI_FIELD_NUMBER: _ClassVar[int]
     reconstruct: bool
     keep_intermediates: bool
-    def __init__(self, reconstruct: _Optional[bool] = ..., keep_intermediates: _Optional[bool] = ...) -> None: ...
+    uri: str
+    def __init__(self, reconstruct: _Optional[bool] = ..., keep_intermediates: _Optional[bool] = ..., uri: _Optional[str] = ...) -> None: ...
 
 class CreateJobRequest(_message.Message):
     __slots__ = ("dataset", "params", "idempotency_key", "outputs", "display_name", "labels", "validate_only")
@@ -112,6 +114,16 @@ class UploadDatasetResponse(_message.Message):
     summary: _common_pb2.DatasetSummary
     deduplicated: bool
     def __init__(self, dataset: _Optional[_Union[_common_pb2.DatasetRef, _Mapping]] = ..., archive: _Optional[_Union[_common_pb2.ArtifactRef, _Mapping]] = ..., summary: _Optional[_Union[_common_pb2.DatasetSummary, _Mapping]] = ..., deduplicated: _Optional[bool] = ...) -> None: ...
+
+class DeleteUploadRequest(_message.Message):
+    __slots__ = ("dataset_uri",)
+    DATASET_URI_FIELD_NUMBER: _ClassVar[int]
+    dataset_uri: str
+    def __init__(self, dataset_uri: _Optional[str] = ...) -> None: ...
+
+class DeleteUploadResponse(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
 
 class StageProgress(_message.Message):
     __slots__ = ("stage", "state", "done", "total", "unit", "tasks_done", "tasks_total", "retries", "start_time", "end_time", "eta", "rate")

@@ -44,6 +44,11 @@ class CompressionServiceStub:
                 request_serializer=adq_dot_v1_dot_compression__service__pb2.UploadDatasetRequest.SerializeToString,
                 response_deserializer=adq_dot_v1_dot_compression__service__pb2.UploadDatasetResponse.FromString,
                 _registered_method=True)
+        self.DeleteUpload = channel.unary_unary(
+                '/adq.v1.CompressionService/DeleteUpload',
+                request_serializer=adq_dot_v1_dot_compression__service__pb2.DeleteUploadRequest.SerializeToString,
+                response_deserializer=adq_dot_v1_dot_compression__service__pb2.DeleteUploadResponse.FromString,
+                _registered_method=True)
         self.GetJob = channel.unary_unary(
                 '/adq.v1.CompressionService/GetJob',
                 request_serializer=adq_dot_v1_dot_compression__service__pb2.GetJobRequest.SerializeToString,
@@ -120,6 +125,21 @@ class CompressionServiceServicer:
         over 1 MiB, size or digest mismatch: UPLOAD_MISMATCH, not a dataset of the
         declared format), RESOURCE_EXHAUSTED ("upload_bytes" quota, checked against
         header.size_bytes before any chunk is accepted).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DeleteUpload(self, request, context):
+        """Deletes an upload of the caller's tenant: its stored archive and its extraction.
+        Afterwards the reference is NOT_FOUND (jobs already finished keep their results).
+        Uploads also count against the tenant's quotas "uploads" (how many are kept) and
+        "upload_total_bytes" (archive + extracted bytes of all of them), and an upload no job
+        has used for the server's upload retention period is deleted by the server.
+
+        Errors: INVALID_ARGUMENT (dataset_uri not `artifact://uploads/u-<sha256>`), NOT_FOUND
+        (no such upload of this tenant), FAILED_PRECONDITION (a QUEUED, RUNNING or CANCELLING
+        job of the tenant reads it: JOB_STATE).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -216,6 +236,11 @@ def add_CompressionServiceServicer_to_server(servicer, server):
                     request_deserializer=adq_dot_v1_dot_compression__service__pb2.UploadDatasetRequest.FromString,
                     response_serializer=adq_dot_v1_dot_compression__service__pb2.UploadDatasetResponse.SerializeToString,
             ),
+            'DeleteUpload': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeleteUpload,
+                    request_deserializer=adq_dot_v1_dot_compression__service__pb2.DeleteUploadRequest.FromString,
+                    response_serializer=adq_dot_v1_dot_compression__service__pb2.DeleteUploadResponse.SerializeToString,
+            ),
             'GetJob': grpc.unary_unary_rpc_method_handler(
                     servicer.GetJob,
                     request_deserializer=adq_dot_v1_dot_compression__service__pb2.GetJobRequest.FromString,
@@ -306,6 +331,33 @@ class CompressionService:
             '/adq.v1.CompressionService/UploadDataset',
             adq_dot_v1_dot_compression__service__pb2.UploadDatasetRequest.SerializeToString,
             adq_dot_v1_dot_compression__service__pb2.UploadDatasetResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DeleteUpload(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/adq.v1.CompressionService/DeleteUpload',
+            adq_dot_v1_dot_compression__service__pb2.DeleteUploadRequest.SerializeToString,
+            adq_dot_v1_dot_compression__service__pb2.DeleteUploadResponse.FromString,
             options,
             channel_credentials,
             insecure,

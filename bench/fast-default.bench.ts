@@ -1,0 +1,360 @@
+/**
+ * The fast default (issue 33): which levers make CCS's held-out backbone (EfficientNet-Lite0)
+ * cheap on small images, and does the difficulty signal survive. Every row is measured in this
+ * one invocation, ratios against the current default (224×224, float32, the session options of
+ * packages/ml/src/model-contract.ts, batch 20 as the features stage gives 224² inputs).
+ *
+ *   npx tsx bench/fast-default.bench.ts [dataset = demo/cifar10-demo] --limit 256 \
+ *     [--int8 /tmp/perf/efficientnet-lite0-int8.onnx] [--skip-e2e]
+ *
+ * A. Runtime levers on `limit` real images (decoded and resized once, outside the timed
+ *    loop; each configuration warmed up once, then timed in `rounds` interleaved rounds, best
+ *    round reported — robust to the load of a shared machine):
+ *    input side (224, 160, 128, 96, 64), ONNX Runtime session options at 128 (graph
+ *    optimisation level, intra-op threads, sequential/parallel execution, memory arena off),
+ *    batch size at 128, int8 (the QDQ export made dynamic with models/scripts/dynamic_input_size.py;
+ *    optional), and the decode and resize costs per image.
+ * B. End to end on the data set: `adq compress` random, CCS at 128 (the new default), CCS at
+ *    96 and 64, CCS at 224 (the old default) — wall time each (fresh cache), and the signal
+ *    against 224: the cross-fitted head's held-out accuracy, Spearman correlation of the
+ *    EL2N difficulty, and the overlap of the selected sets (|A ∩ B| / |A|).
+ */
+import { spawnSync } from "node:child_process";
+import { cpSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { cpus, loadavg, tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { openDataset, type RasterImage, resizeRaster, toNchw } from "@adq/ml";
+import { decodeNpy } from "@adq/platform";
+import * as ort from "onnxruntime-node";
+
+const REPO = resolve(import.meta.dirname, "..");
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    limit: { type: "string", default: "256" },
+    int8: { type: "string" },
+    "skip-e2e": { type: "boolean" },
+    "skip-levers": { type: "boolean" },
+    rounds: { type: "string", default: "5" },
+    "skip-small-sides": { type: "boolean" },
+    keep: { type: "string" },
+  },
+});
+const dataset = resolve(positionals[0] ?? join(REPO, "demo", "cifar10-demo"));
+const limit = Number(values.limit);
+const rounds = Number(values.rounds);
+const MODEL = join(REPO, "models", "efficientnet-lite0.onnx");
+const MEAN = [0.498, 0.498, 0.498] as const;
+const STD = [0.502, 0.502, 0.502] as const;
+const load0 = loadavg()[0]!;
+
+function line(cells: Array<string | number>): string {
+  return `| ${cells.join(" | ")} |`;
+}
+
+// ---------- A. runtime levers ----------
+async function levers(): Promise<string[]> {
+  const reader = await openDataset(dataset);
+  const desc = await reader.describe();
+  const step = Math.max(1, Math.floor(desc.size / limit));
+  const indices = desc.items
+    .map((_, i) => i)
+    .filter((i) => i % step === 0)
+    .slice(0, limit);
+  let t0 = performance.now();
+  const images: RasterImage[] = [];
+  for await (const b of reader.batches(64, { indices })) images.push(...b.images);
+  const decodeMs = (performance.now() - t0) / images.length;
+  const inputs = new Map<number, Float32Array>();
+  const resizeMs = new Map<number, number>();
+  for (const S of [224, 160, 128, 96, 64]) {
+    t0 = performance.now();
+    const sized = await Promise.all(images.map((im) => resizeRaster(im, S)));
+    const data = toNchw(sized, { mean: MEAN, std: STD }).data;
+    resizeMs.set(S, (performance.now() - t0) / images.length);
+    inputs.set(S, data);
+  }
+  type Cfg = {
+    name: string;
+    side: number;
+    batch: number;
+    file?: string;
+    opts?: ort.InferenceSession.SessionOptions;
+  };
+  // One intra-op thread unless a row says otherwise: CPU time per image is then the work done,
+  // which a shared machine's load barely changes (wall time it does); the 2-thread row shows
+  // what the second core buys.
+  const base: ort.InferenceSession.SessionOptions = {
+    intraOpNumThreads: 1,
+    interOpNumThreads: 1,
+    graphOptimizationLevel: "all",
+    executionProviders: ["cpu"],
+  };
+  const cfgs: Cfg[] = [
+    { name: "current default: 224, batch 20 (1 thread)", side: 224, batch: 20 },
+    { name: "side 160", side: 160, batch: 32 },
+    { name: "side 128 (new default)", side: 128, batch: 32 },
+    { name: "side 96", side: 96, batch: 32 },
+    { name: "side 64", side: 64, batch: 32 },
+    {
+      name: "128, graph optimisation basic",
+      side: 128,
+      batch: 32,
+      opts: { ...base, graphOptimizationLevel: "basic" },
+    },
+    {
+      name: "128, graph optimisation extended",
+      side: 128,
+      batch: 32,
+      opts: { ...base, graphOptimizationLevel: "extended" },
+    },
+    {
+      name: "128, 2 intra-op threads (the CLI's default: all cores)",
+      side: 128,
+      batch: 32,
+      opts: { ...base, intraOpNumThreads: 2 },
+    },
+    {
+      name: "128, parallel execution, 2 inter-op",
+      side: 128,
+      batch: 32,
+      opts: { ...base, executionMode: "parallel", interOpNumThreads: 2 },
+    },
+    { name: "128, CPU memory arena off", side: 128, batch: 32, opts: { ...base, enableCpuMemArena: false } },
+    {
+      name: "128, no spin-waiting of intra-op threads",
+      side: 128,
+      batch: 32,
+      opts: { ...base, extra: { session: { intra_op: { allow_spinning: "0" } } } },
+    },
+    { name: "128, batch 8", side: 128, batch: 8 },
+    { name: "128, batch 128", side: 128, batch: 128 },
+    ...(values.int8
+      ? [
+          { name: "int8 QDQ, 224", side: 224, batch: 20, file: values.int8 },
+          { name: "int8 QDQ, 128", side: 128, batch: 32, file: values.int8 },
+        ]
+      : []),
+  ];
+  // Interleaved rounds, best of each: this machine is shared, and a load spike during one
+  // configuration's turn would otherwise read as that configuration's cost.
+  const sessions: ort.InferenceSession[] = [];
+  for (const c of cfgs) sessions.push(await ort.InferenceSession.create(c.file ?? MODEL, c.opts ?? base));
+  const pass = async (i: number) => {
+    const c = cfgs[i]!;
+    const x = inputs.get(c.side)!;
+    const per = 3 * c.side * c.side;
+    const n = images.length;
+    const t = performance.now();
+    const u = process.cpuUsage();
+    for (let j = 0; j < n; j += c.batch) {
+      const m = Math.min(c.batch, n - j);
+      const input = new ort.Tensor("float32", x.subarray(j * per, (j + m) * per), [m, 3, c.side, c.side]);
+      await sessions[i]!.run({ images: input });
+    }
+    const cpu = process.cpuUsage(u);
+    return { ips: n / ((performance.now() - t) / 1000), cpuMs: (cpu.user + cpu.system) / 1000 / n };
+  };
+  for (let i = 0; i < cfgs.length; i++) await pass(i); // warm-up: allocations, kernel choice
+  // Per configuration the best round: most images/s, least CPU time per image.
+  const best = new Float64Array(cfgs.length);
+  const cpuMs = new Float64Array(cfgs.length).fill(Number.POSITIVE_INFINITY);
+  for (let r = 0; r < rounds; r++) {
+    for (let i = 0; i < cfgs.length; i++) {
+      const p = await pass(i);
+      best[i] = Math.max(best[i]!, p.ips);
+      cpuMs[i] = Math.min(cpuMs[i]!, p.cpuMs);
+    }
+    process.stderr.write(
+      `round ${r + 1}/${rounds}: ${[...cfgs.keys()].map((i) => `${best[i]!.toFixed(0)}/${cpuMs[i]!.toFixed(1)}`).join(" ")}\n`,
+    );
+  }
+  for (const s of sessions) await s.release();
+  const ref = best[0]!;
+  const refCpu = cpuMs[0]!;
+  const rows = cfgs.map((c, i) =>
+    line([
+      c.name,
+      cpuMs[i]!.toFixed(2),
+      `${(refCpu / cpuMs[i]!).toFixed(2)}×`,
+      best[i]!.toFixed(1),
+      `${(best[i]! / ref).toFixed(2)}×`,
+    ]),
+  );
+  return [
+    `Runtime levers, ${images.length} images of ${dataset.replace(`${REPO}/`, "")}; ONNX Runtime ${ort.env.versions.common}, CPU EP, ${cpus().length} cores, load average at start ${load0.toFixed(1)}, best of ${rounds} interleaved rounds.`,
+    "",
+    line(["configuration", "CPU ms/image", "vs current (CPU)", "wall images/s", "vs current (wall)"]),
+    line(["---", "---:", "---:", "---:", "---:"]),
+    ...rows,
+    "",
+    `Decode: ${decodeMs.toFixed(3)} ms/image. Resize + normalise: ${[...resizeMs].map(([s, ms]) => `${s}: ${ms.toFixed(3)}`).join(", ")} ms/image.`,
+  ];
+}
+
+// ---------- B. end to end and the signal ----------
+interface E2e {
+  name: string;
+  seconds: number;
+  cpuSeconds: number;
+  timings: Record<string, number>;
+  heldOut: number | null;
+  el2n: Float64Array | null;
+  selected: Set<string>;
+}
+
+function compress(name: string, args: string[]): E2e {
+  const cache = mkdtempSync(join(tmpdir(), "adq-fast-cache-"));
+  const out = mkdtempSync(join(tmpdir(), "adq-fast-out-"));
+  const t0 = performance.now();
+  // /usr/bin/time: the run's CPU seconds (user + system, all threads), which the shared
+  // machine's load changes far less than its wall time.
+  const r = spawnSync(
+    "/usr/bin/time",
+    [
+      "-f",
+      "ADQTIME %e %U %S",
+      process.execPath,
+      join(REPO, "bin", "adq.mjs"),
+      "compress",
+      dataset,
+      ...["--out", out, "--force", "--cache-dir", cache, ...args],
+    ],
+    { encoding: "utf8" },
+  );
+  const seconds = (performance.now() - t0) / 1000;
+  if (r.status !== 0) throw new Error(`${name}: adq compress failed: ${r.stderr}`);
+  const tm = /ADQTIME ([\d.]+) ([\d.]+) ([\d.]+)/.exec(r.stderr);
+  const cpuSeconds = tm ? Number(tm[2]) + Number(tm[3]) : Number.NaN;
+  const m = JSON.parse(readFileSync(join(out, "manifest.json"), "utf8"));
+  const timings = JSON.parse(readFileSync(join(out, "timings.json"), "utf8"));
+  let el2n: Float64Array | null = null;
+  try {
+    const logits = decodeNpy(readFileSync(join(out, "intermediates", "head-logits.npy")));
+    const labels = decodeNpy(readFileSync(join(out, "intermediates", "labels.npy")));
+    const [n, C] = logits.shape as [number, number];
+    el2n = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      let mx = -Infinity;
+      for (let c = 0; c < C; c++) mx = Math.max(mx, Number(logits.data[i * C + c]));
+      let z = 0;
+      for (let c = 0; c < C; c++) z += Math.exp(Number(logits.data[i * C + c]) - mx);
+      let s = 0;
+      for (let c = 0; c < C; c++) {
+        const p = Math.exp(Number(logits.data[i * C + c]) - mx) / z;
+        const y = Number(labels.data[i]) === c ? 1 : 0;
+        s += (p - y) ** 2;
+      }
+      el2n[i] = Math.sqrt(s);
+    }
+  } catch {
+    el2n = null;
+  }
+  rmSync(cache, { recursive: true, force: true });
+  // --keep <dir>: each run's result folder is kept (manifest, timings, intermediates).
+  if (values.keep) cpSync(out, join(values.keep, name.replace(/[^a-z0-9]+/gi, "-")), { recursive: true });
+  rmSync(out, { recursive: true, force: true });
+  process.stderr.write(
+    `${name}: ${seconds.toFixed(1)} s wall, ${cpuSeconds.toFixed(1)} CPU s, timings ${JSON.stringify(timings)}, held-out ${m.gradient?.heldOutAccuracy ?? "-"}\n`,
+  );
+  return {
+    name,
+    seconds,
+    cpuSeconds,
+    timings,
+    heldOut: m.gradient?.heldOutAccuracy ?? null,
+    el2n,
+    selected: new Set((m.items as Array<{ id: string }>).map((it) => it.id)),
+  };
+}
+
+function ranks(x: Float64Array): Float64Array {
+  const idx = Array.from(x.keys()).sort((a, b) => x[a]! - x[b]!);
+  const r = new Float64Array(x.length);
+  for (let i = 0; i < idx.length; ) {
+    let j = i;
+    while (j + 1 < idx.length && x[idx[j + 1]!] === x[idx[i]!]) j++;
+    for (let k = i; k <= j; k++) r[idx[k]!] = (i + j) / 2;
+    i = j + 1;
+  }
+  return r;
+}
+
+function spearman(a: Float64Array, b: Float64Array): number {
+  const ra = ranks(a);
+  const rb = ranks(b);
+  const n = a.length;
+  const ma = ra.reduce((s, v) => s + v, 0) / n;
+  const mb = rb.reduce((s, v) => s + v, 0) / n;
+  let num = 0;
+  let da = 0;
+  let db = 0;
+  for (let i = 0; i < n; i++) {
+    num += (ra[i]! - ma) * (rb[i]! - mb);
+    da += (ra[i]! - ma) ** 2;
+    db += (rb[i]! - mb) ** 2;
+  }
+  return num / Math.sqrt(da * db);
+}
+
+function e2e(): string[] {
+  const common = ["--ratio", "0.1", "--seed", "0"];
+  const ccs = (side: number | null) =>
+    compress(side ? `ccs ${side}` : "ccs (default: 128)", [
+      ...common,
+      "--method",
+      "ccs",
+      "--keep-intermediates",
+      ...(side ? ["--model-input-size", String(side)] : []),
+    ]);
+  // The reference first, so that each later row's signal can be printed as soon as it is done.
+  const full = ccs(224);
+  const fast = ccs(null);
+  const random = compress("random", [...common, "--method", "random"]);
+  const s96 = values["skip-small-sides"] ? null : ccs(96);
+  const s64 = values["skip-small-sides"] ? null : ccs(64);
+  const rows = [random, fast, ...(s96 ? [s96] : []), ...(s64 ? [s64] : []), full].map((r) => {
+    const sig =
+      r.el2n && full.el2n
+        ? [
+            r.heldOut === null ? "–" : r.heldOut.toFixed(3),
+            spearman(r.el2n, full.el2n).toFixed(3),
+            ([...r.selected].filter((id) => full.selected.has(id)).length / r.selected.size).toFixed(3),
+          ]
+        : ["–", "–", "–"];
+    return line([
+      r.name,
+      r.seconds.toFixed(1),
+      `${(r.seconds / random.seconds).toFixed(2)}×`,
+      r.cpuSeconds.toFixed(1),
+      `${(r.cpuSeconds / random.cpuSeconds).toFixed(2)}×`,
+      ((r.timings.features ?? 0) / 1000).toFixed(1),
+      ((r.timings.binning ?? 0) / 1000).toFixed(1),
+      ...sig,
+    ]);
+  });
+  return [
+    `End to end, \`adq compress ${dataset.replace(`${REPO}/`, "")} --ratio 0.1 --seed 0\`, fresh cache each, load average now ${loadavg()[0]!.toFixed(1)}.`,
+    "",
+    line([
+      "run",
+      "wall s",
+      "vs random (wall)",
+      "CPU s",
+      "vs random (CPU)",
+      "features s",
+      "head s",
+      "head held-out acc.",
+      "EL2N Spearman vs 224",
+      "selection overlap with 224",
+    ]),
+    line(["---", "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:"]),
+    ...rows,
+  ];
+}
+
+const out: string[] = [];
+if (!values["skip-levers"]) out.push(...(await levers()), "");
+if (!values["skip-e2e"]) out.push(...e2e());
+process.stdout.write(`${out.join("\n")}\n`);

