@@ -12,7 +12,6 @@ export {
 } from "./dataset.ts";
 export { BadImageError, defaultMaxFileBytes, readImageBytes, resizeRaster } from "./decode.ts";
 export { FeatureModel, type FeatureOutputs, runSideFor } from "./feature-model.ts";
-export { readOnnxMetadata } from "./onnx-metadata.ts";
 export { IMAGE_EXTENSIONS, ImageFolderReader, isImageFileName, scanImageFolder } from "./image-folder.ts";
 export { MaeModel } from "./mae-model.ts";
 export {
@@ -21,6 +20,7 @@ export {
   ModelContractError,
   type SessionConfig,
 } from "./model-contract.ts";
+export { readOnnxMetadata } from "./onnx-metadata.ts";
 export { CIFAR10_NORMALIZATION, toNchw } from "./preprocess.ts";
 export type { RasterImage } from "./raster.ts";
 export {
