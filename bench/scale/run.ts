@@ -262,6 +262,7 @@ function svg(series: Array<{ name: string; points: Array<[number, number]>; dash
   const colours = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#17becf"];
   const out = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif" font-size="12">`,
+    "<title>Wall time per stage against the number of items (log-log)</title>",
     `<rect width="${W}" height="${H}" fill="white"/>`,
   ];
   for (let e = x0; e <= x1; e++)

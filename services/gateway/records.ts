@@ -158,7 +158,7 @@ export const PUBLIC_STAGES: Record<StageName, readonly StageEnum[]> = {
 
 const UNITS: Partial<Record<StageEnum, string>> = {
   STAGE_INGEST: "datasets",
-  STAGE_FEATURES: "shards",
+  STAGE_FEATURES: "images",
   STAGE_BINNING: "classes",
   STAGE_SCORING: "bins",
   STAGE_ALLOCATION: "classes",

@@ -200,6 +200,53 @@ export async function runCompression(
   };
 }
 
+/**
+ * The features stage in images, not tasks: each features task reports the images it has done
+ * (workers.ts publishes a progress event at most every FEATURES_PROGRESS_MS), a finished task
+ * counts its whole shard, and the stage's done/total are their sums over the shards.
+ */
+async function runImageProgress<P, R>(
+  jobId: string,
+  deps: CoordinatorDeps,
+  tasks: Array<{ taskKey: string; payload: P }>,
+): Promise<R[]> {
+  const size = new Map(
+    tasks.map((t) => {
+      const shard = (t.payload as { shard?: { start: number; end: number } }).shard;
+      return [t.taskKey, shard ? shard.end - shard.start : 1];
+    }),
+  );
+  const total = [...size.values()].reduce((a, b) => a + b, 0);
+  const partial = new Map<string, number>();
+  const finished = new Set<string>();
+  const report = () => {
+    let done = 0;
+    for (const [key, n] of size) done += finished.has(key) ? n : Math.min(n, partial.get(key) ?? 0);
+    deps.onProgress?.({ stage: "features", done, total });
+  };
+  deps.onStage?.("features", total);
+  const off = deps.bus.subscribeEvents(jobId, (ev) => {
+    if (ev.kind !== "progress" || ev.stage !== "features" || !ev.message || !size.has(ev.message)) return;
+    if (finished.has(ev.message) || (partial.get(ev.message) ?? 0) >= (ev.done ?? 0)) return;
+    partial.set(ev.message, ev.done ?? 0);
+    report();
+  });
+  try {
+    return await fanOut<P, R>(deps.bus, jobId, "features", tasks, {
+      ...(deps.signal ? { signal: deps.signal } : {}),
+      ...(deps.taskGate ? { gate: deps.taskGate } : {}),
+      ...(deps.tenant !== undefined ? { tenant: deps.tenant } : {}),
+      onProgress: (_done, _total, key) => {
+        if (key === undefined) return;
+        finished.add(key);
+        report();
+      },
+    });
+  } finally {
+    off();
+  }
+}
+
 /** A StageRunner that reports the stage and its progress, and adds its wall time to `timings`. */
 function stageRunner(
   jobId: string,
@@ -209,13 +256,17 @@ function stageRunner(
   const now = deps.now ?? Date.now;
   return async <P, R>(stage: StageName, tasks: Array<{ taskKey: string; payload: P }>): Promise<R[]> => {
     const t0 = now();
-    deps.onStage?.(stage, tasks.length);
-    const res = await fanOut<P, R>(deps.bus, jobId, stage, tasks, {
-      ...(deps.signal ? { signal: deps.signal } : {}),
-      ...(deps.taskGate ? { gate: deps.taskGate } : {}),
-      ...(deps.tenant !== undefined ? { tenant: deps.tenant } : {}),
-      onProgress: (done, total) => deps.onProgress?.({ stage, done, total }),
-    });
+    let res: R[];
+    if (stage === "features") res = await runImageProgress<P, R>(jobId, deps, tasks);
+    else {
+      deps.onStage?.(stage, tasks.length);
+      res = await fanOut<P, R>(deps.bus, jobId, stage, tasks, {
+        ...(deps.signal ? { signal: deps.signal } : {}),
+        ...(deps.taskGate ? { gate: deps.taskGate } : {}),
+        ...(deps.tenant !== undefined ? { tenant: deps.tenant } : {}),
+        onProgress: (done, total) => deps.onProgress?.({ stage, done, total }),
+      });
+    }
     // Accumulated: the binning queue runs the head task and then the class tasks.
     timings[stage] = (timings[stage] ?? 0) + (now() - t0);
     return res;

@@ -26,7 +26,8 @@ export class CancelledError extends Error {
 
 export interface FanOutOptions {
   signal?: AbortSignal;
-  onProgress?: (done: number, total: number) => void;
+  /** After each finished task (`finished`: its key; absent for the initial 0). */
+  onProgress?: (done: number, total: number, finished?: string) => void;
   /**
    * Held for each task from its publication to its outcome (fair-share.ts): a task is
    * published only once the gate grants a slot. Without it every task is published at once.
@@ -84,7 +85,7 @@ export async function fanOut<P, R>(
         }
         if (results.has(o.task.taskKey)) return; // a redelivered duplicate: first result wins
         results.set(o.task.taskKey, o.result as R);
-        options.onProgress?.(results.size, total);
+        options.onProgress?.(results.size, total, o.task.taskKey);
         if (results.size === total) resolve(tasks.map((t) => results.get(t.taskKey)!));
       },
       { jobId, replay: true },

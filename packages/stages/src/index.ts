@@ -3,7 +3,13 @@
 
 export { type ClassMatch, matchClasses } from "./class-match.ts";
 export { canonicalJson, contentKey, sha256File } from "./content-key.ts";
-export { type CompressionOutcome, HEAD_SETTINGS, runCompression, type StageName } from "./coordinator.ts";
+export {
+  type CompressionOutcome,
+  HEAD_SETTINGS,
+  runCompression,
+  type StageName,
+  type StageProgress,
+} from "./coordinator.ts";
 export { checkDataset } from "./dataset-check.ts";
 export { FairShare, type FairShareOptions, GPU_STAGES, type TaskGate } from "./fair-share.ts";
 export { CancelledError, StageFailedError } from "./fan-out.ts";

@@ -1,5 +1,5 @@
 import { type ErrorInfo, errorInfo } from "@adq/core";
-import type { ArtifactStore, Bus, Subscription } from "@adq/platform";
+import type { ArtifactStore, Bus, Subscription, TaskMessage } from "@adq/platform";
 import { PermanentTaskError } from "@adq/platform";
 import { type AssembleTask, handleAssemble } from "./handlers/assemble.ts";
 import { handleBinning } from "./handlers/binning.ts";
@@ -27,6 +27,40 @@ function permanentInfo(e: unknown): ErrorInfo | undefined {
   return undefined;
 }
 
+/** Most one features task's progress events per this many ms (the last batch always goes). */
+export const FEATURES_PROGRESS_MS = 1000;
+
+/**
+ * A features task's per-batch callback: publishes the images it has done as a job event
+ * (`message` = its task key), which the coordinator sums over shards (coordinator.ts
+ * runImageProgress). Lost events cost nothing: the task's outcome counts its whole shard.
+ */
+function featuresProgress(
+  bus: Bus,
+  task: TaskMessage,
+  t: FeaturesTask,
+  intervalMs: number,
+): (done: number) => void {
+  const n = t.shard.end - t.shard.start;
+  let last = 0;
+  return (done) => {
+    const now = Date.now();
+    if (done < n && now - last < intervalMs) return;
+    last = now;
+    bus
+      .publishEvent({
+        jobId: task.jobId,
+        kind: "progress",
+        stage: "features",
+        message: task.taskKey,
+        done,
+        total: n,
+        at: now,
+      })
+      .catch(() => {});
+  };
+}
+
 function permanentOnBadInput<T, R>(fn: (t: T) => Promise<R>): (t: T) => Promise<R> {
   return async (t) => {
     try {
@@ -46,6 +80,8 @@ export interface StageWorkerOptions {
   stages?: readonly string[];
   concurrency?: Partial<Record<string, number>>;
   maxAttempts?: number;
+  /** Most one progress event per features task per this many ms (default FEATURES_PROGRESS_MS). */
+  featuresProgressMs?: number;
 }
 
 /**
@@ -64,17 +100,27 @@ export function registerStageWorkers(
     concurrency: options.concurrency?.[stage] ?? 1,
     maxAttempts: options.maxAttempts ?? 3,
   });
-  const serve = <T>(stage: string, fn: (t: T, signal: AbortSignal) => Promise<unknown>) => {
+  const serve = <T>(
+    stage: string,
+    fn: (t: T, signal: AbortSignal, task: TaskMessage) => Promise<unknown>,
+  ) => {
     if (!want.has(stage)) return;
     subs.push(
       bus.consume(
         stage,
-        (task, ctx) => permanentOnBadInput((p: T) => fn(p, ctx.signal))(task.payload as T),
+        (task, ctx) => permanentOnBadInput((p: T) => fn(p, ctx.signal, task))(task.payload as T),
         opts(stage),
       ),
     );
   };
-  serve<FeaturesTask>("features", (t, signal) => handleFeatures(t, { store, models, signal }));
+  serve<FeaturesTask>("features", (t, signal, task) =>
+    handleFeatures(t, {
+      store,
+      models,
+      signal,
+      onBatch: featuresProgress(bus, task, t, options.featuresProgressMs ?? FEATURES_PROGRESS_MS),
+    }),
+  );
   // The binning queue also carries the job's head task (kind "head"), which must finish
   // before the class tasks: it needs every class's embeddings, as no other stage does.
   serve<BinningTask | HeadTask>("binning", (t) =>
