@@ -66,6 +66,9 @@ export interface ClusterGatewayOptions {
   workers?: boolean;
   /** Jobs run at once by this coordinator. */
   concurrency?: number;
+  /** Fair share: outstanding tasks per tenant per stage / per GPU stage (RunnerOptions). */
+  tenantStageTasks?: number;
+  tenantGpuTasks?: number;
   shardSize?: number;
   maxAttempts?: number;
   maxJobDeliveries?: number;
@@ -193,6 +196,11 @@ export async function startClusterGateway(o: ClusterGatewayOptions): Promise<Run
           ? false
           : {
               concurrency: o.concurrency ?? 2,
+              // A job's claim lapses when its queue message is redelivered (same ack wait), so a
+              // crashed coordinator's jobs resume after one ack wait, not later.
+              claimTtlMs: o.ackWaitMs ?? 30_000,
+              ...(o.tenantStageTasks ? { tenantStageTasks: o.tenantStageTasks } : {}),
+              ...(o.tenantGpuTasks ? { tenantGpuTasks: o.tenantGpuTasks } : {}),
               ...(o.shardSize ? { shardSize: o.shardSize } : {}),
               ...(o.maxAttempts ? { maxTaskAttempts: o.maxAttempts } : {}),
               ...(o.maxJobDeliveries ? { maxJobDeliveries: o.maxJobDeliveries } : {}),

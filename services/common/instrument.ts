@@ -87,10 +87,13 @@ export class InstrumentedBus implements Bus {
         job_id: task.jobId,
         stage,
         task_key: task.taskKey,
+        ...(typeof task.tenant === "string" ? { tenant: task.tenant } : {}),
         attempt: ctx.attempt,
       });
       const t0 = performance.now();
-      metrics?.inFlight.inc({ stage });
+      // The tenant label is what the coordinator stamped on the task ("" from older ones).
+      const tenant = typeof task.tenant === "string" ? task.tenant : "";
+      metrics?.inFlight.inc({ stage, tenant });
       log.info("task_started");
       let outcome = "ok";
       try {
@@ -107,9 +110,9 @@ export class InstrumentedBus implements Bus {
         throw e;
       } finally {
         const secs = (performance.now() - t0) / 1000;
-        metrics?.inFlight.dec({ stage });
-        metrics?.durations.observe({ stage }, secs);
-        metrics?.tasks.inc({ stage, outcome });
+        metrics?.inFlight.dec({ stage, tenant });
+        metrics?.durations.observe({ stage, tenant }, secs);
+        metrics?.tasks.inc({ stage, outcome, tenant });
         log.info("task_finished", { outcome, ms: Math.round(secs * 1000) });
       }
     };

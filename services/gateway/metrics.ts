@@ -4,7 +4,7 @@ import type { JobRunner } from "./runner.ts";
 
 export interface GatewayMetrics {
   onRpc(method: string, code: string, ms: number): void;
-  onJobEnd(state: "SUCCEEDED" | "FAILED" | "CANCELLED", ms: number): void;
+  onJobEnd(state: "SUCCEEDED" | "FAILED" | "CANCELLED", ms: number, tenant: string): void;
   /** Reports the runner's running jobs at every scrape. */
   trackRunner(runner: () => JobRunner | undefined): void;
   /** Counts failed and throttled authentication attempts (services/common/auth-throttle.ts). */
@@ -25,9 +25,10 @@ export function gatewayMetrics(registry: Registry): GatewayMetrics {
       rpcs.inc({ method, code });
       rpcSeconds.observe({ method }, ms / 1000);
     },
-    onJobEnd(state, ms) {
-      jobs.inc({ state: state.toLowerCase() });
-      if (ms > 0) jobSeconds.observe({ state: state.toLowerCase() }, ms / 1000);
+    onJobEnd(state, ms, tenant) {
+      // tenant: one series per API key's tenant (bounded by the key file)
+      jobs.inc({ state: state.toLowerCase(), tenant });
+      if (ms > 0) jobSeconds.observe({ state: state.toLowerCase(), tenant }, ms / 1000);
     },
     trackRunner(runner) {
       registry.collect(() => running.set({}, runner()?.running.length ?? 0));

@@ -116,6 +116,12 @@ export interface JobRecord {
   runs: number;
   /** Stage-cache generation of the job's outputs (cache-gc.ts); set when it first starts. */
   cacheGeneration?: number;
+  /**
+   * The coordinator running the job and until when its claim holds (ms since the epoch),
+   * taken and renewed by compare-and-set (runner.ts): a second coordinator that is handed the
+   * same job (its queue message redelivered) waits while the claim is live.
+   */
+  claim?: { owner: string; until: number };
 }
 
 /** Maps an idempotency key (per tenant) to the job it created; id = hash(tenant, key). */

@@ -14,11 +14,13 @@
  * and records CANCELLED.
  */
 
+import { randomBytes } from "node:crypto";
+import { hostname } from "node:os";
 import { type ErrorInfo, errorInfo, type TypedError } from "@adq/core";
 import { parseS3Uri, publishFiles, s3Client, withS3Credentials } from "@adq/ml";
 import type { ArtifactStore, Bus, JobStore, Subscription } from "@adq/platform";
 import type { DataGrants, ErrorDetails, Logger } from "@adq/service-common";
-import { CancelledError, runCompression, type StageName } from "@adq/stages";
+import { CancelledError, FairShare, GPU_STAGES, runCompression, type StageName } from "@adq/stages";
 import {
   DEFAULT_CACHE_RETENTION_MS,
   jobCacheGeneration,
@@ -43,6 +45,12 @@ import {
 
 /** Bus work queue of accepted jobs: payload `{ jobId }`. */
 export const JOB_QUEUE = "jobs";
+
+const sleepMs = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** Fair-share windows (RunnerOptions.tenantStageTasks / tenantGpuTasks). */
+export const DEFAULT_TENANT_STAGE_TASKS = 4;
+export const DEFAULT_TENANT_GPU_TASKS = 2;
 
 export interface JobQueueMessage {
   jobId: string;
@@ -82,15 +90,34 @@ export interface RunnerOptions {
   resultRetentionMs?: number;
   /** How often this runner sweeps expired cache generations (default min(retention / 4, 1 h)). */
   cacheSweepIntervalMs?: number;
+  /**
+   * Outstanding stage tasks per tenant per stage (default 4), and on each GPU stage (default
+   * 2: the per-tenant GPU quota): the fair share between tenants (packages/stages/src/fair-share.ts).
+   */
+  tenantStageTasks?: number;
+  tenantGpuTasks?: number;
+  /** This coordinator's name in job claims (default host-pid-random). */
+  instanceId?: string;
+  /**
+   * How long a job claim holds without renewal (default 60 s; renewed every third of it).
+   * A coordinator that dies leaves its jobs to others once their claims lapse: the cluster
+   * sets it to the bus's ack wait, after which the job's message is redelivered anyway.
+   */
+  claimTtlMs?: number;
   /** Per-tenant data grants: the coordinator reads an s3:// data set with its grant's credentials. */
   grants?: DataGrants;
   /** Called once per job this runner finished (metrics). */
-  onJobEnd?: (state: "SUCCEEDED" | "FAILED" | "CANCELLED", ms: number) => void;
+  onJobEnd?: (state: "SUCCEEDED" | "FAILED" | "CANCELLED", ms: number, tenant: string) => void;
   now?: () => number;
 }
 
 class ShutdownError extends Error {
   override readonly name = "ShutdownError";
+}
+
+/** Another coordinator took the job over (this one's claim lapsed): stop, hand the message back. */
+class LostClaimError extends Error {
+  override readonly name = "LostClaimError";
 }
 
 export class JobRunner {
@@ -101,8 +128,19 @@ export class JobRunner {
   private readonly now: () => number;
   private readonly retentionMs: number;
   private sweeper: NodeJS.Timeout | undefined;
+  readonly fairShare: FairShare;
+  readonly instanceId: string;
+  private readonly claimTtlMs: number;
 
   constructor(private readonly o: RunnerOptions) {
+    this.instanceId = o.instanceId ?? `${hostname()}-${process.pid}-${randomBytes(3).toString("hex")}`;
+    this.claimTtlMs = o.claimTtlMs ?? 60_000;
+    if (!(this.claimTtlMs >= 30)) throw new RangeError(`claimTtlMs must be ≥ 30, got ${o.claimTtlMs}`);
+    this.fairShare = new FairShare({
+      tasksPerStage: o.tenantStageTasks ?? DEFAULT_TENANT_STAGE_TASKS,
+      gpuTasksPerStage: o.tenantGpuTasks ?? DEFAULT_TENANT_GPU_TASKS,
+      gpuStages: GPU_STAGES,
+    });
     this.now = o.now ?? Date.now;
     this.retentionMs = o.cacheRetentionMs ?? DEFAULT_CACHE_RETENTION_MS;
     if (!(this.retentionMs > 0))
@@ -196,7 +234,7 @@ export class JobRunner {
       at: this.now(),
     });
     log.warn("job_failed", { tenant: failed.tenant, reason: error.reason, message: error.message });
-    this.o.onJobEnd?.("FAILED", 0);
+    this.o.onJobEnd?.("FAILED", 0, failed.tenant);
   }
 
   /** Jobs running in this process now. */
@@ -251,19 +289,31 @@ export class JobRunner {
     }
     let claimed: JobRecord | undefined;
     let cancelling = false;
-    const v = await mutateJob(this.o.jobs, jobId, (rec) => {
-      cancelling = rec.state === "CANCELLING";
-      if (rec.state !== "QUEUED" && rec.state !== "RUNNING") return false;
-      const now = this.now();
-      if (rec.state === "QUEUED") {
-        setJobState(rec, "RUNNING", now);
-        rec.startTime = now;
-      }
-      rec.runs += 1;
-      rec.cacheGeneration = jobCacheGeneration(rec.cacheGeneration, now, this.retentionMs);
-      startStage(rec, "STAGE_INGEST", 1, now);
-      return true;
-    });
+    let elsewhere: { owner: string; until: number } | undefined;
+    const claim = () =>
+      mutateJob(this.o.jobs, jobId, (rec) => {
+        cancelling = rec.state === "CANCELLING";
+        elsewhere = undefined;
+        if (rec.state !== "QUEUED" && rec.state !== "RUNNING") return false;
+        const now = this.now();
+        // Compare-and-set: a live claim of another coordinator keeps the job there.
+        if (rec.claim && rec.claim.owner !== this.instanceId && rec.claim.until > now) {
+          elsewhere = rec.claim;
+          return false;
+        }
+        rec.claim = { owner: this.instanceId, until: now + this.claimTtlMs };
+        return this.startRun(rec, now);
+      });
+    let v = await claim();
+    // The job's message was redelivered here while another coordinator runs it (its
+    // heartbeats were lost for a while): hold the message, and take the job over only if
+    // that claim lapses (its coordinator died); if it ends there, this delivery is acked.
+    while (v && elsewhere) {
+      if (this.stopping) throw new ShutdownError("runner is shutting down");
+      log.info("job_claimed_elsewhere", { owner: elsewhere.owner });
+      await sleepMs(Math.max(10, Math.min(this.claimTtlMs / 3, elsewhere.until - this.now() + 10)));
+      v = await claim();
+    }
     if (!v) {
       log.warn("job_missing");
       return;
@@ -279,6 +329,20 @@ export class JobRunner {
     }
     claimed = v.value;
     const controller = new AbortController();
+    // Renew the claim while the job runs; losing it (a lapse another coordinator used) stops this run.
+    const renew = setInterval(() => {
+      void mutateJob(this.o.jobs, jobId, (rec) => {
+        if (TERMINAL_STATES.has(rec.state)) return false;
+        if (rec.claim?.owner !== this.instanceId) {
+          if (!controller.signal.aborted)
+            controller.abort(new LostClaimError(`claimed by ${rec.claim?.owner}`));
+          return false;
+        }
+        rec.claim.until = this.now() + this.claimTtlMs;
+        return true;
+      }).catch((e) => log.warn("job_claim_renew_failed", { error: e }));
+    }, this.claimTtlMs / 3);
+    renew.unref?.();
     let resolveDone: () => void = () => {};
     const done = new Promise<void>((r) => {
       resolveDone = r;
@@ -290,10 +354,23 @@ export class JobRunner {
     try {
       await this.execute(claimed, controller, log);
     } finally {
+      clearInterval(renew);
       unsubscribe();
       this.active.delete(jobId);
       resolveDone();
     }
+  }
+
+  /** Marks a claimed job as started (another run of it when it was RUNNING). */
+  private startRun(rec: JobRecord, now: number): boolean {
+    if (rec.state === "QUEUED") {
+      setJobState(rec, "RUNNING", now);
+      rec.startTime = now;
+    }
+    rec.runs += 1;
+    rec.cacheGeneration = jobCacheGeneration(rec.cacheGeneration, now, this.retentionMs);
+    startStage(rec, "STAGE_INGEST", 1, now);
+    return true;
   }
 
   private async execute(job: JobRecord, controller: AbortController, log: Logger): Promise<void> {
@@ -371,6 +448,8 @@ export class JobRunner {
             bus,
             store,
             signal: controller.signal,
+            taskGate: this.fairShare.gate(job.tenant),
+            tenant: job.tenant,
             onStage: (stage, total) => {
               const now = this.now();
               const prev = current;
@@ -457,7 +536,7 @@ export class JobRunner {
         total: outcome.total,
         ms: this.now() - started,
       });
-      this.o.onJobEnd?.("SUCCEEDED", this.now() - started);
+      this.o.onJobEnd?.("SUCCEEDED", this.now() - started, job.tenant);
     } catch (e) {
       if (trailing) clearTimeout(trailing);
       await chain;
@@ -465,6 +544,10 @@ export class JobRunner {
       if (reason instanceof ShutdownError) {
         await this.requeue(job, log);
         throw reason; // nack: a durable bus redelivers the job
+      }
+      if (reason instanceof LostClaimError) {
+        log.warn("job_claim_lost", { tenant: job.tenant, error: reason.message });
+        throw reason; // nack: its new owner holds the job; a redelivery waits on that claim
       }
       if (controller.signal.aborted || e instanceof CancelledError) {
         await this.finishCancel(job, log);
@@ -497,7 +580,7 @@ export class JobRunner {
         reason: error.reason,
         message: error.message,
       });
-      this.o.onJobEnd?.("FAILED", this.now() - started);
+      this.o.onJobEnd?.("FAILED", this.now() - started, job.tenant);
       const rec = await jobs.get(jobId);
       if (rec?.value.state === "CANCELLING") await this.finishCancel(job, log);
     }
@@ -518,8 +601,9 @@ export class JobRunner {
 
   private async requeue(job: JobRecord, log: Logger): Promise<void> {
     await mutateJob(this.o.jobs, job.id, (rec) => {
-      if (rec.state !== "RUNNING") return false;
+      if (rec.state !== "RUNNING" || rec.claim?.owner !== this.instanceId) return false;
       setJobState(rec, "QUEUED", this.now());
+      delete rec.claim; // free for the next coordinator at once
       return true;
     });
     log.info("job_requeued", { tenant: job.tenant, reason: "shutdown" });
@@ -550,7 +634,7 @@ export class JobRunner {
     });
     await bus.publishEvent({ jobId: job.id, kind: "state", state: "CANCELLED", at: this.now() });
     log.info("job_cancelled", { tenant: job.tenant, purged_tasks: typeof purged === "number" ? purged : 0 });
-    this.o.onJobEnd?.("CANCELLED", this.now() - (job.startTime ?? job.createTime));
+    this.o.onJobEnd?.("CANCELLED", this.now() - (job.startTime ?? job.createTime), job.tenant);
   }
 }
 

@@ -206,12 +206,12 @@ describe("cluster mode over a real nats-server (slow: spawns ~12 service process
 
     // Prometheus metrics.
     const wm = await (await fetch(workers.get("binning")!.metricsUrl!)).text();
-    expect(wm).toContain('adq_tasks_total{stage="binning",outcome="ok"} 2');
-    expect(wm).toContain('adq_task_duration_seconds_count{stage="binning"} 2');
-    expect(wm).toContain('adq_tasks_in_flight{stage="binning"} 0');
+    expect(wm).toContain('adq_tasks_total{stage="binning",outcome="ok",tenant="default"} 2');
+    expect(wm).toContain('adq_task_duration_seconds_count{stage="binning",tenant="default"} 2');
+    expect(wm).toContain('adq_tasks_in_flight{stage="binning",tenant="default"} 0');
     expect(wm).toMatch(/adq_queue_pending_tasks\{queue="binning"\} 0/);
     const cm = await (await fetch(coordinator.metricsUrl!)).text();
-    expect(cm).toContain('adq_jobs_total{state="succeeded"} 1');
+    expect(cm).toContain('adq_jobs_total{state="succeeded",tenant="default"} 1');
     expect(cm).toContain('adq_rpc_total{method="CreateJob",code="OK"} 1');
     expect(cm).toMatch(/adq_queue_pending_tasks\{queue="jobs"\} 0/);
   }, 90_000);

@@ -112,6 +112,55 @@ describe("JobRunner recovery paths", () => {
     expect(rec.error?.message).toContain("connection lost");
   });
 
+  describe("job claims (compare-and-set in the job store): coordinators share jobs, never run one twice", () => {
+    const start = (jobs: MemoryJobStore<JobRecord>, instanceId: string) => {
+      const bus = new LocalBus();
+      const store = new FsArtifactStore(tmp("adq-claims-"));
+      const runner = new JobRunner({ jobs, bus, store, log: silentLogger, instanceId, claimTtlMs: 300 });
+      runner.start();
+      cleanups.push(async () => {
+        await runner.close(1000);
+        await bus.close();
+      });
+      return { bus, runner };
+    };
+    const deliver = (bus: LocalBus, id: string) =>
+      bus.publishTask({ jobId: id, stage: JOB_QUEUE, taskKey: "run", payload: { jobId: id } });
+
+    it("a job another live coordinator holds is not run here; when it ends there, this delivery just ends", async () => {
+      const jobs = new MemoryJobStore<JobRecord>();
+      const id = "job-00000000000000000011";
+      await jobs.create({ ...record(id, "RUNNING"), claim: { owner: "other", until: Date.now() + 60_000 } });
+      const { bus } = start(jobs, "here");
+      await deliver(bus, id);
+      await new Promise((r) => setTimeout(r, 700)); // more than two of this runner's claim periods
+      const held = (await jobs.get(id))!.value;
+      expect(held.runs).toBe(1);
+      expect(held.claim?.owner).toBe("other");
+      // The other coordinator finishes the job.
+      await jobs.update({ ...held, state: "SUCCEEDED" }, (await jobs.get(id))!.revision);
+      await new Promise((r) => setTimeout(r, 700));
+      const rec = (await jobs.get(id))!.value;
+      expect(rec.state).toBe("SUCCEEDED");
+      expect(rec.runs).toBe(1);
+    });
+
+    it("a job whose claim lapsed (its coordinator died) is taken over, once", async () => {
+      const jobs = new MemoryJobStore<JobRecord>();
+      const id = "job-00000000000000000012";
+      await jobs.create({ ...record(id, "RUNNING"), claim: { owner: "dead", until: Date.now() - 1 } });
+      const a = start(jobs, "a");
+      await deliver(a.bus, id);
+      // /nowhere fails the run: what matters is who ran it and how often.
+      const rec = await until(async () => {
+        const v = await jobs.get(id);
+        return v?.value.state === "FAILED" ? v.value : undefined;
+      }, "FAILED");
+      expect(rec.runs).toBe(2);
+      expect(rec.claim?.owner).toBe("a");
+    });
+  });
+
   describe("a job redelivered to the process that still runs it", () => {
     let t: TestServer;
     afterAll(async () => {

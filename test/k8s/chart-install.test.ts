@@ -196,7 +196,7 @@ describe.skipIf(K8S_TESTS_OFF)("helm install of charts/adq on a real control pla
     expect(reason).toMatch(/Insufficient nvidia\.com\/gpu/);
   }, 120_000);
 
-  it("helm upgrade to KEDA: one ScaledObject per stage, each an HPA on its stage's consumer; GPU stages at zero", async () => {
+  it("helm upgrade to KEDA: one ScaledObject per stage, each an HPA on its stage's consumer; GPU stages at zero; coordinators on the jobs queue", async () => {
     await helmArgs("upgrade", RELEASE, CHART_DIR, "--namespace", NS, "-f", valuesFile);
     for (const s of STAGES) {
       const so = await waitFor(
@@ -227,6 +227,34 @@ describe.skipIf(K8S_TESTS_OFF)("helm install of charts/adq on a real control pla
       // The HPA's metric is the ScaledObject's trigger, i.e. this stage's consumer.
       expect(metric?.metric.selector?.matchLabels).toEqual({ "scaledobject.keda.sh/name": dep(s) });
     }
+    // Coordinators: scaled on the jobs queue (they share jobs by claims), never below one.
+    const co = await waitFor(
+      `ScaledObject ${dep("coordinator")} Ready`,
+      async () => {
+        const o = (await custom.getNamespacedCustomObject({
+          group: "keda.sh",
+          version: "v1alpha1",
+          namespace: NS,
+          plural: "scaledobjects",
+          name: dep("coordinator"),
+        })) as {
+          spec: { minReplicaCount: number; triggers: { metadata: Record<string, string> }[] };
+          status?: { conditions?: { type: string; status: string }[] };
+        };
+        return o.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") ? o : undefined;
+      },
+      60_000,
+    );
+    expect(co.spec.triggers[0]?.metadata).toMatchObject({ stream: "ADQ_TASKS", consumer: "jobs" });
+    expect(co.spec.minReplicaCount).toBe(1);
+    const coHpa = await waitFor(`HPA of ${dep("coordinator")}`, async () =>
+      autoscaling.readNamespacedHorizontalPodAutoscaler({
+        name: `keda-hpa-${dep("coordinator")}`,
+        namespace: NS,
+      }),
+    );
+    expect(coHpa.spec?.scaleTargetRef).toMatchObject({ kind: "Deployment", name: dep("coordinator") });
+    expect(coHpa.spec?.minReplicas).toBe(1);
     for (const s of STAGES) {
       const want = GPU_STAGES.has(s) ? 0 : 1;
       await waitFor(

@@ -75,12 +75,25 @@ describe.skipIf(K8S_TESTS_OFF)("helm chart charts/adq (helm lint + template)", (
     const co = def.get("Deployment", "t-adq-coordinator");
     expect(container(co).args).toContain("--no-workers");
     expect(container(co).args).not.toContain("--no-runner");
+    expect(argValue(co, "--tenant-stage-tasks")).toBe("4");
+    expect(argValue(co, "--tenant-gpu-tasks")).toBe("2");
+    // Coordinators share jobs (claims) and KEDA scales them on the jobs queue, never below one.
+    expect(co.spec.replicas).toBeUndefined();
+    const coScaler = def.get("ScaledObject", "t-adq-coordinator");
+    expect(coScaler.spec.minReplicaCount).toBe(1);
+    expect(coScaler.spec.maxReplicaCount).toBe(4);
+    expect(coScaler.spec.triggers[0].metadata).toMatchObject({ stream: "ADQ_TASKS", consumer: "jobs" });
     for (const [i, s] of STAGES.entries()) {
       const d = def.get("Deployment", `t-adq-${s}`);
       expect(argValue(d, "--stage")).toBe(s);
       expect(argValue(d, "--port")).toBe(String(50052 + i));
       // KEDA owns the replica count: helm must not reset it on upgrade.
       expect(d.spec.replicas).toBeUndefined();
+      // Scale-in: the task in flight is finished within the drain or handed back (NAK); the
+      // pod is killed only after the drain plus the process's exit margin.
+      const drainS = GPU_DEFAULT.has(s) ? 300 : 60;
+      expect(argValue(d, "--drain-ms")).toBe(String(drainS * 1000));
+      expect(d.spec.template.spec.terminationGracePeriodSeconds).toBe(drainS + 20);
     }
     // Cluster-wide settings come from the ConfigMap, so every process agrees on them.
     const cm = def.get("ConfigMap", "t-adq-config");
@@ -213,7 +226,9 @@ describe.skipIf(K8S_TESTS_OFF)("helm chart charts/adq (helm lint + template)", (
 
   it("scales each stage on its own durable consumer with KEDA; GPU stages from zero", async () => {
     const sos = def.of("ScaledObject");
-    expect(sos.map((o: Obj) => o.metadata.name).sort()).toEqual(STAGES.map((s) => `t-adq-${s}`).sort());
+    expect(sos.map((o: Obj) => o.metadata.name).sort()).toEqual(
+      [...STAGES, "coordinator"].map((s) => `t-adq-${s}`).sort(),
+    );
     for (const s of STAGES) {
       const so = def.get("ScaledObject", `t-adq-${s}`);
       expect(so.spec.scaleTargetRef).toEqual({ name: `t-adq-${s}` });
@@ -243,7 +258,7 @@ describe.skipIf(K8S_TESTS_OFF)("helm chart charts/adq (helm lint + template)", (
       /autoscaling.engine is keda but this cluster has no KEDA \(API keda.sh\/v1alpha1 ScaledObject\): install KEDA first, or set autoscaling.engine=hpa/,
     );
     const skipped = await render(tools, [INSECURE], ["autoscaling.keda.skipCapabilityCheck=true"], "t", []);
-    expect(skipped.of("ScaledObject")).toHaveLength(5);
+    expect(skipped.of("ScaledObject")).toHaveLength(6); // the stages and the coordinator
     const r = await render(tools, [INSECURE, "keda-off.yaml"], [], "t", []);
     expect(r.of("ScaledObject")).toEqual([]);
     const hpas = r.of("HorizontalPodAutoscaler");

@@ -14,7 +14,12 @@ import {
   startClusterGateway,
   startStageWorker,
 } from "@adq/cluster";
-import { readRecordKey, startAllInOne } from "@adq/gateway";
+import {
+  DEFAULT_TENANT_GPU_TASKS,
+  DEFAULT_TENANT_STAGE_TASKS,
+  readRecordKey,
+  startAllInOne,
+} from "@adq/gateway";
 import { type NatsAuthOptions, natsAuthConnectOptions, natsAuthFromEnv, redactUrl } from "@adq/platform/nats";
 import {
   ApiKeyAuthenticator,
@@ -56,6 +61,7 @@ export const SERVE_HELP = `  adq serve [--port 50051] [--host 127.0.0.1] [--data
             [--result-retention-hours h] (finished jobs deleted h hours after they end; default kept)
                                        gRPC API + every stage in one process (embedded adapters)
   adq serve --nats <url> [--no-workers] [--no-runner] [same options, no --cache-dir]
+            [--tenant-stage-tasks 4] [--tenant-gpu-tasks 2]
                                        cluster mode: gateway + coordinator on NATS JetStream
                                        (KV jobs, Object Store artifacts), stages in-process
                                        unless --no-workers
@@ -143,6 +149,8 @@ const SERVE_OPTIONS = {
   "ack-wait-ms": { type: "string" },
   "max-attempts": { type: "string" },
   "max-job-deliveries": { type: "string" },
+  "tenant-stage-tasks": { type: "string" },
+  "tenant-gpu-tasks": { type: "string" },
   "retry-backoff-ms": { type: "string" },
   "metrics-port": { type: "string" },
   "metrics-host": { type: "string" },
@@ -473,6 +481,9 @@ async function runClusterGateway(values: ServeValues, log: Logger): Promise<numb
     runner: !values["no-runner"],
     workers: !values["no-workers"],
     concurrency: int("concurrency", values.concurrency, 2, 1),
+    // Fair share between tenants (packages/stages/src/fair-share.ts)
+    tenantStageTasks: int("tenant-stage-tasks", values["tenant-stage-tasks"], DEFAULT_TENANT_STAGE_TASKS, 1),
+    tenantGpuTasks: int("tenant-gpu-tasks", values["tenant-gpu-tasks"], DEFAULT_TENANT_GPU_TASKS, 1),
     ...(values["shard-size"] !== undefined
       ? { shardSize: int("shard-size", values["shard-size"], 0, 1) }
       : {}),

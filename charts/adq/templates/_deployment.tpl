@@ -58,8 +58,10 @@ spec:
       {{- with $c.runtimeClassName }}
       runtimeClassName: {{ . }}
       {{- end }}
-      # The processes drain on SIGTERM (--drain-ms); give them that long plus a margin.
-      terminationGracePeriodSeconds: {{ ternary 40 30 (hasKey $root.Values.stages .component) }}
+      # The processes drain on SIGTERM (--drain-ms): a stage finishes its task in flight within
+      # drainSeconds or hands it back (NAK, redelivered at once); give them that long plus a margin
+      # (the process itself exits at the latest 15 s after its drain).
+      terminationGracePeriodSeconds: {{ ternary (add (int (dig "drainSeconds" 20 $c)) 20) 30 (hasKey $root.Values.stages .component) }}
       {{- $nodeSelector := $c.nodeSelector -}}
       {{- $tolerations := $c.tolerations -}}
       {{- $affinity := $c.affinity -}}

@@ -53,6 +53,8 @@ export interface TaskMessage {
   /** Unique within (job, stage); outputs are keyed by it so redelivery is idempotent. */
   taskKey: string;
   payload: unknown;
+  /** The job's tenant (metrics and logs by tenant; never used to authorize). */
+  tenant?: string;
   /** 1 on first delivery. */
   attempt?: number;
 }

@@ -6,6 +6,7 @@ import { type ArtifactStore, assertValidKey, type Bus, encodeNpy, InvalidArgumen
 import { matchClasses } from "./class-match.ts";
 import { contentKey } from "./content-key.ts";
 import { checkDataset } from "./dataset-check.ts";
+import type { TaskGate } from "./fair-share.ts";
 import { fanOut } from "./fan-out.ts";
 import type { AssembleResult, AssembleTask } from "./handlers/assemble.ts";
 import type { HeadResult } from "./handlers/head.ts";
@@ -82,6 +83,10 @@ export interface CoordinatorDeps {
   onStage?: (stage: StageName, total: number) => void;
   signal?: AbortSignal;
   now?: () => number;
+  /** Fair share between tenants: each task holds a slot of its tenant's window (fair-share.ts). */
+  taskGate?: TaskGate;
+  /** The job's tenant, carried by its tasks (metrics by tenant). */
+  tenant?: string;
 }
 
 /**
@@ -229,6 +234,8 @@ async function runImageProgress<P, R>(
   try {
     return await fanOut<P, R>(deps.bus, jobId, "features", tasks, {
       ...(deps.signal ? { signal: deps.signal } : {}),
+      ...(deps.taskGate ? { gate: deps.taskGate } : {}),
+      ...(deps.tenant !== undefined ? { tenant: deps.tenant } : {}),
       onProgress: (_done, _total, key) => {
         if (key === undefined) return;
         finished.add(key);
@@ -255,6 +262,8 @@ function stageRunner(
       deps.onStage?.(stage, tasks.length);
       res = await fanOut<P, R>(deps.bus, jobId, stage, tasks, {
         ...(deps.signal ? { signal: deps.signal } : {}),
+        ...(deps.taskGate ? { gate: deps.taskGate } : {}),
+        ...(deps.tenant !== undefined ? { tenant: deps.tenant } : {}),
         onProgress: (done, total) => deps.onProgress?.({ stage, done, total }),
       });
     }

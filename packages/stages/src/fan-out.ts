@@ -1,5 +1,6 @@
 import type { ErrorInfo } from "@adq/core";
 import type { Bus, TaskOutcome } from "@adq/platform";
+import type { TaskGate } from "./fair-share.ts";
 
 /**
  * A stage task failed for good: `permanent` when retrying could not help (bad input),
@@ -23,6 +24,19 @@ export class CancelledError extends Error {
   override readonly name = "CancelledError";
 }
 
+export interface FanOutOptions {
+  signal?: AbortSignal;
+  /** After each finished task (`finished`: its key; absent for the initial 0). */
+  onProgress?: (done: number, total: number, finished?: string) => void;
+  /**
+   * Held for each task from its publication to its outcome (fair-share.ts): a task is
+   * published only once the gate grants a slot. Without it every task is published at once.
+   */
+  gate?: TaskGate;
+  /** Carried by every task (metrics and logs by tenant). */
+  tenant?: string;
+}
+
 /**
  * Publishes one stage's tasks and waits for all their outcomes. Results come back in task
  * order, whatever order workers finished in. The first failed task (after the bus's
@@ -33,11 +47,7 @@ export async function fanOut<P, R>(
   jobId: string,
   stage: string,
   tasks: ReadonlyArray<{ taskKey: string; payload: P }>,
-  options: {
-    signal?: AbortSignal;
-    /** After each finished task (`finished`: its key; absent for the initial 0). */
-    onProgress?: (done: number, total: number, finished?: string) => void;
-  } = {},
+  options: FanOutOptions = {},
 ): Promise<R[]> {
   const total = tasks.length;
   const results = new Map<string, R>();
@@ -46,12 +56,21 @@ export async function fanOut<P, R>(
   if (total === 0) return [];
   let off: () => void = () => {};
   let onAbort: () => void = () => {};
+  // Gate slots held by published tasks, released at their first outcome (or at the end).
+  const slots = new Map<string, () => void>();
+  const ended = new Set<string>();
+  const settle = (taskKey: string) => {
+    ended.add(taskKey);
+    slots.get(taskKey)?.();
+    slots.delete(taskKey);
+  };
   const done = new Promise<R[]>((resolve, reject) => {
     // replay: a coordinator resuming this job after a restart also sees outcomes published
     // while it was down (durable buses); results are keyed by task, so duplicates are harmless.
     off = bus.onOutcome(
       (o: TaskOutcome) => {
         if (o.task.jobId !== jobId || o.task.stage !== stage || !order.has(o.task.taskKey)) return;
+        settle(o.task.taskKey);
         if (!o.ok) {
           reject(
             new StageFailedError(
@@ -75,12 +94,46 @@ export async function fanOut<P, R>(
     if (options.signal?.aborted) onAbort();
     options.signal?.addEventListener("abort", onAbort, { once: true });
   });
+  let finished = false;
+  const publishAll = async () => {
+    const { gate, tenant, signal } = options;
+    for (const t of tasks) {
+      if (finished) return;
+      // A resumed job sees its earlier outcomes replayed: what has ended is not published again.
+      if (ended.has(t.taskKey)) continue;
+      if (gate) {
+        const release = await gate(stage, signal).catch((e: unknown) => {
+          throw signal?.aborted ? new CancelledError(`job ${jobId} was cancelled`) : e;
+        });
+        if (finished || ended.has(t.taskKey)) {
+          release();
+          if (finished) return;
+          continue;
+        }
+        slots.set(t.taskKey, release);
+      }
+      await bus.publishTask({
+        jobId,
+        stage,
+        taskKey: t.taskKey,
+        payload: t.payload,
+        ...(tenant !== undefined ? { tenant } : {}),
+      });
+    }
+  };
   try {
     options.onProgress?.(0, total);
-    for (const t of tasks) await bus.publishTask({ jobId, stage, taskKey: t.taskKey, payload: t.payload });
+    // The stage may fail (or be cancelled) while tasks still wait for the gate: stop there.
+    const published = publishAll();
+    published.catch(() => {});
+    done.catch(() => {}); // whichever loses the race is still awaited or dropped here
+    await Promise.race([published, done]);
     return await done;
   } finally {
+    finished = true;
     off();
     options.signal?.removeEventListener("abort", onAbort);
+    for (const release of slots.values()) release();
+    slots.clear();
   }
 }

@@ -11,6 +11,7 @@ export {
   type StageProgress,
 } from "./coordinator.ts";
 export { checkDataset } from "./dataset-check.ts";
+export { FairShare, type FairShareOptions, GPU_STAGES, type TaskGate } from "./fair-share.ts";
 export { CancelledError, StageFailedError } from "./fan-out.ts";
 export { handleAssemble, TOOL_VERSION } from "./handlers/assemble.ts";
 export { handleBinning, headShard } from "./handlers/binning.ts";
