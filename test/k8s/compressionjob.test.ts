@@ -5,22 +5,27 @@
  * and for two replicas competing for the leader Lease.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { DEFAULT_MODEL, REPO_ROOT } from "@adq/cli";
+import { getObjectBytes, listObjects } from "@adq/ml";
+import type { Manifest } from "@adq/stages";
+import { CreateBucketCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import * as k8s from "@kubernetes/client-node";
 import yaml from "js-yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startClusterGateway } from "../../services/cluster/gateway.ts";
 import { ApiKeyAuthenticator, hashApiKey } from "../../services/common/auth.ts";
 import { CompressionClient } from "../../services/common/client.ts";
+import { DataGrants } from "../../services/common/grants.ts";
 import { Logger, MemorySink } from "../../services/common/log.ts";
 import { CompressionJobController } from "../../services/controller/controller.ts";
 import type { CompressionJob } from "../../services/controller/resource.ts";
 import { demoSlice, tmp } from "../e2e/helpers.ts";
 import { referenceCompress } from "../services/helpers.ts";
 import { type NatsServer, startNatsServer } from "../support/nats-server.ts";
+import { useS3Server } from "../support/s3-server.ts";
 import { type Cluster, startCluster, waitFor } from "./cluster.ts";
 import { K8S_TESTS_OFF } from "./tools.ts";
 
@@ -40,7 +45,10 @@ describe.skipIf(K8S_TESTS_OFF)("CompressionJob custom resource and its controlle
   let data: string;
   let results: string;
   let controller: CompressionJobController;
+  let admin: S3Client;
   const logs = new MemorySink();
+  // A real S3 (SeaweedFS): acme's grant covers s3://acme-data/sets/, with acme's own S3 identity.
+  const s3 = useS3Server({ tenants: [{ name: "acme", buckets: ["acme-data"] }] });
   const acme = () => new CompressionClient(gw.address, { apiKey: KEYS.acme });
 
   const job = (name: string, ns: string, extra: Partial<CompressionJob["spec"]> = {}): CompressionJob => ({
@@ -80,6 +88,43 @@ describe.skipIf(K8S_TESTS_OFF)("CompressionJob custom resource and its controlle
     coord = cluster.kc.makeApiClient(k8s.CoordinationV1Api);
     data = demoSlice(2, 12);
     results = tmp("adq-k8s-results-");
+    const srv = s3.server;
+    // The gateway runs in this process: the S3 endpoint from the standard AWS environment, and a
+    // process identity that can read nothing (only the grant's credentials open acme's bucket).
+    Object.assign(process.env, {
+      AWS_ENDPOINT_URL: srv.endpoint,
+      AWS_REGION: srv.region,
+      AWS_ACCESS_KEY_ID: "AKNOBODY",
+      AWS_SECRET_ACCESS_KEY: "none",
+    });
+    admin = new S3Client({
+      endpoint: srv.endpoint,
+      region: srv.region,
+      forcePathStyle: true,
+      credentials: { accessKeyId: srv.admin.accessKeyId, secretAccessKey: srv.admin.secretAccessKey },
+    });
+    await admin.send(new CreateBucketCommand({ Bucket: "acme-data" }));
+    for (const c of readdirSync(data))
+      for (const f of readdirSync(join(data, c)))
+        await admin.send(
+          new PutObjectCommand({
+            Bucket: "acme-data",
+            Key: `sets/ds/${c}/${f}`,
+            Body: readFileSync(join(data, c, f)),
+          }),
+        );
+    const creds = join(tmp("adq-k8s-creds-"), "acme.json");
+    writeFileSync(
+      creds,
+      JSON.stringify({
+        access_key_id: srv.tenants.acme!.accessKeyId,
+        secret_access_key: srv.tenants.acme!.secretAccessKey,
+      }),
+    );
+    const grants = await DataGrants.fromConfig([
+      { id: "acme", data: [{ root: data }, { s3: "s3://acme-data/sets/", credentials_file: creds }] },
+      { id: "globex", data: [{ root: data }] },
+    ]);
     gw = await startClusterGateway({
       nats: nats.url,
       insecureNats: true, // a test server without authorization
@@ -89,6 +134,7 @@ describe.skipIf(K8S_TESTS_OFF)("CompressionJob custom resource and its controlle
         { id: "globex", keys: [hashApiKey(KEYS.globex)] },
       ]),
       dataRoots: [data],
+      ...(grants ? { grants } : {}),
       defaultModel: DEFAULT_MODEL,
       // Every stage task waits a little: jobs last long enough to be deleted or outlive a controller.
       faults: { delayMs: 400 },
@@ -189,6 +235,40 @@ describe.skipIf(K8S_TESTS_OFF)("CompressionJob custom resource and its controlle
       "Age",
     ]);
     expect(table.rows[0]!.cells.slice(0, 4)).toEqual(["cifar-quarter", "Succeeded", "", "100%"]);
+  }, 180_000);
+
+  it("s3:// in and out: Succeeded, the result in the tenant's bucket (manifest.json), the items adq compress selects on disk", async () => {
+    const ref = referenceCompress(data, FLAGS);
+    await create(
+      job("from-s3", "team-a", {
+        dataset: { uri: "s3://acme-data/sets/ds" },
+        output: { uri: "s3://acme-data/sets/results/from-s3" },
+      }),
+    );
+    const done = await until("team-a", "from-s3", (o) => o.status?.phase === "Succeeded", "Succeeded");
+    expect(done.status!.result).toMatchObject({ selected: 6, total: 24 });
+    const keys: string[] = [];
+    for await (const o of listObjects(admin, "acme-data", "sets/results/from-s3/")) keys.push(o.key);
+    expect(keys.sort()).toEqual(
+      ["bins.json", "manifest.json", "report.html", "store.adqp"].map((f) => `sets/results/from-s3/${f}`),
+    );
+    const published = JSON.parse(
+      Buffer.from(
+        await getObjectBytes(admin, { bucket: "acme-data", key: "sets/results/from-s3/manifest.json" }),
+      ).toString("utf8"),
+    ) as Manifest;
+    await ref.done;
+    const onDisk = JSON.parse(readFileSync(join(ref.out, "manifest.json"), "utf8")) as Manifest;
+    expect(published.selected).toBe(6);
+    expect(published.items).toEqual(onDisk.items);
+    // Outside acme's grant: the controller's job is refused before anything is read.
+    await create(
+      job("s3-elsewhere", "team-a", {
+        dataset: { uri: "s3://acme-data/other/ds" },
+      }),
+    );
+    const refused = await until("team-a", "s3-elsewhere", (o) => o.status?.phase === "Failed", "Failed");
+    expect(JSON.stringify(refused.status)).toMatch(/PERMISSION_DENIED|not granted|grant/i);
   }, 180_000);
 
   it("an invalid spec is rejected by the CRD schema", async () => {
