@@ -209,7 +209,11 @@ export async function extractTarStream(
         } finally {
           await fh.close();
         }
-        fileDigests.push(createHash("sha256").update(`${name}\0${fileHash.digest("hex")}`).digest());
+        fileDigests.push(
+          createHash("sha256")
+            .update(`${name}\0${fileHash.digest("hex")}`)
+            .digest(),
+        );
         if (padded > size && !(await r.read(padded - size))) throw new TarError("truncated archive");
       } else if (type === "5") {
         const name = safeEntryName(rawName);

@@ -158,15 +158,19 @@ export class UploadStore {
       // Streamed: inflate on the thread pool, entries straight to disk (and hashed on the way),
       // caps checked first.
       const { bytes, contentSha256 } = await extractTarStream(archive, tmp, {
-          maxFiles: this.limits.maxFiles,
-          maxBytes,
-          // The inflate cap stays the upload cap's: a quota-sized cap is about files kept.
+        maxFiles: this.limits.maxFiles,
+        maxBytes,
+        // The inflate cap stays the upload cap's: a quota-sized cap is about files kept.
         maxInflatedBytes: this.limits.maxExtractedBytes + 64 * 1024 * 1024,
       });
       return { tmp, bytes, id: `u-${contentSha256}` };
     } catch (e) {
       await removeTree(tmp);
-      if (e instanceof TarError && maxBytes < this.limits.maxExtractedBytes && /once extracted/.test(e.message))
+      if (
+        e instanceof TarError &&
+        maxBytes < this.limits.maxExtractedBytes &&
+        /once extracted/.test(e.message)
+      )
         throw new QuotaTarError(maxBytes);
       if (e instanceof TarError)
         throw invalidArgument(
@@ -321,7 +325,12 @@ export class UploadStore {
     const room = quotas.totalBytes - usage.bytes - archive.length;
     let unpacked: { tmp: string; bytes: number; id: string };
     try {
-      unpacked = await this.unpack(tenant, archive, header.archive, Math.min(this.limits.maxExtractedBytes, room));
+      unpacked = await this.unpack(
+        tenant,
+        archive,
+        header.archive,
+        Math.min(this.limits.maxExtractedBytes, room),
+      );
     } catch (e) {
       if (e instanceof QuotaTarError)
         throw quotaExceeded("upload_total_bytes", quotas.totalBytes, quotas.totalBytes + 1);
@@ -349,7 +358,11 @@ export class UploadStore {
         extractedBytes,
         createdAt: new Date().toISOString(),
       };
-      await this.store.put(archiveKey(tenant, id), archive, isGzip(archive) ? "application/gzip" : "application/x-tar");
+      await this.store.put(
+        archiveKey(tenant, id),
+        archive,
+        isGzip(archive) ? "application/gzip" : "application/x-tar",
+      );
       // The metadata goes last: its presence means the upload is complete.
       await this.store.put(metaKey(tenant, id), Buffer.from(JSON.stringify(meta)), "application/json");
       return { id, meta, description, deduplicated: false };

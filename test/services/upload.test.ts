@@ -32,7 +32,10 @@ function tarOf(
     const files = readdirSync(join(dir, c)).sort();
     if (reversed) files.reverse();
     for (const f of files)
-      entries.push({ name: `${top}/${c}/${f}`, data: edit(`${top}/${c}/${f}`, readFileSync(join(dir, c, f))) });
+      entries.push({
+        name: `${top}/${c}/${f}`,
+        data: edit(`${top}/${c}/${f}`, readFileSync(join(dir, c, f))),
+      });
   }
   return writeTar(entries);
 }
@@ -67,7 +70,11 @@ describe("UploadDataset", () => {
     expect(id).not.toBe(`u-${sha256}`);
     expect(up.dataset.format).toBe("DATASET_FORMAT_IMAGE_FOLDER");
     expect(up.deduplicated).toBe(false);
-    expect(up.archive).toMatchObject({ key: `uploads/${id}/archive`, sha256, sizeBytes: String(archive.length) });
+    expect(up.archive).toMatchObject({
+      key: `uploads/${id}/archive`,
+      sha256,
+      sizeBytes: String(archive.length),
+    });
     expect(up.summary).toMatchObject({ numItems: "24", classCounts: ["12", "12"] });
     const again = await t.acme.uploadDataset({ name: "slice again" }, archive);
     expect(again.dataset.uri).toBe(up.dataset.uri);
