@@ -122,16 +122,18 @@ export class UploadStore {
    * their digest): that one is kept and `tmp` removed (streamed, removeTree).
    */
   private async place(tmp: string, final: string): Promise<void> {
-    try {
-      if (await exists(final)) throw Object.assign(new Error("exists"), { code: "EEXIST" });
-      await rename(tmp, final);
-    } catch (e) {
-      if (!(await exists(final))) {
-        await removeTree(tmp);
-        throw e;
+    if (!(await exists(final)))
+      try {
+        await rename(tmp, final);
+        return;
+      } catch (e) {
+        // Unless another call placed it meanwhile (then theirs is kept, below).
+        if (!(await exists(final))) {
+          await removeTree(tmp);
+          throw e;
+        }
       }
-      await removeTree(tmp);
-    }
+    await removeTree(tmp);
   }
 
   /**
