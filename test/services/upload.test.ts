@@ -1,6 +1,6 @@
 // UploadDataset: a tar of a tiny demo slice, then CreateJob on the returned artifact:// ref.
 import { createHash } from "node:crypto";
-import { readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import * as grpc from "@grpc/grpc-js";
@@ -142,6 +142,11 @@ describe("UploadDataset", () => {
     const png = readFileSync(
       join(data, readdirSync(data)[0]!, readdirSync(join(data, readdirSync(data)[0]!))[0]!),
     );
+    const keys = async () => (await t.srv.store.list("tenants/acme/uploads/")).map((o) => o.key).sort();
+    const storedBefore = await keys();
+    const extracted = () =>
+      existsSync(join(uploadRoot, "acme")) ? readdirSync(join(uploadRoot, "acme")).sort() : [];
+    const extractedBefore = extracted();
     for (const bad of [
       writeTar([
         { name: "a/x.png", data: png },
@@ -166,8 +171,9 @@ describe("UploadDataset", () => {
         grpc.status.INVALID_ARGUMENT,
       );
       expect(details?.reason).toBe("ERROR_REASON_INVALID_ARGUMENT");
-      const id = `u-${createHash("sha256").update(bad).digest("hex")}`;
-      expect(await t.srv.store.list(`tenants/acme/uploads/${id}/`)).toEqual([]);
+      // Neither stored nor extracted (no temp folder left either).
+      expect(await keys()).toEqual(storedBefore);
+      expect(extracted()).toEqual(extractedBefore);
     }
   });
 
