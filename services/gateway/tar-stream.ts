@@ -15,6 +15,7 @@
  * Nothing is ever overwritten or followed: files are created with O_EXCL under a fresh folder
  * that holds no links (none can be extracted).
  */
+import { createHash } from "node:crypto";
 import { mkdir, open } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { Readable } from "node:stream";
@@ -123,15 +124,18 @@ function fsError(e: unknown, name: string): unknown {
 
 /**
  * Extracts `archive` (plain tar, or gzip of one when `gzip`) into the existing empty folder
- * `dest`. Returns the number of entries and of file bytes written. Throws `TarError` on anything unsafe, malformed or
- * over a cap; the caller removes `dest` then.
+ * `dest`. Returns the number of entries and of file bytes written, and the content digest:
+ * SHA-256 over the sorted SHA-256s of `path NUL sha256(file)` of every file (folders do not
+ * count), so it names the files, not the archive (compression, tar tool, entry order). The
+ * files are hashed as they stream to disk; memory O(32 B · entries), bounded by maxFiles.
+ * Throws `TarError` on anything unsafe, malformed or over a cap; the caller removes `dest` then.
  */
 export async function extractTarStream(
   archive: Uint8Array,
   dest: string,
   limits: StreamTarLimits,
   gzip = isGzip(archive),
-): Promise<{ entries: number; bytes: number }> {
+): Promise<{ entries: number; bytes: number; contentSha256: string }> {
   const input = Readable.from([Buffer.from(archive.buffer, archive.byteOffset, archive.byteLength)], {
     objectMode: false,
   });
@@ -145,6 +149,7 @@ export async function extractTarStream(
   let pax: Record<string, string> = {};
   let sawEnd = false;
   let lastDir: string | undefined;
+  const fileDigests: Buffer[] = [];
   try {
     for (;;) {
       const h = await r.read(BLOCK);
@@ -191,17 +196,24 @@ export async function extractTarStream(
         } catch (e) {
           throw fsError(e, name);
         }
+        const fileHash = createHash("sha256");
         try {
           let left = size;
           while (left > 0) {
             const part = await r.some(left);
             if (!part) throw new TarError(`truncated archive (entry ${JSON.stringify(name)})`);
+            fileHash.update(part);
             await fh.write(part);
             left -= part.length;
           }
         } finally {
           await fh.close();
         }
+        fileDigests.push(
+          createHash("sha256")
+            .update(`${name}\0${fileHash.digest("hex")}`)
+            .digest(),
+        );
         if (padded > size && !(await r.read(padded - size))) throw new TarError("truncated archive");
       } else if (type === "5") {
         const name = safeEntryName(rawName);
@@ -222,7 +234,11 @@ export async function extractTarStream(
     }
     if (!sawEnd && r.total % BLOCK !== 0) throw new TarError("truncated archive (trailing partial block)");
     if (entries === 0) throw new TarError("empty or not a tar archive");
-    return { entries, bytes: total };
+    // Sorted: the digest does not depend on entry order (names are unique: O_EXCL above).
+    fileDigests.sort(Buffer.compare);
+    const content = createHash("sha256");
+    for (const d of fileDigests) content.update(d);
+    return { entries, bytes: total, contentSha256: content.digest("hex") };
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code?.startsWith("Z_"))
       throw new TarError(`gzip: ${(e as Error).message}`);

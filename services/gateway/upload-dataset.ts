@@ -56,10 +56,11 @@ export async function uploadDataset(
       if (size > limit) throw quotaExceeded("upload_bytes", limit, size);
       // Count and total before any chunk is accepted when header.sha256 says the bytes are new
       // to the tenant (without it a retry of a stored upload, deduplicated and free, cannot be
-      // told apart yet). Always checked, serialised, once the bytes are in.
+      // told apart yet). Always checked, serialised, once the bytes are in. (The same files in
+      // another archive are known only once extracted, which the quota bounds.)
       if (hd.sha256) {
         const usage = await uploads.usage(tenant.id);
-        if (!usage.ids.includes(`u-${hd.sha256}`)) UploadStore.checkQuotas(usage, uploadQuotas(tenant), size);
+        if (!usage.archives.has(hd.sha256)) UploadStore.checkQuotas(usage, uploadQuotas(tenant), size);
       }
       header = hd;
       continue;
@@ -95,10 +96,11 @@ export async function uploadDataset(
   const info = await g.o.store.stat(archiveKey(tenant.id, r.id));
   return {
     dataset: { uri: `artifact://uploads/${r.id}`, format: r.meta.format },
+    // The stored archive: when deduplicated, the one first uploaded with these files.
     archive: {
       key: `uploads/${r.id}/archive`,
-      sha256: digest,
-      sizeBytes: size,
+      sha256: r.meta.archiveSha256 ?? (r.deduplicated ? r.id.slice(2) : digest),
+      sizeBytes: r.meta.archiveBytes,
       mediaType: info?.mediaType ?? "application/x-tar",
     },
     summary: {

@@ -1,9 +1,13 @@
 /**
  * Uploaded datasets (CompressionService.UploadDataset, `artifact://uploads/{id}`).
  *
- * The archive is stored in the ArtifactStore at `tenants/{tenant}/uploads/{id}/archive`
- * (id = `u-` + its SHA-256: content-addressed per tenant, so the same bytes give the same
- * reference) and extracted into `{uploadRoot}/{tenant}/{id}/` — a local directory, which in
+ * The archive is stored in the ArtifactStore at `tenants/{tenant}/uploads/{id}/archive` and
+ * extracted into `{uploadRoot}/{tenant}/{id}/`. id = `u-` + the content digest of what the
+ * archive holds (every file's path and SHA-256, extractTarStream), not of the archive's bytes:
+ * the same files re-archived (gzip's header timestamp, another tar tool or entry order) are one
+ * upload per tenant. The id is known only once the files are out, so an upload is extracted
+ * (under the tenant's quota) into a temp dir first; a duplicate's extraction is then removed
+ * and the stored upload answered. The extraction is a local directory, which in
  * cluster mode must be a volume shared by the gateway, the coordinator and the features /
  * assemble workers (tasks carry filesystem paths). An extraction missing on this machine
  * (another gateway replica, a wiped volume) is redone from the stored archive on use.
@@ -47,6 +51,8 @@ export interface UploadMeta {
   subdir: string;
   format: DatasetFormatName;
   archiveBytes: number;
+  /** SHA-256 of the stored archive (absent in uploads stored before content ids). */
+  archiveSha256?: string;
   /** File bytes of the extraction (absent in uploads stored before quotas counted them). */
   extractedBytes?: number;
   /** ISO time of the upload (absent in older uploads: retention then uses the store's). */
@@ -66,6 +72,8 @@ export interface UploadUsage {
   count: number;
   bytes: number;
   ids: string[];
+  /** Archive SHA-256 → upload id: the same bytes again are known before extraction. */
+  archives: Map<string, string>;
 }
 
 export function archiveKey(tenant: string, id: string): string {
@@ -98,75 +106,86 @@ export class UploadStore {
     readonly limits: UploadLimits = DEFAULT_UPLOAD_LIMITS,
   ) {}
 
-  static idOf(archive: Uint8Array): string {
-    return `u-${createHash("sha256").update(archive).digest("hex")}`;
-  }
-
   private dirOf(tenant: string, id: string): string {
     return join(this.root, tenant, id);
   }
 
+  /** A stored upload's archive unpacked again to its place (a gateway that lacks it). */
+  private async extract(tenant: string, id: string, archive: Uint8Array): Promise<void> {
+    const { tmp } = await this.unpack(tenant, archive, "");
+    await this.place(tmp, this.dirOf(tenant, id));
+  }
+
   /**
-   * Unpacks `archive` into a fresh temp dir and moves it to its final place atomically.
-   * Throws INVALID_ARGUMENT on anything unsafe or malformed.
+   * Moves an extraction to its final place atomically; when one is there already (another call
+   * meanwhile, or an earlier attempt that was not recorded) it holds the same files (the name is
+   * their digest): that one is kept and `tmp` removed (streamed, removeTree).
    */
-  private async extract(
+  private async place(tmp: string, final: string): Promise<void> {
+    if (!(await exists(final)))
+      try {
+        await rename(tmp, final);
+        return;
+      } catch (e) {
+        // Unless another call placed it meanwhile (then theirs is kept, below).
+        if (!(await exists(final))) {
+          await removeTree(tmp);
+          throw e;
+        }
+      }
+    await removeTree(tmp);
+  }
+
+  /**
+   * Unpacks `archive` into a fresh temp dir of the tenant's folder (same file system as the
+   * final place), file bytes capped at `maxBytes`, and names its content. Throws
+   * INVALID_ARGUMENT on anything unsafe or malformed (QuotaTarError past a quota-sized cap);
+   * nothing is left then.
+   */
+  private async unpack(
     tenant: string,
-    id: string,
     archive: Uint8Array,
     archiveFormat: string,
     maxBytes = this.limits.maxExtractedBytes,
-  ): Promise<{ dir: string; bytes: number }> {
+  ): Promise<{ tmp: string; bytes: number; id: string }> {
     const field = "header.archive";
     const gzip = isGzip(archive);
     if (gzip && archiveFormat === "ARCHIVE_FORMAT_TAR")
       throw invalidArgument(field, "the archive is gzip-compressed, not a plain tar");
     if (!gzip && archiveFormat === "ARCHIVE_FORMAT_TAR_GZIP")
       throw invalidArgument(field, "the archive is not gzip-compressed");
-    const final = this.dirOf(tenant, id);
-    const tmp = `${final}.tmp-${randomBytes(6).toString("hex")}`;
+    const tmp = join(this.root, tenant, `.extract.tmp-${randomBytes(6).toString("hex")}`);
     await mkdir(tmp, { recursive: true });
-    let bytes = 0;
     try {
-      try {
-        // Streamed: inflate on the thread pool, entries straight to disk, caps checked first.
-        ({ bytes } = await extractTarStream(archive, tmp, {
-          maxFiles: this.limits.maxFiles,
-          maxBytes,
-          // The inflate cap stays the upload cap's: a quota-sized cap is about files kept.
-          maxInflatedBytes: this.limits.maxExtractedBytes + 64 * 1024 * 1024,
-        }));
-      } catch (e) {
-        if (
-          e instanceof TarError &&
-          maxBytes < this.limits.maxExtractedBytes &&
-          /once extracted/.test(e.message)
-        )
-          throw new QuotaTarError(maxBytes);
-        if (e instanceof TarError)
-          throw invalidArgument(
-            e.message.startsWith("gzip:") ? field : "chunk",
-            e.message.startsWith("gzip:") ? e.message : `not a usable tar archive: ${e.message}`,
-          );
-        throw e;
-      }
-      try {
-        await rename(tmp, final);
-      } catch (e) {
-        // Another call extracted the same upload meanwhile: keep theirs.
-        if (!(await exists(final))) throw e;
-        await removeTree(tmp);
-      }
+      // Streamed: inflate on the thread pool, entries straight to disk (and hashed on the way),
+      // caps checked first.
+      const { bytes, contentSha256 } = await extractTarStream(archive, tmp, {
+        maxFiles: this.limits.maxFiles,
+        maxBytes,
+        // The inflate cap stays the upload cap's: a quota-sized cap is about files kept.
+        maxInflatedBytes: this.limits.maxExtractedBytes + 64 * 1024 * 1024,
+      });
+      return { tmp, bytes, id: `u-${contentSha256}` };
     } catch (e) {
       await removeTree(tmp);
+      if (
+        e instanceof TarError &&
+        maxBytes < this.limits.maxExtractedBytes &&
+        /once extracted/.test(e.message)
+      )
+        throw new QuotaTarError(maxBytes);
+      if (e instanceof TarError)
+        throw invalidArgument(
+          e.message.startsWith("gzip:") ? field : "chunk",
+          e.message.startsWith("gzip:") ? e.message : `not a usable tar archive: ${e.message}`,
+        );
       throw e;
     }
-    return { dir: final, bytes };
   }
 
   /** The tenant's stored uploads (their metadata objects): O(objects under its prefix). */
   async usage(tenant: string): Promise<UploadUsage> {
-    const u: UploadUsage = { count: 0, bytes: 0, ids: [] };
+    const u: UploadUsage = { count: 0, bytes: 0, ids: [], archives: new Map() };
     for (const it of await this.store.list(`tenants/${tenant}/uploads/`)) {
       const m = /^tenants\/[^/]+\/uploads\/(u-[0-9a-f]{64})\/upload\.json$/.exec(it.key);
       if (!m) continue;
@@ -175,6 +194,8 @@ export class UploadStore {
       u.count++;
       u.ids.push(m[1]!);
       u.bytes += meta.archiveBytes + (meta.extractedBytes ?? 0);
+      // Uploads from before content ids were named by their archive's digest.
+      u.archives.set(meta.archiveSha256 ?? m[1]!.slice(2), m[1]!);
     }
     return u;
   }
@@ -296,66 +317,77 @@ export class UploadStore {
     header: { name: string; format: DatasetFormatName | undefined; archive: string },
     quotas: UploadQuotas,
   ): Promise<{ id: string; meta: UploadMeta; description: DatasetDescription; deduplicated: boolean }> {
-    const id = UploadStore.idOf(archive);
-    const key = archiveKey(tenant, id);
-    const deduplicated = (await this.store.stat(metaKey(tenant, id))) !== undefined;
+    const archiveSha256 = createHash("sha256").update(archive).digest("hex");
+    const usage = await this.usage(tenant);
+    // The same bytes again: known without extracting (free even at a full quota).
+    const sameBytes = usage.archives.get(archiveSha256);
+    if (sameBytes) return this.existing(tenant, sameBytes, header.format);
+    UploadStore.checkQuotas(usage, quotas, archive.length);
+    // The extraction may use what the byte quota leaves: refused past it, nothing kept.
+    const room = quotas.totalBytes - usage.bytes - archive.length;
+    let unpacked: { tmp: string; bytes: number; id: string };
+    try {
+      unpacked = await this.unpack(
+        tenant,
+        archive,
+        header.archive,
+        Math.min(this.limits.maxExtractedBytes, room),
+      );
+    } catch (e) {
+      if (e instanceof QuotaTarError)
+        throw quotaExceeded("upload_total_bytes", quotas.totalBytes, quotas.totalBytes + 1);
+      throw e;
+    }
+    const { tmp, bytes: extractedBytes, id } = unpacked;
+    // The same files in another archive: the stored upload, counted once; this copy goes.
+    if (usage.ids.includes(id)) {
+      await removeTree(tmp);
+      return this.existing(tenant, id, header.format);
+    }
     const dir = this.dirOf(tenant, id);
-    const fresh = !(await exists(dir));
-    let extractedBytes: number | undefined;
-    if (!deduplicated) {
-      const usage = await this.usage(tenant);
-      UploadStore.checkQuotas(usage, quotas, archive.length);
-      if (fresh) {
-        // The extraction may use what the byte quota leaves: refused past it, nothing kept.
-        const room = quotas.totalBytes - usage.bytes - archive.length;
-        try {
-          ({ bytes: extractedBytes } = await this.extract(
-            tenant,
-            id,
-            archive,
-            header.archive,
-            Math.min(this.limits.maxExtractedBytes, room),
-          ));
-        } catch (e) {
-          if (e instanceof QuotaTarError)
-            throw quotaExceeded("upload_total_bytes", quotas.totalBytes, quotas.totalBytes + 1);
-          throw e;
-        }
-      } else extractedBytes = await treeBytes(dir);
-    } else if (fresh) await this.extract(tenant, id, archive, header.archive);
+    await this.place(tmp, dir);
     try {
       const subdir = await UploadStore.datasetSubdir(dir);
       const description = await describe(join(dir, subdir), "chunk");
-      const format =
-        description.format === "imagefolder"
-          ? "DATASET_FORMAT_IMAGE_FOLDER"
-          : "DATASET_FORMAT_CIFAR10_BINARY";
-      const want = header.format ?? "DATASET_FORMAT_UNSPECIFIED";
-      if (want !== "DATASET_FORMAT_UNSPECIFIED" && want !== format)
-        throw invalidArgument("header.format", `the archive holds a ${format} dataset, not ${want}`);
-      const meta: UploadMeta = deduplicated
-        ? (JSON.parse(Buffer.from(await this.store.get(metaKey(tenant, id))).toString("utf8")) as UploadMeta)
-        : {
-            name: header.name,
-            subdir,
-            format,
-            archiveBytes: archive.length,
-            ...(extractedBytes !== undefined ? { extractedBytes } : {}),
-            createdAt: new Date().toISOString(),
-          };
-      if (!deduplicated) {
-        await this.store.put(key, archive, isGzip(archive) ? "application/gzip" : "application/x-tar");
-        // The metadata goes last: its presence means the upload is complete.
-        await this.store.put(metaKey(tenant, id), Buffer.from(JSON.stringify(meta)), "application/json");
-      }
-      return { id, meta, description, deduplicated };
+      const format = formatOf(description);
+      checkFormat(header.format, format);
+      const meta: UploadMeta = {
+        name: header.name,
+        subdir,
+        format,
+        archiveBytes: archive.length,
+        archiveSha256,
+        extractedBytes,
+        createdAt: new Date().toISOString(),
+      };
+      await this.store.put(
+        archiveKey(tenant, id),
+        archive,
+        isGzip(archive) ? "application/gzip" : "application/x-tar",
+      );
+      // The metadata goes last: its presence means the upload is complete.
+      await this.store.put(metaKey(tenant, id), Buffer.from(JSON.stringify(meta)), "application/json");
+      return { id, meta, description, deduplicated: false };
     } catch (e) {
-      if (fresh && !deduplicated) {
-        await removeTree(dir);
-        await this.store.deletePrefix(`tenants/${tenant}/uploads/${id}/`);
-      }
+      await removeTree(dir);
+      await this.store.deletePrefix(`tenants/${tenant}/uploads/${id}/`);
       throw e;
     }
+  }
+
+  /** A stored upload answered again (deduplicated): re-extracted if this machine lacks it. */
+  private async existing(
+    tenant: string,
+    id: string,
+    want: DatasetFormatName | undefined,
+  ): Promise<{ id: string; meta: UploadMeta; description: DatasetDescription; deduplicated: boolean }> {
+    const meta = await this.meta(tenant, id);
+    if (!meta) throw notFound(`upload ${id} vanished meanwhile (deleted): upload it again`);
+    const dir = this.dirOf(tenant, id);
+    if (!(await exists(dir))) await this.extract(tenant, id, await this.store.get(archiveKey(tenant, id)));
+    const description = await describe(join(dir, meta.subdir), "chunk");
+    checkFormat(want, meta.format);
+    return { id, meta, description, deduplicated: true };
   }
 
   /** Local path of an uploaded dataset of `tenant` (extracting it again if needed). */
@@ -371,8 +403,7 @@ export class UploadStore {
       Buffer.from(await this.store.get(metaKey(tenant, id))).toString("utf8"),
     ) as UploadMeta;
     const dir = this.dirOf(tenant, id);
-    if (!(await exists(dir)))
-      await this.extract(tenant, id, await this.store.get(archiveKey(tenant, id)), "");
+    if (!(await exists(dir))) await this.extract(tenant, id, await this.store.get(archiveKey(tenant, id)));
     if (format && format !== "DATASET_FORMAT_UNSPECIFIED" && format !== meta.format)
       throw invalidArgument("dataset.format", `${uri} is ${meta.format}, not ${format}`);
     const path = join(dir, meta.subdir);
@@ -398,12 +429,15 @@ class QuotaTarError extends Error {
   }
 }
 
-/** File bytes under `dir` (an extraction left by an earlier, unrecorded attempt). */
-async function treeBytes(dir: string): Promise<number> {
-  let n = 0;
-  for (const e of await readdir(dir, { withFileTypes: true, recursive: true }))
-    if (e.isFile()) n += (await stat(join(e.parentPath ?? (e as { path: string }).path, e.name))).size;
-  return n;
+function formatOf(d: DatasetDescription): DatasetFormatName {
+  return d.format === "imagefolder" ? "DATASET_FORMAT_IMAGE_FOLDER" : "DATASET_FORMAT_CIFAR10_BINARY";
+}
+
+/** INVALID_ARGUMENT when the header declared another format than the archive holds. */
+function checkFormat(want: DatasetFormatName | undefined, format: DatasetFormatName): void {
+  const w = want ?? "DATASET_FORMAT_UNSPECIFIED";
+  if (w !== "DATASET_FORMAT_UNSPECIFIED" && w !== format)
+    throw invalidArgument("header.format", `the archive holds a ${format} dataset, not ${w}`);
 }
 
 async function describe(path: string, field: string): Promise<DatasetDescription> {

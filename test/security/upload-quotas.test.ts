@@ -59,6 +59,13 @@ describe("upload quotas, DeleteUpload and retention", () => {
   it("counts uploads per tenant: the third is RESOURCE_EXHAUSTED, a re-upload is free, DeleteUpload frees one", async () => {
     const [a, b, c] = ["a", "b", "c"].map((top) => archiveOf(data, top));
     const ua = await t.acme.uploadDataset({ name: "a" }, a!);
+    // The same files in another archive (another gzip header timestamp): the same upload,
+    // counted once (b below still fits the quota of 2).
+    const regz = Buffer.from(a!);
+    regz.writeUInt32LE(1_700_000_000, 4);
+    const ua2 = await t.acme.uploadDataset({ name: "a re-gzipped" }, regz);
+    expect([ua2.dataset.uri, ua2.deduplicated]).toEqual([ua.dataset.uri, true]);
+    expect(kept("acme")).toHaveLength(1);
     await t.acme.uploadDataset({ name: "b" }, b!);
     const { details } = await expectStatus(
       () => t.acme.uploadDataset({ name: "c" }, c!),

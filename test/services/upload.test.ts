@@ -1,6 +1,6 @@
 // UploadDataset: a tar of a tiny demo slice, then CreateJob on the returned artifact:// ref.
 import { createHash } from "node:crypto";
-import { readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import * as grpc from "@grpc/grpc-js";
@@ -20,12 +20,22 @@ const PARAMS = { ratio: 0.25, bins: 2, seed: 3 };
 const CLI_FLAGS = ["--ratio", "0.25", "--bins", "2", "--seed", "3"];
 
 /** A tar of `dir` (class folders) under one top-level folder `top`. */
-function tarOf(dir: string, top = "slice"): Buffer {
+function tarOf(
+  dir: string,
+  top = "slice",
+  reversed = false,
+  edit: (name: string, data: Buffer) => Buffer = (_, d) => d,
+): Buffer {
   const entries: Array<{ name: string; data?: Uint8Array }> = [{ name: top }];
   for (const c of readdirSync(dir).sort()) {
     entries.push({ name: `${top}/${c}` });
-    for (const f of readdirSync(join(dir, c)).sort())
-      entries.push({ name: `${top}/${c}/${f}`, data: readFileSync(join(dir, c, f)) });
+    const files = readdirSync(join(dir, c)).sort();
+    if (reversed) files.reverse();
+    for (const f of files)
+      entries.push({
+        name: `${top}/${c}/${f}`,
+        data: edit(`${top}/${c}/${f}`, readFileSync(join(dir, c, f))),
+      });
   }
   return writeTar(entries);
 }
@@ -36,12 +46,14 @@ describe("UploadDataset", () => {
   let archive: Buffer;
   let cliOut: string;
   let cliRun: Promise<void>;
+  let uploadRoot: string;
 
   beforeAll(async () => {
     data = demoSlice(2, 12);
     archive = tarOf(data);
     ({ out: cliOut, done: cliRun } = referenceCompress(data, CLI_FLAGS));
-    t = await startTestServer([tmp("adq-upl-root-")]);
+    uploadRoot = tmp("adq-upl-uploads-");
+    t = await startTestServer([tmp("adq-upl-root-")], undefined, { uploadRoot });
   });
 
   afterAll(async () => {
@@ -49,14 +61,17 @@ describe("UploadDataset", () => {
     await t?.close();
   });
 
-  it("stores the tar, dedups the same bytes, and a job on the ref matches adq compress on the folder", async () => {
+  it("stores the tar, dedups the same content, and a job on the ref matches adq compress on the folder", async () => {
     const sha256 = createHash("sha256").update(archive).digest("hex");
     const up = await t.acme.uploadDataset({ name: "slice", sha256 }, archive, { chunkSize: 64 * 1024 });
-    expect(up.dataset.uri).toBe(`artifact://uploads/u-${sha256}`);
+    // The reference names the files (paths + SHA-256s), not the archive's bytes.
+    const id = /^artifact:\/\/uploads\/(u-[0-9a-f]{64})$/.exec(up.dataset.uri)?.[1];
+    expect(id).toBeDefined();
+    expect(id).not.toBe(`u-${sha256}`);
     expect(up.dataset.format).toBe("DATASET_FORMAT_IMAGE_FOLDER");
     expect(up.deduplicated).toBe(false);
     expect(up.archive).toMatchObject({
-      key: `uploads/u-${sha256}/archive`,
+      key: `uploads/${id}/archive`,
       sha256,
       sizeBytes: String(archive.length),
     });
@@ -64,13 +79,43 @@ describe("UploadDataset", () => {
     const again = await t.acme.uploadDataset({ name: "slice again" }, archive);
     expect(again.dataset.uri).toBe(up.dataset.uri);
     expect(again.deduplicated).toBe(true);
-    // gzip of the same tar: a different archive, the same dataset content.
-    const gz = await t.acme.uploadDataset(
-      { name: "gz", archive: "ARCHIVE_FORMAT_TAR_GZIP" },
-      gzipSync(archive),
-    );
-    expect(gz.dataset.uri).not.toBe(up.dataset.uri);
-    expect(gz.summary.numItems).toBe("24");
+    // gzip of the same tar (another header each time: mtime 0 vs now, level), or the same files
+    // in another entry order: other archives, the same content, so one upload. The answer names
+    // the archive stored first.
+    const gz1 = gzipSync(archive, { level: 1 });
+    const gz9 = Buffer.from(gzipSync(archive, { level: 9 }));
+    gz9.writeUInt32LE(1_700_000_000, 4); // a gzip header timestamp, as Python's tarfile writes
+    for (const [name, other] of [
+      ["gz", gz1],
+      ["gz again", gz9],
+      ["reordered", tarOf(data, "slice", true)],
+    ] as const) {
+      expect(createHash("sha256").update(other).digest("hex")).not.toBe(sha256);
+      const r = await t.acme.uploadDataset(
+        { name, archive: other[0] === 0x1f ? "ARCHIVE_FORMAT_TAR_GZIP" : "ARCHIVE_FORMAT_TAR" },
+        other,
+      );
+      expect(r.dataset.uri, name).toBe(up.dataset.uri);
+      expect(r.deduplicated, name).toBe(true);
+      expect(r.archive, name).toMatchObject({ sha256, sizeBytes: String(archive.length) });
+      expect(r.summary.numItems).toBe("24");
+    }
+    // One upload on disk: the duplicates' extractions were removed.
+    const dirs = readdirSync(join(uploadRoot, "acme"));
+    expect(dirs).toEqual([id]);
+    // One changed byte in one file, or another top folder: another data set.
+    const first = `slice/${readdirSync(data).sort()[0]}/${readdirSync(join(data, readdirSync(data).sort()[0]!)).sort()[0]}`;
+    const changed = tarOf(data, "slice", false, (name, bytes) => {
+      if (name !== first) return bytes;
+      const copy = Buffer.from(bytes);
+      copy[copy.length - 10]! ^= 1;
+      return copy;
+    });
+    for (const other of [changed, tarOf(data, "renamed")]) {
+      const r = await t.acme.uploadDataset({ name: "other" }, other);
+      expect(r.dataset.uri).not.toBe(up.dataset.uri);
+      expect(r.deduplicated).toBe(false);
+    }
 
     // Another tenant cannot use the ref.
     await expectStatus(
@@ -97,6 +142,11 @@ describe("UploadDataset", () => {
     const png = readFileSync(
       join(data, readdirSync(data)[0]!, readdirSync(join(data, readdirSync(data)[0]!))[0]!),
     );
+    const keys = async () => (await t.srv.store.list("tenants/acme/uploads/")).map((o) => o.key).sort();
+    const storedBefore = await keys();
+    const extracted = () =>
+      existsSync(join(uploadRoot, "acme")) ? readdirSync(join(uploadRoot, "acme")).sort() : [];
+    const extractedBefore = extracted();
     for (const bad of [
       writeTar([
         { name: "a/x.png", data: png },
@@ -121,8 +171,9 @@ describe("UploadDataset", () => {
         grpc.status.INVALID_ARGUMENT,
       );
       expect(details?.reason).toBe("ERROR_REASON_INVALID_ARGUMENT");
-      const id = `u-${createHash("sha256").update(bad).digest("hex")}`;
-      expect(await t.srv.store.list(`tenants/acme/uploads/${id}/`)).toEqual([]);
+      // Neither stored nor extracted (no temp folder left either).
+      expect(await keys()).toEqual(storedBefore);
+      expect(extracted()).toEqual(extractedBefore);
     }
   });
 

@@ -3,6 +3,7 @@ download, and errors with their standard details."""
 
 from __future__ import annotations
 
+import gzip
 import io
 import json
 import re
@@ -57,6 +58,34 @@ def test_a_local_folder_or_tar_gz_is_uploaded_first(client: Client, dataset: Pat
     job = client.compress(str(archive), ratio=0.25, method="random", progress=False)
     assert job.dataset.uri.startswith("artifact://uploads/")
     assert job.dataset_summary.num_items == 24
+
+
+def test_the_same_files_in_another_tar_gz_are_one_upload(client: Client, dataset: Path, tmp_path: Path) -> None:
+    # tarfile's "w:gz" stamps the time into the gzip header, so archives of the same files differ
+    # in their bytes; the server names an upload by its files (paths and SHA-256s), not its bytes.
+    files = sorted(dataset.rglob("*.jpg"))
+    a = tmp_path / "a.tar.gz"
+    with tarfile.open(a, "w:gz") as tar:
+        for p in files:
+            tar.add(p, arcname=str(p.relative_to(dataset)))
+    b = tmp_path / "b.tar.gz"
+    with gzip.GzipFile(b, "wb", mtime=1) as gz, tarfile.open(fileobj=gz, mode="w", format=tarfile.GNU_FORMAT) as tar:
+        for p in reversed(files):  # another entry order and tar format too
+            tar.add(p, arcname=str(p.relative_to(dataset)))
+    assert a.read_bytes() != b.read_bytes()
+    uri = client.upload(a)
+    assert client.upload(b) == uri
+    # One changed byte in one file: another upload.
+    c = tmp_path / "c.tar.gz"
+    with tarfile.open(c, "w:gz") as tar:
+        for i, p in enumerate(files):
+            data = bytearray(p.read_bytes())
+            if i == 0:
+                data[-10] ^= 1
+            info = tarfile.TarInfo(str(p.relative_to(dataset)))
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(bytes(data)))
+    assert client.upload(c) != uri
 
 
 def test_progress_bars_and_watch(client: Client, dataset: Path, capsys: pytest.CaptureFixture[str]) -> None:

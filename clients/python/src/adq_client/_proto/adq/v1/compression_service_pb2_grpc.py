@@ -118,8 +118,13 @@ class CompressionServiceServicer:
         following message a chunk of the archive's bytes, in order. The server stores
         the archive, checks it against the header (size, and sha256 when given),
         indexes it, and answers once it is stored; on any failure nothing is kept.
-        Uploads are content-addressed: the same bytes uploaded again by the same tenant
-        return the same dataset (deduplicated = true), so retrying is safe.
+        Uploads are content-addressed by the files they hold (every file's path and
+        SHA-256), not by the archive's bytes: the same files uploaded again by the same
+        tenant, in any archive (the same bytes, re-gzipped, another tar tool or entry
+        order), return the same dataset (deduplicated = true) and count once against the
+        quotas, so retrying is safe. The same bytes are recognised before extraction; the
+        same files in another archive only once extracted, which needs room in the
+        tenant's quotas.
 
         Errors: INVALID_ARGUMENT (no header first, a second header, empty chunk, chunk
         over 1 MiB, size or digest mismatch: UPLOAD_MISMATCH, not a dataset of the
