@@ -1,6 +1,6 @@
 /**
- * The batch loop shared by the readers whose items are loaded one by one (S3 ImageFolder,
- * WebDataset): bounded-concurrency ordered loads (pool.ts), bad files skipped or thrown, fixed
+ * The batch loop shared by the readers whose items are loaded one by one (ImageFolder on disk
+ * or S3, WebDataset): bounded-concurrency ordered loads (pool.ts), bad files skipped or thrown, fixed
  * size batches. Memory: at most 4 × concurrency decoded images ahead of the batch.
  */
 import type { BatchOptions, DatasetBatch, DatasetItem, SkippedFile } from "./dataset-types.ts";

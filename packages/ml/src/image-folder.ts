@@ -11,6 +11,7 @@
 import type { Dirent } from "node:fs";
 import { readdir, realpath, stat } from "node:fs/promises";
 import { join, resolve } from "node:path";
+import { batchStream } from "./batch-stream.ts";
 import { confinedRealpath } from "./confine.ts";
 import type {
   BatchOptions,
@@ -21,17 +22,10 @@ import type {
   ReaderOptions,
   SkippedFile,
 } from "./dataset-types.ts";
-import {
-  BadImageError,
-  type DecodeOptions,
-  decodeImage,
-  defaultMaxFileBytes,
-  readImageBytes,
-} from "./decode.ts";
+import { type DecodeOptions, decodeImage, defaultMaxFileBytes, readImageBytes } from "./decode.ts";
 import { DatasetError } from "./errors.ts";
-import { orderedMap } from "./pool.ts";
 import type { RasterImage } from "./raster.ts";
-import { byteCompare, checkBatchSize, resolveIndices } from "./reader-util.ts";
+import { byteCompare, checkBatchSize } from "./reader-util.ts";
 
 export const IMAGE_EXTENSIONS = [".jpg", ".jpeg", ".png", ".webp"] as const;
 
@@ -87,31 +81,11 @@ export class ImageFolderReader implements DatasetReader {
   async *batches(batchSize: number, opts: BatchOptions = {}): AsyncGenerator<DatasetBatch, void, undefined> {
     checkBatchSize(batchSize);
     const { items } = await this.describe();
-    const order = resolveIndices(opts.indices, items.length);
-    let batch: DatasetBatch = { indices: [], items: [], images: [] };
-    const load = (i: number): Promise<RasterImage> => this.load(items[i]!);
-    for await (const r of orderedMap(order, load, {
+    yield* batchStream(items, batchSize, opts, (item) => this.load(item), {
       concurrency: this.opts.concurrency ?? DEFAULT_CONCURRENCY,
-    })) {
-      opts.signal?.throwIfAborted();
-      const item = items[r.input]!;
-      if (!r.ok) {
-        if (this.opts.skipBadFiles && r.error instanceof BadImageError) {
-          if (!this.skippedById.has(item.id))
-            this.skippedById.set(item.id, { id: item.id, path: item.source, reason: r.error.reason });
-          continue;
-        }
-        throw r.error;
-      }
-      batch.indices.push(r.input);
-      batch.items.push(item);
-      batch.images.push(r.value);
-      if (batch.images.length === batchSize) {
-        yield batch;
-        batch = { indices: [], items: [], images: [] };
-      }
-    }
-    if (batch.images.length > 0) yield batch;
+      skipBadFiles: this.opts.skipBadFiles === true,
+      skipped: this.skippedById,
+    });
   }
 
   private async load(item: DatasetItem): Promise<RasterImage> {
