@@ -9,7 +9,7 @@
 import { realpath } from "node:fs/promises";
 import { sep } from "node:path";
 import type { ErrorStatus } from "@adq/core";
-import { type Bus, PermanentTaskError } from "@adq/platform";
+import { type Bus, guardTasks, PermanentTaskError } from "@adq/platform";
 
 export interface TaskPathRoots {
   /** Real paths of the data roots. */
@@ -57,21 +57,9 @@ export async function checkTaskPaths(payload: unknown, roots: TaskPathRoots): Pr
 
 /** A Bus whose `consume` checks every task's paths before the handler sees it. */
 export function confineTaskPaths(bus: Bus, roots: TaskPathRoots): Bus {
-  return new Proxy(bus, {
-    get(target, prop, receiver) {
-      if (prop === "consume")
-        return ((stage, handler, options) =>
-          target.consume(
-            stage,
-            async (task, ctx) => {
-              await checkTaskPaths(task.payload, roots);
-              return handler(task, ctx);
-            },
-            options,
-          )) as Bus["consume"];
-      const v = Reflect.get(target, prop, receiver);
-      return typeof v === "function" ? v.bind(target) : v;
-    },
+  return guardTasks(bus, async (task, run) => {
+    await checkTaskPaths(task.payload, roots);
+    return run();
   });
 }
 

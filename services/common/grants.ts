@@ -32,7 +32,7 @@ import {
   type S3Credentials,
   withS3Credentials,
 } from "@adq/ml";
-import { type Bus, PermanentTaskError } from "@adq/platform";
+import { type Bus, guardTasks, PermanentTaskError } from "@adq/platform";
 import * as grpc from "@grpc/grpc-js";
 import { permissionDenied, RpcError } from "./errors.ts";
 import { isUnder } from "./resolve.ts";
@@ -257,20 +257,5 @@ export function grantTasks(bus: Bus, grants: DataGrants, opts: { uploadRoot?: st
       throw e;
     }
   };
-  return new Proxy(bus, {
-    get(target, prop, receiver) {
-      if (prop === "consume")
-        return ((stage, handler, options) =>
-          target.consume(
-            stage,
-            async (task, ctx) => {
-              const creds = await check(task.payload);
-              return withS3Credentials(creds, () => handler(task, ctx));
-            },
-            options,
-          )) as Bus["consume"];
-      const v = Reflect.get(target, prop, receiver);
-      return typeof v === "function" ? v.bind(target) : v;
-    },
-  });
+  return guardTasks(bus, async (task, run) => withS3Credentials(await check(task.payload), run));
 }

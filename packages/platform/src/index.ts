@@ -1,6 +1,7 @@
 // @adq/platform — the ports every stage and service depends on, and their embedded adapters.
 export { asIoError, ConflictError, errnoOf, InvalidArgumentError, IoError, NotFoundError } from "./errors.ts";
 export { FsArtifactStore } from "./fs-artifact-store.ts";
+export { guardTasks } from "./guarded-bus.ts";
 export { assertValidKey } from "./keys.ts";
 export { LocalBus } from "./local-bus.ts";
 export { MemoryJobStore } from "./memory-job-store.ts";
