@@ -160,20 +160,7 @@ export class CompressionJobController {
    * not hang once no controller is left to finalize it. Returns the objects released.
    */
   async releaseFinalizers(): Promise<string[]> {
-    const list = (await (this.o.namespace
-      ? this.custom.listNamespacedCustomObject({
-          group: GROUP,
-          version: VERSION,
-          namespace: this.o.namespace,
-          plural: PLURAL,
-          labelSelector: instanceSelector(this.o.instance),
-        })
-      : this.custom.listClusterCustomObject({
-          group: GROUP,
-          version: VERSION,
-          plural: PLURAL,
-          labelSelector: instanceSelector(this.o.instance),
-        }))) as k8s.KubernetesListObject<CompressionJob>;
+    const list = await this.listOwn();
     const released: string[] = [];
     for (const obj of list.items) {
       if (!obj.metadata?.finalizers?.includes(FINALIZER)) continue;
@@ -201,6 +188,21 @@ export class CompressionJobController {
     for (let i = 0; i < 100 && this.running.size > 0; i++) await new Promise((r) => setTimeout(r, 50));
   }
 
+  /** The CompressionJobs this controller instance owns, in its namespace or cluster-wide. */
+  private listOwn(): Promise<k8s.KubernetesListObject<CompressionJob>> {
+    const q = {
+      group: GROUP,
+      version: VERSION,
+      plural: PLURAL,
+      labelSelector: instanceSelector(this.o.instance),
+    };
+    return (
+      this.o.namespace
+        ? this.custom.listNamespacedCustomObject({ ...q, namespace: this.o.namespace })
+        : this.custom.listClusterCustomObject(q)
+    ) as Promise<k8s.KubernetesListObject<CompressionJob>>;
+  }
+
   private path(): string {
     const ns = this.o.namespace;
     return ns
@@ -212,21 +214,7 @@ export class CompressionJobController {
     if (this.stopped) return;
     this.leading = true;
     this.metrics?.leader.set({}, 1);
-    const list = () =>
-      (this.o.namespace
-        ? this.custom.listNamespacedCustomObject({
-            group: GROUP,
-            version: VERSION,
-            namespace: this.o.namespace,
-            plural: PLURAL,
-            labelSelector: instanceSelector(this.o.instance),
-          })
-        : this.custom.listClusterCustomObject({
-            group: GROUP,
-            version: VERSION,
-            plural: PLURAL,
-            labelSelector: instanceSelector(this.o.instance),
-          })) as Promise<k8s.KubernetesListObject<CompressionJob>>;
+    const list = () => this.listOwn();
     const informer = k8s.makeInformer<CompressionJob>(
       this.o.kc,
       this.path(),
