@@ -199,6 +199,8 @@ export async function startClusterGateway(o: ClusterGatewayOptions): Promise<Run
               // A job's claim lapses when its queue message is redelivered (same ack wait), so a
               // crashed coordinator's jobs resume after one ack wait, not later.
               claimTtlMs: o.ackWaitMs ?? 30_000,
+              // One fair-share window per tenant and stage for all coordinators together.
+              ...(ports.leases ? { leases: ports.leases } : {}),
               ...(o.tenantStageTasks ? { tenantStageTasks: o.tenantStageTasks } : {}),
               ...(o.tenantGpuTasks ? { tenantGpuTasks: o.tenantGpuTasks } : {}),
               ...(o.shardSize ? { shardSize: o.shardSize } : {}),

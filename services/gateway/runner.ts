@@ -20,7 +20,16 @@ import { type ErrorInfo, errorInfo, type TypedError } from "@adq/core";
 import { parseS3Uri, publishFiles, s3Client, withS3Credentials } from "@adq/ml";
 import type { ArtifactStore, Bus, JobStore, Subscription } from "@adq/platform";
 import type { DataGrants, ErrorDetails, Logger } from "@adq/service-common";
-import { CancelledError, FairShare, GPU_STAGES, runCompression, type StageName } from "@adq/stages";
+import {
+  CancelledError,
+  FairShare,
+  GPU_STAGES,
+  type LeaseRecord,
+  runCompression,
+  SharedFairShare,
+  type StageName,
+  type TaskGate,
+} from "@adq/stages";
 import {
   DEFAULT_CACHE_RETENTION_MS,
   jobCacheGeneration,
@@ -96,6 +105,12 @@ export interface RunnerOptions {
    */
   tenantStageTasks?: number;
   tenantGpuTasks?: number;
+  /**
+   * Where the windows are counted. Absent: in this process (one coordinator, the embedded
+   * mode). Given (the cluster's `<ns>-fair-share` KV bucket): shared by every coordinator, as
+   * leases that lapse after `claimTtlMs` when their coordinator dies (SharedFairShare).
+   */
+  leases?: JobStore<LeaseRecord>;
   /** This coordinator's name in job claims (default host-pid-random). */
   instanceId?: string;
   /**
@@ -128,7 +143,7 @@ export class JobRunner {
   private readonly now: () => number;
   private readonly retentionMs: number;
   private sweeper: NodeJS.Timeout | undefined;
-  readonly fairShare: FairShare;
+  readonly fairShare: { gate(tenant: string): TaskGate; close?(): Promise<void> };
   readonly instanceId: string;
   private readonly claimTtlMs: number;
 
@@ -136,11 +151,20 @@ export class JobRunner {
     this.instanceId = o.instanceId ?? `${hostname()}-${process.pid}-${randomBytes(3).toString("hex")}`;
     this.claimTtlMs = o.claimTtlMs ?? 60_000;
     if (!(this.claimTtlMs >= 30)) throw new RangeError(`claimTtlMs must be ≥ 30, got ${o.claimTtlMs}`);
-    this.fairShare = new FairShare({
+    const windows = {
       tasksPerStage: o.tenantStageTasks ?? DEFAULT_TENANT_STAGE_TASKS,
       gpuTasksPerStage: o.tenantGpuTasks ?? DEFAULT_TENANT_GPU_TASKS,
       gpuStages: GPU_STAGES,
-    });
+    };
+    this.fairShare = o.leases
+      ? new SharedFairShare({
+          ...windows,
+          store: o.leases,
+          owner: this.instanceId,
+          ttlMs: this.claimTtlMs,
+          onError: (what, e) => o.log.warn(what, { error: e }),
+        })
+      : new FairShare(windows);
     this.now = o.now ?? Date.now;
     this.retentionMs = o.cacheRetentionMs ?? DEFAULT_CACHE_RETENTION_MS;
     if (!(this.retentionMs > 0))
@@ -272,6 +296,7 @@ export class JobRunner {
     await all;
     await this.sub?.close();
     this.sub = undefined;
+    await this.fairShare.close?.();
     this.offOutcomes?.();
     this.offOutcomes = undefined;
   }
