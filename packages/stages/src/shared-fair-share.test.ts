@@ -126,6 +126,9 @@ describe("SharedFairShare (one window per tenant and stage across coordinators)"
     await expect(w).rejects.toThrow("cancelled");
     held();
     await cs[2]!.gate("a")("features"); // the aborted waiter did not keep the slot
+    const left = cs[0]!.gate("a")("features");
+    await cs[0]!.close();
+    await expect(left).rejects.toThrow("fair share closed"); // close leaves no waiter hanging
     for (const c of cs) await c.close();
     expect(() => share(store, "x", 10)).toThrow(RangeError);
   });

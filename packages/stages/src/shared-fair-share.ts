@@ -58,6 +58,7 @@ export interface SharedFairShareOptions {
 
 interface Waiter {
   grant: (release: () => void) => void;
+  fail: (e: unknown) => void;
 }
 
 interface Slot {
@@ -113,13 +114,16 @@ export class SharedFairShare {
     return v ? v.value.leases.filter((l) => l.until > now).length : 0;
   }
 
-  /** Stops renewing and gives back every lease this process holds (best effort). */
+  /** Rejects the waiters, stops renewing and gives back every lease this process holds (best effort). */
   async close(): Promise<void> {
     this.closed = true;
     if (this.renewer) clearInterval(this.renewer);
     this.renewer = undefined;
     const all = [...this.slots.values()];
-    for (const s of all) s.wake?.();
+    for (const s of all) {
+      for (const w of s.waiters.splice(0)) w.fail(new Error("fair share closed"));
+      s.wake?.();
+    }
     await Promise.all(
       all
         .filter((s) => s.held.size > 0)
@@ -156,6 +160,10 @@ export class SharedFairShare {
         grant: (release) => {
           signal?.removeEventListener("abort", onAbort);
           resolve(release);
+        },
+        fail: (e) => {
+          signal?.removeEventListener("abort", onAbort);
+          reject(e);
         },
       };
       const onAbort = () => {
