@@ -120,14 +120,14 @@ async function main(): Promise<void> {
             ...[...data.values()].flatMap((d) => ["--data-root", d]),
           ],
           {},
-          120_000,
+          300_000,
         ),
       ),
     );
     await Promise.all(
       STAGES.flatMap((s) =>
         Array.from({ length: WORKERS }, (_, i) =>
-          startService(`${s}-${i}`, ["serve", "--stage", s, ...common, "--port", "0"], {}, 120_000),
+          startService(`${s}-${i}`, ["serve", "--stage", s, ...common, "--port", "0"], {}, 300_000),
         ),
       ),
     );
