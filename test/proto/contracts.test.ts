@@ -8,6 +8,7 @@
 import { readdirSync } from "node:fs";
 import { join, relative, sep } from "node:path";
 import { fileURLToPath } from "node:url";
+import type { ErrorDetails__Output as ErrorDetails } from "@adq/service-common/proto";
 import * as grpc from "@grpc/grpc-js";
 import * as protoLoader from "@grpc/proto-loader";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
@@ -17,7 +18,6 @@ import {
   errorDetailsFromStatus,
   STATUS_DETAILS_TRAILER,
 } from "../../services/common/status-details.ts";
-import type { ErrorDetails } from "../../services/common/types.ts";
 
 const PROTO_ROOT = fileURLToPath(new URL("../../proto/", import.meta.url));
 const PACKAGE = "adq.v1";

@@ -85,7 +85,7 @@ describe("the parameter table", () => {
     const obj = { metadata: { uid: "u" }, spec: { dataset: { uri: "file:///d" }, params: cli } };
     const req = createRequest(obj as unknown as CompressionJob);
     const v2 = new Violations();
-    expect(paramsFromProto(req.params, v2, 32).params).toEqual(cli);
+    expect(paramsFromProto(req.params as never, v2, 32).params).toEqual(cli);
     expect(v2.list).toEqual([]);
     expect(req.params?.allocationStrength).toBe(1.5);
   });
@@ -135,7 +135,7 @@ describe("the parameter table", () => {
       /^method: must be one of adq, dq, random, ccs, got kmeans$/,
     );
     const v = new Violations();
-    paramsFromProto({ ratio: 0.1, method: "METHOD_KMEANS" as never }, v, 32);
+    paramsFromProto({ ratio: 0.1, method: "METHOD_KMEANS" } as never, v, 32);
     expect(v.list).toEqual([
       {
         field: "params.method",
