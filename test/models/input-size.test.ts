@@ -1,7 +1,8 @@
 import { join } from "node:path";
 import { REPO_ROOT } from "@adq/cli";
+import { FeatureModel, runSideFor } from "@adq/ml";
+import { SMALL_IMAGE_UPSCALE } from "@adq/ml/testing";
 import { describe, expect, it } from "vitest";
-import { FeatureModel, runSideFor, SMALL_IMAGE_UPSCALE } from "../../packages/ml/src/feature-model.ts";
 
 // The general backbone's symbolic input side (models/scripts/dynamic_input_size.py): one file,
 // run at any multiple of 32; the fast default runs small images at 4× their side.

@@ -1,0 +1,6 @@
+// @adq/ml/testing: what the suites under test/ (and bench/) need beyond the public entry point —
+// internals they check directly. Not for production code (scripts/check-layers.mjs keeps test/ and
+// bench/ on the exports; nothing outside tests imports this).
+export { decodeImageFile } from "./decode.ts";
+export { SMALL_IMAGE_UPSCALE } from "./feature-model.ts";
+export { orderedMap } from "./pool.ts";
