@@ -7,11 +7,10 @@
  * behaviour) A's second job goes first. No timings are asserted: which job runs next is.
  */
 import { DEFAULT_MODEL } from "@adq/cli";
+import { type RunningClusterGateway, startClusterGateway } from "@adq/cluster";
+import { ApiKeyAuthenticator, CompressionClient, Logger } from "@adq/service-common";
+import { hashApiKey, MemorySink } from "@adq/service-common/testing";
 import { describe, expect, it } from "vitest";
-import { type RunningClusterGateway, startClusterGateway } from "../../services/cluster/gateway.ts";
-import { ApiKeyAuthenticator, hashApiKey } from "../../services/common/auth.ts";
-import { CompressionClient } from "../../services/common/client.ts";
-import { Logger, MemorySink } from "../../services/common/log.ts";
 import { demoSlice } from "../e2e/helpers.ts";
 import { useNatsServer } from "../support/nats-server.ts";
 
