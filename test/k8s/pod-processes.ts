@@ -129,7 +129,8 @@ export function runPodProcesses(o: {
     }
     args.push("--execution-provider", "cpu", "--threads", "1");
     const component = pod.metadata!.labels!["app.kubernetes.io/component"]!;
-    const p: PodProcess = { pod: name, component, proc: startService(`pod-${name}`, args, env) };
+    // A generous start bound: a whole release's processes start at once (tsx) on a shared machine.
+    const p: PodProcess = { pod: name, component, proc: startService(`pod-${name}`, args, env, 180_000) };
     p.proc.catch(() => {}); // surfaced by whoever awaits it
     byPod.set(name, p);
   };
