@@ -10,3 +10,4 @@ export {
   gradientEmbeddings,
   type LastLayerOutputs,
 } from "./gradient-embedding.ts";
+export { referenceCrossFitSoftmaxHead } from "./softmax-head.reference.ts";

@@ -2,5 +2,6 @@
 // internals they check directly. Not for production code (scripts/check-layers.mjs keeps test/ and
 // bench/ on the exports; nothing outside tests imports this).
 export { decodeImageFile } from "./decode.ts";
-export { SMALL_IMAGE_UPSCALE } from "./feature-model.ts";
+export { RUN_PIXELS, runBatch, SMALL_IMAGE_UPSCALE } from "./feature-model.ts";
+export { sessionOptions } from "./model-contract.ts";
 export { orderedMap } from "./pool.ts";
