@@ -12,9 +12,8 @@
  */
 import { cpus, loadavg } from "node:os";
 import { parseArgs } from "node:util";
-import { Rng } from "../packages/core/src/rng.ts";
-import { referenceCrossFitSoftmaxHead } from "../packages/core/src/softmax-head.reference.ts";
-import { crossFitSoftmaxHead } from "../packages/core/src/softmax-head.ts";
+import { crossFitSoftmaxHead, Rng } from "@adq/core";
+import { referenceCrossFitSoftmaxHead } from "@adq/core/testing";
 
 const { values } = parseArgs({
   options: {

@@ -1,15 +1,9 @@
 import { join } from "node:path";
 import { REPO_ROOT } from "@adq/cli";
+import { FeatureModel, runSideFor } from "@adq/ml";
+import { RUN_PIXELS, runBatch, SMALL_IMAGE_UPSCALE, sessionOptions } from "@adq/ml/testing";
 import * as ort from "onnxruntime-node";
 import { describe, expect, it } from "vitest";
-import {
-  FeatureModel,
-  RUN_PIXELS,
-  runBatch,
-  runSideFor,
-  SMALL_IMAGE_UPSCALE,
-} from "../../packages/ml/src/feature-model.ts";
-import { sessionOptions } from "../../packages/ml/src/model-contract.ts";
 
 // The general backbone's symbolic input side (models/scripts/dynamic_input_size.py): one file,
 // run at any multiple of 32; the fast default runs small images at 4× their side.
