@@ -120,7 +120,7 @@ async function levers(): Promise<string[]> {
       opts: { ...base, graphOptimizationLevel: "extended" },
     },
     {
-      name: "128, 2 intra-op threads (the CLI's default: all cores)",
+      name: "128, 2 intra-op threads, spin-waiting (the CLI's default before)",
       side: 128,
       batch: 32,
       opts: { ...base, intraOpNumThreads: 2 },
@@ -130,6 +130,12 @@ async function levers(): Promise<string[]> {
       side: 128,
       batch: 32,
       opts: { ...base, executionMode: "parallel", interOpNumThreads: 2 },
+    },
+    {
+      name: "128, 2 intra-op threads, no spin-waiting (the CLI's default now)",
+      side: 128,
+      batch: 32,
+      opts: { ...base, intraOpNumThreads: 2, extra: { session: { intra_op: { allow_spinning: "0" } } } },
     },
     { name: "128, CPU memory arena off", side: 128, batch: 32, opts: { ...base, enableCpuMemArena: false } },
     {
