@@ -7,7 +7,8 @@
  *
  * Names, for a namespace `ns` (default `adq`): streams `NS_TASKS`, `NS_OUTCOMES`,
  * `NS_EVENTS` (packages/platform/src/nats/README.md), KV buckets `ns-jobs` and
- * `ns-idempotency`, Object Store bucket `ns-artifacts`.
+ * `ns-idempotency`, Object Store buckets `ns-artifacts` and `ns-art-<part>` (one per writer,
+ * artifact-buckets.ts).
  */
 
 import type { IdempotencyRecord, JobRecord } from "@adq/gateway";
@@ -20,11 +21,11 @@ import {
   type NatsAuthOptions,
   NatsBus,
   type NatsConnection,
-  ObjectArtifactStore,
   redactUrl,
 } from "@adq/platform/nats";
 import { S3ArtifactStore } from "@adq/platform/s3";
 import type { Logger } from "@adq/service-common";
+import { openStagedArtifacts, type StageRole } from "./artifact-buckets.ts";
 
 export interface ClusterPortsOptions {
   /** NATS server URL(s), comma-separated or a list. */
@@ -36,6 +37,12 @@ export interface ClusterPortsOptions {
   ackWaitMs?: number;
   /** NAK delays after failed attempts (the last repeats). */
   retryBackoffMs?: number[];
+  /**
+   * The stage this process works for (`adq serve --stage`): it then opens only the artifact
+   * buckets that stage reads and writes only its own (artifact-buckets.ts). Absent: the
+   * control plane, every bucket.
+   */
+  stage?: StageRole;
   /** Open the KV buckets (gateway / coordinator); workers need only the bus and the store. */
   kv?: boolean;
   /** Credentials and TLS for the connection (never logged). */
@@ -192,8 +199,7 @@ export async function openClusterPorts(o: ClusterPortsOptions): Promise<ClusterP
     });
     const store: ArtifactStore = o.artifacts?.s3
       ? s3ArtifactStore(o.artifacts.s3)
-      : await ObjectArtifactStore.open(nc, {
-          bucket: `${ns}-artifacts`,
+      : await openStagedArtifacts(nc, ns, o.stage, {
           ...(o.artifacts?.replicas ? { replicas: o.artifacts.replicas } : {}),
           ...(o.artifacts?.maxBytes ? { maxBytes: o.artifacts.maxBytes } : {}),
         });

@@ -19,3 +19,9 @@ export {
   type Versioned,
 } from "./ports.ts";
 export { PrefixedArtifactStore } from "./prefixed-store.ts";
+export {
+  sealArtifacts,
+  StagedArtifactStore,
+  type StagedArtifactStoreOptions,
+  type StreamingPut,
+} from "./staged-store.ts";

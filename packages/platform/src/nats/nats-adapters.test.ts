@@ -11,6 +11,7 @@ import { busContract } from "../contract/bus.contract.ts";
 import { jobStoreContract } from "../contract/job-store.contract.ts";
 import type { TaskOutcome } from "../ports.ts";
 import { PermanentTaskError } from "../ports.ts";
+import { StagedArtifactStore } from "../staged-store.ts";
 import { connectNats, type NatsConnection } from "./connection.ts";
 import { KvJobStore } from "./kv-job-store.ts";
 import type { Logger } from "./logger.ts";
@@ -88,6 +89,31 @@ describe("NATS JetStream adapters", () => {
   });
 
   artifactStoreContract("ObjectArtifactStore", () => ObjectArtifactStore.open(nc, { bucket: unique("art") }));
+  const stagedOverBuckets = async () => {
+    const parts = new Map([
+      ["control", await ObjectArtifactStore.open(nc, { bucket: unique("art-c") })],
+      ["stage", await ObjectArtifactStore.open(nc, { bucket: unique("art-s") })],
+    ]);
+    const route = (k: string) => (k.startsWith("s/") ? "stage" : undefined);
+    return {
+      parts,
+      store: new StagedArtifactStore(parts, { own: "control", writable: ["control", "stage"], route }),
+    };
+  };
+  artifactStoreContract(
+    "StagedArtifactStore over Object Store buckets",
+    async () => (await stagedOverBuckets()).store,
+  );
+  it("seal streams a 1 MiB+ artifact from a stage's bucket into the control bucket, digest checked", async () => {
+    const { parts, store } = await stagedOverBuckets();
+    const data = new Uint8Array((1 << 20) + 12345).map((_, i) => (i * 31) % 256);
+    const info = await store.put("s/r/store.adqp", data, "application/octet-stream");
+    expect(await parts.get("stage")!.stat("s/r/store.adqp")).toEqual(info);
+    expect(await store.seal("s/r/")).toBe(1);
+    expect(await parts.get("stage")!.stat("s/r/store.adqp")).toBeUndefined();
+    expect(await parts.get("control")!.stat("s/r/store.adqp")).toEqual(info);
+    expect(Buffer.from(await store.get("s/r/store.adqp")).equals(Buffer.from(data))).toBe(true);
+  });
   jobStoreContract("KvJobStore", () => KvJobStore.open(nc, { bucket: unique("jobs") }));
   busContract("NatsBus", () => bus());
 
