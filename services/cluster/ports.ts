@@ -187,6 +187,8 @@ export async function openClusterPorts(o: ClusterPortsOptions): Promise<ClusterP
       // The control plane declares every stage consumer (startClusterGateway); workers only
       // bind to theirs: they may not create or change one (deploy/nats/adq-auth.conf).
       declareConsumers: false,
+      // A worker's events carry its stage: receivers take only its stage's progress from it.
+      ...(o.stage ? { eventSource: o.stage } : {}),
       ...(o.ackWaitMs ? { ackWaitMs: o.ackWaitMs } : {}),
       ...(o.retryBackoffMs?.length ? { retryBackoffMs: o.retryBackoffMs } : {}),
       logger: (level: LogLevel, message: string, fields?: Record<string, unknown>) => {
