@@ -5,10 +5,11 @@
  * both as a function and by the coordinator's own periodic sweep on a real nats-server.
  */
 import { DEFAULT_MODEL } from "@adq/cli";
-import { FsArtifactStore, MemoryJobStore } from "@adq/platform";
+import { FsArtifactStore, MemoryJobStore, type StagedArtifactStore } from "@adq/platform";
 import type { ObjectArtifactStore } from "@adq/platform/nats";
 import * as grpc from "@grpc/grpc-js";
 import { describe, expect, it } from "vitest";
+import { ARTIFACT_PARTS } from "../../services/cluster/artifact-buckets.ts";
 import { startClusterGateway } from "../../services/cluster/gateway.ts";
 import { openClusterPorts } from "../../services/cluster/ports.ts";
 import { ApiKeyAuthenticator, hashApiKey } from "../../services/common/auth.ts";
@@ -33,9 +34,14 @@ describe("artifact store limits and result retention", () => {
       log: new Logger(new MemorySink()),
     });
     try {
-      const status = await (ports.store as ObjectArtifactStore).os.status();
-      expect(status.replicas).toBe(1);
-      expect(status.streamInfo.config.max_bytes).toBe(1 << 20);
+      // Every bucket of the staged store (one per writer) takes the settings.
+      for (const part of ARTIFACT_PARTS) {
+        const status = await (
+          (ports.store as StagedArtifactStore).part(part) as ObjectArtifactStore
+        ).os.status();
+        expect(status.replicas, part).toBe(1);
+        expect(status.streamInfo.config.max_bytes, part).toBe(1 << 20);
+      }
       await ports.store.put("tenants/a/small", new Uint8Array(100_000));
       await expect(ports.store.put("tenants/a/big", new Uint8Array(2 << 20))).rejects.toThrow();
       expect(await ports.store.stat("tenants/a/small")).toMatchObject({ size: 100_000 });

@@ -9,6 +9,7 @@ import { pathToFileURL } from "node:url";
 import { connectNats, type NatsConnection, ObjectArtifactStore } from "@adq/platform/nats";
 import * as grpc from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ARTIFACT_PARTS, artifactBucket } from "../../services/cluster/artifact-buckets.ts";
 import { stageClientConstructor } from "../../services/cluster/stage-services.ts";
 import { CompressionClient, checkHealth } from "../../services/common/client.ts";
 import type { CompressionParams, Job } from "../../services/common/types.ts";
@@ -289,8 +290,10 @@ describe("cluster mode over a real nats-server (slow: spawns ~12 service process
     const job = await waitForEnd(jobId, 20_000);
     expect(job.state).toBe("JOB_STATE_CANCELLED");
     nc = await connectNats({ servers: nats.url, name: "cluster-test" });
-    const store = await ObjectArtifactStore.open(nc, { bucket: "adq-artifacts" });
-    expect(await store.list(`tenants/default/jobs/${jobId}/`)).toEqual([]);
+    for (const part of ARTIFACT_PARTS) {
+      const store = await ObjectArtifactStore.open(nc, { bucket: artifactBucket("adq", part) });
+      expect(await store.list(`tenants/default/jobs/${jobId}/`), part).toEqual([]);
+    }
     // Nothing of the job is left in any queue, and no later stage ever ran for it.
     await new Promise((r) => setTimeout(r, 1000));
     for (const s of STAGES.slice(1)) expect(workers.get(s)!.find(taskStarted(jobId))).toEqual([]);

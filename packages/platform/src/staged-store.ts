@@ -41,6 +41,11 @@ export class StagedArtifactStore implements ArtifactStore {
     this.writable = new Set(o.writable);
   }
 
+  /** One part's store (tests, metrics), or undefined when this process does not hold it. */
+  part(name: string): ArtifactStore | undefined {
+    return this.parts.get(name);
+  }
+
   /** The part a put of `key` goes to. */
   partFor(key: string): string {
     const r = this.o.route(key);
