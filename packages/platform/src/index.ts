@@ -20,8 +20,8 @@ export {
 } from "./ports.ts";
 export { PrefixedArtifactStore } from "./prefixed-store.ts";
 export {
-  sealArtifacts,
   StagedArtifactStore,
   type StagedArtifactStoreOptions,
   type StreamingPut,
+  sealArtifacts,
 } from "./staged-store.ts";
