@@ -1,3 +1,4 @@
+import { NotFoundError } from "./errors.ts";
 import { assertValidKey, assertValidPrefix } from "./keys.ts";
 import type { ArtifactInfo, ArtifactStore } from "./ports.ts";
 
@@ -68,7 +69,17 @@ export class StagedArtifactStore implements ArtifactStore {
   }
 
   async get(key: string): Promise<Uint8Array> {
-    return (await this.holder(key)).get(key);
+    assertValidKey(key);
+    // One lookup when the key's first part holds it (the job layout's keys).
+    const order = this.readOrder(key);
+    for (let i = 0; i < order.length - 1; i++) {
+      try {
+        return await order[i]!.get(key);
+      } catch (e) {
+        if (!(e instanceof NotFoundError)) throw e;
+      }
+    }
+    return order.at(-1)!.get(key);
   }
 
   async *stream(key: string, chunkSize?: number): AsyncIterable<Uint8Array> {
