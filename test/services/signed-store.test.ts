@@ -2,8 +2,8 @@
 // deleted; tombstones are signed, never listed, and block re-creating the id.
 import { ConflictError, MemoryJobStore } from "@adq/platform";
 import { describe, expect, it } from "vitest";
-import { Logger, MemorySink } from "../common/log.ts";
-import { SignedJobStore } from "./signed-store.ts";
+import { Logger, MemorySink } from "../../services/common/log.ts";
+import { SignedJobStore } from "../../services/gateway/signed-store.ts";
 
 type Rec = { id: string; tenant: string; state: string };
 const KEY = Buffer.from("0123456789abcdef0123456789abcdef-test-key");
