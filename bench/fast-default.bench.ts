@@ -14,12 +14,17 @@
  *    optimisation level, intra-op threads, sequential/parallel execution, memory arena off),
  *    batch size at 128, int8 (the QDQ export made dynamic with models/scripts/dynamic_input_size.py;
  *    optional), and the decode and resize costs per image.
- * B. End to end on the data set: `adq compress` random, CCS at 128 (the new default), CCS at
- *    96 and 64, CCS at 224 (the old default) — wall time each (fresh cache), and the signal
- *    against 224: the cross-fitted head's held-out accuracy, Spearman correlation of the
- *    EL2N difficulty, and the overlap of the selected sets (|A ∩ B| / |A|).
+ * B. End to end on the data set: `adq compress` with `--method random`, the default (CCS at
+ *    the model's own 224), the default with `--model-input-size auto` (128 on CIFAR; not the
+ *    default until its quality is measured) and, unless --skip-small-sides, CCS at 96 and 64 —
+ *    wall and CPU time each (fresh cache), each as a ratio against random in the same run, the
+ *    stage timings, the manifest's sha256 (the selection: speed-ups must keep it), and the
+ *    signal against 224: the cross-fitted head's held-out accuracy, Spearman correlation of
+ *    the EL2N difficulty, and the overlap of the selected sets (|A ∩ B| / |A|). Then the
+ *    50k-image estimate from the per-image rates of this run.
  */
 import { spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import { cpSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -92,9 +97,10 @@ async function levers(): Promise<string[]> {
     executionProviders: ["cpu"],
   };
   const cfgs: Cfg[] = [
-    { name: "current default: 224, batch 20 (1 thread)", side: 224, batch: 20 },
+    { name: "224, batch 20 (the features stage's calls before RUN_PIXELS)", side: 224, batch: 20 },
+    { name: "224, calls of 2 (RUN_PIXELS: the features stage now)", side: 224, batch: 2 },
     { name: "side 160", side: 160, batch: 32 },
-    { name: "side 128 (new default)", side: 128, batch: 32 },
+    { name: "side 128 (`--model-input-size auto`), batch 32", side: 128, batch: 32 },
     { name: "side 96", side: 96, batch: 32 },
     { name: "side 64", side: 64, batch: 32 },
     {
@@ -128,7 +134,8 @@ async function levers(): Promise<string[]> {
       batch: 32,
       opts: { ...base, extra: { session: { intra_op: { allow_spinning: "0" } } } },
     },
-    { name: "128, batch 8", side: 128, batch: 8 },
+    { name: "128, calls of 8 (RUN_PIXELS: the features stage now)", side: 128, batch: 8 },
+    { name: "128, batch 64 (the features stage's calls before RUN_PIXELS)", side: 128, batch: 64 },
     { name: "128, batch 128", side: 128, batch: 128 },
     ...(values.int8
       ? [
@@ -196,6 +203,7 @@ async function levers(): Promise<string[]> {
 // ---------- B. end to end and the signal ----------
 interface E2e {
   name: string;
+  manifestSha: string;
   seconds: number;
   cpuSeconds: number;
   timings: Record<string, number>;
@@ -227,7 +235,9 @@ function compress(name: string, args: string[]): E2e {
   if (r.status !== 0) throw new Error(`${name}: adq compress failed: ${r.stderr}`);
   const tm = /ADQTIME ([\d.]+) ([\d.]+) ([\d.]+)/.exec(r.stderr);
   const cpuSeconds = tm ? Number(tm[2]) + Number(tm[3]) : Number.NaN;
-  const m = JSON.parse(readFileSync(join(out, "manifest.json"), "utf8"));
+  const manifest = readFileSync(join(out, "manifest.json"));
+  const manifestSha = createHash("sha256").update(manifest).digest("hex");
+  const m = JSON.parse(manifest.toString("utf8"));
   const timings = JSON.parse(readFileSync(join(out, "timings.json"), "utf8"));
   let el2n: Float64Array | null = null;
   try {
@@ -260,6 +270,7 @@ function compress(name: string, args: string[]): E2e {
   );
   return {
     name,
+    manifestSha,
     seconds,
     cpuSeconds,
     timings,
@@ -300,21 +311,21 @@ function spearman(a: Float64Array, b: Float64Array): number {
 
 function e2e(): string[] {
   const common = ["--ratio", "0.1", "--seed", "0"];
-  const ccs = (side: number | null) =>
-    compress(side ? `ccs ${side}` : "ccs (default: 128)", [
-      ...common,
-      "--method",
-      "ccs",
-      "--keep-intermediates",
-      ...(side ? ["--model-input-size", String(side)] : []),
-    ]);
-  // The reference first, so that each later row's signal can be printed as soon as it is done.
-  const full = ccs(224);
-  const fast = ccs(null);
-  const random = compress("random", [...common, "--method", "random"]);
-  const s96 = values["skip-small-sides"] ? null : ccs(96);
-  const s64 = values["skip-small-sides"] ? null : ccs(64);
-  const rows = [random, fast, ...(s96 ? [s96] : []), ...(s64 ? [s64] : []), full].map((r) => {
+  const ccs = (name: string, side: string | null) =>
+    compress(name, [...common, "--keep-intermediates", ...(side ? ["--model-input-size", side] : [])]);
+  // Random first and last: the machine is shared, and its load drifts; the ratios use their mean.
+  const random1 = compress("random", [...common, "--method", "random"]);
+  const full = ccs("default (CCS, 224)", null);
+  const fast = ccs("default, --model-input-size auto (128)", "auto");
+  const s96 = values["skip-small-sides"] ? null : ccs("CCS at 96", "96");
+  const s64 = values["skip-small-sides"] ? null : ccs("CCS at 64", "64");
+  const random2 = compress("random (again)", [...common, "--method", "random"]);
+  const random = {
+    seconds: (random1.seconds + random2.seconds) / 2,
+    cpuSeconds: (random1.cpuSeconds + random2.cpuSeconds) / 2,
+  };
+  const all = [random1, random2, full, fast, ...(s96 ? [s96] : []), ...(s64 ? [s64] : [])];
+  const rows = all.map((r) => {
     const sig =
       r.el2n && full.el2n
         ? [
@@ -331,11 +342,19 @@ function e2e(): string[] {
       `${(r.cpuSeconds / random.cpuSeconds).toFixed(2)}×`,
       ((r.timings.features ?? 0) / 1000).toFixed(1),
       ((r.timings.binning ?? 0) / 1000).toFixed(1),
+      `\`${r.manifestSha.slice(0, 12)}\``,
       ...sig,
     ]);
   });
+  // 50k CIFAR-10 (25× the demo's 2,000 images): every stage's work is linear in the images
+  // (features, the head's O(k·epochs·n·D·C), CCS's sort, the manifest), so the estimate scales
+  // the run's CPU seconds by 25 and spreads them over 2 cores (the best case: no idle core);
+  // the wall estimate scales this run's wall time by 25 under this run's load.
+  const n = 2000;
+  const est = (r: E2e) =>
+    `${r.name}: ${((r.cpuSeconds * 50_000) / n / 2 / 60).toFixed(1)} min of both cores from ${((r.cpuSeconds / n) * 1000).toFixed(1)} CPU ms/image (${((r.seconds * 50_000) / n / 60).toFixed(1)} min at this run's wall rate)`;
   return [
-    `End to end, \`adq compress ${dataset.replace(`${REPO}/`, "")} --ratio 0.1 --seed 0\`, fresh cache each, load average now ${loadavg()[0]!.toFixed(1)}.`,
+    `End to end, \`adq compress ${dataset.replace(`${REPO}/`, "")} --ratio 0.1 --seed 0\`, fresh cache each, ${cpus().length} cores; load average ${load0.toFixed(1)} at the start, ${loadavg()[0]!.toFixed(1)} at the end. Ratios against the mean of the two random runs.`,
     "",
     line([
       "run",
@@ -345,12 +364,17 @@ function e2e(): string[] {
       "vs random (CPU)",
       "features s",
       "head s",
+      "manifest sha256",
       "head held-out acc.",
       "EL2N Spearman vs 224",
       "selection overlap with 224",
     ]),
-    line(["---", "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:"]),
+    line(["---", "---:", "---:", "---:", "---:", "---:", "---:", "---", "---:", "---:", "---:"]),
     ...rows,
+    "",
+    "50k CIFAR-10 estimate (per-image rates of this run × 50,000):",
+    "",
+    ...[full, fast, random1].map((r) => `- ${est(r)}`),
   ];
 }
 

@@ -19,7 +19,8 @@ import { hostname } from "node:os";
 import { type ErrorInfo, errorInfo, type TypedError } from "@adq/core";
 import { parseS3Uri, publishFiles, s3Client, withS3Credentials } from "@adq/ml";
 import { type ArtifactStore, type Bus, type JobStore, type Subscription, sealArtifacts } from "@adq/platform";
-import type { DataGrants, ErrorDetails, Logger } from "@adq/service-common";
+import type { DataGrants, Logger } from "@adq/service-common";
+import type { ErrorDetails } from "@adq/service-common/proto";
 import { CancelledError, FairShare, GPU_STAGES, runCompression, type StageName } from "@adq/stages";
 import {
   DEFAULT_CACHE_RETENTION_MS,

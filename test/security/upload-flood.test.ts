@@ -7,10 +7,11 @@
 import { readdirSync } from "node:fs";
 import { monitorEventLoopDelay, performance } from "node:perf_hooks";
 import { gzipSync } from "node:zlib";
+import { writeTar } from "@adq/gateway";
+import { CompressionClient } from "@adq/service-common";
+import { checkHealth } from "@adq/service-common/testing";
 import * as grpc from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CompressionClient, checkHealth } from "../../services/common/client.ts";
-import { writeTar } from "../../services/gateway/tar.ts";
 import { tmp } from "../e2e/helpers.ts";
 import { KEYS, startTestServer, type TestServer } from "../services/helpers.ts";
 

@@ -1,9 +1,11 @@
 // SignedJobStore's tombstones (issue 28): a saved signed record put back after delete stays
 // deleted; tombstones are signed, never listed, and block re-creating the id.
+
+import { SignedJobStore } from "@adq/gateway";
 import { ConflictError, MemoryJobStore } from "@adq/platform";
+import { Logger } from "@adq/service-common";
+import { MemorySink } from "@adq/service-common/testing";
 import { describe, expect, it } from "vitest";
-import { Logger, MemorySink } from "../../services/common/log.ts";
-import { SignedJobStore } from "../../services/gateway/signed-store.ts";
 
 type Rec = { id: string; tenant: string; state: string };
 const KEY = Buffer.from("0123456789abcdef0123456789abcdef-test-key");
