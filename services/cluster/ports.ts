@@ -6,9 +6,9 @@
  * creates them).
  *
  * Names, for a namespace `ns` (default `adq`): streams `NS_TASKS`, `NS_OUTCOMES`,
- * `NS_EVENTS` (packages/platform/src/nats/README.md), KV buckets `ns-jobs` and
- * `ns-idempotency`, Object Store buckets `ns-artifacts` and `ns-art-<part>` (one per writer,
- * artifact-buckets.ts).
+ * `NS_EVENTS` (packages/platform/src/nats/README.md), KV buckets `ns-jobs`,
+ * `ns-idempotency` and `ns-fair-share`, Object Store buckets `ns-artifacts` and
+ * `ns-art-<part>` (one per writer, artifact-buckets.ts).
  */
 
 import type { IdempotencyRecord, JobRecord } from "@adq/gateway";
@@ -25,6 +25,7 @@ import {
 } from "@adq/platform/nats";
 import { S3ArtifactStore } from "@adq/platform/s3";
 import type { Logger } from "@adq/service-common";
+import type { LeaseRecord } from "@adq/stages";
 import { openStagedArtifacts, type StageRole } from "./artifact-buckets.ts";
 
 export interface ClusterPortsOptions {
@@ -73,6 +74,8 @@ export interface ClusterPorts {
   store: ArtifactStore;
   jobs?: KvJobStore<JobRecord>;
   idempotency?: KvJobStore<IdempotencyRecord>;
+  /** The coordinators' shared fair-share windows (leases per tenant and stage, @adq/stages SharedFairShare). */
+  leases?: KvJobStore<LeaseRecord>;
   /** Follows the connection: `connected` false while NATS is unreachable. */
   onStatus(listener: (connected: boolean) => void): void;
   readonly connected: boolean;
@@ -209,6 +212,7 @@ export async function openClusterPorts(o: ClusterPortsOptions): Promise<ClusterP
     const idempotency = o.kv
       ? await KvJobStore.open<IdempotencyRecord>(nc, { bucket: `${ns}-idempotency` })
       : undefined;
+    const leases = o.kv ? await KvJobStore.open<LeaseRecord>(nc, { bucket: `${ns}-fair-share` }) : undefined;
     log.info("nats_ready", { servers: shown, namespace: ns });
     let closing: Promise<void> | undefined;
     return {
@@ -217,6 +221,7 @@ export async function openClusterPorts(o: ClusterPortsOptions): Promise<ClusterP
       store,
       ...(jobs ? { jobs } : {}),
       ...(idempotency ? { idempotency } : {}),
+      ...(leases ? { leases } : {}),
       onStatus: (l) => listeners.push(l),
       get connected() {
         return connected;
