@@ -7,7 +7,7 @@
  * `adq compress` of the same data set and parameters (one reference per data set and seed).
  *
  *   nice -n 10 npx tsx bench/load/tenants.ts [--jobs 54] [--workers 2] [--coordinators 1]
- *                                            [--concurrency 8] [--json out.json]
+ *                                            [--concurrency 8] [--job-lookahead 16] [--json out.json]
  *
  * Reports lost jobs (not SUCCEEDED), divergent manifests, and per tenant the queue wait
  * (startTime − createTime from GetJob) and the end-to-end time (endTime − createTime),
@@ -34,6 +34,7 @@ const { values } = parseArgs({
     workers: { type: "string", default: "2" },
     coordinators: { type: "string", default: "1" },
     concurrency: { type: "string", default: "8" },
+    "job-lookahead": { type: "string", default: "16" },
     seeds: { type: "string", default: "3" },
     json: { type: "string" },
   },
@@ -114,17 +115,19 @@ async function main(): Promise<void> {
             keysFile,
             "--concurrency",
             values.concurrency!,
+            "--job-lookahead",
+            values["job-lookahead"]!,
             ...[...data.values()].flatMap((d) => ["--data-root", d]),
           ],
           {},
-          120_000,
+          300_000,
         ),
       ),
     );
     await Promise.all(
       STAGES.flatMap((s) =>
         Array.from({ length: WORKERS }, (_, i) =>
-          startService(`${s}-${i}`, ["serve", "--stage", s, ...common, "--port", "0"], {}, 120_000),
+          startService(`${s}-${i}`, ["serve", "--stage", s, ...common, "--port", "0"], {}, 300_000),
         ),
       ),
     );
@@ -209,6 +212,7 @@ async function main(): Promise<void> {
       workersPerStage: WORKERS,
       coordinators: COORDINATORS,
       coordinatorConcurrency: Number(values.concurrency),
+      jobLookahead: Number(values["job-lookahead"]),
       jobsPerCoordinator,
       wallMs,
       lost,

@@ -77,6 +77,7 @@ describe.skipIf(K8S_TESTS_OFF)("helm chart charts/adq (helm lint + template)", (
     expect(container(co).args).not.toContain("--no-runner");
     expect(argValue(co, "--tenant-stage-tasks")).toBe("4");
     expect(argValue(co, "--tenant-gpu-tasks")).toBe("2");
+    expect(argValue(co, "--job-lookahead")).toBe("16");
     // Coordinators share jobs (claims) and KEDA scales them on the jobs queue, never below one.
     expect(co.spec.replicas).toBeUndefined();
     const coScaler = def.get("ScaledObject", "t-adq-coordinator");
