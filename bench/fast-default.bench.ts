@@ -5,7 +5,8 @@
  * packages/ml/src/model-contract.ts, batch 20 as the features stage gives 224² inputs).
  *
  *   npx tsx bench/fast-default.bench.ts [dataset = demo/cifar10-demo] --limit 256 \
- *     [--int8 /tmp/perf/efficientnet-lite0-int8.onnx] [--skip-e2e]
+ *     [--int8 /tmp/perf/efficientnet-lite0-int8.onnx] [--skip-e2e] \
+ *     [--skip-levers] [--skip-small-sides] [--baseline ../main-checkout] [--keep dir]
  *
  * A. Runtime levers on `limit` real images (decoded and resized once, outside the timed
  *    loop; each configuration warmed up once, then timed in `rounds` interleaved rounds, best
@@ -21,7 +22,9 @@
  *    stage timings, the manifest's sha256 (the selection: speed-ups must keep it), and the
  *    signal against 224: the cross-fitted head's held-out accuracy, Spearman correlation of
  *    the EL2N difficulty, and the overlap of the selected sets (|A ∩ B| / |A|). Then the
- *    50k-image estimate from the per-image rates of this run.
+ *    50k-image estimate from the per-image rates of this run. With --baseline <dir> (a checkout
+ *    of main with its node_modules), the default and auto runs of main's code too: the CPU
+ *    speed-up, and whether the manifest is the same.
  */
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
@@ -44,6 +47,7 @@ const { values, positionals } = parseArgs({
     rounds: { type: "string", default: "5" },
     "skip-small-sides": { type: "boolean" },
     keep: { type: "string" },
+    baseline: { type: "string" },
   },
 });
 const dataset = resolve(positionals[0] ?? join(REPO, "demo", "cifar10-demo"));
@@ -116,7 +120,7 @@ async function levers(): Promise<string[]> {
       opts: { ...base, graphOptimizationLevel: "extended" },
     },
     {
-      name: "128, 2 intra-op threads (the CLI's default: all cores)",
+      name: "128, 2 intra-op threads, spin-waiting (the CLI's default before)",
       side: 128,
       batch: 32,
       opts: { ...base, intraOpNumThreads: 2 },
@@ -126,6 +130,12 @@ async function levers(): Promise<string[]> {
       side: 128,
       batch: 32,
       opts: { ...base, executionMode: "parallel", interOpNumThreads: 2 },
+    },
+    {
+      name: "128, 2 intra-op threads, no spin-waiting (the CLI's default now)",
+      side: 128,
+      batch: 32,
+      opts: { ...base, intraOpNumThreads: 2, extra: { session: { intra_op: { allow_spinning: "0" } } } },
     },
     { name: "128, CPU memory arena off", side: 128, batch: 32, opts: { ...base, enableCpuMemArena: false } },
     {
@@ -212,7 +222,7 @@ interface E2e {
   selected: Set<string>;
 }
 
-function compress(name: string, args: string[]): E2e {
+function compress(name: string, args: string[], repo = REPO): E2e {
   const cache = mkdtempSync(join(tmpdir(), "adq-fast-cache-"));
   const out = mkdtempSync(join(tmpdir(), "adq-fast-out-"));
   const t0 = performance.now();
@@ -224,7 +234,7 @@ function compress(name: string, args: string[]): E2e {
       "-f",
       "ADQTIME %e %U %S",
       process.execPath,
-      join(REPO, "bin", "adq.mjs"),
+      join(repo, "bin", "adq.mjs"),
       "compress",
       dataset,
       ...["--out", out, "--force", "--cache-dir", cache, ...args],
@@ -236,8 +246,13 @@ function compress(name: string, args: string[]): E2e {
   const tm = /ADQTIME ([\d.]+) ([\d.]+) ([\d.]+)/.exec(r.stderr);
   const cpuSeconds = tm ? Number(tm[2]) + Number(tm[3]) : Number.NaN;
   const manifest = readFileSync(join(out, "manifest.json"));
-  const manifestSha = createHash("sha256").update(manifest).digest("hex");
   const m = JSON.parse(manifest.toString("utf8"));
+  // The model file's path names the checkout it ran from (--baseline runs another one); the
+  // rest of the manifest, selection included, must not depend on which.
+  const { file: _file, ...model } = m.model ?? {};
+  const manifestSha = createHash("sha256")
+    .update(JSON.stringify({ ...m, model }))
+    .digest("hex");
   const timings = JSON.parse(readFileSync(join(out, "timings.json"), "utf8"));
   let el2n: Float64Array | null = null;
   try {
@@ -311,8 +326,13 @@ function spearman(a: Float64Array, b: Float64Array): number {
 
 function e2e(): string[] {
   const common = ["--ratio", "0.1", "--seed", "0"];
-  const ccs = (name: string, side: string | null) =>
-    compress(name, [...common, "--keep-intermediates", ...(side ? ["--model-input-size", side] : [])]);
+  const ccs = (name: string, side: string | null, repo = REPO) =>
+    compress(name, [...common, "--keep-intermediates", ...(side ? ["--model-input-size", side] : [])], repo);
+  // --baseline <checkout of main>: the same two runs with main's code, for the speed-up and to
+  // check that the selection is the same (the manifest's sha256 without the model's path).
+  const base = values.baseline ? resolve(values.baseline) : null;
+  const baseFull = base ? ccs("main: default (CCS, 224)", null, base) : null;
+  const baseFast = base ? ccs("main: default, --model-input-size auto (128)", "auto", base) : null;
   // Random first and last: the machine is shared, and its load drifts; the ratios use their mean.
   const random1 = compress("random", [...common, "--method", "random"]);
   const full = ccs("default (CCS, 224)", null);
@@ -324,7 +344,20 @@ function e2e(): string[] {
     seconds: (random1.seconds + random2.seconds) / 2,
     cpuSeconds: (random1.cpuSeconds + random2.cpuSeconds) / 2,
   };
-  const all = [random1, random2, full, fast, ...(s96 ? [s96] : []), ...(s64 ? [s64] : [])];
+  const all = [
+    random1,
+    random2,
+    ...(baseFull && baseFast ? [baseFull, baseFast] : []),
+    full,
+    fast,
+    ...(s96 ? [s96] : []),
+    ...(s64 ? [s64] : []),
+  ];
+  const vsMain = (r: E2e) => {
+    const b = r === full ? baseFull : r === fast ? baseFast : null;
+    if (!b) return "–";
+    return `${(b.cpuSeconds / r.cpuSeconds).toFixed(2)}× less CPU, manifest ${b.manifestSha === r.manifestSha ? "identical" : "DIFFERS"}`;
+  };
   const rows = all.map((r) => {
     const sig =
       r.el2n && full.el2n
@@ -343,6 +376,7 @@ function e2e(): string[] {
       ((r.timings.features ?? 0) / 1000).toFixed(1),
       ((r.timings.binning ?? 0) / 1000).toFixed(1),
       `\`${r.manifestSha.slice(0, 12)}\``,
+      vsMain(r),
       ...sig,
     ]);
   });
@@ -364,12 +398,13 @@ function e2e(): string[] {
       "vs random (CPU)",
       "features s",
       "head s",
-      "manifest sha256",
+      "manifest sha256 (model path left out)",
+      "vs main (same run)",
       "head held-out acc.",
       "EL2N Spearman vs 224",
       "selection overlap with 224",
     ]),
-    line(["---", "---:", "---:", "---:", "---:", "---:", "---:", "---", "---:", "---:", "---:"]),
+    line(["---", "---:", "---:", "---:", "---:", "---:", "---:", "---", "---", "---:", "---:", "---:"]),
     ...rows,
     "",
     "50k CIFAR-10 estimate (per-image rates of this run × 50,000):",

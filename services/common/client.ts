@@ -55,12 +55,8 @@ type ClientConstructor<C> = new (
   options?: grpc.ChannelOptions,
 ) => C;
 
-/** A unary call of the typed client, as (metadata, options, callback). */
-type Unary<Res> = (
-  md: grpc.Metadata,
-  opts: grpc.CallOptions,
-  cb: grpc.requestCallback<Res>,
-) => grpc.ClientUnaryCall;
+/** A call of the typed client answered by one response, as (metadata, options, callback). */
+type Unary<Res> = (md: grpc.Metadata, opts: grpc.CallOptions, cb: grpc.requestCallback<Res>) => unknown;
 
 /**
  * `msg` with `keys` checked present: message fields the contract always sets in this response
@@ -162,7 +158,6 @@ export class CompressionClient {
       ];
       for (const m of messages) call.write(m);
       call.end();
-      return call as unknown as grpc.ClientUnaryCall;
     });
     return present(res, "UploadDataset", "dataset", "archive", "summary");
   }
