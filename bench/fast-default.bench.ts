@@ -17,7 +17,7 @@
  *    optional), and the decode and resize costs per image.
  * B. End to end on the data set: `adq compress` with `--method random`, the default (CCS at
  *    the model's own 224), the default with `--model-input-size auto` (128 on CIFAR; not the
- *    default until its quality is measured) and, unless --skip-small-sides, CCS at 96 and 64 —
+ *    default: CCS at 128 lost its gain over random) and, unless --skip-small-sides, CCS at 96 and 64 —
  *    wall and CPU time each (fresh cache), each as a ratio against random in the same run, the
  *    stage timings, the manifest's sha256 (the selection: speed-ups must keep it), and the
  *    signal against 224: the cross-fitted head's held-out accuracy, Spearman correlation of

@@ -277,8 +277,11 @@ export function summarize(runs: readonly RunResult[]): GroupSummary[] {
     const find = (label: string) => methods.find((m) => m.label === label);
     const pairs: PairedStats[] = [];
     for (const m of methods) {
+      const shares2 = (x: MethodStats) => x.seeds.filter((sd) => m.seeds.includes(sd)).length >= 2;
       if (m.method === "adq") {
-        const refs = [m.variant ? find("adq") : undefined, find("dq"), find("random")];
+        // Also against every CCS row of the folder (the default): does an ADQ variant beat it?
+        const ccsRows = methods.filter((x) => x.method === "ccs" && shares2(x));
+        const refs = [m.variant ? find("adq") : undefined, find("dq"), find("random"), ...ccsRows];
         for (const ref of refs) if (ref) pairs.push(paired(m, ref, byLabel));
       } else if (m.method === "dq") {
         const ref = find("random");
@@ -288,12 +291,11 @@ export function summarize(runs: readonly RunResult[]): GroupSummary[] {
         // against each CCS variant of its folder (e.g. the fast default against the same
         // method at 224, runs-fast): plain − variant.
         // (Only a variant sharing at least two seeds with it: a single pair has no spread.)
+        // A folder of variants only (runs-fast: at224 and fast128) pairs each variant with those
+        // sorted before it.
         const variants = m.variant
-          ? []
-          : methods.filter(
-              (x) =>
-                x.method === "ccs" && x.variant && x.seeds.filter((sd) => m.seeds.includes(sd)).length >= 2,
-            );
+          ? methods.filter((x) => x.method === "ccs" && x.variant && compareLabels(x, m) < 0 && shares2(x))
+          : methods.filter((x) => x.method === "ccs" && x.variant && shares2(x));
         for (const ref of [find("random"), find("dq"), find("adq"), ...variants])
           if (ref) pairs.push(paired(m, ref, byLabel));
       }

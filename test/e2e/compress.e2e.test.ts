@@ -183,7 +183,7 @@ describe("adq compress (end to end)", () => {
     // where the rule gives DQ/ADQ the CIFAR-10 ResNet-20 (default-model.ts).
     expect(m.gradient).toMatchObject({ source: "fitted-head", folds: 5 });
     expect(m.model?.file).toMatch(/efficientnet-lite0\.onnx$/);
-    // ... at its own 224 side: the smaller side is opt-in until its quality is measured.
+    // ... at its own 224 side: the smaller side is opt-in: at 128 CCS lost its gain over random (bench/quality/FINDINGS.md).
     expect(m.model?.inputSize).toBeUndefined();
     expect(m.ccs).toMatchObject({ score: "el2n-held-out", beta: 0.2, strata: 5 });
     for (const c of m.ccs!.classes) {
