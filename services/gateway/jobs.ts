@@ -30,6 +30,7 @@ import { checkDataset, planJob, readDatasetShape } from "@adq/stages";
 import * as grpc from "@grpc/grpc-js";
 import { jobToProto } from "./convert.ts";
 import type { GatewayCore } from "./core.ts";
+import { requestCancel } from "./job-machine.ts";
 import { paramsFromProto, Violations } from "./params.ts";
 import {
   ACTIVE_STATES,
@@ -265,15 +266,10 @@ export async function cancelJob(
   let wrongState: JobState | undefined;
   let next: JobState | undefined;
   const v = await mutateJob(g.o.jobs, rec.id, (r) => {
-    if (r.state === "SUCCEEDED" || r.state === "FAILED") {
-      wrongState = r.state;
-      return false;
-    }
-    if (r.state === "CANCELLING" || r.state === "CANCELLED") return false;
-    r.cancelReason = reason;
-    next = r.state === "QUEUED" ? "CANCELLED" : "CANCELLING";
-    setJobState(r, next, g.now());
-    return true;
+    const to = requestCancel(r, reason, g.now());
+    wrongState = to === "ended" ? r.state : undefined;
+    next = to === "ended" || to === "noop" ? undefined : to;
+    return next !== undefined;
   });
   if (!v) throw notFound(`job ${req.jobId} not found`);
   if (wrongState)

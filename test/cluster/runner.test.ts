@@ -3,43 +3,15 @@
 // and a job redelivered to the process that still runs it.
 import { pathToFileURL } from "node:url";
 import { FsArtifactStore, type JobStore, LocalBus, MemoryJobStore, type Versioned } from "@adq/platform";
-import { DEFAULT_PARAMS } from "@adq/stages";
 import { afterAll, describe, expect, it } from "vitest";
 import { silentLogger } from "../../services/common/log.ts";
-import { initialStages, type JobRecord } from "../../services/gateway/records.ts";
+import { jobRecord } from "../../services/gateway/records.fixtures.ts";
+import type { JobRecord } from "../../services/gateway/records.ts";
 import { JOB_QUEUE, JobRunner } from "../../services/gateway/runner.ts";
 import { demoSlice, tmp } from "../e2e/helpers.ts";
 import { startTestServer, type TestServer } from "../services/helpers.ts";
 
-function record(id: string, state: JobRecord["state"]): JobRecord {
-  const now = Date.now();
-  return {
-    id,
-    tenant: "t",
-    state,
-    dataset: { uri: "file:///nowhere", format: "DATASET_FORMAT_IMAGE_FOLDER", path: "/nowhere" },
-    params: { ...DEFAULT_PARAMS },
-    patchGrid: { imageSize: 32, patchSize: 4 },
-    modelUri: "",
-    model: null,
-    outputs: { reconstruct: false, keepIntermediates: false },
-    idempotencyKey: "",
-    requestHash: "",
-    displayName: "",
-    labels: {},
-    createTime: now,
-    updateTime: now,
-    currentStage: "STAGE_UNSPECIFIED",
-    stages: initialStages(DEFAULT_PARAMS),
-    warnings: [],
-    eventSequence: 0,
-    events: [],
-    cancelReason: "",
-    artifactPrefix: `tenants/t/jobs/${id}/`,
-    resultPrefix: `tenants/t/jobs/${id}/result`,
-    runs: 1,
-  };
-}
+const record = (id: string, state: JobRecord["state"]) => jobRecord(id, state);
 
 async function until<T>(fn: () => Promise<T | undefined>, what: string, timeoutMs = 10_000): Promise<T> {
   const end = Date.now() + timeoutMs;
