@@ -39,7 +39,6 @@ import {
   type JobState,
   mutateJob,
   parseJobStateName,
-  setJobState,
   TERMINAL_STATES,
 } from "./records.ts";
 import { JOB_QUEUE, type JobQueueMessage } from "./runner.ts";
