@@ -29,6 +29,7 @@ import {
   sweepResults,
   tenantCachePrefix,
 } from "./cache-gc.ts";
+import { JOB_QUEUE, type JobQueueMessage } from "./create-plan.ts";
 import { storeIntermediates, storeReconstruction } from "./extra-outputs.ts";
 import { jobErrorDetails } from "./job-errors.ts";
 import * as machine from "./job-machine.ts";
@@ -37,18 +38,13 @@ import { collectResult } from "./job-result.ts";
 import { ProgressThrottle, throttle } from "./progress-throttle.ts";
 import { type JobRecord, mutateJob } from "./records.ts";
 
-/** Bus work queue of accepted jobs: payload `{ jobId }`. */
-export const JOB_QUEUE = "jobs";
+export { JOB_QUEUE, type JobQueueMessage } from "./create-plan.ts";
 
 const sleepMs = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** Fair-share windows (RunnerOptions.tenantStageTasks / tenantGpuTasks). */
 export const DEFAULT_TENANT_STAGE_TASKS = 4;
 export const DEFAULT_TENANT_GPU_TASKS = 2;
-
-export interface JobQueueMessage {
-  jobId: string;
-}
 
 export interface RunnerOptions {
   jobs: JobStore<JobRecord>;
