@@ -9,13 +9,11 @@
  * Child processes never outlive the test process (SIGKILL on exit), and `useS3Server()` stops
  * the server in `afterAll`.
  */
-import { type ChildProcess, spawn } from "node:child_process";
-import { accessSync, constants } from "node:fs";
+import { spawn } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { homedir, tmpdir } from "node:os";
-import { delimiter, join } from "node:path";
-import { afterAll, beforeAll } from "vitest";
-import { freePort } from "./nats-server.ts";
+import { join } from "node:path";
+import { findExecutable, freePort, stopChild, trackChild, useSuiteServer } from "./process.ts";
 
 // The suites' own S3 clients: no notice about SDK releases after the pinned one (packages/ml/src/s3.ts).
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
@@ -52,31 +50,11 @@ export interface S3Server {
   stop(): Promise<void>;
 }
 
-const live = new Set<ChildProcess>();
-let exitHookInstalled = false;
-
-function installExitHook(): void {
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  process.once("exit", () => {
-    for (const c of live) c.kill("SIGKILL");
-  });
-}
-
-function isExecutable(path: string): boolean {
-  try {
-    accessSync(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** $WEED_BIN, setup.sh's venv, then $PATH. */
 export function findWeed(): string {
   const candidates = [process.env.WEED_BIN, join(homedir(), ".cache/adq-tools/seaweedfs/bin/weed")];
-  for (const dir of (process.env.PATH ?? "").split(delimiter)) if (dir) candidates.push(join(dir, "weed"));
-  for (const c of candidates) if (c && isExecutable(c)) return c;
+  const found = findExecutable("weed", candidates);
+  if (found) return found;
   throw new Error(WEED_MISSING);
 }
 
@@ -105,7 +83,6 @@ async function answers(endpoint: string): Promise<boolean> {
 
 export async function startS3Server(options: S3ServerOptions = {}): Promise<S3Server> {
   const bin = findWeed();
-  installExitHook();
   const dir = await mkdtemp(join(tmpdir(), "adq-weed-"));
   const region = "us-east-1";
   const key = (name: string) => ({
@@ -149,7 +126,7 @@ export async function startS3Server(options: S3ServerOptions = {}): Promise<S3Se
   ];
   const debug = options.debug ?? Boolean(process.env.WEED_DEBUG);
   const proc = spawn(bin, args, { stdio: ["ignore", "pipe", "pipe"], cwd: dir });
-  live.add(proc);
+  trackChild(proc);
   let output = "";
   const collect = (d: Buffer) => {
     output = (output + d.toString("utf8")).slice(-6000);
@@ -157,16 +134,9 @@ export async function startS3Server(options: S3ServerOptions = {}): Promise<S3Se
   };
   proc.stdout?.on("data", collect);
   proc.stderr?.on("data", collect);
-  proc.once("exit", () => live.delete(proc));
   const endpoint = `http://127.0.0.1:${s3}`;
   const stop = async () => {
-    if (proc.exitCode === null && proc.signalCode === null) {
-      const exited = new Promise((r) => proc.once("exit", r));
-      proc.kill("SIGTERM");
-      const t = setTimeout(() => proc.kill("SIGKILL"), 5000);
-      await exited;
-      clearTimeout(t);
-    }
+    await stopChild(proc);
     await rm(dir, { recursive: true, force: true });
   };
   const deadline = Date.now() + (options.startTimeoutMs ?? 45_000);
@@ -199,17 +169,5 @@ export async function startS3Server(options: S3ServerOptions = {}): Promise<S3Se
 
 /** Vitest helper: one server for the enclosing suite. Read `server` inside tests and hooks. */
 export function useS3Server(options: S3ServerOptions = {}): { readonly server: S3Server } {
-  let server: S3Server | undefined;
-  beforeAll(async () => {
-    server = await startS3Server(options);
-  }, 60_000);
-  afterAll(async () => {
-    await server?.stop();
-  }, 30_000);
-  return {
-    get server() {
-      if (!server) throw new Error("S3 fixture used before beforeAll ran");
-      return server;
-    },
-  };
+  return useSuiteServer("S3", () => startS3Server(options), 60_000);
 }
