@@ -6,6 +6,7 @@ This is the trainer behind `adq eval` (apps/adq/src/eval.ts); it can also be run
   /usr/bin/python3 eval/train_subset.py --train <dataset> --test <dataset> \
       (--subset <manifest.json> | --images <ImageFolder>) \
       [--epochs 40] [--seed 0] [--threads N] [--cache-dir DIR] [--eval-every K]
+      [--model resnet20|resnet18] [--device auto|cpu|cuda] [--bf16]
 
 Needs Debian's PyTorch: `apt-get install python3-torch python3-torchvision` (numpy and
 Pillow come with them).
@@ -24,13 +25,19 @@ in exactly the stable order of packages/ml/src (image-folder.ts, cifar10-binary.
 --images trains on every image of an ImageFolder (e.g. the output of `adq reconstruct`,
 whose class folders may be empty); its class names must equal the test set's.
 
-Recipe (defaults): CIFAR ResNet-20 (models/scripts/resnet20.py) from scratch; SGD lr 0.1,
+Recipe (defaults): CIFAR ResNet-20 (models/scripts/resnet20.py; --model resnet18: the CIFAR
+ResNet-18 of the published protocol, models/scripts/resnet18.py) from scratch; SGD lr 0.1,
 momentum 0.9, weight decay 5e-4, cosine decay to 0 per iteration over all epochs; batch 128
 (reshuffled each epoch, last partial batch kept); random crop 32 from the zero-padded (4)
 image + horizontal flip; CIFAR-10 mean/std normalisation; images not 32x32 are resized.
 Seeded: initialisation, shuffling and augmentation all derive from --seed (the training
 seed, independent of the selection seed); deterministic algorithms are enforced, so a run
 repeats exactly on the same machine, PyTorch build and thread count.
+--device cuda (or auto on a machine with a CUDA GPU) keeps the whole training set on the GPU;
+the random draws (shuffle, crop offsets, flips) still come from the CPU generator, so the
+batches are the same as on the CPU and only the arithmetic differs. --bf16 adds bfloat16
+autocast and channels-last there (float32 master weights); CUDA runs repeat exactly on the
+same GPU model, driver and PyTorch build (cuDNN autotuning off, deterministic kernels).
 
 Progress goes to stderr; the result is one JSON line on stdout:
   {"test_accuracy", "epochs", "train_images", "test_images", "seconds", "seed", "per_epoch": [...], ...}
@@ -39,6 +46,7 @@ Exit codes: 0 success, 2 bad input (one "train_subset: ..." line on stderr), 1 a
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hashlib
 import json
 import math
@@ -62,7 +70,10 @@ except ImportError as e:  # pragma: no cover - depends on the machine
     sys.exit(3)
 
 sys.path.insert(0, os.path.join(REPO, "models", "scripts"))
+from resnet18 import ResNet18  # noqa: E402
 from resnet20 import ResNet20  # noqa: E402
+
+MODELS = {"resnet20": ResNet20, "resnet18": ResNet18}
 
 MEAN = (0.4914, 0.4822, 0.4465)
 STD = (0.2470, 0.2435, 0.2616)
@@ -290,33 +301,64 @@ def subset_from_manifest(path: str, ds: Dataset) -> list[int]:
 
 
 def to_input(x_u8: torch.Tensor) -> torch.Tensor:
-    """uint8 NCHW -> normalised float NCHW."""
-    mean = torch.tensor(MEAN).view(1, 3, 1, 1)
-    std = torch.tensor(STD).view(1, 3, 1, 1)
+    """uint8 NCHW -> normalised float NCHW (on x_u8's device)."""
+    mean = torch.tensor(MEAN, device=x_u8.device).view(1, 3, 1, 1)
+    std = torch.tensor(STD, device=x_u8.device).view(1, 3, 1, 1)
     return (x_u8.float().div_(255.0) - mean) / std
 
 
 def augment(x_u8: torch.Tensor, gen: torch.Generator, pad: int = 4) -> torch.Tensor:
-    """Random crop from the zero-padded image + horizontal flip, vectorised; uint8 NCHW in and out."""
+    """Random crop from the zero-padded image + horizontal flip, vectorised; uint8 NCHW in and out.
+    The draws come from `gen` (a CPU generator) whatever the device, so CPU and GPU runs see the
+    same crops and flips."""
     n, _, h, w = x_u8.shape
+    dev = x_u8.device
     padded = F.pad(x_u8, (pad, pad, pad, pad))
-    oy = torch.randint(0, 2 * pad + 1, (n,), generator=gen)
-    ox = torch.randint(0, 2 * pad + 1, (n,), generator=gen)
-    flip = torch.rand(n, generator=gen) < 0.5
-    rows = oy[:, None] + torch.arange(h)
-    cols = ox[:, None] + torch.arange(w)
+    oy = torch.randint(0, 2 * pad + 1, (n,), generator=gen).to(dev)
+    ox = torch.randint(0, 2 * pad + 1, (n,), generator=gen).to(dev)
+    flip = (torch.rand(n, generator=gen) < 0.5).to(dev)
+    rows = oy[:, None] + torch.arange(h, device=dev)
+    cols = ox[:, None] + torch.arange(w, device=dev)
     cols = torch.where(flip[:, None], cols.flip(1), cols)
-    out = padded[torch.arange(n)[:, None, None], :, rows[:, :, None], cols[:, None, :]]  # n,h,w,c
+    out = padded[torch.arange(n, device=dev)[:, None, None], :, rows[:, :, None], cols[:, None, :]]  # n,h,w,c
     return out.permute(0, 3, 1, 2).contiguous()
 
 
 @torch.no_grad()
-def evaluate(net: torch.nn.Module, x: torch.Tensor, y: torch.Tensor, batch: int = 500) -> float:
+def evaluate(net: torch.nn.Module, x: torch.Tensor, y: torch.Tensor, fmt, batch: int = 500) -> float:
     net.eval()
     correct = 0
     for i in range(0, len(x), batch):
-        correct += int((net(to_input(x[i : i + batch])).argmax(1) == y[i : i + batch]).sum())
+        with fmt.autocast():
+            logits = net(fmt.prepare(to_input(x[i : i + batch])))
+        correct += int((logits.argmax(1) == y[i : i + batch]).sum())
     return correct / max(1, len(x))
+
+
+class Format:
+    """Where and in which precision the network runs: float32 on the CPU, or on a CUDA device,
+    optionally with bfloat16 autocast and channels-last memory."""
+
+    def __init__(self, device: torch.device, bf16: bool) -> None:
+        self.device = device
+        self.bf16 = bf16
+
+    def prepare(self, x: torch.Tensor) -> torch.Tensor:
+        return x.contiguous(memory_format=torch.channels_last) if self.bf16 else x
+
+    def autocast(self):
+        if self.bf16:
+            return torch.autocast(device_type=self.device.type, dtype=torch.bfloat16)
+        return contextlib.nullcontext()
+
+
+def pick_device(name: str) -> torch.device:
+    if name == "cpu":
+        return torch.device("cpu")
+    has_cuda = torch.cuda.is_available()
+    if name == "cuda" and not has_cuda:
+        raise InputError("--device cuda: PyTorch sees no CUDA device here (torch.cuda.is_available() is false)")
+    return torch.device("cuda" if has_cuda else "cpu")
 
 
 def train_and_test(xtr, ytr, xte, yte, num_classes: int, args) -> dict:
@@ -325,12 +367,18 @@ def train_and_test(xtr, ytr, xte, yte, num_classes: int, args) -> dict:
     torch.manual_seed(args.seed)
     torch.use_deterministic_algorithms(True)
     gen = torch.Generator().manual_seed(args.seed)
-    net = ResNet20(num_classes)
+    dev = args.device_obj
+    fmt = Format(dev, args.bf16)
+    net = MODELS[args.model](num_classes)
+    if args.bf16:
+        net = net.to(memory_format=torch.channels_last)
+    net = net.to(dev)
     opt = torch.optim.SGD(net.parameters(), lr=args.lr, momentum=0.9, weight_decay=5e-4)
-    xtr_t = torch.from_numpy(xtr).permute(0, 3, 1, 2).contiguous()
-    ytr_t = torch.from_numpy(ytr)
-    xte_t = torch.from_numpy(xte).permute(0, 3, 1, 2).contiguous()
-    yte_t = torch.from_numpy(yte)
+    # The whole (small) training and test sets live on the device: no loader, no host copies per step.
+    xtr_t = torch.from_numpy(xtr).permute(0, 3, 1, 2).contiguous().to(dev)
+    ytr_t = torch.from_numpy(ytr).to(dev)
+    xte_t = torch.from_numpy(xte).permute(0, 3, 1, 2).contiguous().to(dev)
+    yte_t = torch.from_numpy(yte).to(dev)
     n = len(xtr_t)
     steps = math.ceil(n / args.batch)
     total = args.epochs * steps
@@ -346,9 +394,10 @@ def train_and_test(xtr, ytr, xte, yte, num_classes: int, args) -> dict:
             lr = 0.5 * args.lr * (1 + math.cos(math.pi * step / total))
             for g in opt.param_groups:
                 g["lr"] = lr
-            idx = perm[b * args.batch : (b + 1) * args.batch]
-            logits = net(to_input(augment(xtr_t[idx], gen)))
-            loss = F.cross_entropy(logits, ytr_t[idx])
+            idx = perm[b * args.batch : (b + 1) * args.batch].to(dev)
+            with fmt.autocast():
+                logits = net(fmt.prepare(to_input(augment(xtr_t[idx], gen))))
+                loss = F.cross_entropy(logits.float(), ytr_t[idx])
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
@@ -364,7 +413,7 @@ def train_and_test(xtr, ytr, xte, yte, num_classes: int, args) -> dict:
         }
         last = epoch + 1 == args.epochs
         if args.eval_every and ((epoch + 1) % args.eval_every == 0) and not last:
-            row["test_accuracy"] = evaluate(net, xte_t, yte_t)
+            row["test_accuracy"] = evaluate(net, xte_t, yte_t, fmt)
         per_epoch.append(row)
         extra = f" test {row['test_accuracy']:.4f}" if "test_accuracy" in row else ""
         log(
@@ -372,7 +421,7 @@ def train_and_test(xtr, ytr, xte, yte, num_classes: int, args) -> dict:
             f"lr {row['lr']:.5f} {row['seconds']:.1f}s{extra}"
         )
     t0 = time.time()
-    acc = evaluate(net, xte_t, yte_t)
+    acc = evaluate(net, xte_t, yte_t, fmt)
     if per_epoch:
         per_epoch[-1]["test_accuracy"] = acc
     return {"test_accuracy": acc, "per_epoch": per_epoch, "test_seconds": round(time.time() - t0, 3)}
@@ -385,7 +434,9 @@ def main(argv: list[str] | None = None) -> int:
     src = ap.add_mutually_exclusive_group(required=True)
     src.add_argument("--subset", help="adq manifest.json: train on its items (original images of --train)")
     src.add_argument("--images", help="ImageFolder to train on (e.g. from adq reconstruct)")
-    ap.add_argument("--model", default="resnet20", choices=["resnet20"])
+    ap.add_argument("--model", default="resnet20", choices=sorted(MODELS))
+    ap.add_argument("--device", default="cpu", choices=["auto", "cpu", "cuda"], help="where to train [cpu]")
+    ap.add_argument("--bf16", action="store_true", help="CUDA only: bfloat16 autocast + channels-last")
     ap.add_argument("--epochs", type=int, default=40)
     ap.add_argument("--seed", type=int, default=0, help="training seed (init, shuffling, augmentation)")
     ap.add_argument("--threads", type=int, default=0, help="torch intra-op threads [all cores]")
@@ -397,6 +448,15 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     if args.epochs < 1 or args.batch < 1 or args.threads < 0 or args.size < 8 or args.seed < 0:
         raise InputError("--epochs, --batch must be >= 1, --size >= 8, --threads and --seed >= 0")
+    if args.bf16 and args.device == "cpu":
+        raise InputError("--bf16 needs --device cuda (or auto on a CUDA machine)")
+    args.device_obj = pick_device(args.device)
+    if args.bf16 and args.device_obj.type != "cuda":
+        raise InputError("--bf16: no CUDA device here; it applies to GPU training only")
+    if args.device_obj.type == "cuda":
+        # Deterministic cuBLAS needs a fixed workspace; autotuning would pick kernels by timing.
+        os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
+        torch.backends.cudnn.benchmark = False
     started = time.time()
     # Debian's torch may default to 1 thread whatever the machine: "all cores" is explicit here.
     torch.set_num_threads(args.threads or len(os.sched_getaffinity(0)))
@@ -431,7 +491,7 @@ def main(argv: list[str] | None = None) -> int:
     load_seconds = time.time() - started
     log(
         f"training {args.model} from scratch: {len(xtr)} images, {args.epochs} epoch(s), seed {args.seed}, "
-        f"{torch.get_num_threads()} thread(s)"
+        f"{torch.get_num_threads()} thread(s), device {args.device_obj}{' bf16' if args.bf16 else ''}"
     )
     t0 = time.time()
     res = train_and_test(xtr, ytr, xte, yte, len(train_ds.classes), args)
@@ -460,6 +520,8 @@ def main(argv: list[str] | None = None) -> int:
         "source": "subset" if args.subset else "images",
         "classes": len(train_ds.classes),
         "threads": torch.get_num_threads(),
+        "device": torch.cuda.get_device_name(args.device_obj) if args.device_obj.type == "cuda" else "cpu",
+        "bf16": args.bf16,
         "torch": torch.__version__,
     }
     print(json.dumps(out), flush=True)
