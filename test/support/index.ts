@@ -18,6 +18,7 @@ export {
   useSuiteServer,
   waitExit,
 } from "./process.ts";
+export { dumpLogs, killAll, type LogLine, ServiceProcess, startService } from "./procs.ts";
 export {
   type S3Identity,
   type S3Server,
