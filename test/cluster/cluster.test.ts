@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stageClientConstructor } from "../../services/cluster/stage-services.ts";
 import { CompressionClient, checkHealth } from "../../services/common/client.ts";
 import type { CompressionParams, Job } from "../../services/common/types.ts";
-import { runCli } from "../e2e/cli.ts";
+import { compressCli } from "../e2e/cli.ts";
 import { demoSlice, tmp } from "../e2e/helpers.ts";
 import { collect, download, watchToEnd } from "../services/helpers.ts";
 import { type NatsServer, startNatsServer } from "../support/nats-server.ts";
@@ -46,17 +46,8 @@ describe("cluster mode over a real nats-server (slow: spawns ~12 service process
     if (!p) {
       const out = join(tmp("adq-cluster-ref-"), "out");
       p = refChain.then(async () => {
-        const r = await runCli([
-          "compress",
-          data,
-          "--out",
-          out,
-          "--cache-dir",
-          tmp("adq-cluster-refcache-"),
-          "--threads",
-          "1",
-          ...["--method", "adq", "--ratio", "0.25", "--bins", "2", "--seed", String(seed)],
-        ]);
+        const args = ["--threads", "1", "--method", "adq", "--ratio", "0.25", "--bins", "2"];
+        const r = await compressCli(data, [...args, "--seed", String(seed)], { out });
         if (r.code !== 0) throw new Error(`adq compress failed: ${r.stderr}`);
         return readFileSync(join(out, "manifest.json"));
       });

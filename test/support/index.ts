@@ -1,5 +1,7 @@
 // The test kit: what suites share (temp dirs and data slices, free ports, child processes,
 // real nats-server and SeaweedFS fixtures). Import from here.
+
+export { type CliResult, compressCli, runCli } from "./cli.ts";
 export { collect, demoSlice, sliceOf, tmp } from "./fs.ts";
 export {
   findNatsServer,
