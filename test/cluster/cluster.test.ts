@@ -3,7 +3,7 @@
 // (`adq serve --nats … --no-workers`), all driven over gRPC. SLOW by nature (a dozen
 // service processes over the suite): one shared cluster, tests run in order, short ack
 // waits (4 s) so redeliveries happen within seconds. Data: 2 classes × 12 demo images.
-import { readFileSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { connectNats, type NatsConnection, ObjectArtifactStore } from "@adq/platform/nats";
@@ -13,10 +13,10 @@ import { stageClientConstructor } from "../../services/cluster/stage-services.ts
 import { CompressionClient, checkHealth } from "../../services/common/client.ts";
 import type { CompressionParams, Job } from "../../services/common/types.ts";
 import { compressCli } from "../e2e/cli.ts";
-import { demoSlice, tmp } from "../e2e/helpers.ts";
 import { collect, download, watchToEnd } from "../services/helpers.ts";
+import { brokenSlice, demoSlice, tmp } from "../support/fs.ts";
 import { type NatsServer, startNatsServer } from "../support/nats-server.ts";
-import { dumpLogs, killAll, type ServiceProcess, startService } from "./procs.ts";
+import { clusterFlags, dumpLogs, killAll, type ServiceProcess, startService } from "../support/procs.ts";
 import { listServices } from "./reflection.ts";
 
 const KEY = "cluster-test-key";
@@ -57,22 +57,14 @@ describe("cluster mode over a real nats-server (slow: spawns ~12 service process
     return p;
   };
 
-  const clusterFlags = () => [
-    "--nats",
-    nats.url,
-    "--insecure-nats",
-    "--ack-wait-ms",
-    String(ACK_WAIT_MS),
-    "--threads",
-    "1",
-  ];
+  const flags = () => clusterFlags(nats.url, ACK_WAIT_MS);
 
   const startCoordinator = (name: string) =>
     startService(
       name,
       [
         "serve",
-        ...clusterFlags(),
+        ...flags(),
         "--no-workers",
         "--port",
         "0",
@@ -89,7 +81,7 @@ describe("cluster mode over a real nats-server (slow: spawns ~12 service process
   const startWorker = (stage: string, name = stage, env: Record<string, string> = {}, extra: string[] = []) =>
     startService(
       `worker-${name}`,
-      ["serve", "--stage", stage, ...clusterFlags(), "--port", "0", "--metrics-port", "0", ...extra],
+      ["serve", "--stage", stage, ...flags(), "--port", "0", "--metrics-port", "0", ...extra],
       env,
     );
 
@@ -129,11 +121,7 @@ describe("cluster mode over a real nats-server (slow: spawns ~12 service process
 
   beforeAll(async () => {
     data = demoSlice(2, 12);
-    bad = demoSlice(2, 12);
-    writeFileSync(
-      join(bad, "airplane", "zz-broken.jpg"),
-      Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0, 0x10, 0x4a]),
-    );
+    bad = brokenSlice(2, 12);
     nats = await startNatsServer();
     void reference(3);
     const started = await Promise.all([

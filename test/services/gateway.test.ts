@@ -1,14 +1,14 @@
 // The public gateway over gRPC, in-process on a free port, with the real pipeline (ONNX
 // ResNet-20, GraphCut, contrastive DS) on tiny slices of the demo set (2 classes × 12).
 import { createHash } from "node:crypto";
-import { readFileSync, symlinkSync, unlinkSync, writeFileSync } from "node:fs";
+import { readFileSync, symlinkSync, unlinkSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import * as grpc from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { checkHealth } from "../../services/common/client.ts";
 import type { CompressionParams, JobEvent } from "../../services/common/types.ts";
-import { demoSlice } from "../e2e/helpers.ts";
+import { brokenSlice, demoSlice } from "../support/fs.ts";
 import {
   collect,
   download,
@@ -34,11 +34,7 @@ describe("CompressionService over gRPC (all-in-one, embedded adapters)", () => {
 
   beforeAll(async () => {
     data = demoSlice(2, 12);
-    bad = demoSlice(2, 12);
-    writeFileSync(
-      join(bad, "airplane", "zz-broken.jpg"),
-      Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0, 0x10, 0x4a]),
-    );
+    bad = brokenSlice(2, 12);
     outside = demoSlice(2, 12);
     uri = pathToFileURL(data).href;
     ({ out: cliOut, done: cliRun } = referenceCompress(data, CLI_FLAGS));

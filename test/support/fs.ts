@@ -1,5 +1,5 @@
 // Temp dirs and small real data sets for tests.
-import { cpSync, mkdirSync, mkdtempSync, readdirSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DEFAULT_DATASET } from "@adq/cli";
@@ -31,4 +31,14 @@ export async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
   const out: T[] = [];
   for await (const x of it) out.push(x);
   return out;
+}
+
+/** The bytes of a truncated JPEG (a header, no image): a file every reader refuses. */
+export const BROKEN_JPEG = Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0, 0x10, 0x4a]);
+
+/** A demo slice with one corrupt image, `airplane/zz-broken.jpg` (last in its class's order). */
+export function brokenSlice(classes: number, perClass: number): string {
+  const dir = demoSlice(classes, perClass);
+  writeFileSync(join(dir, "airplane", "zz-broken.jpg"), BROKEN_JPEG);
+  return dir;
 }

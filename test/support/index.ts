@@ -2,7 +2,7 @@
 // real nats-server and SeaweedFS fixtures). Import from here.
 
 export { type CliResult, compressCli, runCli } from "./cli.ts";
-export { collect, demoSlice, sliceOf, tmp } from "./fs.ts";
+export { BROKEN_JPEG, brokenSlice, collect, demoSlice, sliceOf, tmp } from "./fs.ts";
 export {
   findNatsServer,
   NATS_SERVER_MISSING,
@@ -20,7 +20,7 @@ export {
   useSuiteServer,
   waitExit,
 } from "./process.ts";
-export { dumpLogs, killAll, type LogLine, ServiceProcess, startService } from "./procs.ts";
+export { clusterFlags, dumpLogs, killAll, type LogLine, ServiceProcess, startService } from "./procs.ts";
 export {
   type S3Identity,
   type S3Server,

@@ -164,3 +164,8 @@ export async function startService(
   const metricsUrl = /metrics: (http:\/\/\S+?\/metrics)/.exec(p.stdout)?.[1];
   return Object.assign(p, { address, metricsUrl });
 }
+
+/** The flags every process of a test cluster takes: its nats-server, the ack wait, one thread. */
+export function clusterFlags(natsUrl: string, ackWaitMs: number): string[] {
+  return ["--nats", natsUrl, "--insecure-nats", "--ack-wait-ms", String(ackWaitMs), "--threads", "1"];
+}
