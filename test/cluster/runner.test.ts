@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { silentLogger } from "../../services/common/log.ts";
 import { jobRecord } from "../../services/gateway/records.fixtures.ts";
 import type { JobRecord } from "../../services/gateway/records.ts";
-import { JOB_QUEUE, JobRunner } from "../../services/gateway/runner.ts";
+import { JOB_QUEUE, JobRunner, type RunnerOptions } from "../../services/gateway/runner.ts";
 import { demoSlice, tmp } from "../e2e/helpers.ts";
 import { startTestServer, type TestServer } from "../services/helpers.ts";
 
@@ -28,21 +28,28 @@ describe("JobRunner recovery paths", () => {
   afterAll(async () => {
     for (const c of cleanups) await c();
   });
-
-  it("finishes the cancellation of a job cancelled while its runner was dead (CANCELLING → CANCELLED, artifacts freed)", async () => {
-    const jobs = new MemoryJobStore<JobRecord>();
-    const store = new FsArtifactStore(tmp("adq-runner-"));
+  /** A started runner on a fresh LocalBus and store (closed after the suite), and a delivery of `id`. */
+  const startRunner = (options: Omit<RunnerOptions, "bus" | "store" | "log">) => {
     const bus = new LocalBus();
-    const id = "job-00000000000000000001";
-    await jobs.create(record(id, "CANCELLING"));
-    await store.put(`tenants/t/jobs/${id}/result/partial.bin`, new Uint8Array([1, 2, 3]));
-    const runner = new JobRunner({ jobs, bus, store, log: silentLogger });
+    const store = new FsArtifactStore(tmp("adq-runner-"));
+    const runner = new JobRunner({ bus, store, log: silentLogger, ...options });
     runner.start();
     cleanups.push(async () => {
       await runner.close(1000);
       await bus.close();
     });
-    await bus.publishTask({ jobId: id, stage: JOB_QUEUE, taskKey: "run", payload: { jobId: id } });
+    const deliver = (id: string) =>
+      bus.publishTask({ jobId: id, stage: JOB_QUEUE, taskKey: "run", payload: { jobId: id } });
+    return { bus, store, runner, deliver };
+  };
+
+  it("finishes the cancellation of a job cancelled while its runner was dead (CANCELLING → CANCELLED, artifacts freed)", async () => {
+    const jobs = new MemoryJobStore<JobRecord>();
+    const id = "job-00000000000000000001";
+    await jobs.create(record(id, "CANCELLING"));
+    const { store, deliver } = startRunner({ jobs });
+    await store.put(`tenants/t/jobs/${id}/result/partial.bin`, new Uint8Array([1, 2, 3]));
+    await deliver(id);
     const rec = await until(async () => {
       const v = await jobs.get(id);
       return v?.value.state === "CANCELLED" ? v.value : undefined;
@@ -65,17 +72,9 @@ describe("JobRunner recovery paths", () => {
         return inner.update(j, rev);
       },
     };
-    const bus = new LocalBus();
-    const store = new FsArtifactStore(tmp("adq-runner-"));
     const id = "job-00000000000000000002";
     await inner.create(record(id, "QUEUED"));
-    const runner = new JobRunner({ jobs, bus, store, log: silentLogger, maxJobDeliveries: 2 });
-    runner.start();
-    cleanups.push(async () => {
-      await runner.close(1000);
-      await bus.close();
-    });
-    await bus.publishTask({ jobId: id, stage: JOB_QUEUE, taskKey: "run", payload: { jobId: id } });
+    await startRunner({ jobs, maxJobDeliveries: 2 }).deliver(id);
     const rec = await until(async () => {
       const v = await inner.get(id);
       return v?.value.state === "FAILED" ? v.value : undefined;
@@ -86,14 +85,7 @@ describe("JobRunner recovery paths", () => {
 
   describe("job claims (compare-and-set in the job store): coordinators share jobs, never run one twice", () => {
     const start = (jobs: MemoryJobStore<JobRecord>, instanceId: string) => {
-      const bus = new LocalBus();
-      const store = new FsArtifactStore(tmp("adq-claims-"));
-      const runner = new JobRunner({ jobs, bus, store, log: silentLogger, instanceId, claimTtlMs: 300 });
-      runner.start();
-      cleanups.push(async () => {
-        await runner.close(1000);
-        await bus.close();
-      });
+      const { bus, runner } = startRunner({ jobs, instanceId, claimTtlMs: 300 });
       return { bus, runner };
     };
     const deliver = (bus: LocalBus, id: string) =>
