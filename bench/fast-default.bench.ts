@@ -27,6 +27,7 @@ import { parseArgs } from "node:util";
 import { openDataset, type RasterImage, resizeRaster, toNchw } from "@adq/ml";
 import { decodeNpy } from "@adq/platform";
 import * as ort from "onnxruntime-node";
+import { spreadIndices } from "./spread.ts";
 
 const REPO = resolve(import.meta.dirname, "..");
 const { values, positionals } = parseArgs({
@@ -57,11 +58,7 @@ function line(cells: Array<string | number>): string {
 async function levers(): Promise<string[]> {
   const reader = await openDataset(dataset);
   const desc = await reader.describe();
-  const step = Math.max(1, Math.floor(desc.size / limit));
-  const indices = desc.items
-    .map((_, i) => i)
-    .filter((i) => i % step === 0)
-    .slice(0, limit);
+  const indices = spreadIndices(desc.size, limit);
   let t0 = performance.now();
   const images: RasterImage[] = [];
   for await (const b of reader.batches(64, { indices })) images.push(...b.images);
