@@ -12,6 +12,7 @@
 import { loadavg } from "node:os";
 import { type DiversityOptions, diversityScore } from "../packages/core/src/contrastive.ts";
 import { Rng } from "../packages/core/src/rng.ts";
+import { pearson } from "../test/support/stats.ts";
 
 interface Bin {
   v1: Float32Array;
@@ -50,21 +51,6 @@ function makeBins(
     bins.push({ v1, v2, spread });
   }
   return bins;
-}
-
-function pearson(a: number[], b: number[]): number {
-  const n = a.length;
-  const ma = a.reduce((x, y) => x + y, 0) / n;
-  const mb = b.reduce((x, y) => x + y, 0) / n;
-  let sab = 0;
-  let saa = 0;
-  let sbb = 0;
-  for (let i = 0; i < n; i++) {
-    sab += (a[i]! - ma) * (b[i]! - mb);
-    saa += (a[i]! - ma) ** 2;
-    sbb += (b[i]! - mb) ** 2;
-  }
-  return sab / Math.sqrt(saa * sbb);
 }
 
 const N = 500;

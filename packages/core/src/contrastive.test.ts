@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { pearson } from "../../../test/support/stats.ts";
 import {
   diversityDetails,
   diversityScore,
@@ -54,21 +55,6 @@ function bruteEq5(u: Float64Array, n: number, out: number, tau: number): number 
     total += s / (2 * (n - 1));
   }
   return -total / rows;
-}
-
-function pearson(a: number[], b: number[]): number {
-  const n = a.length;
-  const ma = a.reduce((x, y) => x + y, 0) / n;
-  const mb = b.reduce((x, y) => x + y, 0) / n;
-  let sab = 0;
-  let saa = 0;
-  let sbb = 0;
-  for (let i = 0; i < n; i++) {
-    sab += (a[i]! - ma) * (b[i]! - mb);
-    saa += (a[i]! - ma) ** 2;
-    sbb += (b[i]! - mb) ** 2;
-  }
-  return sab / Math.sqrt(saa * sbb);
 }
 
 interface Bin {
