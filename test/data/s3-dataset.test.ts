@@ -18,7 +18,7 @@ import {
   PARTIAL_MARKER,
 } from "@adq/ml";
 import type { Manifest } from "@adq/stages";
-import { CreateBucketCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { beforeAll, describe, expect, it } from "vitest";
 import { writeTar } from "../../services/gateway/tar.ts";
 import { compressCli, runCli } from "../e2e/cli.ts";
@@ -59,13 +59,8 @@ describe("data sets in S3 and WebDataset shards", () => {
     const srv = s3.server;
     // In-process reads use the standard AWS variables, exactly as the CLI does.
     Object.assign(process.env, srv.env(srv.admin));
-    admin = new S3Client({
-      endpoint: srv.endpoint,
-      region: srv.region,
-      forcePathStyle: true,
-      credentials: { accessKeyId: srv.admin.accessKeyId, secretAccessKey: srv.admin.secretAccessKey },
-    });
-    for (const b of ["alpha-data", "beta-data"]) await admin.send(new CreateBucketCommand({ Bucket: b }));
+    admin = srv.client();
+    await srv.createBuckets("alpha-data", "beta-data");
     disk = demoSlice(3, 12);
     const all = files(disk);
     const classes = [...new Set(all.map(([id]) => id.split("/")[0]!))];

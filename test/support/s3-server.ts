@@ -10,9 +10,10 @@
  * the server in `afterAll`.
  */
 import { spawn } from "node:child_process";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { homedir, tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, relative, sep } from "node:path";
+import { CreateBucketCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { findExecutable, freePort, stopChild, trackChild, useSuiteServer } from "./process.ts";
 
 // The suites' own S3 clients: no notice about SDK releases after the pinned one (packages/ml/src/s3.ts).
@@ -47,6 +48,12 @@ export interface S3Server {
   readonly tenants: Readonly<Record<string, S3Identity>>;
   /** The standard AWS environment for an identity (endpoint, region, keys). */
   env(identity: S3Identity): Record<string, string>;
+  /** An S3 client of `identity` (default: the admin) on this server. */
+  client(identity?: S3Identity): S3Client;
+  /** Creates the buckets (admin). */
+  createBuckets(...names: string[]): Promise<void>;
+  /** Uploads every file under `dir` to `s3://bucket/prefix/<path relative to dir>` (admin). */
+  putTree(bucket: string, prefix: string, dir: string): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -152,11 +159,30 @@ export async function startS3Server(options: S3ServerOptions = {}): Promise<S3Se
     }
     await new Promise((r) => setTimeout(r, 200));
   }
+  const client = (id: S3Identity = admin) =>
+    new S3Client({
+      endpoint,
+      region,
+      forcePathStyle: true,
+      credentials: { accessKeyId: id.accessKeyId, secretAccessKey: id.secretAccessKey },
+    });
   return {
     endpoint,
     region,
     admin,
     tenants,
+    client,
+    async createBuckets(...names) {
+      for (const Bucket of names) await client().send(new CreateBucketCommand({ Bucket }));
+    },
+    async putTree(bucket, prefix, dir) {
+      const files = (await readdir(dir, { recursive: true, withFileTypes: true })).filter((e) => e.isFile());
+      for (const f of files) {
+        const path = join(f.parentPath, f.name);
+        const key = `${prefix}/${relative(dir, path).split(sep).join("/")}`;
+        await client().send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: await readFile(path) }));
+      }
+    },
     env: (id) => ({
       AWS_ENDPOINT_URL: endpoint,
       AWS_REGION: region,
