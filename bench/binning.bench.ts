@@ -18,15 +18,17 @@
 import { fork } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { isMainThread, parentPort, Worker, workerData } from "node:worker_threads";
-import { binClass, binIndexOf, referenceBinClass } from "../packages/core/src/bins.ts";
+import { Rng } from "@adq/core";
 import {
+  binClass,
+  binIndexOf,
   type CosineSpace,
   DenseCosineSpace,
   FactorisedGradientSpace,
   gradientEmbeddings,
   type LastLayerOutputs,
-} from "../packages/core/src/gradient-embedding.ts";
-import { Rng } from "../packages/core/src/rng.ts";
+  referenceBinClass,
+} from "@adq/core/testing";
 
 const C = 10;
 const D = 64;

@@ -10,8 +10,8 @@
  * on a shared machine it inflates every figure.
  */
 import { loadavg } from "node:os";
-import { type DiversityOptions, diversityScore } from "../packages/core/src/contrastive.ts";
-import { Rng } from "../packages/core/src/rng.ts";
+import { diversityScore, Rng } from "@adq/core";
+import type { DiversityOptions } from "@adq/core/testing";
 import { pearson } from "../test/support/stats.ts";
 
 interface Bin {

@@ -5,7 +5,8 @@
  * packages/ml/src/model-contract.ts, batch 20 as the features stage gives 224² inputs).
  *
  *   npx tsx bench/fast-default.bench.ts [dataset = demo/cifar10-demo] --limit 256 \
- *     [--int8 /tmp/perf/efficientnet-lite0-int8.onnx] [--skip-e2e]
+ *     [--int8 /tmp/perf/efficientnet-lite0-int8.onnx] [--skip-e2e] \
+ *     [--skip-levers] [--skip-small-sides] [--baseline ../main-checkout] [--keep dir]
  *
  * A. Runtime levers on `limit` real images (decoded and resized once, outside the timed
  *    loop; each configuration warmed up once, then timed in `rounds` interleaved rounds, best
@@ -14,12 +15,19 @@
  *    optimisation level, intra-op threads, sequential/parallel execution, memory arena off),
  *    batch size at 128, int8 (the QDQ export made dynamic with models/scripts/dynamic_input_size.py;
  *    optional), and the decode and resize costs per image.
- * B. End to end on the data set: `adq compress` random, CCS at 128 (the new default), CCS at
- *    96 and 64, CCS at 224 (the old default) — wall time each (fresh cache), and the signal
- *    against 224: the cross-fitted head's held-out accuracy, Spearman correlation of the
- *    EL2N difficulty, and the overlap of the selected sets (|A ∩ B| / |A|).
+ * B. End to end on the data set: `adq compress` with `--method random`, the default (CCS at
+ *    the model's own 224), the default with `--model-input-size auto` (128 on CIFAR; not the
+ *    default until its quality is measured) and, unless --skip-small-sides, CCS at 96 and 64 —
+ *    wall and CPU time each (fresh cache), each as a ratio against random in the same run, the
+ *    stage timings, the manifest's sha256 (the selection: speed-ups must keep it), and the
+ *    signal against 224: the cross-fitted head's held-out accuracy, Spearman correlation of
+ *    the EL2N difficulty, and the overlap of the selected sets (|A ∩ B| / |A|). Then the
+ *    50k-image estimate from the per-image rates of this run. With --baseline <dir> (a checkout
+ *    of main with its node_modules), the default and auto runs of main's code too: the CPU
+ *    speed-up, and whether the manifest is the same.
  */
 import { spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import { cpSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -41,6 +49,7 @@ const { values, positionals } = parseArgs({
     rounds: { type: "string", default: "5" },
     "skip-small-sides": { type: "boolean" },
     keep: { type: "string" },
+    baseline: { type: "string" },
   },
 });
 const dataset = resolve(positionals[0] ?? join(REPO, "demo", "cifar10-demo"));
@@ -90,9 +99,10 @@ async function levers(): Promise<string[]> {
     executionProviders: ["cpu"],
   };
   const cfgs: Cfg[] = [
-    { name: "current default: 224, batch 20 (1 thread)", side: 224, batch: 20 },
+    { name: "224, batch 20 (the features stage's calls before RUN_PIXELS)", side: 224, batch: 20 },
+    { name: "224, calls of 2 (RUN_PIXELS: the features stage now)", side: 224, batch: 2 },
     { name: "side 160", side: 160, batch: 32 },
-    { name: "side 128 (new default)", side: 128, batch: 32 },
+    { name: "side 128 (`--model-input-size auto`), batch 32", side: 128, batch: 32 },
     { name: "side 96", side: 96, batch: 32 },
     { name: "side 64", side: 64, batch: 32 },
     {
@@ -108,7 +118,7 @@ async function levers(): Promise<string[]> {
       opts: { ...base, graphOptimizationLevel: "extended" },
     },
     {
-      name: "128, 2 intra-op threads (the CLI's default: all cores)",
+      name: "128, 2 intra-op threads, spin-waiting (the CLI's default before)",
       side: 128,
       batch: 32,
       opts: { ...base, intraOpNumThreads: 2 },
@@ -119,6 +129,12 @@ async function levers(): Promise<string[]> {
       batch: 32,
       opts: { ...base, executionMode: "parallel", interOpNumThreads: 2 },
     },
+    {
+      name: "128, 2 intra-op threads, no spin-waiting (the CLI's default now)",
+      side: 128,
+      batch: 32,
+      opts: { ...base, intraOpNumThreads: 2, extra: { session: { intra_op: { allow_spinning: "0" } } } },
+    },
     { name: "128, CPU memory arena off", side: 128, batch: 32, opts: { ...base, enableCpuMemArena: false } },
     {
       name: "128, no spin-waiting of intra-op threads",
@@ -126,7 +142,8 @@ async function levers(): Promise<string[]> {
       batch: 32,
       opts: { ...base, extra: { session: { intra_op: { allow_spinning: "0" } } } },
     },
-    { name: "128, batch 8", side: 128, batch: 8 },
+    { name: "128, calls of 8 (RUN_PIXELS: the features stage now)", side: 128, batch: 8 },
+    { name: "128, batch 64 (the features stage's calls before RUN_PIXELS)", side: 128, batch: 64 },
     { name: "128, batch 128", side: 128, batch: 128 },
     ...(values.int8
       ? [
@@ -194,6 +211,7 @@ async function levers(): Promise<string[]> {
 // ---------- B. end to end and the signal ----------
 interface E2e {
   name: string;
+  manifestSha: string;
   seconds: number;
   cpuSeconds: number;
   timings: Record<string, number>;
@@ -202,7 +220,7 @@ interface E2e {
   selected: Set<string>;
 }
 
-function compress(name: string, args: string[]): E2e {
+function compress(name: string, args: string[], repo = REPO): E2e {
   const cache = mkdtempSync(join(tmpdir(), "adq-fast-cache-"));
   const out = mkdtempSync(join(tmpdir(), "adq-fast-out-"));
   const t0 = performance.now();
@@ -214,7 +232,7 @@ function compress(name: string, args: string[]): E2e {
       "-f",
       "ADQTIME %e %U %S",
       process.execPath,
-      join(REPO, "bin", "adq.mjs"),
+      join(repo, "bin", "adq.mjs"),
       "compress",
       dataset,
       ...["--out", out, "--force", "--cache-dir", cache, ...args],
@@ -225,7 +243,14 @@ function compress(name: string, args: string[]): E2e {
   if (r.status !== 0) throw new Error(`${name}: adq compress failed: ${r.stderr}`);
   const tm = /ADQTIME ([\d.]+) ([\d.]+) ([\d.]+)/.exec(r.stderr);
   const cpuSeconds = tm ? Number(tm[2]) + Number(tm[3]) : Number.NaN;
-  const m = JSON.parse(readFileSync(join(out, "manifest.json"), "utf8"));
+  const manifest = readFileSync(join(out, "manifest.json"));
+  const m = JSON.parse(manifest.toString("utf8"));
+  // The model file's path names the checkout it ran from (--baseline runs another one); the
+  // rest of the manifest, selection included, must not depend on which.
+  const { file: _file, ...model } = m.model ?? {};
+  const manifestSha = createHash("sha256")
+    .update(JSON.stringify({ ...m, model }))
+    .digest("hex");
   const timings = JSON.parse(readFileSync(join(out, "timings.json"), "utf8"));
   let el2n: Float64Array | null = null;
   try {
@@ -258,6 +283,7 @@ function compress(name: string, args: string[]): E2e {
   );
   return {
     name,
+    manifestSha,
     seconds,
     cpuSeconds,
     timings,
@@ -269,21 +295,39 @@ function compress(name: string, args: string[]): E2e {
 
 function e2e(): string[] {
   const common = ["--ratio", "0.1", "--seed", "0"];
-  const ccs = (side: number | null) =>
-    compress(side ? `ccs ${side}` : "ccs (default: 128)", [
-      ...common,
-      "--method",
-      "ccs",
-      "--keep-intermediates",
-      ...(side ? ["--model-input-size", String(side)] : []),
-    ]);
-  // The reference first, so that each later row's signal can be printed as soon as it is done.
-  const full = ccs(224);
-  const fast = ccs(null);
-  const random = compress("random", [...common, "--method", "random"]);
-  const s96 = values["skip-small-sides"] ? null : ccs(96);
-  const s64 = values["skip-small-sides"] ? null : ccs(64);
-  const rows = [random, fast, ...(s96 ? [s96] : []), ...(s64 ? [s64] : []), full].map((r) => {
+  const ccs = (name: string, side: string | null, repo = REPO) =>
+    compress(name, [...common, "--keep-intermediates", ...(side ? ["--model-input-size", side] : [])], repo);
+  // --baseline <checkout of main>: the same two runs with main's code, for the speed-up and to
+  // check that the selection is the same (the manifest's sha256 without the model's path).
+  const base = values.baseline ? resolve(values.baseline) : null;
+  const baseFull = base ? ccs("main: default (CCS, 224)", null, base) : null;
+  const baseFast = base ? ccs("main: default, --model-input-size auto (128)", "auto", base) : null;
+  // Random first and last: the machine is shared, and its load drifts; the ratios use their mean.
+  const random1 = compress("random", [...common, "--method", "random"]);
+  const full = ccs("default (CCS, 224)", null);
+  const fast = ccs("default, --model-input-size auto (128)", "auto");
+  const s96 = values["skip-small-sides"] ? null : ccs("CCS at 96", "96");
+  const s64 = values["skip-small-sides"] ? null : ccs("CCS at 64", "64");
+  const random2 = compress("random (again)", [...common, "--method", "random"]);
+  const random = {
+    seconds: (random1.seconds + random2.seconds) / 2,
+    cpuSeconds: (random1.cpuSeconds + random2.cpuSeconds) / 2,
+  };
+  const all = [
+    random1,
+    random2,
+    ...(baseFull && baseFast ? [baseFull, baseFast] : []),
+    full,
+    fast,
+    ...(s96 ? [s96] : []),
+    ...(s64 ? [s64] : []),
+  ];
+  const vsMain = (r: E2e) => {
+    const b = r === full ? baseFull : r === fast ? baseFast : null;
+    if (!b) return "–";
+    return `${(b.cpuSeconds / r.cpuSeconds).toFixed(2)}× less CPU, manifest ${b.manifestSha === r.manifestSha ? "identical" : "DIFFERS"}`;
+  };
+  const rows = all.map((r) => {
     const sig =
       r.el2n && full.el2n
         ? [
@@ -300,11 +344,20 @@ function e2e(): string[] {
       `${(r.cpuSeconds / random.cpuSeconds).toFixed(2)}×`,
       ((r.timings.features ?? 0) / 1000).toFixed(1),
       ((r.timings.binning ?? 0) / 1000).toFixed(1),
+      `\`${r.manifestSha.slice(0, 12)}\``,
+      vsMain(r),
       ...sig,
     ]);
   });
+  // 50k CIFAR-10 (25× the demo's 2,000 images): every stage's work is linear in the images
+  // (features, the head's O(k·epochs·n·D·C), CCS's sort, the manifest), so the estimate scales
+  // the run's CPU seconds by 25 and spreads them over 2 cores (the best case: no idle core);
+  // the wall estimate scales this run's wall time by 25 under this run's load.
+  const n = 2000;
+  const est = (r: E2e) =>
+    `${r.name}: ${((r.cpuSeconds * 50_000) / n / 2 / 60).toFixed(1)} min of both cores from ${((r.cpuSeconds / n) * 1000).toFixed(1)} CPU ms/image (${((r.seconds * 50_000) / n / 60).toFixed(1)} min at this run's wall rate)`;
   return [
-    `End to end, \`adq compress ${dataset.replace(`${REPO}/`, "")} --ratio 0.1 --seed 0\`, fresh cache each, load average now ${loadavg()[0]!.toFixed(1)}.`,
+    `End to end, \`adq compress ${dataset.replace(`${REPO}/`, "")} --ratio 0.1 --seed 0\`, fresh cache each, ${cpus().length} cores; load average ${load0.toFixed(1)} at the start, ${loadavg()[0]!.toFixed(1)} at the end. Ratios against the mean of the two random runs.`,
     "",
     line([
       "run",
@@ -314,12 +367,18 @@ function e2e(): string[] {
       "vs random (CPU)",
       "features s",
       "head s",
+      "manifest sha256 (model path left out)",
+      "vs main (same run)",
       "head held-out acc.",
       "EL2N Spearman vs 224",
       "selection overlap with 224",
     ]),
-    line(["---", "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:"]),
+    line(["---", "---:", "---:", "---:", "---:", "---:", "---:", "---", "---", "---:", "---:", "---:"]),
     ...rows,
+    "",
+    "50k CIFAR-10 estimate (per-image rates of this run × 50,000):",
+    "",
+    ...[full, fast, random1].map((r) => `- ${est(r)}`),
   ];
 }
 

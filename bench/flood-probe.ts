@@ -6,8 +6,9 @@ import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { gzipSync } from "node:zlib";
-import { CompressionClient, checkHealth } from "../services/common/client.ts";
-import { writeTar } from "../services/gateway/tar.ts";
+import { writeTar } from "@adq/gateway";
+import { CompressionClient } from "@adq/service-common";
+import { checkHealth } from "@adq/service-common/testing";
 
 const N = Number(process.argv[2] ?? 200_001);
 const tar = writeTar(Array.from({ length: N }, (_, i) => ({ name: `d/c${i % 10}/${i}.png` })));

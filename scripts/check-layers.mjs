@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // `npm run lint` (after biome): the package boundaries, checked on every import in the npm
-// workspaces (packages/, services/, apps/). Plain Node; the imports are read with TypeScript's
+// workspaces (packages/, services/, apps/) and in the code outside them that uses them: the
+// suites under test/ and the benchmarks under bench/. Plain Node; the imports are read with TypeScript's
 // own pre-processor (typescript is already a dev dependency), so `import type`, `export … from`
 // and `import()` all count, and text inside strings and comments does not.
 //
@@ -13,9 +14,15 @@
 //   relative      a relative import stays inside its own package folder (other packages are
 //                 imported by name). Test code may import the shared helpers under test/.
 //   exports       an import of another package names one of its `exports` (`@adq/platform`,
-//                 `@adq/platform/nats`), never a file behind them.
+//                 `@adq/platform/nats`), never a file behind them; its `/testing` export only
+//                 from test code.
 //   undeclared    what a package imports is in its package.json `dependencies` (workspace and
 //                 third-party alike); test code may also use the root's devDependencies.
+// test/ and bench/ are consumers above every layer: they import any package by name, from its
+// `exports` (a package's `/testing` subpath holds what tests need beyond its public surface),
+// never by a relative path into a package folder (`relative`) or a name behind its exports
+// (`exports`); their relative imports stay in test/ and bench/. A third-party package they
+// import must be declared by the root or by some workspace package (`undeclared`).
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { builtinModules, createRequire } from "node:module";
 import { dirname, join, relative, resolve, sep } from "node:path";
@@ -40,6 +47,10 @@ const SOURCE = /\.(ts|mts|cts|js|mjs|cjs)$/;
 /** Tests and the modules only tests import (shared suites, fixtures). */
 const TEST_CODE = /\.(test|contract|fixtures?)\.[cm]?[jt]s$/;
 const BUILTINS = new Set(builtinModules);
+/** Folders of code outside the workspaces that imports them (suites, benchmarks). */
+export const CONSUMERS = ["test", "bench"];
+/** The subpath export of what only tests need from a package. */
+const TESTING = "./testing";
 
 const toPosix = (p) => p.split(sep).join("/");
 const readJson = (file) => JSON.parse(readFileSync(file, "utf8"));
@@ -100,6 +111,7 @@ function splitBare(spec) {
 export function checkLayers(root) {
   const rootPkg = readJson(join(root, "package.json"));
   const rootDev = new Set(Object.keys(rootPkg.devDependencies ?? {}));
+  const rootDeps = new Set(Object.keys(rootPkg.dependencies ?? {}));
   const pkgs = workspaces(root);
   const byName = new Map(pkgs.map((p) => [p.name, p]));
   const owner = (file) => {
@@ -168,8 +180,60 @@ export function checkLayers(root) {
             "exports",
             `${sub} is not exported by ${dep.name} (its exports: ${Object.keys(dep.exports).join(", ")}): a deep import of its internals`,
           );
+        else if (sub === TESTING && !isTest)
+          fail(
+            "exports",
+            `${dep.name}/testing is for tests only; production code uses ${dep.name}'s public exports`,
+          );
         else if (!p.deps.has(name))
           fail("undeclared", `${name} is not in the dependencies of ${p.folder}/package.json`);
+      }
+    }
+  }
+  // The suites and benchmarks: by name and through exports, like any other user of the packages.
+  const anyDeclares = (name) =>
+    rootDev.has(name) || rootDeps.has(name) || pkgs.some((p) => p.deps.has(name) || p.devDeps.has(name));
+  for (const top of CONSUMERS) {
+    if (!existsSync(join(root, top))) continue;
+    for (const file of sourceFiles(join(root, top))) {
+      files++;
+      const rel = toPosix(relative(root, file));
+      const text = readFileSync(file, "utf8");
+      const lineOf = (pos) => text.slice(0, pos).split("\n").length;
+      for (const { fileName: spec, pos } of ts.preProcessFile(text, true, true).importedFiles) {
+        imports++;
+        const fail = (rule, why) =>
+          violations.push(`${rel}:${lineOf(pos)}: import "${spec}": ${rule}: ${why}`);
+        if (spec.startsWith("node:") || BUILTINS.has(spec)) continue;
+        if (spec.startsWith(".") || spec.startsWith("/")) {
+          const target = resolve(dirname(file), spec);
+          const targetRel = toPosix(relative(root, target));
+          if (CONSUMERS.some((c) => targetRel.startsWith(`${c}/`))) continue;
+          const other = owner(target);
+          fail(
+            "relative",
+            other
+              ? `reaches into ${other.name} (${other.folder}); import it by name ("${other.name}"), from its exports (a "/testing" export for what only tests need)`
+              : `leaves ${top}/ for ${targetRel}`,
+          );
+          continue;
+        }
+        const [name, sub] = splitBare(spec);
+        const dep = byName.get(name);
+        if (!dep) {
+          if (name.startsWith("@adq/")) fail("exports", `there is no workspace package ${name}`);
+          else if (!anyDeclares(name))
+            fail(
+              "undeclared",
+              `${name} is declared by neither the root package.json nor any workspace package`,
+            );
+          continue;
+        }
+        if (!(sub in dep.exports))
+          fail(
+            "exports",
+            `${sub} is not exported by ${dep.name} (its exports: ${Object.keys(dep.exports).join(", ")}): a deep import of its internals`,
+          );
       }
     }
   }

@@ -15,7 +15,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { REPO_ROOT } from "@adq/cli";
-import { checkHealth } from "../../services/common/client.ts";
+import { checkHealth } from "@adq/service-common/testing";
 import { buildImage, HARDENING, IMAGE, podman } from "../../test/container/podman.ts";
 import { freePort, startNatsServer } from "../../test/support/nats-server.ts";
 

@@ -26,10 +26,9 @@ import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { DEFAULT_MODEL, REPO_ROOT } from "@adq/cli";
 import { startClusterGateway } from "@adq/cluster";
-import { ApiKeyAuthenticator, hashApiKey } from "../../services/common/auth.ts";
-import { CompressionClient } from "../../services/common/client.ts";
-import { silentLogger } from "../../services/common/log.ts";
-import { startAllInOne } from "../../services/gateway/start.ts";
+import { startAllInOne } from "@adq/gateway";
+import { ApiKeyAuthenticator, CompressionClient } from "@adq/service-common";
+import { hashApiKey, silentLogger } from "@adq/service-common/testing";
 import { demoSlice, tmp } from "../../test/e2e/helpers.ts";
 import { startNatsServer } from "../../test/support/nats-server.ts";
 

@@ -7,7 +7,7 @@
  * `adq compress` of the same data set and parameters (one reference per data set and seed).
  *
  *   nice -n 10 npx tsx bench/load/tenants.ts [--jobs 54] [--workers 2] [--coordinators 1]
- *                                            [--concurrency 8] [--json out.json]
+ *                                            [--concurrency 8] [--job-lookahead 16] [--json out.json]
  *
  * Reports lost jobs (not SUCCEEDED), divergent manifests, and per tenant the queue wait
  * (startTime − createTime from GetJob) and the end-to-end time (endTime − createTime),
@@ -19,9 +19,9 @@ import { loadavg } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
-import { hashApiKey } from "../../services/common/auth.ts";
-import { CompressionClient } from "../../services/common/client.ts";
-import type { Job, Timestamp } from "../../services/common/types.ts";
+import { CompressionClient } from "@adq/service-common";
+import type { Job__Output as Job, Timestamp__Output as Timestamp } from "@adq/service-common/proto";
+import { hashApiKey } from "@adq/service-common/testing";
 import { killAll, startService } from "../../test/cluster/procs.ts";
 import { compressCli } from "../../test/e2e/cli.ts";
 import { demoSlice, tmp } from "../../test/e2e/helpers.ts";
@@ -34,6 +34,7 @@ const { values } = parseArgs({
     workers: { type: "string", default: "2" },
     coordinators: { type: "string", default: "1" },
     concurrency: { type: "string", default: "8" },
+    "job-lookahead": { type: "string", default: "16" },
     seeds: { type: "string", default: "3" },
     json: { type: "string" },
   },
@@ -104,17 +105,19 @@ async function main(): Promise<void> {
             keysFile,
             "--concurrency",
             values.concurrency!,
+            "--job-lookahead",
+            values["job-lookahead"]!,
             ...[...data.values()].flatMap((d) => ["--data-root", d]),
           ],
           {},
-          120_000,
+          300_000,
         ),
       ),
     );
     await Promise.all(
       STAGES.flatMap((s) =>
         Array.from({ length: WORKERS }, (_, i) =>
-          startService(`${s}-${i}`, ["serve", "--stage", s, ...common, "--port", "0"], {}, 120_000),
+          startService(`${s}-${i}`, ["serve", "--stage", s, ...common, "--port", "0"], {}, 300_000),
         ),
       ),
     );
@@ -199,6 +202,7 @@ async function main(): Promise<void> {
       workersPerStage: WORKERS,
       coordinators: COORDINATORS,
       coordinatorConcurrency: Number(values.concurrency),
+      jobLookahead: Number(values["job-lookahead"]),
       jobsPerCoordinator,
       wallMs,
       lost,

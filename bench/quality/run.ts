@@ -41,7 +41,7 @@ import { cpus, homedir, hostname } from "node:os";
 import { basename, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { defaultModelFor } from "../../apps/adq/src/default-model.ts";
+import { defaultModelFor } from "@adq/cli/testing";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const REPO = resolve(HERE, "../..");

@@ -19,10 +19,10 @@ import { cpus, loadavg } from "node:os";
 import { join, relative } from "node:path";
 import { parseArgs } from "node:util";
 import { DEFAULT_DATASET, REPO_ROOT } from "@adq/cli";
+import { orderedMap } from "@adq/ml/testing";
+import type { Manifest } from "@adq/stages";
 import { CreateBucketCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import sharp from "sharp";
-import { orderedMap } from "../../packages/ml/src/pool.ts";
-import type { Manifest } from "../../packages/stages/src/index.ts";
 import { tmp } from "../../test/e2e/helpers.ts";
 import { startS3Server } from "../../test/support/s3-server.ts";
 

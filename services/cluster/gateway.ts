@@ -69,6 +69,8 @@ export interface ClusterGatewayOptions {
   /** Fair share: outstanding tasks per tenant per stage / per GPU stage (RunnerOptions). */
   tenantStageTasks?: number;
   tenantGpuTasks?: number;
+  /** Queued jobs held beyond `concurrency` to admit fairly between tenants (RunnerOptions.jobLookahead). */
+  jobLookahead?: number;
   shardSize?: number;
   maxAttempts?: number;
   maxJobDeliveries?: number;
@@ -199,8 +201,11 @@ export async function startClusterGateway(o: ClusterGatewayOptions): Promise<Run
               // A job's claim lapses when its queue message is redelivered (same ack wait), so a
               // crashed coordinator's jobs resume after one ack wait, not later.
               claimTtlMs: o.ackWaitMs ?? 30_000,
+              // One fair-share window per tenant and stage for all coordinators together.
+              ...(ports.leases ? { leases: ports.leases } : {}),
               ...(o.tenantStageTasks ? { tenantStageTasks: o.tenantStageTasks } : {}),
               ...(o.tenantGpuTasks ? { tenantGpuTasks: o.tenantGpuTasks } : {}),
+              ...(o.jobLookahead !== undefined ? { jobLookahead: o.jobLookahead } : {}),
               ...(o.shardSize ? { shardSize: o.shardSize } : {}),
               ...(o.maxAttempts ? { maxTaskAttempts: o.maxAttempts } : {}),
               ...(o.maxJobDeliveries ? { maxJobDeliveries: o.maxJobDeliveries } : {}),

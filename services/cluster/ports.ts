@@ -6,8 +6,8 @@
  * creates them).
  *
  * Names, for a namespace `ns` (default `adq`): streams `NS_TASKS`, `NS_OUTCOMES`,
- * `NS_EVENTS` (packages/platform/src/nats/README.md), KV buckets `ns-jobs` and
- * `ns-idempotency`, Object Store bucket `ns-artifacts`.
+ * `NS_EVENTS` (packages/platform/src/nats/README.md), KV buckets `ns-jobs`,
+ * `ns-idempotency` and `ns-fair-share`, Object Store bucket `ns-artifacts`.
  */
 
 import type { IdempotencyRecord, JobRecord } from "@adq/gateway";
@@ -25,6 +25,7 @@ import {
 } from "@adq/platform/nats";
 import { S3ArtifactStore } from "@adq/platform/s3";
 import type { Logger } from "@adq/service-common";
+import type { LeaseRecord } from "@adq/stages";
 
 export interface ClusterPortsOptions {
   /** NATS server URL(s), comma-separated or a list. */
@@ -66,6 +67,8 @@ export interface ClusterPorts {
   store: ArtifactStore;
   jobs?: KvJobStore<JobRecord>;
   idempotency?: KvJobStore<IdempotencyRecord>;
+  /** The coordinators' shared fair-share windows (leases per tenant and stage, @adq/stages SharedFairShare). */
+  leases?: KvJobStore<LeaseRecord>;
   /** Follows the connection: `connected` false while NATS is unreachable. */
   onStatus(listener: (connected: boolean) => void): void;
   readonly connected: boolean;
@@ -201,6 +204,7 @@ export async function openClusterPorts(o: ClusterPortsOptions): Promise<ClusterP
     const idempotency = o.kv
       ? await KvJobStore.open<IdempotencyRecord>(nc, { bucket: `${ns}-idempotency` })
       : undefined;
+    const leases = o.kv ? await KvJobStore.open<LeaseRecord>(nc, { bucket: `${ns}-fair-share` }) : undefined;
     log.info("nats_ready", { servers: shown, namespace: ns });
     let closing: Promise<void> | undefined;
     return {
@@ -209,6 +213,7 @@ export async function openClusterPorts(o: ClusterPortsOptions): Promise<ClusterP
       store,
       ...(jobs ? { jobs } : {}),
       ...(idempotency ? { idempotency } : {}),
+      ...(leases ? { leases } : {}),
       onStatus: (l) => listeners.push(l),
       get connected() {
         return connected;

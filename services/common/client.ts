@@ -4,39 +4,32 @@
  * `authorization: Bearer <key>` metadata.
  */
 import * as grpc from "@grpc/grpc-js";
-import { compressionClientConstructor, healthClientConstructor } from "./proto.ts";
-import { errorDetailsFromStatus, STATUS_DETAILS_TRAILER } from "./status-details.ts";
 import type {
   CancelJobRequest,
+  CompressionServiceClient,
   CreateJobRequest,
-  CreateJobResponse,
-  DownloadResultChunk,
+  CreateJobResponse__Output,
+  DeleteJobResponse__Output,
+  DeleteUploadResponse__Output,
+  DownloadResultChunk__Output,
   DownloadResultRequest,
-  ErrorDetails,
-  HealthStatus,
-  Job,
-  JobEvent,
-  JobResult,
+  ErrorDetails__Output,
+  HealthCheckResponse__Output,
+  HealthClient,
+  Job__Output,
+  JobEvent__Output,
+  JobResult__Output,
   ListJobsRequest,
-  ListJobsResponse,
-  UploadDatasetResponse,
+  ListJobsResponse__Output,
+  UploadDatasetRequest,
+  UploadDatasetResponse__Output,
   UploadHeader,
-} from "./types.ts";
-
-type UnaryFn = (
-  req: unknown,
-  md: grpc.Metadata,
-  opts: grpc.CallOptions,
-  cb: (err: grpc.ServiceError | null, res: unknown) => void,
-) => grpc.ClientUnaryCall;
-type StreamFn = (
-  req: unknown,
-  md: grpc.Metadata,
-  opts: grpc.CallOptions,
-) => grpc.ClientReadableStream<unknown>;
+} from "./generated/index.ts";
+import { compressionClientConstructor, healthClientConstructor } from "./proto.ts";
+import { errorDetailsFromStatus, STATUS_DETAILS_TRAILER } from "./status-details.ts";
 
 /** The adq.v1.ErrorDetails in a failed call's rich status, if the server sent one. */
-export function errorDetailsOf(err: unknown): ErrorDetails | undefined {
+export function errorDetailsOf(err: unknown): ErrorDetails__Output | undefined {
   const md = (err as grpc.ServiceError | undefined)?.metadata;
   const v = md?.get(STATUS_DETAILS_TRAILER)[0];
   if (!v || typeof v === "string") return undefined;
@@ -56,18 +49,38 @@ export interface ClientOptions {
   timeoutMs?: number;
 }
 
+type ClientConstructor<C> = new (
+  address: string,
+  credentials: grpc.ChannelCredentials,
+  options?: grpc.ChannelOptions,
+) => C;
+
+/** A call of the typed client answered by one response, as (metadata, options, callback). */
+type Unary<Res> = (md: grpc.Metadata, opts: grpc.CallOptions, cb: grpc.requestCallback<Res>) => unknown;
+
+/**
+ * `msg` with `keys` checked present: message fields the contract always sets in this response
+ * (a response without them is the server's protocol error, not a null for every caller to test).
+ */
+function present<T, K extends keyof T>(
+  msg: T,
+  rpc: string,
+  ...keys: K[]
+): T & { [P in K]-?: NonNullable<T[P]> } {
+  for (const k of keys)
+    if (msg[k] === null || msg[k] === undefined) throw new Error(`${rpc}: the response has no ${String(k)}`);
+  return msg as T & { [P in K]-?: NonNullable<T[P]> };
+}
+
 export class CompressionClient {
-  readonly raw: grpc.Client & Record<string, UnaryFn | StreamFn>;
+  /** The generated client (proto-loader-gen-types), for calls this wrapper does not cover. */
+  readonly raw: CompressionServiceClient;
   private readonly apiKey: string | undefined;
   private readonly timeoutMs: number;
 
   constructor(address: string, o: ClientOptions = {}) {
-    const Ctor = compressionClientConstructor();
-    this.raw = new Ctor(
-      address,
-      o.credentials ?? grpc.credentials.createInsecure(),
-      o.channelOptions ?? {},
-    ) as grpc.Client & Record<string, UnaryFn | StreamFn>;
+    const Ctor = compressionClientConstructor() as unknown as ClientConstructor<CompressionServiceClient>;
+    this.raw = new Ctor(address, o.credentials ?? grpc.credentials.createInsecure(), o.channelOptions ?? {});
     this.apiKey = o.apiKey;
     this.timeoutMs = o.timeoutMs ?? 60_000;
   }
@@ -78,74 +91,64 @@ export class CompressionClient {
     return md;
   }
 
-  private unary<Res>(method: string, req: unknown): Promise<Res> {
-    const fn = this.raw[method] as UnaryFn;
+  private unary<Res>(call: Unary<Res>): Promise<Res> {
     return new Promise((resolve, reject) => {
-      fn.call(this.raw, req, this.metadata(), { deadline: Date.now() + this.timeoutMs }, (err, res) =>
-        err ? reject(err) : resolve(res as Res),
+      call(this.metadata(), { deadline: Date.now() + this.timeoutMs }, (err, res) =>
+        err || res === undefined ? reject(err ?? new Error("no response")) : resolve(res),
       );
     });
   }
 
-  private stream<Res>(method: string, req: unknown, signal?: AbortSignal): AsyncIterable<Res> {
-    const fn = this.raw[method] as StreamFn;
-    const call = fn.call(this.raw, req, this.metadata(), {});
+  private stream<Res>(call: grpc.ClientReadableStream<Res>, signal?: AbortSignal): AsyncIterable<Res> {
     signal?.addEventListener("abort", () => call.cancel(), { once: true });
-    return call as AsyncIterable<Res>;
+    return call;
   }
 
-  createJob(req: Partial<CreateJobRequest>): Promise<CreateJobResponse> {
-    return this.unary("CreateJob", req);
+  async createJob(req: CreateJobRequest) {
+    const res = await this.unary<CreateJobResponse__Output>((md, o, cb) =>
+      this.raw.createJob(req, md, o, cb),
+    );
+    return present(res, "CreateJob", "job");
   }
-  getJob(jobId: string): Promise<Job> {
-    return this.unary("GetJob", { jobId });
+  getJob(jobId: string): Promise<Job__Output> {
+    return this.unary((md, o, cb) => this.raw.getJob({ jobId }, md, o, cb));
   }
-  cancelJob(req: Partial<CancelJobRequest> & { jobId: string }): Promise<Job> {
-    return this.unary("CancelJob", req);
+  cancelJob(req: CancelJobRequest & { jobId: string }): Promise<Job__Output> {
+    return this.unary((md, o, cb) => this.raw.cancelJob(req, md, o, cb));
   }
-  listJobs(req: Partial<ListJobsRequest> = {}): Promise<ListJobsResponse> {
-    return this.unary("ListJobs", req);
+  listJobs(req: ListJobsRequest = {}): Promise<ListJobsResponse__Output> {
+    return this.unary((md, o, cb) => this.raw.listJobs(req, md, o, cb));
   }
-  deleteUpload(datasetUri: string): Promise<Record<string, never>> {
-    return this.unary("DeleteUpload", { datasetUri });
+  deleteUpload(datasetUri: string): Promise<DeleteUploadResponse__Output> {
+    return this.unary((md, o, cb) => this.raw.deleteUpload({ datasetUri }, md, o, cb));
   }
 
-  deleteJob(jobId: string): Promise<Record<string, never>> {
-    return this.unary("DeleteJob", { jobId });
+  deleteJob(jobId: string): Promise<DeleteJobResponse__Output> {
+    return this.unary((md, o, cb) => this.raw.deleteJob({ jobId }, md, o, cb));
   }
-  getResult(jobId: string): Promise<JobResult> {
-    return this.unary("GetResult", { jobId });
+  getResult(jobId: string): Promise<JobResult__Output> {
+    return this.unary((md, o, cb) => this.raw.getResult({ jobId }, md, o, cb));
   }
-  watchJob(jobId: string, afterSequence = 0, signal?: AbortSignal): AsyncIterable<JobEvent> {
-    return this.stream("WatchJob", { jobId, afterSequence }, signal);
+  watchJob(jobId: string, afterSequence = 0, signal?: AbortSignal): AsyncIterable<JobEvent__Output> {
+    return this.stream(this.raw.watchJob({ jobId, afterSequence }, this.metadata(), {}), signal);
   }
   downloadResult(
-    req: Partial<DownloadResultRequest> & { jobId: string; name: string },
-  ): AsyncIterable<DownloadResultChunk> {
-    return this.stream("DownloadResult", req);
+    req: DownloadResultRequest & { jobId: string; name: string },
+  ): AsyncIterable<DownloadResultChunk__Output> {
+    return this.stream(this.raw.downloadResult(req, this.metadata(), {}));
   }
 
   /**
    * Uploads an archive: the header, then the bytes in chunks of `chunkSize` (≤ 1 MiB).
    * `messages` overrides what is sent (tests of malformed streams).
    */
-  uploadDataset(
-    header: Partial<UploadHeader>,
+  async uploadDataset(
+    header: UploadHeader,
     archive: Uint8Array,
-    o: { chunkSize?: number; messages?: unknown[] } = {},
-  ): Promise<UploadDatasetResponse> {
-    const fn = this.raw.UploadDataset as unknown as (
-      md: grpc.Metadata,
-      opts: grpc.CallOptions,
-      cb: (err: grpc.ServiceError | null, res: unknown) => void,
-    ) => grpc.ClientWritableStream<unknown>;
-    return new Promise((resolve, reject) => {
-      const call = fn.call(
-        this.raw,
-        this.metadata(),
-        { deadline: Date.now() + this.timeoutMs },
-        (err, res) => (err ? reject(err) : resolve(res as UploadDatasetResponse)),
-      );
+    o: { chunkSize?: number; messages?: UploadDatasetRequest[] } = {},
+  ) {
+    const res = await this.unary<UploadDatasetResponse__Output>((md, opts, cb) => {
+      const call = this.raw.uploadDataset(md, opts, cb);
       const size = o.chunkSize ?? 1024 * 1024;
       const messages = o.messages ?? [
         { header: { sizeBytes: archive.length, ...header } },
@@ -156,6 +159,7 @@ export class CompressionClient {
       for (const m of messages) call.write(m);
       call.end();
     });
+    return present(res, "UploadDataset", "dataset", "archive", "summary");
   }
 
   close(): void {
@@ -163,27 +167,23 @@ export class CompressionClient {
   }
 }
 
-/** grpc.health.v1 Check. */
+/** grpc.health.v1 Check: the serving status of `service` ("" for the server). */
 export async function checkHealth(
   address: string,
   service = "",
   timeoutMs = 5000,
   security: { credentials?: grpc.ChannelCredentials; channelOptions?: grpc.ChannelOptions } = {},
-): Promise<HealthStatus> {
-  const Ctor = healthClientConstructor();
+): Promise<HealthCheckResponse__Output["status"]> {
+  const Ctor = healthClientConstructor() as unknown as ClientConstructor<HealthClient>;
   const c = new Ctor(
     address,
     security.credentials ?? grpc.credentials.createInsecure(),
     security.channelOptions ?? {},
-  ) as grpc.Client & Record<string, UnaryFn>;
+  );
   try {
-    return await new Promise<HealthStatus>((resolve, reject) => {
-      (c.Check as UnaryFn).call(
-        c,
-        { service },
-        new grpc.Metadata(),
-        { deadline: Date.now() + timeoutMs },
-        (err, res) => (err ? reject(err) : resolve((res as { status: HealthStatus }).status)),
+    return await new Promise((resolve, reject) => {
+      c.check({ service }, new grpc.Metadata(), { deadline: Date.now() + timeoutMs }, (err, res) =>
+        err || !res ? reject(err ?? new Error("no response")) : resolve(res.status),
       );
     });
   } finally {

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { mkdir, open } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import type { CompressionClient } from "./client.ts";
-import type { JobResult } from "./types.ts";
+import type { JobResult__Output as JobResult } from "./generated/index.ts";
 
 /**
  * Downloads every file of a finished job into `dir` (which the caller stages and publishes),
@@ -35,7 +35,7 @@ export async function downloadResultFiles(
     } finally {
       await fh.close();
     }
-    if (size !== Number(f.artifact.sizeBytes) || hash.digest("hex") !== f.artifact.sha256)
+    if (size !== Number(f.artifact?.sizeBytes) || hash.digest("hex") !== f.artifact?.sha256)
       throw new Error(`${f.name}: downloaded bytes do not match the server's size/SHA-256`);
   }
   return res;

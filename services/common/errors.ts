@@ -8,9 +8,15 @@
 import { randomBytes } from "node:crypto";
 import { type ErrorInfo, type ErrorStatus, errorInfo } from "@adq/core";
 import * as grpc from "@grpc/grpc-js";
+import type {
+  Duration,
+  ErrorDetails,
+  ErrorReason__Output as ErrorReasonName,
+  FieldViolation,
+  QuotaViolation,
+} from "./generated/index.ts";
 import type { Logger } from "./log.ts";
 import { encodeStatus, STATUS_DETAILS_TRAILER } from "./status-details.ts";
-import type { Duration, ErrorDetails, ErrorReasonName, FieldViolation, QuotaViolation } from "./types.ts";
 
 /** The reason of an error raised without one: every failed call names a reason. */
 const DEFAULT_REASON: Partial<Record<grpc.status, ErrorReasonName>> = {
@@ -29,7 +35,7 @@ const DEFAULT_REASON: Partial<Record<grpc.status, ErrorReasonName>> = {
 };
 
 /** When a retry of the same call helps, after how long (RetryInfo); absent: it does not. */
-function defaultRetry(code: grpc.status, d: Partial<ErrorDetails>): Duration | undefined {
+function defaultRetry(code: grpc.status, d: ErrorDetails): Duration | undefined {
   if (code === grpc.status.UNAVAILABLE) return { seconds: "1", nanos: 0 };
   if (code === grpc.status.ABORTED) return { seconds: "0", nanos: 100_000_000 };
   // Only a concurrent-jobs quota frees itself (a running job ends); the others need a change.
@@ -48,11 +54,12 @@ export class RpcError extends Error {
   constructor(
     readonly code: grpc.status,
     message: string,
-    readonly details: Omit<Partial<ErrorDetails>, "code" | "message"> = {},
+    readonly details: Omit<ErrorDetails, "code" | "message"> = {},
   ) {
     super(message);
   }
 
+  /** The adq.v1.ErrorDetails of this error: its reason (by default, the code's), message and code always set. */
   toDetails(): ErrorDetails {
     const retryAfter = this.details.retryAfter ?? defaultRetry(this.code, this.details);
     return {
@@ -61,7 +68,7 @@ export class RpcError extends Error {
       ...(retryAfter ? { retryAfter } : {}),
       message: this.message,
       code: statusName(this.code),
-    } as ErrorDetails;
+    };
   }
 }
 
@@ -155,7 +162,7 @@ export function fromErrorInfo(info: ErrorInfo, fieldPath: (field: string) => str
         ? "ERROR_REASON_INVALID_ARGUMENT"
         : undefined
   ) as ErrorReasonName | undefined;
-  const details: Omit<Partial<ErrorDetails>, "code" | "message"> = reason ? { reason } : {};
+  const details: Omit<ErrorDetails, "code" | "message"> = reason ? { reason } : {};
   if (info.reason === "BAD_FILES" && info.path) {
     details.badFiles = [{ path: info.path, index: 0, reason: info.detail ?? info.message }];
     details.badFilesTotal = 1;

@@ -7,7 +7,9 @@
  */
 import type * as grpc from "@grpc/grpc-js";
 import { HealthImplementation, type ServingStatus } from "grpc-health-check";
-import type { HealthStatus } from "./types.ts";
+
+/** `grpc.health.v1.HealthCheckResponse.ServingStatus` as the maintained package names it. */
+export type HealthStatus = ServingStatus;
 
 type WatchCall = grpc.ServerWritableStream<unknown, unknown>;
 
@@ -23,7 +25,7 @@ export class HealthService {
 
   set(service: string, status: HealthStatus): void {
     this.statuses.set(service, status);
-    this.impl.setStatus(service, status as ServingStatus);
+    this.impl.setStatus(service, status);
   }
 
   /** Sets every known service (the server included). */

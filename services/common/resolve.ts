@@ -15,8 +15,12 @@ import { errorInfo } from "@adq/core";
 import { type DatasetDescription, type DatasetFormat, openDataset, type S3Credentials } from "@adq/ml";
 import { type ModelRole, type ModelSpec, sha256File } from "@adq/stages";
 import { failedPrecondition, invalidArgument, permissionDenied, unimplemented } from "./errors.ts";
+import type {
+  DatasetFormat__Output as DatasetFormatName,
+  ErrorReason__Output as ErrorReasonName,
+  ModelRef,
+} from "./generated/index.ts";
 import type { DataGrants } from "./grants.ts";
-import type { DatasetFormatName, ErrorReasonName, ModelRef } from "./types.ts";
 
 export function isUnder(path: string, root: string): boolean {
   const rel = relative(root, path);
@@ -190,7 +194,7 @@ export interface ModelConfig {
 
 /** The MAE for a job's reconstruction (params.mae_model, else the server's default). */
 export function maeModel(
-  ref: Partial<ModelRef> | null | undefined,
+  ref: ModelRef | null | undefined,
   cfg: ModelConfig,
 ): Promise<{ uri: string; spec: ModelSpec } | null> {
   const mae = cfg.mae ?? { default: null, builtin: {} };
@@ -219,7 +223,7 @@ async function digestOf(file: string): Promise<string> {
  * whether the method needs a held-out model); without it the default is `cfg.defaultModel`.
  */
 export async function resolveModel(
-  ref: Partial<ModelRef> | null | undefined,
+  ref: ModelRef | null | undefined,
   needed: boolean,
   cfg: ModelConfig,
   /** Proto path of the ModelRef in the request, for errors. */

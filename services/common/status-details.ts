@@ -8,7 +8,7 @@
  */
 import { fileURLToPath } from "node:url";
 import protobuf from "protobufjs";
-import type { Duration, ErrorDetails } from "./types.ts";
+import type { Duration, ErrorDetails, ErrorDetails__Output } from "./generated/index.ts";
 
 /** The trailer every gRPC implementation reads the rich status from. */
 export const STATUS_DETAILS_TRAILER = "grpc-status-details-bin";
@@ -38,7 +38,7 @@ const t = (name: string) => types().lookupType(name);
 // google.protobuf.Any is protobufjs's bundled copy, whose field keeps its proto name.
 type Any = { type_url: string; value: Uint8Array };
 
-function any(typeName: string, value: Record<string, unknown>): Any {
+function any(typeName: string, value: object): Any {
   const type = t(typeName);
   return { type_url: `${TYPE_URL}${typeName}`, value: type.encode(type.fromObject(value)).finish() };
 }
@@ -48,20 +48,33 @@ function durationSeconds(d: Duration | null | undefined): number {
   return Number(d.seconds ?? 0) + (d.nanos ?? 0) / 1e9;
 }
 
+/** How the loader hands a message over (LOADER_OPTIONS in proto.ts): the generated `__Output` shapes. */
+const TO_OBJECT: protobuf.IConversionOptions = { longs: String, enums: String, defaults: true, oneofs: true };
+
+/**
+ * `value` (a message as sent: enums by name or number, 64-bit integers as numbers or strings,
+ * fields left out) as a receiver sees it: the generated `__Output` shape, converted by the
+ * schema (protobufjs fromObject → toObject with the loader's options), not by hand.
+ */
+export function asReceived<T>(typeName: string, value: object): T {
+  const type = t(typeName);
+  return type.toObject(type.fromObject(value), TO_OBJECT) as T;
+}
+
 /**
  * ErrorInfo.metadata: the machine-readable facts a caller branches on, as strings
  * (AIP-193: lowerCamelCase keys).
  */
-function metadataOf(d: ErrorDetails): Record<string, string> {
+function metadataOf(d: ErrorDetails__Output): Record<string, string> {
   const m: Record<string, string> = {};
-  if (d.fieldViolations?.length) m.field = d.fieldViolations[0]!.field;
+  if (d.fieldViolations.length) m.field = d.fieldViolations[0]!.field;
   if (d.quota) {
     m.quota = d.quota.quota;
     m.limit = String(d.quota.limit);
     m.requested = String(d.quota.requested);
   }
-  if (d.badFiles?.length) m.badFile = d.badFiles[0]!.path;
-  if (d.badFilesTotal !== undefined && Number(d.badFilesTotal) > 0) m.badFilesTotal = String(d.badFilesTotal);
+  if (d.badFiles.length) m.badFile = d.badFiles[0]!.path;
+  if (Number(d.badFilesTotal) > 0) m.badFilesTotal = d.badFilesTotal;
   if (d.taskKey) m.taskKey = d.taskKey;
   if (d.attempts) m.attempts = String(d.attempts);
   const correlation = /correlation id ([0-9a-f]+)/.exec(d.message)?.[1];
@@ -74,7 +87,8 @@ function metadataOf(d: ErrorDetails): Record<string, string> {
  * RetryInfo appears only when `details.retryAfter` is set (the caller decides where a retry
  * helps: UNAVAILABLE, ABORTED, a concurrent-jobs quota).
  */
-export function encodeStatus(code: number, details: ErrorDetails): Buffer {
+export function encodeStatus(code: number, sent: ErrorDetails): Buffer {
+  const details = asReceived<ErrorDetails__Output>("adq.v1.ErrorDetails", sent);
   const out = [
     any("google.rpc.ErrorInfo", {
       reason: details.reason.replace(/^ERROR_REASON_/, ""),
@@ -82,7 +96,7 @@ export function encodeStatus(code: number, details: ErrorDetails): Buffer {
       metadata: metadataOf(details),
     }),
   ];
-  if (details.fieldViolations?.length)
+  if (details.fieldViolations.length)
     out.push(any("google.rpc.BadRequest", { fieldViolations: details.fieldViolations }));
   if (details.quota)
     out.push(
@@ -98,7 +112,7 @@ export function encodeStatus(code: number, details: ErrorDetails): Buffer {
     );
   if (durationSeconds(details.retryAfter) > 0)
     out.push(any("google.rpc.RetryInfo", { retryDelay: details.retryAfter }));
-  out.push(any("adq.v1.ErrorDetails", details as unknown as Record<string, unknown>));
+  out.push(any("adq.v1.ErrorDetails", sent));
   const status = t("google.rpc.Status");
   return Buffer.from(
     status.encode(status.fromObject({ code, message: details.message, details: out })).finish(),
@@ -111,8 +125,6 @@ export interface DecodedStatus {
   /** Every detail by its full type name (e.g. "google.rpc.ErrorInfo"), as plain objects. */
   details: Array<{ type: string; value: Record<string, unknown> }>;
 }
-
-const TO_OBJECT: protobuf.IConversionOptions = { longs: String, enums: String, defaults: true, oneofs: true };
 
 /** Decodes a `grpc-status-details-bin` value (details of unknown types are skipped). */
 export function decodeStatus(bytes: Uint8Array): DecodedStatus {
@@ -134,7 +146,7 @@ export function decodeStatus(bytes: Uint8Array): DecodedStatus {
 }
 
 /** The adq.v1.ErrorDetails inside a status trailer, if present. */
-export function errorDetailsFromStatus(bytes: Uint8Array): ErrorDetails | undefined {
+export function errorDetailsFromStatus(bytes: Uint8Array): ErrorDetails__Output | undefined {
   const d = decodeStatus(bytes).details.find((x) => x.type === "adq.v1.ErrorDetails");
-  return d?.value as ErrorDetails | undefined;
+  return d?.value as ErrorDetails__Output | undefined;
 }

@@ -1,4 +1,4 @@
-import type { Job } from "@adq/service-common";
+import type { Job__Output as Job } from "@adq/service-common/proto";
 import { describe, expect, it } from "vitest";
 import { createRequest, reasonName, resultRef, setCondition, statusFromJob } from "./mapping.ts";
 import type { CompressionJob, CompressionJobStatus } from "./resource.ts";

@@ -4,7 +4,13 @@
  * is unit-tested without a cluster.
  */
 
-import type { CompressionParams, CreateJobRequest, Job, JobResult } from "@adq/service-common";
+import type {
+  CompressionParams,
+  CreateJobRequest,
+  DatasetFormat__Output,
+  Job__Output as Job,
+  JobResult__Output as JobResult,
+} from "@adq/service-common/proto";
 import { protoFieldsOf } from "@adq/stages";
 import type { CompressionJob, CompressionJobStatus, Condition, Phase } from "./resource.ts";
 
@@ -14,7 +20,7 @@ export function idempotencyKey(obj: CompressionJob): string {
 }
 
 /** The CreateJob request for an object's spec (the gateway validates it once more). */
-export function createRequest(obj: CompressionJob): Partial<CreateJobRequest> {
+export function createRequest(obj: CompressionJob): CreateJobRequest {
   const p = obj.spec.params;
   // The resource's params carry the table's names (packages/stages/src/params.ts).
   const params = protoFieldsOf(p) as unknown as CompressionParams;
@@ -24,7 +30,7 @@ export function createRequest(obj: CompressionJob): Partial<CreateJobRequest> {
     dataset: {
       uri: obj.spec.dataset.uri,
       ...(obj.spec.dataset.format ? { format: formatName(obj) } : {}),
-    } as never,
+    },
     params,
     ...(obj.spec.output?.uri
       ? { outputs: { reconstruct: false, keepIntermediates: false, uri: obj.spec.output.uri } }
@@ -35,7 +41,7 @@ export function createRequest(obj: CompressionJob): Partial<CreateJobRequest> {
   };
 }
 
-function formatName(obj: CompressionJob): string {
+function formatName(obj: CompressionJob): DatasetFormat__Output {
   return obj.spec.dataset.format === "cifar10-binary"
     ? "DATASET_FORMAT_CIFAR10_BINARY"
     : obj.spec.dataset.format === "webdataset"

@@ -1,4 +1,5 @@
 /** Job records → `adq.v1` messages (Job, JobEvent, JobTerminal, ResultSummary). */
+
 import type {
   Duration,
   Job,
@@ -7,7 +8,7 @@ import type {
   ResultSummary,
   StageProgress,
   Timestamp,
-} from "@adq/service-common";
+} from "@adq/service-common/proto";
 import { paramsToProto } from "./params.ts";
 import {
   type EventRecord,

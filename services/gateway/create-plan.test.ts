@@ -1,6 +1,7 @@
 import type { DatasetDescription } from "@adq/ml";
-import type { CreateJobRequest, Tenant } from "@adq/service-common";
+import type { Tenant } from "@adq/service-common";
 import { RpcError } from "@adq/service-common";
+import type { CreateJobRequest__Output as CreateJobRequest } from "@adq/service-common/proto";
 import { describe, expect, it } from "vitest";
 import {
   type AdmissionState,

@@ -9,8 +9,13 @@
 import { createHash } from "node:crypto";
 import type { DatasetDescription } from "@adq/ml";
 import type { TaskMessage } from "@adq/platform";
-import type { CreateJobRequest, DatasetFormatName, PatchGrid, Tenant } from "@adq/service-common";
+import type { Tenant } from "@adq/service-common";
 import { formatName, quotaExceeded, RpcError } from "@adq/service-common";
+import type {
+  CreateJobRequest__Output as CreateJobRequest,
+  DatasetFormat__Output as DatasetFormatName,
+  PatchGrid__Output as PatchGrid,
+} from "@adq/service-common/proto";
 import { type CompressParams, checkDataset, type ModelSpec } from "@adq/stages";
 import * as grpc from "@grpc/grpc-js";
 import { paramsFromProto, Violations } from "./params.ts";

@@ -7,8 +7,9 @@
 import { randomBytes } from "node:crypto";
 import { relative } from "node:path";
 import { errorInfo } from "@adq/core";
-import type { ErrorDetails, Logger, StageEnum } from "@adq/service-common";
+import type { Logger } from "@adq/service-common";
 import { fromErrorInfo, isBackendUnavailable } from "@adq/service-common";
+import type { ErrorDetails, Stage__Output as StageEnum } from "@adq/service-common/proto";
 import { CancelledError, StageFailedError, type StageName } from "@adq/stages";
 import { fieldPath } from "./params.ts";
 import { type JobRecord, PUBLIC_STAGES } from "./records.ts";

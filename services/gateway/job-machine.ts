@@ -11,7 +11,7 @@
  *     └──────────cancel / cancelled──────────────────────────▶ CANCELLED
  */
 
-import type { ErrorDetails } from "@adq/service-common";
+import type { ErrorDetails } from "@adq/service-common/proto";
 import { CancelledError, type StageName } from "@adq/stages";
 import { jobCacheGeneration } from "./cache-gc.ts";
 import { isTransientInfraError } from "./job-errors.ts";

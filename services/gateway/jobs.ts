@@ -2,17 +2,7 @@
 import { randomBytes } from "node:crypto";
 import { isS3Uri, type S3Credentials, withS3Credentials } from "@adq/ml";
 import { ConflictError } from "@adq/platform";
-import type {
-  CallContext,
-  CancelJobRequest,
-  CreateJobRequest,
-  CreateJobResponse,
-  Job,
-  JobIdRequest,
-  ListJobsRequest,
-  ListJobsResponse,
-  Tenant,
-} from "@adq/service-common";
+import type { CallContext, Tenant } from "@adq/service-common";
 import {
   failedPrecondition,
   invalidArgument,
@@ -24,6 +14,15 @@ import {
   resolveGrantedDataset,
   resolveModel,
 } from "@adq/service-common";
+import type {
+  CancelJobRequest__Output as CancelJobRequest,
+  CreateJobRequest__Output as CreateJobRequest,
+  CreateJobResponse,
+  DeleteJobRequest__Output as DeleteJobRequest,
+  Job,
+  ListJobsRequest__Output as ListJobsRequest,
+  ListJobsResponse,
+} from "@adq/service-common/proto";
 import { planJob, readDatasetShape } from "@adq/stages";
 import * as grpc from "@grpc/grpc-js";
 import { jobToProto } from "./convert.ts";
@@ -169,7 +168,7 @@ export async function cancelJob(
 
 export async function deleteJob(
   g: GatewayCore,
-  req: JobIdRequest,
+  req: DeleteJobRequest,
   ctx: CallContext<Tenant>,
 ): Promise<Record<string, never>> {
   ctx.annotate({ job_id: req.jobId });

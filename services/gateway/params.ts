@@ -5,8 +5,13 @@
  * with the same explicit parameters gives the same bytes in both modes.
  */
 
-import type { CompressionParams, FieldViolation, PatchGrid } from "@adq/service-common";
 import { RpcError } from "@adq/service-common";
+import type {
+  CompressionParams,
+  CompressionParams__Output,
+  FieldViolation,
+  PatchGrid__Output as PatchGrid,
+} from "@adq/service-common/proto";
 import {
   type CompressParams,
   choiceProblem,
@@ -70,7 +75,7 @@ export interface EdgeParams {
  * default patch grid in the proto's image_size / patch_size terms.
  */
 export function paramsFromProto(
-  p: CompressionParams | null | undefined,
+  p: CompressionParams__Output | null | undefined,
   v: Violations,
   imageSize: number,
 ): EdgeParams {

@@ -7,13 +7,13 @@
  */
 import { ConflictError, type JobStore, type Versioned } from "@adq/platform";
 import type {
-  DatasetFormatName,
+  DatasetFormat__Output as DatasetFormatName,
   ErrorDetails,
-  JobStateName,
-  PatchGrid,
-  StageEnum,
-  StageStateName,
-} from "@adq/service-common";
+  JobState__Output as JobStateName,
+  PatchGrid__Output as PatchGrid,
+  Stage__Output as StageEnum,
+  StageState__Output as StageStateName,
+} from "@adq/service-common/proto";
 import { type CompressParams, type ModelSpec, planJob, type StageName } from "@adq/stages";
 
 export type JobState = "QUEUED" | "RUNNING" | "SUCCEEDED" | "FAILED" | "CANCELLING" | "CANCELLED";

@@ -2,17 +2,16 @@
 
 import { createHash } from "node:crypto";
 import { NotFoundError } from "@adq/platform";
+import type { CallContext, Tenant } from "@adq/service-common";
+import { failedPrecondition, invalidArgument, notFound, RpcError } from "@adq/service-common";
 import type {
   ArtifactRef,
   BinScore,
-  CallContext,
   DownloadResultChunk,
-  DownloadResultRequest,
-  JobIdRequest,
+  DownloadResultRequest__Output as DownloadResultRequest,
+  GetResultRequest__Output as GetResultRequest,
   JobResult,
-  Tenant,
-} from "@adq/service-common";
-import { failedPrecondition, invalidArgument, notFound, RpcError } from "@adq/service-common";
+} from "@adq/service-common/proto";
 import type { BinsFile } from "@adq/stages";
 import * as grpc from "@grpc/grpc-js";
 import { summaryToProto } from "./convert.ts";
@@ -38,7 +37,7 @@ export async function succeeded(g: GatewayCore, tenant: Tenant, jobId: string): 
 
 export async function getResult(
   g: GatewayCore,
-  req: JobIdRequest,
+  req: GetResultRequest,
   ctx: CallContext<Tenant>,
 ): Promise<JobResult> {
   ctx.annotate({ job_id: req.jobId });

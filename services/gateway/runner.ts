@@ -19,8 +19,19 @@ import { hostname } from "node:os";
 import { type ErrorInfo, errorInfo, type TypedError } from "@adq/core";
 import { parseS3Uri, publishFiles, s3Client, withS3Credentials } from "@adq/ml";
 import type { ArtifactStore, Bus, JobStore, Subscription } from "@adq/platform";
-import type { DataGrants, ErrorDetails, Logger } from "@adq/service-common";
-import { CancelledError, FairShare, GPU_STAGES, runCompression, type StageName } from "@adq/stages";
+import type { DataGrants, Logger } from "@adq/service-common";
+import type { ErrorDetails } from "@adq/service-common/proto";
+import {
+  CancelledError,
+  FairShare,
+  GPU_STAGES,
+  type LeaseRecord,
+  runCompression,
+  SharedFairShare,
+  type StageName,
+  type TaskGate,
+} from "@adq/stages";
+import { JobAdmission } from "./admission.ts";
 import {
   DEFAULT_CACHE_RETENTION_MS,
   jobCacheGeneration,
@@ -45,6 +56,8 @@ const sleepMs = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 /** Fair-share windows (RunnerOptions.tenantStageTasks / tenantGpuTasks). */
 export const DEFAULT_TENANT_STAGE_TASKS = 4;
 export const DEFAULT_TENANT_GPU_TASKS = 2;
+/** Job messages a coordinator holds beyond those it runs, to admit fairly among (admission.ts). */
+export const DEFAULT_JOB_LOOKAHEAD = 16;
 
 export interface RunnerOptions {
   jobs: JobStore<JobRecord>;
@@ -53,6 +66,11 @@ export interface RunnerOptions {
   log: Logger;
   /** Jobs run at once by this runner. */
   concurrency?: number;
+  /**
+   * Queued job messages this runner holds beyond `concurrency` (default 16), heartbeated, to
+   * admit them fairly between tenants (admission.ts) rather than in queue order. 0: FIFO.
+   */
+  jobLookahead?: number;
   /** Images per features task. */
   shardSize?: number;
   batchSize?: number;
@@ -86,6 +104,12 @@ export interface RunnerOptions {
    */
   tenantStageTasks?: number;
   tenantGpuTasks?: number;
+  /**
+   * Where the windows are counted. Absent: in this process (one coordinator, the embedded
+   * mode). Given (the cluster's `<ns>-fair-share` KV bucket): shared by every coordinator, as
+   * leases that lapse after `claimTtlMs` when their coordinator dies (SharedFairShare).
+   */
+  leases?: JobStore<LeaseRecord>;
   /** This coordinator's name in job claims (default host-pid-random). */
   instanceId?: string;
   /**
@@ -109,19 +133,33 @@ export class JobRunner {
   private readonly now: () => number;
   private readonly retentionMs: number;
   private sweeper: NodeJS.Timeout | undefined;
-  readonly fairShare: FairShare;
+  readonly fairShare: { gate(tenant: string): TaskGate; close?(): Promise<void> };
   readonly instanceId: string;
   private readonly claimTtlMs: number;
+  readonly admission: JobAdmission;
 
   constructor(private readonly o: RunnerOptions) {
     this.instanceId = o.instanceId ?? `${hostname()}-${process.pid}-${randomBytes(3).toString("hex")}`;
     this.claimTtlMs = o.claimTtlMs ?? 60_000;
     if (!(this.claimTtlMs >= 30)) throw new RangeError(`claimTtlMs must be ≥ 30, got ${o.claimTtlMs}`);
-    this.fairShare = new FairShare({
+    const windows = {
       tasksPerStage: o.tenantStageTasks ?? DEFAULT_TENANT_STAGE_TASKS,
       gpuTasksPerStage: o.tenantGpuTasks ?? DEFAULT_TENANT_GPU_TASKS,
       gpuStages: GPU_STAGES,
-    });
+    };
+    this.fairShare = o.leases
+      ? new SharedFairShare({
+          ...windows,
+          store: o.leases,
+          owner: this.instanceId,
+          ttlMs: this.claimTtlMs,
+          onError: (what, e) => o.log.warn(what, { error: e }),
+        })
+      : new FairShare(windows);
+    this.admission = new JobAdmission(Math.max(1, o.concurrency ?? 2));
+    const lookahead = o.jobLookahead ?? DEFAULT_JOB_LOOKAHEAD;
+    if (!Number.isInteger(lookahead) || lookahead < 0)
+      throw new RangeError(`jobLookahead must be an integer ≥ 0, got ${o.jobLookahead}`);
     this.now = o.now ?? Date.now;
     this.retentionMs = o.cacheRetentionMs ?? DEFAULT_CACHE_RETENTION_MS;
     if (!(this.retentionMs > 0))
@@ -180,13 +218,32 @@ export class JobRunner {
       JOB_QUEUE,
       async (task) => {
         const { jobId } = task.payload as JobQueueMessage;
-        await this.run(jobId);
+        const release = await this.admit(jobId);
+        try {
+          await this.run(jobId);
+        } finally {
+          release();
+        }
       },
       {
-        concurrency: Math.max(1, this.o.concurrency ?? 2),
+        // Run slots plus the look-ahead: held messages wait in `admission` for a run slot.
+        concurrency: this.admission.slots + (this.o.jobLookahead ?? DEFAULT_JOB_LOOKAHEAD),
         maxAttempts: Math.max(1, this.o.maxJobDeliveries ?? 10),
       },
     );
+  }
+
+  /**
+   * Waits for a run slot, granted fairly between tenants. Jobs that need no run (gone,
+   * ended, being cancelled) or that this process already runs (a redelivery) take none.
+   */
+  private async admit(jobId: string): Promise<() => void> {
+    if (this.stopping) throw new ShutdownError("runner is shutting down"); // nack: redelivered later
+    const none = () => {};
+    if (this.active.has(jobId)) return none;
+    const rec = await this.o.jobs.get(jobId);
+    if (!rec || (rec.value.state !== "QUEUED" && rec.value.state !== "RUNNING")) return none;
+    return this.admission.admit(rec.value.tenant);
   }
 
   /** Fails a job whose queue message was given up (too many deliveries). */
@@ -232,6 +289,8 @@ export class JobRunner {
    */
   async close(deadlineMs = 10_000): Promise<void> {
     this.stopping = true;
+    // Held messages not yet admitted go back to the queue at once (nack), for other coordinators.
+    this.admission.close(new ShutdownError("runner is shutting down"));
     if (this.sweeper) clearInterval(this.sweeper);
     const all = Promise.all([...this.active.values()].map((a) => a.done));
     let timer: NodeJS.Timeout | undefined;
@@ -247,6 +306,7 @@ export class JobRunner {
     await all;
     await this.sub?.close();
     this.sub = undefined;
+    await this.fairShare.close?.();
     this.offOutcomes?.();
     this.offOutcomes = undefined;
   }

@@ -5,24 +5,7 @@
  * seam (core.ts says where); this class routes them and drains the open watches.
  */
 
-import type {
-  CancelJobRequest,
-  CreateJobRequest,
-  CreateJobResponse,
-  DeleteUploadRequest,
-  DownloadResultChunk,
-  DownloadResultRequest,
-  Job,
-  JobEvent,
-  JobIdRequest,
-  JobResult,
-  ListJobsRequest,
-  ListJobsResponse,
-  Tenant,
-  UploadDatasetRequest,
-  UploadDatasetResponse,
-  WatchJobRequest,
-} from "@adq/service-common";
+import type { Tenant } from "@adq/service-common";
 import {
   clientStreamHandler,
   compressionServiceDefinition,
@@ -30,6 +13,7 @@ import {
   serverStreamHandler,
   unaryHandler,
 } from "@adq/service-common";
+import type { CompressionServiceHandlers } from "@adq/service-common/proto";
 import type * as grpc from "@grpc/grpc-js";
 import { jobToProto } from "./convert.ts";
 import { GatewayCore, type GatewayOptions } from "./core.ts";
@@ -58,7 +42,8 @@ export class CompressionGateway {
     server.addService(compressionServiceDefinition(), this.implementation());
   }
 
-  implementation(): grpc.UntypedServiceImplementation {
+  /** Every method, typed by the generated service definition: a proto change that breaks one fails to compile. */
+  implementation(): CompressionServiceHandlers {
     const g = this.g;
     const h: HandlerOptions<Tenant> = {
       log: g.o.log,
@@ -68,39 +53,19 @@ export class CompressionGateway {
       ...(g.o.onRpc ? { onRpc: g.o.onRpc } : {}),
     };
     return {
-      CreateJob: unaryHandler<Tenant, CreateJobRequest, CreateJobResponse>("CreateJob", h, (r, c) =>
-        createJob(g, r, c),
-      ),
-      UploadDataset: clientStreamHandler<Tenant, UploadDatasetRequest, UploadDatasetResponse>(
-        "UploadDataset",
-        h,
-        (m, c) => uploadDataset(g, m, c),
-      ),
-      DeleteUpload: unaryHandler<Tenant, DeleteUploadRequest, Record<string, never>>(
-        "DeleteUpload",
-        h,
-        (r, c) => deleteUpload(g, r, c),
-      ),
-      GetJob: unaryHandler<Tenant, JobIdRequest, Job>("GetJob", h, async (r, c) => {
+      CreateJob: unaryHandler("CreateJob", h, (r, c) => createJob(g, r, c)),
+      UploadDataset: clientStreamHandler("UploadDataset", h, (m, c) => uploadDataset(g, m, c)),
+      DeleteUpload: unaryHandler("DeleteUpload", h, (r, c) => deleteUpload(g, r, c)),
+      GetJob: unaryHandler("GetJob", h, async (r, c) => {
         c.annotate({ job_id: r.jobId });
         return jobToProto(await g.owned(c.principal, r.jobId));
       }),
-      WatchJob: serverStreamHandler<Tenant, WatchJobRequest, JobEvent>("WatchJob", h, (r, w, c) =>
-        watchJob(g, r, w, c),
-      ),
-      CancelJob: unaryHandler<Tenant, CancelJobRequest, Job>("CancelJob", h, (r, c) => cancelJob(g, r, c)),
-      ListJobs: unaryHandler<Tenant, ListJobsRequest, ListJobsResponse>("ListJobs", h, (r, c) =>
-        listJobs(g, r, c),
-      ),
-      DeleteJob: unaryHandler<Tenant, JobIdRequest, Record<string, never>>("DeleteJob", h, (r, c) =>
-        deleteJob(g, r, c),
-      ),
-      GetResult: unaryHandler<Tenant, JobIdRequest, JobResult>("GetResult", h, (r, c) => getResult(g, r, c)),
-      DownloadResult: serverStreamHandler<Tenant, DownloadResultRequest, DownloadResultChunk>(
-        "DownloadResult",
-        h,
-        (r, w, c) => downloadResult(g, r, w, c),
-      ),
+      WatchJob: serverStreamHandler("WatchJob", h, (r, w, c) => watchJob(g, r, w, c)),
+      CancelJob: unaryHandler("CancelJob", h, (r, c) => cancelJob(g, r, c)),
+      ListJobs: unaryHandler("ListJobs", h, (r, c) => listJobs(g, r, c)),
+      DeleteJob: unaryHandler("DeleteJob", h, (r, c) => deleteJob(g, r, c)),
+      GetResult: unaryHandler("GetResult", h, (r, c) => getResult(g, r, c)),
+      DownloadResult: serverStreamHandler("DownloadResult", h, (r, w, c) => downloadResult(g, r, w, c)),
     };
   }
 }

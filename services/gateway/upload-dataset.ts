@@ -1,18 +1,17 @@
 /** UploadDataset: a streamed archive (header, then chunks) checked against its header, stored per tenant (upload.ts). */
 import { createHash } from "node:crypto";
-import type {
-  CallContext,
-  DeleteUploadRequest,
-  Tenant,
-  UploadDatasetRequest,
-  UploadDatasetResponse,
-} from "@adq/service-common";
+import type { CallContext, Tenant } from "@adq/service-common";
 import {
   DEFAULT_UPLOAD_QUOTAS,
   failedPrecondition,
   invalidArgument,
   quotaExceeded,
 } from "@adq/service-common";
+import type {
+  DeleteUploadRequest__Output as DeleteUploadRequest,
+  UploadDatasetRequest__Output as UploadDatasetRequest,
+  UploadDatasetResponse,
+} from "@adq/service-common/proto";
 import { type GatewayCore, MAX_CHUNK } from "./core.ts";
 import { Violations } from "./params.ts";
 import { ACTIVE_STATES } from "./records.ts";

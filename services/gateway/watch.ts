@@ -5,8 +5,9 @@
  * after_sequence).
  */
 
-import type { CallContext, JobEvent, Tenant, WatchJobRequest } from "@adq/service-common";
+import type { CallContext, Tenant } from "@adq/service-common";
 import { notFound, RpcError } from "@adq/service-common";
+import type { JobEvent, WatchJobRequest__Output as WatchJobRequest } from "@adq/service-common/proto";
 import * as grpc from "@grpc/grpc-js";
 import { eventToProto, snapshotEvent, terminalToProto, ts } from "./convert.ts";
 import type { GatewayCore } from "./core.ts";

@@ -5,17 +5,15 @@
  * both as a function and by the coordinator's own periodic sweep on a real nats-server.
  */
 import { DEFAULT_MODEL } from "@adq/cli";
+import { openClusterPorts, startClusterGateway } from "@adq/cluster";
+import type { JobRecord } from "@adq/gateway";
+import { sweepResults } from "@adq/gateway/testing";
 import { FsArtifactStore, MemoryJobStore } from "@adq/platform";
 import type { ObjectArtifactStore } from "@adq/platform/nats";
+import { ApiKeyAuthenticator, CompressionClient, Logger } from "@adq/service-common";
+import { hashApiKey, MemorySink } from "@adq/service-common/testing";
 import * as grpc from "@grpc/grpc-js";
 import { describe, expect, it } from "vitest";
-import { startClusterGateway } from "../../services/cluster/gateway.ts";
-import { openClusterPorts } from "../../services/cluster/ports.ts";
-import { ApiKeyAuthenticator, hashApiKey } from "../../services/common/auth.ts";
-import { CompressionClient } from "../../services/common/client.ts";
-import { Logger, MemorySink } from "../../services/common/log.ts";
-import { sweepResults } from "../../services/gateway/cache-gc.ts";
-import type { JobRecord } from "../../services/gateway/records.ts";
 import { demoSlice, tmp } from "../e2e/helpers.ts";
 import { download, watchToEnd } from "../services/helpers.ts";
 import { useNatsServer } from "../support/nats-server.ts";

@@ -6,12 +6,13 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
+import { stageClientConstructor } from "@adq/cluster";
 import { connectNats, type NatsConnection, ObjectArtifactStore } from "@adq/platform/nats";
+import { CompressionClient } from "@adq/service-common";
+import type { CompressionParams, Job__Output as Job } from "@adq/service-common/proto";
+import { checkHealth } from "@adq/service-common/testing";
 import * as grpc from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { stageClientConstructor } from "../../services/cluster/stage-services.ts";
-import { CompressionClient, checkHealth } from "../../services/common/client.ts";
-import type { CompressionParams, Job } from "../../services/common/types.ts";
 import { compressCli } from "../e2e/cli.ts";
 import { collect, download, watchToEnd } from "../services/helpers.ts";
 import { brokenSlice, demoSlice, tmp } from "../support/fs.ts";

@@ -1,6 +1,7 @@
 // The hand-written Prometheus exposition (services/common/metrics.ts) and its HTTP endpoint.
+
+import { Registry, startMetricsServer } from "@adq/service-common";
 import { describe, expect, it } from "vitest";
-import { Registry, startMetricsServer } from "../../services/common/metrics.ts";
 
 describe("Prometheus metrics", () => {
   it("renders counters, gauges and cumulative histograms in the text format", async () => {

@@ -1,12 +1,11 @@
 // gRPC server reflection (v1 and v1alpha) on the gateway's server: what grpcurl needs to
 // list the services and describe them without a copy of proto/.
+
+import { addReflection, bindServer, HealthService } from "@adq/service-common";
 import * as grpc from "@grpc/grpc-js";
 import * as protoLoader from "@grpc/proto-loader";
 import descriptor from "protobufjs/ext/descriptor/index.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { HealthService } from "../../services/common/health.ts";
-import { addReflection } from "../../services/common/reflection.ts";
-import { bindServer } from "../../services/common/server.ts";
 import { listServices, reflect } from "./reflection.ts";
 
 const { FileDescriptorProto } = descriptor;

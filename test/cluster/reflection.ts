@@ -1,6 +1,7 @@
 /** A one-shot server-reflection call (test helper). */
+
+import { reflectionClientConstructor } from "@adq/service-common/testing";
 import * as grpc from "@grpc/grpc-js";
-import { reflectionClientConstructor } from "../../services/common/reflection.ts";
 
 export interface ReflectionResponse {
   listServicesResponse?: { service: Array<{ name: string }> };

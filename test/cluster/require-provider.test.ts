@@ -4,12 +4,13 @@
 // on CPU while it holds the GPU; without the requirement it falls back as before.
 import { readFileSync } from "node:fs";
 import { DEFAULT_MODEL } from "@adq/cli";
+import { type RunningStageWorker, startStageWorker } from "@adq/cluster";
 import { cudaProblem } from "@adq/ml";
 import { connectNats, NatsBus, type NatsConnection } from "@adq/platform/nats";
+import { Logger } from "@adq/service-common";
+import { MemorySink } from "@adq/service-common/testing";
 import { jetstreamManager } from "@nats-io/jetstream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type RunningStageWorker, startStageWorker } from "../../services/cluster/worker.ts";
-import { Logger, MemorySink } from "../../services/common/log.ts";
 import { type NatsServer, startNatsServer } from "../support/nats-server.ts";
 
 describe("a stage that requires its execution provider", () => {

@@ -2,12 +2,11 @@
 // a job cancelled while no runner held it, a job message whose deliveries are used up,
 // and a job redelivered to the process that still runs it.
 import { pathToFileURL } from "node:url";
+import { JOB_QUEUE, type JobRecord } from "@adq/gateway";
+import { JobRunner, jobRecord, type RunnerOptions } from "@adq/gateway/testing";
 import { FsArtifactStore, type JobStore, LocalBus, MemoryJobStore, type Versioned } from "@adq/platform";
+import { silentLogger } from "@adq/service-common/testing";
 import { afterAll, describe, expect, it } from "vitest";
-import { silentLogger } from "../../services/common/log.ts";
-import { jobRecord } from "../../services/gateway/records.fixtures.ts";
-import type { JobRecord } from "../../services/gateway/records.ts";
-import { JOB_QUEUE, JobRunner, type RunnerOptions } from "../../services/gateway/runner.ts";
 import { demoSlice, tmp } from "../e2e/helpers.ts";
 import { startTestServer, type TestServer } from "../services/helpers.ts";
 

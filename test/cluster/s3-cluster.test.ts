@@ -11,12 +11,12 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { getObjectBytes, listObjects } from "@adq/ml";
+import { CompressionClient } from "@adq/service-common";
+import type { CompressionParams } from "@adq/service-common/proto";
+import { hashApiKey } from "@adq/service-common/testing";
 import type { Manifest } from "@adq/stages";
 import type { S3Client } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { hashApiKey } from "../../services/common/auth.ts";
-import { CompressionClient } from "../../services/common/client.ts";
-import type { CompressionParams } from "../../services/common/types.ts";
 import { runCli } from "../e2e/cli.ts";
 import { demoSlice, tmp } from "../e2e/helpers.ts";
 import { download, watchToEnd } from "../services/helpers.ts";

@@ -4,9 +4,9 @@
 // it back with a NAK, so another worker takes it at once — not after the ack wait, which is
 // set to 10 minutes here so that only the NAK can explain a redelivery within the test.
 import { pathToFileURL } from "node:url";
+import { CompressionClient } from "@adq/service-common";
+import type { Job__Output as Job } from "@adq/service-common/proto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CompressionClient } from "../../services/common/client.ts";
-import type { Job } from "../../services/common/types.ts";
 import { demoSlice } from "../e2e/helpers.ts";
 import { type NatsServer, startNatsServer } from "../support/nats-server.ts";
 import {

@@ -4,12 +4,13 @@
 // pipeline runs — so the chained calls select exactly what the job selected.
 import { cpSync } from "node:fs";
 import { join } from "node:path";
+import { REPO_ROOT } from "@adq/cli";
 import { decodeNpy } from "@adq/platform";
+import { Logger } from "@adq/service-common";
+import { MemorySink } from "@adq/service-common/testing";
 import { type Manifest, maskFromHex } from "@adq/stages";
 import type * as grpc from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { REPO_ROOT } from "../../apps/adq/src/paths.ts";
-import { Logger, MemorySink } from "../../services/common/log.ts";
 import { tmp } from "../e2e/helpers.ts";
 import { download, startTestServer, type TestServer, watchToEnd } from "../services/helpers.ts";
 import { bundledModelEnv, startStageRpcServer } from "./stage-rpc-server.ts";

@@ -1,12 +1,10 @@
 // The stage gRPC services of the stage-RPC tests, on a free local port, with a client per stage.
+
+import { DEFAULT_MAE, DEFAULT_MODEL } from "@adq/cli";
+import { addStageService, stageClientConstructor } from "@adq/cluster";
+import type { StageServiceDeps } from "@adq/cluster/testing";
+import { bindServer } from "@adq/service-common";
 import * as grpc from "@grpc/grpc-js";
-import { DEFAULT_MAE, DEFAULT_MODEL } from "../../apps/adq/src/paths.ts";
-import {
-  addStageService,
-  type StageServiceDeps,
-  stageClientConstructor,
-} from "../../services/cluster/stage-services.ts";
-import { bindServer } from "../../services/common/server.ts";
 
 export type RpcStage = "features" | "binning" | "scoring" | "sampling";
 

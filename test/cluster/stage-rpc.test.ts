@@ -4,17 +4,16 @@
 // on the same data), each call confined to the caller's tenant namespace.
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { DEFAULT_MODEL } from "@adq/cli";
+import type { StageProcessName } from "@adq/cluster";
+import { readTar } from "@adq/gateway";
 import { decodeNpy } from "@adq/platform";
+import { ApiKeyAuthenticator, errorDetailsOf, Logger } from "@adq/service-common";
+import { hashApiKey, MemorySink } from "@adq/service-common/testing";
 import { type BinsFile, decodeStore, type Manifest, maskFromHex, patchBounds } from "@adq/stages";
 import * as grpc from "@grpc/grpc-js";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DEFAULT_MODEL } from "../../apps/adq/src/paths.ts";
-import type { StageProcessName } from "../../services/cluster/stage-services.ts";
-import { ApiKeyAuthenticator, hashApiKey } from "../../services/common/auth.ts";
-import { errorDetailsOf } from "../../services/common/client.ts";
-import { Logger, MemorySink } from "../../services/common/log.ts";
-import { readTar } from "../../services/gateway/tar.ts";
 import { demoSlice, tmp } from "../e2e/helpers.ts";
 import { download, KEYS, startTestServer, type TestServer, watchToEnd } from "../services/helpers.ts";
 import { bundledModelEnv, startStageRpcServer } from "./stage-rpc-server.ts";

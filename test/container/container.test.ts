@@ -16,8 +16,8 @@
 import { createHash } from "node:crypto";
 import { chmodSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { checkHealth } from "@adq/service-common/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { checkHealth } from "../../services/common/client.ts";
 import { runCli } from "../e2e/cli.ts";
 import { tmp } from "../e2e/helpers.ts";
 import { freePort, type NatsServer, startNatsServer } from "../support/nats-server.ts";

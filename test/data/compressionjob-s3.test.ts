@@ -2,10 +2,10 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { REPO_ROOT } from "@adq/cli";
+import type { CompressionJob } from "@adq/controller/testing";
+import { createRequest } from "@adq/controller/testing";
 import yaml from "js-yaml";
 import { describe, expect, it } from "vitest";
-import { createRequest } from "../../services/controller/mapping.ts";
-import type { CompressionJob } from "../../services/controller/resource.ts";
 
 type Schema = { properties: Record<string, Schema>; pattern?: string; enum?: string[] };
 

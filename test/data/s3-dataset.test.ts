@@ -7,6 +7,7 @@
  */
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { writeTar } from "@adq/gateway";
 import {
   DatasetError,
   type DatasetReader,
@@ -20,7 +21,6 @@ import {
 import type { Manifest } from "@adq/stages";
 import { PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { beforeAll, describe, expect, it } from "vitest";
-import { writeTar } from "../../services/gateway/tar.ts";
 import { compressCli, runCli } from "../e2e/cli.ts";
 import { demoSlice, tmp } from "../e2e/helpers.ts";
 import { useS3Server } from "../support/s3-server.ts";

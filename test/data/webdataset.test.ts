@@ -4,9 +4,9 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { writeTar } from "@adq/gateway";
 import { expandBraces, isShardSpec, openDataset } from "@adq/ml";
 import { describe, expect, it } from "vitest";
-import { writeTar } from "../../services/gateway/tar.ts";
 
 const JPG = readFileSync(new URL("../fixtures/datasets/folder-small/cat/0000.jpg", import.meta.url));
 const PNG_PATH = new URL("../fixtures/cifar8/cat/0033.png", import.meta.url);

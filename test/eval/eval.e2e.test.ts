@@ -3,8 +3,8 @@ import { createHash } from "node:crypto";
 import { cpSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { DEFAULT_DATASET } from "@adq/cli";
+import { INSTALL_TORCH } from "@adq/cli/testing";
 import { beforeAll, describe, expect, it } from "vitest";
-import { INSTALL_TORCH } from "../../apps/adq/src/eval.ts";
 import { compressCli, runCli } from "../e2e/cli.ts";
 import { demoSlice, tmp } from "../e2e/helpers.ts";
 

@@ -32,6 +32,8 @@ describe("GPU quality tools", () => {
       "3",
       "--out",
       dir,
+      "--cache-dir",
+      tmp("adq-gpuq-stages-"),
     ]);
     expect(c.code, c.stderr).toBe(0);
     const bytes = readFileSync(join(dir, "manifest.json"));

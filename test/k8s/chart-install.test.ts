@@ -4,16 +4,21 @@
  * of a CPU pool and a GPU pool) with KEDA v2.21.0's CRDs and operator, and a real
  * nats-server whose queues KEDA watches. Pods never run a process (kwok marks them Running):
  * these tests are about admission, scheduling, controllers and scaling — the container test
- * covers the image.
+ * covers the image. One exception: the coordinator pod's process runs (pod-processes.ts: its
+ * own args, config and secrets, on this machine), because the control plane — not this test,
+ * not a worker — must declare every stage's durable consumer before any job (issue 30).
  */
-import { writeFile } from "node:fs/promises";
+import { mkdtemp, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { connectNats, NatsBus, type NatsConnection } from "@adq/platform/nats";
 import * as k8s from "@kubernetes/client-node";
+import { jetstreamManager } from "@nats-io/jetstream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort, type NatsServer, startNatsServer } from "../support/nats-server.ts";
 import { type Cluster, helm, startCluster, waitFor } from "./cluster.ts";
 import { installKedaCrds, type Keda, startKedaAdapter, startKedaOperator } from "./keda.ts";
+import { type PodProcesses, runPodProcesses } from "./pod-processes.ts";
 import { STAGES } from "./render.ts";
 import { CHART_DIR, K8S_TESTS_OFF } from "./tools.ts";
 
@@ -34,7 +39,9 @@ describe.skipIf(K8S_TESTS_OFF)("helm install of charts/adq on a real control pla
   const conns: NatsConnection[] = [];
   let keda: Keda;
   let worker: NatsBus;
+  /** Publishes tasks as the coordinator would (it declares nothing: the coordinator pod does). */
   let coordinator: NatsBus;
+  let pods: PodProcesses;
   const helmArgs = (...a: string[]) => helm(cluster.tools, a, cluster.kubeconfig);
 
   beforeAll(async () => {
@@ -68,16 +75,24 @@ describe.skipIf(K8S_TESTS_OFF)("helm install of charts/adq on a real control pla
         },
       },
     });
-    // No worker declares a consumer (issue 30): the control plane does, at start — the call
-    // startClusterGateway makes in the gateway/coordinator pods — before any job or worker.
-    const connect = async (name: string, declareConsumers: boolean) => {
+    // Neither this test nor a worker declares a consumer (issue 30): the coordinator pod's
+    // process does at start (startClusterGateway), before any job or worker.
+    const connect = async (name: string) => {
       const nc = await connectNats({ servers: nats.url, name });
       conns.push(nc);
-      return NatsBus.connect(nc, { namespace: "adq", declareConsumers });
+      return NatsBus.connect(nc, { namespace: "adq", declareConsumers: false });
     };
-    coordinator = await connect("coordinator", false);
-    await coordinator.ensureStageConsumers(STAGES);
-    worker = await connect("worker", false);
+    coordinator = await connect("publisher");
+    worker = await connect("worker");
+    const consumers = await (await jetstreamManager(conns[0]!)).consumers.list("ADQ_TASKS").next();
+    expect(consumers.map((c) => c.name)).toEqual([]);
+    pods = runPodProcesses({
+      core,
+      namespace: NS,
+      selector: `app.kubernetes.io/instance=${RELEASE}`,
+      components: ["coordinator"],
+      dir: await mkdtemp(join(tmpdir(), "adq-pods-")),
+    });
     await installKedaCrds(cluster);
     keda = await startKedaOperator(cluster);
     valuesFile = join(cluster.dir, "values.json");
@@ -104,6 +119,7 @@ describe.skipIf(K8S_TESTS_OFF)("helm install of charts/adq on a real control pla
   }, 240_000);
 
   afterAll(async () => {
+    await pods?.stop();
     await worker?.close({ timeoutMs: 500 });
     await coordinator?.close({ timeoutMs: 500 });
     for (const nc of conns) await nc.close();
@@ -170,6 +186,23 @@ describe.skipIf(K8S_TESTS_OFF)("helm install of charts/adq on a real control pla
     expect(notes).toMatch(/INSECURE: NATS without authentication \(security.acknowledgeInsecure=true\)/);
     expect(notes).toMatch(/INSECURE: gRPC without TLS/);
   }, 180_000);
+
+  it("before any job, every stage's durable consumer (and the jobs queue) exists, declared by the coordinator pod's process", async () => {
+    const [co] = pods.live("coordinator");
+    expect(co, "the coordinator pod's process").toBeDefined();
+    const proc = await co!.proc;
+    const jsm = await jetstreamManager(conns[0]!);
+    for (const name of [...STAGES, "jobs"]) {
+      const info = await waitFor(`consumer ${name}`, () =>
+        jsm.consumers.info("ADQ_TASKS", name).catch(() => undefined),
+      );
+      expect(info.config.filter_subject, name).toBe(`adq.tasks.${name}.>`);
+      expect(info.num_pending + info.num_ack_pending, name).toBe(0);
+    }
+    // None existed before the chart was installed (beforeAll), and this test never declares
+    // one: that process made them.
+    expect(proc.running).toBe(true);
+  }, 90_000);
 
   it("a GPU request larger than any GPU node stays Pending with the scheduler's reason", async () => {
     await helmArgs(
@@ -255,6 +288,26 @@ describe.skipIf(K8S_TESTS_OFF)("helm install of charts/adq on a real control pla
     );
     expect(coHpa.spec?.scaleTargetRef).toMatchObject({ kind: "Deployment", name: dep("coordinator") });
     expect(coHpa.spec?.minReplicas).toBe(1);
+    // Every stage's scaler reads its own consumer, which the coordinator declared before any
+    // job: 0 pending, so KEDA holds every stage inactive (a missing consumer would make it read
+    // the stream's last sequence instead).
+    for (const s of STAGES)
+      await waitFor(
+        `${dep(s)}: KEDA scaler inactive`,
+        async () => {
+          const o = (await custom.getNamespacedCustomObject({
+            group: "keda.sh",
+            version: "v1alpha1",
+            namespace: NS,
+            plural: "scaledobjects",
+            name: dep(s),
+          })) as { status?: { conditions?: { type: string; status: string }[] } };
+          return o.status?.conditions?.some((c) => c.type === "Active" && c.status === "False")
+            ? true
+            : undefined;
+        },
+        60_000,
+      );
     for (const s of STAGES) {
       const want = GPU_STAGES.has(s) ? 0 : 1;
       await waitFor(

@@ -8,9 +8,9 @@ import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { hashApiKey } from "@adq/service-common/testing";
 import yaml from "js-yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { hashApiKey } from "../../services/common/auth.ts";
 import { startNatsServer } from "../support/nats-server.ts";
 import { helm } from "./cluster.ts";
 import { argValue, container, type Obj, type Rendered, render, STAGES, VALUES_DIR } from "./render.ts";
@@ -77,6 +77,7 @@ describe.skipIf(K8S_TESTS_OFF)("helm chart charts/adq (helm lint + template)", (
     expect(container(co).args).not.toContain("--no-runner");
     expect(argValue(co, "--tenant-stage-tasks")).toBe("4");
     expect(argValue(co, "--tenant-gpu-tasks")).toBe("2");
+    expect(argValue(co, "--job-lookahead")).toBe("16");
     // Coordinators share jobs (claims) and KEDA scales them on the jobs queue, never below one.
     expect(co.spec.replicas).toBeUndefined();
     const coScaler = def.get("ScaledObject", "t-adq-coordinator");

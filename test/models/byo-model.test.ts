@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { REPO_ROOT } from "@adq/cli";
+import { FeatureModel } from "@adq/ml";
 import { describe, expect, it } from "vitest";
-import { FeatureModel } from "../../packages/ml/src/feature-model.ts";
 
 // Bring-your-own ONNX models (test/fixtures/models, made by models/scripts/make_byo_fixtures.py):
 // tiny seeded CNNs without adq.* metadata and with graph names that are not the contract's.

@@ -11,10 +11,10 @@
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { readOnnxMetadata } from "@adq/ml";
 import * as ort from "onnxruntime-node";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { readOnnxMetadata } from "../../packages/ml/src/onnx-metadata.ts";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const MODELS = join(ROOT, "models");
@@ -318,7 +318,7 @@ describe("models/resnet20-cifar10-int8.onnx (feature-model/v1, int8 quantized)",
       0.01,
     );
     // The runtime's own contract check accepts it.
-    const { FeatureModel } = await import("../../packages/ml/src/feature-model.ts");
+    const { FeatureModel } = await import("@adq/ml");
     const m = await FeatureModel.load(RESNET_INT8, { threads: 1 });
     expect(m.dims).toMatchObject({ embedding: 64, classes: 10, pooled: 48 });
     expect(m.head).toBeDefined();

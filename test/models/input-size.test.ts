@@ -1,7 +1,9 @@
 import { join } from "node:path";
 import { REPO_ROOT } from "@adq/cli";
+import { FeatureModel, runSideFor } from "@adq/ml";
+import { RUN_PIXELS, runBatch, SMALL_IMAGE_UPSCALE, sessionOptions } from "@adq/ml/testing";
+import * as ort from "onnxruntime-node";
 import { describe, expect, it } from "vitest";
-import { FeatureModel, runSideFor, SMALL_IMAGE_UPSCALE } from "../../packages/ml/src/feature-model.ts";
 
 // The general backbone's symbolic input side (models/scripts/dynamic_input_size.py): one file,
 // run at any multiple of 32; the fast default runs small images at 4× their side.
@@ -32,6 +34,38 @@ describe("feature model input side", () => {
     expect(Buffer.from(again.embedding.buffer).equals(Buffer.from(out.embedding.buffer))).toBe(true);
     await full.release();
     await small.release();
+  }, 60_000);
+
+  it("splits a batch into calls of RUN_PIXELS and gives the bits of one call of the whole batch", async () => {
+    // The features (hence CCS's selection) must not depend on how a batch reaches ONNX Runtime:
+    // 11 images at 128 go as 8 + 3, 5 at 224 as 2 + 2 + 1; one plain session call takes each whole.
+    expect([runBatch(128), runBatch(224), runBatch(32), RUN_PIXELS]).toEqual([8, 2, 128, 8 * 128 * 128]);
+    for (const [side, n] of [
+      [128, 11],
+      [224, 5],
+    ] as const) {
+      const model = await FeatureModel.load(GENERAL, { threads: 1 }, {}, { inputSize: side });
+      const x = pattern(n, side);
+      const split = await model.run(x, n);
+      const plain = await ort.InferenceSession.create(GENERAL, sessionOptions({ threads: 1 }));
+      const whole = await plain.run({ images: new ort.Tensor("float32", x, [n, 3, side, side]) });
+      for (const [k, name] of [
+        ["embedding", "embedding"],
+        ["logits", "logits"],
+        ["featureMap", "feature_map"],
+      ] as const) {
+        const a = split[k]!;
+        const b = whole[name]!.data as Float32Array;
+        expect(a.length).toBe(b.length);
+        expect(
+          Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(
+            Buffer.from(b.buffer, b.byteOffset, b.byteLength),
+          ),
+        ).toBe(true);
+      }
+      await plain.release();
+      await model.release();
+    }
   }, 60_000);
 
   it("refuses a side that is not a multiple of 32, and any other side for a model that runs at one only", async () => {

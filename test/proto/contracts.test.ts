@@ -8,16 +8,16 @@
 import { readdirSync } from "node:fs";
 import { join, relative, sep } from "node:path";
 import { fileURLToPath } from "node:url";
-import * as grpc from "@grpc/grpc-js";
-import * as protoLoader from "@grpc/proto-loader";
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import type { ErrorDetails__Output as ErrorDetails } from "@adq/service-common/proto";
 import {
   decodeStatus,
   encodeStatus,
   errorDetailsFromStatus,
   STATUS_DETAILS_TRAILER,
-} from "../../services/common/status-details.ts";
-import type { ErrorDetails } from "../../services/common/types.ts";
+} from "@adq/service-common/testing";
+import * as grpc from "@grpc/grpc-js";
+import * as protoLoader from "@grpc/proto-loader";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 
 const PROTO_ROOT = fileURLToPath(new URL("../../proto/", import.meta.url));
 const PACKAGE = "adq.v1";

@@ -3,8 +3,8 @@
 // proto (grpcurl describe, generated stubs' docs) learns what the server really does.
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { PARAM_LIST, type ParamSpec } from "@adq/stages";
 import { describe, expect, it } from "vitest";
-import { PARAM_LIST, type ParamSpec } from "../../packages/stages/src/index.ts";
 
 const PROTO = readFileSync(
   fileURLToPath(new URL("../../proto/adq/v1/common.proto", import.meta.url)),

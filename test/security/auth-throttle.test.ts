@@ -3,14 +3,12 @@
 // fake clock, then a real gateway answering a burst of wrong keys, with its metrics.
 import { randomBytes } from "node:crypto";
 import { DEFAULT_MODEL } from "@adq/cli";
+import { startAllInOne } from "@adq/gateway";
+import type { AllInOne } from "@adq/gateway/testing";
+import { ApiKeyAuthenticator, CompressionClient, Logger, Registry } from "@adq/service-common";
+import { AuthThrottle, hashApiKey, MemorySink, peerAddress } from "@adq/service-common/testing";
 import * as grpc from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ApiKeyAuthenticator, hashApiKey } from "../../services/common/auth.ts";
-import { AuthThrottle, peerAddress } from "../../services/common/auth-throttle.ts";
-import { CompressionClient } from "../../services/common/client.ts";
-import { Logger, MemorySink } from "../../services/common/log.ts";
-import { Registry } from "../../services/common/metrics.ts";
-import { type AllInOne, startAllInOne } from "../../services/gateway/start.ts";
 import { demoSlice, tmp } from "../e2e/helpers.ts";
 import { KEYS } from "../services/helpers.ts";
 

@@ -10,15 +10,15 @@
 import { mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { gzipSync } from "node:zlib";
+import { writeTar } from "@adq/gateway";
 import { ambientS3Credentials, getObjectBytes, listObjects } from "@adq/ml";
 import { LocalBus, type TaskOutcome } from "@adq/platform";
+import type { CompressionClient } from "@adq/service-common";
+import { DataGrants, grantTasks } from "@adq/service-common";
 import type { Manifest } from "@adq/stages";
 import { CreateBucketCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import * as grpc from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { CompressionClient } from "../../services/common/client.ts";
-import { DataGrants, grantTasks } from "../../services/common/grants.ts";
-import { writeTar } from "../../services/gateway/tar.ts";
 import { demoSlice, tmp } from "../e2e/helpers.ts";
 import { download, expectStatus, startTestServer, type TestServer, watchToEnd } from "../services/helpers.ts";
 import { useS3Server } from "../support/s3-server.ts";

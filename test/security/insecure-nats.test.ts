@@ -1,8 +1,10 @@
 // A cluster process refuses a NATS server that lets anyone in, unless told --insecure-nats
 // (issue 28): a real nats-server without authorization, the real `adq` binary.
+
+import { NatsConnectError, openClusterPorts } from "@adq/cluster";
+import { Logger } from "@adq/service-common";
+import { MemorySink } from "@adq/service-common/testing";
 import { describe, expect, it } from "vitest";
-import { NatsConnectError, openClusterPorts } from "../../services/cluster/ports.ts";
-import { Logger, MemorySink } from "../../services/common/log.ts";
 import { runCli } from "../e2e/cli.ts";
 import { useNatsServer } from "../support/nats-server.ts";
 

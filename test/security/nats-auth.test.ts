@@ -4,18 +4,22 @@
 import { writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { DEFAULT_MODEL } from "@adq/cli";
+import {
+  NatsConnectError,
+  openClusterPorts,
+  type RunningClusterGateway,
+  type RunningStageWorker,
+  STAGE_NAMES,
+  startClusterGateway,
+  startStageWorker,
+} from "@adq/cluster";
 import { connectNats, type NatsAuthOptions, type NatsConnection, redactUrl } from "@adq/platform/nats";
+import { ApiKeyAuthenticator, CompressionClient, Logger } from "@adq/service-common";
+import { hashApiKey, MemorySink } from "@adq/service-common/testing";
 import * as grpc from "@grpc/grpc-js";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { Kvm } from "@nats-io/kv";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type RunningClusterGateway, startClusterGateway } from "../../services/cluster/gateway.ts";
-import { NatsConnectError, openClusterPorts } from "../../services/cluster/ports.ts";
-import { STAGE_NAMES } from "../../services/cluster/stage-services.ts";
-import { type RunningStageWorker, startStageWorker } from "../../services/cluster/worker.ts";
-import { ApiKeyAuthenticator, hashApiKey } from "../../services/common/auth.ts";
-import { CompressionClient } from "../../services/common/client.ts";
-import { Logger, MemorySink } from "../../services/common/log.ts";
 import { demoSlice, tmp } from "../e2e/helpers.ts";
 import { expectStatus, KEYS, watchToEnd } from "../services/helpers.ts";
 import { type NatsServer, startNatsServer } from "../support/nats-server.ts";

@@ -4,8 +4,8 @@
 import { execFileSync } from "node:child_process";
 import { mkdirSync, readdirSync, renameSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { checkOutputTarget, prepareStaging, publishStaging } from "@adq/cli/testing";
 import { afterAll, describe, expect, it } from "vitest";
-import { checkOutputTarget, prepareStaging, publishStaging } from "../../apps/adq/src/output-dir.ts";
 import { runCli } from "../e2e/cli.ts";
 import { demoSlice, tmp } from "../e2e/helpers.ts";
 

@@ -1,9 +1,9 @@
 // A stage worker with --data-root refuses forged tasks that point outside its roots.
 import { mkdirSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { confineTaskPaths, realPaths } from "@adq/cluster/testing";
 import { LocalBus, type TaskOutcome } from "@adq/platform";
 import { afterEach, describe, expect, it } from "vitest";
-import { confineTaskPaths, realPaths } from "../../services/cluster/task-paths.ts";
 import { tmp } from "../e2e/helpers.ts";
 
 describe("task path confinement on stage workers", () => {

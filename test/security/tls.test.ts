@@ -1,16 +1,16 @@
 // gRPC TLS: good certificate, wrong CA, expired, wrong SAN (and --tls-server-name), plaintext
 // against TLS, mTLS, certificate reload, and the refusal to serve plaintext off loopback.
 import { copyFileSync } from "node:fs";
-import * as grpc from "@grpc/grpc-js";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CompressionClient } from "../../services/common/client.ts";
 import {
-  type ClientTlsOptions,
+  CompressionClient,
   clientSecurity,
   type ServerSecurity,
   serverSecurity,
   TlsConfigError,
-} from "../../services/common/tls.ts";
+} from "@adq/service-common";
+import type { ClientTlsOptions } from "@adq/service-common/testing";
+import * as grpc from "@grpc/grpc-js";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../e2e/cli.ts";
 import { tmp } from "../e2e/helpers.ts";
 import { KEYS, startTestServer, type TestServer } from "../services/helpers.ts";

@@ -5,10 +5,10 @@
 // against `adq serve`.
 import { readdirSync } from "node:fs";
 import { gzipSync } from "node:zlib";
+import { writeTar } from "@adq/gateway";
+import { checkHealth } from "@adq/service-common/testing";
 import * as grpc from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { checkHealth } from "../../services/common/client.ts";
-import { writeTar } from "../../services/gateway/tar.ts";
 import { tmp } from "../e2e/helpers.ts";
 import { startTestServer, type TestServer } from "../services/helpers.ts";
 

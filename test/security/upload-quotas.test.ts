@@ -4,12 +4,13 @@
 import { readdirSync, readFileSync, realpathSync } from "node:fs";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
+import { writeTar } from "@adq/gateway";
+import { UploadStore } from "@adq/gateway/testing";
 import { FsArtifactStore } from "@adq/platform";
+import { ApiKeyAuthenticator } from "@adq/service-common";
+import { hashApiKey } from "@adq/service-common/testing";
 import * as grpc from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ApiKeyAuthenticator, hashApiKey } from "../../services/common/auth.ts";
-import { writeTar } from "../../services/gateway/tar.ts";
-import { UploadStore } from "../../services/gateway/upload.ts";
 import { demoSlice, tmp } from "../e2e/helpers.ts";
 import { expectStatus, KEYS, startTestServer, type TestServer } from "../services/helpers.ts";
 

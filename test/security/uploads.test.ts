@@ -3,10 +3,10 @@
 // metadata, and every job method of one tenant tried by another.
 import { readdirSync } from "node:fs";
 import { gzipSync } from "node:zlib";
+import { writeTar } from "@adq/gateway";
+import { MAX_STRING_FIELD } from "@adq/service-common/testing";
 import * as grpc from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { MAX_STRING_FIELD } from "../../services/common/server.ts";
-import { writeTar } from "../../services/gateway/tar.ts";
 import { demoSlice, tmp } from "../e2e/helpers.ts";
 import {
   collect,

@@ -2,15 +2,10 @@
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { JobRecord } from "@adq/gateway";
+import { cacheGeneration, jobCacheGeneration, sweepCache, tenantCachePrefix } from "@adq/gateway/testing";
 import { FsArtifactStore, MemoryJobStore } from "@adq/platform";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  cacheGeneration,
-  jobCacheGeneration,
-  sweepCache,
-  tenantCachePrefix,
-} from "../../services/gateway/cache-gc.ts";
-import type { JobRecord } from "../../services/gateway/records.ts";
 import { demoSlice } from "../e2e/helpers.ts";
 import { startTestServer, type TestServer, watchToEnd } from "./helpers.ts";
 

@@ -1,9 +1,9 @@
 // `adq serve` as a real process, driven by `adq submit / watch / result` as a user would.
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { hashApiKey } from "@adq/service-common/testing";
 import type { Manifest } from "@adq/stages";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { hashApiKey } from "../../services/common/auth.ts";
 import { runCli } from "../e2e/cli.ts";
 import { demoSlice, type ServiceProcess, startService, tmp } from "../support/index.ts";
 

@@ -2,31 +2,34 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { errorInfo } from "@adq/core";
+import { fieldPath } from "@adq/gateway/testing";
 import { BadImageError, DatasetError, ModelContractError } from "@adq/ml";
 import { ConflictError, InvalidArgumentError, NotFoundError } from "@adq/platform";
-import * as grpc from "@grpc/grpc-js";
-import { describe, expect, it } from "vitest";
-import { ApiKeyAuthenticator, hashApiKey } from "../../services/common/auth.ts";
 import {
+  ApiKeyAuthenticator,
+  bindServer,
   fromErrorInfo,
+  HealthService,
   invalidArgument,
+  Logger,
   notFound,
   quotaExceeded,
   RpcError,
-  toRpcError,
-  toServiceError,
-  unauthenticated,
+  shutdownServer,
   unimplemented,
-} from "../../services/common/errors.ts";
-import { HealthService } from "../../services/common/health.ts";
-import { Logger, MemorySink } from "../../services/common/log.ts";
-import { bindServer, shutdownServer } from "../../services/common/server.ts";
+} from "@adq/service-common";
 import {
   decodeStatus,
   errorDetailsFromStatus,
+  hashApiKey,
+  MemorySink,
   STATUS_DETAILS_TRAILER,
-} from "../../services/common/status-details.ts";
-import { fieldPath } from "../../services/gateway/params.ts";
+  toRpcError,
+  toServiceError,
+  unauthenticated,
+} from "@adq/service-common/testing";
+import * as grpc from "@grpc/grpc-js";
+import { describe, expect, it } from "vitest";
 import { tmp } from "../e2e/helpers.ts";
 
 function md(auth?: string): grpc.Metadata {
@@ -240,7 +243,7 @@ describe("logs, health and shutdown", () => {
     health.addTo(server);
     const port = await bindServer(server, "127.0.0.1:0");
     health.setAll("SERVING");
-    const { healthClientConstructor } = await import("../../services/common/proto.ts");
+    const { healthClientConstructor } = await import("@adq/service-common");
     const Ctor = healthClientConstructor();
     const c = new Ctor(`127.0.0.1:${port}`, grpc.credentials.createInsecure()) as unknown as grpc.Client & {
       Watch(req: unknown): grpc.ClientReadableStream<{ status: string }>;

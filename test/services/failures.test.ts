@@ -2,13 +2,12 @@
 // after the bus's bounded retries, visible in GetJob and WatchJob — it never loops forever.
 import { pathToFileURL } from "node:url";
 import { DEFAULT_MODEL } from "@adq/cli";
+import type { IdempotencyRecord, JobRecord } from "@adq/gateway";
+import { type RunningGateway, startGateway } from "@adq/gateway";
 import { FsArtifactStore, LocalBus, MemoryJobStore } from "@adq/platform";
+import { ApiKeyAuthenticator, CompressionClient, Logger } from "@adq/service-common";
+import { MemorySink } from "@adq/service-common/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ApiKeyAuthenticator } from "../../services/common/auth.ts";
-import { CompressionClient } from "../../services/common/client.ts";
-import { Logger, MemorySink } from "../../services/common/log.ts";
-import type { IdempotencyRecord, JobRecord } from "../../services/gateway/records.ts";
-import { type RunningGateway, startGateway } from "../../services/gateway/start.ts";
 import { demoSlice, tmp } from "../e2e/helpers.ts";
 import { watchToEnd } from "./helpers.ts";
 

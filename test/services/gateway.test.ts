@@ -4,10 +4,10 @@ import { createHash } from "node:crypto";
 import { readFileSync, symlinkSync, unlinkSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
+import type { CompressionParams, JobEvent__Output as JobEvent } from "@adq/service-common/proto";
+import { checkHealth } from "@adq/service-common/testing";
 import * as grpc from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { checkHealth } from "../../services/common/client.ts";
-import type { CompressionParams, JobEvent } from "../../services/common/types.ts";
 import { brokenSlice, demoSlice } from "../support/fs.ts";
 import {
   collect,

@@ -1,13 +1,16 @@
 import { join } from "node:path";
 import { DEFAULT_MODEL, GENERAL_MODEL } from "@adq/cli";
+import { startAllInOne } from "@adq/gateway";
+import type { AllInOne, AllInOneOptions } from "@adq/gateway/testing";
 import type { Bus, LocalBus, TaskMessage } from "@adq/platform";
+import { ApiKeyAuthenticator, CompressionClient, errorDetailsOf, Logger } from "@adq/service-common";
+import type {
+  ErrorDetails__Output as ErrorDetails,
+  JobEvent__Output as JobEvent,
+} from "@adq/service-common/proto";
+import { hashApiKey, MemorySink } from "@adq/service-common/testing";
 import type * as grpc from "@grpc/grpc-js";
 import { expect } from "vitest";
-import { ApiKeyAuthenticator, hashApiKey } from "../../services/common/auth.ts";
-import { CompressionClient, errorDetailsOf } from "../../services/common/client.ts";
-import { Logger, MemorySink } from "../../services/common/log.ts";
-import type { ErrorDetails, JobEvent } from "../../services/common/types.ts";
-import { type AllInOne, type AllInOneOptions, startAllInOne } from "../../services/gateway/start.ts";
 import { runCli } from "../e2e/cli.ts";
 import { tmp } from "../e2e/helpers.ts";
 

@@ -4,9 +4,10 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { REPO_ROOT } from "@adq/cli";
-import yaml from "js-yaml";
-import { describe, expect, it } from "vitest";
-import { paramsFromFlags, protoParamsFromFlags, unusedFlagWarnings } from "../../apps/adq/src/param-flags.ts";
+import { paramsFromFlags, protoParamsFromFlags, unusedFlagWarnings } from "@adq/cli/testing";
+import type { CompressionJob } from "@adq/controller/testing";
+import { createRequest, paramsSchema, withGeneratedParams } from "@adq/controller/testing";
+import { fieldPath, paramsFromProto, Violations } from "@adq/gateway/testing";
 import {
   type CompressParams,
   DEFAULT_PARAMS,
@@ -16,11 +17,9 @@ import {
   paramsHelp,
   patchGridOf,
   validateParams,
-} from "../../packages/stages/src/index.ts";
-import { paramsSchema, withGeneratedParams } from "../../services/controller/crd.ts";
-import { createRequest } from "../../services/controller/mapping.ts";
-import type { CompressionJob } from "../../services/controller/resource.ts";
-import { fieldPath, paramsFromProto, Violations } from "../../services/gateway/params.ts";
+} from "@adq/stages";
+import yaml from "js-yaml";
+import { describe, expect, it } from "vitest";
 
 /** A valid value other than the default, per parameter. */
 const OTHER: Partial<Record<keyof CompressParams, string>> = {
@@ -85,7 +84,7 @@ describe("the parameter table", () => {
     const obj = { metadata: { uid: "u" }, spec: { dataset: { uri: "file:///d" }, params: cli } };
     const req = createRequest(obj as unknown as CompressionJob);
     const v2 = new Violations();
-    expect(paramsFromProto(req.params, v2, 32).params).toEqual(cli);
+    expect(paramsFromProto(req.params as never, v2, 32).params).toEqual(cli);
     expect(v2.list).toEqual([]);
     expect(req.params?.allocationStrength).toBe(1.5);
   });
@@ -135,7 +134,7 @@ describe("the parameter table", () => {
       /^method: must be one of adq, dq, random, ccs, got kmeans$/,
     );
     const v = new Violations();
-    paramsFromProto({ ratio: 0.1, method: "METHOD_KMEANS" as never }, v, 32);
+    paramsFromProto({ ratio: 0.1, method: "METHOD_KMEANS" } as never, v, 32);
     expect(v.list).toEqual([
       {
         field: "params.method",

@@ -3,9 +3,9 @@ import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
+import { writeTar } from "@adq/gateway";
 import * as grpc from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { writeTar } from "../../services/gateway/tar.ts";
 import { demoSlice, tmp } from "../e2e/helpers.ts";
 import {
   download,

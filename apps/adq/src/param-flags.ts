@@ -4,7 +4,7 @@
  * Neither writes a default or a rule of its own.
  */
 
-import type { CompressionParams } from "@adq/service-common";
+import type { CompressionParams } from "@adq/service-common/proto";
 import {
   type CompressParams,
   choiceProblem,
@@ -49,14 +49,14 @@ export function paramsFromFlags(values: FlagValues): CompressParams {
  * `adq submit`: only the parameters given, as proto fields (the server fills in the same
  * defaults as `adq compress`); the keep ratio, which the proto requires, at its default.
  */
-export function protoParamsFromFlags(values: FlagValues): Partial<CompressionParams> {
+export function protoParamsFromFlags(values: FlagValues): CompressionParams {
   const given = { ratio: PARAMS.ratio.default, ...givenParams(values) };
   for (const spec of flagged) {
     if (spec.kind !== "choice" || given[spec.key] === undefined) continue;
     const problem = choiceProblem(spec.key, given[spec.key]);
     if (problem) throw new UsageError(`${spec.flag} ${problem}`);
   }
-  return protoFieldsOf(given) as Partial<CompressionParams>;
+  return protoFieldsOf(given) as CompressionParams;
 }
 
 /**

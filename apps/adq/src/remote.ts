@@ -6,17 +6,14 @@
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
-import {
-  CompressionClient,
-  type CompressionParams,
-  downloadResultFiles,
-  type ErrorDetails,
-  errorDetailsOf,
-  type Job,
-  type JobEvent,
-  type StageEnum,
-  type StageProgress,
-} from "@adq/service-common";
+import { CompressionClient, downloadResultFiles, errorDetailsOf } from "@adq/service-common";
+import type {
+  ErrorDetails__Output as ErrorDetails,
+  Job__Output as Job,
+  JobEvent__Output as JobEvent,
+  Stage__Output as StageEnum,
+  StageProgress__Output as StageProgress,
+} from "@adq/service-common/proto";
 import * as grpc from "@grpc/grpc-js";
 import { CLIENT_TLS_OPTIONS, clientSecurityFromFlags } from "./client-tls.ts";
 import {
@@ -114,7 +111,7 @@ export async function runSubmit(argv: string[]): Promise<number> {
   try {
     const res = await client.createJob({
       dataset: { uri: toUri(positionals[0]!) },
-      params: params as CompressionParams,
+      params,
       idempotencyKey: values["idempotency-key"] ?? "",
       displayName: values.name ?? "",
       outputs: {

@@ -15,6 +15,7 @@ import {
   startStageWorker,
 } from "@adq/cluster";
 import {
+  DEFAULT_JOB_LOOKAHEAD,
   DEFAULT_TENANT_GPU_TASKS,
   DEFAULT_TENANT_STAGE_TASKS,
   readRecordKey,
@@ -61,7 +62,7 @@ export const SERVE_HELP = `  adq serve [--port 50051] [--host 127.0.0.1] [--data
             [--result-retention-hours h] (finished jobs deleted h hours after they end; default kept)
                                        gRPC API + every stage in one process (embedded adapters)
   adq serve --nats <url> [--no-workers] [--no-runner] [same options, no --cache-dir]
-            [--tenant-stage-tasks 4] [--tenant-gpu-tasks 2]
+            [--tenant-stage-tasks 4] [--tenant-gpu-tasks 2] [--job-lookahead 16]
                                        cluster mode: gateway + coordinator on NATS JetStream
                                        (KV jobs, Object Store artifacts), stages in-process
                                        unless --no-workers
@@ -151,6 +152,7 @@ const SERVE_OPTIONS = {
   "max-job-deliveries": { type: "string" },
   "tenant-stage-tasks": { type: "string" },
   "tenant-gpu-tasks": { type: "string" },
+  "job-lookahead": { type: "string" },
   "retry-backoff-ms": { type: "string" },
   "metrics-port": { type: "string" },
   "metrics-host": { type: "string" },
@@ -484,6 +486,8 @@ async function runClusterGateway(values: ServeValues, log: Logger): Promise<numb
     // Fair share between tenants (packages/stages/src/fair-share.ts)
     tenantStageTasks: int("tenant-stage-tasks", values["tenant-stage-tasks"], DEFAULT_TENANT_STAGE_TASKS, 1),
     tenantGpuTasks: int("tenant-gpu-tasks", values["tenant-gpu-tasks"], DEFAULT_TENANT_GPU_TASKS, 1),
+    // Fair admission of queued jobs between tenants (services/gateway/admission.ts)
+    jobLookahead: int("job-lookahead", values["job-lookahead"], DEFAULT_JOB_LOOKAHEAD, 0),
     ...(values["shard-size"] !== undefined
       ? { shardSize: int("shard-size", values["shard-size"], 0, 1) }
       : {}),

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { Rng } from "./rng.ts";
+import { referenceCrossFitSoftmaxHead, referenceSoftmaxHeadObjective } from "./softmax-head.reference.ts";
 import {
   crossFitSoftmaxHead,
   fitSoftmaxHead,
@@ -7,6 +8,9 @@ import {
   headLogits,
   softmaxHeadObjective,
 } from "./softmax-head.ts";
+
+/** The exact bits of a float64 array (toEqual would take −0 for +0). */
+const bits = (a: Float64Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString("hex");
 
 /** n items in C Gaussian clusters in D dims (centres ±2 on a few coordinates), seeded. */
 function clusters(n: number, D: number, C: number, seed: number, spread = 1) {
@@ -154,5 +158,44 @@ describe("wide embeddings", () => {
     expect(crossFitSoftmaxHead(x, y, 3, { seed: 0, epochs: 60, maxDim: 16 }).logits).toEqual(wide.logits);
     expect(crossFitSoftmaxHead(x, y, 3, { seed: 0, epochs: 60 }).dim).toBe(40);
     expect(() => crossFitSoftmaxHead(x, y, 3, { seed: 0, maxDim: 0 })).toThrow(/maxDim/);
+  });
+});
+
+describe("blocked loops", () => {
+  // CCS's selection is a function of these logits: the fast loops must keep the reference's
+  // bits (softmax-head.reference.ts), or the same input and seed would select other items.
+  it("give the reference's objective and gradient bit for bit, with underflowing softmax terms", () => {
+    for (const [m, D, C, scale] of [
+      [37, 6, 3, 1],
+      [40, 9, 10, 1],
+      [13, 4, 2, 400], // logits far apart: exp underflows to 0, residuals exactly 0
+    ] as const) {
+      const rng = new Rng(m * 31 + C);
+      const Db = D + 1;
+      const z = Float64Array.from({ length: m * Db }, (_, q) => (q % Db === D ? 1 : rng.nextFloat() * 4 - 2));
+      const y = Int32Array.from({ length: m }, () => rng.nextInt(C));
+      const W = Float64Array.from({ length: C * Db }, () => (rng.nextFloat() - 0.5) * scale);
+      const g = new Float64Array(W.length);
+      const gr = new Float64Array(W.length);
+      const l = softmaxHeadObjective(W, z, y, C, 0.01, g);
+      const lr = referenceSoftmaxHeadObjective(W, z, y, C, 0.01, gr);
+      expect(Object.is(l, lr)).toBe(true);
+      expect(bits(g)).toBe(bits(gr));
+    }
+  });
+
+  it("give the reference's held-out logits bit for bit (row and class tails, projection)", () => {
+    for (const [n, D, C, maxDim] of [
+      [37, 6, 3, 128],
+      [50, 21, 4, 8], // projected, D not a multiple of the 4 rows per block
+      [64, 130, 10, 128], // the demo's shape in small: EfficientNet's width projected to 128
+    ] as const) {
+      const { x, y } = clusters(n, D, C, n + D, 1.2);
+      const opts = { seed: 3, folds: 5, epochs: 30, maxDim };
+      const fast = crossFitSoftmaxHead(x, y, C, opts);
+      const ref = referenceCrossFitSoftmaxHead(x, y, C, opts);
+      expect(bits(fast.logits)).toBe(bits(ref.logits));
+      expect(fast.heldOutAccuracy).toBe(ref.heldOutAccuracy);
+    }
   });
 });

@@ -90,14 +90,36 @@ export function randomProjection(x: FloatRows, n: number, D: number, d: number, 
     if (i + 1 < R.length) R[i + 1] = r * Math.sin(2 * Math.PI * v);
   }
   const out = new Float64Array(n * d);
-  for (let i = 0; i < n; i++)
-    for (let j = 0; j < D; j++) {
-      const v = x[i * D + j]!;
-      if (v === 0) continue;
+  for (let i = 0; i < n; i++) {
+    const oo = i * d;
+    const xo = i * D;
+    // out[t] summed over j ascending, four j per load and store of out[t] (the sums' order is
+    // the reference's; its skip of v = 0 adds ±0, which leaves a sum started at +0 unchanged).
+    let j = 0;
+    for (; j + 4 <= D; j += 4) {
+      const v0 = x[xo + j]!;
+      const v1 = x[xo + j + 1]!;
+      const v2 = x[xo + j + 2]!;
+      const v3 = x[xo + j + 3]!;
+      const r0 = j * d;
+      const r1 = r0 + d;
+      const r2 = r1 + d;
+      const r3 = r2 + d;
+      for (let t = 0; t < d; t++) {
+        let o = out[oo + t]!;
+        o += v0 * R[r0 + t]!;
+        o += v1 * R[r1 + t]!;
+        o += v2 * R[r2 + t]!;
+        o += v3 * R[r3 + t]!;
+        out[oo + t] = o;
+      }
+    }
+    for (; j < D; j++) {
+      const v = x[xo + j]!;
       const ro = j * d;
-      const oo = i * d;
       for (let t = 0; t < d; t++) out[oo + t]! += v * R[ro + t]!;
     }
+  }
   return out;
 }
 
@@ -185,37 +207,169 @@ export function softmaxHeadObjective(
 ): number {
   const m = y.length;
   const Db = z.length / Math.max(1, m);
-  const D = Db - 1;
   if (W.length !== C * Db) throw new RangeError(`W must have C×(D+1) = ${C * Db} entries, got ${W.length}`);
+  return objective(W, z, y, C, l2, grad, true, new Float64Array(ROWS * C));
+}
+
+/**
+ * Rows per block of the loops below. Every output keeps its own accumulator, summed in the
+ * reference order (softmax-head.reference.ts: t ascending for a logit, i ascending for a
+ * gradient entry), so the bits are the reference's; the blocking only gives the CPU several
+ * independent additions at a time instead of one dependent chain (a float add's latency, not
+ * its throughput, bounded the plain loops: ≈ 4 cycles per multiply-add). bench/head.bench.ts.
+ */
+const ROWS = 4;
+
+/**
+ * The objective (the loss only when `wantLoss`: the fit needs the gradient alone) with its
+ * gradient into `grad` when given. `p`: ROWS×C scratch. O(m·D·C).
+ */
+function objective(
+  W: Float64Array,
+  z: Float64Array,
+  y: Int32Array,
+  C: number,
+  l2: number,
+  grad: Float64Array | undefined,
+  wantLoss: boolean,
+  p: Float64Array,
+): number {
+  const m = y.length;
+  const Db = z.length / Math.max(1, m);
+  const D = Db - 1;
   if (grad) grad.fill(0);
-  const zl = new Float64Array(C);
   let loss = 0;
-  for (let i = 0; i < m; i++) {
+  let i = 0;
+  for (; i + ROWS <= m; i += ROWS) {
+    const z0 = i * Db;
+    const z1 = z0 + Db;
+    const z2 = z1 + Db;
+    const z3 = z2 + Db;
+    // Logits of the 4 rows: two classes at a time, 8 independent sums over t.
+    let c = 0;
+    for (; c + 2 <= C; c += 2) {
+      const wa = c * Db;
+      const wb = wa + Db;
+      let a0 = 0;
+      let a1 = 0;
+      let a2 = 0;
+      let a3 = 0;
+      let b0 = 0;
+      let b1 = 0;
+      let b2 = 0;
+      let b3 = 0;
+      for (let t = 0; t < Db; t++) {
+        const u = W[wa + t]!;
+        const v = W[wb + t]!;
+        const x0 = z[z0 + t]!;
+        const x1 = z[z1 + t]!;
+        const x2 = z[z2 + t]!;
+        const x3 = z[z3 + t]!;
+        a0 += u * x0;
+        a1 += u * x1;
+        a2 += u * x2;
+        a3 += u * x3;
+        b0 += v * x0;
+        b1 += v * x1;
+        b2 += v * x2;
+        b3 += v * x3;
+      }
+      p[c] = a0;
+      p[C + c] = a1;
+      p[2 * C + c] = a2;
+      p[3 * C + c] = a3;
+      p[c + 1] = b0;
+      p[C + c + 1] = b1;
+      p[2 * C + c + 1] = b2;
+      p[3 * C + c + 1] = b3;
+    }
+    if (c < C) {
+      const wa = c * Db;
+      let a0 = 0;
+      let a1 = 0;
+      let a2 = 0;
+      let a3 = 0;
+      for (let t = 0; t < Db; t++) {
+        const u = W[wa + t]!;
+        a0 += u * z[z0 + t]!;
+        a1 += u * z[z1 + t]!;
+        a2 += u * z[z2 + t]!;
+        a3 += u * z[z3 + t]!;
+      }
+      p[c] = a0;
+      p[C + c] = a1;
+      p[2 * C + c] = a2;
+      p[3 * C + c] = a3;
+    }
+    for (let k = 0; k < ROWS; k++) loss += residuals(p, k * C, C, y[i + k]!, m, wantLoss);
+    if (grad) {
+      // grad[c][t] += r_ic·z_it for i = i..i+3 in that order: the reference's sum over i.
+      // (The reference skips r = 0; adding r·z = ±0 instead leaves every sum as it was: a
+      // sum that starts at +0 never becomes −0 in round-to-nearest, and x + ±0 = x otherwise.)
+      // Two classes per pass share the loads of z.
+      let c = 0;
+      for (; c + 2 <= C; c += 2) {
+        const r0 = p[c]!;
+        const r1 = p[C + c]!;
+        const r2 = p[2 * C + c]!;
+        const r3 = p[3 * C + c]!;
+        const q0 = p[c + 1]!;
+        const q1 = p[C + c + 1]!;
+        const q2 = p[2 * C + c + 1]!;
+        const q3 = p[3 * C + c + 1]!;
+        const ga = c * Db;
+        const gb = ga + Db;
+        for (let t = 0; t < Db; t++) {
+          const x0 = z[z0 + t]!;
+          const x1 = z[z1 + t]!;
+          const x2 = z[z2 + t]!;
+          const x3 = z[z3 + t]!;
+          let g = grad[ga + t]!;
+          let h = grad[gb + t]!;
+          g += r0 * x0;
+          h += q0 * x0;
+          g += r1 * x1;
+          h += q1 * x1;
+          g += r2 * x2;
+          h += q2 * x2;
+          g += r3 * x3;
+          h += q3 * x3;
+          grad[ga + t] = g;
+          grad[gb + t] = h;
+        }
+      }
+      if (c < C) {
+        const r0 = p[c]!;
+        const r1 = p[C + c]!;
+        const r2 = p[2 * C + c]!;
+        const r3 = p[3 * C + c]!;
+        const go = c * Db;
+        for (let t = 0; t < Db; t++) {
+          let g = grad[go + t]!;
+          g += r0 * z[z0 + t]!;
+          g += r1 * z[z1 + t]!;
+          g += r2 * z[z2 + t]!;
+          g += r3 * z[z3 + t]!;
+          grad[go + t] = g;
+        }
+      }
+    }
+  }
+  for (; i < m; i++) {
     const zo = i * Db;
-    let mx = -Infinity;
     for (let c = 0; c < C; c++) {
       const wo = c * Db;
       let s = 0;
       for (let t = 0; t < Db; t++) s += W[wo + t]! * z[zo + t]!;
-      zl[c] = s;
-      if (s > mx) mx = s;
+      p[c] = s;
     }
-    let se = 0;
-    for (let c = 0; c < C; c++) {
-      const e = Math.exp(zl[c]! - mx);
-      zl[c] = e;
-      se += e;
-    }
-    const yi = y[i]!;
-    loss += Math.log(se) - Math.log(zl[yi]!);
-    if (grad) {
+    loss += residuals(p, 0, C, y[i]!, m, wantLoss);
+    if (grad)
       for (let c = 0; c < C; c++) {
-        const r = (zl[c]! / se - (c === yi ? 1 : 0)) / m;
-        if (r === 0) continue;
+        const r = p[c]!;
         const go = c * Db;
         for (let t = 0; t < Db; t++) grad[go + t]! += r * z[zo + t]!;
       }
-    }
   }
   loss = m > 0 ? loss / m : 0;
   let reg = 0;
@@ -228,19 +382,80 @@ export function softmaxHeadObjective(
   return loss + 0.5 * l2 * reg;
 }
 
+/**
+ * Turns the C logits at p[o..o+C) into the row's gradient weights (softmax − one-hot)/m, in
+ * place, and returns its loss term (0 unless `wantLoss`). The reference's arithmetic, in its order.
+ */
+function residuals(p: Float64Array, o: number, C: number, yi: number, m: number, wantLoss: boolean): number {
+  let mx = -Infinity;
+  for (let c = 0; c < C; c++) if (p[o + c]! > mx) mx = p[o + c]!;
+  let se = 0;
+  for (let c = 0; c < C; c++) {
+    const e = Math.exp(p[o + c]! - mx);
+    p[o + c] = e;
+    se += e;
+  }
+  const loss = wantLoss ? Math.log(se) - Math.log(p[o + yi]!) : 0;
+  for (let c = 0; c < C; c++) p[o + c] = (p[o + c]! / se - (c === yi ? 1 : 0)) / m;
+  return loss;
+}
+
 /** Largest eigenvalue of zᵀz/m (z: m×Db) by power iteration from the all-ones vector. */
 function gramMaxEigen(z: Float64Array, m: number, Db: number): number {
   let v = new Float64Array(Db).fill(1 / Math.sqrt(Db));
   let lambda = 0;
   const u = new Float64Array(m);
   for (let it = 0; it < POWER_ITERATIONS; it++) {
-    for (let i = 0; i < m; i++) {
+    // u = z·v, four rows' sums over t at a time (each in the reference's order).
+    let i = 0;
+    for (; i + ROWS <= m; i += ROWS) {
+      const z0 = i * Db;
+      const z1 = z0 + Db;
+      const z2 = z1 + Db;
+      const z3 = z2 + Db;
+      let s0 = 0;
+      let s1 = 0;
+      let s2 = 0;
+      let s3 = 0;
+      for (let t = 0; t < Db; t++) {
+        const vt = v[t]!;
+        s0 += z[z0 + t]! * vt;
+        s1 += z[z1 + t]! * vt;
+        s2 += z[z2 + t]! * vt;
+        s3 += z[z3 + t]! * vt;
+      }
+      u[i] = s0;
+      u[i + 1] = s1;
+      u[i + 2] = s2;
+      u[i + 3] = s3;
+    }
+    for (; i < m; i++) {
       let s = 0;
       for (let t = 0; t < Db; t++) s += z[i * Db + t]! * v[t]!;
       u[i] = s;
     }
+    // w = zᵀu: w[t] summed over i ascending, four rows per load and store of w[t].
     const w = new Float64Array(Db);
-    for (let i = 0; i < m; i++) {
+    i = 0;
+    for (; i + ROWS <= m; i += ROWS) {
+      const z0 = i * Db;
+      const z1 = z0 + Db;
+      const z2 = z1 + Db;
+      const z3 = z2 + Db;
+      const u0 = u[i]!;
+      const u1 = u[i + 1]!;
+      const u2 = u[i + 2]!;
+      const u3 = u[i + 3]!;
+      for (let t = 0; t < Db; t++) {
+        let s = w[t]!;
+        s += u0 * z[z0 + t]!;
+        s += u1 * z[z1 + t]!;
+        s += u2 * z[z2 + t]!;
+        s += u3 * z[z3 + t]!;
+        w[t] = s;
+      }
+    }
+    for (; i < m; i++) {
       const ui = u[i]!;
       for (let t = 0; t < Db; t++) w[t]! += ui * z[i * Db + t]!;
     }
@@ -272,14 +487,15 @@ function fitStandardised(
   const L = 0.5 * 1.1 * gramMaxEigen(z, m, Db) + l2;
   const step = L > 0 ? 1 / L : 1;
   const W = new Float64Array(C * Db);
-  let prev = new Float64Array(C * Db);
+  const prev = new Float64Array(C * Db);
   const look = new Float64Array(C * Db);
   const g = new Float64Array(C * Db);
+  const p = new Float64Array(ROWS * C);
   for (let t = 1; t <= epochs; t++) {
     const beta = (t - 1) / (t + 2);
     for (let q = 0; q < W.length; q++) look[q] = W[q]! + beta * (W[q]! - prev[q]!);
-    softmaxHeadObjective(look, z, y, C, l2, g);
-    prev = Float64Array.from(W);
+    objective(look, z, y, C, l2, g, false, p);
+    prev.set(W);
     for (let q = 0; q < W.length; q++) W[q] = look[q]! - step * g[q]!;
   }
   return W;

@@ -312,8 +312,38 @@ export class FeatureModel {
   private lastFeatureMapDims: readonly number[] = [];
   private lastDims: Partial<Record<"embedding" | "logits" | "featureMap", readonly number[]>> = {};
 
-  /** Runs a batch. `images` is [n,3,S,S] already normalised. */
+  /**
+   * Runs a batch. `images` is [n,3,S,S] already normalised. ONNX Runtime sees it in calls of at
+   * most RUN_PIXELS input pixels (runBatch images); the outputs are concatenated.
+   */
   async run(images: Float32Array, n: number): Promise<FeatureOutputs> {
+    const per = runBatch(this.inputSize);
+    if (n <= per) return this.runOnce(images, n);
+    const len = 3 * this.inputSize * this.inputSize;
+    const parts: FeatureOutputs[] = [];
+    for (let j = 0; j < n; j += per) {
+      const m = Math.min(per, n - j);
+      parts.push(await this.runOnce(images.subarray(j * len, (j + m) * len), m));
+    }
+    const cat = (k: "embedding" | "logits" | "featureMap" | "pooled"): Float32Array | undefined => {
+      if (!parts[0]![k]) return undefined;
+      const out = new Float32Array(parts.reduce((s, p) => s + p[k]!.length, 0));
+      let o = 0;
+      for (const p of parts) {
+        out.set(p[k]!, o);
+        o += p[k]!.length;
+      }
+      return out;
+    };
+    const out: FeatureOutputs = { n, embedding: cat("embedding")!, logits: cat("logits")! };
+    const fm = cat("featureMap");
+    if (fm) out.featureMap = fm;
+    const pooled = cat("pooled");
+    if (pooled) out.pooled = pooled;
+    return out;
+  }
+
+  private async runOnce(images: Float32Array, n: number): Promise<FeatureOutputs> {
     const s = this.inputSize;
     const input = new ort.Tensor("float32", images, [n, 3, s, s]);
     const nm = this.names;
@@ -357,6 +387,21 @@ async function loadHead(file: string): Promise<ClassifierHead | undefined> {
   } catch {
     throw new ModelContractError(sidecar, "classifier head sidecar is not valid JSON {weight, bias}");
   }
+}
+
+/**
+ * Input pixels per ONNX Runtime call (8 images at 128², 2 at 224², 128 at 32²). Small calls keep
+ * a convolution's activations in the core's cache: EfficientNet-Lite0 costs ≈ 20% less CPU per
+ * image at 128² in calls of 8 than of 64, ≈ 2× less at 224² in calls of 2 than of 20
+ * (bench/RESULTS-fast-default.md). The outputs do not depend on how a batch is split — ONNX
+ * Runtime's CPU kernels compute each image's values in the same order whatever the batch
+ * (tested: test/models/input-size.test.ts) — so neither do the features, nor the selection.
+ */
+export const RUN_PIXELS = 8 * 128 * 128;
+
+/** Images per ONNX Runtime call at input side `side`: RUN_PIXELS' worth, at least 1. */
+export function runBatch(side: number): number {
+  return Math.max(1, Math.floor(RUN_PIXELS / (side * side)));
 }
 
 /**

@@ -11,7 +11,7 @@ export {
   openDataset,
 } from "./dataset.ts";
 export { BadImageError, defaultMaxFileBytes, readImageBytes, resizeRaster } from "./decode.ts";
-export { FeatureModel, type FeatureOutputs, runSideFor } from "./feature-model.ts";
+export { FeatureModel, type FeatureOutputs, RUN_PIXELS, runBatch, runSideFor } from "./feature-model.ts";
 export { IMAGE_EXTENSIONS, ImageFolderReader, isImageFileName, scanImageFolder } from "./image-folder.ts";
 export { MaeModel } from "./mae-model.ts";
 export {

@@ -37,6 +37,11 @@ export function sessionOptions(
     interOpNumThreads: 1,
     executionProviders: [cfg.executionProvider ?? "cpu"],
     graphOptimizationLevel: "all",
+    // Idle intra-op threads sleep instead of spin-waiting for the next operator: the spinning
+    // burnt a core's worth of CPU per session on a machine shared with other work (and with
+    // the other stages of a job) and bought no wall time there (bench/RESULTS-fast-default.md).
+    // It changes no result: the same kernels run on the same data.
+    extra: { session: { intra_op: { allow_spinning: "0" } } },
   };
 }
 

@@ -291,14 +291,22 @@ async function openJob(
   const fp = await fingerprint(desc);
   const cache = job.cachePrefix ?? "cache";
   assertValidKey(cache);
-  // inputSize 0 asks for the run side by image size (`--model-input-size auto`); not the default
-  // until the quality protocol shows the smaller side keeps CCS's held-out signal (FINDINGS.md).
-  const sized =
-    plan.model && job.model && job.model.inputSize === 0
-      ? await withRunSide(job, job.model, reader, desc)
-      : job;
+  // inputSize 0 asks for the run side by image size (`--model-input-size auto`); an unset one
+  // does too once AUTO_RUN_SIDE_BY_DEFAULT is on.
+  const auto = job.model?.inputSize === 0 || (AUTO_RUN_SIDE_BY_DEFAULT && job.model?.inputSize === undefined);
+  const sized = plan.model && job.model && auto ? await withRunSide(job, job.model, reader, desc) : job;
   return { job: sized, params, plan, store: deps.store, desc, N, labels, fp, cache, run };
 }
+
+/**
+ * THE DEFAULT SWITCH of the fast default (issue 33): whether a job that names no model input
+ * side runs as `--model-input-size auto` (small images at runSideFor's side: CIFAR-10 at 128)
+ * instead of at the model's own side (224 for EfficientNet-Lite0). Off until the paired quality
+ * runs (bench/quality/runs-fast, RESULTS.md) show that 128 keeps CCS's held-out quality; turning
+ * it on changes the default's features, hence its selection and every cache key (the model spec
+ * then records the side), and `adq compress --help`, README and bench/README must say so.
+ */
+export const AUTO_RUN_SIDE_BY_DEFAULT = false;
 
 /**
  * The job with its model's run side, when asked for (`--model-input-size auto`): a model that can

@@ -11,8 +11,9 @@
  * keeps `window` workers busy. GPU stages have their own, usually smaller, window: the
  * per-tenant quota of GPU tasks.
  *
- * Per coordinator process: a tenant whose jobs run on k coordinators gets k windows (the
- * README says so). Waiters are served FIFO, so a tenant's jobs share its window in turn.
+ * These windows live in one process (the embedded mode, one coordinator); the cluster's
+ * coordinators share theirs through the KV bucket (shared-fair-share.ts). Waiters are served
+ * FIFO, so a tenant's jobs share its window in turn.
  * Acquire and release are O(1).
  */
 

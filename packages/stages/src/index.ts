@@ -78,5 +78,11 @@ export {
   StoreMismatchError,
 } from "./reconstruct.ts";
 export { gatherRows, getJson, getNpy, putJson, putNpy, SHARD_ARRAYS } from "./shard-arrays.ts";
+export {
+  type Lease,
+  type LeaseRecord,
+  SharedFairShare,
+  type SharedFairShareOptions,
+} from "./shared-fair-share.ts";
 export type { FeaturesResult, ModelSpec, ShardRef } from "./tasks.ts";
 export { registerStageWorkers } from "./workers.ts";

@@ -10,9 +10,9 @@
  */
 
 import { type ArtifactStore, assertValidKey, decodeNpy, NotFoundError } from "@adq/platform";
-import type { ArtifactRef, Long } from "@adq/service-common";
 import { failedPrecondition, invalidArgument, RpcError } from "@adq/service-common";
 import type {
+  ArtifactRef,
   ClassBins__Output,
   FeatureArtifacts__Output,
   TaskContext__Output,
@@ -182,7 +182,7 @@ export async function readJsonRef<T>(store: ArtifactStore, key: string, field: s
 }
 
 /** A uint64 field as a safe JS integer (proto-loader hands 64-bit ints over as strings). */
-export function uint(v: Long | null | undefined, field: string): number {
+export function uint(v: string | number | null | undefined, field: string): number {
   const n = Number(v ?? 0);
   if (!Number.isSafeInteger(n) || n < 0)
     throw invalidArgument(field, `must be a non-negative integer, got ${v}`);
