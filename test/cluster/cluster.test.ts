@@ -14,7 +14,7 @@ import { checkHealth } from "@adq/service-common/testing";
 import * as grpc from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { compressCli } from "../e2e/cli.ts";
-import { collect, download, watchToEnd } from "../services/helpers.ts";
+import { collect, download, failureOf, watchToEnd } from "../services/helpers.ts";
 import { brokenSlice, demoSlice, tmp } from "../support/fs.ts";
 import { type NatsServer, startNatsServer } from "../support/nats-server.ts";
 import { clusterFlags, dumpLogs, killAll, type ServiceProcess, startService } from "../support/procs.ts";
@@ -290,9 +290,7 @@ describe("cluster mode over a real nats-server (slow: spawns ~12 service process
   it("(e) a corrupt image fails the job with a clear error visible in GetJob and WatchJob, without retries", async () => {
     const slow = workers.get("features")!;
     const jobId = await submit(3, bad);
-    const events = await watchToEnd(client, jobId);
-    const terminal = events[events.length - 1]!.terminal!;
-    expect(terminal.state).toBe("JOB_STATE_FAILED");
+    const terminal = await failureOf(client, jobId);
     expect(terminal.error).toMatchObject({
       reason: "ERROR_REASON_BAD_FILES",
       code: "INVALID_ARGUMENT",

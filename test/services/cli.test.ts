@@ -5,7 +5,7 @@ import { hashApiKey } from "@adq/service-common/testing";
 import type { Manifest } from "@adq/stages";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../e2e/cli.ts";
-import { demoSlice, type ServiceProcess, startService, tmp } from "../support/index.ts";
+import { demoSlice, type ServiceProcess, startServe, tmp } from "../support/index.ts";
 
 const KEY = "cli-test-key";
 
@@ -18,14 +18,7 @@ describe("adq serve / submit / watch / result", () => {
     data = demoSlice(2, 12);
     const keys = join(tmp("adq-keys-"), "keys.json");
     writeFileSync(keys, JSON.stringify({ tenants: [{ id: "team-a", keys: [hashApiKey(KEY)] }] }));
-    const args = ["serve", "--port", "0", "--data-root", data, "--api-keys", keys];
-    const started = await startService("adq serve", [
-      ...args,
-      "--cache-dir",
-      tmp("adq-serve-cache-"),
-      "--threads",
-      "1",
-    ]);
+    const started = await startServe(data, {}, ["--api-keys", keys]);
     server = started;
     address = started.address;
   });

@@ -13,6 +13,7 @@ import {
   collect,
   download,
   expectStatus,
+  failureOf,
   referenceCompress,
   startTestServer,
   type TestServer,
@@ -376,9 +377,7 @@ describe("CompressionService over gRPC (all-in-one, embedded adapters)", () => {
 
   it("a dataset with a corrupt image fails the job once, naming the file, in GetJob and WatchJob", async () => {
     const { job } = await t.acme.createJob({ dataset: { uri: pathToFileURL(bad).href }, params: PARAMS });
-    const events = await watchToEnd(t.acme, job.id);
-    const terminal = events[events.length - 1]!.terminal!;
-    expect(terminal.state).toBe("JOB_STATE_FAILED");
+    const terminal = await failureOf(t.acme, job.id);
     expect(terminal.error).toMatchObject({
       reason: "ERROR_REASON_BAD_FILES",
       code: "INVALID_ARGUMENT",

@@ -6,7 +6,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { REPO_ROOT } from "@adq/cli";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { demoSlice, type ServiceProcess, startService, tmp } from "../support/index.ts";
+import { demoSlice, type ServiceProcess, startServe } from "../support/index.ts";
 
 const GRPCURL = execFileSync("bash", [join(REPO_ROOT, "scripts", "grpcurl.sh"), "--print"], {
   encoding: "utf8",
@@ -41,13 +41,7 @@ describe.skipIf(!HAVE_GO && !existsSync(GRPCURL))("grpcurl through server reflec
         `grpcurl is not built at ${GRPCURL}: run bash scripts/grpcurl.sh (npm run test:all does)`,
       );
     data = demoSlice(2, 6);
-    const args = ["serve", "--port", "0", "--data-root", data, "--cache-dir", tmp("adq-grpcurl-cache-")];
-    const started = await startService(
-      "adq serve",
-      [...args, "--threads", "1"],
-      { ADQ_API_KEY: KEY },
-      30_000,
-    );
+    const started = await startServe(data, { ADQ_API_KEY: KEY });
     server = started;
     address = started.address;
   }, 40_000);

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { REPO_ROOT } from "@adq/cli";
 import yaml from "js-yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { demoSlice, type ServiceProcess, startService, tmp } from "../support/index.ts";
+import { demoSlice, type ServiceProcess, startServe, tmp } from "../support/index.ts";
 
 const KEY = "kfp-test-key";
 type Placeholder = string | { inputValue: string } | { outputPath: string };
@@ -24,13 +24,7 @@ describe("Kubeflow Pipelines component", () => {
 
   beforeAll(async () => {
     data = demoSlice(2, 8);
-    const args = ["serve", "--port", "0", "--data-root", data, "--cache-dir", tmp("adq-kfp-cache-")];
-    const started = await startService(
-      "adq serve",
-      [...args, "--threads", "1"],
-      { ADQ_API_KEY: KEY },
-      30_000,
-    );
+    const started = await startServe(data, { ADQ_API_KEY: KEY });
     server = started;
     address = started.address;
   }, 40_000);

@@ -20,7 +20,15 @@ export {
   useSuiteServer,
   waitExit,
 } from "./process.ts";
-export { clusterFlags, dumpLogs, killAll, type LogLine, ServiceProcess, startService } from "./procs.ts";
+export {
+  clusterFlags,
+  dumpLogs,
+  killAll,
+  type LogLine,
+  ServiceProcess,
+  startServe,
+  startService,
+} from "./procs.ts";
 export {
   type S3Identity,
   type S3Server,

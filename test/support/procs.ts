@@ -8,6 +8,7 @@ import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { REPO_ROOT } from "@adq/cli";
+import { tmp } from "./fs.ts";
 
 export type LogLine = Record<string, unknown> & { event?: string; job_id?: string };
 
@@ -168,4 +169,11 @@ export async function startService(
 /** The flags every process of a test cluster takes: its nats-server, the ack wait, one thread. */
 export function clusterFlags(natsUrl: string, ackWaitMs: number): string[] {
   return ["--nats", natsUrl, "--insecure-nats", "--ack-wait-ms", String(ackWaitMs), "--threads", "1"];
+}
+
+/** `adq serve` (embedded) on a free port over `dataRoot`: one thread, a fresh cache dir, `extra` flags. */
+export function startServe(dataRoot: string, env: Record<string, string> = {}, extra: string[] = []) {
+  const cache = tmp("adq-serve-cache-");
+  const args = ["serve", "--port", "0", "--data-root", dataRoot, "--cache-dir", cache, "--threads", "1"];
+  return startService("adq serve", [...args, ...extra], env, 30_000);
 }
