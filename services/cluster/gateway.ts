@@ -168,7 +168,9 @@ export async function startClusterGateway(o: ClusterGatewayOptions): Promise<Run
   try {
     gw = await startGateway({
       address: o.address,
-      jobs: o.recordKey ? new SignedJobStore(ports.jobs!, o.recordKey, "jobs", log) : ports.jobs!,
+      jobs: o.recordKey
+        ? new SignedJobStore(ports.jobs!, o.recordKey, "jobs", log, { tombstones: true })
+        : ports.jobs!,
       idempotency: o.recordKey
         ? new SignedJobStore(ports.idempotency!, o.recordKey, "idempotency", log)
         : ports.idempotency!,

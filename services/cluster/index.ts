@@ -1,3 +1,12 @@
+export {
+  ARTIFACT_PARTS,
+  type ArtifactPart,
+  artifactBucket,
+  artifactPartOf,
+  openStagedArtifacts,
+  STAGE_READS,
+  type StageRole,
+} from "./artifact-buckets.ts";
 export { type ClusterGatewayOptions, type RunningClusterGateway, startClusterGateway } from "./gateway.ts";
 export { natsMetrics, queueMetrics } from "./metrics.ts";
 export {

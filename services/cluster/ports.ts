@@ -7,7 +7,8 @@
  *
  * Names, for a namespace `ns` (default `adq`): streams `NS_TASKS`, `NS_OUTCOMES`,
  * `NS_EVENTS` (packages/platform/src/nats/README.md), KV buckets `ns-jobs`,
- * `ns-idempotency` and `ns-fair-share`, Object Store bucket `ns-artifacts`.
+ * `ns-idempotency` and `ns-fair-share`, Object Store buckets `ns-artifacts` and
+ * `ns-art-<part>` (one per writer, artifact-buckets.ts).
  */
 
 import type { IdempotencyRecord, JobRecord } from "@adq/gateway";
@@ -20,12 +21,12 @@ import {
   type NatsAuthOptions,
   NatsBus,
   type NatsConnection,
-  ObjectArtifactStore,
   redactUrl,
 } from "@adq/platform/nats";
 import { S3ArtifactStore } from "@adq/platform/s3";
 import type { Logger } from "@adq/service-common";
 import type { LeaseRecord } from "@adq/stages";
+import { openStagedArtifacts, type StageRole } from "./artifact-buckets.ts";
 
 export interface ClusterPortsOptions {
   /** NATS server URL(s), comma-separated or a list. */
@@ -37,6 +38,12 @@ export interface ClusterPortsOptions {
   ackWaitMs?: number;
   /** NAK delays after failed attempts (the last repeats). */
   retryBackoffMs?: number[];
+  /**
+   * The stage this process works for (`adq serve --stage`): it then opens only the artifact
+   * buckets that stage reads and writes only its own (artifact-buckets.ts). Absent: the
+   * control plane, every bucket.
+   */
+  stage?: StageRole;
   /** Open the KV buckets (gateway / coordinator); workers need only the bus and the store. */
   kv?: boolean;
   /** Credentials and TLS for the connection (never logged). */
@@ -183,6 +190,8 @@ export async function openClusterPorts(o: ClusterPortsOptions): Promise<ClusterP
       // The control plane declares every stage consumer (startClusterGateway); workers only
       // bind to theirs: they may not create or change one (deploy/nats/adq-auth.conf).
       declareConsumers: false,
+      // A worker's events carry its stage: receivers take only its stage's progress from it.
+      ...(o.stage ? { eventSource: o.stage } : {}),
       ...(o.ackWaitMs ? { ackWaitMs: o.ackWaitMs } : {}),
       ...(o.retryBackoffMs?.length ? { retryBackoffMs: o.retryBackoffMs } : {}),
       logger: (level: LogLevel, message: string, fields?: Record<string, unknown>) => {
@@ -195,8 +204,7 @@ export async function openClusterPorts(o: ClusterPortsOptions): Promise<ClusterP
     });
     const store: ArtifactStore = o.artifacts?.s3
       ? s3ArtifactStore(o.artifacts.s3)
-      : await ObjectArtifactStore.open(nc, {
-          bucket: `${ns}-artifacts`,
+      : await openStagedArtifacts(nc, ns, o.stage, {
           ...(o.artifacts?.replicas ? { replicas: o.artifacts.replicas } : {}),
           ...(o.artifacts?.maxBytes ? { maxBytes: o.artifacts.maxBytes } : {}),
         });

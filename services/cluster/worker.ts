@@ -111,6 +111,8 @@ export async function startStageWorker(o: StageWorkerProcessOptions): Promise<Ru
   const ports = await openClusterPorts({
     nats: o.nats,
     name: `adq-worker-${stage}`,
+    // Only the artifact buckets this stage reads; writes to its own (artifact-buckets.ts).
+    stage,
     log,
     ...(o.natsAuth ? { auth: o.natsAuth } : {}),
     ...(o.insecureNats ? { insecureNats: true } : {}),

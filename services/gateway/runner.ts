@@ -18,7 +18,7 @@ import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import { type ErrorInfo, errorInfo, type TypedError } from "@adq/core";
 import { parseS3Uri, publishFiles, s3Client, withS3Credentials } from "@adq/ml";
-import type { ArtifactStore, Bus, JobStore, Subscription } from "@adq/platform";
+import { type ArtifactStore, type Bus, type JobStore, type Subscription, sealArtifacts } from "@adq/platform";
 import type { DataGrants, Logger } from "@adq/service-common";
 import type { ErrorDetails } from "@adq/service-common/proto";
 import {
@@ -482,6 +482,9 @@ export class JobRunner {
       if (trailing) clearTimeout(trailing);
       await chain;
       if (controller.signal.aborted) throw controller.signal.reason ?? new CancelledError("cancelled");
+      // The results leave the producing stage's bucket for the control plane's, which no
+      // worker can read or write (cluster/artifact-buckets.ts); a no-op for one-part stores.
+      await sealArtifacts(store, `${outcome.resultPrefix}/`);
       if (job.outputs.keepIntermediates) outcome.files.push(...(await storeIntermediates(store, outcome)));
       if (job.outputs.reconstruct && job.mae) {
         const wake = { jobId, kind: "progress" as const, stage: "assemble" as const, done: 0, total: 0 };

@@ -10,15 +10,24 @@
  * gateway/coordinator processes; stage workers never see records at all (NATS permissions,
  * deploy/nats/).
  *
- * What it does not stop: replaying an older signed version of the same record (its tenant
- * is still its own), or deleting records (availability, not confidentiality).
+ * Deletion leaves a signed tombstone (`deleted.<id>`, with `tombstones: true`, the jobs
+ * bucket): a saved signed record put back after DeleteJob reads as absent (logged
+ * `job_record_rejected`, why "deleted"), so a replay cannot bring a deleted job back. Job ids
+ * are random and never reused, so a tombstone is never lifted.
+ *
+ * What it does not stop: replaying an older signed version of a live record (its tenant is
+ * still its own), erasing a tombstone together with the replay, or deleting records
+ * (availability, not confidentiality) — all need write access to the KV bucket itself.
  */
 import { createHmac, timingSafeEqual } from "node:crypto";
 import { readFileSync } from "node:fs";
-import type { JobStore, Versioned } from "@adq/platform";
+import { ConflictError, type JobStore, type Versioned } from "@adq/platform";
 import type { Logger } from "@adq/service-common";
 
 const SIG = "_sig";
+/** A tombstone's key, and the field naming the deleted record. */
+const TOMB_PREFIX = "deleted.";
+const TOMB_OF = "deletedRecord";
 
 /** JSON with object keys sorted at every level: the same record gives the same bytes. */
 export function canonicalJson(v: unknown): string {
@@ -56,7 +65,23 @@ export class SignedJobStore<J extends { id: string }> implements JobStore<J> {
     /** Bucket name for log lines. */
     private readonly what: string,
     private readonly log?: Logger,
+    /** Leave a signed tombstone at delete (records whose ids are never reused: jobs). */
+    private readonly options: { tombstones?: boolean } = {},
   ) {}
+
+  /** True when a validly signed tombstone says `id` was deleted. */
+  private async tombstoned(id: string): Promise<boolean> {
+    if (!this.options.tombstones) return false;
+    const t = await this.inner.get(`${TOMB_PREFIX}${id}`);
+    if (!t) return false;
+    const v = this.verify(t.value, `${TOMB_PREFIX}${id}`) as Record<string, unknown> | undefined;
+    return v?.[TOMB_OF] === id;
+  }
+
+  private rejectDeleted(id: string): undefined {
+    this.log?.warn("job_record_rejected", { bucket: this.what, id, why: "deleted (a replayed record)" });
+    return undefined;
+  }
 
   private mac(value: unknown): string {
     return createHmac("sha256", this.key).update(canonicalJson(value)).digest("base64url");
@@ -90,6 +115,7 @@ export class SignedJobStore<J extends { id: string }> implements JobStore<J> {
   }
 
   async create(job: J): Promise<Versioned<J>> {
+    if (await this.tombstoned(job.id)) throw new ConflictError(`${this.what} record ${job.id} was deleted`);
     const v = await this.inner.create(this.sign(job));
     return { value: job, revision: v.revision };
   }
@@ -98,7 +124,9 @@ export class SignedJobStore<J extends { id: string }> implements JobStore<J> {
     const v = await this.inner.get(id);
     if (!v) return undefined;
     const value = this.verify(v.value, id);
-    return value ? { value, revision: v.revision } : undefined;
+    if (!value || isTombstone(value)) return undefined;
+    if (await this.tombstoned(id)) return this.rejectDeleted(id);
+    return { value, revision: v.revision };
   }
 
   async update(job: J, expectedRevision: number): Promise<Versioned<J>> {
@@ -108,14 +136,29 @@ export class SignedJobStore<J extends { id: string }> implements JobStore<J> {
 
   async list(): Promise<J[]> {
     const out: J[] = [];
+    const deleted = new Set<string>();
     for (const j of await this.inner.list()) {
       const v = this.verify(j);
-      if (v) out.push(v);
+      if (!v) continue;
+      if (isTombstone(v)) deleted.add(String((v as Record<string, unknown>)[TOMB_OF]));
+      else out.push(v);
     }
-    return out;
+    if (deleted.size === 0) return out;
+    return out.filter((j) => !deleted.has(j.id) || this.rejectDeleted(j.id));
   }
 
-  delete(id: string): Promise<void> {
+  /** Tombstone first (with `tombstones`): a crash in between leaves the job deleted, not back. */
+  async delete(id: string): Promise<void> {
+    if (this.options.tombstones) {
+      const tomb = { id: `${TOMB_PREFIX}${id}`, [TOMB_OF]: id } as unknown as J;
+      await this.inner.create(this.sign(tomb)).catch((e: unknown) => {
+        if (!(e instanceof ConflictError)) throw e; // already tombstoned
+      });
+    }
     return this.inner.delete(id);
   }
+}
+
+function isTombstone(v: unknown): boolean {
+  return typeof v === "object" && v !== null && TOMB_OF in v;
 }

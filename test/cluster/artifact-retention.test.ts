@@ -5,10 +5,10 @@
  * both as a function and by the coordinator's own periodic sweep on a real nats-server.
  */
 import { DEFAULT_MODEL } from "@adq/cli";
-import { openClusterPorts, startClusterGateway } from "@adq/cluster";
+import { ARTIFACT_PARTS, openClusterPorts, startClusterGateway } from "@adq/cluster";
 import type { JobRecord } from "@adq/gateway";
 import { sweepResults } from "@adq/gateway/testing";
-import { FsArtifactStore, MemoryJobStore } from "@adq/platform";
+import { FsArtifactStore, MemoryJobStore, type StagedArtifactStore } from "@adq/platform";
 import type { ObjectArtifactStore } from "@adq/platform/nats";
 import { ApiKeyAuthenticator, CompressionClient, Logger } from "@adq/service-common";
 import { hashApiKey, MemorySink } from "@adq/service-common/testing";
@@ -31,9 +31,14 @@ describe("artifact store limits and result retention", () => {
       log: new Logger(new MemorySink()),
     });
     try {
-      const status = await (ports.store as ObjectArtifactStore).os.status();
-      expect(status.replicas).toBe(1);
-      expect(status.streamInfo.config.max_bytes).toBe(1 << 20);
+      // Every bucket of the staged store (one per writer) takes the settings.
+      for (const part of ARTIFACT_PARTS) {
+        const status = await (
+          (ports.store as StagedArtifactStore).part(part) as ObjectArtifactStore
+        ).os.status();
+        expect(status.replicas, part).toBe(1);
+        expect(status.streamInfo.config.max_bytes, part).toBe(1 << 20);
+      }
       await ports.store.put("tenants/a/small", new Uint8Array(100_000));
       await expect(ports.store.put("tenants/a/big", new Uint8Array(2 << 20))).rejects.toThrow();
       expect(await ports.store.stat("tenants/a/small")).toMatchObject({ size: 100_000 });

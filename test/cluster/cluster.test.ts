@@ -6,7 +6,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { stageClientConstructor } from "@adq/cluster";
+import { ARTIFACT_PARTS, artifactBucket, stageClientConstructor } from "@adq/cluster";
 import { connectNats, type NatsConnection, ObjectArtifactStore } from "@adq/platform/nats";
 import { CompressionClient } from "@adq/service-common";
 import type { CompressionParams, Job__Output as Job } from "@adq/service-common/proto";
@@ -269,8 +269,10 @@ describe("cluster mode over a real nats-server (slow: spawns ~12 service process
     const job = await waitForEnd(jobId, 20_000);
     expect(job.state).toBe("JOB_STATE_CANCELLED");
     nc = await connectNats({ servers: nats.url, name: "cluster-test" });
-    const store = await ObjectArtifactStore.open(nc, { bucket: "adq-artifacts" });
-    expect(await store.list(`tenants/default/jobs/${jobId}/`)).toEqual([]);
+    for (const part of ARTIFACT_PARTS) {
+      const store = await ObjectArtifactStore.open(nc, { bucket: artifactBucket("adq", part) });
+      expect(await store.list(`tenants/default/jobs/${jobId}/`), part).toEqual([]);
+    }
     // Nothing of the job is left in any queue, and no later stage ever ran for it.
     await new Promise((r) => setTimeout(r, 1000));
     for (const s of STAGES.slice(1)) expect(workers.get(s)!.find(taskStarted(jobId))).toEqual([]);

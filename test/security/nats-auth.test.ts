@@ -19,6 +19,7 @@ import { hashApiKey, MemorySink } from "@adq/service-common/testing";
 import * as grpc from "@grpc/grpc-js";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { Kvm } from "@nats-io/kv";
+import { Objm } from "@nats-io/obj";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { demoSlice, tmp } from "../e2e/helpers.ts";
 import { expectStatus, KEYS, watchToEnd } from "../services/helpers.ts";
@@ -230,6 +231,146 @@ describe("NATS least privilege (deploy/nats/adq-auth.conf)", () => {
     await gjsm.streams.purge("ADQ_TASKS", { filter: "adq.tasks.held.job-held-1" });
   });
 
+  // Object Store meta subject of a key (the client's own encoding: base64url, padded).
+  const metaSubject = (bucket: string, key: string) =>
+    `$O.${bucket}.M.${Buffer.from(key).toString("base64url")}${"=".repeat((3 - (Buffer.byteLength(key) % 3)) % 3)}`;
+  const denied = /[Pp]ermission/;
+
+  it("artifacts: a worker writes only its own bucket, reads only earlier stages', never results (issue 28)", async () => {
+    const gwNc = await connectAs("adq-gateway");
+    const gjsm = await jetstreamManager(gwNc);
+    const results = await gw.ports.store.list(`tenants/acme/jobs/${acmeJob}/`);
+    const manifest = results.find((i) => i.key.endsWith("/manifest.json"))!;
+    expect(manifest).toBeDefined();
+    // Sealed: the results are in the control plane's bucket, none left in assemble's.
+    const sealed = await gjsm.streams.getMessage("OBJ_adq-artifacts", {
+      last_by_subj: metaSubject("adq-artifacts", manifest.key),
+    });
+    expect(sealed?.json<{ name: string }>().name).toBe(manifest.key);
+    const left = await new Objm(gwNc).open("adq-art-assemble").then((b) => b.list());
+    expect(left.filter((o) => !o.deleted && o.name.startsWith(`tenants/acme/jobs/${acmeJob}/`))).toEqual([]);
+    const before = (await gjsm.streams.info("OBJ_adq-artifacts")).state.messages;
+    const assembleBefore = (await gjsm.streams.info("OBJ_adq-art-assemble")).state.messages;
+    for (const stage of STAGE_NAMES) {
+      const nc = await connectAs(`adq-worker-${stage}`);
+      const jsm = await jetstreamManager(nc);
+      const js = jetstream(nc);
+      // No worker reads a tenant's results or uploads, nor a later stage's bucket.
+      const unreadable = [
+        "adq-artifacts",
+        ...STAGE_NAMES.slice(STAGE_NAMES.indexOf(stage) + 1).map((s) => `adq-art-${s}`),
+      ];
+      if (stage === "features") unreadable.push("adq-art-coordinator");
+      for (const bucket of unreadable) {
+        await expect(
+          jsm.streams.getMessage(`OBJ_${bucket}`, { last_by_subj: metaSubject(bucket, manifest.key) }),
+          `${stage} reads ${bucket}`,
+        ).rejects.toThrow(denied);
+        await expect(
+          new Objm(nc).open(bucket).then((b) => b.get(manifest.key)),
+          `${stage} opens ${bucket}`,
+        ).rejects.toThrow(denied);
+      }
+      // No worker writes the results' metadata (overwrite or mark deleted) nor another stage's bucket.
+      for (const bucket of [
+        "adq-artifacts",
+        ...STAGE_NAMES.filter((s) => s !== stage).map((s) => `adq-art-${s}`),
+      ])
+        await expect(
+          js.publish(
+            metaSubject(bucket, manifest.key),
+            JSON.stringify({ name: manifest.key, deleted: true }),
+            {
+              timeout: 2000,
+            },
+          ),
+          `${stage} writes ${bucket}`,
+        ).rejects.toThrow(denied);
+      // Nor purges or deletes any artifact bucket, its own included.
+      for (const bucket of ["adq-artifacts", `adq-art-${stage}`]) {
+        await expect(jsm.streams.purge(`OBJ_${bucket}`), `${stage} purges ${bucket}`).rejects.toThrow(denied);
+        await expect(jsm.streams.delete(`OBJ_${bucket}`), `${stage} deletes ${bucket}`).rejects.toThrow(
+          denied,
+        );
+      }
+    }
+    expect((await gjsm.streams.info("OBJ_adq-artifacts")).state.messages).toBe(before);
+    expect((await gjsm.streams.info("OBJ_adq-art-assemble")).state.messages).toBe(assembleBefore);
+    expect((await acme.getResult(acmeJob)).manifest).toBeDefined();
+  });
+
+  it("outcomes and events: a worker publishes only on its stage's subjects; forged ones are dropped (issue 28)", async () => {
+    const nc = await connectAs("adq-worker-features");
+    const js = jetstream(nc);
+    const enc = (v: unknown) => new TextEncoder().encode(JSON.stringify(v));
+    const forgedTask = { jobId: acmeJob, stage: "assemble", taskKey: "result", payload: {} };
+    // Another stage's outcome subject, the control plane's events, another stage's events.
+    for (const subject of [
+      `adq.outcomes.assemble.${acmeJob}`,
+      `adq.events.control.${acmeJob}`,
+      `adq.events.assemble.${acmeJob}`,
+    ])
+      await expect(
+        js.publish(subject, enc({ task: forgedTask, ok: true }), { timeout: 2000 }),
+        subject,
+      ).rejects.toThrow(denied);
+    // On its own subjects: assemble's outcome, another job's outcome, a forged state change
+    // (CANCELLING would abort a running job) — all dropped by every receiver.
+    const seen: string[] = [];
+    const off = gw.ports.bus.subscribeEvents(
+      acmeJob,
+      (e) => seen.push(`${e.kind}:${e.state ?? e.message ?? ""}`),
+      {
+        replay: false,
+      },
+    );
+    await new Promise((r) => setTimeout(r, 300));
+    const progressBefore = (await acme.getJob(acmeJob)).stages;
+    await js.publish(
+      `adq.outcomes.features.${acmeJob}`,
+      enc({ task: forgedTask, ok: true, result: { files: [] } }),
+    );
+    await js.publish(
+      `adq.outcomes.features.${acmeJob}`,
+      enc({ task: { ...forgedTask, stage: "features", jobId: "job-other" }, ok: false, error: "x" }),
+    );
+    await js.publish(
+      `adq.events.features.${acmeJob}`,
+      enc({ jobId: acmeJob, kind: "state", state: "CANCELLING", at: 1 }),
+    );
+    await js.publish(
+      `adq.events.features.${acmeJob}`,
+      enc({ jobId: "job-other", kind: "progress", stage: "features", at: 1 }),
+    );
+    // A features progress event for a job not in its features stage: delivered, but not counted.
+    await js.publish(
+      `adq.events.features.${acmeJob}`,
+      enc({
+        jobId: acmeJob,
+        kind: "progress",
+        stage: "features",
+        message: "shard-0",
+        done: 1,
+        total: 1,
+        at: 1,
+      }),
+    );
+    await gw.ports.bus.publishEvent({ jobId: acmeJob, kind: "log", message: "marker", at: Date.now() });
+    const t0 = Date.now();
+    while (!seen.includes("log:marker") && Date.now() - t0 < 10_000)
+      await new Promise((r) => setTimeout(r, 50));
+    off();
+    expect(seen).toEqual(["progress:shard-0", "log:marker"]);
+    const dropped = () =>
+      logs.records().filter((l) => l.event === "outcome_for_another_stage_or_job_ignored").length;
+    while (dropped() < 2 && Date.now() - t0 < 10_000) await new Promise((r) => setTimeout(r, 50));
+    expect(dropped()).toBeGreaterThanOrEqual(2);
+    expect(logs.records().some((l) => l.event === "event_not_of_its_publisher_s_stage_ignored")).toBe(true);
+    const after = await acme.getJob(acmeJob);
+    expect(after.state).toBe("JOB_STATE_SUCCEEDED");
+    expect(after.stages).toEqual(progressBefore);
+  });
+
   it("a record re-pointed to another tenant is not served to anyone", async () => {
     // An intruder with write access to the KV bucket (here: the gateway's own credentials).
     const nc = await connectAs("adq-gateway");
@@ -252,6 +393,34 @@ describe("NATS least privilege (deploy/nats/adq-auth.conf)", () => {
     expect((await acme.getJob(acmeJob)).id).toBe(acmeJob);
     await expectStatus(() => globex.getJob(acmeJob), grpc.status.NOT_FOUND);
   });
+
+  it("a signed record saved before DeleteJob and put back stays deleted (issue 28)", async () => {
+    const nc = await connectAs("adq-gateway");
+    const kv = await new Kvm(nc).open("adq-jobs");
+    const saved = (await kv.get(acmeJob))!.string();
+    expect(JSON.parse(saved)._sig).toBeDefined();
+    await acme.deleteJob(acmeJob);
+    await expectStatus(() => acme.getJob(acmeJob), grpc.status.NOT_FOUND);
+    // The replay: the whole signed record, byte for byte.
+    await kv.put(acmeJob, saved);
+    await expectStatus(() => acme.getJob(acmeJob), grpc.status.NOT_FOUND);
+    await expectStatus(() => acme.getResult(acmeJob), grpc.status.NOT_FOUND);
+    await expectStatus(() => acme.deleteJob(acmeJob), grpc.status.NOT_FOUND);
+    expect((await acme.listJobs({})).jobs.map((j) => j.id)).not.toContain(acmeJob);
+    expect(
+      logs
+        .records()
+        .some((l) => l.event === "job_record_rejected" && l.id === acmeJob && /deleted/.test(String(l.why))),
+    ).toBe(true);
+    // The tombstone is signed: one planted for a live job is refused, the job stays.
+    const { job } = await globex.createJob({
+      dataset: { uri: `file://${data}` },
+      params: { ratio: 0.5, seed: 1, method: "METHOD_RANDOM" } as never,
+    });
+    await kv.put(`deleted.${job.id}`, JSON.stringify({ id: `deleted.${job.id}`, deletedRecord: job.id }));
+    expect((await globex.getJob(job.id)).id).toBe(job.id);
+    await watchToEnd(globex, job.id);
+  }, 60_000);
 
   it("never logs a password, and a URL's user info is redacted", async () => {
     const all = JSON.stringify(logs.lines);

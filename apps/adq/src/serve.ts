@@ -80,8 +80,9 @@ export const SERVE_HELP = `  adq serve [--port 50051] [--host 127.0.0.1] [--data
       cluster flags: --namespace adq, --ack-wait-ms 30000 (redelivery after a crash),
       --max-attempts 3 (task deliveries), --retry-backoff-ms 1000,5000,15000,30000,
       --max-job-deliveries 10 (coordinator restarts a job survives),
-      --artifact-replicas 1, --artifact-max-bytes b (the artifact Object Store: JetStream replicas
-      and a byte cap; give every process of a cluster the same values), or --artifact-store
+      --artifact-replicas 1, --artifact-max-bytes b (the artifact Object Store buckets, one per
+      writer: JetStream replicas and a byte cap each; give every process of a cluster the same
+      values), or --artifact-store
       s3://bucket/prefix (artifacts on S3, the process's AWS identity)
 `;
 

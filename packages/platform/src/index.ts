@@ -19,3 +19,9 @@ export {
   type Versioned,
 } from "./ports.ts";
 export { PrefixedArtifactStore } from "./prefixed-store.ts";
+export {
+  StagedArtifactStore,
+  type StagedArtifactStoreOptions,
+  type StreamingPut,
+  sealArtifacts,
+} from "./staged-store.ts";

@@ -4,6 +4,7 @@
  * behaviours (work splitting, crash redelivery, heartbeats, server restart, bounded retries,
  * cancellation, replay). Every case uses its own namespace / bucket, so cases are independent.
  */
+import { jetstream } from "@nats-io/jetstream";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { useNatsServer } from "../../../../test/support/nats-server.ts";
 import { artifactStoreContract } from "../contract/artifact-store.contract.ts";
@@ -11,6 +12,7 @@ import { busContract } from "../contract/bus.contract.ts";
 import { jobStoreContract } from "../contract/job-store.contract.ts";
 import type { TaskOutcome } from "../ports.ts";
 import { PermanentTaskError } from "../ports.ts";
+import { StagedArtifactStore } from "../staged-store.ts";
 import { connectNats, type NatsConnection } from "./connection.ts";
 import { KvJobStore } from "./kv-job-store.ts";
 import type { Logger } from "./logger.ts";
@@ -88,10 +90,80 @@ describe("NATS JetStream adapters", () => {
   });
 
   artifactStoreContract("ObjectArtifactStore", () => ObjectArtifactStore.open(nc, { bucket: unique("art") }));
+  const stagedOverBuckets = async () => {
+    const parts = new Map([
+      ["control", await ObjectArtifactStore.open(nc, { bucket: unique("art-c") })],
+      ["stage", await ObjectArtifactStore.open(nc, { bucket: unique("art-s") })],
+    ]);
+    const route = (k: string) => (k.startsWith("s/") ? "stage" : undefined);
+    return {
+      parts,
+      store: new StagedArtifactStore(parts, { own: "control", writable: ["control", "stage"], route }),
+    };
+  };
+  artifactStoreContract(
+    "StagedArtifactStore over Object Store buckets",
+    async () => (await stagedOverBuckets()).store,
+  );
+  it("seal streams a 1 MiB+ artifact from a stage's bucket into the control bucket, digest checked", async () => {
+    const { parts, store } = await stagedOverBuckets();
+    const data = new Uint8Array((1 << 20) + 12345).map((_, i) => (i * 31) % 256);
+    const info = await store.put("s/r/store.adqp", data, "application/octet-stream");
+    expect(await parts.get("stage")!.stat("s/r/store.adqp")).toEqual(info);
+    expect(await store.seal("s/r/")).toBe(1);
+    expect(await parts.get("stage")!.stat("s/r/store.adqp")).toBeUndefined();
+    expect(await parts.get("control")!.stat("s/r/store.adqp")).toEqual(info);
+    expect(Buffer.from(await store.get("s/r/store.adqp")).equals(Buffer.from(data))).toBe(true);
+  });
   jobStoreContract("KvJobStore", () => KvJobStore.open(nc, { bucket: unique("jobs") }));
   busContract("NatsBus", () => bus());
 
   describe("NatsBus on a real server", () => {
+    it("drops an outcome whose task is not its subject's stage and job, and a worker's non-progress event", async () => {
+      const b = await bus();
+      const ns = b.names.tasksStream.replace(/_TASKS$/, "").toLowerCase();
+      const js = jetstream(nc);
+      const enc = (v: unknown) => new TextEncoder().encode(JSON.stringify(v));
+      const seen: TaskOutcome[] = [];
+      const off = b.onOutcome((o) => seen.push(o), { jobId: "job-a", replay: true });
+      const events: string[] = [];
+      const offEv = b.subscribeEvents("job-a", (e) =>
+        events.push(`${e.kind}:${e.stage ?? ""}:${e.state ?? ""}`),
+      );
+      const task = (stage: string, jobId = "job-a") => ({ jobId, stage, taskKey: "result", payload: {} });
+      // On features' subject: assemble's outcome, another job's, then a true one.
+      await js.publish(
+        `${ns}.outcomes.features.job-a`,
+        enc({ task: task("assemble"), ok: true, result: "forged" }),
+      );
+      await js.publish(`${ns}.outcomes.features.job-a`, enc({ task: task("features", "job-b"), ok: true }));
+      await js.publish(
+        `${ns}.outcomes.features.job-a`,
+        enc({ task: task("features"), ok: true, result: "real" }),
+      );
+      // features' events: a forged state change, assemble's progress, then its own progress.
+      await js.publish(
+        `${ns}.events.features.job-a`,
+        enc({ jobId: "job-a", kind: "state", state: "CANCELLING", at: 1 }),
+      );
+      await js.publish(
+        `${ns}.events.features.job-a`,
+        enc({ jobId: "job-a", kind: "progress", stage: "assemble", at: 1 }),
+      );
+      await js.publish(
+        `${ns}.events.features.job-a`,
+        enc({ jobId: "job-a", kind: "progress", stage: "features", at: 1 }),
+      );
+      await b.publishEvent({ jobId: "job-a", kind: "state", state: "CANCELLING", at: 2 });
+      const t0 = Date.now();
+      while ((seen.length < 1 || events.length < 2) && Date.now() - t0 < 5000) await sleep(20);
+      await sleep(200);
+      off();
+      offEv();
+      expect(seen.map((o) => `${o.task.stage}:${String(o.result)}`)).toEqual(["features:real"]);
+      expect(events).toEqual(["progress:features:", "state::CANCELLING"]);
+    });
+
     it("splits a stage's tasks between two workers, each task handled once", async () => {
       const ns = unique("split");
       const coord = await bus({ namespace: ns });

@@ -7,9 +7,15 @@
  * | --- | --- | --- | --- |
  * | tasks | stream `NS_TASKS` | `ns.tasks.<stage>.<jobId>` | work queue (a message lives until acked or terminated) |
  * | stage queue | durable pull consumer `<stage>` on `NS_TASKS`, filter `ns.tasks.<stage>.>` | — | shared by every worker of the stage |
- * | outcomes | stream `NS_OUTCOMES` | `ns.outcomes.<jobId>` | limits, `outcomeMaxAgeMs` |
- * | job events | stream `NS_EVENTS` | `ns.events.<jobId>` | limits, `eventMaxAgeMs`, `maxEventsPerJob` |
+ * | outcomes | stream `NS_OUTCOMES` | `ns.outcomes.<stage>.<jobId>` | limits, `outcomeMaxAgeMs` |
+ * | job events | stream `NS_EVENTS` | `ns.events.<source>.<jobId>` | limits, `eventMaxAgeMs`, `maxEventsPerJob` |
  * | cancel | core NATS (no stream) | `ns.cancel.<jobId>` | — |
+ *
+ * The stage (outcomes) and the publisher (events: `control`, or the stage of a worker's bus,
+ * `eventSource`) are subject tokens so that nats-server permissions can bind a worker to its
+ * own stage's subjects; receivers drop an outcome whose task is not the subject's stage and
+ * job, and an event of a worker that is not a progress event of that worker's stage
+ * (deploy/nats/adq-auth.conf, SECURITY.md).
  *
  * The job id is the last token of the task subject so that cancelling a job can purge its
  * queued tasks (`purge NS_TASKS filter ns.tasks.*.<jobId>`); the stage consumer's lag
@@ -138,6 +144,12 @@ export interface NatsBusOptions {
    * only bind (stage-worker.ts, deploy/nats/adq-auth.conf).
    */
   declareConsumers?: boolean;
+  /**
+   * The publisher token of this bus's events (default `control`: the gateway/coordinator).
+   * A stage worker's bus passes its stage: receivers then take from it only progress events
+   * of that stage (a worker cannot forge a job's state, e.g. CANCELLING).
+   */
+  eventSource?: string;
   logger?: Logger;
 }
 
@@ -148,8 +160,14 @@ export interface BusNames {
   consumer(stage: string): string;
   taskSubject(stage: string, jobId: string): string;
   stageFilter(stage: string): string;
-  outcomeSubject(jobId: string): string;
-  eventSubject(jobId: string): string;
+  /** Where a task's outcome is published: the stage and job are the subject's. */
+  outcomeSubject(stage: string, jobId: string): string;
+  /** Every outcome of a job (a filter). */
+  jobOutcomes(jobId: string): string;
+  /** Where `source` (`control`, or a worker's stage) publishes a job's events. */
+  eventSubject(source: string, jobId: string): string;
+  /** Every event of a job (a filter). */
+  jobEvents(jobId: string): string;
   cancelSubject(jobId: string): string;
 }
 
@@ -163,11 +181,16 @@ export function busNames(namespace = "adq"): BusNames {
     consumer: (stage) => stage,
     taskSubject: (stage, jobId) => `${namespace}.tasks.${stage}.${jobId}`,
     stageFilter: (stage) => `${namespace}.tasks.${stage}.>`,
-    outcomeSubject: (jobId) => `${namespace}.outcomes.${jobId}`,
-    eventSubject: (jobId) => `${namespace}.events.${jobId}`,
+    outcomeSubject: (stage, jobId) => `${namespace}.outcomes.${stage}.${jobId}`,
+    jobOutcomes: (jobId) => `${namespace}.outcomes.*.${jobId}`,
+    eventSubject: (source, jobId) => `${namespace}.events.${source}.${jobId}`,
+    jobEvents: (jobId) => `${namespace}.events.*.${jobId}`,
     cancelSubject: (jobId) => `${namespace}.cancel.${jobId}`,
   };
 }
+
+/** The event publisher token of the gateway/coordinator (every event kind). */
+export const CONTROL_SOURCE = "control";
 
 export interface EventSubscribeOptions {
   /** Replay the job's retained events first (default true: WatchJob shows the history). */
@@ -200,6 +223,7 @@ export class NatsBus implements Bus, WorkerHost {
   private giveUps: CoreSubscription | undefined;
   private terminated: CoreSubscription | undefined;
   readonly declareConsumers: boolean;
+  readonly eventSource: string;
   private closed = false;
   readonly log: Logger;
   readonly ackWaitMs: number;
@@ -214,6 +238,8 @@ export class NatsBus implements Bus, WorkerHost {
     private readonly options: NatsBusOptions,
   ) {
     this.names = busNames(options.namespace);
+    this.eventSource = options.eventSource ?? CONTROL_SOURCE;
+    assertToken("eventSource", this.eventSource);
     this.js = jetstream(nc, { timeout: 10_000 });
     this.log = options.logger ?? defaultLogger;
     this.declareConsumers = options.declareConsumers !== false;
@@ -419,9 +445,9 @@ export class NatsBus implements Bus, WorkerHost {
   async purgeJob(jobId: string, options: { events?: boolean } = {}): Promise<void> {
     assertToken("jobId", jobId);
     await this.jsm.streams.purge(this.names.tasksStream, { filter: `${this.ns}.tasks.*.${jobId}` });
-    await this.jsm.streams.purge(this.names.outcomesStream, { filter: this.names.outcomeSubject(jobId) });
+    await this.jsm.streams.purge(this.names.outcomesStream, { filter: this.names.jobOutcomes(jobId) });
     if (options.events)
-      await this.jsm.streams.purge(this.names.eventsStream, { filter: this.names.eventSubject(jobId) });
+      await this.jsm.streams.purge(this.names.eventsStream, { filter: this.names.jobEvents(jobId) });
   }
 
   isCancelled(jobId: string): boolean {
@@ -482,7 +508,7 @@ export class NatsBus implements Bus, WorkerHost {
     }
     for (let i = 0; ; i++) {
       try {
-        await this.js.publish(this.names.outcomeSubject(jobId), body, {
+        await this.js.publish(this.names.outcomeSubject(stage, jobId), body, {
           msgID: `${jobId}.${stage}.${taskKey}`,
           timeout: this.publishTimeoutMs,
         });
@@ -505,14 +531,34 @@ export class NatsBus implements Bus, WorkerHost {
 
   // ---- outcomes ------------------------------------------------------------------------
 
-  private dispatchOutcome(m: JsMsg): void {
+  /**
+   * The outcome in `m`, if it answers a task of the stage and job its subject names (the
+   * only subjects the publisher's credentials allow, deploy/nats/adq-auth.conf); else
+   * undefined (logged): a worker cannot answer another stage's or job's task.
+   */
+  private parseOutcome(m: JsMsg): TaskOutcome | undefined {
     let o: TaskOutcome;
     try {
       o = m.json<TaskOutcome>();
     } catch (e) {
       this.log("warn", "malformed outcome ignored", { subject: m.subject, error: errorMessage(e) });
-      return;
+      return undefined;
     }
+    const [stage, jobId] = m.subject.slice(this.ns.length + ".outcomes.".length).split(".");
+    if (typeof o?.task !== "object" || o.task === null || o.task.stage !== stage || o.task.jobId !== jobId) {
+      this.log("warn", "outcome for another stage or job ignored", {
+        subject: m.subject,
+        taskStage: String(o?.task?.stage),
+        ...(jobId ? { jobId } : {}),
+      });
+      return undefined;
+    }
+    return o;
+  }
+
+  private dispatchOutcome(m: JsMsg): void {
+    const o = this.parseOutcome(m);
+    if (!o) return;
     for (const l of this.outcomeListeners) {
       if (l.jobId !== undefined && l.jobId !== o.task.jobId) continue;
       this.safeCall(() => l.fn(o));
@@ -540,15 +586,10 @@ export class NatsBus implements Bus, WorkerHost {
       this.outcomeListeners.add(entry);
       return () => this.outcomeListeners.delete(entry);
     }
-    const filter = options.jobId ? this.names.outcomeSubject(options.jobId) : `${this.ns}.outcomes.>`;
+    const filter = options.jobId ? this.names.jobOutcomes(options.jobId) : `${this.ns}.outcomes.>`;
     const f = this.follow(this.names.outcomesStream, filter, "all", (m) => {
-      let o: TaskOutcome;
-      try {
-        o = m.json<TaskOutcome>();
-      } catch {
-        return;
-      }
-      this.safeCall(() => listener(o));
+      const o = this.parseOutcome(m);
+      if (o) this.safeCall(() => listener(o));
     });
     return () => f.stop();
   }
@@ -559,7 +600,7 @@ export class NatsBus implements Bus, WorkerHost {
     assertToken("jobId", event.jobId);
     // Retried through a restart; a rare duplicate progress event is harmless.
     await this.publishRetrying(
-      this.names.eventSubject(event.jobId),
+      this.names.eventSubject(this.eventSource, event.jobId),
       encoder.encode(JSON.stringify(event)),
       undefined,
       30_000,
@@ -575,13 +616,24 @@ export class NatsBus implements Bus, WorkerHost {
     assertToken("jobId", jobId);
     const f = this.follow(
       this.names.eventsStream,
-      this.names.eventSubject(jobId),
+      this.names.jobEvents(jobId),
       options.replay === false ? "new" : "all",
       (m) => {
         let e: JobEvent;
         try {
           e = m.json<JobEvent>();
         } catch {
+          return;
+        }
+        // A worker's event: only progress of its own stage, for the subject's job.
+        const source = m.subject.slice(this.ns.length + ".events.".length).split(".")[0];
+        if (
+          typeof e !== "object" ||
+          e === null ||
+          e.jobId !== jobId ||
+          (source !== CONTROL_SOURCE && (e.kind !== "progress" || e.stage !== source))
+        ) {
+          this.log("warn", "event not of its publisher's stage ignored", { subject: m.subject, jobId });
           return;
         }
         this.safeCall(() => listener(e));

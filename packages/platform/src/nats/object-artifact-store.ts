@@ -67,6 +67,37 @@ export class ObjectArtifactStore implements ArtifactStore {
     return toInfo(o);
   }
 
+  /**
+   * Writes `source` under `key` as the artifact `info` describes (a copy of another store's
+   * object, e.g. when results are sealed), in bounded memory; the object store's own SHA-256
+   * of what arrived must be `info.digest`, else the object is deleted and this throws.
+   */
+  async putStream(key: string, source: AsyncIterable<Uint8Array>, info: ArtifactInfo): Promise<ArtifactInfo> {
+    assertValidKey(key);
+    const existing = await this.stat(key);
+    if (existing && existing.digest === info.digest && existing.size === info.size) return existing;
+    const it = source[Symbol.asyncIterator]();
+    const rs = new ReadableStream<Uint8Array>({
+      async pull(c) {
+        const { done, value } = await it.next();
+        if (done) c.close();
+        else c.enqueue(value);
+      },
+      async cancel() {
+        await it.return?.();
+      },
+    });
+    const o = await this.os.put(
+      { name: key, metadata: { [META_DIGEST]: info.digest, [META_MEDIA]: info.mediaType } },
+      rs,
+    );
+    if (objectDigestHex(o.digest) !== info.digest || o.size !== info.size) {
+      await this.os.delete(key).catch(() => {});
+      throw new Error(`artifact ${key}: the copied content does not match its digest`);
+    }
+    return toInfo(o);
+  }
+
   async get(key: string): Promise<Uint8Array> {
     assertValidKey(key);
     const data = await this.os.getBlob(key);
