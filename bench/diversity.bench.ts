@@ -11,7 +11,8 @@
  */
 import { loadavg } from "node:os";
 import { diversityScore, Rng } from "@adq/core";
-import type { DiversityOptions } from "@adq/core/testing";
+import { classBins, type DiversityOptions } from "@adq/core/testing";
+import { pearson } from "../test/support/stats.ts";
 
 interface Bin {
   v1: Float32Array;
@@ -27,44 +28,10 @@ function makeBins(
   spreadHi: number,
   seed: number,
 ): Bin[] {
-  const rng = new Rng(seed);
-  const rank = 12;
-  const basis = Float64Array.from({ length: rank * f }, () => rng.nextNormal() / Math.sqrt(rank));
-  const mu = Float64Array.from({ length: f }, () => 1 + 0.5 * rng.nextNormal());
-  const c = new Float64Array(rank);
-  const bins: Bin[] = [];
-  for (let b = 0; b < count; b++) {
-    const spread = count === 1 ? spreadLo : spreadLo + ((spreadHi - spreadLo) * b) / (count - 1);
-    const v1 = new Float32Array(n * f);
-    const v2 = new Float32Array(n * f);
-    for (let i = 0; i < n; i++) {
-      for (let r = 0; r < rank; r++) c[r] = rng.nextNormal();
-      for (let k = 0; k < f; k++) {
-        let x = mu[k]!;
-        for (let r = 0; r < rank; r++) x += spread * c[r]! * basis[r * f + k]!;
-        x += 0.3 * spread * rng.nextNormal();
-        v1[i * f + k] = Math.max(0, x + 0.25 * rng.nextNormal());
-        v2[i * f + k] = Math.max(0, x + 0.25 * rng.nextNormal());
-      }
-    }
-    bins.push({ v1, v2, spread });
-  }
-  return bins;
-}
-
-function pearson(a: number[], b: number[]): number {
-  const n = a.length;
-  const ma = a.reduce((x, y) => x + y, 0) / n;
-  const mb = b.reduce((x, y) => x + y, 0) / n;
-  let sab = 0;
-  let saa = 0;
-  let sbb = 0;
-  for (let i = 0; i < n; i++) {
-    sab += (a[i]! - ma) * (b[i]! - mb);
-    saa += (a[i]! - ma) ** 2;
-    sbb += (b[i]! - mb) ** 2;
-  }
-  return sab / Math.sqrt(saa * sbb);
+  const spreads = Array.from({ length: count }, (_, b) =>
+    count === 1 ? spreadLo : spreadLo + ((spreadHi - spreadLo) * b) / (count - 1),
+  );
+  return classBins(new Rng(seed), n, f, spreads).map((bin, b) => ({ ...bin, spread: spreads[b]! }));
 }
 
 const N = 500;

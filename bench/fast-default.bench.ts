@@ -35,6 +35,8 @@ import { parseArgs } from "node:util";
 import { openDataset, type RasterImage, resizeRaster, toNchw } from "@adq/ml";
 import { decodeNpy } from "@adq/platform";
 import * as ort from "onnxruntime-node";
+import { spearman } from "../test/support/stats.ts";
+import { spreadIndices } from "./spread.ts";
 
 const REPO = resolve(import.meta.dirname, "..");
 const { values, positionals } = parseArgs({
@@ -66,11 +68,7 @@ function line(cells: Array<string | number>): string {
 async function levers(): Promise<string[]> {
   const reader = await openDataset(dataset);
   const desc = await reader.describe();
-  const step = Math.max(1, Math.floor(desc.size / limit));
-  const indices = desc.items
-    .map((_, i) => i)
-    .filter((i) => i % step === 0)
-    .slice(0, limit);
+  const indices = spreadIndices(desc.size, limit);
   let t0 = performance.now();
   const images: RasterImage[] = [];
   for await (const b of reader.batches(64, { indices })) images.push(...b.images);
@@ -293,35 +291,6 @@ function compress(name: string, args: string[], repo = REPO): E2e {
     el2n,
     selected: new Set((m.items as Array<{ id: string }>).map((it) => it.id)),
   };
-}
-
-function ranks(x: Float64Array): Float64Array {
-  const idx = Array.from(x.keys()).sort((a, b) => x[a]! - x[b]!);
-  const r = new Float64Array(x.length);
-  for (let i = 0; i < idx.length; ) {
-    let j = i;
-    while (j + 1 < idx.length && x[idx[j + 1]!] === x[idx[i]!]) j++;
-    for (let k = i; k <= j; k++) r[idx[k]!] = (i + j) / 2;
-    i = j + 1;
-  }
-  return r;
-}
-
-function spearman(a: Float64Array, b: Float64Array): number {
-  const ra = ranks(a);
-  const rb = ranks(b);
-  const n = a.length;
-  const ma = ra.reduce((s, v) => s + v, 0) / n;
-  const mb = rb.reduce((s, v) => s + v, 0) / n;
-  let num = 0;
-  let da = 0;
-  let db = 0;
-  for (let i = 0; i < n; i++) {
-    num += (ra[i]! - ma) * (rb[i]! - mb);
-    da += (ra[i]! - ma) ** 2;
-    db += (rb[i]! - mb) ** 2;
-  }
-  return num / Math.sqrt(da * db);
 }
 
 function e2e(): string[] {

@@ -10,6 +10,7 @@
 import { execFileSync } from "node:child_process";
 import { parseArgs } from "node:util";
 import { FeatureModel, openDataset, resizeRaster, toNchw } from "@adq/ml";
+import { spreadIndices } from "./spread.ts";
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -28,11 +29,7 @@ async function measure(file: string): Promise<{ images: number; seconds: number;
   const model = await FeatureModel.load(file);
   const reader = await openDataset(root);
   const desc = await reader.describe();
-  const step = Math.max(1, Math.floor(desc.size / limit));
-  const indices = desc.items
-    .map((_, i) => i)
-    .filter((i) => i % step === 0)
-    .slice(0, limit);
+  const indices = spreadIndices(desc.size, limit);
   const norm = { mean: model.mean as [number, number, number], std: model.std as [number, number, number] };
   const t0 = performance.now();
   let n = 0;

@@ -8,6 +8,7 @@
  */
 import { parseArgs } from "node:util";
 import { FeatureModel, openDataset, type RasterImage, resizeRaster, toNchw } from "@adq/ml";
+import { spreadIndices } from "../spread.ts";
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -27,11 +28,7 @@ const limit = Number(values.limit);
 const batch = Number(values.batch);
 const reader = await openDataset(positionals[0]!);
 const desc = await reader.describe();
-const step = Math.max(1, Math.floor(desc.size / limit));
-const indices = desc.items
-  .map((_, i) => i)
-  .filter((i) => i % step === 0)
-  .slice(0, limit);
+const indices = spreadIndices(desc.size, limit);
 const images: RasterImage[] = [];
 for await (const b of reader.batches(256, { indices })) images.push(...b.images);
 for (const side of values.sides!.split(",").map(Number)) {

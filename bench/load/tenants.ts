@@ -23,7 +23,7 @@ import { CompressionClient } from "@adq/service-common";
 import type { Job__Output as Job, Timestamp__Output as Timestamp } from "@adq/service-common/proto";
 import { hashApiKey } from "@adq/service-common/testing";
 import { killAll, startService } from "../../test/cluster/procs.ts";
-import { runCli } from "../../test/e2e/cli.ts";
+import { compressCli } from "../../test/e2e/cli.ts";
 import { demoSlice, tmp } from "../../test/e2e/helpers.ts";
 import { download } from "../../test/services/helpers.ts";
 import { startNatsServer } from "../../test/support/nats-server.ts";
@@ -71,17 +71,7 @@ async function main(): Promise<void> {
     for (let seed = 0; seed < SEEDS; seed++) {
       const out = join(tmp("adq-load-ref-"), "out");
       const p = chain.then(async () => {
-        const r = await runCli([
-          "compress",
-          dir,
-          "--out",
-          out,
-          "--cache-dir",
-          tmp("adq-load-refcache-"),
-          "--threads",
-          "1",
-          ...flags(seed),
-        ]);
+        const r = await compressCli(dir, ["--threads", "1", ...flags(seed)], { out });
         if (r.code !== 0) throw new Error(`adq compress failed: ${r.stderr}`);
         return readFile(join(out, "manifest.json"));
       });

@@ -19,6 +19,9 @@ import { homedir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { mean, pearson, ranks, spearman, std } from "../../test/support/stats.ts";
+
+export { mean, pearson, ranks, spearman, std };
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 
@@ -40,53 +43,7 @@ export interface SeedResult {
   dqSelected: Set<number>;
 }
 
-// ---- statistics (pure) ----
-
-export function mean(xs: ArrayLike<number>): number {
-  let s = 0;
-  for (let i = 0; i < xs.length; i++) s += xs[i]!;
-  return xs.length ? s / xs.length : Number.NaN;
-}
-
-export function std(xs: ArrayLike<number>): number {
-  if (xs.length < 2) return Number.NaN;
-  const m = mean(xs);
-  let s = 0;
-  for (let i = 0; i < xs.length; i++) s += (xs[i]! - m) ** 2;
-  return Math.sqrt(s / (xs.length - 1));
-}
-
-export function pearson(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  if (a.length !== b.length) throw new RangeError("pearson: lengths differ");
-  const ma = mean(a);
-  const mb = mean(b);
-  let sab = 0;
-  let saa = 0;
-  let sbb = 0;
-  for (let i = 0; i < a.length; i++) {
-    sab += (a[i]! - ma) * (b[i]! - mb);
-    saa += (a[i]! - ma) ** 2;
-    sbb += (b[i]! - mb) ** 2;
-  }
-  return saa > 0 && sbb > 0 ? sab / Math.sqrt(saa * sbb) : Number.NaN;
-}
-
-/** Ranks with ties averaged (1-based). */
-export function ranks(xs: ArrayLike<number>): Float64Array {
-  const order = Array.from({ length: xs.length }, (_, i) => i).sort((i, j) => xs[i]! - xs[j]!);
-  const r = new Float64Array(xs.length);
-  for (let k = 0; k < order.length; ) {
-    let e = k;
-    while (e + 1 < order.length && xs[order[e + 1]!] === xs[order[k]!]) e++;
-    for (let q = k; q <= e; q++) r[order[q]!] = (k + e) / 2 + 1;
-    k = e + 1;
-  }
-  return r;
-}
-
-export function spearman(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  return pearson(ranks(a), ranks(b));
-}
+// ---- statistics (pure): test/support/stats.ts ----
 
 /** Rank correlation computed inside each class, averaged over classes (bins compete only within a class). */
 export function withinClassSpearman(

@@ -75,7 +75,7 @@ export async function sweepCache(o: {
  * Retention of finished jobs (`--result-retention-hours`): a job that ended (succeeded, failed
  * or was cancelled) more than `retentionMs` ago is deleted as DeleteJob would — its artifacts
  * (`tenants/{t}/jobs/{id}/`, the result included) and then its record; an idempotency key that
- * pointed at it is released on its next use (jobs.ts lookupIdempotent). Results published to
+ * pointed at it is released on its next use (create-plan.ts admitJob: `releaseKey`). Results published to
  * `outputs.uri` live in the tenant's bucket and are the tenant's to keep. O(jobs) per sweep.
  */
 export async function sweepResults(o: {

@@ -40,22 +40,16 @@ import {
   sweepResults,
   tenantCachePrefix,
 } from "./cache-gc.ts";
+import { JOB_QUEUE, type JobQueueMessage } from "./create-plan.ts";
 import { storeIntermediates, storeReconstruction } from "./extra-outputs.ts";
-import { isTransientInfraError, jobErrorDetails } from "./job-errors.ts";
+import { jobErrorDetails } from "./job-errors.ts";
+import * as machine from "./job-machine.ts";
+import { LostClaimError, ShutdownError } from "./job-machine.ts";
 import { collectResult } from "./job-result.ts";
-import {
-  finishStage,
-  type JobRecord,
-  mutateJob,
-  PUBLIC_STAGES,
-  progressStage,
-  setJobState,
-  startStage,
-  TERMINAL_STATES,
-} from "./records.ts";
+import { ProgressThrottle, throttle } from "./progress-throttle.ts";
+import { type JobRecord, mutateJob } from "./records.ts";
 
-/** Bus work queue of accepted jobs: payload `{ jobId }`. */
-export const JOB_QUEUE = "jobs";
+export { JOB_QUEUE, type JobQueueMessage } from "./create-plan.ts";
 
 const sleepMs = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
@@ -64,10 +58,6 @@ export const DEFAULT_TENANT_STAGE_TASKS = 4;
 export const DEFAULT_TENANT_GPU_TASKS = 2;
 /** Job messages a coordinator holds beyond those it runs, to admit fairly among (admission.ts). */
 export const DEFAULT_JOB_LOOKAHEAD = 16;
-
-export interface JobQueueMessage {
-  jobId: string;
-}
 
 export interface RunnerOptions {
   jobs: JobStore<JobRecord>;
@@ -133,15 +123,6 @@ export interface RunnerOptions {
   /** Called once per job this runner finished (metrics). */
   onJobEnd?: (state: "SUCCEEDED" | "FAILED" | "CANCELLED", ms: number, tenant: string) => void;
   now?: () => number;
-}
-
-class ShutdownError extends Error {
-  override readonly name = "ShutdownError";
-}
-
-/** Another coordinator took the job over (this one's claim lapsed): stop, hand the message back. */
-class LostClaimError extends Error {
-  override readonly name = "LostClaimError";
 }
 
 export class JobRunner {
@@ -269,15 +250,9 @@ export class JobRunner {
   private async giveUp(jobId: string, reason: string, attempts: number): Promise<void> {
     const log = this.o.log.child({ job_id: jobId });
     let failed: JobRecord | undefined;
-    const error: ErrorDetails = {
-      reason: "ERROR_REASON_RETRIES_EXHAUSTED",
-      code: "INTERNAL",
-      message: `the job's runner stopped ${attempts} times before finishing it: ${reason}`,
-      attempts,
-    };
+    const error: ErrorDetails = machine.giveUpError(attempts, reason);
     await mutateJob(this.o.jobs, jobId, (rec) => {
-      if (rec.state !== "QUEUED" && rec.state !== "RUNNING") return false;
-      setJobState(rec, "FAILED", this.now(), error);
+      if (!machine.fail(rec, error, this.now())) return false;
       failed = rec;
       return true;
     });
@@ -347,29 +322,25 @@ export class JobRunner {
       await running.done;
       return;
     }
-    let claimed: JobRecord | undefined;
-    let cancelling = false;
-    let elsewhere: { owner: string; until: number } | undefined;
+    // Set by the last try of the compare-and-set below.
+    let outcome = { kind: "ended", state: "QUEUED" } as machine.ClaimResult;
     const claim = () =>
       mutateJob(this.o.jobs, jobId, (rec) => {
-        cancelling = rec.state === "CANCELLING";
-        elsewhere = undefined;
-        if (rec.state !== "QUEUED" && rec.state !== "RUNNING") return false;
-        const now = this.now();
-        // Compare-and-set: a live claim of another coordinator keeps the job there.
-        if (rec.claim && rec.claim.owner !== this.instanceId && rec.claim.until > now) {
-          elsewhere = rec.claim;
-          return false;
-        }
-        rec.claim = { owner: this.instanceId, until: now + this.claimTtlMs };
-        return this.startRun(rec, now);
+        outcome = machine.claim(rec, {
+          owner: this.instanceId,
+          now: this.now(),
+          claimTtlMs: this.claimTtlMs,
+          retentionMs: this.retentionMs,
+        });
+        return outcome.kind === "claimed";
       });
     let v = await claim();
     // The job's message was redelivered here while another coordinator runs it (its
     // heartbeats were lost for a while): hold the message, and take the job over only if
     // that claim lapses (its coordinator died); if it ends there, this delivery is acked.
-    while (v && elsewhere) {
+    while (v && outcome.kind === "elsewhere") {
       if (this.stopping) throw new ShutdownError("runner is shutting down");
+      const elsewhere = outcome.claim;
       log.info("job_claimed_elsewhere", { owner: elsewhere.owner });
       await sleepMs(Math.max(10, Math.min(this.claimTtlMs / 3, elsewhere.until - this.now() + 10)));
       v = await claim();
@@ -378,28 +349,24 @@ export class JobRunner {
       log.warn("job_missing");
       return;
     }
-    if (cancelling) {
+    if (outcome.kind === "cancelling") {
       // Cancelled while no runner held it (its runner died): finish the cancellation here.
       await this.finishCancel(v.value, log);
       return;
     }
-    if (v.value.state !== "RUNNING") {
+    if (outcome.kind !== "claimed") {
       log.info("job_skipped", { state: v.value.state });
       return;
     }
-    claimed = v.value;
+    const claimed = v.value;
     const controller = new AbortController();
     // Renew the claim while the job runs; losing it (a lapse another coordinator used) stops this run.
     const renew = setInterval(() => {
       void mutateJob(this.o.jobs, jobId, (rec) => {
-        if (TERMINAL_STATES.has(rec.state)) return false;
-        if (rec.claim?.owner !== this.instanceId) {
-          if (!controller.signal.aborted)
-            controller.abort(new LostClaimError(`claimed by ${rec.claim?.owner}`));
-          return false;
-        }
-        rec.claim.until = this.now() + this.claimTtlMs;
-        return true;
+        const r = machine.renewClaim(rec, this.instanceId, this.now(), this.claimTtlMs);
+        if (r === "lost" && !controller.signal.aborted)
+          controller.abort(new LostClaimError(`claimed by ${rec.claim?.owner}`));
+        return r === "renewed";
       }).catch((e) => log.warn("job_claim_renew_failed", { error: e }));
     }, this.claimTtlMs / 3);
     renew.unref?.();
@@ -421,18 +388,6 @@ export class JobRunner {
     }
   }
 
-  /** Marks a claimed job as started (another run of it when it was RUNNING). */
-  private startRun(rec: JobRecord, now: number): boolean {
-    if (rec.state === "QUEUED") {
-      setJobState(rec, "RUNNING", now);
-      rec.startTime = now;
-    }
-    rec.runs += 1;
-    rec.cacheGeneration = jobCacheGeneration(rec.cacheGeneration, now, this.retentionMs);
-    startStage(rec, "STAGE_INGEST", 1, now);
-    return true;
-  }
-
   private async execute(job: JobRecord, controller: AbortController, log: Logger): Promise<void> {
     const { jobs, bus, store } = this.o;
     const jobId = job.id;
@@ -443,7 +398,7 @@ export class JobRunner {
       chain = chain
         .then(async () => {
           const v = await mutateJob(jobs, jobId, (rec) => {
-            if (rec.state === "CANCELLING" || TERMINAL_STATES.has(rec.state)) {
+            if (!machine.acceptsRunWrites(rec)) {
               // Someone else (CancelJob) owns the record now; stop the coordinator.
               if (!controller.signal.aborted) controller.abort(new CancelledError("cancelled"));
               return false;
@@ -456,35 +411,32 @@ export class JobRunner {
       return chain;
     };
     let current: StageName | null = null;
-    const lastWrite = new Map<string, number>();
+    // Coalesce: at most one write per stage per interval, the latest value wins.
+    const throttled = new ProgressThrottle<StageName>(interval);
     let trailing: NodeJS.Timeout | undefined;
-    const progress = (stage: StageName, doneN: number, total: number) => {
+    const writeProgress = (p: { stage: StageName; done: number; total: number }, now: number) =>
+      write(
+        (rec) => {
+          machine.reportProgress(rec, p.stage, p.done, p.total, now);
+          return true;
+        },
+        { jobId, kind: "progress", stage: p.stage, done: p.done, total: p.total, at: now },
+      );
+    const progress = (p: { stage: StageName; done: number; total: number }) => {
       const now = this.now();
-      const publicStages = PUBLIC_STAGES[stage];
-      const apply = (rec: JobRecord) => {
-        for (const s of publicStages) progressStage(rec, s, doneN, total, now);
-        return true;
-      };
-      const ev = { jobId, kind: "progress" as const, stage, done: doneN, total, at: now };
-      const last = lastWrite.get(stage) ?? 0;
-      if (doneN === 0) return; // onStage already recorded the start
-      if (doneN >= total || now - last >= interval) {
-        if (trailing) clearTimeout(trailing);
-        trailing = undefined;
-        lastWrite.set(stage, now);
-        void write(apply, ev);
-      } else {
-        // Coalesce: at most one write per stage per interval, the latest value wins.
-        if (trailing) clearTimeout(trailing);
-        trailing = setTimeout(
-          () => {
-            trailing = undefined;
-            lastWrite.set(stage, this.now());
-            void write(apply, ev);
-          },
-          interval - (now - last),
-        );
+      const d = throttled.offer(p, now);
+      if (d.kind === "skip") return; // onStage already recorded the start
+      if (trailing) clearTimeout(trailing);
+      trailing = undefined;
+      if (d.kind === "write") {
+        void writeProgress(p, now);
+        return;
       }
+      // The report is written with the time it was made, as when it is written at once.
+      trailing = setTimeout(() => {
+        trailing = undefined;
+        if (throttled.takePending(this.now())) void writeProgress(p, now);
+      }, d.delayMs);
     };
     const started = this.now();
     try {
@@ -516,16 +468,14 @@ export class JobRunner {
               current = stage;
               void write(
                 (rec) => {
-                  finishStage(rec, "STAGE_INGEST", now);
-                  if (prev) for (const s of PUBLIC_STAGES[prev]) finishStage(rec, s, now);
-                  for (const s of PUBLIC_STAGES[stage]) startStage(rec, s, total, now);
+                  machine.enterStage(rec, prev, stage, total, now);
                   return true;
                 },
                 { jobId, kind: "progress", stage, done: 0, total, at: now },
               );
-              lastWrite.set(stage, now);
+              throttled.started(stage, now);
             },
-            onProgress: (p) => progress(p.stage, p.done, p.total),
+            onProgress: (p) => progress({ stage: p.stage, done: p.done, total: p.total }),
           },
         ),
       );
@@ -541,8 +491,7 @@ export class JobRunner {
         const at = this.now();
         void write(
           (rec) => {
-            finishStage(rec, "STAGE_REPORT", at);
-            startStage(rec, "STAGE_RECONSTRUCT", outcome.selected, at);
+            machine.enterReconstruct(rec, outcome.selected, at);
             return true;
           },
           { ...wake, at },
@@ -554,11 +503,12 @@ export class JobRunner {
             ...(this.o.threads ? { threads: this.o.threads } : {}),
             onProgress: (doneN, total) => {
               const now = this.now();
-              if (doneN < total && now - last < interval) return;
+              // Leading-edge only: the last report (done = total) is always written.
+              if (throttle(last, doneN, total, now, interval).kind !== "write") return;
               last = now;
               void write(
                 (rec) => {
-                  progressStage(rec, "STAGE_RECONSTRUCT", doneN, total, now);
+                  machine.reportReconstruct(rec, doneN, total, now);
                   return true;
                 },
                 { ...wake, done: doneN, total, at: now },
@@ -580,16 +530,9 @@ export class JobRunner {
         );
       let cancelledMeanwhile = false;
       await mutateJob(jobs, jobId, (rec) => {
-        if (rec.state === "CANCELLING") {
-          cancelledMeanwhile = true;
-          return false;
-        }
-        if (rec.state !== "RUNNING") return false;
-        const now = this.now();
-        for (const s of rec.stages) if (s.state === "RUNNING") finishStage(rec, s.stage, now);
-        rec.result = result;
-        setJobState(rec, "SUCCEEDED", now);
-        return true;
+        const r = machine.succeed(rec, result, this.now());
+        cancelledMeanwhile = r === "cancelling";
+        return r === "succeeded";
       });
       if (cancelledMeanwhile) throw new CancelledError("cancelled");
       await bus.publishEvent({ jobId, kind: "state", state: "SUCCEEDED", at: this.now() });
@@ -602,32 +545,27 @@ export class JobRunner {
       this.o.onJobEnd?.("SUCCEEDED", this.now() - started, job.tenant);
     } catch (e) {
       if (trailing) clearTimeout(trailing);
+      throttled.cancelPending();
       await chain;
-      const reason = controller.signal.aborted ? controller.signal.reason : undefined;
-      if (reason instanceof ShutdownError) {
-        await this.requeue(job, log);
-        throw reason; // nack: a durable bus redelivers the job
-      }
-      if (reason instanceof LostClaimError) {
-        log.warn("job_claim_lost", { tenant: job.tenant, error: reason.message });
-        throw reason; // nack: its new owner holds the job; a redelivery waits on that claim
-      }
-      if (controller.signal.aborted || e instanceof CancelledError) {
-        await this.finishCancel(job, log);
-        return;
-      }
-      if (isTransientInfraError(e)) {
-        log.warn("job_interrupted", { tenant: job.tenant, error: e });
-        throw e; // nack: the job stays RUNNING, its message is redelivered and it resumes
+      const reason: unknown = controller.signal.reason;
+      switch (machine.runEnding(e, controller.signal.aborted, reason)) {
+        case "requeue":
+          await this.requeue(job, log);
+          throw reason; // nack: a durable bus redelivers the job
+        case "lost-claim":
+          log.warn("job_claim_lost", { tenant: job.tenant, error: (reason as Error).message });
+          throw reason; // nack: its new owner holds the job; a redelivery waits on that claim
+        case "cancel":
+          await this.finishCancel(job, log);
+          return;
+        case "interrupted":
+          log.warn("job_interrupted", { tenant: job.tenant, error: e });
+          throw e; // nack: the job stays RUNNING, its message is redelivered and it resumes
+        case "fail":
+          break;
       }
       const error = jobErrorDetails(e, job, log, this.o.maxTaskAttempts ?? 3);
-      await mutateJob(jobs, jobId, (rec) => {
-        if (TERMINAL_STATES.has(rec.state)) return false;
-        if (rec.state === "CANCELLING") return false;
-        const now = this.now();
-        setJobState(rec, "FAILED", now, error);
-        return true;
-      });
+      await mutateJob(jobs, jobId, (rec) => machine.fail(rec, error, this.now()));
       // Nothing half-written is ever published as a result.
       await store.deletePrefix(job.artifactPrefix);
       await bus.publishEvent({
@@ -663,12 +601,7 @@ export class JobRunner {
   }
 
   private async requeue(job: JobRecord, log: Logger): Promise<void> {
-    await mutateJob(this.o.jobs, job.id, (rec) => {
-      if (rec.state !== "RUNNING" || rec.claim?.owner !== this.instanceId) return false;
-      setJobState(rec, "QUEUED", this.now());
-      delete rec.claim; // free for the next coordinator at once
-      return true;
-    });
+    await mutateJob(this.o.jobs, job.id, (rec) => machine.requeue(rec, this.instanceId, this.now()));
     log.info("job_requeued", { tenant: job.tenant, reason: "shutdown" });
   }
 
@@ -690,11 +623,7 @@ export class JobRunner {
       void store.deletePrefix(prefix).catch(() => {});
     });
     setTimeout(off, 120_000).unref?.();
-    await mutateJob(jobs, job.id, (rec) => {
-      if (TERMINAL_STATES.has(rec.state)) return false;
-      setJobState(rec, "CANCELLED", this.now());
-      return true;
-    });
+    await mutateJob(jobs, job.id, (rec) => machine.finishCancel(rec, this.now()));
     await bus.publishEvent({ jobId: job.id, kind: "state", state: "CANCELLED", at: this.now() });
     log.info("job_cancelled", { tenant: job.tenant, purged_tasks: typeof purged === "number" ? purged : 0 });
     this.o.onJobEnd?.("CANCELLED", this.now() - (job.startTime ?? job.createTime), job.tenant);

@@ -9,7 +9,8 @@ export {
   tenantCachePrefix,
 } from "./cache-gc.ts";
 export { fieldPath, paramsFromProto, Violations } from "./params.ts";
+export { jobRecord } from "./records.fixtures.ts";
 export { initialStages } from "./records.ts";
-export { JobRunner } from "./runner.ts";
+export { JobRunner, type RunnerOptions } from "./runner.ts";
 export type { AllInOne, AllInOneOptions } from "./start.ts";
 export { UploadStore } from "./upload.ts";

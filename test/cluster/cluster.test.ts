@@ -3,7 +3,7 @@
 // (`adq serve --nats … --no-workers`), all driven over gRPC. SLOW by nature (a dozen
 // service processes over the suite): one shared cluster, tests run in order, short ack
 // waits (4 s) so redeliveries happen within seconds. Data: 2 classes × 12 demo images.
-import { readFileSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { ARTIFACT_PARTS, artifactBucket, stageClientConstructor } from "@adq/cluster";
@@ -13,11 +13,11 @@ import type { CompressionParams, Job__Output as Job } from "@adq/service-common/
 import { checkHealth } from "@adq/service-common/testing";
 import * as grpc from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runCli } from "../e2e/cli.ts";
-import { demoSlice, tmp } from "../e2e/helpers.ts";
-import { collect, download, watchToEnd } from "../services/helpers.ts";
+import { compressCli } from "../e2e/cli.ts";
+import { collect, download, failureOf, watchToEnd } from "../services/helpers.ts";
+import { brokenSlice, demoSlice, tmp } from "../support/fs.ts";
 import { type NatsServer, startNatsServer } from "../support/nats-server.ts";
-import { dumpLogs, killAll, type ServiceProcess, startService } from "./procs.ts";
+import { clusterFlags, dumpLogs, killAll, type ServiceProcess, startService } from "../support/procs.ts";
 import { listServices } from "./reflection.ts";
 
 const KEY = "cluster-test-key";
@@ -47,17 +47,8 @@ describe("cluster mode over a real nats-server (slow: spawns ~12 service process
     if (!p) {
       const out = join(tmp("adq-cluster-ref-"), "out");
       p = refChain.then(async () => {
-        const r = await runCli([
-          "compress",
-          data,
-          "--out",
-          out,
-          "--cache-dir",
-          tmp("adq-cluster-refcache-"),
-          "--threads",
-          "1",
-          ...["--method", "adq", "--ratio", "0.25", "--bins", "2", "--seed", String(seed)],
-        ]);
+        const args = ["--threads", "1", "--method", "adq", "--ratio", "0.25", "--bins", "2"];
+        const r = await compressCli(data, [...args, "--seed", String(seed)], { out });
         if (r.code !== 0) throw new Error(`adq compress failed: ${r.stderr}`);
         return readFileSync(join(out, "manifest.json"));
       });
@@ -67,22 +58,14 @@ describe("cluster mode over a real nats-server (slow: spawns ~12 service process
     return p;
   };
 
-  const clusterFlags = () => [
-    "--nats",
-    nats.url,
-    "--insecure-nats",
-    "--ack-wait-ms",
-    String(ACK_WAIT_MS),
-    "--threads",
-    "1",
-  ];
+  const flags = () => clusterFlags(nats.url, ACK_WAIT_MS);
 
   const startCoordinator = (name: string) =>
     startService(
       name,
       [
         "serve",
-        ...clusterFlags(),
+        ...flags(),
         "--no-workers",
         "--port",
         "0",
@@ -99,7 +82,7 @@ describe("cluster mode over a real nats-server (slow: spawns ~12 service process
   const startWorker = (stage: string, name = stage, env: Record<string, string> = {}, extra: string[] = []) =>
     startService(
       `worker-${name}`,
-      ["serve", "--stage", stage, ...clusterFlags(), "--port", "0", "--metrics-port", "0", ...extra],
+      ["serve", "--stage", stage, ...flags(), "--port", "0", "--metrics-port", "0", ...extra],
       env,
     );
 
@@ -139,11 +122,7 @@ describe("cluster mode over a real nats-server (slow: spawns ~12 service process
 
   beforeAll(async () => {
     data = demoSlice(2, 12);
-    bad = demoSlice(2, 12);
-    writeFileSync(
-      join(bad, "airplane", "zz-broken.jpg"),
-      Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0, 0x10, 0x4a]),
-    );
+    bad = brokenSlice(2, 12);
     nats = await startNatsServer();
     void reference(3);
     const started = await Promise.all([
@@ -313,9 +292,7 @@ describe("cluster mode over a real nats-server (slow: spawns ~12 service process
   it("(e) a corrupt image fails the job with a clear error visible in GetJob and WatchJob, without retries", async () => {
     const slow = workers.get("features")!;
     const jobId = await submit(3, bad);
-    const events = await watchToEnd(client, jobId);
-    const terminal = events[events.length - 1]!.terminal!;
-    expect(terminal.state).toBe("JOB_STATE_FAILED");
+    const terminal = await failureOf(client, jobId);
     expect(terminal.error).toMatchObject({
       reason: "ERROR_REASON_BAD_FILES",
       code: "INVALID_ARGUMENT",

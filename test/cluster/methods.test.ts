@@ -11,7 +11,7 @@ import { CompressionClient } from "@adq/service-common";
 import type { Method__Output as MethodName } from "@adq/service-common/proto";
 import { METHODS, type Method } from "@adq/stages";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runCli } from "../e2e/cli.ts";
+import { compressCli } from "../e2e/cli.ts";
 import { sliceOf, tmp } from "../e2e/helpers.ts";
 import { download, watchToEnd } from "../services/helpers.ts";
 import { type NatsServer, startNatsServer } from "../support/nats-server.ts";
@@ -64,17 +64,7 @@ describe("every method: the same manifest embedded, served and clustered", () =>
     const cache = tmp("adq-methods-cli-cache-");
     for (const method of METHOD_LIST) {
       const out = join(tmp("adq-methods-cli-"), "out");
-      const r = await runCli([
-        "compress",
-        data,
-        "--out",
-        out,
-        "--cache-dir",
-        cache,
-        "--method",
-        method,
-        ...FLAGS,
-      ]);
+      const r = await compressCli(data, ["--method", method, ...FLAGS], { out, cache });
       expect(r.code, r.stderr).toBe(0);
       const embedded = readFileSync(join(out, "manifest.json"));
       const m = JSON.parse(embedded.toString("utf8"));

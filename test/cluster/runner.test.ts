@@ -3,43 +3,14 @@
 // and a job redelivered to the process that still runs it.
 import { pathToFileURL } from "node:url";
 import { JOB_QUEUE, type JobRecord } from "@adq/gateway";
-import { initialStages, JobRunner } from "@adq/gateway/testing";
+import { JobRunner, jobRecord, type RunnerOptions } from "@adq/gateway/testing";
 import { FsArtifactStore, type JobStore, LocalBus, MemoryJobStore, type Versioned } from "@adq/platform";
 import { silentLogger } from "@adq/service-common/testing";
-import { DEFAULT_PARAMS } from "@adq/stages";
 import { afterAll, describe, expect, it } from "vitest";
 import { demoSlice, tmp } from "../e2e/helpers.ts";
 import { startTestServer, type TestServer } from "../services/helpers.ts";
 
-function record(id: string, state: JobRecord["state"]): JobRecord {
-  const now = Date.now();
-  return {
-    id,
-    tenant: "t",
-    state,
-    dataset: { uri: "file:///nowhere", format: "DATASET_FORMAT_IMAGE_FOLDER", path: "/nowhere" },
-    params: { ...DEFAULT_PARAMS },
-    patchGrid: { imageSize: 32, patchSize: 4 },
-    modelUri: "",
-    model: null,
-    outputs: { reconstruct: false, keepIntermediates: false },
-    idempotencyKey: "",
-    requestHash: "",
-    displayName: "",
-    labels: {},
-    createTime: now,
-    updateTime: now,
-    currentStage: "STAGE_UNSPECIFIED",
-    stages: initialStages(DEFAULT_PARAMS),
-    warnings: [],
-    eventSequence: 0,
-    events: [],
-    cancelReason: "",
-    artifactPrefix: `tenants/t/jobs/${id}/`,
-    resultPrefix: `tenants/t/jobs/${id}/result`,
-    runs: 1,
-  };
-}
+const record = (id: string, state: JobRecord["state"]) => jobRecord(id, state);
 
 async function until<T>(fn: () => Promise<T | undefined>, what: string, timeoutMs = 10_000): Promise<T> {
   const end = Date.now() + timeoutMs;
@@ -56,21 +27,28 @@ describe("JobRunner recovery paths", () => {
   afterAll(async () => {
     for (const c of cleanups) await c();
   });
-
-  it("finishes the cancellation of a job cancelled while its runner was dead (CANCELLING → CANCELLED, artifacts freed)", async () => {
-    const jobs = new MemoryJobStore<JobRecord>();
-    const store = new FsArtifactStore(tmp("adq-runner-"));
+  /** A started runner on a fresh LocalBus and store (closed after the suite), and a delivery of `id`. */
+  const startRunner = (options: Omit<RunnerOptions, "bus" | "store" | "log">) => {
     const bus = new LocalBus();
-    const id = "job-00000000000000000001";
-    await jobs.create(record(id, "CANCELLING"));
-    await store.put(`tenants/t/jobs/${id}/result/partial.bin`, new Uint8Array([1, 2, 3]));
-    const runner = new JobRunner({ jobs, bus, store, log: silentLogger });
+    const store = new FsArtifactStore(tmp("adq-runner-"));
+    const runner = new JobRunner({ bus, store, log: silentLogger, ...options });
     runner.start();
     cleanups.push(async () => {
       await runner.close(1000);
       await bus.close();
     });
-    await bus.publishTask({ jobId: id, stage: JOB_QUEUE, taskKey: "run", payload: { jobId: id } });
+    const deliver = (id: string) =>
+      bus.publishTask({ jobId: id, stage: JOB_QUEUE, taskKey: "run", payload: { jobId: id } });
+    return { bus, store, runner, deliver };
+  };
+
+  it("finishes the cancellation of a job cancelled while its runner was dead (CANCELLING → CANCELLED, artifacts freed)", async () => {
+    const jobs = new MemoryJobStore<JobRecord>();
+    const id = "job-00000000000000000001";
+    await jobs.create(record(id, "CANCELLING"));
+    const { store, deliver } = startRunner({ jobs });
+    await store.put(`tenants/t/jobs/${id}/result/partial.bin`, new Uint8Array([1, 2, 3]));
+    await deliver(id);
     const rec = await until(async () => {
       const v = await jobs.get(id);
       return v?.value.state === "CANCELLED" ? v.value : undefined;
@@ -93,17 +71,9 @@ describe("JobRunner recovery paths", () => {
         return inner.update(j, rev);
       },
     };
-    const bus = new LocalBus();
-    const store = new FsArtifactStore(tmp("adq-runner-"));
     const id = "job-00000000000000000002";
     await inner.create(record(id, "QUEUED"));
-    const runner = new JobRunner({ jobs, bus, store, log: silentLogger, maxJobDeliveries: 2 });
-    runner.start();
-    cleanups.push(async () => {
-      await runner.close(1000);
-      await bus.close();
-    });
-    await bus.publishTask({ jobId: id, stage: JOB_QUEUE, taskKey: "run", payload: { jobId: id } });
+    await startRunner({ jobs, maxJobDeliveries: 2 }).deliver(id);
     const rec = await until(async () => {
       const v = await inner.get(id);
       return v?.value.state === "FAILED" ? v.value : undefined;
@@ -114,14 +84,7 @@ describe("JobRunner recovery paths", () => {
 
   describe("job claims (compare-and-set in the job store): coordinators share jobs, never run one twice", () => {
     const start = (jobs: MemoryJobStore<JobRecord>, instanceId: string) => {
-      const bus = new LocalBus();
-      const store = new FsArtifactStore(tmp("adq-claims-"));
-      const runner = new JobRunner({ jobs, bus, store, log: silentLogger, instanceId, claimTtlMs: 300 });
-      runner.start();
-      cleanups.push(async () => {
-        await runner.close(1000);
-        await bus.close();
-      });
+      const { bus, runner } = startRunner({ jobs, instanceId, claimTtlMs: 300 });
       return { bus, runner };
     };
     const deliver = (bus: LocalBus, id: string) =>

@@ -8,14 +8,14 @@
  * files on disk give, and publishes its result to the tenant's bucket (outputs.uri). The
  * artifact store is S3 as well (`--artifact-store`), under the platform's own identity.
  */
-import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { getObjectBytes, listObjects } from "@adq/ml";
 import { CompressionClient } from "@adq/service-common";
 import type { CompressionParams } from "@adq/service-common/proto";
 import { hashApiKey } from "@adq/service-common/testing";
 import type { Manifest } from "@adq/stages";
-import { CreateBucketCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import type { S3Client } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../e2e/cli.ts";
 import { demoSlice, tmp } from "../e2e/helpers.ts";
@@ -45,23 +45,10 @@ describe("cluster mode: a job from s3:// with a process per stage (slow: 6 servi
 
   beforeAll(async () => {
     const srv = s3.server;
-    admin = new S3Client({
-      endpoint: srv.endpoint,
-      region: srv.region,
-      forcePathStyle: true,
-      credentials: { accessKeyId: srv.admin.accessKeyId, secretAccessKey: srv.admin.secretAccessKey },
-    });
-    for (const b of ["acme-data", "adq-artifacts"]) await admin.send(new CreateBucketCommand({ Bucket: b }));
+    admin = srv.client();
+    await srv.createBuckets("acme-data", "adq-artifacts");
     data = demoSlice(2, 12);
-    for (const c of readdirSync(data))
-      for (const f of readdirSync(join(data, c)))
-        await admin.send(
-          new PutObjectCommand({
-            Bucket: "acme-data",
-            Key: `sets/ds/${c}/${f}`,
-            Body: readFileSync(join(data, c, f)),
-          }),
-        );
+    await srv.putTree("acme-data", "sets/ds", data);
     const dir = tmp("adq-s3-cluster-");
     const creds = join(dir, "acme.json");
     const acme = srv.tenants.acme!;

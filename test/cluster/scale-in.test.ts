@@ -9,7 +9,14 @@ import type { Job__Output as Job } from "@adq/service-common/proto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { demoSlice } from "../e2e/helpers.ts";
 import { type NatsServer, startNatsServer } from "../support/nats-server.ts";
-import { dumpLogs, killAll, type LogLine, type ServiceProcess, startService } from "./procs.ts";
+import {
+  clusterFlags,
+  dumpLogs,
+  killAll,
+  type LogLine,
+  type ServiceProcess,
+  startService,
+} from "../support/procs.ts";
 
 const KEY = "scale-in-test-key";
 const ACK_WAIT_MS = 600_000;
@@ -20,15 +27,7 @@ describe("scale-in: SIGTERM of a stage process with a task in flight (real proce
   let nats: NatsServer;
   let data: string;
   let client: CompressionClient;
-  const flags = () => [
-    "--nats",
-    nats.url,
-    "--insecure-nats",
-    "--ack-wait-ms",
-    String(ACK_WAIT_MS),
-    "--threads",
-    "1",
-  ];
+  const flags = () => clusterFlags(nats.url, ACK_WAIT_MS);
 
   const startFeatures = (name: string, drainMs: number, delayMs: number) =>
     startService(

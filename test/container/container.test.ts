@@ -18,10 +18,10 @@ import { chmodSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { checkHealth } from "@adq/service-common/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { dumpLogs } from "../cluster/procs.ts";
 import { runCli } from "../e2e/cli.ts";
 import { tmp } from "../e2e/helpers.ts";
 import { freePort, type NatsServer, startNatsServer } from "../support/nats-server.ts";
+import { clusterFlags, dumpLogs } from "../support/procs.ts";
 import {
   buildImage,
   CONTAINER_TESTS,
@@ -65,21 +65,13 @@ describe.skipIf(!CONTAINER_TESTS)("container image (podman; slow; ADQ_CONTAINER_
   let keysDir: string;
   let reference: Promise<Buffer>;
 
-  const clusterFlags = () => [
-    "--nats",
-    nats.url,
-    "--insecure-nats",
-    "--ack-wait-ms",
-    String(ACK_WAIT_MS),
-    "--threads",
-    "1",
-  ];
+  const flags = () => clusterFlags(nats.url, ACK_WAIT_MS);
 
   const startStage = async (stage: string, env: Record<string, string> = {}): Promise<Container> => {
     const port = await freePort();
     const c = startContainer(
       `stage-${stage}`,
-      ["serve", "--stage", stage, ...clusterFlags(), "--port", String(port)],
+      ["serve", "--stage", stage, ...flags(), "--port", String(port)],
       {
         // Every model-running stage asks for CUDA: the CPU image must fall back (one log line).
         env: { ADQ_EXECUTION_PROVIDER: "cuda", ...env },
@@ -145,7 +137,7 @@ describe.skipIf(!CONTAINER_TESTS)("container image (podman; slow; ADQ_CONTAINER_
       "gateway",
       [
         "serve",
-        ...clusterFlags(),
+        ...flags(),
         "--no-workers",
         "--port",
         String(port),

@@ -19,9 +19,9 @@ import {
   PARTIAL_MARKER,
 } from "@adq/ml";
 import type { Manifest } from "@adq/stages";
-import { CreateBucketCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { beforeAll, describe, expect, it } from "vitest";
-import { runCli } from "../e2e/cli.ts";
+import { compressCli, runCli } from "../e2e/cli.ts";
 import { demoSlice, tmp } from "../e2e/helpers.ts";
 import { useS3Server } from "../support/s3-server.ts";
 
@@ -59,13 +59,8 @@ describe("data sets in S3 and WebDataset shards", () => {
     const srv = s3.server;
     // In-process reads use the standard AWS variables, exactly as the CLI does.
     Object.assign(process.env, srv.env(srv.admin));
-    admin = new S3Client({
-      endpoint: srv.endpoint,
-      region: srv.region,
-      forcePathStyle: true,
-      credentials: { accessKeyId: srv.admin.accessKeyId, secretAccessKey: srv.admin.secretAccessKey },
-    });
-    for (const b of ["alpha-data", "beta-data"]) await admin.send(new CreateBucketCommand({ Bucket: b }));
+    admin = srv.client();
+    await srv.createBuckets("alpha-data", "beta-data");
     disk = demoSlice(3, 12);
     const all = files(disk);
     const classes = [...new Set(all.map(([id]) => id.split("/")[0]!))];
@@ -168,24 +163,8 @@ describe("data sets in S3 and WebDataset shards", () => {
   it("adq compress selects exactly the same items from s3:// as from the same files on disk", async () => {
     const env = s3.server.env(alpha());
     const run = async (data: string) => {
-      const out = join(tmp("adq-out-"), "r");
-      const r = await runCli(
-        [
-          "compress",
-          data,
-          "--out",
-          out,
-          "--cache-dir",
-          tmp("adq-cache-"),
-          "--ratio",
-          "0.25",
-          "--bins",
-          "3",
-          "--seed",
-          "3",
-        ],
-        { env },
-      );
+      const r = await compressCli(data, ["--ratio", "0.25", "--bins", "3", "--seed", "3"], { env });
+      const { out } = r;
       expect(r.code, r.stderr).toBe(0);
       return JSON.parse(readFileSync(join(out, "manifest.json"), "utf8")) as Manifest;
     };
@@ -200,44 +179,14 @@ describe("data sets in S3 and WebDataset shards", () => {
   it("adq compress --out s3:// publishes the result with manifest.json last; refuses to clobber; retries an unfinished attempt", async () => {
     const env = s3.server.env(alpha());
     const cli = (out: string, ...extra: string[]) =>
-      runCli(
-        [
-          "compress",
-          disk,
-          "--out",
-          out,
-          "--cache-dir",
-          tmp("adq-cache-"),
-          "--method",
-          "random",
-          "--ratio",
-          "0.25",
-          ...extra,
-        ],
-        { env },
-      );
+      compressCli(disk, ["--method", "random", "--ratio", "0.25", ...extra], { out, env });
     const keys = async (prefix: string) => {
       const out: string[] = [];
       for await (const o of listObjects(admin, "alpha-data", prefix)) out.push(o.key.slice(prefix.length));
       return out.sort();
     };
     const local = join(tmp("adq-out-"), "r");
-    expect(
-      (
-        await runCli([
-          "compress",
-          disk,
-          "--out",
-          local,
-          "--cache-dir",
-          tmp("adq-cache-"),
-          "--method",
-          "random",
-          "--ratio",
-          "0.25",
-        ])
-      ).code,
-    ).toBe(0);
+    expect((await compressCli(disk, ["--method", "random", "--ratio", "0.25"], { out: local })).code).toBe(0);
     const r = await cli("s3://alpha-data/results/r1");
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain("report: s3://alpha-data/results/r1/report.html");
@@ -286,21 +235,10 @@ describe("data sets in S3 and WebDataset shards", () => {
     expect(overlap.code).toBe(2);
     expect(overlap.stderr).toMatch(/overlaps the data set/);
     // Another tenant's bucket: refused by the server, nothing written.
-    const beta = await runCli(
-      [
-        "compress",
-        disk,
-        "--out",
-        "s3://beta-data/r",
-        "--cache-dir",
-        tmp("adq-cache-"),
-        "--method",
-        "random",
-        "--ratio",
-        "0.25",
-      ],
-      { env },
-    );
+    const beta = await compressCli(disk, ["--method", "random", "--ratio", "0.25"], {
+      out: "s3://beta-data/r",
+      env,
+    });
     expect(beta.code).not.toBe(0);
     expect(beta.stderr).toMatch(/access denied/);
   }, 120_000);

@@ -3,8 +3,8 @@ import { join } from "node:path";
 import { type BinsFile, type Manifest, maskFromHex, readStore } from "@adq/stages";
 import sharp from "sharp";
 import { beforeAll, describe, expect, it } from "vitest";
+import { BROKEN_JPEG, collect, demoSlice, tmp } from "../support/fs.ts";
 import { runCli } from "./cli.ts";
-import { collect, demoSlice, tmp } from "./helpers.ts";
 
 // A real slice of CIFAR-10 (3 classes × 40 JPEGs from the bundled demo) through the real
 // pipeline: real ONNX ResNet-20, real GraphCut, real contrastive discriminator.
@@ -350,7 +350,7 @@ describe("adq compress rejects bad input precisely and leaves no output", () => 
   it("an unreadable image fails naming the file; --skip-bad-files skips and lists it", async () => {
     const bad = demoSlice(2, 12);
     const cls = readdirSync(bad).sort()[0]!;
-    writeFileSync(join(bad, cls, "zz-broken.jpg"), Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0, 0x10, 0x4a]));
+    writeFileSync(join(bad, cls, "zz-broken.jpg"), BROKEN_JPEG);
     const out = join(tmp("adq-bad-"), "out");
     const r = await runCli(["compress", bad, "--out", out, "--cache-dir", tmp("adq-cache-"), "--bins", "2"]);
     expect(r.code).toBe(2);

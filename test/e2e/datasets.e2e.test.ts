@@ -5,7 +5,7 @@ import { decodeNpy } from "@adq/platform";
 import { type Manifest, maskFromHex, readStore } from "@adq/stages";
 import sharp from "sharp";
 import { describe, expect, it } from "vitest";
-import { runCli } from "./cli.ts";
+import { compressCli, runCli } from "./cli.ts";
 import { collect, demoSlice, tmp } from "./helpers.ts";
 
 // Data sets that are not CIFAR-10 (issue 16), through the real pipeline with the default model
@@ -19,21 +19,9 @@ function manifestOf(dir: string): Manifest {
 }
 
 async function compress(data: string, ...extra: string[]): Promise<string> {
-  const out = join(tmp("adq-out-"), "r");
-  const r = await runCli([
-    "compress",
-    data,
-    "--out",
-    out,
-    "--cache-dir",
-    tmp("adq-cache-"),
-    ...["--method", "adq"], // the binning path these tests pin (a later --method wins)
-    "--ratio",
-    "0.25",
-    "--bins",
-    "3",
-    ...extra,
-  ]);
+  // --method adq: the binning path these tests pin (a later --method wins).
+  const r = await compressCli(data, ["--method", "adq", "--ratio", "0.25", "--bins", "3", ...extra]);
+  const { out } = r;
   expect(r.stderr).not.toMatch(/unexpected error/);
   expect(r.code, r.stderr).toBe(0);
   return out;
@@ -199,22 +187,9 @@ describe("any image size and mode", () => {
           .toFile(join(dir, cls, `${i}.png`));
       }
     }
-    const out = join(tmp("adq-out-"), "r");
-    const r = await runCli([
-      "compress",
-      dir,
-      "--out",
-      out,
-      "--cache-dir",
-      tmp("adq-cache-"),
-      ...["--method", "adq"],
-      "--ratio",
-      "0.5",
-      "--bins",
-      "2",
-      "--store-codec",
-      "webp-lossless",
-    ]);
+    const args = ["--method", "adq", "--ratio", "0.5", "--bins", "2", "--store-codec", "webp-lossless"];
+    const r = await compressCli(dir, args);
+    const { out } = r;
     expect(r.code, r.stderr).toBe(0);
     const m = manifestOf(out);
     expect(m.gradient?.source).toBe("fitted-head");

@@ -6,7 +6,7 @@ import { cpSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, wr
 import { join } from "node:path";
 import type { Manifest } from "@adq/stages";
 import { afterAll, describe, expect, it } from "vitest";
-import { runCli } from "./cli.ts";
+import { compressCli, runCli } from "./cli.ts";
 import { demoSlice, tmp } from "./helpers.ts";
 
 const manifestOf = (dir: string) => JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8")) as Manifest;
@@ -58,19 +58,8 @@ describe("--out never endangers an input", () => {
   }
 
   it("reconstruct --out equal to its compressed input is refused", async () => {
-    const out = join(tmp("adq-out-"), "r");
-    const r = await runCli([
-      "compress",
-      data,
-      "--out",
-      out,
-      "--ratio",
-      "0.25",
-      "--bins",
-      "2",
-      "--cache-dir",
-      cache,
-    ]);
+    const r = await compressCli(data, ["--ratio", "0.25", "--bins", "2"], { cache });
+    const { out } = r;
     expect(r.code).toBe(0);
     const files = listing(out);
     const r2 = await runCli(["reconstruct", out, "--out", out, "--force"]);
@@ -98,24 +87,9 @@ describe("classes allocated zero images", () => {
   for (const method of ["adq", "dq", "random"]) {
     it(`${method}: ρ = 0.01 on 10 classes × 30 images keeps 3, the others get 0 (patches dropped)`, async () => {
       const data = dataset(Array(10).fill(30));
-      const out = join(tmp("adq-out-"), "o");
-      const r = await runCli(
-        [
-          "compress",
-          data,
-          "--out",
-          out,
-          "--ratio",
-          "0.01",
-          "--bins",
-          "3",
-          "--method",
-          method,
-          "--cache-dir",
-          tmp("c-"),
-        ],
-        { timeoutMs: 180_000 },
-      );
+      const args = ["--ratio", "0.01", "--bins", "3", "--method", method];
+      const r = await compressCli(data, args, { timeoutMs: 180_000 });
+      const { out } = r;
       noStack(r.stderr);
       expect(r.code).toBe(0);
       const m = manifestOf(out);
@@ -129,19 +103,8 @@ describe("classes allocated zero images", () => {
 
   it("a 3-image class at ρ = 0.1 with 3 bins", async () => {
     const data = dataset([30, 30, 3]);
-    const out = join(tmp("adq-out-"), "o");
-    const r = await runCli([
-      "compress",
-      data,
-      "--out",
-      out,
-      "--ratio",
-      "0.1",
-      "--bins",
-      "3",
-      "--cache-dir",
-      tmp("c-"),
-    ]);
+    const r = await compressCli(data, ["--ratio", "0.1", "--bins", "3"]);
+    const { out } = r;
     noStack(r.stderr);
     expect(r.code).toBe(0);
     expect(manifestOf(out).perClass).toEqual([3, 3, 0]);
@@ -203,18 +166,7 @@ describe("fails fast, stops at once", () => {
 
   it("--out under a missing parent: the parents are created", async () => {
     const out = join(tmp("adq-deep-"), "a", "b", "out");
-    const r = await runCli([
-      "compress",
-      data,
-      "--out",
-      out,
-      "--ratio",
-      "0.25",
-      "--bins",
-      "2",
-      "--cache-dir",
-      tmp("c-"),
-    ]);
+    const r = await compressCli(data, ["--ratio", "0.25", "--bins", "2"], { out });
     expect(r.code).toBe(0);
     expect(manifestOf(out).selected).toBe(6);
   }, 120_000);

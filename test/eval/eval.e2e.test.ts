@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { DEFAULT_DATASET } from "@adq/cli";
 import { INSTALL_TORCH } from "@adq/cli/testing";
 import { beforeAll, describe, expect, it } from "vitest";
-import { runCli } from "../e2e/cli.ts";
+import { compressCli, runCli } from "../e2e/cli.ts";
 import { demoSlice, tmp } from "../e2e/helpers.ts";
 
 // `adq eval` for real: the bundled demo's JPEGs, a real `adq compress`, and PyTorch training
@@ -158,20 +158,7 @@ describe("adq eval rejects bad input with exit code 2 and one precise line", () 
     testSet = demoRange(3, 12, 16);
     out = join(tmp("adq-eval-out-"), "random");
     // random without patch dropping needs no model: fast.
-    const r = await runCli([
-      "compress",
-      data,
-      "--out",
-      out,
-      "--cache-dir",
-      tmp("adq-eval-cache-"),
-      "--method",
-      "random",
-      "--drop",
-      "0",
-      "--ratio",
-      "0.5",
-    ]);
+    const r = await compressCli(data, ["--method", "random", "--drop", "0", "--ratio", "0.5"], { out });
     expect(r.code, r.stderr).toBe(0);
   }, 120_000);
 

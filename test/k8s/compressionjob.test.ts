@@ -5,7 +5,7 @@
  * and for two replicas competing for the leader Lease.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { DEFAULT_MODEL, REPO_ROOT } from "@adq/cli";
@@ -16,7 +16,7 @@ import { getObjectBytes, listObjects } from "@adq/ml";
 import { ApiKeyAuthenticator, CompressionClient, DataGrants, Logger } from "@adq/service-common";
 import { hashApiKey, MemorySink } from "@adq/service-common/testing";
 import type { Manifest } from "@adq/stages";
-import { CreateBucketCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import type { S3Client } from "@aws-sdk/client-s3";
 import * as k8s from "@kubernetes/client-node";
 import yaml from "js-yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -95,22 +95,9 @@ describe.skipIf(K8S_TESTS_OFF)("CompressionJob custom resource and its controlle
       AWS_ACCESS_KEY_ID: "AKNOBODY",
       AWS_SECRET_ACCESS_KEY: "none",
     });
-    admin = new S3Client({
-      endpoint: srv.endpoint,
-      region: srv.region,
-      forcePathStyle: true,
-      credentials: { accessKeyId: srv.admin.accessKeyId, secretAccessKey: srv.admin.secretAccessKey },
-    });
-    await admin.send(new CreateBucketCommand({ Bucket: "acme-data" }));
-    for (const c of readdirSync(data))
-      for (const f of readdirSync(join(data, c)))
-        await admin.send(
-          new PutObjectCommand({
-            Bucket: "acme-data",
-            Key: `sets/ds/${c}/${f}`,
-            Body: readFileSync(join(data, c, f)),
-          }),
-        );
+    admin = srv.client();
+    await srv.createBuckets("acme-data");
+    await srv.putTree("acme-data", "sets/ds", data);
     const creds = join(tmp("adq-k8s-creds-"), "acme.json");
     writeFileSync(
       creds,

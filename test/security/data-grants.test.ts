@@ -16,7 +16,7 @@ import { LocalBus, type TaskOutcome } from "@adq/platform";
 import type { CompressionClient } from "@adq/service-common";
 import { DataGrants, grantTasks } from "@adq/service-common";
 import type { Manifest } from "@adq/stages";
-import { CreateBucketCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { CreateBucketCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import * as grpc from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { demoSlice, tmp } from "../e2e/helpers.ts";
@@ -53,12 +53,7 @@ describe("data grants: two tenants, their own roots and buckets", () => {
     Object.assign(process.env, { AWS_ENDPOINT_URL: srv.endpoint, AWS_REGION: srv.region });
     // The server's own AWS identity has no access at all: only a grant's credentials can read.
     Object.assign(process.env, { AWS_ACCESS_KEY_ID: "AKNOBODY", AWS_SECRET_ACCESS_KEY: "none" });
-    const admin = new S3Client({
-      endpoint: srv.endpoint,
-      region: srv.region,
-      forcePathStyle: true,
-      credentials: { accessKeyId: srv.admin.accessKeyId, secretAccessKey: srv.admin.secretAccessKey },
-    });
+    const admin = srv.client();
     slice = demoSlice(3, 4);
     const base = tmp("adq-grants-");
     shared = join(base, "shared");
@@ -175,12 +170,7 @@ describe("data grants: two tenants, their own roots and buckets", () => {
     expect(fromS3.selected).toBe(6);
     expect(fromS3.items).toEqual(fromDisk.items);
     // outputs.uri: the whole result in the tenant's bucket, manifest.json included, no marker left.
-    const reader = new S3Client({
-      endpoint: s3.server.endpoint,
-      region: s3.server.region,
-      forcePathStyle: true,
-      credentials: s3.server.tenants.acme!,
-    });
+    const reader = s3.server.client(s3.server.tenants.acme!);
     const published: string[] = [];
     for await (const o of listObjects(reader, "acme-data", "sets/results/j1/"))
       published.push(o.key.split("/").pop()!);

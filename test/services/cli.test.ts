@@ -1,64 +1,30 @@
 // `adq serve` as a real process, driven by `adq submit / watch / result` as a user would.
-import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { REPO_ROOT } from "@adq/cli";
 import { hashApiKey } from "@adq/service-common/testing";
 import type { Manifest } from "@adq/stages";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../e2e/cli.ts";
-import { demoSlice, tmp } from "../e2e/helpers.ts";
+import { demoSlice, type ServiceProcess, startServe, tmp } from "../support/index.ts";
 
 const KEY = "cli-test-key";
 
 describe("adq serve / submit / watch / result", () => {
-  let server: ChildProcessWithoutNullStreams;
+  let server: ServiceProcess;
   let address: string;
   let data: string;
-  let serverErr = "";
 
   beforeAll(async () => {
     data = demoSlice(2, 12);
     const keys = join(tmp("adq-keys-"), "keys.json");
     writeFileSync(keys, JSON.stringify({ tenants: [{ id: "team-a", keys: [hashApiKey(KEY)] }] }));
-    server = spawn(
-      process.execPath,
-      [
-        join(REPO_ROOT, "bin", "adq.mjs"),
-        "serve",
-        "--port",
-        "0",
-        "--data-root",
-        data,
-        "--api-keys",
-        keys,
-        "--cache-dir",
-        tmp("adq-serve-cache-"),
-        "--threads",
-        "1",
-      ],
-      { cwd: REPO_ROOT, stdio: ["pipe", "pipe", "pipe"] },
-    );
-    server.stderr.on("data", (d) => {
-      serverErr += d;
-    });
-    address = await new Promise<string>((resolve, reject) => {
-      let out = "";
-      const timer = setTimeout(() => reject(new Error(`adq serve did not start\n${serverErr}`)), 30_000);
-      server.stdout.on("data", (d) => {
-        out += d;
-        const m = /listening on (\S+)/.exec(out);
-        if (m) {
-          clearTimeout(timer);
-          resolve(m[1]!);
-        }
-      });
-      server.on("exit", (code) => reject(new Error(`adq serve exited with ${code}\n${serverErr}`)));
-    });
+    const started = await startServe(data, {}, ["--api-keys", keys]);
+    server = started;
+    address = started.address;
   });
 
   afterAll(() => {
-    if (server && server.exitCode === null) server.kill("SIGKILL");
+    server?.kill("SIGKILL");
   });
 
   it("submits a job, watches it with progress bars, downloads the result atomically, then shuts down gracefully", async () => {
@@ -101,14 +67,9 @@ describe("adq serve / submit / watch / result", () => {
     expect(badArg.code).toBe(2);
     expect(badArg.stderr).toBe("adq: INVALID_ARGUMENT: params.ratio: must be in (0, 1], got 2\n");
 
-    server.kill("SIGTERM");
-    const code = await new Promise<number | null>((r) => server.on("exit", r));
-    expect(code).toBe(0);
-    expect(serverErr).toContain("shutting down");
-    const logs = serverErr
-      .split("\n")
-      .filter((l) => l.startsWith("{"))
-      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect((await server.stop()).code).toBe(0);
+    expect(server.stderr).toContain("shutting down");
+    const logs = server.logs;
     expect(logs.some((l) => l.event === "job_succeeded" && l.job_id === jobId && l.tenant === "team-a")).toBe(
       true,
     );

@@ -9,7 +9,7 @@ import { ApiKeyAuthenticator, CompressionClient, Logger } from "@adq/service-com
 import { MemorySink } from "@adq/service-common/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { demoSlice, tmp } from "../e2e/helpers.ts";
-import { watchToEnd } from "./helpers.ts";
+import { failureOf } from "./helpers.ts";
 
 describe("bounded retries", () => {
   let gw: RunningGateway;
@@ -56,9 +56,7 @@ describe("bounded retries", () => {
       dataset: { uri: pathToFileURL(data).href },
       params: { ratio: 0.5, bins: 2 },
     });
-    const events = await watchToEnd(client, job.id);
-    const terminal = events[events.length - 1]!.terminal!;
-    expect(terminal.state).toBe("JOB_STATE_FAILED");
+    const terminal = await failureOf(client, job.id);
     expect(terminal.error).toMatchObject({
       reason: "ERROR_REASON_RETRIES_EXHAUSTED",
       stage: "STAGE_FEATURES",

@@ -1,18 +1,19 @@
 // The public gateway over gRPC, in-process on a free port, with the real pipeline (ONNX
 // ResNet-20, GraphCut, contrastive DS) on tiny slices of the demo set (2 classes × 12).
 import { createHash } from "node:crypto";
-import { readFileSync, symlinkSync, unlinkSync, writeFileSync } from "node:fs";
+import { readFileSync, symlinkSync, unlinkSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { CompressionParams, JobEvent__Output as JobEvent } from "@adq/service-common/proto";
 import { checkHealth } from "@adq/service-common/testing";
 import * as grpc from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { demoSlice } from "../e2e/helpers.ts";
+import { brokenSlice, demoSlice } from "../support/fs.ts";
 import {
   collect,
   download,
   expectStatus,
+  failureOf,
   referenceCompress,
   startTestServer,
   type TestServer,
@@ -34,11 +35,7 @@ describe("CompressionService over gRPC (all-in-one, embedded adapters)", () => {
 
   beforeAll(async () => {
     data = demoSlice(2, 12);
-    bad = demoSlice(2, 12);
-    writeFileSync(
-      join(bad, "airplane", "zz-broken.jpg"),
-      Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0, 0x10, 0x4a]),
-    );
+    bad = brokenSlice(2, 12);
     outside = demoSlice(2, 12);
     uri = pathToFileURL(data).href;
     ({ out: cliOut, done: cliRun } = referenceCompress(data, CLI_FLAGS));
@@ -380,9 +377,7 @@ describe("CompressionService over gRPC (all-in-one, embedded adapters)", () => {
 
   it("a dataset with a corrupt image fails the job once, naming the file, in GetJob and WatchJob", async () => {
     const { job } = await t.acme.createJob({ dataset: { uri: pathToFileURL(bad).href }, params: PARAMS });
-    const events = await watchToEnd(t.acme, job.id);
-    const terminal = events[events.length - 1]!.terminal!;
-    expect(terminal.state).toBe("JOB_STATE_FAILED");
+    const terminal = await failureOf(t.acme, job.id);
     expect(terminal.error).toMatchObject({
       reason: "ERROR_REASON_BAD_FILES",
       code: "INVALID_ARGUMENT",

@@ -1,12 +1,12 @@
 // Standard gRPC tooling against a real `adq serve`: grpcurl (v1.9.4, built from the Go module
 // proxy by scripts/grpcurl.sh, which `npm run test:all` runs) lists, describes and calls the
 // API through server reflection alone, and reads the standard error details.
-import { type ChildProcessWithoutNullStreams, execFileSync, spawn, spawnSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { REPO_ROOT } from "@adq/cli";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { demoSlice, tmp } from "../e2e/helpers.ts";
+import { demoSlice, type ServiceProcess, startServe } from "../support/index.ts";
 
 const GRPCURL = execFileSync("bash", [join(REPO_ROOT, "scripts", "grpcurl.sh"), "--print"], {
   encoding: "utf8",
@@ -18,10 +18,9 @@ if (!HAVE_GO && !existsSync(GRPCURL))
 const KEY = "grpcurl-test-key";
 
 describe.skipIf(!HAVE_GO && !existsSync(GRPCURL))("grpcurl through server reflection", () => {
-  let server: ChildProcessWithoutNullStreams;
+  let server: ServiceProcess;
   let address: string;
   let data: string;
-  let serverErr = "";
 
   const grpcurl = (...args: string[]) => {
     const r = spawnSync(GRPCURL, ["-plaintext", ...args], { encoding: "utf8", timeout: 20_000 });
@@ -42,42 +41,13 @@ describe.skipIf(!HAVE_GO && !existsSync(GRPCURL))("grpcurl through server reflec
         `grpcurl is not built at ${GRPCURL}: run bash scripts/grpcurl.sh (npm run test:all does)`,
       );
     data = demoSlice(2, 6);
-    server = spawn(
-      process.execPath,
-      [
-        join(REPO_ROOT, "bin", "adq.mjs"),
-        "serve",
-        "--port",
-        "0",
-        "--data-root",
-        data,
-        "--cache-dir",
-        tmp("adq-grpcurl-cache-"),
-        "--threads",
-        "1",
-      ],
-      { cwd: REPO_ROOT, stdio: ["pipe", "pipe", "pipe"], env: { ...process.env, ADQ_API_KEY: KEY } },
-    );
-    server.stderr.on("data", (d) => {
-      serverErr += d;
-    });
-    address = await new Promise<string>((resolve, reject) => {
-      let out = "";
-      const timer = setTimeout(() => reject(new Error(`adq serve did not start\n${serverErr}`)), 30_000);
-      server.stdout.on("data", (d) => {
-        out += d;
-        const m = /listening on (\S+)/.exec(out);
-        if (m) {
-          clearTimeout(timer);
-          resolve(m[1]!);
-        }
-      });
-      server.on("exit", (code) => reject(new Error(`adq serve exited with ${code}\n${serverErr}`)));
-    });
+    const started = await startServe(data, { ADQ_API_KEY: KEY });
+    server = started;
+    address = started.address;
   }, 40_000);
 
   afterAll(() => {
-    if (server && server.exitCode === null) server.kill("SIGKILL");
+    server?.kill("SIGKILL");
   });
 
   it("lists and describes the services, map fields included", () => {

@@ -142,6 +142,13 @@ export async function watchToEnd(c: CompressionClient, jobId: string): Promise<J
   return collect(c.watchJob(jobId));
 }
 
+/** Watches a job to its end and returns the terminal event's content (state, error). */
+export async function failureOf(c: CompressionClient, jobId: string) {
+  const terminal = (await watchToEnd(c, jobId)).at(-1)!.terminal!;
+  expect(terminal.state).toBe("JOB_STATE_FAILED");
+  return terminal;
+}
+
 export async function download(
   c: CompressionClient,
   jobId: string,

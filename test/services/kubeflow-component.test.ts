@@ -1,13 +1,13 @@
 // deploy/kubeflow/adq-compress.component.yaml, run as Kubeflow Pipelines would run it (the
 // command with its placeholders filled in, `sh -ec`), against a real `adq serve`; the image's
 // CLI is replaced by the repository's (ADQ_CLI), everything else is the component's own text.
-import { type ChildProcessWithoutNullStreams, spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { REPO_ROOT } from "@adq/cli";
 import yaml from "js-yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { demoSlice, tmp } from "../e2e/helpers.ts";
+import { demoSlice, type ServiceProcess, startServe, tmp } from "../support/index.ts";
 
 const KEY = "kfp-test-key";
 type Placeholder = string | { inputValue: string } | { outputPath: string };
@@ -18,47 +18,18 @@ interface Component {
 }
 
 describe("Kubeflow Pipelines component", () => {
-  let server: ChildProcessWithoutNullStreams;
+  let server: ServiceProcess;
   let address: string;
   let data: string;
-  let serverErr = "";
 
   beforeAll(async () => {
     data = demoSlice(2, 8);
-    server = spawn(
-      process.execPath,
-      [
-        join(REPO_ROOT, "bin", "adq.mjs"),
-        "serve",
-        "--port",
-        "0",
-        "--data-root",
-        data,
-        "--cache-dir",
-        tmp("adq-kfp-cache-"),
-        "--threads",
-        "1",
-      ],
-      { cwd: REPO_ROOT, stdio: ["pipe", "pipe", "pipe"], env: { ...process.env, ADQ_API_KEY: KEY } },
-    );
-    server.stderr.on("data", (d) => {
-      serverErr += d;
-    });
-    address = await new Promise<string>((resolve, reject) => {
-      let out = "";
-      const timer = setTimeout(() => reject(new Error(`adq serve did not start\n${serverErr}`)), 30_000);
-      server.stdout.on("data", (d) => {
-        out += d;
-        const m = /listening on (\S+)/.exec(out);
-        if (m) {
-          clearTimeout(timer);
-          resolve(m[1]!);
-        }
-      });
-    });
+    const started = await startServe(data, { ADQ_API_KEY: KEY });
+    server = started;
+    address = started.address;
   }, 40_000);
   afterAll(() => {
-    if (server && server.exitCode === null) server.kill("SIGKILL");
+    server?.kill("SIGKILL");
   });
 
   it("compresses on the gateway and leaves the result directory and the job id as outputs", () => {

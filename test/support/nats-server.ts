@@ -7,12 +7,22 @@
  * `afterAll`.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { accessSync, constants } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
-import { createConnection, createServer } from "node:net";
+import { createConnection } from "node:net";
 import { tmpdir } from "node:os";
-import { delimiter, join } from "node:path";
-import { afterAll, beforeAll } from "vitest";
+import { join } from "node:path";
+import {
+  findExecutable,
+  freePort,
+  isExecutable,
+  stopChild,
+  trackChild,
+  useSuiteServer,
+  waitExit,
+} from "./process.ts";
+
+// Kept here for the suites that import it from this module.
+export { freePort } from "./process.ts";
 
 export const NATS_SERVER_MISSING =
   "nats-server not found: install the Debian package nats-server (scripts/setup.sh does)";
@@ -50,43 +60,6 @@ export interface NatsServer {
   start(): Promise<void>;
 }
 
-const live = new Set<ChildProcess>();
-let exitHookInstalled = false;
-
-function killAll(): void {
-  for (const child of live) {
-    try {
-      child.kill("SIGKILL");
-    } catch {
-      // already gone
-    }
-  }
-  live.clear();
-}
-
-function installExitHook(): void {
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  process.once("exit", killAll);
-  // A signal that would end this process without running "exit" handlers: kill the servers,
-  // then let the signal do what it would have done (unless someone else handles it).
-  for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
-    process.once(sig, () => {
-      killAll();
-      if (process.listenerCount(sig) === 0) process.kill(process.pid, sig);
-    });
-  }
-}
-
-function isExecutable(path: string): boolean {
-  try {
-    accessSync(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** Finds the nats-server binary or throws the install hint. */
 export function findNatsServer(binary?: string): string {
   if (binary) {
@@ -94,24 +67,9 @@ export function findNatsServer(binary?: string): string {
     throw new Error(`${NATS_SERVER_MISSING} (no executable at ${binary})`);
   }
   const candidates = [process.env.NATS_SERVER_BIN, "/usr/sbin/nats-server", "/usr/bin/nats-server"];
-  for (const dir of (process.env.PATH ?? "").split(delimiter))
-    if (dir) candidates.push(join(dir, "nats-server"));
-  for (const c of candidates) if (c && isExecutable(c)) return c;
+  const found = findExecutable("nats-server", candidates);
+  if (found) return found;
   throw new Error(NATS_SERVER_MISSING);
-}
-
-/** Asks the OS for a free TCP port (listen on 0, read it, close). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.unref();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const addr = srv.address();
-      const port = typeof addr === "object" && addr ? addr.port : 0;
-      srv.close(() => (port ? resolve(port) : reject(new Error("could not get a free port"))));
-    });
-  });
 }
 
 /** Resolves once a client gets the server's INFO line with JetStream enabled. */
@@ -135,20 +93,8 @@ function probe(port: number): Promise<boolean> {
   });
 }
 
-function waitExit(child: ChildProcess, timeoutMs: number): Promise<boolean> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(true);
-  return new Promise((resolve) => {
-    const t = setTimeout(() => resolve(false), timeoutMs);
-    child.once("exit", () => {
-      clearTimeout(t);
-      resolve(true);
-    });
-  });
-}
-
 export async function startNatsServer(options: NatsServerOptions = {}): Promise<NatsServer> {
   const bin = findNatsServer(options.binary);
-  installExitHook();
   const port = await freePort();
   const storeDir = await mkdtemp(join(tmpdir(), "adq-nats-"));
   const startTimeoutMs = options.startTimeoutMs ?? 15_000;
@@ -173,7 +119,7 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
       ...(options.env ? { env: { ...process.env, ...options.env } } : {}),
     });
     child = proc;
-    live.add(proc);
+    trackChild(proc);
     let output = "";
     const collect = (d: Buffer) => {
       output = (output + d.toString("utf8")).slice(-4000);
@@ -186,7 +132,6 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
       spawnError = e;
     });
     proc.once("exit", () => {
-      live.delete(proc);
       if (child === proc) child = undefined;
     });
     const deadline = Date.now() + startTimeoutMs;
@@ -212,12 +157,7 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
   const halt = async (signal: NodeJS.Signals): Promise<void> => {
     const proc = child;
     if (!proc) return;
-    proc.kill(signal);
-    if (!(await waitExit(proc, 5000))) {
-      proc.kill("SIGKILL");
-      await waitExit(proc, 2000);
-    }
-    live.delete(proc);
+    await stopChild(proc, signal);
     if (child === proc) child = undefined;
   };
 
@@ -244,22 +184,7 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
   };
 }
 
-/**
- * Vitest helper: starts one server for the enclosing suite (beforeAll) and stops it
- * (afterAll). Read `server` inside tests and hooks, not at collection time.
- */
+/** Vitest helper: one server for the enclosing suite. Read `server` inside tests and hooks. */
 export function useNatsServer(options: NatsServerOptions = {}): { readonly server: NatsServer } {
-  let server: NatsServer | undefined;
-  beforeAll(async () => {
-    server = await startNatsServer(options);
-  }, 30_000);
-  afterAll(async () => {
-    await server?.stop();
-  }, 30_000);
-  return {
-    get server() {
-      if (!server) throw new Error("nats-server fixture used before beforeAll ran");
-      return server;
-    },
-  };
+  return useSuiteServer("nats-server", () => startNatsServer(options), 30_000);
 }

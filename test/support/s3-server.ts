@@ -9,13 +9,12 @@
  * Child processes never outlive the test process (SIGKILL on exit), and `useS3Server()` stops
  * the server in `afterAll`.
  */
-import { type ChildProcess, spawn } from "node:child_process";
-import { accessSync, constants } from "node:fs";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { spawn } from "node:child_process";
+import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { homedir, tmpdir } from "node:os";
-import { delimiter, join } from "node:path";
-import { afterAll, beforeAll } from "vitest";
-import { freePort } from "./nats-server.ts";
+import { join, relative, sep } from "node:path";
+import { CreateBucketCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { findExecutable, freePort, stopChild, trackChild, useSuiteServer } from "./process.ts";
 
 // The suites' own S3 clients: no notice about SDK releases after the pinned one (packages/ml/src/s3.ts).
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
@@ -49,34 +48,20 @@ export interface S3Server {
   readonly tenants: Readonly<Record<string, S3Identity>>;
   /** The standard AWS environment for an identity (endpoint, region, keys). */
   env(identity: S3Identity): Record<string, string>;
+  /** An S3 client of `identity` (default: the admin) on this server. */
+  client(identity?: S3Identity): S3Client;
+  /** Creates the buckets (admin). */
+  createBuckets(...names: string[]): Promise<void>;
+  /** Uploads every file under `dir` to `s3://bucket/prefix/<path relative to dir>` (admin). */
+  putTree(bucket: string, prefix: string, dir: string): Promise<void>;
   stop(): Promise<void>;
-}
-
-const live = new Set<ChildProcess>();
-let exitHookInstalled = false;
-
-function installExitHook(): void {
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  process.once("exit", () => {
-    for (const c of live) c.kill("SIGKILL");
-  });
-}
-
-function isExecutable(path: string): boolean {
-  try {
-    accessSync(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** $WEED_BIN, setup.sh's venv, then $PATH. */
 export function findWeed(): string {
   const candidates = [process.env.WEED_BIN, join(homedir(), ".cache/adq-tools/seaweedfs/bin/weed")];
-  for (const dir of (process.env.PATH ?? "").split(delimiter)) if (dir) candidates.push(join(dir, "weed"));
-  for (const c of candidates) if (c && isExecutable(c)) return c;
+  const found = findExecutable("weed", candidates);
+  if (found) return found;
   throw new Error(WEED_MISSING);
 }
 
@@ -105,7 +90,6 @@ async function answers(endpoint: string): Promise<boolean> {
 
 export async function startS3Server(options: S3ServerOptions = {}): Promise<S3Server> {
   const bin = findWeed();
-  installExitHook();
   const dir = await mkdtemp(join(tmpdir(), "adq-weed-"));
   const region = "us-east-1";
   const key = (name: string) => ({
@@ -149,7 +133,7 @@ export async function startS3Server(options: S3ServerOptions = {}): Promise<S3Se
   ];
   const debug = options.debug ?? Boolean(process.env.WEED_DEBUG);
   const proc = spawn(bin, args, { stdio: ["ignore", "pipe", "pipe"], cwd: dir });
-  live.add(proc);
+  trackChild(proc);
   let output = "";
   const collect = (d: Buffer) => {
     output = (output + d.toString("utf8")).slice(-6000);
@@ -157,16 +141,9 @@ export async function startS3Server(options: S3ServerOptions = {}): Promise<S3Se
   };
   proc.stdout?.on("data", collect);
   proc.stderr?.on("data", collect);
-  proc.once("exit", () => live.delete(proc));
   const endpoint = `http://127.0.0.1:${s3}`;
   const stop = async () => {
-    if (proc.exitCode === null && proc.signalCode === null) {
-      const exited = new Promise((r) => proc.once("exit", r));
-      proc.kill("SIGTERM");
-      const t = setTimeout(() => proc.kill("SIGKILL"), 5000);
-      await exited;
-      clearTimeout(t);
-    }
+    await stopChild(proc);
     await rm(dir, { recursive: true, force: true });
   };
   const deadline = Date.now() + (options.startTimeoutMs ?? 45_000);
@@ -182,11 +159,30 @@ export async function startS3Server(options: S3ServerOptions = {}): Promise<S3Se
     }
     await new Promise((r) => setTimeout(r, 200));
   }
+  const client = (id: S3Identity = admin) =>
+    new S3Client({
+      endpoint,
+      region,
+      forcePathStyle: true,
+      credentials: { accessKeyId: id.accessKeyId, secretAccessKey: id.secretAccessKey },
+    });
   return {
     endpoint,
     region,
     admin,
     tenants,
+    client,
+    async createBuckets(...names) {
+      for (const Bucket of names) await client().send(new CreateBucketCommand({ Bucket }));
+    },
+    async putTree(bucket, prefix, dir) {
+      const files = (await readdir(dir, { recursive: true, withFileTypes: true })).filter((e) => e.isFile());
+      for (const f of files) {
+        const path = join(f.parentPath, f.name);
+        const key = `${prefix}/${relative(dir, path).split(sep).join("/")}`;
+        await client().send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: await readFile(path) }));
+      }
+    },
     env: (id) => ({
       AWS_ENDPOINT_URL: endpoint,
       AWS_REGION: region,
@@ -199,17 +195,5 @@ export async function startS3Server(options: S3ServerOptions = {}): Promise<S3Se
 
 /** Vitest helper: one server for the enclosing suite. Read `server` inside tests and hooks. */
 export function useS3Server(options: S3ServerOptions = {}): { readonly server: S3Server } {
-  let server: S3Server | undefined;
-  beforeAll(async () => {
-    server = await startS3Server(options);
-  }, 60_000);
-  afterAll(async () => {
-    await server?.stop();
-  }, 30_000);
-  return {
-    get server() {
-      if (!server) throw new Error("S3 fixture used before beforeAll ran");
-      return server;
-    },
-  };
+  return useSuiteServer("S3", () => startS3Server(options), 60_000);
 }

@@ -2,18 +2,9 @@ import { describe, expect, it } from "vitest";
 import { binClass, binDataset, binIndexOf, binItems, binSizes, referenceBinClass } from "./bins.ts";
 import { cosineSpaceFor, FactorisedGradientSpace, type LastLayerOutputs } from "./gradient-embedding.ts";
 import { graphCut } from "./graphcut.ts";
+import { randomOutputs } from "./outputs.fixtures.ts";
 import { Rng } from "./rng.ts";
 import { range } from "./similarity.ts";
-
-function randomOutputs(seed: number, n: number, C: number, D: number): LastLayerOutputs {
-  const r = new Rng(seed);
-  return {
-    logits: Float32Array.from({ length: n * C }, () => r.nextNormal() * 2),
-    embeddings: Float32Array.from({ length: n * D }, () => r.nextNormal()),
-    labels: Int32Array.from({ length: n }, () => r.nextInt(C)),
-    numClasses: C,
-  };
-}
 
 /** The rows of `o` listed in `rows`, as a new outputs object. */
 function take(o: LastLayerOutputs, rows: Int32Array, D: number): LastLayerOutputs {

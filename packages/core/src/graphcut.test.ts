@@ -7,18 +7,9 @@ import {
   type LastLayerOutputs,
 } from "./gradient-embedding.ts";
 import { graphCut, referenceGraphCut } from "./graphcut.ts";
+import { randomOutputs } from "./outputs.fixtures.ts";
 import { Rng } from "./rng.ts";
 import { range } from "./similarity.ts";
-
-function randomOutputs(seed: number, n: number, C: number, D: number): LastLayerOutputs {
-  const r = new Rng(seed);
-  return {
-    logits: Float32Array.from({ length: n * C }, () => r.nextNormal() * 2),
-    embeddings: Float32Array.from({ length: n * D }, () => r.nextNormal()),
-    labels: Int32Array.from({ length: n }, () => r.nextInt(C)),
-    numClasses: C,
-  };
-}
 
 /** Counts cosRow calls, to check the fast path's row budget. */
 class CountingSpace implements CosineSpace {

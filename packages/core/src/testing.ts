@@ -2,6 +2,7 @@
 // internals they check directly. Not for production code (scripts/check-layers.mjs keeps test/ and
 // bench/ on the exports; nothing outside tests imports this).
 export { binClass, binIndexOf, referenceBinClass } from "./bins.ts";
+export { classBins } from "./contrastive.fixtures.ts";
 export type { DiversityOptions } from "./contrastive.ts";
 export {
   type CosineSpace,

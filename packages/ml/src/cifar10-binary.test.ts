@@ -12,7 +12,7 @@ import {
   encodeCifarRecord,
   parseCifarMeta,
 } from "./cifar10-binary.ts";
-import type { DatasetBatch, DatasetReader } from "./dataset.ts";
+import { batchesOf } from "./dataset.fixtures.ts";
 import { decodeImageFile } from "./decode.ts";
 import { DatasetError } from "./errors.ts";
 import type { RasterImage } from "./raster.ts";
@@ -20,16 +20,6 @@ import type { RasterImage } from "./raster.ts";
 const FIXTURES = fileURLToPath(new URL("../../../test/fixtures/datasets/", import.meta.url));
 const BIN = join(FIXTURES, "cifar-bin-small");
 const SMALL = join(FIXTURES, "folder-small");
-
-async function collect(
-  reader: DatasetReader,
-  batchSize: number,
-  indices?: number[],
-): Promise<DatasetBatch[]> {
-  const out: DatasetBatch[] = [];
-  for await (const b of reader.batches(batchSize, indices ? { indices } : {})) out.push(b);
-  return out;
-}
 
 /** A 32×32 image whose every byte is a known function of (x, y, channel, seed). */
 function pattern(seed: number): RasterImage {
@@ -101,7 +91,7 @@ describe("Cifar10BinaryReader on the committed fixture", () => {
 
   it("streams records whose pixels equal the images that were written", async () => {
     const reader = new Cifar10BinaryReader(BIN);
-    const batches = await collect(reader, 4);
+    const batches = await batchesOf(reader, 4);
     expect(batches.map((b) => b.images.length)).toEqual([4, 4, 1]);
     expect(batches.flatMap((b) => b.indices)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8]);
     const sources = [...CIFAR_BIN_LAYOUT["data_batch_1.bin"]!, ...CIFAR_BIN_LAYOUT["data_batch_2.bin"]!];
@@ -118,12 +108,12 @@ describe("Cifar10BinaryReader on the committed fixture", () => {
     const d = await reader.describe();
     expect(d.items.map((i) => i.id)).toEqual(["test_batch.bin#0", "test_batch.bin#1", "test_batch.bin#2"]);
     expect(d.items.map((i) => d.classes[i.label])).toEqual(["ship", "cat", "airplane"]);
-    const [b] = await collect(reader, 10);
+    const [b] = await batchesOf(reader, 10);
     expect(b!.images[2]!.data).toEqual((await decodeImageFile(join(SMALL, "airplane/0000.jpg"))).data);
   });
 
   it("resizes when asked", async () => {
-    const [b] = await collect(new Cifar10BinaryReader(BIN, { size: 16 }), 2);
+    const [b] = await batchesOf(new Cifar10BinaryReader(BIN, { size: 16 }), 2);
     expect(b!.images.map((i) => [i.width, i.height])).toEqual([
       [16, 16],
       [16, 16],
@@ -154,10 +144,10 @@ describe("Cifar10BinaryReader reads by offset, batch by batch", () => {
     const d = await reader.describe();
     expect(d.classes).toEqual(["red", "green", "blue"]);
     expect(d.items.map((i) => i.label)).toEqual([0, 1, 2, 0, 1, 2, 0, 1, 2, 0]);
-    const all = (await collect(reader, 3)).flatMap((b) => b.images);
+    const all = (await batchesOf(reader, 3)).flatMap((b) => b.images);
     expect(all.map((i) => i.data)).toEqual(images.map((i) => i.data));
     const subset = [9, 2, 3, 4, 7];
-    const got = await collect(reader, 2, subset);
+    const got = await batchesOf(reader, 2, subset);
     expect(got.map((b) => b.indices)).toEqual([[9, 2], [3, 4], [7]]);
     expect(got.flatMap((b) => b.images.map((i) => i.data))).toEqual(subset.map((i) => images[i]!.data));
   });

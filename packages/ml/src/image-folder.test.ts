@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { DatasetBatch, DatasetReader } from "./dataset.ts";
+import { batchesOf } from "./dataset.fixtures.ts";
 import { BadImageError, decodeImageFile } from "./decode.ts";
 import { ImageFolderReader } from "./image-folder.ts";
 
@@ -23,16 +23,6 @@ const SMALL_IDS = [
   "ship/0001.jpg",
   "ship/0002.jpg",
 ];
-
-async function collect(
-  reader: DatasetReader,
-  batchSize: number,
-  indices?: number[],
-): Promise<DatasetBatch[]> {
-  const out: DatasetBatch[] = [];
-  for await (const b of reader.batches(batchSize, indices ? { indices } : {})) out.push(b);
-  return out;
-}
 
 let tmp: string;
 beforeAll(async () => {
@@ -97,7 +87,7 @@ describe("ImageFolderReader.describe", () => {
 describe("ImageFolderReader.batches", () => {
   it("streams every item exactly once, in order, with the right pixels", async () => {
     const reader = new ImageFolderReader(SMALL, { concurrency: 3 });
-    const batches = await collect(reader, 4);
+    const batches = await batchesOf(reader, 4);
     expect(batches.map((b) => b.images.length)).toEqual([4, 4, 1]);
     expect(batches.flatMap((b) => b.indices)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8]);
     expect(batches.flatMap((b) => b.items.map((i) => i.id))).toEqual(SMALL_IDS);
@@ -110,28 +100,28 @@ describe("ImageFolderReader.batches", () => {
   });
 
   it("gives the same batches with sync (default) and async reads, with and without the JPEG fast path", async () => {
-    const ref = await collect(new ImageFolderReader(SMALL, { readMode: "async", fastJpeg: false }), 4);
+    const ref = await batchesOf(new ImageFolderReader(SMALL, { readMode: "async", fastJpeg: false }), 4);
     for (const opts of [{}, { readMode: "async" as const }, { fastJpeg: false }])
-      expect(await collect(new ImageFolderReader(SMALL, opts), 4)).toEqual(ref);
+      expect(await batchesOf(new ImageFolderReader(SMALL, opts), 4)).toEqual(ref);
     expect(() => new ImageFolderReader(SMALL, { readMode: "mmap" as never })).toThrow(/readMode/);
   });
 
   it("visits an index subset in the caller's order", async () => {
     const reader = new ImageFolderReader(SMALL);
-    const batches = await collect(reader, 2, [8, 0, 4]);
+    const batches = await batchesOf(reader, 2, [8, 0, 4]);
     expect(batches.map((b) => b.indices)).toEqual([[8, 0], [4]]);
     expect(batches.flatMap((b) => b.items.map((i) => i.id))).toEqual([
       "ship/0002.jpg",
       "airplane/0000.jpg",
       "cat/0001.jpg",
     ]);
-    expect(await collect(reader, 2, [])).toEqual([]);
-    await expect(collect(reader, 2, [9])).rejects.toThrow(/out of range/);
-    await expect(collect(reader, 0)).rejects.toThrow(RangeError);
+    expect(await batchesOf(reader, 2, [])).toEqual([]);
+    await expect(batchesOf(reader, 2, [9])).rejects.toThrow(/out of range/);
+    await expect(batchesOf(reader, 0)).rejects.toThrow(RangeError);
   });
 
   it("applies the decode options (resize)", async () => {
-    const [b] = await collect(new ImageFolderReader(SMALL, { size: 16 }), 9);
+    const [b] = await batchesOf(new ImageFolderReader(SMALL, { size: 16 }), 9);
     expect(b!.images.every((i) => i.width === 16 && i.height === 16)).toBe(true);
   });
 
@@ -165,7 +155,7 @@ describe("ImageFolderReader.batches", () => {
 describe("bad files", () => {
   it("fail the stream with a BadImageError naming the first bad file", async () => {
     const reader = new ImageFolderReader(BAD);
-    const err = await collect(reader, 8).then(
+    const err = await batchesOf(reader, 8).then(
       () => undefined,
       (e: unknown) => e,
     );
@@ -178,7 +168,7 @@ describe("bad files", () => {
   it("with skipBadFiles are left out, listed once, and batches are topped up", async () => {
     const reader = new ImageFolderReader(BAD, { skipBadFiles: true });
     expect((await reader.describe()).size).toBe(5); // listing does not open files
-    const batches = await collect(reader, 2);
+    const batches = await batchesOf(reader, 2);
     expect(batches).toHaveLength(1);
     expect(batches[0]!.items.map((i) => i.id)).toEqual(["cat/0000.jpg", "dog/0000.jpg"]);
     expect(batches[0]!.indices).toEqual([0, 4]);
@@ -195,7 +185,7 @@ describe("bad files", () => {
       }
     };
     check();
-    await collect(reader, 2); // a second pass does not list them twice
+    await batchesOf(reader, 2); // a second pass does not list them twice
     check();
   });
 
@@ -209,7 +199,7 @@ describe("bad files", () => {
       const reader = new ImageFolderReader(root, { skipBadFiles: true, readMode });
       await reader.describe();
       await rm(join(root, "a", "1.jpg"));
-      expect(await collect(reader, 4)).toEqual([]);
+      expect(await batchesOf(reader, 4)).toEqual([]);
       expect(reader.skipped.map((s) => s.reason)).toEqual([
         "cannot read file (ENOENT)",
         expect.stringMatching(/not a JPEG/),

@@ -1,6 +1,6 @@
 // S3ArtifactStore against a real S3 (SeaweedFS, test/support/s3-server.ts): the same contract
 // as the filesystem and NATS Object Store adapters, each case in a fresh key prefix.
-import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
+import type { S3Client } from "@aws-sdk/client-s3";
 import { beforeAll } from "vitest";
 import { useS3Server } from "../../../../test/support/s3-server.ts";
 import { artifactStoreContract } from "../contract/artifact-store.contract.ts";
@@ -12,13 +12,8 @@ let n = 0;
 
 beforeAll(async () => {
   const srv = s3.server;
-  client = new S3Client({
-    endpoint: srv.endpoint,
-    region: srv.region,
-    forcePathStyle: true,
-    credentials: { accessKeyId: srv.admin.accessKeyId, secretAccessKey: srv.admin.secretAccessKey },
-  });
-  await client.send(new CreateBucketCommand({ Bucket: "artifacts" }));
+  client = srv.client();
+  await srv.createBuckets("artifacts");
 });
 
 artifactStoreContract(

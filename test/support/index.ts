@@ -1,0 +1,39 @@
+// The test kit: what suites share (temp dirs and data slices, free ports, child processes,
+// real nats-server and SeaweedFS fixtures). Import from here.
+
+export { type CliResult, compressCli, runCli } from "./cli.ts";
+export { BROKEN_JPEG, brokenSlice, collect, demoSlice, sliceOf, tmp } from "./fs.ts";
+export {
+  findNatsServer,
+  NATS_SERVER_MISSING,
+  type NatsServer,
+  type NatsServerOptions,
+  startNatsServer,
+  useNatsServer,
+} from "./nats-server.ts";
+export {
+  findExecutable,
+  freePort,
+  isExecutable,
+  stopChild,
+  trackChild,
+  useSuiteServer,
+  waitExit,
+} from "./process.ts";
+export {
+  clusterFlags,
+  dumpLogs,
+  killAll,
+  type LogLine,
+  ServiceProcess,
+  startServe,
+  startService,
+} from "./procs.ts";
+export {
+  type S3Identity,
+  type S3Server,
+  type S3ServerOptions,
+  startS3Server,
+  useS3Server,
+  WEED_MISSING,
+} from "./s3-server.ts";
