@@ -36,6 +36,8 @@ describe("GPU quality tools", () => {
       tmp("adq-gpuq-stages-"),
     ]);
     expect(c.code, c.stderr).toBe(0);
+    // The quality bench's stamp: which data set the cached result was compressed from.
+    writeFileSync(join(dir, "bench-compress.json"), JSON.stringify({ args: ["compress", data], seconds: 1 }));
     const bytes = readFileSync(join(dir, "manifest.json"));
     const sha = createHash("sha256").update(bytes).digest("hex");
     const run = {
