@@ -75,9 +75,29 @@ export interface CrossFitResult {
 }
 
 /**
- * x (n×D) times a seeded Gaussian D×d matrix with entries N(0, 1/d): n×d float64. O(n·D·d).
+ * The loops the blocked code below and its plain reference (softmax-head.reference.ts) differ
+ * in; everything else (checks, standardising, folds, the fit's driver) is shared, so the
+ * reference pins exactly these loops' bits.
  */
-export function randomProjection(x: FloatRows, n: number, D: number, d: number, seed: number): Float64Array {
+export interface HeadKernels {
+  /** out (n×d, zeroed) = x (n×D) · R (D×d), each out[t] summed over j ascending. */
+  project(x: FloatRows, n: number, D: number, R: Float64Array, d: number, out: Float64Array): void;
+  /** One power-iteration step before normalising: u = z·v (m), then w = zᵀu (Db, zeroed). */
+  gram(z: Float64Array, m: number, Db: number, v: Float64Array, u: Float64Array, w: Float64Array): void;
+  /** The objective's gradient at W into `grad` (the loss is not needed). `p`: ROWS×C scratch. */
+  gradient(
+    W: Float64Array,
+    z: Float64Array,
+    y: Int32Array,
+    C: number,
+    l2: number,
+    grad: Float64Array,
+    p: Float64Array,
+  ): void;
+}
+
+/** A seeded Gaussian D×d matrix with entries N(0, 1/d) (Box–Muller). O(D·d). */
+function projectionMatrix(D: number, d: number, seed: number): Float64Array {
   const rng = Rng.derive(seed, "head-projection", D, d);
   const R = new Float64Array(D * d);
   const scale = 1 / Math.sqrt(d);
@@ -89,7 +109,37 @@ export function randomProjection(x: FloatRows, n: number, D: number, d: number, 
     R[i] = r * Math.cos(2 * Math.PI * v);
     if (i + 1 < R.length) R[i + 1] = r * Math.sin(2 * Math.PI * v);
   }
+  return R;
+}
+
+/**
+ * x (n×D) times a seeded Gaussian D×d matrix with entries N(0, 1/d): n×d float64. O(n·D·d).
+ */
+export function randomProjection(x: FloatRows, n: number, D: number, d: number, seed: number): Float64Array {
+  return projectWith(BLOCKED, x, n, D, d, seed);
+}
+
+function projectWith(
+  k: HeadKernels,
+  x: FloatRows,
+  n: number,
+  D: number,
+  d: number,
+  seed: number,
+): Float64Array {
   const out = new Float64Array(n * d);
+  k.project(x, n, D, projectionMatrix(D, d, seed), d, out);
+  return out;
+}
+
+function blockedProject(
+  x: FloatRows,
+  n: number,
+  D: number,
+  R: Float64Array,
+  d: number,
+  out: Float64Array,
+): void {
   for (let i = 0; i < n; i++) {
     const oo = i * d;
     const xo = i * D;
@@ -120,7 +170,6 @@ export function randomProjection(x: FloatRows, n: number, D: number, d: number, 
       for (let t = 0; t < d; t++) out[oo + t]! += v * R[ro + t]!;
     }
   }
-  return out;
 }
 
 const POWER_ITERATIONS = 30;
@@ -401,64 +450,13 @@ function residuals(p: Float64Array, o: number, C: number, yi: number, m: number,
 }
 
 /** Largest eigenvalue of zᵀz/m (z: m×Db) by power iteration from the all-ones vector. */
-function gramMaxEigen(z: Float64Array, m: number, Db: number): number {
+function gramMaxEigen(k: HeadKernels, z: Float64Array, m: number, Db: number): number {
   let v = new Float64Array(Db).fill(1 / Math.sqrt(Db));
   let lambda = 0;
   const u = new Float64Array(m);
   for (let it = 0; it < POWER_ITERATIONS; it++) {
-    // u = z·v, four rows' sums over t at a time (each in the reference's order).
-    let i = 0;
-    for (; i + ROWS <= m; i += ROWS) {
-      const z0 = i * Db;
-      const z1 = z0 + Db;
-      const z2 = z1 + Db;
-      const z3 = z2 + Db;
-      let s0 = 0;
-      let s1 = 0;
-      let s2 = 0;
-      let s3 = 0;
-      for (let t = 0; t < Db; t++) {
-        const vt = v[t]!;
-        s0 += z[z0 + t]! * vt;
-        s1 += z[z1 + t]! * vt;
-        s2 += z[z2 + t]! * vt;
-        s3 += z[z3 + t]! * vt;
-      }
-      u[i] = s0;
-      u[i + 1] = s1;
-      u[i + 2] = s2;
-      u[i + 3] = s3;
-    }
-    for (; i < m; i++) {
-      let s = 0;
-      for (let t = 0; t < Db; t++) s += z[i * Db + t]! * v[t]!;
-      u[i] = s;
-    }
-    // w = zᵀu: w[t] summed over i ascending, four rows per load and store of w[t].
     const w = new Float64Array(Db);
-    i = 0;
-    for (; i + ROWS <= m; i += ROWS) {
-      const z0 = i * Db;
-      const z1 = z0 + Db;
-      const z2 = z1 + Db;
-      const z3 = z2 + Db;
-      const u0 = u[i]!;
-      const u1 = u[i + 1]!;
-      const u2 = u[i + 2]!;
-      const u3 = u[i + 3]!;
-      for (let t = 0; t < Db; t++) {
-        let s = w[t]!;
-        s += u0 * z[z0 + t]!;
-        s += u1 * z[z1 + t]!;
-        s += u2 * z[z2 + t]!;
-        s += u3 * z[z3 + t]!;
-        w[t] = s;
-      }
-    }
-    for (; i < m; i++) {
-      const ui = u[i]!;
-      for (let t = 0; t < Db; t++) w[t]! += ui * z[i * Db + t]!;
-    }
+    k.gram(z, m, Db, v, u, w);
     let norm = 0;
     for (let t = 0; t < Db; t++) {
       w[t]! /= m;
@@ -473,8 +471,80 @@ function gramMaxEigen(z: Float64Array, m: number, Db: number): number {
   return lambda;
 }
 
+function blockedGram(
+  z: Float64Array,
+  m: number,
+  Db: number,
+  v: Float64Array,
+  u: Float64Array,
+  w: Float64Array,
+): void {
+  // u = z·v, four rows' sums over t at a time (each in the reference's order).
+  let i = 0;
+  for (; i + ROWS <= m; i += ROWS) {
+    const z0 = i * Db;
+    const z1 = z0 + Db;
+    const z2 = z1 + Db;
+    const z3 = z2 + Db;
+    let s0 = 0;
+    let s1 = 0;
+    let s2 = 0;
+    let s3 = 0;
+    for (let t = 0; t < Db; t++) {
+      const vt = v[t]!;
+      s0 += z[z0 + t]! * vt;
+      s1 += z[z1 + t]! * vt;
+      s2 += z[z2 + t]! * vt;
+      s3 += z[z3 + t]! * vt;
+    }
+    u[i] = s0;
+    u[i + 1] = s1;
+    u[i + 2] = s2;
+    u[i + 3] = s3;
+  }
+  for (; i < m; i++) {
+    let s = 0;
+    for (let t = 0; t < Db; t++) s += z[i * Db + t]! * v[t]!;
+    u[i] = s;
+  }
+  // w = zᵀu: w[t] summed over i ascending, four rows per load and store of w[t].
+  i = 0;
+  for (; i + ROWS <= m; i += ROWS) {
+    const z0 = i * Db;
+    const z1 = z0 + Db;
+    const z2 = z1 + Db;
+    const z3 = z2 + Db;
+    const u0 = u[i]!;
+    const u1 = u[i + 1]!;
+    const u2 = u[i + 2]!;
+    const u3 = u[i + 3]!;
+    for (let t = 0; t < Db; t++) {
+      let s = w[t]!;
+      s += u0 * z[z0 + t]!;
+      s += u1 * z[z1 + t]!;
+      s += u2 * z[z2 + t]!;
+      s += u3 * z[z3 + t]!;
+      w[t] = s;
+    }
+  }
+  for (; i < m; i++) {
+    const ui = u[i]!;
+    for (let t = 0; t < Db; t++) w[t]! += ui * z[i * Db + t]!;
+  }
+}
+
+/** The blocked loops: bench/head.bench.ts measures them against the reference's. */
+const BLOCKED: HeadKernels = {
+  project: blockedProject,
+  gram: blockedGram,
+  gradient: (W, z, y, C, l2, grad, p) => {
+    objective(W, z, y, C, l2, grad, false, p);
+  },
+};
+
 /** Fits W on standardised rows z (m×(D+1)) with labels y. O((epochs + 30)·m·D·C). */
 function fitStandardised(
+  k: HeadKernels,
   z: Float64Array,
   y: Int32Array,
   D: number,
@@ -484,7 +554,7 @@ function fitStandardised(
 ): Float64Array {
   const Db = D + 1;
   const m = y.length;
-  const L = 0.5 * 1.1 * gramMaxEigen(z, m, Db) + l2;
+  const L = 0.5 * 1.1 * gramMaxEigen(k, z, m, Db) + l2;
   const step = L > 0 ? 1 / L : 1;
   const W = new Float64Array(C * Db);
   const prev = new Float64Array(C * Db);
@@ -494,7 +564,7 @@ function fitStandardised(
   for (let t = 1; t <= epochs; t++) {
     const beta = (t - 1) / (t + 2);
     for (let q = 0; q < W.length; q++) look[q] = W[q]! + beta * (W[q]! - prev[q]!);
-    objective(look, z, y, C, l2, g, false, p);
+    k.gradient(look, z, y, C, l2, g, p);
     prev.set(W);
     for (let q = 0; q < W.length; q++) W[q] = look[q]! - step * g[q]!;
   }
@@ -514,7 +584,7 @@ export function fitSoftmaxHead(
   const s = standardiser(x, D, rows);
   const z = new Float64Array(n * (D + 1));
   fillStandardised(x, D, rows, s, z);
-  return { D, C, ...s, weight: fitStandardised(z, labels, D, C, l2, epochs) };
+  return { D, C, ...s, weight: fitStandardised(BLOCKED, z, labels, D, C, l2, epochs) };
 }
 
 /** n×C logits of a head for the rows of x (n×D). O(n·D·C). */
@@ -566,6 +636,17 @@ export function crossFitSoftmaxHead(
   C: number,
   opts: CrossFitOptions,
 ): CrossFitResult {
+  return crossFitSoftmaxHeadWith(BLOCKED, x, labels, C, opts);
+}
+
+/** crossFitSoftmaxHead with the given loops (the reference's: softmax-head.reference.ts). */
+export function crossFitSoftmaxHeadWith(
+  kernels: HeadKernels,
+  x: FloatRows,
+  labels: Int32Array,
+  C: number,
+  opts: CrossFitOptions,
+): CrossFitResult {
   const checked = check(x, labels, C);
   const n = checked.n;
   const { l2, epochs } = resolveOptions(opts);
@@ -574,7 +655,7 @@ export function crossFitSoftmaxHead(
   if (!Number.isInteger(maxDim) || maxDim < 1)
     throw new RangeError(`maxDim must be an integer ≥ 1, got ${maxDim}`);
   const D = Math.min(checked.D, maxDim);
-  if (checked.D > maxDim) x = randomProjection(x, n, checked.D, maxDim, opts.seed);
+  if (checked.D > maxDim) x = projectWith(kernels, x, n, checked.D, maxDim, opts.seed);
   const k = Math.min(opts.folds ?? 5, n);
   const folds = foldAssignment(n, k, opts.seed);
   const logits = new Float64Array(n * C);
@@ -588,6 +669,7 @@ export function crossFitSoftmaxHead(
     const zt = z.subarray(0, train.length * (D + 1));
     fillStandardised(x, D, trainRows, s, zt);
     const W = fitStandardised(
+      kernels,
       zt,
       Int32Array.from(train, (i) => labels[i]!),
       D,
