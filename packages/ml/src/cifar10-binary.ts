@@ -22,6 +22,7 @@ import type {
 } from "./dataset-types.ts";
 import { resizeRaster } from "./decode.ts";
 import { DatasetError } from "./errors.ts";
+import { ScannedReader } from "./item-reader.ts";
 import type { RasterImage } from "./raster.ts";
 import { byteCompare, checkBatchSize, resolveIndices } from "./reader-util.ts";
 
@@ -101,25 +102,21 @@ export interface Cifar10ReaderOptions extends ReaderOptions {
 /** Records read per `read()` while scanning labels: ~1 MB, whatever the file size. */
 const SCAN_RECORDS = 341;
 
-export class Cifar10BinaryReader implements DatasetReader {
+export class Cifar10BinaryReader extends ScannedReader implements DatasetReader {
   readonly format = "cifar10-binary" as const;
   readonly root: string;
   /** Records are raw bytes, never undecodable: nothing is ever skipped. */
   readonly skipped: readonly SkippedFile[] = [];
   private readonly opts: Cifar10ReaderOptions;
-  private description: Promise<DatasetDescription> | undefined;
 
   constructor(dir: string, opts: Cifar10ReaderOptions = {}) {
+    super();
     this.root = resolve(dir);
     this.opts = opts;
   }
 
-  describe(): Promise<DatasetDescription> {
-    this.description ??= scanCifarDir(this.root, this.opts.split).catch((err: unknown) => {
-      this.description = undefined;
-      throw err;
-    });
-    return this.description;
+  protected scan(): Promise<DatasetDescription> {
+    return scanCifarDir(this.root, this.opts.split);
   }
 
   async *batches(batchSize: number, opts: BatchOptions = {}): AsyncGenerator<DatasetBatch, void, undefined> {

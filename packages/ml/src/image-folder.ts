@@ -11,21 +11,13 @@
 import type { Dirent } from "node:fs";
 import { readdir, realpath, stat } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { batchStream } from "./batch-stream.ts";
 import { confinedRealpath } from "./confine.ts";
-import type {
-  BatchOptions,
-  DatasetBatch,
-  DatasetDescription,
-  DatasetItem,
-  DatasetReader,
-  ReaderOptions,
-  SkippedFile,
-} from "./dataset-types.ts";
-import { type DecodeOptions, decodeImage, defaultMaxFileBytes, readImageBytes } from "./decode.ts";
+import type { DatasetDescription, DatasetItem, ReaderOptions } from "./dataset-types.ts";
+import { decodeImage, defaultMaxFileBytes, readImageBytes } from "./decode.ts";
 import { DatasetError } from "./errors.ts";
+import { ImageItemReader } from "./item-reader.ts";
 import type { RasterImage } from "./raster.ts";
-import { byteCompare, checkBatchSize } from "./reader-util.ts";
+import { byteCompare } from "./reader-util.ts";
 
 export const IMAGE_EXTENSIONS = [".jpg", ".jpeg", ".png", ".webp"] as const;
 
@@ -37,22 +29,16 @@ export function isImageFileName(name: string): boolean {
 
 const DEFAULT_CONCURRENCY = 8;
 
-export class ImageFolderReader implements DatasetReader {
+export class ImageFolderReader extends ImageItemReader {
   readonly format = "imagefolder" as const;
   readonly root: string;
-  private readonly opts: ReaderOptions;
-  private readonly decodeOpts: DecodeOptions;
   private readonly syncReads: boolean;
-  private description: Promise<DatasetDescription> | undefined;
   /** Real path of the root: every file read must lie inside it (confine.ts). */
   private realRoot: string | undefined;
-  private readonly skippedById = new Map<string, SkippedFile>();
 
   constructor(root: string, opts: ReaderOptions = {}) {
+    super(opts, DEFAULT_CONCURRENCY);
     this.root = resolve(root);
-    this.opts = opts;
-    const { size, fit, maxPixels, fastJpeg } = opts;
-    this.decodeOpts = { size, fit, maxPixels, ...(fastJpeg !== undefined ? { fastJpeg } : {}) };
     const mode = opts.readMode ?? (process.env.ADQ_READ_MODE === "async" ? "async" : "sync");
     if (mode !== "sync" && mode !== "async")
       throw new RangeError(`readMode must be "sync" or "async", got ${mode}`);
@@ -62,33 +48,12 @@ export class ImageFolderReader implements DatasetReader {
       throw new RangeError(`concurrency must be a positive integer, got ${c}`);
   }
 
-  get skipped(): readonly SkippedFile[] {
-    return [...this.skippedById.values()];
+  protected async scan(): Promise<DatasetDescription> {
+    this.realRoot = await realpath(this.root);
+    return scanImageFolder(this.root);
   }
 
-  describe(): Promise<DatasetDescription> {
-    // A failed scan is not cached, so a caller can fix the tree and retry.
-    this.description ??= (async () => {
-      this.realRoot = await realpath(this.root);
-      return scanImageFolder(this.root);
-    })().catch((err: unknown) => {
-      this.description = undefined;
-      throw err;
-    });
-    return this.description;
-  }
-
-  async *batches(batchSize: number, opts: BatchOptions = {}): AsyncGenerator<DatasetBatch, void, undefined> {
-    checkBatchSize(batchSize);
-    const { items } = await this.describe();
-    yield* batchStream(items, batchSize, opts, (item) => this.load(item), {
-      concurrency: this.opts.concurrency ?? DEFAULT_CONCURRENCY,
-      skipBadFiles: this.opts.skipBadFiles === true,
-      skipped: this.skippedById,
-    });
-  }
-
-  private async load(item: DatasetItem): Promise<RasterImage> {
+  protected async load(item: DatasetItem): Promise<RasterImage> {
     const bytes = await readImageBytes(
       item.source,
       this.syncReads,

@@ -10,68 +10,39 @@
  * pinned to the listed ETag so that a changed object fails the read instead of mixing versions.
  */
 import type { S3Client } from "@aws-sdk/client-s3";
-import { batchStream } from "./batch-stream.ts";
-import type {
-  BatchOptions,
-  DatasetBatch,
-  DatasetDescription,
-  DatasetItem,
-  DatasetReader,
-  ReaderOptions,
-  SkippedFile,
-} from "./dataset-types.ts";
-import { type DecodeOptions, decodeImage } from "./decode.ts";
+import type { DatasetDescription, DatasetItem, ReaderOptions } from "./dataset-types.ts";
+import { decodeImage } from "./decode.ts";
 import { DatasetError } from "./errors.ts";
 import { IMAGE_EXTENSIONS, isImageFileName } from "./image-folder.ts";
+import { ImageItemReader } from "./item-reader.ts";
 import type { RasterImage } from "./raster.ts";
 import { byteCompare } from "./reader-util.ts";
 import { getObjectBytes, listObjects, parseS3Uri, type S3Location } from "./s3.ts";
 
 const DEFAULT_CONCURRENCY = 16; // network latency, not CPU, bounds a GET
 
-export class S3ImageFolderReader implements DatasetReader {
+export class S3ImageFolderReader extends ImageItemReader {
   readonly format = "imagefolder" as const;
   readonly root: string;
   private readonly loc: S3Location;
-  private readonly decodeOpts: DecodeOptions;
-  private description: Promise<DatasetDescription> | undefined;
-  private readonly skippedById = new Map<string, SkippedFile>();
 
   constructor(
     uri: string,
     private readonly client: S3Client,
-    private readonly opts: ReaderOptions = {},
+    opts: ReaderOptions = {},
   ) {
+    super(opts, DEFAULT_CONCURRENCY);
     const loc = parseS3Uri(uri);
     // The prefix names a folder: "a/b" must not match "a/bc/…".
     this.loc = { bucket: loc.bucket, key: loc.key === "" || loc.key.endsWith("/") ? loc.key : `${loc.key}/` };
     this.root = `s3://${this.loc.bucket}/${this.loc.key}`;
-    const { size, fit, maxPixels, fastJpeg } = opts;
-    this.decodeOpts = { size, fit, maxPixels, ...(fastJpeg !== undefined ? { fastJpeg } : {}) };
   }
 
-  get skipped(): readonly SkippedFile[] {
-    return [...this.skippedById.values()];
+  protected scan(): Promise<DatasetDescription> {
+    return scanS3ImageFolder(this.client, this.loc, this.root);
   }
 
-  describe(): Promise<DatasetDescription> {
-    this.description ??= scanS3ImageFolder(this.client, this.loc, this.root).catch((err: unknown) => {
-      this.description = undefined;
-      throw err;
-    });
-    return this.description;
-  }
-
-  async *batches(batchSize: number, opts: BatchOptions = {}): AsyncGenerator<DatasetBatch, void, undefined> {
-    const { items } = await this.describe();
-    yield* batchStream(items, batchSize, opts, (item) => this.load(item), {
-      concurrency: this.opts.concurrency ?? DEFAULT_CONCURRENCY,
-      skipBadFiles: this.opts.skipBadFiles ?? false,
-      skipped: this.skippedById,
-    });
-  }
-
-  private async load(item: DatasetItem): Promise<RasterImage> {
+  protected async load(item: DatasetItem): Promise<RasterImage> {
     const key = item.source.slice(`s3://${this.loc.bucket}/`.length);
     const bytes = await getObjectBytes(this.client, { bucket: this.loc.bucket, key }, item.version);
     this.opts.onRead?.({ path: item.source, bytes: bytes.length });

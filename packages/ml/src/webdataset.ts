@@ -17,18 +17,10 @@ import { createReadStream } from "node:fs";
 import { open, readdir, stat } from "node:fs/promises";
 import { basename, join, resolve } from "node:path";
 import type { S3Client } from "@aws-sdk/client-s3";
-import { batchStream } from "./batch-stream.ts";
-import type {
-  BatchOptions,
-  DatasetBatch,
-  DatasetDescription,
-  DatasetItem,
-  DatasetReader,
-  ReaderOptions,
-  SkippedFile,
-} from "./dataset-types.ts";
-import { BadImageError, type DecodeOptions, decodeImage } from "./decode.ts";
+import type { DatasetDescription, DatasetItem, ReaderOptions } from "./dataset-types.ts";
+import { BadImageError, decodeImage } from "./decode.ts";
 import { DatasetError } from "./errors.ts";
+import { ImageItemReader } from "./item-reader.ts";
 import type { RasterImage } from "./raster.ts";
 import { byteCompare } from "./reader-util.ts";
 import { getObjectBytes, getObjectStream, isS3Uri, listObjects, parseS3Uri } from "./s3.ts";
@@ -132,33 +124,17 @@ function splitMember(name: string): { key: string; ext: string } | null {
 
 const DEFAULT_CONCURRENCY = 16;
 
-export class WebDatasetReader implements DatasetReader {
+export class WebDatasetReader extends ImageItemReader {
   readonly format = "webdataset" as const;
   readonly root: string;
-  private readonly decodeOpts: DecodeOptions;
-  private description: Promise<DatasetDescription> | undefined;
-  private readonly skippedById = new Map<string, SkippedFile>();
 
   constructor(
     spec: string,
     private readonly client: S3Client | undefined,
-    private readonly opts: ReaderOptions = {},
+    opts: ReaderOptions = {},
   ) {
+    super(opts, DEFAULT_CONCURRENCY);
     this.root = isS3Uri(spec) ? spec : resolve(spec);
-    const { size, fit, maxPixels, fastJpeg } = opts;
-    this.decodeOpts = { size, fit, maxPixels, ...(fastJpeg !== undefined ? { fastJpeg } : {}) };
-  }
-
-  get skipped(): readonly SkippedFile[] {
-    return [...this.skippedById.values()];
-  }
-
-  describe(): Promise<DatasetDescription> {
-    this.description ??= this.scan().catch((err: unknown) => {
-      this.description = undefined;
-      throw err;
-    });
-    return this.description;
   }
 
   private async open(shard: Shard): Promise<AsyncIterable<Uint8Array>> {
@@ -166,7 +142,7 @@ export class WebDatasetReader implements DatasetReader {
     return createReadStream(shard.source, { highWaterMark: 1 << 20 });
   }
 
-  private async scan(): Promise<DatasetDescription> {
+  protected async scan(): Promise<DatasetDescription> {
     const shards = await listShards(this.root, this.client);
     type Pending = {
       key: string;
@@ -236,16 +212,7 @@ export class WebDatasetReader implements DatasetReader {
     return { format: "webdataset", root: this.root, classes: values.map(String), size: items.length, items };
   }
 
-  async *batches(batchSize: number, opts: BatchOptions = {}): AsyncGenerator<DatasetBatch, void, undefined> {
-    const { items } = await this.describe();
-    yield* batchStream(items, batchSize, opts, (item) => this.load(item), {
-      concurrency: this.opts.concurrency ?? DEFAULT_CONCURRENCY,
-      skipBadFiles: this.opts.skipBadFiles ?? false,
-      skipped: this.skippedById,
-    });
-  }
-
-  private async load(item: DatasetItem): Promise<RasterImage> {
+  protected async load(item: DatasetItem): Promise<RasterImage> {
     const range = item.range!;
     const where = `${item.source}#${item.id}`;
     let bytes: Uint8Array;
