@@ -1,49 +1,20 @@
 // The job methods (CreateJob, GetJob, CancelJob, DeleteJob, ListJobs) called directly on a
-// GatewayCore over the embedded adapters (MemoryJobStore, LocalBus, FsArtifactStore: the
-// ports' contract suites hold for them, packages/platform/src/embedded-adapters.test.ts).
+// GatewayCore over the embedded adapters (gateway.fixtures.ts).
 // No runner consumes the `jobs` queue: what a method wrote and enqueued is what is checked.
-import { fileURLToPath } from "node:url";
-import { FsArtifactStore, LocalBus, MemoryJobStore, type TaskMessage } from "@adq/platform";
-import { type CallContext, Logger, RpcError, type Tenant } from "@adq/service-common";
-import * as grpc from "@grpc/grpc-js";
+import type { MemoryJobStore, TaskMessage } from "@adq/platform";
 import { afterAll, describe, expect, it } from "vitest";
-import { demoSlice, tmp } from "../../test/support/index.ts";
-import { GatewayCore } from "./core.ts";
+import { demoSlice } from "../../test/support/index.ts";
 import { JOB_QUEUE } from "./create-plan.ts";
+import { ACME, code, ctx, embeddedGateway, GLOBEX } from "./gateway.fixtures.ts";
 import { cancelJob, createJob, deleteJob, listJobs } from "./jobs.ts";
 import { jobRecord } from "./records.fixtures.ts";
-import type { IdempotencyRecord, JobRecord } from "./records.ts";
+import type { JobRecord } from "./records.ts";
 
-const MODEL = fileURLToPath(new URL("../../models/resnet20-cifar10.onnx", import.meta.url));
-const ACME: Tenant = { id: "acme", quotas: { concurrentJobs: 2, imagesPerJob: 1000 } };
-const GLOBEX: Tenant = { id: "globex", quotas: { concurrentJobs: 2, imagesPerJob: 1000 } };
 const PARAMS = { ratio: 0.25, bins: 2, seed: 3, method: "METHOD_ADQ" } as const;
-
-function ctx(principal: Tenant): CallContext<Tenant> {
-  return {
-    principal,
-    method: "test",
-    requestId: "r",
-    log: new Logger({ write() {} }),
-    metadata: new grpc.Metadata(),
-    signal: new AbortController().signal,
-    annotate() {},
-  };
-}
-
-async function code(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-    return "OK";
-  } catch (e) {
-    if (!(e instanceof RpcError)) throw e;
-    return `${grpc.status[e.code]}: ${e.message}`;
-  }
-}
 
 function gateway() {
   const data = demoSlice(2, 4);
-  const bus = new LocalBus();
+  const { g, bus } = embeddedGateway({ dataRoots: [data] });
   const queued: TaskMessage[] = [];
   // Hold every queue message until the suite ends (no runner): what CreateJob enqueued.
   let release = () => {};
@@ -53,17 +24,6 @@ function gateway() {
   bus.consume(JOB_QUEUE, (t) => {
     queued.push(t);
     return end;
-  });
-  const g = new GatewayCore({
-    jobs: new MemoryJobStore<JobRecord>(),
-    idempotency: new MemoryJobStore<IdempotencyRecord>(),
-    bus,
-    store: new FsArtifactStore(tmp("adq-jobs-unit-")),
-    auth: undefined as never,
-    dataRoots: [data],
-    models: { defaultModel: MODEL, builtin: {}, roots: [] },
-    log: new Logger({ write() {} }),
-    now: () => 1_700_000_000_000,
   });
   const close = async () => {
     release();
