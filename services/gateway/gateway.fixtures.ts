@@ -11,6 +11,7 @@ import * as grpc from "@grpc/grpc-js";
 import { tmp } from "../../test/support/index.ts";
 import { GatewayCore, type GatewayOptions } from "./core.ts";
 import type { IdempotencyRecord, JobRecord } from "./records.ts";
+import { UploadStore } from "./upload.ts";
 
 export const MODEL = fileURLToPath(new URL("../../models/resnet20-cifar10.onnx", import.meta.url));
 export const ACME: Tenant = { id: "acme", quotas: { concurrentJobs: 2, imagesPerJob: 1000 } };
@@ -39,6 +40,17 @@ export async function code(p: Promise<unknown>): Promise<string> {
   }
 }
 
+/** The RpcError a call ends with (its details: reason, field violations, quota). */
+export async function rpcError(p: Promise<unknown>): Promise<RpcError> {
+  try {
+    await p;
+  } catch (e) {
+    if (e instanceof RpcError) return e;
+    throw e;
+  }
+  throw new Error("the call succeeded");
+}
+
 /** A GatewayCore on fresh embedded adapters (a temp artifact directory); `over` replaces options. */
 export function embeddedGateway(over: Partial<GatewayOptions> = {}) {
   const bus = new LocalBus();
@@ -49,6 +61,8 @@ export function embeddedGateway(over: Partial<GatewayOptions> = {}) {
     idempotency: new MemoryJobStore<IdempotencyRecord>(),
     bus,
     store,
+    // A real UploadStore over the same artifact store (UploadDataset, artifact:// URIs).
+    uploads: new UploadStore(store, tmp("adq-gateway-uploads-")),
     auth: undefined as never,
     dataRoots: [],
     models: { defaultModel: MODEL, builtin: {}, roots: [] },
