@@ -38,31 +38,39 @@ export interface StageServiceDeps {
   env?: Partial<StageRpcEnv>;
 }
 
-/** A generated service's unary methods as stage RPCs: (context, request as received) → response. */
-type StageRpcs<H> = {
-  [M in keyof H as string extends M ? never : M]: H[M] extends grpc.handleUnaryCall<infer Req, infer Res>
-    ? (ctx: StageRpcContext, req: Req) => Promise<Res>
-    : never;
-};
+/** A stage RPC: (context, request as received) → response. Every request names its task. */
+type StageRpc<Req extends StageRequest, Res> = (ctx: StageRpcContext, req: Req) => Promise<Res>;
+type StageRequest = { task: { jobId?: string; taskKey?: string } | null };
+/** Serves one stage RPC as a gRPC unary handler. */
+type Serve = <Req extends StageRequest, Res>(
+  method: string,
+  fn: StageRpc<Req, Res>,
+) => grpc.handleUnaryCall<Req, Res>;
 
-/** Every stage RPC, typed by the generated service definitions (a proto change that breaks one fails to compile). */
-const IMPLEMENTED: {
-  FeatureService: StageRpcs<FeatureServiceHandlers>;
-  BinningService: StageRpcs<BinningServiceHandlers>;
-  ScoringService: StageRpcs<ScoringServiceHandlers>;
-  SamplingService: StageRpcs<SamplingServiceHandlers>;
-} = {
-  FeatureService: { ExtractFeatures: extractFeatures },
-  BinningService: { BinClass: binClass },
-  ScoringService: { ScoreBin: scoreBin },
-  SamplingService: {
-    Allocate: allocate,
-    SampleClass: sampleClass,
-    DropPatches: dropPatches,
-    Reconstruct: reconstruct,
-  },
-};
-type AnyStageRpc = (ctx: StageRpcContext, req: unknown) => Promise<unknown>;
+/**
+ * Every stage RPC as its gRPC handler, checked against the generated service definitions (a
+ * proto change that breaks one fails to compile).
+ */
+function servedRpcs(serve: Serve) {
+  return {
+    FeatureService: {
+      ExtractFeatures: serve("FeatureService/ExtractFeatures", extractFeatures),
+    } satisfies Partial<FeatureServiceHandlers>,
+    BinningService: {
+      BinClass: serve("BinningService/BinClass", binClass),
+    } satisfies Partial<BinningServiceHandlers>,
+    ScoringService: {
+      ScoreBin: serve("ScoringService/ScoreBin", scoreBin),
+    } satisfies Partial<ScoringServiceHandlers>,
+    SamplingService: {
+      Allocate: serve("SamplingService/Allocate", allocate),
+      SampleClass: serve("SamplingService/SampleClass", sampleClass),
+      DropPatches: serve("SamplingService/DropPatches", dropPatches),
+      Reconstruct: serve("SamplingService/Reconstruct", reconstruct),
+    } satisfies Partial<SamplingServiceHandlers>,
+  };
+}
+type StageServiceName = keyof ReturnType<typeof servedRpcs>;
 
 /** Fills the unset parts of a stage RPC environment. */
 export function stageRpcEnv(env: Partial<StageRpcEnv> = {}): StageRpcEnv {
@@ -80,7 +88,7 @@ export const STAGE_NAMES = ["features", "binning", "scoring", "sampling", "assem
 export type StageProcessName = (typeof STAGE_NAMES)[number];
 
 /** The public stage service of each stage (assemble has none: it is internal). */
-export const STAGE_SERVICE: Record<StageProcessName, { proto: string; service: string } | null> = {
+export const STAGE_SERVICE: Record<StageProcessName, { proto: string; service: StageServiceName } | null> = {
   features: { proto: "adq/v1/features.proto", service: "FeatureService" },
   binning: { proto: "adq/v1/binning.proto", service: "BinningService" },
   scoring: { proto: "adq/v1/scoring.proto", service: "ScoringService" },
@@ -125,6 +133,29 @@ export function stageClientConstructor(stage: StageProcessName): grpc.ServiceCli
   return s ? stageClients()[s.service]! : null;
 }
 
+/** Serves stage RPCs over `deps`: each call authenticated (when there is an authenticator), confined to its tenant's namespace. */
+function stageRpcServer(deps: StageServiceDeps): Serve {
+  const env = stageRpcEnv(deps.env);
+  const log = deps.log ?? new Logger();
+  const auth = deps.auth;
+  return <Req extends StageRequest, Res>(method: string, fn: StageRpc<Req, Res>) =>
+    unaryHandler<Tenant | null, Req, Res>(
+      method,
+      {
+        log,
+        authenticate: (md, peer) => (auth ? auth.authenticate(md, peer) : null),
+        describe: (t) => (t ? { tenant: t.id } : {}),
+      },
+      (req, ctx) => {
+        ctx.annotate({ job_id: req.task?.jobId, task_key: req.task?.taskKey });
+        const store = ctx.principal
+          ? new PrefixedArtifactStore(deps.store, `tenants/${ctx.principal.id}`)
+          : deps.store;
+        return fn({ store, env, signal: ctx.signal }, req);
+      },
+    );
+}
+
 /** Adds the stage's gRPC service: the stage RPCs with `deps`, else UNIMPLEMENTED pointing at the queue. */
 export function addStageService(
   server: grpc.Server,
@@ -135,29 +166,14 @@ export function addStageService(
   const s = STAGE_SERVICE[stage];
   if (!s) return false;
   const ctor = stageClients()[s.service]!;
+  const served: Record<string, grpc.UntypedHandleCall> = deps
+    ? servedRpcs(stageRpcServer(deps))[s.service]
+    : {};
   const impl: grpc.UntypedServiceImplementation = {};
-  const env = deps ? stageRpcEnv(deps.env) : undefined;
-  const log = deps?.log ?? new Logger();
   for (const [method, def] of Object.entries(ctor.service)) {
-    const fn = (IMPLEMENTED as Record<string, Record<string, AnyStageRpc | undefined>>)[s.service]?.[method];
-    if (deps && env && fn && !def.requestStream && !def.responseStream) {
-      const auth = deps.auth;
-      impl[method] = unaryHandler<Tenant | null, unknown, unknown>(
-        `${s.service}/${method}`,
-        {
-          log,
-          authenticate: (md, peer) => (auth ? auth.authenticate(md, peer) : null),
-          describe: (t) => (t ? { tenant: t.id } : {}),
-        },
-        (req, ctx) => {
-          const task = (req as { task?: { jobId?: string; taskKey?: string } }).task;
-          ctx.annotate({ job_id: task?.jobId, task_key: task?.taskKey });
-          const store = ctx.principal
-            ? new PrefixedArtifactStore(deps.store, `tenants/${ctx.principal.id}`)
-            : deps.store;
-          return fn({ store, env, signal: ctx.signal }, req);
-        },
-      );
+    const handler = served[method];
+    if (handler) {
+      impl[method] = handler;
       continue;
     }
     const message = `adq.v1.${s.service}/${method} is not served by this process: in cluster mode the ${stage} stage takes its work from the NATS work queue (${queue})`;
