@@ -12,6 +12,7 @@ import {
   type CrossFitResult,
   crossFitSoftmaxHeadWith,
   type HeadKernels,
+  withPenalty,
 } from "./softmax-head.ts";
 
 /** out (n×d, zeroed) = x (n×D) · R (D×d): one row, one j at a time. O(n·D·d). */
@@ -73,15 +74,7 @@ export function referenceSoftmaxHeadObjective(
       }
     }
   }
-  loss = m > 0 ? loss / m : 0;
-  let reg = 0;
-  for (let c = 0; c < C; c++)
-    for (let t = 0; t < D; t++) {
-      const w = W[c * Db + t]!;
-      reg += w * w;
-      if (grad) grad[c * Db + t]! += l2 * w;
-    }
-  return loss + 0.5 * l2 * reg;
+  return withPenalty(m > 0 ? loss / m : 0, W, C, D, l2, grad);
 }
 
 /** u = z·v, then w = zᵀu (zeroed): the power iteration's step, one row at a time. O(m·Db). */

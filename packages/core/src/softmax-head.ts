@@ -420,7 +420,22 @@ function objective(
         for (let t = 0; t < Db; t++) grad[go + t]! += r * z[zo + t]!;
       }
   }
-  loss = m > 0 ? loss / m : 0;
+  return withPenalty(m > 0 ? loss / m : 0, W, C, D, l2, grad);
+}
+
+/**
+ * The objective from its mean data loss: + (l2/2)·‖weights‖² (biases unpenalised), and l2·w
+ * added to the gradient when given. Not blocked: the reference shares it. O(C·D).
+ */
+export function withPenalty(
+  loss: number,
+  W: Float64Array,
+  C: number,
+  D: number,
+  l2: number,
+  grad: Float64Array | undefined,
+): number {
+  const Db = D + 1;
   let reg = 0;
   for (let c = 0; c < C; c++)
     for (let t = 0; t < D; t++) {
