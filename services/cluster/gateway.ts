@@ -14,7 +14,15 @@
  * and re-published tasks still queued are dropped as duplicates.
  */
 
-import { gatewayMetrics, JOB_QUEUE, type RunningGateway, SignedJobStore, startGateway } from "@adq/gateway";
+import {
+  gatewayMetrics,
+  gatewayModels,
+  JOB_QUEUE,
+  type ModelFlags,
+  type RunningGateway,
+  SignedJobStore,
+  startGateway,
+} from "@adq/gateway";
 import type { ExecutionProvider } from "@adq/ml";
 import type { NatsAuthOptions } from "@adq/platform/nats";
 import type { ApiKeyAuthenticator, DataGrants, Logger } from "@adq/service-common";
@@ -34,7 +42,7 @@ import { natsMetrics, queueMetrics } from "./metrics.ts";
 import { type ClusterPorts, type ClusterPortsOptions, openClusterPorts } from "./ports.ts";
 import { STAGE_NAMES } from "./stage-services.ts";
 
-export interface ClusterGatewayOptions {
+export interface ClusterGatewayOptions extends ModelFlags {
   nats: string | string[];
   namespace?: string;
   address: string;
@@ -50,16 +58,6 @@ export interface ClusterGatewayOptions {
   uploadRoot?: string;
   /** Uploads no job used for this long are deleted (default 7 days). */
   uploadRetentionMs?: number;
-  defaultModel: string | null;
-  /** CCS's default feature model (ModelConfig.heldOutModel). */
-  heldOutModel?: string | null;
-  /** The default for data sets that are not CIFAR-like (ModelConfig.generalModel). */
-  generalModel?: string | null;
-  builtinModels?: Record<string, string>;
-  modelRoots?: string[];
-  /** The MAE for outputs.reconstruct (run by the coordinator), and `builtin://` MAE names. */
-  defaultMae?: string | null;
-  builtinMaes?: Record<string, string>;
   /** Run the job runner (coordinator) here (default true); false: a gateway-only replica. */
   runner?: boolean;
   /** Run every stage worker here too (default true). */
@@ -184,16 +182,7 @@ export async function startClusterGateway(o: ClusterGatewayOptions): Promise<Run
       ...((o.uploadRoot ?? process.env.ADQ_UPLOAD_ROOT)
         ? { uploadRoot: (o.uploadRoot ?? process.env.ADQ_UPLOAD_ROOT)! }
         : {}),
-      models: {
-        defaultModel: o.defaultModel,
-        ...(o.heldOutModel ? { heldOutModel: o.heldOutModel } : {}),
-        ...(o.generalModel ? { generalModel: o.generalModel } : {}),
-        ...(o.builtinModels ? { builtin: o.builtinModels } : {}),
-        ...(o.modelRoots ? { roots: o.modelRoots } : {}),
-        ...(o.defaultMae !== undefined
-          ? { mae: { default: o.defaultMae, builtin: o.builtinMaes ?? {} } }
-          : {}),
-      },
+      models: gatewayModels(o),
       log,
       runner:
         o.runner === false

@@ -9,6 +9,6 @@ export {
   JOB_QUEUE,
 } from "./runner.ts";
 export { readRecordKey, SignedJobStore } from "./signed-store.ts";
-export { type RunningGateway, startAllInOne, startGateway } from "./start.ts";
+export { gatewayModels, type ModelFlags, type RunningGateway, startAllInOne, startGateway } from "./start.ts";
 // The ustar reader/writer: the Reconstruct stage RPC (cluster) returns its PNGs as a tar.
 export { readTar, type TarEntry, TarError, type TarLimits, writeTar } from "./tar.ts";

@@ -199,7 +199,33 @@ export async function startGateway(o: StartGatewayOptions): Promise<RunningGatew
   };
 }
 
-export interface AllInOneOptions {
+/** A server process's model flags (`--model`, `--held-out-model`, …): gatewayModels() turns them into StartGatewayOptions.models. */
+export interface ModelFlags {
+  defaultModel: string | null;
+  /** CCS's default feature model (ModelConfig.heldOutModel). */
+  heldOutModel?: string | null;
+  /** The default for data sets that are not CIFAR-like (ModelConfig.generalModel). */
+  generalModel?: string | null;
+  builtinModels?: Record<string, string>;
+  modelRoots?: string[];
+  /** The MAE for outputs.reconstruct (run by the coordinator), and `builtin://` MAE names. */
+  defaultMae?: string | null;
+  builtinMaes?: Record<string, string>;
+}
+
+/** The gateway's model options from a process's model flags (unset flags stay unset). */
+export function gatewayModels(o: ModelFlags): StartGatewayOptions["models"] {
+  return {
+    defaultModel: o.defaultModel,
+    ...(o.heldOutModel ? { heldOutModel: o.heldOutModel } : {}),
+    ...(o.generalModel ? { generalModel: o.generalModel } : {}),
+    ...(o.builtinModels ? { builtin: o.builtinModels } : {}),
+    ...(o.modelRoots ? { roots: o.modelRoots } : {}),
+    ...(o.defaultMae !== undefined ? { mae: { default: o.defaultMae, builtin: o.builtinMaes ?? {} } } : {}),
+  };
+}
+
+export interface AllInOneOptions extends ModelFlags {
   address?: string;
   auth: ApiKeyAuthenticator;
   dataRoots: string[];
@@ -216,16 +242,6 @@ export interface AllInOneOptions {
   cacheRetentionMs?: number;
   /** Finished jobs are deleted this long after they ended (cache-gc.ts sweepResults); default never. */
   resultRetentionMs?: number;
-  defaultModel: string | null;
-  /** CCS's default feature model (ModelConfig.heldOutModel). */
-  heldOutModel?: string | null;
-  /** The default for data sets that are not CIFAR-like (ModelConfig.generalModel). */
-  generalModel?: string | null;
-  builtinModels?: Record<string, string>;
-  /** The MAE for outputs.reconstruct, and `builtin://` MAE names. */
-  defaultMae?: string | null;
-  builtinMaes?: Record<string, string>;
-  modelRoots?: string[];
   /** Jobs run at once. */
   concurrency?: number;
   /** ONNX Runtime intra-op threads. */
@@ -291,16 +307,7 @@ export async function startAllInOne(o: AllInOneOptions): Promise<AllInOne> {
       ...(o.credentials ? { credentials: o.credentials } : {}),
       ...(o.uploadLimits ? { uploadLimits: o.uploadLimits } : {}),
       ...(o.uploadRetentionMs ? { uploadRetentionMs: o.uploadRetentionMs } : {}),
-      models: {
-        defaultModel: o.defaultModel,
-        ...(o.heldOutModel ? { heldOutModel: o.heldOutModel } : {}),
-        ...(o.generalModel ? { generalModel: o.generalModel } : {}),
-        ...(o.builtinModels ? { builtin: o.builtinModels } : {}),
-        ...(o.modelRoots ? { roots: o.modelRoots } : {}),
-        ...(o.defaultMae !== undefined
-          ? { mae: { default: o.defaultMae, builtin: o.builtinMaes ?? {} } }
-          : {}),
-      },
+      models: gatewayModels(o),
       ...(o.log ? { log: o.log } : {}),
       runner: {
         concurrency: o.concurrency ?? 2,
