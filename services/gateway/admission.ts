@@ -11,13 +11,9 @@
  * Pure (no I/O): the runner feeds it. Admit is O(1) with a free slot; each grant is
  * O(tenants waiting).
  */
+import { abortableWait, type Waiter as BaseWaiter, removeFrom } from "@adq/stages";
 
-interface Waiter {
-  readonly tenant: string;
-  readonly seq: number;
-  grant(release: () => void): void;
-  fail(e: unknown): void;
-}
+type Waiter = { readonly tenant: string; readonly seq: number } & BaseWaiter<() => void>;
 
 export class JobAdmission {
   private readonly queues = new Map<string, Waiter[]>();
@@ -37,32 +33,22 @@ export class JobAdmission {
   admit(tenant: string, signal?: AbortSignal): Promise<() => void> {
     if (this.closed !== undefined) return Promise.reject(this.closed);
     if (signal?.aborted) return Promise.reject(signal.reason ?? new Error("aborted"));
-    return new Promise((resolve, reject) => {
-      const onAbort = () => {
+    return abortableWait<() => void, { tenant: string; seq: number }>(
+      signal,
+      { tenant, seq: this.seq++ },
+      (waiter) => {
         const q = this.queues.get(tenant);
-        const i = q?.indexOf(waiter) ?? -1;
-        if (q && i >= 0) q.splice(i, 1);
-        if (q?.length === 0) this.queues.delete(tenant);
-        reject(signal?.reason ?? new Error("aborted"));
-      };
-      const waiter: Waiter = {
-        tenant,
-        seq: this.seq++,
-        grant: (release) => {
-          signal?.removeEventListener("abort", onAbort);
-          resolve(release);
-        },
-        fail: (e) => {
-          signal?.removeEventListener("abort", onAbort);
-          reject(e);
-        },
-      };
-      signal?.addEventListener("abort", onAbort, { once: true });
-      const q = this.queues.get(tenant);
-      if (q) q.push(waiter);
-      else this.queues.set(tenant, [waiter]);
-      this.dispatch();
-    });
+        if (q) q.push(waiter);
+        else this.queues.set(tenant, [waiter]);
+        this.dispatch();
+      },
+      (waiter) => {
+        const q = this.queues.get(tenant);
+        if (!q) return;
+        removeFrom(q, waiter);
+        if (q.length === 0) this.queues.delete(tenant);
+      },
+    );
   }
 
   /** Jobs of `tenant` running now (tests, metrics). */

@@ -16,6 +16,7 @@
  * FIFO, so a tenant's jobs share its window in turn.
  * Acquire and release are O(1).
  */
+import { abortableWait, removeFrom, type Waiter } from "./waiter.ts";
 
 /** Waits for a slot of `stage`'s window; resolves to its release (idempotent). */
 export type TaskGate = (stage: string, signal?: AbortSignal) => Promise<() => void>;
@@ -35,7 +36,7 @@ export const GPU_STAGES = ["features", "sampling"] as const;
 interface Window {
   active: number;
   readonly limit: number;
-  readonly waiters: Array<{ grant: () => void }>;
+  readonly waiters: Array<Waiter<void>>;
 }
 
 export class FairShare {
@@ -95,20 +96,11 @@ export class FairShare {
       w.active++;
       return Promise.resolve(release);
     }
-    return new Promise((resolve, reject) => {
-      const waiter = {
-        grant: () => {
-          signal?.removeEventListener("abort", onAbort);
-          resolve(release);
-        },
-      };
-      const onAbort = () => {
-        const i = w.waiters.indexOf(waiter);
-        if (i >= 0) w.waiters.splice(i, 1);
-        reject(signal?.reason ?? new Error("aborted"));
-      };
-      signal?.addEventListener("abort", onAbort, { once: true });
-      w.waiters.push(waiter);
-    });
+    return abortableWait<void>(
+      signal,
+      {},
+      (waiter) => w.waiters.push(waiter),
+      (waiter) => removeFrom(w.waiters, waiter),
+    ).then(() => release);
   }
 }

@@ -85,4 +85,5 @@ export {
   type SharedFairShareOptions,
 } from "./shared-fair-share.ts";
 export type { FeaturesResult, ModelSpec, ShardRef } from "./tasks.ts";
+export { abortableWait, removeFrom, type Waiter } from "./waiter.ts";
 export { registerStageWorkers } from "./workers.ts";

@@ -25,6 +25,7 @@
 import { randomBytes } from "node:crypto";
 import { ConflictError, type JobStore } from "@adq/platform";
 import type { TaskGate } from "./fair-share.ts";
+import { abortableWait, type Waiter as BaseWaiter, removeFrom } from "./waiter.ts";
 
 export interface Lease {
   id: string;
@@ -56,10 +57,7 @@ export interface SharedFairShareOptions {
   onError?: (what: string, e: unknown) => void;
 }
 
-interface Waiter {
-  grant: (release: () => void) => void;
-  fail: (e: unknown) => void;
-}
+type Waiter = BaseWaiter<() => void>;
 
 interface Slot {
   readonly tenant: string;
@@ -155,26 +153,15 @@ export class SharedFairShare {
     if (signal?.aborted) return Promise.reject(signal.reason ?? new Error("aborted"));
     if (this.closed) return Promise.reject(new Error("fair share closed"));
     const s = this.slot(tenant, stage);
-    return new Promise((resolve, reject) => {
-      const waiter: Waiter = {
-        grant: (release) => {
-          signal?.removeEventListener("abort", onAbort);
-          resolve(release);
-        },
-        fail: (e) => {
-          signal?.removeEventListener("abort", onAbort);
-          reject(e);
-        },
-      };
-      const onAbort = () => {
-        const i = s.waiters.indexOf(waiter);
-        if (i >= 0) s.waiters.splice(i, 1);
-        reject(signal?.reason ?? new Error("aborted"));
-      };
-      signal?.addEventListener("abort", onAbort, { once: true });
-      s.waiters.push(waiter);
-      void this.pump(s);
-    });
+    return abortableWait<() => void>(
+      signal,
+      {},
+      (waiter) => {
+        s.waiters.push(waiter);
+        void this.pump(s);
+      },
+      (waiter) => removeFrom(s.waiters, waiter),
+    );
   }
 
   /** Takes slots for this process's waiters of one record, FIFO, until none wait. */
