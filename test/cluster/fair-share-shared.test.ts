@@ -6,7 +6,7 @@
 // dies (its connection closed, no release): its leases lapse after the TTL and the other
 // coordinator gets the window.
 import { DEFAULT_MODEL } from "@adq/cli";
-import { type Bus, FsArtifactStore, type TaskHandler } from "@adq/platform";
+import { type Bus, FsArtifactStore } from "@adq/platform";
 import { connectNats, KvJobStore, NatsBus, type NatsConnection } from "@adq/platform/nats";
 import {
   DEFAULT_PARAMS,
@@ -21,6 +21,7 @@ import {
 } from "@adq/stages";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { demoSlice, tmp } from "../e2e/helpers.ts";
+import { atLeast, wrapHandlers } from "../support/bus.ts";
 import { type NatsServer, startNatsServer } from "../support/nats-server.ts";
 
 const STAGES = ["features", "binning", "scoring", "sampling", "assemble"] as const;
@@ -37,31 +38,18 @@ describe("fair share shared by two coordinators (real nats-server, NATS KV lease
   const running = new Map<string, number>();
   const most = new Map<string, number>();
 
-  const recording = (inner: Bus): Bus => ({
-    publishTask: (t) => inner.publishTask(t),
-    onOutcome: (l, o) => inner.onOutcome(l, o),
-    publishEvent: (e) => inner.publishEvent(e),
-    subscribeEvents: (id, l) => inner.subscribeEvents(id, l),
-    close: () => inner.close(),
-    cancelJob: (id) => inner.cancelJob(id),
-    consume: (stage, handler: TaskHandler, options) =>
-      inner.consume(
-        stage,
-        async (task, ctx) => {
-          const k = `${task.tenant}/${stage}`;
-          running.set(k, (running.get(k) ?? 0) + 1);
-          most.set(k, Math.max(most.get(k) ?? 0, running.get(k)!));
-          try {
-            // A floor on every task, so tasks of both coordinators overlap even on a busy machine.
-            const [r] = await Promise.all([handler(task, ctx), new Promise((res) => setTimeout(res, 100))]);
-            return r;
-          } finally {
-            running.set(k, running.get(k)! - 1);
-          }
-        },
-        options,
-      ),
-  });
+  const recording = (inner: Bus): Bus =>
+    wrapHandlers(inner, (stage, handler) => async (task, ctx) => {
+      const k = `${task.tenant}/${stage}`;
+      running.set(k, (running.get(k) ?? 0) + 1);
+      most.set(k, Math.max(most.get(k) ?? 0, running.get(k)!));
+      try {
+        // A floor on every task, so tasks of both coordinators overlap even on a busy machine.
+        return await atLeast(100, handler(task, ctx));
+      } finally {
+        running.set(k, running.get(k)! - 1);
+      }
+    });
 
   const connect = async (name: string) => {
     const nc = await connectNats({ servers: nats.url, name });

@@ -4,7 +4,7 @@
 // the old fan-out (everything published at once) B's first task waits behind A's whole queue.
 // No timed assertion beyond that ratio: the other checks count tasks, not seconds.
 import { DEFAULT_MODEL } from "@adq/cli";
-import { type Bus, FsArtifactStore, type TaskHandler } from "@adq/platform";
+import { type Bus, FsArtifactStore } from "@adq/platform";
 import { connectNats, NatsBus, type NatsConnection } from "@adq/platform/nats";
 import {
   type CompressParams,
@@ -18,6 +18,7 @@ import {
 } from "@adq/stages";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { demoSlice, tmp } from "../e2e/helpers.ts";
+import { atLeast, wrapHandlers } from "../support/bus.ts";
 import { type NatsServer, startNatsServer } from "../support/nats-server.ts";
 
 const STAGES = ["features", "binning", "scoring", "sampling", "assemble"] as const;
@@ -54,32 +55,16 @@ describe("fair share between tenants (real nats-server, a worker per stage)", ()
   });
 
   /** A bus whose handlers record each task and last at least TASK_FLOOR_MS. */
-  const recording = (inner: Bus): Bus => ({
-    publishTask: (t) => inner.publishTask(t),
-    onOutcome: (l, o) => inner.onOutcome(l, o),
-    publishEvent: (e) => inner.publishEvent(e),
-    subscribeEvents: (id, l) => inner.subscribeEvents(id, l),
-    close: () => inner.close(),
-    cancelJob: (id) => inner.cancelJob(id),
-    consume: (stage, handler: TaskHandler, options) =>
-      inner.consume(
-        stage,
-        async (task, ctx) => {
-          const rec: TaskRecord = { tenant: task.tenant ?? "", jobId: task.jobId, stage, start: Date.now() };
-          log.push(rec);
-          try {
-            const [r] = await Promise.all([
-              handler(task, ctx),
-              new Promise((res) => setTimeout(res, TASK_FLOOR_MS)),
-            ]);
-            return r;
-          } finally {
-            rec.end = Date.now();
-          }
-        },
-        options,
-      ),
-  });
+  const recording = (inner: Bus): Bus =>
+    wrapHandlers(inner, (stage, handler) => async (task, ctx) => {
+      const rec: TaskRecord = { tenant: task.tenant ?? "", jobId: task.jobId, stage, start: Date.now() };
+      log.push(rec);
+      try {
+        return await atLeast(TASK_FLOOR_MS, handler(task, ctx));
+      } finally {
+        rec.end = Date.now();
+      }
+    });
 
   const connect = async (name: string) => {
     const nc = await connectNats({ servers: nats.url, name });

@@ -1,6 +1,7 @@
 // The test kit: what suites share (temp dirs and data slices, free ports, child processes,
 // real nats-server and SeaweedFS fixtures). Import from here.
 
+export { atLeast, wrapHandlers } from "./bus.ts";
 export { type CliResult, compressCli, runCli } from "./cli.ts";
 export { BROKEN_JPEG, brokenSlice, collect, demoSlice, sliceOf, tmp } from "./fs.ts";
 export {
