@@ -24,44 +24,24 @@ export interface Pki {
 
 export function makePki(): Pki {
   const dir = tmp("adq-pki-");
+  /** A new RSA key `{name}.key` and a request with subject CN={name} (openssl req's arguments). */
+  const newKey = (name: string) => [
+    "req",
+    "-newkey",
+    "rsa:2048",
+    "-nodes",
+    "-keyout",
+    `${name}.key`,
+    "-subj",
+    `/CN=${name}`,
+  ];
   const ca = (name: string) => {
-    openssl(
-      [
-        "req",
-        "-x509",
-        "-newkey",
-        "rsa:2048",
-        "-nodes",
-        "-keyout",
-        `${name}.key`,
-        "-out",
-        `${name}.pem`,
-        "-subj",
-        `/CN=${name}`,
-        "-days",
-        "2",
-      ],
-      dir,
-    );
+    openssl([...newKey(name), "-x509", "-out", `${name}.pem`, "-days", "2"], dir);
     return join(dir, `${name}.pem`);
   };
   const leaf = (name: string, caName: string, ext: string, days: string) => {
     writeFileSync(join(dir, `${name}.ext`), `${ext}\n`);
-    openssl(
-      [
-        "req",
-        "-newkey",
-        "rsa:2048",
-        "-nodes",
-        "-keyout",
-        `${name}.key`,
-        "-out",
-        `${name}.csr`,
-        "-subj",
-        `/CN=${name}`,
-      ],
-      dir,
-    );
+    openssl([...newKey(name), "-out", `${name}.csr`], dir);
     openssl(
       [
         "x509",
