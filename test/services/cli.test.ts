@@ -3,31 +3,21 @@ import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { hashApiKey } from "@adq/service-common/testing";
 import type { Manifest } from "@adq/stages";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { runCli } from "../e2e/cli.ts";
-import { demoSlice, type ServiceProcess, startServe, tmp } from "../support/index.ts";
+import { demoSlice, tmp, useServe } from "../support/index.ts";
 
 const KEY = "cli-test-key";
 
 describe("adq serve / submit / watch / result", () => {
-  let server: ServiceProcess;
-  let address: string;
-  let data: string;
-
-  beforeAll(async () => {
-    data = demoSlice(2, 12);
+  const serve = useServe(() => {
     const keys = join(tmp("adq-keys-"), "keys.json");
     writeFileSync(keys, JSON.stringify({ tenants: [{ id: "team-a", keys: [hashApiKey(KEY)] }] }));
-    const started = await startServe(data, {}, ["--api-keys", keys]);
-    server = started;
-    address = started.address;
-  });
-
-  afterAll(() => {
-    server?.kill("SIGKILL");
+    return { data: demoSlice(2, 12), args: ["--api-keys", keys] };
   });
 
   it("submits a job, watches it with progress bars, downloads the result atomically, then shuts down gracefully", async () => {
+    const { server, address, data } = serve;
     const client = ["--server", address, "--api-key", KEY];
     const sub = await runCli([
       "submit",

@@ -5,8 +5,8 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { REPO_ROOT } from "@adq/cli";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { demoSlice, type ServiceProcess, startServe } from "../support/index.ts";
+import { describe, expect, it } from "vitest";
+import { demoSlice, useServe } from "../support/index.ts";
 
 const GRPCURL = execFileSync("bash", [join(REPO_ROOT, "scripts", "grpcurl.sh"), "--print"], {
   encoding: "utf8",
@@ -18,9 +18,13 @@ if (!HAVE_GO && !existsSync(GRPCURL))
 const KEY = "grpcurl-test-key";
 
 describe.skipIf(!HAVE_GO && !existsSync(GRPCURL))("grpcurl through server reflection", () => {
-  let server: ServiceProcess;
-  let address: string;
-  let data: string;
+  const serve = useServe(() => {
+    if (!existsSync(GRPCURL))
+      throw new Error(
+        `grpcurl is not built at ${GRPCURL}: run bash scripts/grpcurl.sh (npm run test:all does)`,
+      );
+    return { data: demoSlice(2, 6), env: { ADQ_API_KEY: KEY } };
+  });
 
   const grpcurl = (...args: string[]) => {
     const r = spawnSync(GRPCURL, ["-plaintext", ...args], { encoding: "utf8", timeout: 20_000 });
@@ -31,27 +35,12 @@ describe.skipIf(!HAVE_GO && !existsSync(GRPCURL))("grpcurl through server reflec
       ...(key ? ["-H", `authorization: Bearer ${key}`] : []),
       "-d",
       JSON.stringify(body),
-      address,
+      serve.address,
       `adq.v1.CompressionService/${method}`,
     );
 
-  beforeAll(async () => {
-    if (!existsSync(GRPCURL))
-      throw new Error(
-        `grpcurl is not built at ${GRPCURL}: run bash scripts/grpcurl.sh (npm run test:all does)`,
-      );
-    data = demoSlice(2, 6);
-    const started = await startServe(data, { ADQ_API_KEY: KEY });
-    server = started;
-    address = started.address;
-  }, 40_000);
-
-  afterAll(() => {
-    server?.kill("SIGKILL");
-  });
-
   it("lists and describes the services, map fields included", () => {
-    const list = grpcurl(address, "list");
+    const list = grpcurl(serve.address, "list");
     expect(list.err).toBe("");
     expect(list.out.trim().split("\n")).toEqual([
       "adq.v1.CompressionService",
@@ -59,23 +48,23 @@ describe.skipIf(!HAVE_GO && !existsSync(GRPCURL))("grpcurl through server reflec
       "grpc.reflection.v1.ServerReflection",
       "grpc.reflection.v1alpha.ServerReflection",
     ]);
-    const svc = grpcurl(address, "describe", "adq.v1.CompressionService");
+    const svc = grpcurl(serve.address, "describe", "adq.v1.CompressionService");
     expect(svc.code, svc.err).toBe(0);
     expect(svc.out).toContain(
       "rpc CreateJob ( .adq.v1.CreateJobRequest ) returns ( .adq.v1.CreateJobResponse );",
     );
     expect(svc.out).toContain("rpc WatchJob ( .adq.v1.WatchJobRequest ) returns ( stream .adq.v1.JobEvent )");
-    const req = grpcurl(address, "describe", "adq.v1.CreateJobRequest");
+    const req = grpcurl(serve.address, "describe", "adq.v1.CreateJobRequest");
     expect(req.code, req.err).toBe(0);
     expect(req.out).toContain("map<string, string> labels = 6;");
     expect(req.out).toContain("string idempotency_key = 3;");
   });
 
   it("calls the API with JSON and health without a proto file", () => {
-    const health = grpcurl(address, "grpc.health.v1.Health/Check");
+    const health = grpcurl(serve.address, "grpc.health.v1.Health/Check");
     expect(JSON.parse(health.out)).toEqual({ status: "SERVING" });
     const created = call("CreateJob", {
-      dataset: { uri: `file://${data}` },
+      dataset: { uri: `file://${serve.data}` },
       params: { ratio: 0.25, method: "METHOD_RANDOM", seed: 1 },
       labels: { run: "grpcurl" },
     });
@@ -92,7 +81,7 @@ describe.skipIf(!HAVE_GO && !existsSync(GRPCURL))("grpcurl through server reflec
   });
 
   it("shows the standard error details: ErrorInfo, BadRequest and adq.v1.ErrorDetails", () => {
-    const bad = call("CreateJob", { dataset: { uri: `file://${data}` }, params: { ratio: 1.5 } });
+    const bad = call("CreateJob", { dataset: { uri: `file://${serve.data}` }, params: { ratio: 1.5 } });
     expect(bad.code).not.toBe(0);
     expect(bad.err).toContain("Code: InvalidArgument");
     expect(bad.err).toContain("Message: params.ratio: must be in (0, 1], got 1.5");

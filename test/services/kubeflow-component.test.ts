@@ -6,8 +6,8 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { REPO_ROOT } from "@adq/cli";
 import yaml from "js-yaml";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { demoSlice, type ServiceProcess, startServe, tmp } from "../support/index.ts";
+import { describe, expect, it } from "vitest";
+import { demoSlice, tmp, useServe } from "../support/index.ts";
 
 const KEY = "kfp-test-key";
 type Placeholder = string | { inputValue: string } | { outputPath: string };
@@ -18,19 +18,7 @@ interface Component {
 }
 
 describe("Kubeflow Pipelines component", () => {
-  let server: ServiceProcess;
-  let address: string;
-  let data: string;
-
-  beforeAll(async () => {
-    data = demoSlice(2, 8);
-    const started = await startServe(data, { ADQ_API_KEY: KEY });
-    server = started;
-    address = started.address;
-  }, 40_000);
-  afterAll(() => {
-    server?.kill("SIGKILL");
-  });
+  const serve = useServe(() => ({ data: demoSlice(2, 8), env: { ADQ_API_KEY: KEY } }));
 
   it("compresses on the gateway and leaves the result directory and the job id as outputs", () => {
     const spec = yaml.load(
@@ -40,8 +28,8 @@ describe("Kubeflow Pipelines component", () => {
       spec.inputs.filter((i) => i.default !== undefined).map((i) => [i.name, i.default!]),
     );
     Object.assign(values, {
-      dataset: data,
-      server: address,
+      dataset: serve.data,
+      server: serve.address,
       ratio: "0.25",
       method: "random",
       reconstruct: "True",

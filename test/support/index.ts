@@ -29,6 +29,7 @@ export {
   ServiceProcess,
   startServe,
   startService,
+  useServe,
 } from "./procs.ts";
 export {
   type S3Identity,

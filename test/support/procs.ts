@@ -8,6 +8,7 @@ import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { REPO_ROOT } from "@adq/cli";
+import { afterAll, beforeAll } from "vitest";
 import { tmp } from "./fs.ts";
 
 export type LogLine = Record<string, unknown> & { event?: string; job_id?: string };
@@ -176,4 +177,38 @@ export function startServe(dataRoot: string, env: Record<string, string> = {}, e
   const cache = tmp("adq-serve-cache-");
   const args = ["serve", "--port", "0", "--data-root", dataRoot, "--cache-dir", cache, "--threads", "1"];
   return startService("adq serve", [...args, ...extra], env, 30_000);
+}
+
+/**
+ * Vitest helper: `adq serve` (startServe) for the enclosing suite, over the data root `setup`
+ * returns, started in beforeAll and killed in afterAll. Read the fields inside tests and hooks.
+ */
+export function useServe(setup: () => { data: string; env?: Record<string, string>; args?: string[] }): {
+  readonly server: ServiceProcess;
+  readonly address: string;
+  readonly data: string;
+} {
+  let s: { server: ServiceProcess & { address: string }; data: string } | undefined;
+  beforeAll(async () => {
+    const o = setup();
+    s = { data: o.data, server: await startServe(o.data, o.env, o.args) };
+  }, 40_000);
+  afterAll(() => {
+    s?.server.kill("SIGKILL");
+  });
+  const started = () => {
+    if (!s) throw new Error("adq serve fixture used before beforeAll ran");
+    return s;
+  };
+  return {
+    get server() {
+      return started().server;
+    },
+    get address() {
+      return started().server.address;
+    },
+    get data() {
+      return started().data;
+    },
+  };
 }
