@@ -8,7 +8,11 @@ function fixture(seed = 3) {
   const r = new Rng(seed);
   const members = Array.from({ length: 60 }, (_, i) => 100 + i);
   const score = new Map(members.map((g) => [g, r.nextU32() / 2 ** 32]));
-  const bins = [members.filter((g) => g % 3 === 0), members.filter((g) => g % 3 === 1), members.filter((g) => g % 3 === 2)];
+  const bins = [
+    members.filter((g) => g % 3 === 0),
+    members.filter((g) => g % 3 === 1),
+    members.filter((g) => g % 3 === 2),
+  ];
   return { members, bins, difficulty: (g: number) => score.get(g)! };
 }
 
@@ -36,7 +40,10 @@ describe("pruneBins", () => {
   });
 
   it("breaks score ties by member index (the larger is dropped first)", () => {
-    const bins = [[5, 1], [3, 9]];
+    const bins = [
+      [5, 1],
+      [3, 9],
+    ];
     const p = pruneBins(bins, () => 0.5, 0.5, 0);
     expect(p.bins).toEqual([[1], [3]]);
   });
@@ -59,7 +66,9 @@ describe("pruneBins", () => {
   it("refuses β outside [0, 1), a budget above n, a non-finite score", () => {
     const { bins, difficulty } = fixture();
     expect(() => pruneBins(bins, difficulty, 1, 5)).toThrow(/adq beta must be in \[0, 1\), got 1/);
-    expect(() => pruneBins(bins, difficulty, 0.1, 61)).toThrow(/budget must be an integer in \[0, 60\], got 61/);
+    expect(() => pruneBins(bins, difficulty, 0.1, 61)).toThrow(
+      /budget must be an integer in \[0, 60\], got 61/,
+    );
     expect(() => pruneBins(bins, (g) => (g === 130 ? Number.NaN : 0), 0.1, 5)).toThrow(
       /score of member 130 is not finite/,
     );
@@ -89,7 +98,14 @@ describe("strataDrawsInBins", () => {
     expect(strataDrawsInBins(bins, counts, difficulty, { ...o, seed: 8 })).not.toEqual(a);
     expect(strataDrawsInBins(bins, counts, difficulty, { ...o, classIndex: 3 })).not.toEqual(a);
     // The members' order inside a bin does not matter.
-    expect(strataDrawsInBins(bins.map((b) => [...b].reverse()), counts, difficulty, o)).toEqual(a);
+    expect(
+      strataDrawsInBins(
+        bins.map((b) => [...b].reverse()),
+        counts,
+        difficulty,
+        o,
+      ),
+    ).toEqual(a);
   });
 
   it("covers the difficulty range: with k = count, one pick per equal-width stratum", () => {
@@ -102,6 +118,8 @@ describe("strataDrawsInBins", () => {
   it("refuses counts not aligned with the bins or larger than a bin", () => {
     const { bins, difficulty } = fixture();
     expect(() => strataDrawsInBins(bins, [1, 1], difficulty, o)).toThrow(/2 counts for 3 bins/);
-    expect(() => strataDrawsInBins(bins, [1, 1, 21], difficulty, o)).toThrow(/budget must be an integer in \[0, 20\]/);
+    expect(() => strataDrawsInBins(bins, [1, 1, 21], difficulty, o)).toThrow(
+      /budget must be an integer in \[0, 20\]/,
+    );
   });
 });

@@ -63,8 +63,7 @@ export function strataDrawsInBins(
   difficulty: (member: number) => number,
   o: { strata: number; seed: number; classIndex: number },
 ): number[][] {
-  if (counts.length !== bins.length)
-    throw new RangeError(`${counts.length} counts for ${bins.length} bins`);
+  if (counts.length !== bins.length) throw new RangeError(`${counts.length} counts for ${bins.length} bins`);
   return bins.map((members, b) => {
     const sorted = Int32Array.from(members).sort();
     const r = ccsSelect(sorted, Float64Array.from(sorted, difficulty), counts[b]!, {

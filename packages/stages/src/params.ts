@@ -372,7 +372,8 @@ export type ManifestParams = Omit<CompressParams, WhenSetKey> & Partial<Pick<Com
 
 export function manifestParams(p: CompressParams): ManifestParams {
   const out: Partial<CompressParams> = { ...p };
-  for (const spec of PARAM_LIST) if (spec.manifestWhenSet && p[spec.key] === spec.default) delete out[spec.key];
+  for (const spec of PARAM_LIST)
+    if (spec.manifestWhenSet && p[spec.key] === spec.default) delete out[spec.key];
   return out as ManifestParams;
 }
 

@@ -2,6 +2,7 @@ import { encodedBytes, openDataset } from "@adq/ml";
 import type { ArtifactStore } from "@adq/platform";
 import { METHODS } from "../methods.ts";
 import type { BinRecord, BinsFile, CompressParams, Manifest, ManifestItem, Method } from "../outputs.ts";
+import { manifestParams } from "../params.ts";
 import {
   encodeStoreHeader,
   encodeStoreRecord,
@@ -10,7 +11,6 @@ import {
   STORE_VERSION,
   type StoreEncoding,
 } from "../pq-store.ts";
-import { manifestParams } from "../params.ts";
 import { renderReport } from "../report/render.ts";
 import { encodeThumbnailPng } from "../report/thumbnails.ts";
 import { getJson } from "../shard-arrays.ts";

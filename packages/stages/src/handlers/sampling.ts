@@ -116,12 +116,13 @@ async function binDifficulty(
   store: ArtifactStore,
   bins: readonly (readonly number[])[],
 ): Promise<(member: number) => number> {
-  if (!task.headPrefix) throw new Error(`sampling ${task.method} on difficulty needs headPrefix (the fitted head)`);
+  if (!task.headPrefix)
+    throw new Error(`sampling ${task.method} on difficulty needs headPrefix (the fitted head)`);
   const members = Int32Array.from(bins.flat()).sort();
   const logits = await gatherRows(store, [headShard(task.headPrefix, task.shards)], "headLogits", members);
   const scores = el2nScores(logits.data, logits.width, task.classIndex);
   const at = new Map<number, number>();
-  members.forEach((g, i) => at.set(g, scores[i]!));
+  for (let i = 0; i < members.length; i++) at.set(members[i]!, scores[i]!);
   return (g) => at.get(g)!;
 }
 
