@@ -239,6 +239,53 @@ describe("adq compress (end to end)", () => {
     );
   }, 240_000);
 
+  it("--adq-beta/--adq-strata: held-out difficulty in ADQ's sampling only — exact budget, deterministic, another subset", async () => {
+    const run = async (c: string, ...extra: string[]) => {
+      const o = join(tmp("adq-out-"), "r");
+      const r = await compressSlice(o, c, "--seed", "7", "--adq-beta", "0.3", "--adq-strata", "4", ...extra);
+      expect(r.code, r.stderr).toBe(0);
+      return o;
+    };
+    const o = await run(cache);
+    const m = read<Manifest>(o, "manifest.json");
+    const b = read<BinsFile>(o, "bins.json");
+    expect(m.selected).toBe(30);
+    expect(m.perClass).toEqual([10, 10, 10]);
+    expect(m.params).toMatchObject({ adqBeta: 0.3, adqStrata: 4 });
+    // The ResNet-20's classes are the slice's: its logits give the bins' p − y, and a head is
+    // cross-fitted for the difficulty alone, recorded beside them.
+    expect(m.gradient).toMatchObject({ source: "model" });
+    expect(m.adq).toMatchObject({
+      score: "el2n-held-out",
+      beta: 0.3,
+      strata: 4,
+      head: { source: "fitted-head" },
+    });
+    m.adq!.classes.forEach((cl, c) => {
+      expect(cl.pruned).toBe(12); // ⌊0.3 · 40⌋
+      expect(cl.prunedPerBin.reduce((a, x) => a + x, 0)).toBe(12);
+      const bins = b.bins.filter((x) => x.class === c);
+      expect(bins.reduce((a, x) => a + x.allocated, 0)).toBe(10);
+      bins.forEach((x) => {
+        expect(x.allocated).toBeLessThanOrEqual(x.size - cl.prunedPerBin[x.bin]!);
+      });
+    });
+    expect(readFileSync(join(o, "report.html"), "utf8")).toContain("Strata per bin");
+    // The paper's run (β = 0, no strata) has neither in its files, and selected another subset.
+    const paper = read<Manifest>(out, "manifest.json");
+    expect(paper.params).not.toHaveProperty("adqBeta");
+    expect(paper.adq).toBeUndefined();
+    expect(m.items.map((it) => it.index)).not.toEqual(paper.items.map((it) => it.index));
+    // Same inputs and seed, fresh cache: the same bytes.
+    const again = await run(tmp("adq-cache-"));
+    expect(readFileSync(join(again, "manifest.json")).equals(readFileSync(join(o, "manifest.json")))).toBe(
+      true,
+    );
+    expect((await compressSlice(join(tmp("adq-out-"), "x"), cache, "--adq-beta", "1")).stderr).toMatch(
+      /adqBeta: must be in \[0, 1\), got 1/,
+    );
+  }, 240_000);
+
   it("reconstructs the kept images with the MAE into an ImageFolder, keeping stored pixels exactly", async () => {
     const rec = join(tmp("adq-rec-"), "images");
     const r = await runCli(["reconstruct", out, "--out", rec]);

@@ -30,6 +30,11 @@ export interface CcsOptions {
   seed: number;
   /** Names the unit (e.g. the class index) so each unit draws from its own stream. */
   unit: number;
+  /**
+   * The unit's stream path under `seed` (stratum j draws from Rng.derive(seed, ...stream, j));
+   * default ["ccs", unit]. ADQ's in-bin strata name (class, bin) here (bin-difficulty.ts).
+   */
+  stream?: ReadonlyArray<string | number>;
 }
 
 export interface CcsResult {
@@ -50,6 +55,34 @@ export function checkCcsOptions(o: CcsOptions): void {
 }
 
 /**
+ * CCS's hard cut-off, shared with ADQ's hard-example pruning (bin-difficulty.ts): positions
+ * of `members` ordered easiest first (by score, ties by member index), and how many of the
+ * hardest — the tail of that order — are dropped: ⌊β·n⌋, but never so many that fewer than
+ * `budget` remain. `scores` must be finite. O(n log n).
+ */
+export function hardCutoff(
+  members: ArrayLike<number>,
+  scores: ArrayLike<number>,
+  beta: number,
+  budget: number,
+): { order: number[]; pruned: number } {
+  const n = members.length;
+  const order = Array.from({ length: n }, (_, i) => i).sort(
+    (a, b) => scores[a]! - scores[b]! || members[a]! - members[b]!,
+  );
+  return { order, pruned: Math.max(0, Math.min(Math.floor(beta * n), n - budget)) };
+}
+
+/** Throws unless every score is finite (naming the member). */
+export function checkScores(members: ArrayLike<number>, scores: ArrayLike<number>, what: string): void {
+  if (scores.length !== members.length)
+    throw new RangeError(`${what}: ${scores.length} scores for ${members.length} members`);
+  for (let i = 0; i < members.length; i++)
+    if (!Number.isFinite(scores[i]!))
+      throw new RangeError(`${what}: score of member ${members[i]} is not finite`);
+}
+
+/**
  * Selects `budget` of `members` (global indices) by CCS on their `scores` (same order).
  * Ties in the cut-off are broken by member index (the larger index is dropped first), so the
  * result is a function of the inputs alone.
@@ -65,18 +98,13 @@ export function ccsSelect(
   if (scores.length !== n) throw new RangeError(`ccs: ${scores.length} scores for ${n} members`);
   if (!(Number.isSafeInteger(budget) && budget >= 0 && budget <= n))
     throw new RangeError(`ccs budget must be an integer in [0, ${n}], got ${budget}`);
-  for (let i = 0; i < n; i++)
-    if (!Number.isFinite(scores[i]!))
-      throw new RangeError(`ccs: score of member ${members[i]} is not finite`);
+  checkScores(members, scores, "ccs");
   const strataSizes = new Array<number>(options.strata).fill(0);
   const strataCounts = new Array<number>(options.strata).fill(0);
   if (budget === 0) return { indices: new Int32Array(0), pruned: 0, strataSizes, strataCounts };
 
   // 1. Hard cut-off, easiest first; ties by member index.
-  const order = Array.from({ length: n }, (_, i) => i).sort(
-    (a, b) => scores[a]! - scores[b]! || members[a]! - members[b]!,
-  );
-  const pruned = Math.min(Math.floor(options.beta * n), n - budget);
+  const { order, pruned } = hardCutoff(members, scores, options.beta, budget);
   const kept = order.slice(0, n - pruned);
 
   // 2. Equal-width strata over the kept scores.
@@ -119,7 +147,7 @@ export function ccsSelect(
     const count = strataCounts[j]!;
     if (count === 0) return;
     const sorted = Int32Array.from(s).sort();
-    const rng = Rng.derive(options.seed, "ccs", options.unit, j);
+    const rng = Rng.derive(options.seed, ...(options.stream ?? ["ccs", options.unit]), j);
     for (const p of rng.sampleIndices(sorted.length, count)) picked.push(sorted[p]!);
   });
   return { indices: Int32Array.from(picked).sort(), pruned, strataSizes, strataCounts };

@@ -1,6 +1,7 @@
 // @adq/core — the ADQ and DQ algorithms as pure functions over typed arrays.
 // No I/O, no clocks; every stochastic step takes an explicit seeded Rng.
 export { allocateAcrossClasses, allocateBins, DEFAULT_STRENGTH } from "./allocation.ts";
+export { type PrunedBins, pruneBins, strataDrawsInBins } from "./bin-difficulty.ts";
 export { binItems, STOCHASTIC_BINNING_ABOVE, STOCHASTIC_BINNING_EPSILON } from "./bins.ts";
 export { resizeBilinear, selectPatches, topKMask } from "./cam.ts";
 export { ccsSelect, el2nScores } from "./ccs.ts";

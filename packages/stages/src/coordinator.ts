@@ -160,6 +160,8 @@ interface BinningOutput {
   binSizes: number[][];
   gradient: GradientSource | null;
   headPrefix: string | undefined;
+  /** The head fitted only for a bin method's difficulty (the bins' p − y came from the model). */
+  difficultyHead?: GradientSource;
 }
 
 /**
@@ -512,6 +514,17 @@ async function runBinning(ctx: JobContext, features: FeaturesOutput, m: Members)
     );
     out.gradient = record;
     out.headPrefix = prefix;
+  } else if (ctx.plan.difficulty && !out.headPrefix) {
+    // A bin method on held-out difficulty whose bins used the model's own logits: the head is
+    // fitted for the sampler only (after the bins, so their tasks and content keys are unchanged).
+    const { prefix, ...record } = await fitHead(
+      ctx,
+      shards,
+      m,
+      "adqBeta/adqStrata rank items by held-out difficulty ‖p − y‖₂ (EL2N), so p comes from a cross-fitted head",
+    );
+    out.difficultyHead = record;
+    out.headPrefix = prefix;
   }
   return out;
 }
@@ -580,6 +593,15 @@ async function runSampling(
       ...(sampler === "strata"
         ? { headPrefix: headPrefix!, ccsBeta: params.ccsBeta, ccsStrata: params.ccsStrata }
         : {}),
+      // A bin method on held-out difficulty: each lever only when on, so the paper's runs keep
+      // their content keys (and every cached selection).
+      ...(sampler === "bins" && ctx.plan.difficulty
+        ? {
+            headPrefix: headPrefix!,
+            ...(params.adqBeta > 0 ? { adqBeta: params.adqBeta } : {}),
+            ...(params.adqStrata > 0 ? { adqStrata: params.adqStrata } : {}),
+          }
+        : {}),
     };
     return {
       taskKey: `class-${c}`,
@@ -626,6 +648,7 @@ async function runAssemble(
         ...(scores ? { scores } : {}),
         skipped: features.skipped,
         gradient: binning.gradient,
+        ...(binning.difficultyHead ? { difficultyHead: binning.difficultyHead } : {}),
         patchScores: features.featureResults[0]?.patchScores ?? null,
         timings,
         thumbnails: 120,

@@ -49,6 +49,8 @@ export {
   crossProblems,
   DEFAULT_PARAMS,
   type FlagKey,
+  type ManifestParams,
+  manifestParams,
   numberProblem,
   PARAM_LIST,
   PARAMS,

@@ -24,6 +24,21 @@ describe("the method table and the job plan", () => {
     );
   });
 
+  it("held-out difficulty: CCS always; a bin method only with adqBeta or adqStrata > 0", () => {
+    const difficulty = (method: Method, adqBeta = 0, adqStrata = 0) =>
+      planJob({ method, drop: 0, adqBeta, adqStrata }).difficulty;
+    expect(difficulty("ccs")).toBe(true);
+    expect(difficulty("adq")).toBe(false);
+    expect(planJob({ method: "adq", drop: 0 }).difficulty).toBe(false);
+    expect(difficulty("adq", 0.3)).toBe(true);
+    expect(difficulty("dq", 0, 4)).toBe(true);
+    expect(difficulty("random", 0.3, 4)).toBe(false);
+    // The stages stay the method's: the head is fitted in the binning stage that bins anyway.
+    expect(planJob({ method: "adq", drop: 0, adqBeta: 0.3 }).stages).toEqual(
+      planJob({ method: "adq", drop: 0 }).stages,
+    );
+  });
+
   it("the default-model rule: CIFAR-like data gets the ResNet-20 unless the method needs a held-out model", () => {
     expect(defaultModelRole(METHODS.adq, CIFAR).role).toBe("cifar");
     expect(defaultModelRole(METHODS.ccs, CIFAR)).toEqual({

@@ -136,6 +136,12 @@ export interface JobPlan {
   model: boolean;
   /** CAM patch masks (drop > 0). */
   cam: boolean;
+  /**
+   * The sampler reads each item's held-out difficulty (EL2N of the cross-fitted head): CCS always
+   * (`head`), a bin method when adqBeta or adqStrata > 0. The head is then fitted whatever the
+   * model (binning stage).
+   */
+  difficulty: boolean;
   /** Which stages run (binning also runs for CCS: it fits the head there). */
   stages: Record<PlanStage, boolean>;
   /** The default model's role and why (only when the data set's shape was given). */
@@ -164,7 +170,10 @@ export function defaultModelRole(spec: MethodSpec, shape: DatasetShape): { role:
 }
 
 /** The job's plan: what runs and what it needs, from the method table and the parameters. */
-export function planJob(params: Pick<CompressParams, "method" | "drop">, dataset?: DatasetShape): JobPlan {
+export function planJob(
+  params: Pick<CompressParams, "method" | "drop"> & Partial<Pick<CompressParams, "adqBeta" | "adqStrata">>,
+  dataset?: DatasetShape,
+): JobPlan {
   const spec: MethodSpec = METHODS[params.method];
   if (!spec)
     throw new InvalidArgumentError(
@@ -173,11 +182,13 @@ export function planJob(params: Pick<CompressParams, "method" | "drop">, dataset
     );
   const cam = params.drop > 0;
   const model = spec.features || cam;
+  const difficulty = spec.head || (spec.bins && ((params.adqBeta ?? 0) > 0 || (params.adqStrata ?? 0) > 0));
   return {
     method: params.method,
     spec,
     model,
     cam,
+    difficulty,
     stages: {
       features: model,
       binning: spec.bins || spec.head,

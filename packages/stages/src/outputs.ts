@@ -9,7 +9,7 @@ import type { GradientSource, ModelSpec, PatchScoreSource } from "./tasks.ts";
  */
 
 import type { Method } from "./methods.ts";
-import type { CompressParams } from "./params.ts";
+import type { CompressParams, ManifestParams } from "./params.ts";
 
 /** Every job parameter: derived from the parameter table (params.ts), documented there. */
 export type { CompressParams, Method };
@@ -34,7 +34,8 @@ export interface BinRecord {
 export interface BinsFile {
   version: 1;
   method: Method;
-  params: CompressParams;
+  /** Parameters off by default since a later version (adqBeta, adqStrata) appear only when set. */
+  params: ManifestParams;
   classes: string[];
   bins: BinRecord[];
 }
@@ -76,7 +77,8 @@ export interface Manifest {
   version: 1;
   tool: { name: "adq"; version: string };
   method: Method;
-  params: CompressParams;
+  /** Parameters off by default since a later version (adqBeta, adqStrata) appear only when set. */
+  params: ManifestParams;
   dataset: { path: string; format: string; size: number; classes: string[]; fingerprint: string };
   /** outputs: the graph names given for a model that does not use the contract's. */
   model: ModelSpec | null;
@@ -95,6 +97,19 @@ export interface Manifest {
     beta: number;
     strata: number;
     classes: Array<{ pruned: number; strataSizes: number[]; strataCounts: number[] }>;
+  };
+  /**
+   * Bin methods on held-out difficulty (present only when adqBeta or adqStrata > 0): EL2N of the
+   * cross-fitted head's held-out p, the head itself when it is not `gradient` (the model's own
+   * logits gave p − y), β, the strata per bin (0: uniform draws) and per class the items cut
+   * off, in all and per bin.
+   */
+  adq?: {
+    score: "el2n-held-out";
+    beta: number;
+    strata: number;
+    head?: GradientSource;
+    classes: Array<{ pruned: number; prunedPerBin: number[] }>;
   };
   total: number;
   selected: number;

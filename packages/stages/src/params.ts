@@ -33,6 +33,12 @@ interface ParamBase {
    * proto3 scalar has no presence, so its unset 0 would otherwise read as a value.
    */
   required?: boolean;
+  /**
+   * Written to manifest.json's `params` only when set off its default: a parameter added after
+   * the format whose default is "off" leaves the manifests of runs that do not use it unchanged,
+   * byte for byte (their absence reads as the default).
+   */
+  manifestWhenSet?: boolean;
 }
 
 /** A number's bounds: the rule's words, its check and the CRD's schema all come from here. */
@@ -202,6 +208,31 @@ export const PARAMS = {
     doc: "ccs: difficulty strata per class",
     methods: methodsWhere((m) => m.sampler === "strata"),
   }),
+  adqBeta: num({
+    key: "adqBeta",
+    flag: "--adq-beta",
+    arg: "<β>",
+    proto: "adq_beta",
+    // 0: the paper's recipe. CCS's hard cut-off (its β, same score and tie rule) applied before
+    // the bins' allocation, the lever that made CCS beat random (bench/quality/FINDINGS.md).
+    default: 0,
+    range: { min: 0, max: 1, maxOpen: true },
+    doc: "adq, dq: share of a class's hardest items (held-out EL2N)\nremoved from its bins before the allocation",
+    methods: methodsWhere((m) => m.bins),
+    manifestWhenSet: true,
+  }),
+  adqStrata: num({
+    key: "adqStrata",
+    flag: "--adq-strata",
+    arg: "<k>",
+    proto: "adq_strata",
+    // 0: uniform draws inside a bin, the paper's recipe.
+    default: 0,
+    range: { integer: true, min: 0, max: 10_000 },
+    doc: "adq, dq: draw inside each bin by k held-out difficulty\nstrata, as ccs does (0: uniformly)",
+    methods: methodsWhere((m) => m.bins),
+    manifestWhenSet: true,
+  }),
   lambda: num({
     key: "lambda",
     flag: "--lambda",
@@ -331,6 +362,19 @@ export function unusedParams(given: Iterable<keyof CompressParams>, method: stri
   return [...given]
     .map((k) => PARAMS[k] as ParamSpec)
     .filter((p) => p.methods && !p.methods.includes(method));
+}
+
+/** manifest.json's `params`: every parameter, less those at their default that are written only when set. */
+type WhenSetKey = {
+  [K in ParamKey]: (typeof PARAMS)[K] extends { manifestWhenSet: true } ? K : never;
+}[ParamKey];
+export type ManifestParams = Omit<CompressParams, WhenSetKey> & Partial<Pick<CompressParams, WhenSetKey>>;
+
+export function manifestParams(p: CompressParams): ManifestParams {
+  const out: Partial<CompressParams> = { ...p };
+  for (const spec of PARAM_LIST)
+    if (spec.manifestWhenSet && p[spec.key] === spec.default) delete out[spec.key];
+  return out as ManifestParams;
 }
 
 /** Every default, from the table. */

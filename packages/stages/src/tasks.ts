@@ -164,6 +164,13 @@ export interface SamplingTask {
   headPrefix?: string;
   ccsBeta?: number;
   ccsStrata?: number;
+  /**
+   * Bin methods on held-out difficulty (EL2N of the head at headPrefix), each present only when
+   * > 0 so the paper's runs keep their content keys: the hardest share of the class removed from
+   * its bins before the allocation, and difficulty strata for the draws inside a bin.
+   */
+  adqBeta?: number;
+  adqStrata?: number;
   seed: number;
   drop: number;
   patchGrid: number;
@@ -189,6 +196,8 @@ export interface ClassSelection {
   binSizes?: number[];
   /** CCS: items dropped by the hard cut-off, and per difficulty stratum its size and picks. */
   ccs?: { pruned: number; strataSizes: number[]; strataCounts: number[] };
+  /** Bin methods on held-out difficulty: items cut off by the hard cut-off (adqBeta), in all and per bin. */
+  adq?: { pruned: number; prunedPerBin: number[] };
   rsZ?: number[];
   dsZ?: number[];
   importance?: number[];

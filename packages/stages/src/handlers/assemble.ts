@@ -2,6 +2,7 @@ import { encodedBytes, openDataset } from "@adq/ml";
 import type { ArtifactStore } from "@adq/platform";
 import { METHODS } from "../methods.ts";
 import type { BinRecord, BinsFile, CompressParams, Manifest, ManifestItem, Method } from "../outputs.ts";
+import { manifestParams } from "../params.ts";
 import {
   encodeStoreHeader,
   encodeStoreRecord,
@@ -40,6 +41,8 @@ export interface AssembleTask {
   skipped: Array<{ id: string; reason: string }>;
   /** Source of p in p − y (null without bins). */
   gradient?: GradientSource | null;
+  /** Bin methods with adqBeta/adqStrata > 0: the head their difficulty came from, when it is not `gradient`. */
+  difficultyHead?: GradientSource;
   /** How patches were ranked for dropping (null when none were dropped). */
   patchScores?: PatchScoreSource | null;
   /** Wall milliseconds of the stages before this one (shown in the report only). */
@@ -143,12 +146,15 @@ export async function handleAssemble(task: AssembleTask, store: ArtifactStore): 
       });
     });
   }
-  const binsFile: BinsFile = { version: 1, method: task.method, params: task.params, classes, bins };
+  // Parameters that are off leave the files as they were before they existed (params.ts).
+  const params = manifestParams(task.params);
+  const adqDifficulty = METHODS[task.method].bins && (task.params.adqBeta > 0 || task.params.adqStrata > 0);
+  const binsFile: BinsFile = { version: 1, method: task.method, params, classes, bins };
   const manifest: Manifest = {
     version: 1,
     tool: { name: "adq", version: TOOL_VERSION },
     method: task.method,
-    params: task.params,
+    params,
     dataset: task.datasetInfo,
     model: task.model,
     gradient: task.gradient ?? null,
@@ -159,6 +165,17 @@ export async function handleAssemble(task: AssembleTask, store: ArtifactStore): 
             beta: task.params.ccsBeta,
             strata: task.params.ccsStrata,
             classes: selections.map((s) => s.ccs ?? { pruned: 0, strataSizes: [], strataCounts: [] }),
+          },
+        }
+      : {}),
+    ...(adqDifficulty
+      ? {
+          adq: {
+            score: "el2n-held-out" as const,
+            beta: task.params.adqBeta,
+            strata: task.params.adqStrata,
+            ...(task.difficultyHead ? { head: task.difficultyHead } : {}),
+            classes: selections.map((s) => s.adq ?? { pruned: 0, prunedPerBin: [] }),
           },
         }
       : {}),

@@ -1,4 +1,13 @@
-import { allocateBins, ccsSelect, el2nScores, importanceScores, sampleUnit, topKMask } from "@adq/core";
+import {
+  allocateBins,
+  ccsSelect,
+  el2nScores,
+  importanceScores,
+  pruneBins,
+  sampleUnit,
+  strataDrawsInBins,
+  topKMask,
+} from "@adq/core";
 import type { ArtifactStore } from "@adq/platform";
 import { METHODS, type Sampler } from "../methods.ts";
 import { DEFAULT_PARAMS } from "../params.ts";
@@ -101,18 +110,53 @@ async function sampleStrata(task: SamplingTask, store: ArtifactStore): Promise<C
   };
 }
 
-/** Allocation over the class's GraphCut bins (by importance when the method scores bins), then uniform draws per bin. */
+/** Each member's held-out difficulty, EL2N of the cross-fitted head's p (CCS's score), by global index. */
+async function binDifficulty(
+  task: SamplingTask,
+  store: ArtifactStore,
+  bins: readonly (readonly number[])[],
+): Promise<(member: number) => number> {
+  if (!task.headPrefix)
+    throw new Error(`sampling ${task.method} on difficulty needs headPrefix (the fitted head)`);
+  const members = Int32Array.from(bins.flat()).sort();
+  const logits = await gatherRows(store, [headShard(task.headPrefix, task.shards)], "headLogits", members);
+  const scores = el2nScores(logits.data, logits.width, task.classIndex);
+  const at = new Map<number, number>();
+  for (let i = 0; i < members.length; i++) at.set(members[i]!, scores[i]!);
+  return (g) => at.get(g)!;
+}
+
+/**
+ * Allocation over the class's GraphCut bins (by importance when the method scores bins), then
+ * draws per bin: uniform (the paper), or by difficulty strata (adqStrata > 0); with adqBeta > 0
+ * the hardest members leave their bins first and the allocation runs over what remains
+ * (packages/core/src/bin-difficulty.ts). Importance stays the bins' RS/DS.
+ */
 async function sampleByBins(task: SamplingTask, store: ArtifactStore): Promise<ClassSelection> {
   const c = task.classIndex;
   if (!task.binsKey) throw new Error(`sampling ${task.method} needs binsKey`);
-  const { bins } = await getJson<BinsArtifact>(store, task.binsKey);
-  const sizes = bins.map((b) => b.length);
+  const { bins: allBins } = await getJson<BinsArtifact>(store, task.binsKey);
+  const sizes = allBins.map((b) => b.length);
   const scored = METHODS[task.method].scores;
-  if (scored && (!task.scores || task.scores.length !== bins.length))
+  if (scored && (!task.scores || task.scores.length !== allBins.length))
     throw new Error(`class ${c}: one score per bin is required`);
-  const alloc = allocateClass(sizes, scored ? task.scores : undefined, task, task.budget);
+  const beta = task.adqBeta ?? 0;
+  const strata = task.adqStrata ?? 0;
+  const difficulty = beta > 0 || strata > 0 ? await binDifficulty(task, store, allBins) : undefined;
+  const pruning = difficulty && beta > 0 ? pruneBins(allBins, difficulty, beta, task.budget) : undefined;
+  const bins = pruning?.bins ?? allBins;
+  const alloc = allocateClass(
+    pruning ? bins.map((b) => b.length) : sizes,
+    scored ? task.scores : undefined,
+    task,
+    task.budget,
+  );
+  const draws =
+    difficulty && strata > 0
+      ? strataDrawsInBins(bins, alloc.counts, difficulty, { strata, seed: task.seed, classIndex: c })
+      : sampleBins(bins, alloc.counts, task.seed, c);
   const picked: Array<[number, number]> = [];
-  sampleBins(bins, alloc.counts, task.seed, c).forEach((members, b) => {
+  draws.forEach((members, b) => {
     for (const g of members) picked.push([g, b]);
   });
   picked.sort((x, y) => x[0] - y[0]);
@@ -122,6 +166,9 @@ async function sampleByBins(task: SamplingTask, store: ArtifactStore): Promise<C
     bins: picked.map((p) => p[1]),
     binCounts: Array.from(alloc.counts),
     binSizes: sizes,
+    ...(difficulty
+      ? { adq: { pruned: pruning?.pruned ?? 0, prunedPerBin: pruning?.prunedPerBin ?? sizes.map(() => 0) } }
+      : {}),
     ...(alloc.z
       ? {
           rsZ: Array.from(alloc.z.rs),

@@ -215,6 +215,25 @@ function renderHeader(input: ReportInput, datasetName: string): string {
           fact("Strata", esc(formatInt(manifest.ccs?.strata ?? p.ccsStrata))),
         ]
       : []),
+    // Bin methods on held-out difficulty (absent at the paper's recipe, β = 0 and no strata).
+    ...(manifest.adq && manifest.adq.beta > 0
+      ? [
+          fact(
+            "Hard cut-off β",
+            `${esc(formatNumber(manifest.adq.beta))} <small>(${esc(formatInt(manifest.adq.classes.reduce((a, c) => a + c.pruned, 0)))} cut)</small>`,
+            "the hardest share of each class (held-out EL2N) left its bins before the allocation",
+          ),
+        ]
+      : []),
+    ...(manifest.adq && manifest.adq.strata > 0
+      ? [
+          fact(
+            "Strata per bin",
+            esc(formatInt(manifest.adq.strata)),
+            "each bin's count drawn by held-out difficulty strata, as CCS draws a class",
+          ),
+        ]
+      : []),
     fact("Patch drop θ", esc(formatNumber(p.drop))),
     fact("Seed", esc(String(p.seed))),
     fact("Images N", esc(formatInt(manifest.total))),

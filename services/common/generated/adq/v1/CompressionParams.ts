@@ -27,6 +27,8 @@ export interface CompressionParams {
   'storeQuality'?: (number);
   'ccsBeta'?: (number | string);
   'ccsStrata'?: (number);
+  'adqBeta'?: (number | string);
+  'adqStrata'?: (number);
   '_bins'?: "bins";
   '_alpha'?: "alpha";
   '_dropRatio'?: "dropRatio";
@@ -38,6 +40,8 @@ export interface CompressionParams {
   '_storeQuality'?: "storeQuality";
   '_ccsBeta'?: "ccsBeta";
   '_ccsStrata'?: "ccsStrata";
+  '_adqBeta'?: "adqBeta";
+  '_adqStrata'?: "adqStrata";
 }
 
 export interface CompressionParams__Output {
@@ -61,6 +65,8 @@ export interface CompressionParams__Output {
   'storeQuality'?: (number);
   'ccsBeta'?: (number);
   'ccsStrata'?: (number);
+  'adqBeta'?: (number);
+  'adqStrata'?: (number);
   '_bins'?: "bins";
   '_alpha'?: "alpha";
   '_dropRatio'?: "dropRatio";
@@ -72,4 +78,6 @@ export interface CompressionParams__Output {
   '_storeQuality'?: "storeQuality";
   '_ccsBeta'?: "ccsBeta";
   '_ccsStrata'?: "ccsStrata";
+  '_adqBeta'?: "adqBeta";
+  '_adqStrata'?: "adqStrata";
 }

@@ -210,7 +210,7 @@ class PatchGrid(_message.Message):
     def __init__(self, image_size: _Optional[int] = ..., patch_size: _Optional[int] = ...) -> None: ...
 
 class CompressionParams(_message.Message):
-    __slots__ = ("ratio", "bins", "alpha", "drop_ratio", "patch_grid", "seed", "method", "graphcut_lambda", "texture_patch_size", "diversity", "rs_weight", "ds_weight", "model", "mae_model", "skip_bad_files", "allocation_strength", "store_codec", "store_quality", "ccs_beta", "ccs_strata")
+    __slots__ = ("ratio", "bins", "alpha", "drop_ratio", "patch_grid", "seed", "method", "graphcut_lambda", "texture_patch_size", "diversity", "rs_weight", "ds_weight", "model", "mae_model", "skip_bad_files", "allocation_strength", "store_codec", "store_quality", "ccs_beta", "ccs_strata", "adq_beta", "adq_strata")
     RATIO_FIELD_NUMBER: _ClassVar[int]
     BINS_FIELD_NUMBER: _ClassVar[int]
     ALPHA_FIELD_NUMBER: _ClassVar[int]
@@ -231,6 +231,8 @@ class CompressionParams(_message.Message):
     STORE_QUALITY_FIELD_NUMBER: _ClassVar[int]
     CCS_BETA_FIELD_NUMBER: _ClassVar[int]
     CCS_STRATA_FIELD_NUMBER: _ClassVar[int]
+    ADQ_BETA_FIELD_NUMBER: _ClassVar[int]
+    ADQ_STRATA_FIELD_NUMBER: _ClassVar[int]
     ratio: float
     bins: int
     alpha: float
@@ -251,7 +253,9 @@ class CompressionParams(_message.Message):
     store_quality: int
     ccs_beta: float
     ccs_strata: int
-    def __init__(self, ratio: _Optional[float] = ..., bins: _Optional[int] = ..., alpha: _Optional[float] = ..., drop_ratio: _Optional[float] = ..., patch_grid: _Optional[_Union[PatchGrid, _Mapping]] = ..., seed: _Optional[int] = ..., method: _Optional[_Union[Method, str]] = ..., graphcut_lambda: _Optional[float] = ..., texture_patch_size: _Optional[int] = ..., diversity: _Optional[_Union[DiversityParams, _Mapping]] = ..., rs_weight: _Optional[float] = ..., ds_weight: _Optional[float] = ..., model: _Optional[_Union[ModelRef, _Mapping]] = ..., mae_model: _Optional[_Union[ModelRef, _Mapping]] = ..., skip_bad_files: _Optional[bool] = ..., allocation_strength: _Optional[float] = ..., store_codec: _Optional[_Union[StoreCodec, str]] = ..., store_quality: _Optional[int] = ..., ccs_beta: _Optional[float] = ..., ccs_strata: _Optional[int] = ...) -> None: ...
+    adq_beta: float
+    adq_strata: int
+    def __init__(self, ratio: _Optional[float] = ..., bins: _Optional[int] = ..., alpha: _Optional[float] = ..., drop_ratio: _Optional[float] = ..., patch_grid: _Optional[_Union[PatchGrid, _Mapping]] = ..., seed: _Optional[int] = ..., method: _Optional[_Union[Method, str]] = ..., graphcut_lambda: _Optional[float] = ..., texture_patch_size: _Optional[int] = ..., diversity: _Optional[_Union[DiversityParams, _Mapping]] = ..., rs_weight: _Optional[float] = ..., ds_weight: _Optional[float] = ..., model: _Optional[_Union[ModelRef, _Mapping]] = ..., mae_model: _Optional[_Union[ModelRef, _Mapping]] = ..., skip_bad_files: _Optional[bool] = ..., allocation_strength: _Optional[float] = ..., store_codec: _Optional[_Union[StoreCodec, str]] = ..., store_quality: _Optional[int] = ..., ccs_beta: _Optional[float] = ..., ccs_strata: _Optional[int] = ..., adq_beta: _Optional[float] = ..., adq_strata: _Optional[int] = ...) -> None: ...
 
 class BinScore(_message.Message):
     __slots__ = ("class_index", "class_name", "bin_index", "size", "rs", "ds", "rs_normalized", "ds_normalized", "importance", "allocated")
