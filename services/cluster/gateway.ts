@@ -39,7 +39,7 @@ import {
 import { ModelCache, registerStageWorkers } from "@adq/stages";
 import type * as grpc from "@grpc/grpc-js";
 import { natsMetrics, queueMetrics } from "./metrics.ts";
-import { type ClusterPorts, type ClusterPortsOptions, openClusterPorts } from "./ports.ts";
+import { type ClusterPorts, type ClusterPortsOptions, natsPortsOptions, openClusterPorts } from "./ports.ts";
 import { STAGE_NAMES } from "./stage-services.ts";
 
 export interface ClusterGatewayOptions extends ModelFlags {
@@ -116,12 +116,7 @@ export async function startClusterGateway(o: ClusterGatewayOptions): Promise<Run
     name: `adq-${role}`,
     kv: true,
     log,
-    ...(o.natsAuth ? { auth: o.natsAuth } : {}),
-    ...(o.insecureNats ? { insecureNats: true } : {}),
-    ...(o.namespace ? { namespace: o.namespace } : {}),
-    ...(o.ackWaitMs ? { ackWaitMs: o.ackWaitMs } : {}),
-    ...(o.retryBackoffMs ? { retryBackoffMs: o.retryBackoffMs } : {}),
-    ...(o.artifacts ? { artifacts: o.artifacts } : {}),
+    ...natsPortsOptions(o),
   });
   // Every stage's queue exists before the first job, made here and never by a worker:
   // autoscalers read each consumer's lag from the start, and workers need no right to

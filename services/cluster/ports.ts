@@ -67,6 +67,28 @@ export interface ClusterPortsOptions {
   log: Logger;
 }
 
+/** A cluster process's NATS flags (`--insecure-nats`, `--namespace`, …), as its options name them. */
+export interface NatsProcessFlags {
+  natsAuth?: NatsAuthOptions;
+  insecureNats?: boolean;
+  namespace?: string;
+  ackWaitMs?: number;
+  retryBackoffMs?: number[];
+  artifacts?: ClusterPortsOptions["artifacts"];
+}
+
+/** The ClusterPortsOptions a process's NATS flags set (unset flags stay unset). */
+export function natsPortsOptions(o: NatsProcessFlags): Partial<ClusterPortsOptions> {
+  return {
+    ...(o.natsAuth ? { auth: o.natsAuth } : {}),
+    ...(o.insecureNats ? { insecureNats: true } : {}),
+    ...(o.namespace ? { namespace: o.namespace } : {}),
+    ...(o.ackWaitMs ? { ackWaitMs: o.ackWaitMs } : {}),
+    ...(o.retryBackoffMs ? { retryBackoffMs: o.retryBackoffMs } : {}),
+    ...(o.artifacts ? { artifacts: o.artifacts } : {}),
+  };
+}
+
 export interface ClusterPorts {
   nc: NatsConnection;
   bus: NatsBus;

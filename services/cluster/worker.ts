@@ -34,7 +34,7 @@ import {
 import { ModelCache, registerStageWorkers } from "@adq/stages";
 import type * as grpc from "@grpc/grpc-js";
 import { natsMetrics, queueMetrics } from "./metrics.ts";
-import { type ClusterPorts, type ClusterPortsOptions, openClusterPorts } from "./ports.ts";
+import { type ClusterPorts, type ClusterPortsOptions, natsPortsOptions, openClusterPorts } from "./ports.ts";
 import { addStageService, type StageProcessName, stageServiceName } from "./stage-services.ts";
 import { confineTaskPaths, realPaths } from "./task-paths.ts";
 
@@ -114,12 +114,7 @@ export async function startStageWorker(o: StageWorkerProcessOptions): Promise<Ru
     // Only the artifact buckets this stage reads; writes to its own (artifact-buckets.ts).
     stage,
     log,
-    ...(o.natsAuth ? { auth: o.natsAuth } : {}),
-    ...(o.insecureNats ? { insecureNats: true } : {}),
-    ...(o.namespace ? { namespace: o.namespace } : {}),
-    ...(o.ackWaitMs ? { ackWaitMs: o.ackWaitMs } : {}),
-    ...(o.retryBackoffMs ? { retryBackoffMs: o.retryBackoffMs } : {}),
-    ...(o.artifacts ? { artifacts: o.artifacts } : {}),
+    ...natsPortsOptions(o),
   });
   const registry = new Registry();
   processMetrics(registry, `worker-${stage}`);
