@@ -20,7 +20,18 @@ import { mkdir, open } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { Readable } from "node:stream";
 import { createGunzip } from "node:zlib";
-import { BLOCK, checksumOk, octal, parsePax, rawEntryName, safeEntryName, str, TarError } from "./tar.ts";
+import {
+  BLOCK,
+  checksumOk,
+  fileEntry,
+  notFileOrFolder,
+  octal,
+  parsePax,
+  rawEntryName,
+  safeEntryName,
+  str,
+  TarError,
+} from "./tar.ts";
 
 export interface StreamTarLimits {
   maxFiles: number;
@@ -179,11 +190,8 @@ export async function extractTarStream(
       if (++entries > limits.maxFiles)
         throw new TarError(`archive holds more than ${limits.maxFiles} entries`);
       if (type === "0" || type === "\0" || type === "7") {
-        const name = safeEntryName(rawName);
-        if (name === "") throw new TarError("a file entry without a name");
+        const name = fileEntry(rawName, size, total, limits.maxBytes);
         total += size;
-        if (total > limits.maxBytes)
-          throw new TarError(`archive content exceeds ${limits.maxBytes} bytes once extracted`);
         const target = join(dest, ...name.split("/"));
         let fh: Awaited<ReturnType<typeof open>>;
         try {
@@ -224,13 +232,7 @@ export async function extractTarStream(
           } catch (e) {
             throw fsError(e, name);
           }
-      } else {
-        const what =
-          type === "1" ? "hard link" : type === "2" ? "symlink" : type === "6" ? "FIFO" : "device file";
-        throw new TarError(
-          `entry ${JSON.stringify(rawName)} is a ${what}: only files and folders are allowed`,
-        );
-      }
+      } else throw notFileOrFolder(type, rawName);
     }
     if (!sawEnd && r.total % BLOCK !== 0) throw new TarError("truncated archive (trailing partial block)");
     if (entries === 0) throw new TarError("empty or not a tar archive");

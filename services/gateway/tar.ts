@@ -62,6 +62,20 @@ export function rawEntryName(
   return pax.path ?? longName ?? (prefix ? `${prefix}/${str(h, 0, 100)}` : str(h, 0, 100));
 }
 
+/** A file entry's safe name; throws when its size brings the extracted total past `maxBytes`. */
+export function fileEntry(rawName: string, size: number, total: number, maxBytes: number): string {
+  const name = safeEntryName(rawName);
+  if (name === "") throw new TarError("a file entry without a name");
+  if (total + size > maxBytes) throw new TarError(`archive content exceeds ${maxBytes} bytes once extracted`);
+  return name;
+}
+
+/** The error for an entry that is neither a file nor a folder (links, FIFOs, devices). */
+export function notFileOrFolder(type: string, rawName: string): TarError {
+  const what = type === "1" ? "hard link" : type === "2" ? "symlink" : type === "6" ? "FIFO" : "device file";
+  return new TarError(`entry ${JSON.stringify(rawName)} is a ${what}: only files and folders are allowed`);
+}
+
 /** Normalises an entry name; throws on absolute paths, `..` and other unsafe names. */
 export function safeEntryName(raw: string): string {
   if (raw.includes("\0")) throw new TarError(`entry name with a NUL byte: ${JSON.stringify(raw)}`);
@@ -126,20 +140,13 @@ export function readTar(buf: Uint8Array, limits: TarLimits): TarEntry[] {
     longName = undefined;
     pax = {};
     if (type === "0" || type === "\0" || type === "7") {
-      const name = safeEntryName(rawName);
-      if (name === "") throw new TarError("a file entry without a name");
+      const name = fileEntry(rawName, size, total, limits.maxBytes);
       total += size;
-      if (total > limits.maxBytes)
-        throw new TarError(`archive content exceeds ${limits.maxBytes} bytes once extracted`);
       entries.push({ name, type: "file", data });
     } else if (type === "5") {
       const name = safeEntryName(rawName);
       if (name !== "") entries.push({ name, type: "dir", data: new Uint8Array(0) });
-    } else {
-      const what =
-        type === "1" ? "hard link" : type === "2" ? "symlink" : type === "6" ? "FIFO" : "device file";
-      throw new TarError(`entry ${JSON.stringify(rawName)} is a ${what}: only files and folders are allowed`);
-    }
+    } else throw notFileOrFolder(type, rawName);
     if (entries.length > limits.maxFiles)
       throw new TarError(`archive holds more than ${limits.maxFiles} entries`);
   }
