@@ -137,6 +137,28 @@ describe.skipIf(K8S_TESTS_OFF)("helm install of charts/adq on a real control pla
       })
     ).items.filter((p) => !p.metadata?.deletionTimestamp);
 
+  /** Waits until the stage's Deployment asks for `replicas` and (`withPods`) has that many pods. */
+  const replicasReach = (stage: string, replicas: number, timeoutMs: number, withPods = false) =>
+    waitFor(
+      `${dep(stage)} at ${replicas} replicas`,
+      async () => {
+        const d = await apps.readNamespacedDeployment({ name: dep(stage), namespace: NS });
+        if (d.spec?.replicas !== replicas) return undefined;
+        return !withPods || (await podsOf(stage)).length === replicas ? true : undefined;
+      },
+      timeoutMs,
+    );
+  /** A worker takes `n` tasks off the stage's queue, as the stage's pod would. */
+  const drain = async (stage: string, n: number) => {
+    const done: string[] = [];
+    const sub = worker.consume(stage, async (t) => {
+      done.push(t.taskKey);
+      return t.taskKey;
+    });
+    await waitFor(`${n} ${stage} tasks handled`, async () => (done.length === n ? true : undefined), 30_000);
+    await sub.close();
+  };
+
   it("installs with fixed replicas; GPU-stage pods land only on GPU nodes, the others never", async () => {
     const { stdout: notes } = await helmArgs(
       "install",
@@ -308,18 +330,7 @@ describe.skipIf(K8S_TESTS_OFF)("helm install of charts/adq on a real control pla
         },
         60_000,
       );
-    for (const s of STAGES) {
-      const want = GPU_STAGES.has(s) ? 0 : 1;
-      await waitFor(
-        `${dep(s)} at ${want} replicas`,
-        async () => {
-          const d = await apps.readNamespacedDeployment({ name: dep(s), namespace: NS });
-          const pods = await podsOf(s);
-          return d.spec?.replicas === want && pods.length === want ? true : undefined;
-        },
-        60_000,
-      );
-    }
+    for (const s of STAGES) await replicasReach(s, GPU_STAGES.has(s) ? 0 : 1, 60_000, true);
   }, 180_000);
 
   it("a backlog on one stage's queue starts that stage from zero and it returns to zero when drained; the others stay put", async () => {
@@ -363,21 +374,8 @@ describe.skipIf(K8S_TESTS_OFF)("helm install of charts/adq on a real control pla
     for (const s of others) expect((await readyReplicas(dep(s)))?.replicas ?? 0, s).toBe(before[s]);
 
     // A features worker drains the queue (what the pod would do); KEDA returns it to zero.
-    const done: string[] = [];
-    const sub = worker.consume("features", async (t) => {
-      done.push(t.taskKey);
-      return t.taskKey;
-    });
-    await waitFor("3 tasks handled", async () => (done.length === 3 ? true : undefined), 30_000);
-    await sub.close();
-    await waitFor(
-      "features back at 0",
-      async () => {
-        const d = await apps.readNamespacedDeployment({ name: dep("features"), namespace: NS });
-        return d.spec?.replicas === 0 && (await podsOf("features")).length === 0 ? true : undefined;
-      },
-      90_000,
-    );
+    await drain("features", 3);
+    await replicasReach("features", 0, 90_000, true);
     for (const s of others) expect((await readyReplicas(dep(s)))?.replicas ?? 0, s).toBe(before[s]);
   }, 240_000);
 
@@ -391,14 +389,7 @@ describe.skipIf(K8S_TESTS_OFF)("helm install of charts/adq on a real control pla
         taskKey: `bin-${i}`,
         payload: { i },
       });
-    await waitFor(
-      "binning at 3 replicas",
-      async () => {
-        const d = await apps.readNamespacedDeployment({ name: dep("binning"), namespace: NS });
-        return d.spec?.replicas === 3 ? true : undefined;
-      },
-      90_000,
-    );
+    await replicasReach("binning", 3, 90_000);
     const hpa = await autoscaling.readNamespacedHorizontalPodAutoscaler({
       name: `keda-hpa-${dep("binning")}`,
       namespace: NS,
@@ -407,21 +398,8 @@ describe.skipIf(K8S_TESTS_OFF)("helm install of charts/adq on a real control pla
     // external metric through the aggregated API.
     expect(hpa.status?.currentMetrics?.[0]?.external?.metric.name).toBe("s0-nats-jetstream-ADQ_TASKS");
     expect((await readyReplicas(dep("scoring")))?.replicas).toBe(1);
-    const done: string[] = [];
-    const sub = worker.consume("binning", async (t) => {
-      done.push(t.taskKey);
-      return t.taskKey;
-    });
-    await waitFor("12 binning tasks handled", async () => (done.length === 12 ? true : undefined), 30_000);
-    await sub.close();
-    await waitFor(
-      "binning back at 1",
-      async () => {
-        const d = await apps.readNamespacedDeployment({ name: dep("binning"), namespace: NS });
-        return d.spec?.replicas === 1 ? true : undefined;
-      },
-      90_000,
-    );
+    await drain("binning", 12);
+    await replicasReach("binning", 1, 90_000);
   }, 240_000);
 
   it("helm upgrade removes what a value turns off, helm uninstall leaves nothing behind", async () => {
