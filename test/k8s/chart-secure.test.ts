@@ -19,7 +19,7 @@ import { runCli } from "../e2e/cli.ts";
 import { demoSlice, tmp } from "../e2e/helpers.ts";
 import { type NatsServer, startNatsServer } from "../support/nats-server.ts";
 import { type Cluster, helm, makeServingCert, startCluster, waitFor } from "./cluster.ts";
-import { type Obj, STAGES } from "./render.ts";
+import { localArgs, type Obj, STAGES } from "./render.ts";
 import { CHART_DIR, K8S_TESTS_OFF } from "./tools.ts";
 
 const NS = "adq";
@@ -169,20 +169,21 @@ describe.skipIf(K8S_TESTS_OFF)("the chart's security model, installed and run", 
     env.XDG_CACHE_HOME = join(dir, "pods", name, "cache");
     env.TMPDIR = join(dir, "pods", name, "tmp");
     mkdirSync(env.TMPDIR, { recursive: true });
-    const args = (c.args ?? []).map((a) => {
-      const sub = a.replace(/^\$\((\w+)\)$/, (_, v: string) => env[v] ?? a);
-      for (const [path, local] of mounts)
-        if (sub === path || sub.startsWith(`${path}/`)) return local + sub.slice(path.length);
-      return sub;
-    });
-    const swap = (flag: string, value: string) => {
-      const i = args.indexOf(flag);
-      if (i >= 0) args[i + 1] = value;
-    };
-    swap("--port", "0");
-    swap("--metrics-port", "0");
-    swap("--host", "127.0.0.1");
-    if (server) swap("--server", server); // the Service's name resolves nowhere here
+    const args = localArgs(
+      c.args ?? [],
+      env,
+      {
+        "--port": "0",
+        "--metrics-port": "0",
+        "--host": "127.0.0.1",
+        ...(server ? { "--server": server } : {}), // the Service's name resolves nowhere here
+      },
+      (a) => {
+        for (const [path, local] of mounts)
+          if (a === path || a.startsWith(`${path}/`)) return local + a.slice(path.length);
+        return a;
+      },
+    );
     const child = spawn(process.execPath, [join(REPO_ROOT, "bin", "adq.mjs"), ...args, ...extra], {
       env,
       stdio: ["ignore", "pipe", "pipe"],

@@ -13,7 +13,16 @@ import yaml from "js-yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startNatsServer } from "../support/nats-server.ts";
 import { helm } from "./cluster.ts";
-import { argValue, container, type Obj, type Rendered, render, STAGES, VALUES_DIR } from "./render.ts";
+import {
+  argValue,
+  container,
+  localArgs,
+  type Obj,
+  type Rendered,
+  render,
+  STAGES,
+  VALUES_DIR,
+} from "./render.ts";
 import { CHART_DIR, K8S_TESTS_OFF, type K8sTools, k8sTools, REPO_ROOT } from "./tools.ts";
 
 /** Values files linted together (the insecure ones with the acknowledgement they need). */
@@ -772,18 +781,13 @@ describe.skipIf(K8S_TESTS_OFF)("rendered arguments run with adq serve", () => {
       const recordKey = join(dir, "record.key");
       await writeFile(recordKey, "k".repeat(64));
       const starts = serving(r).map((d: Obj) => {
-        const args = (container(d).args as string[]).map((a) =>
-          a.replace(/^\$\((\w+)\)$/, (_, v: string) => config[v] ?? a),
-        );
-        const swap = (flag: string, value: string) => {
-          const i = args.indexOf(flag);
-          if (i >= 0) args[i + 1] = value;
-        };
-        swap("--port", "0");
-        swap("--metrics-port", "0");
-        swap("--host", "127.0.0.1");
-        swap("--api-keys", keys);
-        swap("--record-key-file", recordKey);
+        const args = localArgs(container(d).args as string[], config, {
+          "--port": "0",
+          "--metrics-port": "0",
+          "--host": "127.0.0.1",
+          "--api-keys": keys,
+          "--record-key-file": recordKey,
+        });
         const child = spawn(process.execPath, [join(REPO_ROOT, "bin", "adq.mjs"), ...args], {
           stdio: ["ignore", "pipe", "pipe"],
         });

@@ -66,3 +66,21 @@ export function argValue(dep: Obj, flag: string): string | undefined {
   const i = args.indexOf(flag);
   return i >= 0 ? args[i + 1] : undefined;
 }
+
+/**
+ * A container's args as run on this machine: each `$(VAR)` from `vars`, then `local` (a mounted
+ * path to its local folder), then every flag of `set` given its local value (free ports, loopback).
+ */
+export function localArgs(
+  args: readonly string[],
+  vars: Readonly<Record<string, string | undefined>>,
+  set: Readonly<Record<string, string>>,
+  local: (arg: string) => string = (a) => a,
+): string[] {
+  const out = args.map((a) => local(a.replace(/^\$\((\w+)\)$/, (_, v: string) => vars[v] ?? a)));
+  for (const [flag, value] of Object.entries(set)) {
+    const i = out.indexOf(flag);
+    if (i >= 0) out[i + 1] = value;
+  }
+  return out;
+}
