@@ -43,6 +43,9 @@ describe.skipIf(K8S_TESTS_OFF)("helm install of charts/adq on a real control pla
   let coordinator: NatsBus;
   let pods: PodProcesses;
   const helmArgs = (...a: string[]) => helm(cluster.tools, a, cluster.kubeconfig);
+  /** `helm install|upgrade` of the release from the chart into the namespace. */
+  const helmRelease = (verb: "install" | "upgrade", ...a: string[]) =>
+    helmArgs(verb, RELEASE, CHART_DIR, "--namespace", NS, ...a);
 
   beforeAll(async () => {
     monitorPort = await freePort();
@@ -137,6 +140,20 @@ describe.skipIf(K8S_TESTS_OFF)("helm install of charts/adq on a real control pla
       })
     ).items.filter((p) => !p.metadata?.deletionTimestamp);
 
+  /** The release's ScaledObject of a component (KEDA); hasCondition reads its status. */
+  const scaledObject = async (component: string) =>
+    (await custom.getNamespacedCustomObject({
+      group: "keda.sh",
+      version: "v1alpha1",
+      namespace: NS,
+      plural: "scaledobjects",
+      name: dep(component),
+    })) as {
+      spec: { minReplicaCount: number; triggers: { metadata: Record<string, string> }[] };
+      status?: { conditions?: { type: string; status: string }[] };
+    };
+  const hasCondition = (o: Awaited<ReturnType<typeof scaledObject>>, type: string, status: string) =>
+    o.status?.conditions?.some((c) => c.type === type && c.status === status) === true;
   /** Waits until the stage's Deployment asks for `replicas` and (`withPods`) has that many pods. */
   const replicasReach = (stage: string, replicas: number, timeoutMs: number, withPods = false) =>
     waitFor(
@@ -160,12 +177,8 @@ describe.skipIf(K8S_TESTS_OFF)("helm install of charts/adq on a real control pla
   };
 
   it("installs with fixed replicas; GPU-stage pods land only on GPU nodes, the others never", async () => {
-    const { stdout: notes } = await helmArgs(
+    const { stdout: notes } = await helmRelease(
       "install",
-      RELEASE,
-      CHART_DIR,
-      "--namespace",
-      NS,
       "-f",
       valuesFile,
       "--set",
@@ -227,16 +240,7 @@ describe.skipIf(K8S_TESTS_OFF)("helm install of charts/adq on a real control pla
   }, 90_000);
 
   it("a GPU request larger than any GPU node stays Pending with the scheduler's reason", async () => {
-    await helmArgs(
-      "upgrade",
-      RELEASE,
-      CHART_DIR,
-      "--namespace",
-      NS,
-      "--reuse-values",
-      "--set",
-      "stages.sampling.gpu.count=5",
-    );
+    await helmRelease("upgrade", "--reuse-values", "--set", "stages.sampling.gpu.count=5");
     const reason = await waitFor(
       "a sampling pod Unschedulable for lack of GPUs",
       async () => {
@@ -252,22 +256,13 @@ describe.skipIf(K8S_TESTS_OFF)("helm install of charts/adq on a real control pla
   }, 120_000);
 
   it("helm upgrade to KEDA: one ScaledObject per stage, each an HPA on its stage's consumer; GPU stages at zero; coordinators on the jobs queue", async () => {
-    await helmArgs("upgrade", RELEASE, CHART_DIR, "--namespace", NS, "-f", valuesFile);
+    await helmRelease("upgrade", "-f", valuesFile);
     for (const s of STAGES) {
       const so = await waitFor(
         `ScaledObject ${dep(s)} Ready`,
         async () => {
-          const o = (await custom.getNamespacedCustomObject({
-            group: "keda.sh",
-            version: "v1alpha1",
-            namespace: NS,
-            plural: "scaledobjects",
-            name: dep(s),
-          })) as {
-            spec: { triggers: { metadata: Record<string, string> }[] };
-            status?: { conditions?: { type: string; status: string }[] };
-          };
-          return o.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") ? o : undefined;
+          const o = await scaledObject(s);
+          return hasCondition(o, "Ready", "True") ? o : undefined;
         },
         60_000,
       );
@@ -286,17 +281,8 @@ describe.skipIf(K8S_TESTS_OFF)("helm install of charts/adq on a real control pla
     const co = await waitFor(
       `ScaledObject ${dep("coordinator")} Ready`,
       async () => {
-        const o = (await custom.getNamespacedCustomObject({
-          group: "keda.sh",
-          version: "v1alpha1",
-          namespace: NS,
-          plural: "scaledobjects",
-          name: dep("coordinator"),
-        })) as {
-          spec: { minReplicaCount: number; triggers: { metadata: Record<string, string> }[] };
-          status?: { conditions?: { type: string; status: string }[] };
-        };
-        return o.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") ? o : undefined;
+        const o = await scaledObject("coordinator");
+        return hasCondition(o, "Ready", "True") ? o : undefined;
       },
       60_000,
     );
@@ -317,16 +303,7 @@ describe.skipIf(K8S_TESTS_OFF)("helm install of charts/adq on a real control pla
       await waitFor(
         `${dep(s)}: KEDA scaler inactive`,
         async () => {
-          const o = (await custom.getNamespacedCustomObject({
-            group: "keda.sh",
-            version: "v1alpha1",
-            namespace: NS,
-            plural: "scaledobjects",
-            name: dep(s),
-          })) as { status?: { conditions?: { type: string; status: string }[] } };
-          return o.status?.conditions?.some((c) => c.type === "Active" && c.status === "False")
-            ? true
-            : undefined;
+          return hasCondition(await scaledObject(s), "Active", "False") ? true : undefined;
         },
         60_000,
       );
@@ -403,12 +380,8 @@ describe.skipIf(K8S_TESTS_OFF)("helm install of charts/adq on a real control pla
   }, 240_000);
 
   it("helm upgrade removes what a value turns off, helm uninstall leaves nothing behind", async () => {
-    await helmArgs(
+    await helmRelease(
       "upgrade",
-      RELEASE,
-      CHART_DIR,
-      "--namespace",
-      NS,
       "-f",
       valuesFile,
       "--set",
