@@ -123,6 +123,12 @@ interface Frame {
   bottom: number;
 }
 
+/** A chart's frame (the common margins, `left` for its y tick labels) and its plot area's size. */
+function chartFrame(width: number, height: number, left: number): { f: Frame; pw: number; ph: number } {
+  const f: Frame = { width, height, left, right: 14, top: 32, bottom: 44 };
+  return { f, pw: f.width - f.left - f.right, ph: f.height - f.top - f.bottom };
+}
+
 const FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif";
 const INK = "#1f2937";
 const MUTED = "#6b7280";
@@ -223,16 +229,7 @@ export interface LineChartSpec {
  * run of consecutive non-null values (a lone value becomes a dot), so gaps stay gaps.
  */
 export function lineChart(spec: LineChartSpec): string {
-  const f: Frame = {
-    width: spec.width ?? 380,
-    height: spec.height ?? 250,
-    left: 52,
-    right: 14,
-    top: 32,
-    bottom: 44,
-  };
-  const pw = f.width - f.left - f.right;
-  const ph = f.height - f.top - f.bottom;
+  const { f, pw, ph } = chartFrame(spec.width ?? 380, spec.height ?? 250, 52);
   const xs = spec.x;
   const xMin = xs.length > 0 ? xs[0]! : 0;
   const xMax = xs.length > 0 ? xs[xs.length - 1]! : 1;
@@ -319,16 +316,7 @@ export interface BarChartSpec {
 
 /** A grouped bar chart from 0 up: one `<rect class="bar">` per (category, series), with a tooltip. */
 export function barChart(spec: BarChartSpec): string {
-  const f: Frame = {
-    width: spec.width ?? 760,
-    height: spec.height ?? 260,
-    left: 56,
-    right: 14,
-    top: 32,
-    bottom: 44,
-  };
-  const pw = f.width - f.left - f.right;
-  const ph = f.height - f.top - f.bottom;
+  const { f, pw, ph } = chartFrame(spec.width ?? 760, spec.height ?? 260, 56);
   let hi = 0;
   let lo = 0;
   for (const s of spec.series)
