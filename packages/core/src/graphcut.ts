@@ -48,6 +48,30 @@ function checkK(k: number, poolSize: number): void {
 }
 
 /**
+ * The position j < R of the largest gain λ·colSums[j] − 2·selSums[j] among those not taken.
+ * Strict ">" keeps the earliest position on ties; best === −1 guards a −∞ first gain. O(R).
+ */
+function bestGain(
+  lambda: number,
+  colSums: Float64Array,
+  selSums: Float64Array,
+  taken: Uint8Array,
+  R: number,
+): number {
+  let best = -1;
+  let bestGain = Number.NEGATIVE_INFINITY;
+  for (let j = 0; j < R; j++) {
+    if (taken[j]) continue;
+    const g = lambda * colSums[j]! - 2 * selSums[j]!;
+    if (g > bestGain || best === -1) {
+      bestGain = g;
+      best = j;
+    }
+  }
+  return best;
+}
+
+/**
  * The greedy loop on prepared column sums. Returns the picked pool positions in pick order and
  * marks them in `taken`. colSums[j] = Σ_{p ∈ pool} sim(p, pool[j]); selSums must be zeros on
  * entry (it ends holding Σ_{s ∈ picked} sim(s, pool[j])). `row` is scratch of length ≥ |pool|.
@@ -66,17 +90,7 @@ export function greedyGraphCutPositions(
   const R = pool.length;
   const picks = new Int32Array(k);
   for (let step = 0; step < k; step++) {
-    let best = -1;
-    let bestGain = Number.NEGATIVE_INFINITY;
-    for (let j = 0; j < R; j++) {
-      if (taken[j]) continue;
-      const g = lambda * colSums[j]! - 2 * selSums[j]!;
-      // Strict ">" keeps the earliest position on ties; best === -1 guards a −∞ first gain.
-      if (g > bestGain || best === -1) {
-        bestGain = g;
-        best = j;
-      }
-    }
+    const best = bestGain(lambda, colSums, selSums, taken, R);
     picks[step] = best;
     taken[best] = 1;
     if (step + 1 === k) break; // the last pick's row is never needed
@@ -143,16 +157,7 @@ export function referenceGraphCut(
       const o = q * R;
       for (let x = 0; x < R; x++) sel[x]! += S[o + x]!;
     }
-    let best = -1;
-    let bestGain = Number.NEGATIVE_INFINITY;
-    for (let x = 0; x < R; x++) {
-      if (taken[x]) continue;
-      const g = lambda * col[x]! - 2 * sel[x]!;
-      if (g > bestGain || best === -1) {
-        bestGain = g;
-        best = x;
-      }
-    }
+    const best = bestGain(lambda, col, sel, taken, R);
     picked.push(best);
     taken[best] = 1;
   }
