@@ -48,6 +48,7 @@ export {
   choiceProblem,
   crossProblems,
   DEFAULT_PARAMS,
+  defaultText,
   type FlagKey,
   type ManifestParams,
   manifestParams,
@@ -62,6 +63,7 @@ export {
   protoPath,
   unusedParams,
   validateParams,
+  withDefaults,
 } from "./params.ts";
 export {
   decodeStore,
