@@ -217,7 +217,7 @@ export const PARAMS = {
     // the bins' allocation, the lever that made CCS beat random (bench/quality/FINDINGS.md).
     default: 0,
     range: { min: 0, max: 1, maxOpen: true },
-    doc: "adq, dq: share of a class's hardest items (held-out EL2N)\nremoved from its bins before the allocation",
+    doc: "adq, dq: share of a class's hardest items (held-out EL2N)\nremoved from its bins before the allocation (adq-paper: 0)",
     methods: methodsWhere((m) => m.bins),
     manifestWhenSet: true,
   }),
@@ -229,7 +229,7 @@ export const PARAMS = {
     // 0: uniform draws inside a bin, the paper's recipe.
     default: 0,
     range: { integer: true, min: 0, max: 10_000 },
-    doc: "adq, dq: draw inside each bin by k held-out difficulty\nstrata, as ccs does (0: uniformly)",
+    doc: "adq, dq: draw inside each bin by k held-out difficulty\nstrata, as ccs does (0: uniformly; adq-paper: 0)",
     methods: methodsWhere((m) => m.bins),
     manifestWhenSet: true,
   }),
@@ -502,7 +502,7 @@ const FIXED_RULES: CrossRule[] = PARAM_LIST.filter((spec) => spec.kind === "numb
     const others = (spec.methods ?? Object.keys(rows)).filter(
       (m) => (rows[m]?.fixed as Record<string, number> | undefined)?.[spec.key] === undefined,
     );
-    return `must be ${pinned} under ${p.method}, ${rows[p.method]!.label} (${spec.flag ?? spec.key} is for ${others.join(", ")}), got ${p[spec.key]}`;
+    return `must be ${pinned} under method ${p.method}, ${rows[p.method]!.label}: ${spec.flag ?? spec.key} is for ${others.join(", ")}; got ${p[spec.key]}`;
   },
 }));
 
