@@ -14,12 +14,14 @@ import {
   defaultModelRole,
   METHODS,
   type MethodSpec,
+  manifestParams,
   PARAM_LIST,
   PARAMS,
   type ParamSpec,
   paramsHelp,
   patchGridOf,
   validateParams,
+  withAddedParams,
 } from "@adq/stages";
 import yaml from "js-yaml";
 import { describe, expect, it } from "vitest";
@@ -155,6 +157,20 @@ describe("the parameter table", () => {
       Object.assign(row, saved);
     }
     expect(paramsFromFlags({ method: "adq" })).toMatchObject({ adqBeta: 0, adqStrata: 0 });
+  });
+
+  it("a job recorded before adqBeta/adqStrata existed resumes with them off; manifests leave them out when off", () => {
+    const { adqBeta: _b, adqStrata: _s, ...older } = { ...DEFAULT_PARAMS, method: "adq" as const };
+    expect(() => validateParams(older as CompressParams)).toThrow(
+      /adqBeta: must be in \[0, 1\), got undefined/,
+    );
+    expect(validateParams(withAddedParams(older as CompressParams))).toMatchObject({
+      adqBeta: 0,
+      adqStrata: 0,
+    });
+    expect(manifestParams({ ...DEFAULT_PARAMS })).not.toHaveProperty("adqBeta");
+    expect(manifestParams({ ...DEFAULT_PARAMS, adqStrata: 4 })).toMatchObject({ adqStrata: 4 });
+    expect(manifestParams({ ...DEFAULT_PARAMS, adqStrata: 4 })).not.toHaveProperty("adqBeta");
   });
 
   it("adq-paper pins the paper's recipe: --adq-beta/--adq-strata other than 0 are refused naming them", () => {

@@ -63,6 +63,7 @@ export {
   protoPath,
   unusedParams,
   validateParams,
+  withAddedParams,
   withDefaults,
 } from "./params.ts";
 export {

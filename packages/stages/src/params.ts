@@ -377,6 +377,18 @@ export function manifestParams(p: CompressParams): ManifestParams {
   return out as ManifestParams;
 }
 
+/**
+ * A job's parameters as recorded by an older version (a job record resumed after an upgrade):
+ * the parameters added since with an "off" default (`manifestWhenSet`) are absent there, and
+ * absence can only have meant off.
+ */
+export function withAddedParams(p: CompressParams): CompressParams {
+  const out: Record<string, unknown> = { ...p };
+  for (const spec of PARAM_LIST)
+    if (spec.manifestWhenSet && out[spec.key] === undefined) out[spec.key] = spec.default;
+  return out as CompressParams;
+}
+
 /** Every default, from the table. */
 export const DEFAULT_PARAMS: CompressParams = Object.fromEntries(
   PARAM_LIST.map((p) => [p.key, p.default]),
