@@ -137,7 +137,7 @@ BY_PATH = {
     "metrics.prometheusRule.failedJobsRatio": {"type": "number", "exclusiveMinimum": 0, "maximum": 1},
     "metrics.prometheusRule.stuckQueueFor": {"type": "string", "pattern": "^[0-9]+[smh]$"},
     "metrics.prometheusRule.failedJobsWindow": {"type": "string", "pattern": "^[0-9]+[smh]$"},
-    "tests.job.method": {"type": "string", "enum": ["adq", "dq", "random", "ccs"]},
+    "tests.job.method": {"type": "string", "enum": ["adq", "adq-paper", "dq", "random", "ccs"]},
     "tests.job.ratio": {"type": "number", "exclusiveMinimum": 0, "maximum": 1},
     "controller.instance": {"type": "string", "pattern": "^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$"},
     "nats.auth.type": {"type": "string", "enum": ["none", "creds", "password"]},

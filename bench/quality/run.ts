@@ -48,7 +48,7 @@ const REPO = resolve(HERE, "../..");
 const ADQ = join(REPO, "bin", "adq.mjs");
 export const DEFAULT_RUNS_DIR = join(HERE, "runs");
 export const DEFAULT_EPOCHS = 40;
-export const METHODS = ["random", "dq", "adq", "ccs"] as const;
+export const METHODS = ["random", "dq", "adq", "adq-paper", "ccs"] as const;
 /** What a plain run of the benchmark runs: every method (CCS is the product's default). */
 export const DEFAULT_METHODS = ["random", "dq", "adq", "ccs"] as const;
 /** The feature model `adq compress` uses by default on CIFAR-10 (the bench does not pass --model). */

@@ -157,7 +157,7 @@ export function std(xs: readonly number[]): number {
   return Math.sqrt(xs.reduce((a, x) => a + (x - m) ** 2, 0) / (xs.length - 1));
 }
 
-const BASE_ORDER = ["random", "dq", "adq", "ccs"];
+const BASE_ORDER = ["random", "dq", "adq-paper", "adq", "ccs"];
 
 function compareLabels(a: MethodStats, b: MethodStats): number {
   const ia = BASE_ORDER.indexOf(a.method);
@@ -278,10 +278,12 @@ export function summarize(runs: readonly RunResult[]): GroupSummary[] {
     const pairs: PairedStats[] = [];
     for (const m of methods) {
       const shares2 = (x: MethodStats) => x.seeds.filter((sd) => m.seeds.includes(sd)).length >= 2;
-      if (m.method === "adq") {
+      if (m.method === "adq" || m.method === "adq-paper") {
         // Also against every CCS row of the folder (the default): does an ADQ variant beat it?
+        // And `adq` (ADQ's best variant) against the paper's recipe, when the folder has it.
         const ccsRows = methods.filter((x) => x.method === "ccs" && shares2(x));
-        const refs = [m.variant ? find("adq") : undefined, find("dq"), find("random"), ...ccsRows];
+        const paper = m.method === "adq" ? find("adq-paper") : undefined;
+        const refs = [m.variant ? find(m.method) : undefined, paper, find("dq"), find("random"), ...ccsRows];
         for (const ref of refs) if (ref) pairs.push(paired(m, ref, byLabel));
       } else if (m.method === "dq") {
         const ref = find("random");

@@ -5,7 +5,7 @@
  * charts/adq/files/crds/compressionjobs.adq.dev.yaml between its markers; a test fails when the file
  * and the table differ. A new parameter with a flag is a new property here, with no edit.
  */
-import { PARAM_LIST, type ParamSpec } from "@adq/stages";
+import { defaultText, PARAM_LIST, type ParamSpec } from "@adq/stages";
 
 /** Lines that open and close the generated block in the CRD file. */
 export const CRD_BEGIN = "# BEGIN generated from packages/stages/src/params.ts (npm run generate)";
@@ -13,7 +13,7 @@ export const CRD_END = "# END generated";
 
 /** The OpenAPI v3 schema of one parameter. */
 function schemaOf(spec: ParamSpec): Record<string, unknown> {
-  const description = `${spec.doc.replace(/\n/g, " ")}${spec.kind === "number" ? `; ${spec.rule}` : ""}; default ${spec.default}.`;
+  const description = `${spec.doc.replace(/\n/g, " ")}${spec.kind === "number" ? `; ${spec.rule}` : ""}; default ${defaultText(spec)}.`;
   if (spec.kind === "boolean") return { type: "boolean", description };
   if (spec.kind === "choice") return { type: "string", enum: Object.keys(spec.values), description };
   const r = spec.range;

@@ -1,8 +1,9 @@
 /**
  * `adq.v1.CompressionParams` ⇄ the coordinator's CompressParams, validated at the edge
  * with the proto field paths in every message (`params.alpha: must be in [0, 1], got 1.5`).
- * Unset optional fields take DEFAULT_PARAMS — the same defaults as `adq compress`, so a job
- * with the same explicit parameters gives the same bytes in both modes.
+ * Unset optional fields take their defaults by params.ts withDefaults (the method row's, else
+ * the table's) — the same as `adq compress`, so a job with the same explicit parameters gives
+ * the same bytes in both modes.
  */
 
 import { RpcError } from "@adq/service-common";
@@ -25,6 +26,7 @@ import {
   protoFieldsOf,
   protoKeys,
   protoPath,
+  withDefaults,
 } from "@adq/stages";
 import * as grpc from "@grpc/grpc-js";
 
@@ -79,13 +81,13 @@ export function paramsFromProto(
   v: Violations,
   imageSize: number,
 ): EdgeParams {
-  const out: CompressParams = { ...DEFAULT_PARAMS };
   const grid = PARAMS.patchGrid.default;
   if (!p) {
     v.add(protoPath("ratio"), `required: the keep ratio, ${PARAMS.ratio.rule}`);
-    return { params: out, patchGrid: { imageSize, patchSize: imageSize / grid } };
+    return { params: { ...DEFAULT_PARAMS }, patchGrid: { imageSize, patchSize: imageSize / grid } };
   }
-  const set = out as unknown as Record<string, unknown>;
+  // The fields given; unset ones take the method row's default, else the table's (withDefaults).
+  const set: Partial<Record<keyof CompressParams, unknown>> = {};
   for (const spec of PARAM_LIST) {
     if (spec.key === "patchGrid") continue; // image_size / patch_size: below
     const value = protoField(p, spec);
@@ -110,6 +112,7 @@ export function paramsFromProto(
       else set[spec.key] = value;
     }
   }
+  const out = withDefaults(set);
   for (const [field, problem] of crossProblems(out, (k) => PARAMS[k].proto)) v.add(protoPath(field), problem);
 
   // Patch grid: the coordinator cuts images into p × p patches, p = image_size / patch_size.

@@ -49,18 +49,22 @@ describe("every method: the same manifest embedded, served and clustered", () =>
     await nats?.stop();
   });
 
-  async function served(mode: "served" | "clustered", method: Method): Promise<Buffer> {
+  async function served(
+    mode: "served" | "clustered",
+    method: Method,
+    extra: { adqBeta?: number; adqStrata?: number } = {},
+  ): Promise<Buffer> {
     const c = clients[mode];
     const { job } = await c.createJob({
       dataset: { uri: pathToFileURL(data).href },
-      params: { ratio: 0.25, bins: 2, seed: 1, method: METHODS[method].proto as MethodName },
+      params: { ratio: 0.25, bins: 2, seed: 1, method: METHODS[method].proto as MethodName, ...extra },
     });
     const last = (await watchToEnd(c, job.id)).at(-1)!;
     expect(last.terminal?.state, JSON.stringify(last.terminal?.error)).toBe("JOB_STATE_SUCCEEDED");
     return download(c, job.id, "manifest.json");
   }
 
-  it("random, dq, adq and ccs: byte-identical manifests in the three modes, the general backbone by the rule", async () => {
+  it("every method (random, dq, adq, adq-paper, ccs): byte-identical manifests in the three modes, the general backbone by the rule", async () => {
     const cache = tmp("adq-methods-cli-cache-");
     for (const method of METHOD_LIST) {
       const out = join(tmp("adq-methods-cli-"), "out");
@@ -75,5 +79,16 @@ describe("every method: the same manifest embedded, served and clustered", () =>
       expect(s.equals(embedded), `${method}: adq serve differs from adq compress`).toBe(true);
       expect(c.equals(embedded), `${method}: adq serve --nats differs from adq compress`).toBe(true);
     }
-  }, 180_000);
+    // ADQ on held-out difficulty (the features, bins and scores above reused): the same bytes too.
+    const out = join(tmp("adq-methods-cli-"), "out");
+    const flags = ["--method", "adq", "--adq-beta", "0.25", "--adq-strata", "2", ...FLAGS];
+    const r = await compressCli(data, flags, { out, cache });
+    expect(r.code, r.stderr).toBe(0);
+    const embedded = readFileSync(join(out, "manifest.json"));
+    expect(JSON.parse(embedded.toString("utf8")).adq).toMatchObject({ beta: 0.25, strata: 2 });
+    const extra = { adqBeta: 0.25, adqStrata: 2 };
+    const [s, c] = await Promise.all([served("served", "adq", extra), served("clustered", "adq", extra)]);
+    expect(s.equals(embedded), "adq --adq-beta: adq serve differs from adq compress").toBe(true);
+    expect(c.equals(embedded), "adq --adq-beta: adq serve --nats differs from adq compress").toBe(true);
+  }, 240_000);
 });

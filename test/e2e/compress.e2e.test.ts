@@ -351,7 +351,11 @@ describe("adq compress rejects bad input precisely and leaves no output", () => 
       /bins: must be at most the smallest class size \(12\)/,
     ],
     ["alpha out of range", () => [data, "--alpha", "1.2"], /alpha: must be in \[0, 1\]/],
-    ["unknown method", () => [data, "--method", "kmeans"], /method: must be one of adq, dq, random/],
+    [
+      "unknown method",
+      () => [data, "--method", "kmeans"],
+      /method: must be one of adq, adq-paper, dq, random/,
+    ],
     [
       "model that is not ONNX",
       () => [data, "--model", join(data, "notes.txt")],

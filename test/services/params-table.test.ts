@@ -11,12 +11,17 @@ import { fieldPath, paramsFromProto, Violations } from "@adq/gateway/testing";
 import {
   type CompressParams,
   DEFAULT_PARAMS,
+  defaultModelRole,
+  METHODS,
+  type MethodSpec,
+  manifestParams,
   PARAM_LIST,
   PARAMS,
   type ParamSpec,
   paramsHelp,
   patchGridOf,
   validateParams,
+  withAddedParams,
 } from "@adq/stages";
 import yaml from "js-yaml";
 import { describe, expect, it } from "vitest";
@@ -96,14 +101,94 @@ describe("the parameter table", () => {
   it("says which given flags the method does not read (CCS is the default; ADQ's flags are ignored there)", () => {
     expect(DEFAULT_PARAMS.method).toBe("ccs");
     expect(unusedFlagWarnings({ alpha: "0.5", bins: "4", ratio: "0.2" })).toEqual([
-      "--bins is not used by the default method, ccs (only by adq, dq); ignored",
-      "--alpha is not used by the default method, ccs (only by adq); ignored",
+      "--bins is not used by the default method, ccs (only by adq, adq-paper, dq); ignored",
+      "--alpha is not used by the default method, ccs (only by adq, adq-paper); ignored",
     ]);
     expect(unusedFlagWarnings({ method: "dq", alpha: "0.5", bins: "4", "ccs-beta": "0.2" })).toEqual([
-      "--alpha is not used by --method dq (only by adq); ignored",
+      "--alpha is not used by --method dq (only by adq, adq-paper); ignored",
       "--ccs-beta is not used by --method dq (only by ccs); ignored",
     ]);
     expect(unusedFlagWarnings({ method: "adq", alpha: "0.5", bins: "4", seed: "1" })).toEqual([]);
+  });
+
+  it("a method row's own defaults reach every surface; a value given wins (the flip of adq is one row)", () => {
+    // adq's row defaults equal the table's today; set them as a flip would, then every surface
+    // (adq compress, adq submit → the gateway, the CompressionJob → the gateway) must follow.
+    const row = METHODS.adq as MethodSpec;
+    const saved = { defaults: row.defaults, heldOutModel: row.heldOutModel };
+    Object.assign(row, { defaults: { adqBeta: 0.3, adqStrata: 4 }, heldOutModel: true });
+    try {
+      const surfaces = (flags: Record<string, string>) => {
+        const v = new Violations();
+        const viaSubmit = paramsFromProto(protoParamsFromFlags(flags) as never, v, 32).params;
+        const obj = {
+          metadata: { uid: "u" },
+          spec: { dataset: { uri: "file:///d" }, params: paramsFromFlags(flags) },
+        };
+        // The controller sends only what the resource gives (its spec.params names are the table's).
+        const given = Object.fromEntries(
+          PARAM_LIST.filter((p) => p.flag && flags[p.flag.slice(2)] !== undefined).map((p) => {
+            const raw = flags[p.flag!.slice(2)]!;
+            return [p.key, p.kind === "number" ? Number(raw) : raw];
+          }),
+        );
+        const bare = { ...obj, spec: { ...obj.spec, params: { ratio: 0.1, ...given } } };
+        const viaController = paramsFromProto(
+          createRequest(bare as unknown as CompressionJob).params as never,
+          v,
+          32,
+        ).params;
+        expect(v.list).toEqual([]);
+        return [paramsFromFlags(flags), viaSubmit, viaController];
+      };
+      for (const p of surfaces({ method: "adq" }))
+        expect(p).toMatchObject({ method: "adq", adqBeta: 0.3, adqStrata: 4 });
+      for (const p of surfaces({ method: "adq", "adq-beta": "0" }))
+        expect(p).toMatchObject({ adqBeta: 0, adqStrata: 4 });
+      for (const p of surfaces({ method: "dq" })) expect(p).toMatchObject({ adqBeta: 0, adqStrata: 0 });
+      for (const p of surfaces({ method: "adq-paper" }))
+        expect(p).toMatchObject({ adqBeta: 0, adqStrata: 0 });
+      // Help and the CRD schema say it; the default model follows the row.
+      expect(paramsHelp()).toContain("[0; adq: 0.3]");
+      expect(
+        defaultModelRole(METHODS.adq, { classes: ["airplane", "ship"], size: 2, firstImage: [32, 32] }).role,
+      ).toBe("general");
+    } finally {
+      Object.assign(row, saved);
+    }
+    expect(paramsFromFlags({ method: "adq" })).toMatchObject({ adqBeta: 0, adqStrata: 0 });
+  });
+
+  it("a job recorded before adqBeta/adqStrata existed resumes with them off; manifests leave them out when off", () => {
+    const { adqBeta: _b, adqStrata: _s, ...older } = { ...DEFAULT_PARAMS, method: "adq" as const };
+    expect(() => validateParams(older as CompressParams)).toThrow(
+      /adqBeta: must be in \[0, 1\), got undefined/,
+    );
+    expect(validateParams(withAddedParams(older as CompressParams))).toMatchObject({
+      adqBeta: 0,
+      adqStrata: 0,
+    });
+    expect(manifestParams({ ...DEFAULT_PARAMS })).not.toHaveProperty("adqBeta");
+    expect(manifestParams({ ...DEFAULT_PARAMS, adqStrata: 4 })).toMatchObject({ adqStrata: 4 });
+    expect(manifestParams({ ...DEFAULT_PARAMS, adqStrata: 4 })).not.toHaveProperty("adqBeta");
+  });
+
+  it("adq-paper pins the paper's recipe: --adq-beta/--adq-strata other than 0 are refused naming them", () => {
+    for (const [flag, key, proto] of [
+      ["adq-beta", "adqBeta", "adq_beta"],
+      ["adq-strata", "adqStrata", "adq_strata"],
+    ] as const) {
+      const flags = { method: "adq-paper", [flag]: flag === "adq-beta" ? "0.3" : "4" };
+      expect(() => validateParams(paramsFromFlags(flags))).toThrow(
+        new RegExp(
+          `^${key}: must be 0 under method adq-paper, ADQ \\(paper's recipe\\): --${flag} is for adq, dq; got`,
+        ),
+      );
+      const v = new Violations();
+      paramsFromProto(protoParamsFromFlags(flags) as never, v, 32);
+      expect(v.list.map((x) => x.field)).toEqual([`params.${proto}`]);
+      expect(validateParams(paramsFromFlags({ method: "adq-paper", [flag]: "0" })).method).toBe("adq-paper");
+    }
   });
 
   it("an unset flag is the table's default on both paths", () => {
@@ -132,17 +217,18 @@ describe("the parameter table", () => {
 
   it("an unknown choice is refused naming the flag (submit) or the field (compress, gateway)", () => {
     expect(() => protoParamsFromFlags({ method: "kmeans" })).toThrow(
-      /^--method must be one of adq, dq, random, ccs, got kmeans$/,
+      /^--method must be one of adq, adq-paper, dq, random, ccs, got kmeans$/,
     );
     expect(() => validateParams(paramsFromFlags({ method: "kmeans" }))).toThrow(
-      /^method: must be one of adq, dq, random, ccs, got kmeans$/,
+      /^method: must be one of adq, adq-paper, dq, random, ccs, got kmeans$/,
     );
     const v = new Violations();
     paramsFromProto({ ratio: 0.1, method: "METHOD_KMEANS" } as never, v, 32);
     expect(v.list).toEqual([
       {
         field: "params.method",
-        description: 'must be one of METHOD_ADQ, METHOD_DQ, METHOD_RANDOM, METHOD_CCS, got "METHOD_KMEANS"',
+        description:
+          'must be one of METHOD_ADQ, METHOD_ADQ_PAPER, METHOD_DQ, METHOD_RANDOM, METHOD_CCS, got "METHOD_KMEANS"',
       },
     ]);
   });
@@ -173,7 +259,7 @@ describe("the parameter table", () => {
       maximum: 1,
     });
     expect(schema.properties.ccsStrata).toMatchObject({ type: "integer", minimum: 1, maximum: 10000 });
-    expect(schema.properties.method).toMatchObject({ enum: ["adq", "dq", "random", "ccs"] });
+    expect(schema.properties.method).toMatchObject({ enum: ["adq", "adq-paper", "dq", "random", "ccs"] });
   });
 
   it("cross-field rules and the patch grid live in the table: the CLI and the gateway refuse alike", () => {

@@ -13,6 +13,7 @@ import {
   PARAMS,
   protoFieldsOf,
   unusedParams,
+  withDefaults,
 } from "@adq/stages";
 import { decimalNumber } from "./numbers.ts";
 import { UsageError } from "./output-dir.ts";
@@ -38,11 +39,12 @@ function givenParams(values: FlagValues): Partial<Record<keyof CompressParams, u
 }
 
 /**
- * `adq compress`: the parameters from their flags, unset ones at their defaults. Choices are
+ * `adq compress`: the parameters from their flags, unset ones at their defaults (the method
+ * row's where it has its own: params.ts withDefaults). Choices are
  * checked with every other rule by validateParams (the coordinator's).
  */
 export function paramsFromFlags(values: FlagValues): CompressParams {
-  return { ...DEFAULT_PARAMS, ...givenParams(values) } as CompressParams;
+  return withDefaults(givenParams(values));
 }
 
 /**

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { allocateBins } from "./allocation.ts";
 import { pruneBins, strataDrawsInBins } from "./bin-difficulty.ts";
 import { ccsSelect } from "./ccs.ts";
 import { Rng } from "./rng.ts";
@@ -113,6 +114,20 @@ describe("strataDrawsInBins", () => {
     const bin = Array.from({ length: 40 }, (_, i) => i);
     const [picks] = strataDrawsInBins([bin], [4], (g) => g, { ...o, strata: 4 });
     expect(picks!.map((g) => Math.floor(g / 10))).toEqual([0, 1, 2, 3]);
+  });
+
+  it("a bin the cut emptied draws nothing; the allocation over remaining sizes still meets the budget", () => {
+    // Bin 0 holds the 4 hardest members: β = 0.2 of 20 removes exactly them.
+    const bins = [[16, 17, 18, 19], Array.from({ length: 16 }, (_, i) => i)];
+    const p = pruneBins(bins, (g) => g, 0.2, 5);
+    expect(p.bins[0]).toEqual([]);
+    expect(p.prunedPerBin).toEqual([4, 0]);
+    const sizes = p.bins.map((b) => b.length);
+    const counts = allocateBins(sizes, undefined, 0, 5).counts;
+    expect(Array.from(counts)).toEqual([0, 5]);
+    const d = strataDrawsInBins(p.bins, counts, (g) => g, o);
+    expect(d[0]).toEqual([]);
+    expect(d[1]).toHaveLength(5);
   });
 
   it("refuses counts not aligned with the bins or larger than a bin", () => {

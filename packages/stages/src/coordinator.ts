@@ -12,7 +12,7 @@ import type { AssembleResult, AssembleTask } from "./handlers/assemble.ts";
 import type { HeadResult } from "./handlers/head.ts";
 import { type JobPlan, planJob } from "./methods.ts";
 import type { CompressParams } from "./outputs.ts";
-import { validateParams } from "./params.ts";
+import { validateParams, withAddedParams } from "./params.ts";
 import type {
   BinningResult,
   BinningTask,
@@ -174,7 +174,7 @@ export async function runCompression(
   job: CompressionJob,
   deps: CoordinatorDeps,
 ): Promise<CompressionOutcome> {
-  const params = validateParams({ ...job.params });
+  const params = validateParams(withAddedParams(job.params));
   const timings: Partial<Record<StageName, number>> = {};
   const ctx = await openJob(job, params, deps, stageRunner(job.jobId, deps, timings));
   const features = await runFeatures(ctx);

@@ -48,6 +48,7 @@ export {
   choiceProblem,
   crossProblems,
   DEFAULT_PARAMS,
+  defaultText,
   type FlagKey,
   type ManifestParams,
   manifestParams,
@@ -62,6 +63,8 @@ export {
   protoPath,
   unusedParams,
   validateParams,
+  withAddedParams,
+  withDefaults,
 } from "./params.ts";
 export {
   decodeStore,

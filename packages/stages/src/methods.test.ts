@@ -20,7 +20,7 @@ describe("the method table and the job plan", () => {
     expect(planJob({ method: "random", drop: 0 }).model).toBe(false);
     expect(planJob({ method: "random", drop: 0.25 })).toMatchObject({ model: true, cam: true });
     expect(() => planJob({ method: "nope" as Method, drop: 0 })).toThrow(
-      /must be one of adq, dq, random, ccs, got nope/,
+      /must be one of adq, adq-paper, dq, random, ccs, got nope/,
     );
   });
 

@@ -217,7 +217,7 @@ export const PARAMS = {
     // the bins' allocation, the lever that made CCS beat random (bench/quality/FINDINGS.md).
     default: 0,
     range: { min: 0, max: 1, maxOpen: true },
-    doc: "adq, dq: share of a class's hardest items (held-out EL2N)\nremoved from its bins before the allocation",
+    doc: "adq, dq: share of a class's hardest items (held-out EL2N)\nremoved from its bins before the allocation (adq-paper: 0)",
     methods: methodsWhere((m) => m.bins),
     manifestWhenSet: true,
   }),
@@ -229,7 +229,7 @@ export const PARAMS = {
     // 0: uniform draws inside a bin, the paper's recipe.
     default: 0,
     range: { integer: true, min: 0, max: 10_000 },
-    doc: "adq, dq: draw inside each bin by k held-out difficulty\nstrata, as ccs does (0: uniformly)",
+    doc: "adq, dq: draw inside each bin by k held-out difficulty\nstrata, as ccs does (0: uniformly; adq-paper: 0)",
     methods: methodsWhere((m) => m.bins),
     manifestWhenSet: true,
   }),
@@ -377,10 +377,50 @@ export function manifestParams(p: CompressParams): ManifestParams {
   return out as ManifestParams;
 }
 
+/**
+ * A job's parameters as recorded by an older version (a job record resumed after an upgrade):
+ * the parameters added since with an "off" default (`manifestWhenSet`) are absent there, and
+ * absence can only have meant off.
+ */
+export function withAddedParams(p: CompressParams): CompressParams {
+  const out: Record<string, unknown> = { ...p };
+  for (const spec of PARAM_LIST)
+    if (spec.manifestWhenSet && out[spec.key] === undefined) out[spec.key] = spec.default;
+  return out as CompressParams;
+}
+
 /** Every default, from the table. */
 export const DEFAULT_PARAMS: CompressParams = Object.fromEntries(
   PARAM_LIST.map((p) => [p.key, p.default]),
 ) as unknown as CompressParams;
+
+/** The method row's own defaults (methods.ts `defaults`), read at each call: a row edited is every surface's. */
+function rowDefaults(method: unknown): Partial<CompressParams> {
+  const spec = (METHODS as Record<string, MethodSpec>)[String(method)];
+  return (spec?.defaults ?? {}) as Partial<CompressParams>;
+}
+
+/**
+ * The parameters a surface read, with every unset one at its default: the method row's where
+ * it has one (methods.ts `defaults`), else the table's. Every surface fills parameters here
+ * (`adq compress`, the gateway for `adq submit`, the controller and the cluster), so a method's
+ * defaults give the same bytes on all of them.
+ */
+export function withDefaults(given: Partial<Record<ParamKey, unknown>>): CompressParams {
+  const method = given.method ?? DEFAULT_PARAMS.method;
+  const out: Record<string, unknown> = { ...DEFAULT_PARAMS, ...rowDefaults(method) };
+  for (const [k, v] of Object.entries(given)) if (v !== undefined) out[k] = v;
+  return out as CompressParams;
+}
+
+/** A parameter's default in words: the table's, and each method's own where it differs ("0; adq: 0.3"). */
+export function defaultText(spec: ParamSpec): string {
+  const own = Object.keys(METHODS)
+    .map((m) => [m, (rowDefaults(m) as Record<string, unknown>)[spec.key]] as const)
+    .filter(([, v]) => v !== undefined && v !== spec.default)
+    .map(([m, v]) => `${m}: ${String(v)}`);
+  return [String(spec.default), ...own].join("; ");
+}
 
 /** The values of a choice parameter, in the table's order. */
 export function choices<K extends ChoiceKey>(key: K): Array<CompressParams[K]> {
@@ -461,7 +501,25 @@ export interface CrossRule {
   problem(p: CompressParams, name: (k: ParamKey) => string): string | undefined;
 }
 
+/**
+ * A rule per number parameter, for the method rows that pin it (methods.ts `fixed`, e.g.
+ * adq-paper's adqBeta 0): another value is refused naming the parameter and its flag.
+ */
+const FIXED_RULES: CrossRule[] = PARAM_LIST.filter((spec) => spec.kind === "number").map((spec) => ({
+  field: spec.key,
+  problem: (p) => {
+    const rows = METHODS as Record<string, MethodSpec>;
+    const pinned = (rows[p.method]?.fixed as Record<string, number> | undefined)?.[spec.key];
+    if (pinned === undefined || p[spec.key] === pinned) return undefined;
+    const others = (spec.methods ?? Object.keys(rows)).filter(
+      (m) => (rows[m]?.fixed as Record<string, number> | undefined)?.[spec.key] === undefined,
+    );
+    return `must be ${pinned} under method ${p.method}, ${rows[p.method]!.label}: ${spec.flag ?? spec.key} is for ${others.join(", ")}; got ${p[spec.key]}`;
+  },
+}));
+
 export const CROSS_RULES: readonly CrossRule[] = [
+  ...FIXED_RULES,
   {
     // Importance is their weighted sum: with both weights 0 every bin would tie.
     field: "dsWeight",
@@ -534,7 +592,7 @@ export function paramsHelp(indent = 25): string {
           ? `  ${spec.flag}`
           : `  ${spec.flag} ${spec.arg}`;
     const rule = spec.kind === "number" ? ` ${spec.rule}` : "";
-    const dflt = spec.kind === "boolean" ? "" : ` [${spec.default}]`;
+    const dflt = spec.kind === "boolean" ? "" : ` [${defaultText(spec)}]`;
     const doc = `${spec.doc}${rule ? `,${rule}` : ""}${dflt}`.split("\n");
     if (head.length + 1 > indent) lines.push(head, ...doc.map((d) => `${" ".repeat(indent)}${d}`));
     else {

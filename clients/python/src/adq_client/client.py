@@ -28,7 +28,13 @@ from adq_client.errors import AdqError, JobFailed
 
 CHUNK = 1 << 20  # upload and download chunk: 1 MiB (the server caps messages at 4 MiB)
 
-_METHODS = {"ccs": "METHOD_CCS", "adq": "METHOD_ADQ", "dq": "METHOD_DQ", "random": "METHOD_RANDOM"}
+_METHODS = {
+    "ccs": "METHOD_CCS",
+    "adq": "METHOD_ADQ",
+    "adq-paper": "METHOD_ADQ_PAPER",
+    "dq": "METHOD_DQ",
+    "random": "METHOD_RANDOM",
+}
 _CODECS = {"webp": "STORE_CODEC_WEBP", "webp-lossless": "STORE_CODEC_WEBP_LOSSLESS", "raw": "STORE_CODEC_RAW"}
 _DIVERSITY = {
     "infonce": "DIVERSITY_METHOD_CONTRASTIVE",
@@ -45,8 +51,9 @@ def _state(job: pb.Job) -> str:
 
 
 def compression_params(**params: Any) -> common_pb2.CompressionParams:
-    """CompressionParams from keywords: ``ratio``, ``method`` ("ccs" | "adq" | "dq" | "random"),
-    ``bins``, ``alpha``, ``drop`` (= drop_ratio), ``seed``, ``beta``/``strata`` (CCS),
+    """CompressionParams from keywords: ``ratio``, ``method`` ("ccs" | "adq" | "adq-paper" | "dq"
+    | "random"), ``bins``, ``alpha``, ``drop`` (= drop_ratio), ``seed``, ``beta``/``strata`` (CCS),
+    ``adq_beta``/``adq_strata`` (ADQ, DQ on held-out difficulty),
     ``store_codec`` ("webp" | "webp-lossless" | "raw"), ``model``/``mae_model`` (URIs),
     ``image_size``/``patch_size``, ``diversity``/``tau``, and any other field by its proto name.
     Unset fields take the server's defaults (the parameter table, docs/architecture.md §5).

@@ -6,6 +6,7 @@ export const Method = {
   METHOD_DQ: 'METHOD_DQ',
   METHOD_RANDOM: 'METHOD_RANDOM',
   METHOD_CCS: 'METHOD_CCS',
+  METHOD_ADQ_PAPER: 'METHOD_ADQ_PAPER',
 } as const;
 
 export type Method =
@@ -19,5 +20,7 @@ export type Method =
   | 3
   | 'METHOD_CCS'
   | 4
+  | 'METHOD_ADQ_PAPER'
+  | 5
 
 export type Method__Output = typeof Method[keyof typeof Method]

@@ -24,6 +24,7 @@ class Method(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     METHOD_DQ: _ClassVar[Method]
     METHOD_RANDOM: _ClassVar[Method]
     METHOD_CCS: _ClassVar[Method]
+    METHOD_ADQ_PAPER: _ClassVar[Method]
 
 class DiversityMethod(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -94,6 +95,7 @@ METHOD_ADQ: Method
 METHOD_DQ: Method
 METHOD_RANDOM: Method
 METHOD_CCS: Method
+METHOD_ADQ_PAPER: Method
 DIVERSITY_METHOD_UNSPECIFIED: DiversityMethod
 DIVERSITY_METHOD_CONTRASTIVE: DiversityMethod
 DIVERSITY_METHOD_UNTRAINED_HEAD: DiversityMethod
