@@ -78,6 +78,35 @@ describe("NATS JetStream adapters", () => {
     buses.push(b);
     return b;
   };
+  /**
+   * Two workers, each on its own connection, whose binning handler never returns: `whoGotIt`
+   * resolves with the index of the one that took the task (the test then kills its connection).
+   */
+  const hangingWorkers = async (tag: string, options: NatsBusOptions, maxAttempts: number) => {
+    const ncs = [await connection(`${tag}-a`), await connection(`${tag}-b`)];
+    const workers = await Promise.all(ncs.map((c) => bus(options, c)));
+    let got!: (i: number) => void;
+    const whoGotIt = new Promise<number>((r) => {
+      got = r;
+    });
+    const subs = workers.map((w, i) =>
+      w.consume(
+        "binning",
+        async () => {
+          got(i);
+          await new Promise(() => {});
+        },
+        { maxAttempts },
+      ),
+    );
+    return { ncs, workers, subs, whoGotIt };
+  };
+  /** Waits (≤ 10 s) for a first outcome, then 500 ms more in case a second (wrong) one follows. */
+  const settled = async (outcomes: readonly unknown[]) => {
+    const t0 = Date.now();
+    while (outcomes.length === 0 && Date.now() - t0 < 10_000) await sleep(20);
+    await sleep(500);
+  };
 
   beforeAll(async () => {
     nc = await connection("adq-test");
@@ -298,31 +327,14 @@ describe("NATS JetStream adapters", () => {
     it("reports a failed outcome when the worker dies on the last allowed delivery", async () => {
       const ns = unique("maxd");
       const coord = await bus({ namespace: ns });
-      const ncs = [await connection("last-a"), await connection("last-b")];
-      const workers = await Promise.all(ncs.map((c) => bus({ namespace: ns }, c)));
-      let got!: (i: number) => void;
-      const whoGotIt = new Promise<number>((r) => {
-        got = r;
-      });
-      const subs = workers.map((w, i) =>
-        w.consume(
-          "binning",
-          async () => {
-            got(i);
-            await new Promise(() => {});
-          },
-          { maxAttempts: 1 },
-        ),
-      );
+      const { ncs, subs, whoGotIt } = await hangingWorkers("last", { namespace: ns }, 1);
       await Promise.all(subs.map((s) => s.ready));
       const outcomes: TaskOutcome[] = [];
       coord.onOutcome((o) => outcomes.push(o));
       await coord.publishTask({ jobId: "job6", stage: "binning", taskKey: "class-9", payload: null });
       const i = await within(5000, whoGotIt, "a worker took the task");
       await ncs[i]!.close(); // dies on its only allowed delivery
-      const t0 = Date.now();
-      while (outcomes.length === 0 && Date.now() - t0 < 10_000) await sleep(20);
-      await sleep(500);
+      await settled(outcomes);
       expect(outcomes).toHaveLength(1);
       expect(outcomes[0]).toMatchObject({ ok: false, task: { taskKey: "class-9" } });
       expect(outcomes[0]!.error).toMatch(/gave up after 1 deliveries/);
@@ -332,22 +344,11 @@ describe("NATS JetStream adapters", () => {
     it("bound workers (declareConsumers: false) wait for the control plane's consumer and take its max_deliver", async () => {
       const ns = unique("bound");
       const coord = await bus({ namespace: ns });
-      const ncs = [await connection("bound-a"), await connection("bound-b")];
-      const workers = await Promise.all(ncs.map((c) => bus({ namespace: ns, declareConsumers: false }, c)));
-      let got!: (i: number) => void;
-      const whoGotIt = new Promise<number>((r) => {
-        got = r;
-      });
       // The workers ask for 5 attempts; the control plane's consumer allows 1: it wins.
-      const subs = workers.map((w, i) =>
-        w.consume(
-          "binning",
-          async () => {
-            got(i);
-            await new Promise(() => {});
-          },
-          { maxAttempts: 5 },
-        ),
+      const { ncs, workers, subs, whoGotIt } = await hangingWorkers(
+        "bound",
+        { namespace: ns, declareConsumers: false },
+        5,
       );
       await sleep(300);
       await expect(coord.jsm.consumers.info(coord.names.tasksStream, "binning")).rejects.toThrow(
@@ -360,9 +361,7 @@ describe("NATS JetStream adapters", () => {
       await coord.publishTask({ jobId: "job6b", stage: "binning", taskKey: "class-9", payload: null });
       const i = await within(5000, whoGotIt, "a worker took the task");
       await ncs[i]!.close(); // dies on its only allowed delivery: the control plane settles it
-      const t0 = Date.now();
-      while (outcomes.length === 0 && Date.now() - t0 < 10_000) await sleep(20);
-      await sleep(500);
+      await settled(outcomes);
       expect(outcomes).toHaveLength(1);
       expect(outcomes[0]!.error).toMatch(/gave up after 1 deliveries/);
       expect((await coord.jsm.streams.info(coord.names.tasksStream)).state.messages).toBe(0);
