@@ -4,11 +4,11 @@
  */
 import { hostname } from "node:os";
 import { resolve } from "node:path";
-import { parseArgs } from "node:util";
 import { CompressionJobController } from "@adq/controller";
 import { Logger, parseLogLevel, processMetrics, Registry, startMetricsServer } from "@adq/service-common";
 import * as k8s from "@kubernetes/client-node";
 import { CLIENT_TLS_OPTIONS, clientSecurityFromFlags } from "./client-tls.ts";
+import { noPositionals, parseCommand, switchFlags, valueFlags } from "./flags.ts";
 import { DECIMAL_INTEGER } from "./numbers.ts";
 import { UsageError } from "./output-dir.ts";
 
@@ -31,34 +31,21 @@ function ms(flag: string, v: string | undefined, fallback: number): number {
   return Number(v);
 }
 
+const CONTROLLER_FLAGS = {
+  ...valueFlags("gateway", "kubeconfig", "namespace", "instance", "identity", "results-root", "log-level"),
+  ...valueFlags("poll-ms", "resync-ms", "metrics-port", "metrics-host"),
+  // leader election
+  ...valueFlags("lease-namespace", "lease-name", "lease-duration-ms", "retry-period-ms"),
+  ...switchFlags("release-finalizers"),
+  ...CLIENT_TLS_OPTIONS,
+};
+
 export async function runController(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: false,
-    options: {
-      gateway: { type: "string" },
-      namespace: { type: "string" },
-      "lease-namespace": { type: "string" },
-      "lease-name": { type: "string" },
-      kubeconfig: { type: "string" },
-      "results-root": { type: "string" },
-      identity: { type: "string" },
-      "poll-ms": { type: "string" },
-      "resync-ms": { type: "string" },
-      "lease-duration-ms": { type: "string" },
-      "retry-period-ms": { type: "string" },
-      "log-level": { type: "string" },
-      instance: { type: "string" },
-      "metrics-port": { type: "string" },
-      "metrics-host": { type: "string" },
-      "release-finalizers": { type: "boolean" },
-      ...CLIENT_TLS_OPTIONS,
-    },
-  });
+  const { values, positionals } = parseCommand(argv, CONTROLLER_FLAGS);
+  noPositionals("controller", positionals);
   const gateway = values.gateway ?? process.env.ADQ_SERVER ?? "127.0.0.1:50051";
   // The same client TLS rules as adq submit: TLS unless the gateway is on loopback or --plaintext.
   const security = clientSecurityFromFlags(gateway, values);
-  if (positionals.length > 0) throw new UsageError("controller takes no positional arguments");
   const instance = values.instance;
   // A label value: the objects an instance owns are selected by it.
   if (instance !== undefined && !/^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/.test(instance))

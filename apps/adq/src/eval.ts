@@ -13,9 +13,9 @@ import { createHash } from "node:crypto";
 import { mkdtemp, readdir, readFile, rm, stat } from "node:fs/promises";
 import { homedir, tmpdir } from "node:os";
 import { basename, dirname, join, resolve } from "node:path";
-import { parseArgs } from "node:util";
 import { type DatasetDescription, openDataset } from "@adq/ml";
 import type { Manifest } from "@adq/stages";
+import { onePositional, parseCommand, switchFlags, valueFlags } from "./flags.ts";
 import { DECIMAL_INTEGER } from "./numbers.ts";
 import { UsageError } from "./output-dir.ts";
 import { DEFAULT_MAE, REPO_ROOT } from "./paths.ts";
@@ -397,27 +397,18 @@ function int(flag: string, v: string | undefined, fallback: number): number {
   return x;
 }
 
+const EVAL_FLAGS = {
+  ...valueFlags("train", "test", "epochs", "seed", "mae", "threads", "eval-every", "size", "cache-dir"),
+  ...switchFlags("use-reconstructed", "json"),
+};
+
 /** `adq eval …` → exit code. Bad input throws UsageError (exit 2 in main). */
 export async function runEval(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      train: { type: "string" },
-      test: { type: "string" },
-      epochs: { type: "string" },
-      seed: { type: "string" },
-      "use-reconstructed": { type: "boolean" },
-      mae: { type: "string" },
-      threads: { type: "string" },
-      "eval-every": { type: "string" },
-      size: { type: "string" },
-      "cache-dir": { type: "string" },
-      json: { type: "boolean" },
-    },
-  });
-  if (positionals.length !== 1)
-    throw new UsageError("eval takes one compressed folder or manifest.json (the output of adq compress)");
+  const { values, positionals } = parseCommand(argv, EVAL_FLAGS);
+  const target = onePositional(
+    positionals,
+    "eval takes one compressed folder or manifest.json (the output of adq compress)",
+  );
   if (!values.test)
     throw new UsageError("eval needs --test <dataset> (the test split to measure accuracy on)");
   const cacheRoot = values["cache-dir"] || process.env.ADQ_CACHE_DIR || join(homedir(), ".cache", "adq");
@@ -427,7 +418,7 @@ export async function runEval(argv: string[]): Promise<number> {
   process.once("SIGTERM", onSignal);
   try {
     const res = await evaluate({
-      target: positionals[0]!,
+      target,
       ...(values.train ? { train: values.train } : {}),
       test: values.test,
       epochs: int("epochs", values.epochs, 40),

@@ -3,10 +3,10 @@
  * `helm test` runs it against the gateway, over TLS/mTLS like any client). Exit 0 when it is,
  * 1 when it answers anything else or cannot be reached within --timeout-ms.
  */
-import { parseArgs } from "node:util";
 import { healthClientConstructor } from "@adq/service-common";
 import type * as grpc from "@grpc/grpc-js";
 import { CLIENT_TLS_OPTIONS, clientSecurityFromFlags } from "./client-tls.ts";
+import { noPositionals, parseCommand, valueFlags } from "./flags.ts";
 import { DECIMAL_INTEGER } from "./numbers.ts";
 import { UsageError } from "./output-dir.ts";
 
@@ -14,18 +14,11 @@ export const HEALTH_HELP = `  adq health [--server host:port] [--service name] [
                                        exit 0 when the server's grpc.health.v1 answers SERVING
 `;
 
+const HEALTH_FLAGS = { ...valueFlags("server", "service", "timeout-ms"), ...CLIENT_TLS_OPTIONS };
+
 export async function runHealth(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: false,
-    options: {
-      server: { type: "string" },
-      service: { type: "string" },
-      "timeout-ms": { type: "string" },
-      ...CLIENT_TLS_OPTIONS,
-    },
-  });
-  if (positionals.length > 0) throw new UsageError("health takes no positional arguments");
+  const { values, positionals } = parseCommand(argv, HEALTH_FLAGS);
+  noPositionals("health", positionals);
   const server = values.server ?? process.env.ADQ_SERVER ?? "127.0.0.1:50051";
   const t = values["timeout-ms"] ?? "10000";
   if (!DECIMAL_INTEGER.test(t.trim()) || Number(t) < 1)

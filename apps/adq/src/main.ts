@@ -1,6 +1,5 @@
 import { homedir } from "node:os";
 import { basename, join, resolve } from "node:path";
-import { parseArgs } from "node:util";
 import { errorInfo } from "@adq/core";
 import { isS3Uri } from "@adq/ml";
 import { IoError } from "@adq/platform";
@@ -10,6 +9,7 @@ import { CONTROLLER_HELP, runController } from "./controller-cmd.ts";
 import { defaultModelFor } from "./default-model.ts";
 import { EVAL_HELP, EVAL_USAGE, runEval } from "./eval.ts";
 import { EXECUTION_PROVIDER_HELP, executionProviderOf } from "./execution-provider.ts";
+import { onePositional, parseCommand, switchFlags, valueFlags } from "./flags.ts";
 import { HEALTH_HELP, runHealth } from "./health-cmd.ts";
 import { decimalNumber } from "./numbers.ts";
 import { UsageError } from "./output-dir.ts";
@@ -60,28 +60,25 @@ function num(flag: string, v: string | undefined, fallback: number): number {
   return decimalNumber(`--${flag}`, v);
 }
 
+/** The flags that name your own ONNX model's graph input and outputs (ModelSpec.outputs). */
+const MODEL_NAME_FLAGS = {
+  input: "model-input",
+  embedding: "model-embedding-output",
+  logits: "model-logits-output",
+  featureMap: "model-feature-map-output",
+  pooled: "model-pooled-output",
+} as const;
+
+const COMPRESS_FLAGS = {
+  ...PARAM_OPTIONS,
+  ...valueFlags("model", "model-input-size", "out", "cache-dir", "shard-size"),
+  ...valueFlags(...Object.values(MODEL_NAME_FLAGS)),
+  ...valueFlags("threads", "execution-provider"), // ONNX Runtime
+  ...switchFlags("keep-intermediates", "force"),
+};
+
 async function runCompress(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      ...PARAM_OPTIONS,
-      model: { type: "string" },
-      "model-input": { type: "string" },
-      "model-embedding-output": { type: "string" },
-      "model-logits-output": { type: "string" },
-      "model-feature-map-output": { type: "string" },
-      "model-pooled-output": { type: "string" },
-      "model-input-size": { type: "string" },
-      out: { type: "string" },
-      "keep-intermediates": { type: "boolean" },
-      "cache-dir": { type: "string" },
-      threads: { type: "string" },
-      "execution-provider": { type: "string" },
-      "shard-size": { type: "string" },
-      force: { type: "boolean" },
-    },
-  });
+  const { values, positionals } = parseCommand(argv, COMPRESS_FLAGS);
   if (positionals.length > 1) throw new UsageError(`compress takes one data set, got ${positionals.length}`);
   const named = positionals[0] ?? DEFAULT_DATASET;
   // An s3:// data set is read through the standard AWS configuration (docs/object-storage.md).
@@ -115,15 +112,7 @@ async function runCompress(argv: string[]): Promise<number> {
         ? resolve(values.model)
         : (await defaultModelFor(dataset, join(REPO_ROOT, "models"), params.method)).file;
     const outputs = Object.fromEntries(
-      (
-        [
-          ["input", "model-input"],
-          ["embedding", "model-embedding-output"],
-          ["logits", "model-logits-output"],
-          ["featureMap", "model-feature-map-output"],
-          ["pooled", "model-pooled-output"],
-        ] as const
-      )
+      Object.entries(MODEL_NAME_FLAGS)
         .filter(([, flag]) => values[flag] !== undefined)
         .map(([k, flag]) => [k, values[flag] as string]),
     );
@@ -175,24 +164,21 @@ async function runCompress(argv: string[]): Promise<number> {
   }
 }
 
+const RECONSTRUCT_FLAGS = {
+  ...valueFlags("out", "mae", "threads", "execution-provider"),
+  ...switchFlags("force"),
+};
+
 async function runReconstruct(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      out: { type: "string" },
-      mae: { type: "string" },
-      force: { type: "boolean" },
-      threads: { type: "string" },
-      "execution-provider": { type: "string" },
-    },
-  });
-  if (positionals.length !== 1)
-    throw new UsageError("reconstruct takes one compressed folder (the output of adq compress)");
+  const { values, positionals } = parseCommand(argv, RECONSTRUCT_FLAGS);
+  const compressed = onePositional(
+    positionals,
+    "reconstruct takes one compressed folder (the output of adq compress)",
+  );
   if (!values.out) throw new UsageError("reconstruct needs --out <dir>");
   const executionProvider = executionProviderOf(values["execution-provider"]);
   const res = await reconstruct({
-    compressed: resolve(positionals[0]!),
+    compressed: resolve(compressed),
     out: resolve(values.out),
     mae: resolve(values.mae ?? DEFAULT_MAE),
     force: values.force === true,
@@ -203,63 +189,43 @@ async function runReconstruct(argv: string[]): Promise<number> {
   return 0;
 }
 
-/** What `adq <command> --help` prints (exit 0): the command's own part of `adq help`. */
-function commandHelp(cmd: string): string | undefined {
-  const reconstructUsage =
-    "  adq reconstruct <compressed-dir> --out <dir> [--mae <onnx>] [--force]\n" +
-    "                                       MAE-reconstruct the kept images into an ImageFolder\n";
-  const help: Record<string, string> = {
-    compress: HELP,
-    reconstruct: `Usage:\n${reconstructUsage}`,
-    eval: `Usage:\n${EVAL_USAGE}${EVAL_HELP}`,
-    serve: `Usage:\n${SERVE_HELP}${SECURITY_HELP}`,
-    submit: HELP,
-    watch: `Usage:\n${REMOTE_HELP}${SECURITY_HELP}`,
-    result: `Usage:\n${REMOTE_HELP}${SECURITY_HELP}`,
-    controller: `Usage:\n${CONTROLLER_HELP}${SECURITY_HELP}`,
-  };
-  return help[cmd];
-}
+const RECONSTRUCT_USAGE =
+  "  adq reconstruct <compressed-dir> --out <dir> [--mae <onnx>] [--force]\n" +
+  "                                       MAE-reconstruct the kept images into an ImageFolder\n";
+
+/**
+ * Every command: what runs it (it returns the exit code) and what `adq <command> --help`
+ * prints (exit 0): the command's own part of `adq help`.
+ */
+const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number>; help: string }> = {
+  compress: { run: runCompress, help: HELP },
+  reconstruct: { run: runReconstruct, help: `Usage:\n${RECONSTRUCT_USAGE}` },
+  eval: { run: runEval, help: `Usage:\n${EVAL_USAGE}${EVAL_HELP}` },
+  serve: { run: runServe, help: `Usage:\n${SERVE_HELP}${SECURITY_HELP}` },
+  submit: { run: runSubmit, help: HELP },
+  watch: { run: runWatch, help: `Usage:\n${REMOTE_HELP}${SECURITY_HELP}` },
+  result: { run: runResult, help: `Usage:\n${REMOTE_HELP}${SECURITY_HELP}` },
+  controller: { run: runController, help: `Usage:\n${CONTROLLER_HELP}${SECURITY_HELP}` },
+  health: { run: runHealth, help: `Usage:\n${HEALTH_HELP}${SECURITY_HELP}` },
+};
 
 /** Runs the CLI; returns the exit code. Expected failures print one precise line, not a stack. */
 export async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
   // `--help`/`-h` anywhere before a `--` asks for the command's help, not a run.
   const options = rest.includes("--") ? rest.slice(0, rest.indexOf("--")) : rest;
-  const ownHelp = cmd === undefined ? undefined : commandHelp(cmd);
-  if (ownHelp && (options.includes("--help") || options.includes("-h"))) {
-    process.stdout.write(ownHelp);
+  const command = cmd !== undefined && Object.hasOwn(COMMANDS, cmd) ? COMMANDS[cmd] : undefined;
+  if (command && (options.includes("--help") || options.includes("-h"))) {
+    process.stdout.write(command.help);
     return 0;
   }
   try {
-    switch (cmd) {
-      case "compress":
-        return await runCompress(rest);
-      case "reconstruct":
-        return await runReconstruct(rest);
-      case "eval":
-        return await runEval(rest);
-      case "serve":
-        return await runServe(rest);
-      case "submit":
-        return await runSubmit(rest);
-      case "watch":
-        return await runWatch(rest);
-      case "result":
-        return await runResult(rest);
-      case "controller":
-        return await runController(rest);
-      case "health":
-        return await runHealth(rest);
-      case undefined:
-      case "help":
-      case "--help":
-      case "-h":
-        process.stdout.write(HELP);
-        return cmd === undefined ? 2 : 0;
-      default:
-        throw new UsageError(`unknown command ${JSON.stringify(cmd)} (try: adq help)`);
+    if (command) return await command.run(rest);
+    if (cmd === undefined || cmd === "help" || cmd === "--help" || cmd === "-h") {
+      process.stdout.write(HELP);
+      return cmd === undefined ? 2 : 0;
     }
+    throw new UsageError(`unknown command ${JSON.stringify(cmd)} (try: adq help)`);
   } catch (e) {
     const err = e as Error;
     // Bad input or a model that cannot serve (a typed error says which), a file system failure.

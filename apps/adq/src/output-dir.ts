@@ -234,6 +234,29 @@ export async function discardStaging(s: Staging): Promise<void> {
 }
 
 /**
+ * Writes a result folder atomically: `fill` writes into a staging folder beside `out`, which
+ * then replaces `out` (publishStaging, with `force` and its re-check against `inputs`); if
+ * `fill` or the publish fails, nothing of it stays on disk.
+ */
+export async function writeStaged<T>(
+  out: string,
+  force: boolean,
+  inputs: readonly ProtectedPath[],
+  fill: (tmp: string) => Promise<T>,
+): Promise<T> {
+  const staging = await prepareStaging(out);
+  let published = false;
+  try {
+    const result = await fill(staging.tmp);
+    await publishStaging(staging, force, inputs);
+    published = true;
+    return result;
+  } finally {
+    if (!published) await discardStaging(staging);
+  }
+}
+
+/**
  * Checks that a folder can hold new files (creating it if needed) by writing and removing a
  * probe file, so a read-only or missing cache fails before the pipeline runs, not after.
  */

@@ -3,14 +3,7 @@ import { join } from "node:path";
 import { type ExecutionProvider, MaeModel } from "@adq/ml";
 import { asIoError } from "@adq/platform";
 import { checkClassFolder, type Manifest, reconstructStore, StoreMismatchError } from "@adq/stages";
-import {
-  checkOutputTarget,
-  discardStaging,
-  isNonEmptyDir,
-  prepareStaging,
-  publishStaging,
-  UsageError,
-} from "./output-dir.ts";
+import { checkOutputTarget, isNonEmptyDir, UsageError, writeStaged } from "./output-dir.ts";
 
 export interface ReconstructOptions {
   compressed: string;
@@ -43,49 +36,51 @@ export async function reconstruct(o: ReconstructOptions): Promise<{ images: numb
     ...(o.threads ? { threads: o.threads } : {}),
     ...(o.executionProvider ? { executionProvider: o.executionProvider } : {}),
   });
-  let staging: Awaited<ReturnType<typeof prepareStaging>>;
   try {
-    staging = await prepareStaging(o.out);
-  } catch (e) {
-    await mae.release();
-    throw e;
-  }
-  const { tmp } = staging;
-  let count = 0;
-  let published = false;
-  try {
-    // A class folder only for classes that kept images: torchvision's ImageFolder refuses an
-    // empty one. classes.json lists every class in the data set's order (folder-derived indices
-    // skip the empty ones).
-    for (const cls of manifest.dataset.classes) {
-      try {
-        checkClassFolder(cls);
-      } catch (e) {
-        throw new UsageError(`${o.compressed}/manifest.json: ${(e as Error).message}`);
-      }
-    }
-    await writeFile(join(tmp, "classes.json"), `${JSON.stringify(manifest.dataset.classes)}\n`);
-    const made = new Set<string>();
-    const images = reconstructStore(mae, store, manifest, o.batchSize ? { batchSize: o.batchSize } : {});
-    try {
-      for await (const img of images) {
-        const cls = manifest.dataset.classes[img.label]!;
-        if (!made.has(cls)) await mkdir(join(tmp, cls));
-        made.add(cls);
-        const file = join(tmp, img.path);
-        await writeFile(file, img.png).catch((e: unknown) => {
-          throw asIoError(e, file, "write");
-        });
-        count++;
-      }
-    } catch (e) {
-      throw e instanceof StoreMismatchError ? new UsageError(e.message) : e;
-    }
-    await publishStaging(staging, o.force, guarded);
-    published = true;
+    const images = await writeStaged(o.out, o.force, guarded, (tmp) =>
+      writeImageFolder(mae, store, manifest, tmp, o),
+    );
+    return { images, out: o.out };
   } finally {
-    if (!published) await discardStaging(staging);
     await mae.release();
   }
-  return { images: count, out: o.out };
+}
+
+/** Decodes every kept image into `dir` as an ImageFolder; returns how many it wrote. */
+async function writeImageFolder(
+  mae: MaeModel,
+  store: Uint8Array,
+  manifest: Manifest,
+  dir: string,
+  o: ReconstructOptions,
+): Promise<number> {
+  // A class folder only for classes that kept images: torchvision's ImageFolder refuses an
+  // empty one. classes.json lists every class in the data set's order (folder-derived indices
+  // skip the empty ones).
+  for (const cls of manifest.dataset.classes) {
+    try {
+      checkClassFolder(cls);
+    } catch (e) {
+      throw new UsageError(`${o.compressed}/manifest.json: ${(e as Error).message}`);
+    }
+  }
+  await writeFile(join(dir, "classes.json"), `${JSON.stringify(manifest.dataset.classes)}\n`);
+  const made = new Set<string>();
+  const images = reconstructStore(mae, store, manifest, o.batchSize ? { batchSize: o.batchSize } : {});
+  let count = 0;
+  try {
+    for await (const img of images) {
+      const cls = manifest.dataset.classes[img.label]!;
+      if (!made.has(cls)) await mkdir(join(dir, cls));
+      made.add(cls);
+      const file = join(dir, img.path);
+      await writeFile(file, img.png).catch((e: unknown) => {
+        throw asIoError(e, file, "write");
+      });
+      count++;
+    }
+  } catch (e) {
+    throw e instanceof StoreMismatchError ? new UsageError(e.message) : e;
+  }
+  return count;
 }

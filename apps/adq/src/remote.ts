@@ -5,7 +5,6 @@
 
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { parseArgs } from "node:util";
 import { CompressionClient, downloadResultFiles, errorDetailsOf } from "@adq/service-common";
 import type {
   ErrorDetails__Output as ErrorDetails,
@@ -16,14 +15,8 @@ import type {
 } from "@adq/service-common/proto";
 import * as grpc from "@grpc/grpc-js";
 import { CLIENT_TLS_OPTIONS, clientSecurityFromFlags } from "./client-tls.ts";
-import {
-  checkOutputTarget,
-  discardStaging,
-  isNonEmptyDir,
-  prepareStaging,
-  publishStaging,
-  UsageError,
-} from "./output-dir.ts";
+import { onePositional, parseCommand, switchFlags, valueFlags } from "./flags.ts";
+import { checkOutputTarget, isNonEmptyDir, UsageError, writeStaged } from "./output-dir.ts";
 import { PARAM_OPTIONS, protoParamsFromFlags, unusedFlagWarnings } from "./param-flags.ts";
 import { ConsoleProgress, type ProgressSink } from "./progress.ts";
 
@@ -41,11 +34,7 @@ export const REMOTE_HELP = `  adq submit <dataset> [compress options] [--idempot
       and --api-key <key> [$ADQ_API_KEY]
 `;
 
-const CLIENT_OPTIONS = {
-  server: { type: "string" },
-  "api-key": { type: "string" },
-  ...CLIENT_TLS_OPTIONS,
-} as const;
+const CLIENT_OPTIONS = { ...valueFlags("server", "api-key"), ...CLIENT_TLS_OPTIONS };
 
 type ClientValues = {
   [K in keyof typeof CLIENT_OPTIONS]?: (typeof CLIENT_OPTIONS)[K] extends { type: "boolean" }
@@ -81,24 +70,16 @@ function toUri(pathOrUri: string): string {
   return /^[a-z][a-z0-9+.-]*:\/\//i.test(pathOrUri) ? pathOrUri : pathToFileURL(resolve(pathOrUri)).href;
 }
 
+const SUBMIT_FLAGS = {
+  ...CLIENT_OPTIONS,
+  ...PARAM_OPTIONS,
+  ...valueFlags("model", "idempotency-key", "name", "out"),
+  ...switchFlags("watch", "reconstruct", "keep-intermediates"),
+};
+
 export async function runSubmit(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      ...CLIENT_OPTIONS,
-      ...PARAM_OPTIONS,
-      model: { type: "string" },
-      "idempotency-key": { type: "string" },
-      name: { type: "string" },
-      watch: { type: "boolean" },
-      reconstruct: { type: "boolean" },
-      "keep-intermediates": { type: "boolean" },
-      out: { type: "string" },
-    },
-  });
-  if (positionals.length !== 1)
-    throw new UsageError("submit takes one data set (a path on the server, or a URI)");
+  const { values, positionals } = parseCommand(argv, SUBMIT_FLAGS);
+  const dataset = onePositional(positionals, "submit takes one data set (a path on the server, or a URI)");
   const out = values.out ?? "";
   if (out !== "" && !/^s3:\/\//i.test(out))
     throw new UsageError(
@@ -110,7 +91,7 @@ export async function runSubmit(argv: string[]): Promise<number> {
   const client = connect(values);
   try {
     const res = await client.createJob({
-      dataset: { uri: toUri(positionals[0]!) },
+      dataset: { uri: toUri(dataset) },
       params,
       idempotencyKey: values["idempotency-key"] ?? "",
       displayName: values.name ?? "",
@@ -213,13 +194,8 @@ function describeError(e: ErrorDetails | null | undefined): string {
 }
 
 export async function runWatch(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: { ...CLIENT_OPTIONS },
-  });
-  if (positionals.length !== 1) throw new UsageError("watch takes one job id");
-  const jobId = positionals[0]!;
+  const { values, positionals } = parseCommand(argv, CLIENT_OPTIONS);
+  const jobId = onePositional(positionals, "watch takes one job id");
   const client = connect(values);
   const renderer = new WatchRenderer();
   let after = 0;
@@ -266,40 +242,25 @@ export async function runWatch(argv: string[]): Promise<number> {
   return 1;
 }
 
+const RESULT_FLAGS = { ...CLIENT_OPTIONS, ...valueFlags("out"), ...switchFlags("force") };
+
 export async function runResult(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: { ...CLIENT_OPTIONS, out: { type: "string" }, force: { type: "boolean" } },
-  });
-  if (positionals.length !== 1) throw new UsageError("result takes one job id");
+  const { values, positionals } = parseCommand(argv, RESULT_FLAGS);
+  const jobId = onePositional(positionals, "result takes one job id");
   if (!values.out) throw new UsageError("result needs --out <dir>");
-  const jobId = positionals[0]!;
   const out = resolve(values.out);
   await checkOutputTarget(out, []);
   if ((await isNonEmptyDir(out)) && !values.force)
     throw new UsageError(`--out ${out} already exists and is not empty (use --force to replace it)`);
   const client = connect(values);
-  let staging: Awaited<ReturnType<typeof prepareStaging>>;
   try {
-    staging = await prepareStaging(out);
-  } catch (e) {
-    client.close();
-    throw e;
-  }
-  const { tmp } = staging;
-  let published = false;
-  try {
-    await downloadResultFiles(client, jobId, tmp);
-    await publishStaging(staging, values.force === true);
-    published = true;
+    await writeStaged(out, values.force === true, [], (tmp) => downloadResultFiles(client, jobId, tmp));
     process.stdout.write(`result: ${out}\n`);
     return 0;
   } catch (e) {
     if (typeof (e as grpc.ServiceError).code === "number") return reportRpcError(e);
     throw e;
   } finally {
-    if (!published) await discardStaging(staging);
     client.close();
   }
 }
