@@ -1,14 +1,15 @@
-import type {
-  Bus,
-  ConsumeOptions,
-  JobEvent,
-  OutcomeListenOptions,
-  Subscription,
-  TaskHandler,
-  TaskMessage,
-  TaskOutcome,
+import {
+  type Bus,
+  type ConsumeOptions,
+  failedOutcome,
+  type JobEvent,
+  type OutcomeListenOptions,
+  PermanentTaskError,
+  type Subscription,
+  type TaskHandler,
+  type TaskMessage,
+  type TaskOutcome,
 } from "./ports.ts";
-import { failedOutcome, PermanentTaskError } from "./ports.ts";
 
 interface Queue {
   pending: TaskMessage[];

@@ -315,33 +315,36 @@ export async function manager(nc: NatsConnection): Promise<JetStreamManager> {
 }
 
 /** Opens the KV bucket, creating it if missing (idempotent across racing services). */
-export async function ensureKv(
-  nc: NatsConnection,
-  bucket: string,
-  options: Partial<KvOptions> = {},
-): Promise<KV> {
-  try {
-    return await new Kvm(nc).create(bucket, options);
-  } catch (e) {
-    if (!isPermissionDenied(e)) throw e;
-    await awaitStream(await manager(nc), `KV_${bucket}`);
-    return await new Kvm(nc).open(bucket);
-  }
+export function ensureKv(nc: NatsConnection, bucket: string, options: Partial<KvOptions> = {}): Promise<KV> {
+  return createOrBind(nc, new Kvm(nc), bucket, `KV_${bucket}`, options);
 }
 
 /** Opens the Object Store bucket, creating it if missing (idempotent across racing services). */
-export async function ensureObjectStore(
+export function ensureObjectStore(
   nc: NatsConnection,
   bucket: string,
   options: Partial<ObjectStoreOptions> = {},
 ): Promise<ObjectStore> {
+  return createOrBind(nc, new Objm(nc), bucket, `OBJ_${bucket}`, options);
+}
+
+/**
+ * A bucket created, or, where this connection may not create it (a stage worker), bound once
+ * its backing stream exists (the gateway creates it).
+ */
+async function createOrBind<T, O>(
+  nc: NatsConnection,
+  buckets: { create(name: string, options: O): Promise<T>; open(name: string): Promise<T> },
+  bucket: string,
+  stream: string,
+  options: O,
+): Promise<T> {
   try {
-    return await new Objm(nc).create(bucket, options);
+    return await buckets.create(bucket, options);
   } catch (e) {
     if (!isPermissionDenied(e)) throw e;
-    // Not allowed to create the bucket (a stage worker): wait for the gateway to, then bind.
-    await awaitStream(await manager(nc), `OBJ_${bucket}`);
-    return await new Objm(nc).open(bucket);
+    await awaitStream(await manager(nc), stream);
+    return await buckets.open(bucket);
   }
 }
 

@@ -67,6 +67,7 @@ import {
   ReplayPolicy,
   RetentionPolicy,
   StorageType,
+  type StreamConfig,
 } from "@nats-io/jetstream";
 import type { Subscription as CoreSubscription } from "@nats-io/transport-node";
 import type {
@@ -273,34 +274,33 @@ export class NatsBus implements Bus, WorkerHost {
 
   async ensureStreams(): Promise<void> {
     const o = this.options;
-    const replicas = o.replicas ?? 1;
     const dup = nanos(o.duplicateWindowMs ?? 120_000);
-    await ensureStream(this.jsm, {
-      name: this.names.tasksStream,
-      description: "ADQ stage tasks (work queue, one durable consumer per stage)",
-      subjects: [`${this.ns}.tasks.>`],
-      retention: RetentionPolicy.Workqueue,
-      storage: StorageType.File,
-      num_replicas: replicas,
-      duplicate_window: dup,
-    });
-    await ensureStream(this.jsm, {
-      name: this.names.outcomesStream,
-      description: "ADQ task outcomes per job",
-      subjects: [`${this.ns}.outcomes.>`],
+    // Every stream: file storage, the configured replicas, the subjects of one kind under the namespace.
+    const declare = (name: string, kind: string, description: string, config: Partial<StreamConfig>) =>
+      ensureStream(this.jsm, {
+        name,
+        description,
+        subjects: [`${this.ns}.${kind}.>`],
+        storage: StorageType.File,
+        num_replicas: o.replicas ?? 1,
+        ...config,
+      });
+    await declare(
+      this.names.tasksStream,
+      "tasks",
+      "ADQ stage tasks (work queue, one durable consumer per stage)",
+      {
+        retention: RetentionPolicy.Workqueue,
+        duplicate_window: dup,
+      },
+    );
+    await declare(this.names.outcomesStream, "outcomes", "ADQ task outcomes per job", {
       retention: RetentionPolicy.Limits,
-      storage: StorageType.File,
-      num_replicas: replicas,
       max_age: nanos(o.outcomeMaxAgeMs ?? 7 * 24 * 3600_000),
       duplicate_window: Math.min(dup, nanos(o.outcomeMaxAgeMs ?? Number.POSITIVE_INFINITY)),
     });
-    await ensureStream(this.jsm, {
-      name: this.names.eventsStream,
-      description: "ADQ job progress events (WatchJob replays them)",
-      subjects: [`${this.ns}.events.>`],
+    await declare(this.names.eventsStream, "events", "ADQ job progress events (WatchJob replays them)", {
       retention: RetentionPolicy.Limits,
-      storage: StorageType.File,
-      num_replicas: replicas,
       max_age: nanos(o.eventMaxAgeMs ?? 7 * 24 * 3600_000),
       max_msgs_per_subject: o.maxEventsPerJob ?? 100_000,
     });
