@@ -426,33 +426,22 @@ function renderSummary(
 
 type ScoreKey = "rs" | "ds" | "is";
 
+/** A score's fields in a bin record: its normalised form and its raw one. */
+type ScoreField = "rs" | "ds" | "rsZ" | "dsZ" | "importance";
+
+/** One panel of Fig. 2 (drawn in COLORS[key]). */
 interface Metric {
   key: ScoreKey;
   name: string;
   long: string;
-  normalised: (r: BinRecord) => number | null;
-  raw: (r: BinRecord) => number | null;
-  color: string;
+  normalised: ScoreField;
+  raw: ScoreField;
 }
 
 const METRICS: Metric[] = [
-  {
-    key: "rs",
-    name: "RS",
-    long: "Representativeness",
-    normalised: (r) => r.rsZ,
-    raw: (r) => r.rs,
-    color: COLORS.rs,
-  },
-  { key: "ds", name: "DS", long: "Diversity", normalised: (r) => r.dsZ, raw: (r) => r.ds, color: COLORS.ds },
-  {
-    key: "is",
-    name: "IS",
-    long: "Importance",
-    normalised: (r) => r.importance,
-    raw: (r) => r.importance,
-    color: COLORS.is,
-  },
+  { key: "rs", name: "RS", long: "Representativeness", normalised: "rsZ", raw: "rs" },
+  { key: "ds", name: "DS", long: "Diversity", normalised: "dsZ", raw: "ds" },
+  { key: "is", name: "IS", long: "Importance", normalised: "importance", raw: "importance" },
 ];
 
 function finite(v: number | null | undefined): v is number {
@@ -480,16 +469,17 @@ function renderFig2(bins: BinsFile, records: readonly BinRecord[], className: (i
   const p = bins.params;
   const figures = METRICS.map((metric, k) => {
     const letter = String.fromCharCode(98 + k); // (b), (c), (d) as in the paper
-    const hasNorm = records.some((r) => finite(metric.normalised(r)));
-    const hasRaw = records.some((r) => finite(metric.raw(r)));
-    const pick = hasNorm ? metric.normalised : metric.raw;
+    const hasNorm = records.some((r) => finite(r[metric.normalised]));
+    const hasRaw = records.some((r) => finite(r[metric.raw]));
+    const field = hasNorm ? metric.normalised : metric.raw;
+    const color = COLORS[metric.key];
     const cap = `<figcaption>(${letter}) ${metric.long} score ${metric.name} <span>per bin</span></figcaption>`;
     if (!hasNorm && !hasRaw)
       return `<figure class="chart-figure" data-metric="${metric.key}">${cap}<p class="note">${noScoresNote(bins.method, records)}</p></figure>`;
     const grid = new Map<number, Array<number | null>>();
     for (const c of classIds) grid.set(c, new Array<number | null>(xs.length).fill(null));
     for (const r of records) {
-      const v = pick(r);
+      const v = r[field];
       grid.get(r.class)![r.bin] = finite(v) ? v : null;
     }
     const mean = xs.map((b) => {
@@ -508,14 +498,14 @@ function renderFig2(bins: BinsFile, records: readonly BinRecord[], className: (i
     const series: LineSeries[] = drawn.map((c) => ({
       name: className(c),
       values: grid.get(c)!,
-      color: metric.color,
+      color: color,
       strokeWidth: 1.1,
       opacity: 0.28,
     }));
     series.push({
       name: "Mean over classes",
       values: mean,
-      color: metric.color,
+      color: color,
       strokeWidth: 2.6,
       markers: true,
     });
@@ -535,8 +525,8 @@ function renderFig2(bins: BinsFile, records: readonly BinRecord[], className: (i
       width: 340,
       height: 240,
       legend: [
-        { label: `Each class (${classIds.length})`, color: metric.color, strokeWidth: 1.1, opacity: 0.4 },
-        { label: "Mean", color: metric.color, strokeWidth: 2.6 },
+        { label: `Each class (${classIds.length})`, color: color, strokeWidth: 1.1, opacity: 0.4 },
+        { label: "Mean", color: color, strokeWidth: 2.6 },
       ],
     });
     const cut =
