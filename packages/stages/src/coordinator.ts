@@ -505,25 +505,18 @@ async function runBinning(ctx: JobContext, features: FeaturesOutput, m: Members)
     out.binsKeys = results.map((r) => r.key);
     out.binSizes = results.map((r) => r.sizes);
   }
-  if (ctx.plan.spec.head) {
-    const { prefix, ...record } = await fitHead(
-      ctx,
-      shards,
-      m,
-      "CCS ranks items by held-out difficulty ‖p − y‖₂ (EL2N), so p comes from a cross-fitted head",
-    );
-    out.gradient = record;
-    out.headPrefix = prefix;
-  } else if (ctx.plan.difficulty && !out.headPrefix) {
-    // A bin method on held-out difficulty whose bins used the model's own logits: the head is
-    // fitted for the sampler only (after the bins, so their tasks and content keys are unchanged).
-    const { prefix, ...record } = await fitHead(
-      ctx,
-      shards,
-      m,
-      "adqBeta/adqStrata rank items by held-out difficulty ‖p − y‖₂ (EL2N), so p comes from a cross-fitted head",
-    );
-    out.difficultyHead = record;
+  // CCS ranks by held-out difficulty: the head is its p − y source. A bin method on held-out
+  // difficulty whose bins used the model's own logits fits it for the sampler only (after the
+  // bins, so their tasks and content keys are unchanged).
+  const held = ctx.plan.spec.head
+    ? { field: "gradient" as const, ranks: "CCS ranks" }
+    : ctx.plan.difficulty && !out.headPrefix
+      ? { field: "difficultyHead" as const, ranks: "adqBeta/adqStrata rank" }
+      : undefined;
+  if (held) {
+    const reason = `${held.ranks} items by held-out difficulty ‖p − y‖₂ (EL2N), so p comes from a cross-fitted head`;
+    const { prefix, ...record } = await fitHead(ctx, shards, m, reason);
+    out[held.field] = record;
     out.headPrefix = prefix;
   }
   return out;
