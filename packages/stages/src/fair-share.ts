@@ -33,6 +33,20 @@ export interface FairShareOptions {
 /** The model stages, which the chart puts on the GPU pool (charts/adq values `gpu.enabled`). */
 export const GPU_STAGES = ["features", "sampling"] as const;
 
+/**
+ * The window of each stage from the options (checked: integers ≥ 1): the GPU quota on a GPU
+ * stage, else the per-stage one.
+ */
+export function windowLimits(o: FairShareOptions): (stage: string) => number {
+  for (const [k, v] of [
+    ["tasksPerStage", o.tasksPerStage],
+    ["gpuTasksPerStage", o.gpuTasksPerStage],
+  ] as const)
+    if (!Number.isInteger(v) || v < 1) throw new RangeError(`${k} must be an integer ≥ 1, got ${v}`);
+  const gpu = new Set(o.gpuStages);
+  return (stage) => (gpu.has(stage) ? o.gpuTasksPerStage : o.tasksPerStage);
+}
+
 interface Window {
   active: number;
   readonly limit: number;
@@ -41,15 +55,10 @@ interface Window {
 
 export class FairShare {
   private readonly windows = new Map<string, Window>();
-  private readonly gpu: ReadonlySet<string>;
+  private readonly limitOf: (stage: string) => number;
 
-  constructor(private readonly o: FairShareOptions) {
-    for (const [k, v] of [
-      ["tasksPerStage", o.tasksPerStage],
-      ["gpuTasksPerStage", o.gpuTasksPerStage],
-    ] as const)
-      if (!Number.isInteger(v) || v < 1) throw new RangeError(`${k} must be an integer ≥ 1, got ${v}`);
-    this.gpu = new Set(o.gpuStages);
+  constructor(o: FairShareOptions) {
+    this.limitOf = windowLimits(o);
   }
 
   /** The gate of one tenant's jobs. */
@@ -66,11 +75,7 @@ export class FairShare {
     const key = `${tenant}\0${stage}`;
     let w = this.windows.get(key);
     if (!w) {
-      w = {
-        active: 0,
-        limit: this.gpu.has(stage) ? this.o.gpuTasksPerStage : this.o.tasksPerStage,
-        waiters: [],
-      };
+      w = { active: 0, limit: this.limitOf(stage), waiters: [] };
       this.windows.set(key, w);
     }
     return w;

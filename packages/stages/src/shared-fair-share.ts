@@ -24,7 +24,7 @@
 
 import { randomBytes } from "node:crypto";
 import { ConflictError, type JobStore } from "@adq/platform";
-import type { TaskGate } from "./fair-share.ts";
+import { type FairShareOptions, type TaskGate, windowLimits } from "./fair-share.ts";
 import { abortableWait, type Waiter as BaseWaiter, removeFrom } from "./waiter.ts";
 
 export interface Lease {
@@ -41,13 +41,10 @@ export interface LeaseRecord {
   leases: Lease[];
 }
 
-export interface SharedFairShareOptions {
+export interface SharedFairShareOptions extends FairShareOptions {
   store: JobStore<LeaseRecord>;
   /** This coordinator's name (unique in the cluster). */
   owner: string;
-  tasksPerStage: number;
-  gpuTasksPerStage: number;
-  gpuStages: readonly string[];
   /** How long a lease holds without renewal (≥ 30 ms). */
   ttlMs: number;
   /** How often a full window is re-read for slots other coordinators freed (default 100 ms). */
@@ -82,20 +79,15 @@ const sleep = (ms: number, slot: Slot) =>
 
 export class SharedFairShare {
   private readonly slots = new Map<string, Slot>();
-  private readonly gpu: ReadonlySet<string>;
+  private readonly limitOf: (stage: string) => number;
   private readonly now: () => number;
   private readonly pollMs: number;
   private renewer: NodeJS.Timeout | undefined;
   private closed = false;
 
   constructor(private readonly o: SharedFairShareOptions) {
-    for (const [k, v] of [
-      ["tasksPerStage", o.tasksPerStage],
-      ["gpuTasksPerStage", o.gpuTasksPerStage],
-    ] as const)
-      if (!Number.isInteger(v) || v < 1) throw new RangeError(`${k} must be an integer ≥ 1, got ${v}`);
+    this.limitOf = windowLimits(o);
     if (!(o.ttlMs >= 30)) throw new RangeError(`ttlMs must be ≥ 30, got ${o.ttlMs}`);
-    this.gpu = new Set(o.gpuStages);
     this.now = o.now ?? Date.now;
     this.pollMs = o.pollMs ?? 100;
   }
@@ -127,10 +119,6 @@ export class SharedFairShare {
         .filter((s) => s.held.size > 0)
         .map((s) => this.rewrite(s, (ls) => ls.filter((l) => !s.held.has(l.id))).catch(() => {})),
     );
-  }
-
-  private limit(stage: string): number {
-    return this.gpu.has(stage) ? this.o.gpuTasksPerStage : this.o.tasksPerStage;
   }
 
   private slot(tenant: string, stage: string): Slot {
@@ -176,7 +164,7 @@ export class SharedFairShare {
           await this.rewrite(s, (leases) => {
             const now = this.now();
             const live = leases.filter((l) => l.until > now); // a dead coordinator's leases lapse here
-            const free = Math.min(this.limit(s.stage) - live.length, s.waiters.length);
+            const free = Math.min(this.limitOf(s.stage) - live.length, s.waiters.length);
             taken = [];
             for (let i = 0; i < free; i++)
               taken.push({
