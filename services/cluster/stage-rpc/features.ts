@@ -41,10 +41,9 @@ const BAD_FILES_LISTED = 100;
 export const CLASSES_FILE = "classes.json";
 
 export async function extractFeatures(
-  ctx: StageRpcContext,
+  { store, env, signal }: StageRpcContext,
   req: ExtractFeaturesRequest,
 ): Promise<ExtractFeaturesResponse> {
-  const { store, env } = ctx;
   const out = outPrefix(req.task, "features");
   if (env.dataRoots.length === 0)
     throw unimplemented("dataset.uri: this stage process has no data roots (start it with --data-root)");
@@ -97,7 +96,7 @@ export async function extractFeatures(
         batchSize,
         out,
       },
-      { store, models: env.modelCache, signal: ctx.signal },
+      { store, models: env.modelCache, signal },
     );
   } catch (e) {
     throw featureError(e, ds.path);

@@ -21,10 +21,9 @@ const CLASS_NAME = /^[A-Za-z0-9._ -]{1,128}$/;
 const BATCH = 64;
 
 export async function reconstruct(
-  ctx: StageRpcContext,
+  { store, env, signal }: StageRpcContext,
   req: ReconstructRequest,
 ): Promise<ReconstructResponse> {
-  const { store, env } = ctx;
   const out = outPrefix(req.task, "reconstruct");
   const className = req.className ?? "";
   if (!CLASS_NAME.test(className) || className === "." || className === "..")
@@ -66,7 +65,7 @@ export async function reconstruct(
   // Any store version and codec (compress writes WebP-coded version-2 stores).
   const records = readStore(bytes);
   for (;;) {
-    ctx.signal.throwIfAborted();
+    signal.throwIfAborted();
     let next: IteratorResult<PatchedImage>;
     try {
       next = await records.next();

@@ -119,10 +119,9 @@ interface SelectionDoc {
 
 /** Uniform draws inside each bin from the stream (seed, "sample", class, bin): the pipeline's. */
 export async function sampleClass(
-  ctx: StageRpcContext,
+  { store }: StageRpcContext,
   req: SampleClassRequest,
 ): Promise<SampleClassResponse> {
-  const { store } = ctx;
   const out = outPrefix(req.task, "sampling");
   const c = req.bins?.classIndex ?? 0;
   const binsKey = await input(store, req.bins?.bins, "bins.bins");
@@ -175,10 +174,9 @@ export async function sampleClass(
  * `index.json` (per item: index, path, label, offset, length of its record).
  */
 export async function dropPatches(
-  ctx: StageRpcContext,
+  { store, env, signal }: StageRpcContext,
   req: DropPatchesRequest,
 ): Promise<DropPatchesResponse> {
-  const { store, env } = ctx;
   const out = outPrefix(req.task, "patch-drop");
   const drop = checkNumber("drop", req.dropRatio ?? 0, PARAMS.drop.proto);
   if (req.skipBadFiles)
@@ -240,7 +238,7 @@ export async function dropPatches(
   const reader = await openDataset(ds.path);
   let row = 0;
   try {
-    for await (const batch of reader.batches(64, { indices, signal: ctx.signal })) {
+    for await (const batch of reader.batches(64, { indices, signal })) {
       if (fm && scorer) {
         const sized: RasterImage[] = await Promise.all(batch.images.map((img) => resizeRaster(img, S)));
         const norm = { mean: fm.mean as [number, number, number], std: fm.std as [number, number, number] };

@@ -12,8 +12,7 @@ const DIVERSITY = {
   DIVERSITY_METHOD_UNTRAINED_HEAD: "untrained-head",
 } as const;
 
-export async function scoreBin(ctx: StageRpcContext, req: ScoreBinRequest): Promise<ScoreBinResponse> {
-  const { store } = ctx;
+export async function scoreBin({ store }: StageRpcContext, req: ScoreBinRequest): Promise<ScoreBinResponse> {
   const defaultTau = 0.5;
   const out = outPrefix(req.task, "scoring");
   if (req.skipDiversity)
