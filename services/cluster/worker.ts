@@ -18,6 +18,7 @@ import type { ApiKeyAuthenticator, DataGrants, Logger } from "@adq/service-commo
 import {
   addReflection,
   bindServer,
+  closeOnce,
   type FaultInjection,
   grantTasks,
   HealthService,
@@ -27,7 +28,6 @@ import {
   processMetrics,
   Registry,
   resolveRoots,
-  shutdownServer,
   startMetricsServer,
   taskMetrics,
 } from "@adq/service-common";
@@ -220,7 +220,6 @@ export async function startStageWorker(o: StageWorkerProcessOptions): Promise<Ru
   });
   const address = `${o.address.slice(0, o.address.lastIndexOf(":"))}:${port}`;
   log.info("listening", { address, queue, concurrency: o.concurrency ?? 1, metrics: metrics?.url });
-  let stopping: Promise<void> | undefined;
   return {
     stage,
     address,
@@ -229,22 +228,16 @@ export async function startStageWorker(o: StageWorkerProcessOptions): Promise<Ru
     health,
     ports,
     registry,
-    close(deadlineMs = 20_000) {
-      stopping ??= (async () => {
-        const t0 = Date.now();
+    close: closeOnce(
+      { server, health, log, deadlineMs: 20_000, serverMs: (d) => Math.min(d, 2000) },
+      async (deadlineMs) => {
         closing = true;
-        health.setAll("NOT_SERVING");
-        health.closeWatchers();
-        const stopped = shutdownServer(server, Math.min(deadlineMs, 2000));
         // Stop pulling; in-flight tasks finish until the deadline, then are aborted and NAKed.
         await ports.close(deadlineMs);
         await workers.close();
         await modelCache.close();
         await metrics?.close();
-        const graceful = await stopped;
-        log.info("stopped", { graceful, ms: Date.now() - t0 });
-      })();
-      return stopping;
-    },
+      },
+    ),
   };
 }

@@ -41,6 +41,7 @@ export {
   bindServer,
   type CallContext,
   clientStreamHandler,
+  closeOnce,
   type HandlerOptions,
   newServer,
   serverStreamHandler,

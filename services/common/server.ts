@@ -6,6 +6,7 @@
 import { randomBytes } from "node:crypto";
 import * as grpc from "@grpc/grpc-js";
 import { invalidArgument, RpcError, statusName, toRpcError, toServiceError } from "./errors.ts";
+import type { HealthService } from "./health.ts";
 import type { Logger } from "./log.ts";
 
 /** Largest request message a server accepts: an upload chunk (1 MiB) plus framing. */
@@ -106,6 +107,40 @@ export async function shutdownServer(server: grpc.Server, deadlineMs: number): P
   if (timer) clearTimeout(timer);
   if (!ok) server.forceShutdown();
   return ok;
+}
+
+/** What a server process closes the same way: its gRPC server, its health service, its log. */
+export interface StoppableServer {
+  server: grpc.Server;
+  health: Pick<HealthService, "setAll" | "closeWatchers">;
+  log: Logger;
+  /** The close's deadline when the caller gives none. */
+  deadlineMs: number;
+  /** How long the gRPC server's calls may take to end, of the deadline (default: all of it). */
+  serverMs?: (deadlineMs: number) => number;
+}
+
+/**
+ * A server process's `close`, which runs once however often it is called: health turns
+ * NOT_SERVING (watchers closed), the gRPC server shuts down (shutdownServer) while `drain`
+ * stops the rest within the deadline, then `stopped` is logged with whether the server's
+ * calls all ended in time.
+ */
+export function closeOnce(
+  s: StoppableServer,
+  drain: (deadlineMs: number) => Promise<void>,
+): (deadlineMs?: number) => Promise<void> {
+  let closing: Promise<void> | undefined;
+  return (deadlineMs = s.deadlineMs) =>
+    (closing ??= (async () => {
+      const t0 = Date.now();
+      s.health.setAll("NOT_SERVING");
+      s.health.closeWatchers();
+      const stopped = shutdownServer(s.server, s.serverMs ? s.serverMs(deadlineMs) : deadlineMs);
+      await drain(deadlineMs);
+      const graceful = await stopped;
+      s.log.info("stopped", { graceful, ms: Date.now() - t0 });
+    })());
 }
 
 /** Per-call context handed to handlers. */

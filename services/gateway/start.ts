@@ -12,13 +12,13 @@ import type { ApiKeyAuthenticator, DataGrants, Registry } from "@adq/service-com
 import {
   addReflection,
   bindServer,
+  closeOnce,
   grantTasks,
   HealthService,
   InstrumentedBus,
   Logger,
   newServer,
   resolveRoots,
-  shutdownServer,
   taskMetrics,
 } from "@adq/service-common";
 import { ModelCache, registerStageWorkers } from "@adq/stages";
@@ -173,7 +173,6 @@ export async function startGateway(o: StartGatewayOptions): Promise<RunningGatew
   const address = `${host}:${port}`;
   health.setAll("SERVING");
   log.info("listening", { address, data_roots: dataRoots });
-  let closing: Promise<void> | undefined;
   return {
     port,
     address,
@@ -182,20 +181,11 @@ export async function startGateway(o: StartGatewayOptions): Promise<RunningGatew
     gateway,
     runner,
     log,
-    close(deadlineMs = 10_000) {
-      closing ??= (async () => {
-        const t0 = Date.now();
-        health.setAll("NOT_SERVING");
-        health.closeWatchers();
-        clearInterval(uploadSweeper);
-        const stopped = shutdownServer(server, deadlineMs);
-        await runner?.close(Math.max(0, deadlineMs - 500));
-        gateway.drain();
-        const graceful = await stopped;
-        log.info("stopped", { graceful, ms: Date.now() - t0 });
-      })();
-      return closing;
-    },
+    close: closeOnce({ server, health, log, deadlineMs: 10_000 }, async (deadlineMs) => {
+      clearInterval(uploadSweeper);
+      await runner?.close(Math.max(0, deadlineMs - 500));
+      gateway.drain();
+    }),
   };
 }
 

@@ -87,14 +87,7 @@ function isGzip(b: Uint8Array): boolean {
   return b.length >= 2 && b[0] === 0x1f && b[1] === 0x8b;
 }
 
-async function exists(p: string): Promise<boolean> {
-  try {
-    await stat(p);
-    return true;
-  } catch {
-    return false;
-  }
-}
+const exists = async (path: string): Promise<boolean> => (await stat(path).catch(() => null)) !== null;
 
 export class UploadStore {
   private readonly locks = new Map<string, Promise<void>>();

@@ -156,14 +156,7 @@ export function checkPyTorch(python: string): Promise<string> {
   });
 }
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await stat(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
+const exists = async (path: string): Promise<boolean> => (await stat(path).catch(() => null)) !== null;
 
 /** Reads the manifest of a compressed folder or a manifest file; UsageError if it is not one. */
 export async function loadManifest(
