@@ -498,14 +498,14 @@ function renderFig2(bins: BinsFile, records: readonly BinRecord[], className: (i
     const series: LineSeries[] = drawn.map((c) => ({
       name: className(c),
       values: grid.get(c)!,
-      color: color,
+      color,
       strokeWidth: 1.1,
       opacity: 0.28,
     }));
     series.push({
       name: "Mean over classes",
       values: mean,
-      color: color,
+      color,
       strokeWidth: 2.6,
       markers: true,
     });
@@ -525,8 +525,8 @@ function renderFig2(bins: BinsFile, records: readonly BinRecord[], className: (i
       width: 340,
       height: 240,
       legend: [
-        { label: `Each class (${classIds.length})`, color: color, strokeWidth: 1.1, opacity: 0.4 },
-        { label: "Mean", color: color, strokeWidth: 2.6 },
+        { label: `Each class (${classIds.length})`, color, strokeWidth: 1.1, opacity: 0.4 },
+        { label: "Mean", color, strokeWidth: 2.6 },
       ],
     });
     const cut =
