@@ -20,7 +20,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import * as k8s from "@kubernetes/client-node";
-import { freePort } from "../support/nats-server.ts";
+import { freePort, stopChild, trackChild } from "../support/process.ts";
 import { type K8sTools, k8sTools } from "./tools.ts";
 
 const run = promisify(execFile);
@@ -74,33 +74,6 @@ export interface Pki {
   frontProxyCaCert: string;
   frontProxyCert: string;
   frontProxyKey: string;
-}
-
-const live = new Set<ChildProcess>();
-let hooked = false;
-function hookExit(): void {
-  if (hooked) return;
-  hooked = true;
-  process.once("exit", () => {
-    for (const c of live) {
-      try {
-        c.kill("SIGKILL");
-      } catch {
-        // gone
-      }
-    }
-  });
-}
-
-function waitExit(child: ChildProcess, ms: number): Promise<boolean> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(true);
-  return new Promise((resolve) => {
-    const t = setTimeout(() => resolve(false), ms);
-    child.once("exit", () => {
-      clearTimeout(t);
-      resolve(true);
-    });
-  });
 }
 
 async function openssl(dir: string, args: string[]): Promise<void> {
@@ -320,7 +293,6 @@ export interface ClusterOptions {
 }
 
 export async function startCluster(options: ClusterOptions = {}): Promise<Cluster> {
-  hookExit();
   const tools = k8sTools([
     "etcd",
     "kube-apiserver",
@@ -336,21 +308,8 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     const fd = openSync(log, "a");
     const child = spawn(bin, args, { stdio: ["ignore", fd, fd], env: { ...process.env, ...env } });
     closeSync(fd);
-    live.add(child);
-    child.once("exit", () => live.delete(child));
-    const p: ManagedProcess = {
-      name,
-      child,
-      log,
-      async stop() {
-        if (child.exitCode !== null || child.signalCode !== null) return;
-        child.kill("SIGTERM");
-        if (!(await waitExit(child, 10_000))) {
-          child.kill("SIGKILL");
-          await waitExit(child, 10_000);
-        }
-      },
-    };
+    trackChild(child);
+    const p: ManagedProcess = { name, child, log, stop: () => stopChild(child, "SIGTERM", 10_000) };
     procs.push(p);
     return p;
   };

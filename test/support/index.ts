@@ -12,15 +12,7 @@ export {
   startNatsServer,
   useNatsServer,
 } from "./nats-server.ts";
-export {
-  findExecutable,
-  freePort,
-  isExecutable,
-  stopChild,
-  trackChild,
-  useSuiteServer,
-  waitExit,
-} from "./process.ts";
+export { freePort, spawnServer, stopChild, trackChild, waitExit } from "./process.ts";
 export {
   clusterFlags,
   dumpLogs,
