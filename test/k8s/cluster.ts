@@ -397,14 +397,18 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
       60_000,
     );
 
-    const cmPort = await freePort();
-    const cm = spawnProcess("kube-controller-manager", tools.bin("kube-controller-manager"), [
+    // The controller-manager's and the scheduler's shared flags: the admin kubeconfig for the API
+    // and for delegated authentication/authorization, a free loopback port, one replica each.
+    const componentArgs = async () => [
       `--kubeconfig=${kubeconfig}`,
       `--authentication-kubeconfig=${kubeconfig}`,
       `--authorization-kubeconfig=${kubeconfig}`,
       "--bind-address=127.0.0.1",
-      `--secure-port=${cmPort}`,
+      `--secure-port=${await freePort()}`,
       "--leader-elect=false",
+    ];
+    const cm = spawnProcess("kube-controller-manager", tools.bin("kube-controller-manager"), [
+      ...(await componentArgs()),
       `--service-account-private-key-file=${pki.saKey}`,
       `--root-ca-file=${pki.caCert}`,
       `--cluster-signing-cert-file=${pki.caCert}`,
@@ -414,14 +418,8 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
       "--v=1",
       ...(options.controllerManagerArgs ?? []),
     ]);
-    const schedPort = await freePort();
     const sched = spawnProcess("kube-scheduler", tools.bin("kube-scheduler"), [
-      `--kubeconfig=${kubeconfig}`,
-      `--authentication-kubeconfig=${kubeconfig}`,
-      `--authorization-kubeconfig=${kubeconfig}`,
-      "--bind-address=127.0.0.1",
-      `--secure-port=${schedPort}`,
-      "--leader-elect=false",
+      ...(await componentArgs()),
       "--v=1",
     ]);
     if (options.kwok !== false) {
