@@ -80,6 +80,9 @@ async function openssl(dir: string, args: string[]): Promise<void> {
   await run("openssl", args, { cwd: dir });
 }
 
+/** The extensions of a client certificate (the admin's, the front proxy's). */
+const CLIENT_AUTH = "extendedKeyUsage=clientAuth\nkeyUsage=digitalSignature,keyEncipherment";
+
 /** EC P-256 keys (fast to make); certificates valid for two days. */
 async function makeCert(
   dir: string,
@@ -138,25 +141,13 @@ export async function makePki(dir: string): Promise<Pki> {
       "keyUsage=digitalSignature,keyEncipherment",
     ].join("\n"),
   );
-  const admin = await makeCert(
-    dir,
-    "admin",
-    ca,
-    "/O=system:masters/CN=adq-test-admin",
-    "extendedKeyUsage=clientAuth\nkeyUsage=digitalSignature,keyEncipherment",
-  );
+  const admin = await makeCert(dir, "admin", ca, "/O=system:masters/CN=adq-test-admin", CLIENT_AUTH);
   const saKey = join(dir, "sa.key");
   const saPub = join(dir, "sa.pub");
   await openssl(dir, ["ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", saKey]);
   await openssl(dir, ["ec", "-in", saKey, "-pubout", "-out", saPub]);
   const fp = await makeCa(dir, "front-proxy-ca", "adq-test-front-proxy-ca");
-  const fpc = await makeCert(
-    dir,
-    "front-proxy-client",
-    fp,
-    "/CN=front-proxy-client",
-    "extendedKeyUsage=clientAuth\nkeyUsage=digitalSignature,keyEncipherment",
-  );
+  const fpc = await makeCert(dir, "front-proxy-client", fp, "/CN=front-proxy-client", CLIENT_AUTH);
   return {
     caCert: ca.cert,
     caKey: ca.key,
