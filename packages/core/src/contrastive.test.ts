@@ -17,15 +17,17 @@ import { Rng } from "./rng.ts";
 // ---------------------------------------------------------------------------------------------
 // Helpers: brute-force definitions straight from the formulas, and synthetic bins.
 
+/** Anchor a's positive among 2n rows: the other view of the same image (views in rows j and j + n). */
+const positiveOf = (a: number, n: number): number => (a < n ? a + n : a - n);
+
 /** NT-Xent exactly as written: mean over 2m anchors of −log(e^{s(a,a⁺)/τ} / Σ_{b≠a} e^{s(a,b)/τ}). */
 function bruteNtXent(u: Float64Array, m: number, out: number, tau: number): number {
   const rows = 2 * m;
   let loss = 0;
   for (let a = 0; a < rows; a++) {
-    const pos = a < m ? a + m : a - m;
     let den = 0;
     for (let b = 0; b < rows; b++) if (b !== a) den += Math.exp(rowCosine(u, out, a, b) / tau);
-    loss -= Math.log(Math.exp(rowCosine(u, out, a, pos) / tau) / den);
+    loss -= Math.log(Math.exp(rowCosine(u, out, a, positiveOf(a, m)) / tau) / den);
   }
   return loss / rows;
 }
@@ -35,7 +37,7 @@ function bruteEq5(u: Float64Array, n: number, out: number, tau: number): number 
   const rows = 2 * n;
   let total = 0;
   for (let a = 0; a < rows; a++) {
-    const pos = a < n ? a + n : a - n;
+    const pos = positiveOf(a, n);
     let s = 0;
     for (let b = 0; b < rows; b++) {
       if (b === a || b === pos) continue;
