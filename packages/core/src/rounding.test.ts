@@ -29,18 +29,23 @@ function quotaViolations(counts: Int32Array, shares: ArrayLike<number>): number[
   return bad;
 }
 
-describe("largestRemainder", () => {
-  it("keeps the exact total and every count within floor/ceil (property)", () => {
-    const rng = new Rng(11);
+describe.each([
+  { name: "largestRemainder", round: largestRemainder, seed: 11 },
+  { name: "cumulativeRound", round: cumulativeRound, seed: 13 },
+])("$name", ({ round, seed }) => {
+  it("keeps the exact total and every count within floor/ceil, deterministically (property)", () => {
+    const rng = new Rng(seed);
     expectNoViolations(2000, (fail) => {
       const { shares, total } = randomShares(rng);
-      const c = largestRemainder(shares, total);
+      const c = round(shares, total);
       if (sum(c) !== total) fail(`total ${sum(c)} ≠ ${total}`);
       if (quotaViolations(c, shares).length > 0) fail("quota");
-      if (largestRemainder(shares, total).join() !== c.join()) fail("not deterministic");
+      if (round(shares, total).join() !== c.join()) fail("not deterministic");
     });
   });
+});
 
+describe("largestRemainder", () => {
   it("is monotone: a larger share never gets a smaller count (property)", () => {
     const rng = new Rng(12);
     expectNoViolations(2000, (fail) => {
@@ -84,16 +89,6 @@ describe("largestRemainder", () => {
 });
 
 describe("cumulativeRound", () => {
-  it("keeps the exact total and every count within floor/ceil (property)", () => {
-    const rng = new Rng(13);
-    expectNoViolations(2000, (fail) => {
-      const { shares, total } = randomShares(rng);
-      const c = cumulativeRound(shares, total);
-      if (sum(c) !== total) fail(`total ${sum(c)} ≠ ${total}`);
-      if (quotaViolations(c, shares).length > 0) fail("quota");
-    });
-  });
-
   it("is not monotone (documented counterexample), unlike largest remainder", () => {
     expect(Array.from(cumulativeRound([0.5, 0.7, 0.8], 2))).toEqual([1, 0, 1]);
     expect(Array.from(largestRemainder([0.5, 0.7, 0.8], 2))).toEqual([0, 1, 1]);
