@@ -5,6 +5,7 @@ import { addStageService, stageClientConstructor } from "@adq/cluster";
 import type { StageServiceDeps } from "@adq/cluster/testing";
 import { bindServer } from "@adq/service-common";
 import * as grpc from "@grpc/grpc-js";
+import { afterAll } from "vitest";
 
 export type RpcStage = "features" | "binning" | "scoring" | "sampling";
 
@@ -33,5 +34,35 @@ export async function startStageRpcServer<S extends RpcStage>(
       for (const c of Object.values<grpc.Client>(clients)) c.close();
       server.forceShutdown();
     },
+  };
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: responses are proto-loader objects checked field by field
+export type Res = any;
+type Unary = (req: unknown, md: grpc.Metadata, cb: (err: grpc.ServiceError | null, res: Res) => void) => void;
+
+/**
+ * The stage RPC server of one suite: `start` (in beforeAll, or again inside a test for other
+ * deps) closes the server before and opens a new one with a client per stage; `call` is a unary
+ * call as a promise; the server still open after the suite is closed in afterAll.
+ */
+export function useStageRpc<S extends RpcStage>(): {
+  start(deps: StageServiceDeps, stages: readonly S[]): Promise<void>;
+  call(stage: S, method: string, req: unknown, metadata?: grpc.Metadata): Promise<Res>;
+} {
+  let rpc: Awaited<ReturnType<typeof startStageRpcServer<S>>> | undefined;
+  afterAll(() => rpc?.close());
+  return {
+    async start(deps, stages) {
+      rpc?.close();
+      rpc = undefined;
+      rpc = await startStageRpcServer(deps, stages);
+    },
+    call: (stage, method, req, metadata = new grpc.Metadata()) =>
+      new Promise<Res>((resolve, reject) => {
+        const c = rpc?.clients[stage] as (grpc.Client & Record<string, Unary>) | undefined;
+        if (!c) throw new Error(`no ${stage} client: start the stage RPC server first`);
+        c[method]!.call(c, req, metadata, (err, res) => (err ? reject(err) : resolve(res)));
+      }),
   };
 }

@@ -16,16 +16,7 @@ import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { demoSlice, tmp } from "../e2e/helpers.ts";
 import { download, KEYS, startTestServer, type TestServer, watchToEnd } from "../services/helpers.ts";
-import { bundledModelEnv, startStageRpcServer } from "./stage-rpc-server.ts";
-
-type Unary = (
-  req: unknown,
-  md: grpc.Metadata,
-  cb: (err: grpc.ServiceError | null, res: unknown) => void,
-) => void;
-type Client = grpc.Client & Record<string, Unary>;
-// biome-ignore lint/suspicious/noExplicitAny: responses are proto-loader objects checked field by field
-type Res = any;
+import { bundledModelEnv, type Res, useStageRpc } from "./stage-rpc-server.ts";
 
 const SEED = 3;
 const log = new Logger(new MemorySink());
@@ -34,19 +25,20 @@ const DROP = 0.25;
 
 describe("stage gRPC methods, called directly, equal the pipeline", () => {
   let t: TestServer;
-  let closeRpc: (() => void) | undefined;
   let data: string;
-  const clients = {} as Record<Exclude<StageProcessName, "assemble">, Client>;
+  const rpc = useStageRpc<Exclude<StageProcessName, "assemble">>();
   const md = (key: string | null = KEYS.acme) => {
     const m = new grpc.Metadata();
     if (key) m.set("authorization", `Bearer ${key}`);
     return m;
   };
-  const call = (stage: keyof typeof clients, method: string, req: unknown, key?: string | null) =>
-    new Promise<Res>((resolve, reject) => {
-      const c = clients[stage];
-      c[method]!.call(c, req, md(key), (err, res) => (err ? reject(err) : resolve(res)));
-    });
+  /** A call with `key` as the bearer API key (acme's by default; null: none). */
+  const call = (
+    stage: Exclude<StageProcessName, "assemble">,
+    method: string,
+    req: unknown,
+    key?: string | null,
+  ) => rpc.call(stage, method, req, md(key));
   const rejects = async (p: Promise<unknown>, code: grpc.status, pattern: RegExp) => {
     const err = (await p.then(
       () => null,
@@ -94,18 +86,15 @@ describe("stage gRPC methods, called directly, equal the pipeline", () => {
       { id: "acme", keys: [hashApiKey(KEYS.acme)] },
       { id: "globex", keys: [hashApiKey(KEYS.globex)] },
     ]);
-    const rpc = await startStageRpcServer({ store: t.srv.store, log, auth, env: bundledModelEnv([data]) }, [
+    await rpc.start({ store: t.srv.store, log, auth, env: bundledModelEnv([data]) }, [
       "features",
       "binning",
       "scoring",
       "sampling",
     ]);
-    Object.assign(clients, rpc.clients);
-    closeRpc = rpc.close;
   }, 240_000);
 
   afterAll(async () => {
-    closeRpc?.();
     await t?.close();
   });
 
@@ -415,8 +404,7 @@ describe("stage gRPC methods, called directly, equal the pipeline", () => {
       for (const f of readdirSync(src).sort().slice(0, 2)) copyFileSync(join(src, f), join(bad, c, f));
     }
     writeFileSync(join(bad, "b", "broken.jpg"), Buffer.from("not a jpeg at all"));
-    closeRpc?.();
-    const rpc = await startStageRpcServer(
+    await rpc.start(
       {
         store: t.srv.store,
         log,
@@ -425,8 +413,6 @@ describe("stage gRPC methods, called directly, equal the pipeline", () => {
       },
       ["features"],
     );
-    clients.features = rpc.clients.features as never;
-    closeRpc = rpc.close;
     const err = await rejects(
       call("features", "ExtractFeatures", {
         task,
