@@ -11,7 +11,7 @@ import { MemorySink } from "@adq/service-common/testing";
 import { type Manifest, maskFromHex } from "@adq/stages";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { tmp } from "../e2e/helpers.ts";
-import { download, startTestServer, type TestServer, watchToEnd } from "../services/helpers.ts";
+import { downloadJson, startTestServer, succeeded, type TestServer } from "../services/helpers.ts";
 import { bundledModelEnv, type Res, useStageRpc } from "./stage-rpc-server.ts";
 
 const SEED = 5;
@@ -32,8 +32,8 @@ describe("stage RPCs on a data set whose classes are not the model's", () => {
       dataset: { uri: `file://${data}` },
       params: { ratio: RATIO, bins: 2, seed: SEED, dropRatio: DROP, method: "METHOD_DQ" },
     });
-    expect((await watchToEnd(t.acme, job.id)).at(-1)?.terminal?.state).toBe("JOB_STATE_SUCCEEDED");
-    manifest = JSON.parse((await download(t.acme, job.id, "manifest.json")).toString("utf8"));
+    await succeeded(t.acme, job.id);
+    manifest = await downloadJson(t.acme, job.id, "manifest.json");
     await start({ store: t.srv.store, log: new Logger(new MemorySink()), env: bundledModelEnv([data]) }, [
       "features",
       "binning",

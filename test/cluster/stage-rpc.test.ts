@@ -15,7 +15,14 @@ import * as grpc from "@grpc/grpc-js";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { demoSlice, tmp } from "../e2e/helpers.ts";
-import { download, KEYS, startTestServer, type TestServer, watchToEnd } from "../services/helpers.ts";
+import {
+  download,
+  downloadJson,
+  KEYS,
+  startTestServer,
+  succeeded,
+  type TestServer,
+} from "../services/helpers.ts";
 import { bundledModelEnv, type Res, useStageRpc } from "./stage-rpc-server.ts";
 
 const SEED = 3;
@@ -70,17 +77,16 @@ describe("stage gRPC methods, called directly, equal the pipeline", () => {
       // Raw store codec: DropPatches writes exact kept pixels, compared with the job's below.
       params: { ...adq, storeCodec: "STORE_CODEC_RAW" },
     });
-    const events = await watchToEnd(t.acme, job.id);
-    expect(events.at(-1)?.terminal?.state).toBe("JOB_STATE_SUCCEEDED");
-    manifest = JSON.parse((await download(t.acme, job.id, "manifest.json")).toString("utf8"));
-    binsFile = JSON.parse((await download(t.acme, job.id, "bins.json")).toString("utf8"));
+    await succeeded(t.acme, job.id);
+    manifest = await downloadJson(t.acme, job.id, "manifest.json");
+    binsFile = await downloadJson(t.acme, job.id, "bins.json");
     storeFile = await download(t.acme, job.id, "store.adqp");
     const strong = await t.acme.createJob({
       dataset: { uri: `file://${data}` },
       params: { ...adq, alpha: 1, allocationStrength: 10 },
     });
-    expect((await watchToEnd(t.acme, strong.job.id)).at(-1)?.terminal?.state).toBe("JOB_STATE_SUCCEEDED");
-    strongBins = JSON.parse((await download(t.acme, strong.job.id, "bins.json")).toString("utf8"));
+    await succeeded(t.acme, strong.job.id);
+    strongBins = await downloadJson(t.acme, strong.job.id, "bins.json");
 
     const auth = new ApiKeyAuthenticator([
       { id: "acme", keys: [hashApiKey(KEYS.acme)] },

@@ -149,6 +149,19 @@ export async function failureOf(c: CompressionClient, jobId: string) {
   return terminal;
 }
 
+/** Watches a job to its end and expects it SUCCEEDED (its error in the message if not); returns every event. */
+export async function succeeded(c: CompressionClient, jobId: string): Promise<JobEvent[]> {
+  const events = await watchToEnd(c, jobId);
+  const terminal = events.at(-1)?.terminal;
+  expect(terminal?.state, JSON.stringify(terminal?.error)).toBe("JOB_STATE_SUCCEEDED");
+  return events;
+}
+
+/** A JSON result file of a job (manifest.json, bins.json…), parsed. */
+export async function downloadJson<T>(c: CompressionClient, jobId: string, name: string): Promise<T> {
+  return JSON.parse((await download(c, jobId, name)).toString("utf8")) as T;
+}
+
 export async function download(
   c: CompressionClient,
   jobId: string,
