@@ -31,3 +31,4 @@ export {
   useS3Server,
   WEED_MISSING,
 } from "./s3-server.ts";
+export { until } from "./wait.ts";

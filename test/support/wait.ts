@@ -1,0 +1,19 @@
+/**
+ * Polls `check` every `everyMs` until it returns a value other than undefined, and returns that
+ * value; throws "timed out waiting for `what`" after `timeoutMs`. An error thrown by `check` ends
+ * the wait at once (test/k8s/cluster.ts's waitFor is the variant that retries through errors).
+ */
+export async function until<T>(
+  what: string,
+  check: () => Promise<T | undefined>,
+  timeoutMs = 20_000,
+  everyMs = 50,
+): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await check();
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
