@@ -5,13 +5,11 @@
 // No timed assertion beyond that ratio: the other checks count tasks, not seconds.
 import { DEFAULT_MODEL } from "@adq/cli";
 import { type Bus, FsArtifactStore } from "@adq/platform";
-import { connectNats, NatsBus, type NatsConnection } from "@adq/platform/nats";
 import {
   type CompressParams,
   DEFAULT_PARAMS,
   FairShare,
   GPU_STAGES,
-  registerStageWorkers,
   runCompression,
   sha256File,
   type TaskGate,
@@ -20,6 +18,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { demoSlice, tmp } from "../e2e/helpers.ts";
 import { atLeast, wrapHandlers } from "../support/bus.ts";
 import { type NatsServer, startNatsServer } from "../support/nats-server.ts";
+import { type NatsStageWorkers, startNatsStageWorkers } from "../support/stage-workers.ts";
 
 const STAGES = ["features", "binning", "scoring", "sampling", "assemble"] as const;
 
@@ -36,9 +35,7 @@ interface TaskRecord {
 
 describe("fair share between tenants (real nats-server, a worker per stage)", () => {
   let nats: NatsServer;
-  const conns: NatsConnection[] = [];
-  const closers: Array<() => Promise<void>> = [];
-  let control: NatsBus;
+  let cluster: NatsStageWorkers | undefined;
   let store: FsArtifactStore;
   let large: string;
   let small: string;
@@ -66,43 +63,22 @@ describe("fair share between tenants (real nats-server, a worker per stage)", ()
       }
     });
 
-  const connect = async (name: string) => {
-    const nc = await connectNats({ servers: nats.url, name });
-    conns.push(nc);
-    return nc;
-  };
-
   beforeAll(async () => {
     nats = await startNatsServer();
     store = new FsArtifactStore(tmp("adq-fair-"));
     large = demoSlice(2, 40);
     small = demoSlice(2, 4);
     model = { file: DEFAULT_MODEL, sha256: await sha256File(DEFAULT_MODEL) };
-    // The control plane declares the stage consumers; workers only bind (as in the cluster).
-    control = await NatsBus.connect(await connect("adq-coordinator"), { ackWaitMs: 60_000 });
-    await control.ensureStageConsumers(STAGES);
-    for (const stage of STAGES) {
-      const bus = await NatsBus.connect(await connect(`adq-worker-${stage}`), {
-        declareConsumers: false,
-        followOutcomes: false,
-        ackWaitMs: 60_000,
-      });
-      const w = registerStageWorkers(recording(bus), {
-        store,
-        stages: [stage],
-        concurrency: { [stage]: 2 },
-      });
-      closers.push(async () => {
-        await w.close();
-        await bus.close();
-      });
-    }
+    cluster = await startNatsStageWorkers(nats.url, {
+      stages: STAGES,
+      store,
+      concurrency: 2,
+      wrap: recording,
+    });
   }, 60_000);
 
   afterAll(async () => {
-    for (const c of closers) await c().catch(() => {});
-    await control?.close().catch(() => {});
-    for (const nc of conns) await nc.close().catch(() => {});
+    await cluster?.close();
     await nats?.stop();
   }, 30_000);
 
@@ -120,7 +96,7 @@ describe("fair share between tenants (real nats-server, a worker per stage)", ()
         resultPrefix: `results/${jobId}`,
         cachePrefix: `cache/${tenant}/${seq}`,
       },
-      { bus: control, store, tenant, ...(gate ? { taskGate: gate } : {}) },
+      { bus: cluster!.control, store, tenant, ...(gate ? { taskGate: gate } : {}) },
     ).then(() => Date.now() - t0);
     return { jobId, done };
   };
