@@ -21,14 +21,12 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { demoSlice, tmp } from "../e2e/helpers.ts";
 import { atLeast, wrapHandlers } from "../support/bus.ts";
-import { type NatsServer, startNatsServer } from "../support/nats-server.ts";
 import { type NatsStageWorkers, startNatsStageWorkers } from "../support/stage-workers.ts";
 
 const STAGES = ["features", "binning", "scoring", "sampling", "assemble"] as const;
 const BUCKET = "adq-fair-share";
 
 describe("fair share shared by two coordinators (real nats-server, NATS KV leases)", () => {
-  let nats: NatsServer;
   let cluster: NatsStageWorkers | undefined;
   let store: FsArtifactStore;
   let dataset: string;
@@ -60,11 +58,10 @@ describe("fair share shared by two coordinators (real nats-server, NATS KV lease
   };
 
   beforeAll(async () => {
-    nats = await startNatsServer();
     store = new FsArtifactStore(tmp("adq-fair-shared-"));
     dataset = demoSlice(2, 6);
     model = { file: DEFAULT_MODEL, sha256: await sha256File(DEFAULT_MODEL) };
-    cluster = await startNatsStageWorkers(nats.url, {
+    cluster = await startNatsStageWorkers({
       stages: STAGES,
       store,
       concurrency: 4,
@@ -74,7 +71,6 @@ describe("fair share shared by two coordinators (real nats-server, NATS KV lease
 
   afterAll(async () => {
     await cluster?.close();
-    await nats?.stop();
   }, 30_000);
 
   let seq = 0;

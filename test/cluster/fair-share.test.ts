@@ -17,7 +17,6 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { demoSlice, tmp } from "../e2e/helpers.ts";
 import { atLeast, wrapHandlers } from "../support/bus.ts";
-import { type NatsServer, startNatsServer } from "../support/nats-server.ts";
 import { type NatsStageWorkers, startNatsStageWorkers } from "../support/stage-workers.ts";
 
 const STAGES = ["features", "binning", "scoring", "sampling", "assemble"] as const;
@@ -34,7 +33,6 @@ interface TaskRecord {
 }
 
 describe("fair share between tenants (real nats-server, a worker per stage)", () => {
-  let nats: NatsServer;
   let cluster: NatsStageWorkers | undefined;
   let store: FsArtifactStore;
   let large: string;
@@ -64,12 +62,11 @@ describe("fair share between tenants (real nats-server, a worker per stage)", ()
     });
 
   beforeAll(async () => {
-    nats = await startNatsServer();
     store = new FsArtifactStore(tmp("adq-fair-"));
     large = demoSlice(2, 40);
     small = demoSlice(2, 4);
     model = { file: DEFAULT_MODEL, sha256: await sha256File(DEFAULT_MODEL) };
-    cluster = await startNatsStageWorkers(nats.url, {
+    cluster = await startNatsStageWorkers({
       stages: STAGES,
       store,
       concurrency: 2,
@@ -79,7 +76,6 @@ describe("fair share between tenants (real nats-server, a worker per stage)", ()
 
   afterAll(async () => {
     await cluster?.close();
-    await nats?.stop();
   }, 30_000);
 
   let seq = 0;

@@ -21,6 +21,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import * as k8s from "@kubernetes/client-node";
 import { freePort, stopChild, trackChild } from "../support/process.ts";
+import { until } from "../support/wait.ts";
 import { type K8sTools, k8sTools } from "./tools.ts";
 
 const run = promisify(execFile);
@@ -239,16 +240,14 @@ function apiGet(server: string, pki: Pki, path: string): Promise<[number, string
   });
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 /** Thrown inside a `waitFor` check: stops the wait at once (a process died, nothing to wait for). */
 export class WaitAborted extends Error {
   override readonly name = "WaitAborted";
 }
 
 /**
- * Polls `check` until it returns a value other than undefined; throws `what` after
- * `timeoutMs`. Errors thrown by `check` count as "not yet", except WaitAborted.
+ * `until` (test/support/wait.ts), except that errors thrown by `check` count as "not yet" (an API
+ * server still starting), but WaitAborted; the last such error is named when the wait times out.
  */
 export async function waitFor<T>(
   what: string,
@@ -256,21 +255,21 @@ export async function waitFor<T>(
   timeoutMs = 30_000,
   everyMs = 250,
 ): Promise<T> {
-  const end = Date.now() + timeoutMs;
   let last: unknown;
-  for (;;) {
+  const attempt = async () => {
     try {
-      const v = await check();
-      if (v !== undefined) return v;
+      return await check();
     } catch (e) {
       if (e instanceof WaitAborted) throw e;
       last = e;
+      return undefined;
     }
-    if (Date.now() > end)
-      throw new Error(
-        `timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ""}`,
-      );
-    await sleep(everyMs);
+  };
+  try {
+    return await until(what, attempt, timeoutMs, everyMs);
+  } catch (e) {
+    if (e instanceof WaitAborted || !last) throw e;
+    throw new Error(`${(e as Error).message}: ${String(last)}`);
   }
 }
 

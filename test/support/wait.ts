@@ -1,6 +1,6 @@
 /**
  * Polls `check` every `everyMs` until it returns a value other than undefined, and returns that
- * value; throws "timed out waiting for `what`" after `timeoutMs`. An error thrown by `check` ends
+ * value; throws "timed out after `timeoutMs` ms waiting for `what`" then. An error thrown by `check` ends
  * the wait at once (test/k8s/cluster.ts's waitFor is the variant that retries through errors).
  */
 export async function until<T>(
@@ -13,7 +13,7 @@ export async function until<T>(
   for (;;) {
     const v = await check();
     if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, everyMs));
   }
 }
