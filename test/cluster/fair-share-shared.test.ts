@@ -6,7 +6,7 @@
 // dies (its connection closed, no release): its leases lapse after the TTL and the other
 // coordinator gets the window.
 import { DEFAULT_MODEL } from "@adq/cli";
-import { type Bus, FsArtifactStore } from "@adq/platform";
+import type { Bus } from "@adq/platform";
 import { KvJobStore, NatsBus } from "@adq/platform/nats";
 import {
   DEFAULT_PARAMS,
@@ -18,17 +18,15 @@ import {
   sha256File,
   type TaskGate,
 } from "@adq/stages";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { demoSlice, tmp } from "../e2e/helpers.ts";
+import { beforeAll, describe, expect, it } from "vitest";
+import { demoSlice } from "../e2e/helpers.ts";
 import { atLeast, wrapHandlers } from "../support/bus.ts";
-import { type NatsStageWorkers, startNatsStageWorkers } from "../support/stage-workers.ts";
+import { useNatsStageWorkers } from "../support/stage-workers.ts";
 
 const STAGES = ["features", "binning", "scoring", "sampling", "assemble"] as const;
 const BUCKET = "adq-fair-share";
 
 describe("fair share shared by two coordinators (real nats-server, NATS KV leases)", () => {
-  let cluster: NatsStageWorkers | undefined;
-  let store: FsArtifactStore;
   let dataset: string;
   let model: { file: string; sha256: string };
   /** Tasks running at the workers now, per tenant and stage, and the most seen at once. */
@@ -50,28 +48,19 @@ describe("fair share shared by two coordinators (real nats-server, NATS KV lease
 
   /** A coordinator: its own connection, bus and lease store. */
   const coordinator = async (name: string) => {
-    const nc = await cluster!.connect(name);
+    const nc = await workers.server.connect(name);
     const bus = await NatsBus.connect(nc, { ackWaitMs: 60_000 });
     const leases = await KvJobStore.open<LeaseRecord>(nc, { bucket: BUCKET });
-    cluster!.onClose(() => bus.close());
+    workers.server.onClose(() => bus.close());
     return { nc, bus, leases };
   };
 
+  const workers = useNatsStageWorkers({ stages: STAGES, concurrency: 4, wrap: recording });
+
   beforeAll(async () => {
-    store = new FsArtifactStore(tmp("adq-fair-shared-"));
     dataset = demoSlice(2, 6);
     model = { file: DEFAULT_MODEL, sha256: await sha256File(DEFAULT_MODEL) };
-    cluster = await startNatsStageWorkers({
-      stages: STAGES,
-      store,
-      concurrency: 4,
-      wrap: recording,
-    });
-  }, 60_000);
-
-  afterAll(async () => {
-    await cluster?.close();
-  }, 30_000);
+  });
 
   let seq = 0;
   /** Tenant A's two jobs at once, one per coordinator, each with its gate. */
@@ -90,7 +79,7 @@ describe("fair share shared by two coordinators (real nats-server, NATS KV lease
             resultPrefix: `results/${jobId}`,
             cachePrefix: `cache/a/${seq}`,
           },
-          { bus, store, tenant: "a", taskGate: gates[i]! },
+          { bus, store: workers.server.store, tenant: "a", taskGate: gates[i]! },
         );
       }),
     );

@@ -4,7 +4,7 @@
 // the old fan-out (everything published at once) B's first task waits behind A's whole queue.
 // No timed assertion beyond that ratio: the other checks count tasks, not seconds.
 import { DEFAULT_MODEL } from "@adq/cli";
-import { type Bus, FsArtifactStore } from "@adq/platform";
+import type { Bus } from "@adq/platform";
 import {
   type CompressParams,
   DEFAULT_PARAMS,
@@ -14,10 +14,10 @@ import {
   sha256File,
   type TaskGate,
 } from "@adq/stages";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { demoSlice, tmp } from "../e2e/helpers.ts";
+import { beforeAll, describe, expect, it } from "vitest";
+import { demoSlice } from "../e2e/helpers.ts";
 import { atLeast, wrapHandlers } from "../support/bus.ts";
-import { type NatsStageWorkers, startNatsStageWorkers } from "../support/stage-workers.ts";
+import { useNatsStageWorkers } from "../support/stage-workers.ts";
 
 const STAGES = ["features", "binning", "scoring", "sampling", "assemble"] as const;
 
@@ -33,8 +33,6 @@ interface TaskRecord {
 }
 
 describe("fair share between tenants (real nats-server, a worker per stage)", () => {
-  let cluster: NatsStageWorkers | undefined;
-  let store: FsArtifactStore;
   let large: string;
   let small: string;
   let model: { file: string; sha256: string };
@@ -61,22 +59,13 @@ describe("fair share between tenants (real nats-server, a worker per stage)", ()
       }
     });
 
+  const workers = useNatsStageWorkers({ stages: STAGES, concurrency: 2, wrap: recording });
+
   beforeAll(async () => {
-    store = new FsArtifactStore(tmp("adq-fair-"));
     large = demoSlice(2, 40);
     small = demoSlice(2, 4);
     model = { file: DEFAULT_MODEL, sha256: await sha256File(DEFAULT_MODEL) };
-    cluster = await startNatsStageWorkers({
-      stages: STAGES,
-      store,
-      concurrency: 2,
-      wrap: recording,
-    });
-  }, 60_000);
-
-  afterAll(async () => {
-    await cluster?.close();
-  }, 30_000);
+  });
 
   let seq = 0;
   const job = (tenant: string, dataset: string, shardSize: number, gate: TaskGate | undefined) => {
@@ -92,7 +81,12 @@ describe("fair share between tenants (real nats-server, a worker per stage)", ()
         resultPrefix: `results/${jobId}`,
         cachePrefix: `cache/${tenant}/${seq}`,
       },
-      { bus: cluster!.control, store, tenant, ...(gate ? { taskGate: gate } : {}) },
+      {
+        bus: workers.server.control,
+        store: workers.server.store,
+        tenant,
+        ...(gate ? { taskGate: gate } : {}),
+      },
     ).then(() => Date.now() - t0);
     return { jobId, done };
   };

@@ -4,32 +4,36 @@
  * connection, binding only (as the stage processes do), each serving registerStageWorkers
  * over the suite's `wrap` of its bus (what the suite records or slows down).
  */
-import type { ArtifactStore, Bus } from "@adq/platform";
+import { type Bus, FsArtifactStore } from "@adq/platform";
 import { connectNats, NatsBus, type NatsConnection } from "@adq/platform/nats";
 import { registerStageWorkers } from "@adq/stages";
+import { tmp } from "./fs.ts";
 import { type NatsServer, startNatsServer } from "./nats-server.ts";
+import { useSuiteServer } from "./process.ts";
 
 export interface NatsStageWorkers {
   readonly nats: NatsServer;
+  /** The workers' artifact store (a fresh temporary directory): coordinators must use it too. */
+  readonly store: FsArtifactStore;
   /** The control plane's bus (it declared the stage consumers). */
   readonly control: NatsBus;
-  /** Another connection to the server, closed by `close()`. */
+  /** Another connection to the server, closed by `stop()`. */
   connect(name: string): Promise<NatsConnection>;
-  /** Has `close()` run `fn` too, before everything registered earlier. */
+  /** Has `stop()` run `fn` too, before everything registered earlier. */
   onClose(fn: () => Promise<void>): void;
   /** Closes what was opened or registered, newest first, the connections, then stops the server. */
-  close(): Promise<void>;
+  stop(): Promise<void>;
 }
 
 export async function startNatsStageWorkers(options: {
   stages: readonly string[];
-  store: ArtifactStore;
   /** Tasks at once per stage worker. */
   concurrency: number;
   wrap: (bus: Bus) => Bus;
   ackWaitMs?: number;
 }): Promise<NatsStageWorkers> {
   const nats = await startNatsServer();
+  const store = new FsArtifactStore(tmp("adq-stage-workers-"));
   const ackWaitMs = options.ackWaitMs ?? 60_000;
   const conns: NatsConnection[] = [];
   const closers: Array<() => Promise<void>> = [];
@@ -38,7 +42,7 @@ export async function startNatsStageWorkers(options: {
     conns.push(nc);
     return nc;
   };
-  const close = async () => {
+  const stop = async () => {
     for (const c of closers.reverse()) await c().catch(() => {});
     for (const nc of conns) await nc.close().catch(() => {});
     await nats.stop();
@@ -54,7 +58,7 @@ export async function startNatsStageWorkers(options: {
         ackWaitMs,
       });
       const w = registerStageWorkers(options.wrap(bus), {
-        store: options.store,
+        store,
         stages: [stage],
         concurrency: { [stage]: options.concurrency },
       });
@@ -63,9 +67,16 @@ export async function startNatsStageWorkers(options: {
         await bus.close();
       });
     }
-    return { nats, control, connect, onClose: (fn) => closers.push(fn), close };
+    return { nats, store, control, connect, onClose: (fn) => closers.push(fn), stop };
   } catch (e) {
-    await close();
+    await stop();
     throw e;
   }
+}
+
+/** Vitest helper: startNatsStageWorkers for the enclosing suite. Read `server` inside tests and hooks. */
+export function useNatsStageWorkers(options: Parameters<typeof startNatsStageWorkers>[0]): {
+  readonly server: NatsStageWorkers;
+} {
+  return useSuiteServer("NATS stage workers", () => startNatsStageWorkers(options), 60_000);
 }
