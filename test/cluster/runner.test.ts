@@ -129,7 +129,9 @@ describe("JobRunner recovery paths", () => {
         dataset: { uri: pathToFileURL(data).href },
         params: { ratio: 0.5, bins: 2 },
       });
-      await until("binning tasks held", async () => (t.bus.heldFor(job.id) > 0 ? true : undefined), 30_000);
+      await until("binning tasks held", async () => (t.bus.heldFor(job.id) > 0 ? true : undefined), {
+        timeoutMs: 30_000,
+      });
       // What a JetStream redelivery looks like to the runner: the same job message again.
       await t.srv.bus.publishTask({
         jobId: job.id,
@@ -149,7 +151,7 @@ describe("JobRunner recovery paths", () => {
           const v = await t.srv.jobs.get(job.id);
           return v?.value.state === "SUCCEEDED" ? v.value : undefined;
         },
-        30_000,
+        { timeoutMs: 30_000 },
       );
       expect(rec.runs).toBe(1);
       await new Promise((r) => setTimeout(r, 200));

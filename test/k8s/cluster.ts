@@ -266,7 +266,7 @@ export async function waitFor<T>(
     }
   };
   try {
-    return await until(what, attempt, timeoutMs, everyMs);
+    return await until(what, attempt, { timeoutMs, everyMs });
   } catch (e) {
     if (e instanceof WaitAborted || !last) throw e;
     throw new Error(`${(e as Error).message}: ${String(last)}`);
