@@ -11,7 +11,7 @@ import { MemorySink } from "@adq/service-common/testing";
 import { type Manifest, maskFromHex } from "@adq/stages";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { tmp } from "../e2e/helpers.ts";
-import { downloadJson, startTestServer, succeeded, type TestServer } from "../services/helpers.ts";
+import { downloadJson, startTestServer, succeededJob, type TestServer } from "../services/helpers.ts";
 import { bundledModelEnv, type Res, useStageRpc } from "./stage-rpc-server.ts";
 
 const SEED = 5;
@@ -28,12 +28,14 @@ describe("stage RPCs on a data set whose classes are not the model's", () => {
     data = join(tmp("adq-eurosat-"), "eurosat");
     cpSync(join(REPO_ROOT, "test/fixtures/datasets/eurosat-slice"), data, { recursive: true });
     t = await startTestServer([data]);
-    const { job } = await t.acme.createJob({
-      dataset: { uri: `file://${data}` },
-      params: { ratio: RATIO, bins: 2, seed: SEED, dropRatio: DROP, method: "METHOD_DQ" },
+    const jobId = await succeededJob(t.acme, data, {
+      ratio: RATIO,
+      bins: 2,
+      seed: SEED,
+      dropRatio: DROP,
+      method: "METHOD_DQ",
     });
-    await succeeded(t.acme, job.id);
-    manifest = await downloadJson(t.acme, job.id, "manifest.json");
+    manifest = await downloadJson(t.acme, jobId, "manifest.json");
     await start({ store: t.srv.store, log: new Logger(new MemorySink()), env: bundledModelEnv([data]) }, [
       "features",
       "binning",

@@ -20,7 +20,7 @@ import {
   downloadJson,
   KEYS,
   startTestServer,
-  succeeded,
+  succeededJob,
   type TestServer,
 } from "../services/helpers.ts";
 import { bundledModelEnv, type Res, useStageRpc } from "./stage-rpc-server.ts";
@@ -72,21 +72,13 @@ describe("stage gRPC methods, called directly, equal the pipeline", () => {
     t = await startTestServer([data]);
     // ADQ, not the default CCS: the chain below calls every stage.
     const adq = { ratio: RATIO, bins: 2, seed: SEED, method: "METHOD_ADQ", dropRatio: DROP } as const;
-    const { job } = await t.acme.createJob({
-      dataset: { uri: `file://${data}` },
-      // Raw store codec: DropPatches writes exact kept pixels, compared with the job's below.
-      params: { ...adq, storeCodec: "STORE_CODEC_RAW" },
-    });
-    await succeeded(t.acme, job.id);
-    manifest = await downloadJson(t.acme, job.id, "manifest.json");
-    binsFile = await downloadJson(t.acme, job.id, "bins.json");
-    storeFile = await download(t.acme, job.id, "store.adqp");
-    const strong = await t.acme.createJob({
-      dataset: { uri: `file://${data}` },
-      params: { ...adq, alpha: 1, allocationStrength: 10 },
-    });
-    await succeeded(t.acme, strong.job.id);
-    strongBins = await downloadJson(t.acme, strong.job.id, "bins.json");
+    // Raw store codec: DropPatches writes exact kept pixels, compared with the job's below.
+    const jobId = await succeededJob(t.acme, data, { ...adq, storeCodec: "STORE_CODEC_RAW" });
+    manifest = await downloadJson(t.acme, jobId, "manifest.json");
+    binsFile = await downloadJson(t.acme, jobId, "bins.json");
+    storeFile = await download(t.acme, jobId, "store.adqp");
+    const strongId = await succeededJob(t.acme, data, { ...adq, alpha: 1, allocationStrength: 10 });
+    strongBins = await downloadJson(t.acme, strongId, "bins.json");
 
     const auth = new ApiKeyAuthenticator([
       { id: "acme", keys: [hashApiKey(KEYS.acme)] },

@@ -157,6 +157,17 @@ export async function succeeded(c: CompressionClient, jobId: string): Promise<Jo
   return events;
 }
 
+/** Creates a job over the local directory `data` and watches it to success; returns its id. */
+export async function succeededJob(
+  c: CompressionClient,
+  data: string,
+  params: Parameters<CompressionClient["createJob"]>[0]["params"],
+): Promise<string> {
+  const { job } = await c.createJob({ dataset: { uri: `file://${data}` }, params });
+  await succeeded(c, job.id);
+  return job.id;
+}
+
 /** A JSON result file of a job (manifest.json, bins.json…), parsed. */
 export async function downloadJson<T>(c: CompressionClient, jobId: string, name: string): Promise<T> {
   return JSON.parse((await download(c, jobId, name)).toString("utf8")) as T;
