@@ -115,6 +115,22 @@ export async function startTestServer(
   };
 }
 
+/**
+ * A test server that accepts uploads into a fresh `uploadRoot` (returned with it), its data root
+ * and cache fresh too (temp dirs named after `name`); `extra` adds options (upload limits…).
+ */
+export async function startUploadServer(
+  name: string,
+  extra: Partial<AllInOneOptions> = {},
+): Promise<{ t: TestServer; uploadRoot: string }> {
+  const uploadRoot = tmp(`adq-${name}-uploads-`);
+  const t = await startTestServer([tmp(`adq-${name}-root-`)], tmp(`adq-${name}-cache-`), {
+    uploadRoot,
+    ...extra,
+  });
+  return { t, uploadRoot };
+}
+
 /** Runs `fn`, expects a gRPC failure with `code`; returns the error and its ErrorDetails trailer. */
 export async function expectStatus(
   fn: () => Promise<unknown>,
