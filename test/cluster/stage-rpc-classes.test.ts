@@ -6,8 +6,6 @@ import { cpSync } from "node:fs";
 import { join } from "node:path";
 import { REPO_ROOT } from "@adq/cli";
 import { decodeNpy } from "@adq/platform";
-import { Logger } from "@adq/service-common";
-import { MemorySink } from "@adq/service-common/testing";
 import { type Manifest, maskFromHex } from "@adq/stages";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { tmp } from "../e2e/helpers.ts";
@@ -36,11 +34,7 @@ describe("stage RPCs on a data set whose classes are not the model's", () => {
       method: "METHOD_DQ",
     });
     manifest = await downloadJson(t.acme, jobId, "manifest.json");
-    await start({ store: t.srv.store, log: new Logger(new MemorySink()), env: bundledModelEnv([data]) }, [
-      "features",
-      "binning",
-      "sampling",
-    ]);
+    await start(["features", "binning", "sampling"], { store: t.srv.store, env: bundledModelEnv([data]) });
   }, 240_000);
 
   afterAll(async () => {

@@ -4,6 +4,7 @@ import { DEFAULT_MAE, DEFAULT_MODEL } from "@adq/cli";
 import { addStageService, stageClientConstructor } from "@adq/cluster";
 import type { StageServiceDeps } from "@adq/cluster/testing";
 import { bindServer } from "@adq/service-common";
+import { silentLogger } from "@adq/service-common/testing";
 import * as grpc from "@grpc/grpc-js";
 import { afterAll } from "vitest";
 
@@ -43,20 +44,21 @@ type Unary = (req: unknown, md: grpc.Metadata, cb: (err: grpc.ServiceError | nul
 
 /**
  * The stage RPC server of one suite: `start` (in beforeAll, or again inside a test for other
- * deps) closes the server before and opens a new one with a client per stage; `call` is a unary
- * call as a promise; the server still open after the suite is closed in afterAll.
+ * deps) closes the server before and opens one serving `stages`, with a client per stage (its
+ * log silent unless `deps.log`); `call` is a unary call as a promise; the server still open
+ * after the suite is closed in afterAll.
  */
 export function useStageRpc<S extends RpcStage>(): {
-  start(deps: StageServiceDeps, stages: readonly S[]): Promise<void>;
+  start(stages: readonly S[], deps: Omit<StageServiceDeps, "log"> & Partial<StageServiceDeps>): Promise<void>;
   call(stage: S, method: string, req: unknown, metadata?: grpc.Metadata): Promise<Res>;
 } {
   let rpc: Awaited<ReturnType<typeof startStageRpcServer<S>>> | undefined;
   afterAll(() => rpc?.close());
   return {
-    async start(deps, stages) {
+    async start(stages, deps) {
       rpc?.close();
       rpc = undefined;
-      rpc = await startStageRpcServer(deps, stages);
+      rpc = await startStageRpcServer({ log: silentLogger, ...deps }, stages);
     },
     call: (stage, method, req, metadata = new grpc.Metadata()) =>
       new Promise<Res>((resolve, reject) => {

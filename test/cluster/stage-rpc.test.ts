@@ -84,12 +84,12 @@ describe("stage gRPC methods, called directly, equal the pipeline", () => {
       { id: "acme", keys: [hashApiKey(KEYS.acme)] },
       { id: "globex", keys: [hashApiKey(KEYS.globex)] },
     ]);
-    await rpc.start({ store: t.srv.store, log, auth, env: bundledModelEnv([data]) }, [
-      "features",
-      "binning",
-      "scoring",
-      "sampling",
-    ]);
+    await rpc.start(["features", "binning", "scoring", "sampling"], {
+      store: t.srv.store,
+      log,
+      auth,
+      env: bundledModelEnv([data]),
+    });
   }, 240_000);
 
   afterAll(async () => {
@@ -402,15 +402,12 @@ describe("stage gRPC methods, called directly, equal the pipeline", () => {
       for (const f of readdirSync(src).sort().slice(0, 2)) copyFileSync(join(src, f), join(bad, c, f));
     }
     writeFileSync(join(bad, "b", "broken.jpg"), Buffer.from("not a jpeg at all"));
-    await rpc.start(
-      {
-        store: t.srv.store,
-        log,
-        auth: new ApiKeyAuthenticator([{ id: "acme", keys: [hashApiKey(KEYS.acme)] }]),
-        env: { dataRoots: [bad], models: { defaultModel: DEFAULT_MODEL, builtin: {}, roots: [] } },
-      },
-      ["features"],
-    );
+    await rpc.start(["features"], {
+      store: t.srv.store,
+      log,
+      auth: new ApiKeyAuthenticator([{ id: "acme", keys: [hashApiKey(KEYS.acme)] }]),
+      env: { dataRoots: [bad], models: { defaultModel: DEFAULT_MODEL, builtin: {}, roots: [] } },
+    });
     const err = await rejects(
       call("features", "ExtractFeatures", {
         task,
