@@ -116,6 +116,40 @@ interface PhaseResult {
   perClassSeconds?: number[];
 }
 
+/**
+ * One class of n, timed in two parts: building its cosine space, then binning it. `perPair` adds
+ * the space's ns per pairwise cosine (not for the reference, whose cost is its full matrices).
+ */
+function timeClass(
+  phase: string,
+  f: Flags,
+  n: number,
+  build: (o: LastLayerOutputs) => CosineSpace,
+  bin: (space: CosineSpace, m: number) => Int32Array[],
+  perPair: boolean,
+): PhaseResult {
+  const o = makeClass(f.seed, 0, n);
+  let t0 = performance.now();
+  const space = build(o);
+  const buildSeconds = seconds(t0);
+  t0 = performance.now();
+  const bins = bin(space, f.bins);
+  const s = seconds(t0);
+  return {
+    phase,
+    n,
+    seconds: s,
+    buildSeconds,
+    ...(perPair ? { nsPerPair: nsPerPair(space) } : {}),
+    maxRssMiB: maxRssMiB(),
+    binOf: Array.from(binIndexOf([bins], n)),
+  };
+}
+
+const factorised = (o: LastLayerOutputs): CosineSpace => FactorisedGradientSpace.fromOutputs(o);
+const dense = (o: LastLayerOutputs): CosineSpace =>
+  new DenseCosineSpace(gradientEmbeddings(o), o.labels.length);
+
 async function runPhase(f: Flags, phase: string): Promise<PhaseResult> {
   switch (phase) {
     case "data": {
@@ -123,61 +157,13 @@ async function runPhase(f: Flags, phase: string): Promise<PhaseResult> {
       return { phase, n: f.n, maxRssMiB: maxRssMiB() };
     }
     case "fast":
-    case "fastref": {
-      const n = phase === "fast" ? f.n : f.refN;
-      const o = makeClass(f.seed, 0, n);
-      let t0 = performance.now();
-      const space = FactorisedGradientSpace.fromOutputs(o);
-      const buildSeconds = seconds(t0);
-      t0 = performance.now();
-      const bins = binClass(space, f.bins);
-      const s = seconds(t0);
-      const ns = nsPerPair(space);
-      return {
-        phase,
-        n,
-        seconds: s,
-        buildSeconds,
-        nsPerPair: ns,
-        maxRssMiB: maxRssMiB(),
-        binOf: Array.from(binIndexOf([bins], n)),
-      };
-    }
-    case "dense": {
-      const o = makeClass(f.seed, 0, f.n);
-      let t0 = performance.now();
-      const space = new DenseCosineSpace(gradientEmbeddings(o), f.n);
-      const buildSeconds = seconds(t0);
-      t0 = performance.now();
-      const bins = binClass(space, f.bins);
-      const s = seconds(t0);
-      const ns = nsPerPair(space);
-      return {
-        phase,
-        n: f.n,
-        seconds: s,
-        buildSeconds,
-        nsPerPair: ns,
-        maxRssMiB: maxRssMiB(),
-        binOf: Array.from(binIndexOf([bins], f.n)),
-      };
-    }
-    case "ref": {
-      const o = makeClass(f.seed, 0, f.refN);
-      let t0 = performance.now();
-      const space = new DenseCosineSpace(gradientEmbeddings(o), f.refN);
-      const buildSeconds = seconds(t0);
-      t0 = performance.now();
-      const bins = referenceBinClass(space, f.bins);
-      return {
-        phase,
-        n: f.refN,
-        seconds: seconds(t0),
-        buildSeconds,
-        maxRssMiB: maxRssMiB(),
-        binOf: Array.from(binIndexOf([bins], f.refN)),
-      };
-    }
+      return timeClass(phase, f, f.n, factorised, binClass, true);
+    case "fastref":
+      return timeClass(phase, f, f.refN, factorised, binClass, true);
+    case "dense":
+      return timeClass(phase, f, f.n, dense, binClass, true);
+    case "ref":
+      return timeClass(phase, f, f.refN, dense, referenceBinClass, false);
     case "dataset": {
       const { perClass, wall, startup } = await binClassesOnWorkers(f);
       return {

@@ -11,23 +11,12 @@
  * post-ReLU pooled features), float32 as the features stage stores them.
  */
 import { cpus, loadavg } from "node:os";
-import { parseArgs } from "node:util";
 import { crossFitSoftmaxHead, Rng } from "@adq/core";
 import { referenceCrossFitSoftmaxHead } from "@adq/core/testing";
+import { benchFlags } from "./flags.ts";
 
-const { values } = parseArgs({
-  options: {
-    n: { type: "string", default: "2000" },
-    d: { type: "string", default: "1280" },
-    rounds: { type: "string", default: "3" },
-    seed: { type: "string", default: "0" },
-  },
-});
-const n = Number(values.n);
-const D = Number(values.d);
+const { n, d: D, rounds, seed } = benchFlags({ n: 2000, d: 1280, rounds: 3, seed: 0 });
 const C = 10;
-const rounds = Number(values.rounds);
-const seed = Number(values.seed);
 
 const rng = new Rng(seed);
 const x = new Float32Array(n * D);

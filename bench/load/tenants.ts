@@ -18,7 +18,6 @@ import { readFile, writeFile } from "node:fs/promises";
 import { loadavg } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { parseArgs } from "node:util";
 import { CompressionClient } from "@adq/service-common";
 import type { Job__Output as Job, Timestamp__Output as Timestamp } from "@adq/service-common/proto";
 import { hashApiKey } from "@adq/service-common/testing";
@@ -27,22 +26,16 @@ import { compressCli } from "../../test/e2e/cli.ts";
 import { demoSlice, tmp } from "../../test/e2e/helpers.ts";
 import { download } from "../../test/services/helpers.ts";
 import { startNatsServer } from "../../test/support/nats-server.ts";
+import { benchFlags } from "../flags.ts";
 
-const { values } = parseArgs({
-  options: {
-    jobs: { type: "string", default: "54" },
-    workers: { type: "string", default: "2" },
-    coordinators: { type: "string", default: "1" },
-    concurrency: { type: "string", default: "8" },
-    "job-lookahead": { type: "string", default: "16" },
-    seeds: { type: "string", default: "3" },
-    json: { type: "string" },
-  },
-});
-const JOBS = Number(values.jobs);
-const WORKERS = Number(values.workers);
-const COORDINATORS = Number(values.coordinators);
-const SEEDS = Number(values.seeds);
+const values = benchFlags(
+  { jobs: 54, workers: 2, coordinators: 1, concurrency: 8, "job-lookahead": 16, seeds: 3 },
+  ["json"],
+);
+const JOBS = values.jobs;
+const WORKERS = values.workers;
+const COORDINATORS = values.coordinators;
+const SEEDS = values.seeds;
 const STAGES = ["features", "binning", "scoring", "sampling", "assemble"] as const;
 
 const TENANTS = [
@@ -104,9 +97,9 @@ async function main(): Promise<void> {
             "--api-keys",
             keysFile,
             "--concurrency",
-            values.concurrency!,
+            String(values.concurrency),
             "--job-lookahead",
-            values["job-lookahead"]!,
+            String(values["job-lookahead"]),
             ...[...data.values()].flatMap((d) => ["--data-root", d]),
           ],
           {},
@@ -201,8 +194,8 @@ async function main(): Promise<void> {
       tenants: TENANTS.length,
       workersPerStage: WORKERS,
       coordinators: COORDINATORS,
-      coordinatorConcurrency: Number(values.concurrency),
-      jobLookahead: Number(values["job-lookahead"]),
+      coordinatorConcurrency: values.concurrency,
+      jobLookahead: values["job-lookahead"],
       jobsPerCoordinator,
       wallMs,
       lost,

@@ -31,6 +31,7 @@ sys.path.insert(0, os.path.dirname(__file__))
 from cifar_cache import load_split  # noqa: E402
 from ckpt_util import load_checkpoint_safely, load_net, normalise  # noqa: E402
 from make_fixture import write_fixture  # noqa: E402
+from onnx_util import save_with_metadata  # noqa: E402
 from resnet20 import ContractWrapper, ResNet20  # noqa: E402
 
 OUTPUTS = ["embedding", "logits", "feature_map", "pooled"]
@@ -102,13 +103,7 @@ def main() -> None:
         ),
         "adq.head": os.path.basename(args.head),
     }
-    del model.metadata_props[:]
-    for k, v in meta.items():
-        entry = model.metadata_props.add()
-        entry.key, entry.value = k, v
-    model.doc_string = "ADQ default feature model (CIFAR ResNet-20), contract feature-model/v1"
-    onnx.checker.check_model(model)
-    onnx.save(model, args.out)
+    save_with_metadata(model, meta, "ADQ default feature model (CIFAR ResNet-20), contract feature-model/v1", args.out)
 
     head = {
         "weight": [[float(v) for v in row] for row in net.fc.weight.detach().numpy().astype(np.float64)],

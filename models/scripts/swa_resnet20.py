@@ -26,6 +26,7 @@ import torch.nn as nn
 sys.path.insert(0, os.path.dirname(__file__))
 from cifar_cache import load_split  # noqa: E402
 from resnet20 import ResNet20  # noqa: E402
+from train_common import add_common_args, seeded_start  # noqa: E402
 from train_resnet20 import augment, evaluate, make_optimizer, to_input, train_epoch  # noqa: E402
 
 
@@ -47,23 +48,14 @@ def recompute_bn(net: ResNet20, xtr: torch.Tensor, gen: torch.Generator, batch: 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--data", required=True)
-    ap.add_argument("--cache", default="/tmp/cifar-cache")
+    add_common_args(ap, data=None, epochs=45, batch=128, lr=0.05, seed=1, lr_help="constant SWA learning rate",
+                    bf16=True)
     ap.add_argument("--init", required=True, help="checkpoint of a finished train_resnet20.py run")
-    ap.add_argument("--epochs", type=int, default=45)
-    ap.add_argument("--lr", type=float, default=0.05, help="constant SWA learning rate")
-    ap.add_argument("--batch", type=int, default=128)
-    ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--eval-every", type=int, default=5, help="report the average's test accuracy every k epochs")
     ap.add_argument("--out", default="/tmp/resnet20-swa.pt")
-    ap.add_argument("--resume", action="store_true")
-    ap.add_argument("--bf16", action="store_true", help="bfloat16 autocast + channels-last (float32 master weights)")
     args = ap.parse_args()
 
-    torch.set_num_threads(args.threads)
-    torch.manual_seed(args.seed)
-    gen = torch.Generator().manual_seed(args.seed)
+    gen = seeded_start(args)
     init = torch.load(args.init, map_location="cpu")
     xtr, ytr, classes = load_split(args.data, "train", args.cache)
     xte, yte, _ = load_split(args.data, "test", args.cache)

@@ -40,6 +40,7 @@ from cifar_cache import load_split  # noqa: E402
 from mae import (  # noqa: E402
     GRID, MAE, NUM_PATCHES, PATCH, MaeContract, mask_to_pixels, paste, patchify, random_masks,
 )
+from train_common import add_common_args, seeded_start  # noqa: E402
 
 EVAL_SEED = 1234
 EVAL_RATIO = 0.25
@@ -104,6 +105,7 @@ def save(path: str, state: dict) -> None:
 
 def export(net: MAE, out: str, metrics: dict, training: str) -> None:
     import onnx
+    from onnx_util import save_with_metadata
 
     net.eval()
     wrapper = MaeContract(net).eval()
@@ -134,13 +136,7 @@ def export(net: MAE, out: str, metrics: dict, training: str) -> None:
         ),
         "adq.training": training,
     }
-    del model.metadata_props[:]
-    for k, v in meta.items():
-        e = model.metadata_props.add()
-        e.key, e.value = k, v
-    model.doc_string = "ADQ default MAE (CIFAR-10, 4x4 patches), contract mae/v1"
-    onnx.checker.check_model(model)
-    onnx.save(model, out)
+    save_with_metadata(model, meta, "ADQ default MAE (CIFAR-10, 4x4 patches), contract mae/v1", out)
 
 
 @torch.no_grad()
@@ -176,18 +172,11 @@ def write_fixture(net: MAE, fixture_dir: str) -> None:
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--data", default="/tmp/cifar/cifar10")
-    ap.add_argument("--cache", default="/tmp/cifar-cache")
-    ap.add_argument("--epochs", type=int, default=20)
+    add_common_args(ap, data="/tmp/cifar/cifar10", epochs=20, batch=256, lr=1.5e-3, seed=0)
     ap.add_argument("--minutes", type=float, default=0.0, help="training-time budget (0 = none)")
     ap.add_argument("--max-steps", type=int, default=0, help="stop after this many steps (smoke tests)")
-    ap.add_argument("--batch", type=int, default=256)
-    ap.add_argument("--lr", type=float, default=1.5e-3)
     ap.add_argument("--warmup", type=float, default=0.05, help="fraction of the schedule")
-    ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--ckpt", default="/tmp/mae.pt")
-    ap.add_argument("--resume", action="store_true")
     ap.add_argument("--save-every", type=float, default=10.0, help="minutes between mid-epoch checkpoints")
     ap.add_argument("--eval-limit", type=int, default=10000, help="test images for the per-epoch PSNR")
     ap.add_argument("--train-limit", type=int, default=0, help="use only the first N training images (smoke tests)")
@@ -198,9 +187,7 @@ def main() -> None:
     ap.add_argument("--fixture", default="test/fixtures/cifar8", help="'' to skip the MAE fixture")
     args = ap.parse_args()
 
-    torch.set_num_threads(args.threads)
-    torch.manual_seed(args.seed)
-    gen = torch.Generator().manual_seed(args.seed)
+    gen = seeded_start(args)
     xte, _, _ = load_split(args.data, "test", args.cache)
     ck = None
     if (args.resume or args.export_only) and os.path.exists(args.ckpt):

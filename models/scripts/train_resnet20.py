@@ -25,6 +25,7 @@ import torch.nn.functional as F
 sys.path.insert(0, os.path.dirname(__file__))
 from cifar_cache import load_split  # noqa: E402
 from resnet20 import ResNet20  # noqa: E402
+from train_common import add_common_args, seeded_start  # noqa: E402
 
 MEAN = (0.4914, 0.4822, 0.4465)
 STD = (0.2470, 0.2435, 0.2616)
@@ -91,21 +92,11 @@ def evaluate(net: ResNet20, x: np.ndarray, y: np.ndarray) -> float:
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--data", required=True)
-    ap.add_argument("--cache", default="/tmp/cifar-cache")
-    ap.add_argument("--epochs", type=int, default=30)
-    ap.add_argument("--batch", type=int, default=128)
-    ap.add_argument("--lr", type=float, default=0.2)
-    ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--seed", type=int, default=0)
+    add_common_args(ap, data=None, epochs=30, batch=128, lr=0.2, seed=0, bf16=True)
     ap.add_argument("--out", default="/tmp/resnet20.pt")
-    ap.add_argument("--resume", action="store_true")
-    ap.add_argument("--bf16", action="store_true", help="bfloat16 autocast + channels-last (float32 master weights)")
     args = ap.parse_args()
 
-    torch.set_num_threads(args.threads)
-    torch.manual_seed(args.seed)
-    gen = torch.Generator().manual_seed(args.seed)
+    gen = seeded_start(args)
     xtr, ytr, classes = load_split(args.data, "train", args.cache)
     xte, yte, _ = load_split(args.data, "test", args.cache)
     net = ResNet20(len(classes))

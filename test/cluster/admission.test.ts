@@ -13,16 +13,7 @@ import { hashApiKey, MemorySink } from "@adq/service-common/testing";
 import { describe, expect, it } from "vitest";
 import { demoSlice } from "../e2e/helpers.ts";
 import { useNatsServer } from "../support/nats-server.ts";
-
-const until = async <T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> => {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-};
+import { until } from "../support/wait.ts";
 
 describe("fair admission of queued jobs between tenants (real nats-server, gRPC)", () => {
   const nats = useNatsServer();

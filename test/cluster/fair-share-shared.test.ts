@@ -6,32 +6,27 @@
 // dies (its connection closed, no release): its leases lapse after the TTL and the other
 // coordinator gets the window.
 import { DEFAULT_MODEL } from "@adq/cli";
-import { type Bus, FsArtifactStore } from "@adq/platform";
-import { connectNats, KvJobStore, NatsBus, type NatsConnection } from "@adq/platform/nats";
+import type { Bus } from "@adq/platform";
+import { KvJobStore, NatsBus } from "@adq/platform/nats";
 import {
   DEFAULT_PARAMS,
   FairShare,
   GPU_STAGES,
   type LeaseRecord,
-  registerStageWorkers,
   runCompression,
   SharedFairShare,
   sha256File,
   type TaskGate,
 } from "@adq/stages";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { demoSlice, tmp } from "../e2e/helpers.ts";
+import { beforeAll, describe, expect, it } from "vitest";
+import { demoSlice } from "../e2e/helpers.ts";
 import { atLeast, wrapHandlers } from "../support/bus.ts";
-import { type NatsServer, startNatsServer } from "../support/nats-server.ts";
+import { useNatsStageWorkers } from "../support/stage-workers.ts";
 
 const STAGES = ["features", "binning", "scoring", "sampling", "assemble"] as const;
 const BUCKET = "adq-fair-share";
 
 describe("fair share shared by two coordinators (real nats-server, NATS KV leases)", () => {
-  let nats: NatsServer;
-  const conns: NatsConnection[] = [];
-  const closers: Array<() => Promise<void>> = [];
-  let store: FsArtifactStore;
   let dataset: string;
   let model: { file: string; sha256: string };
   /** Tasks running at the workers now, per tenant and stage, and the most seen at once. */
@@ -51,48 +46,21 @@ describe("fair share shared by two coordinators (real nats-server, NATS KV lease
       }
     });
 
-  const connect = async (name: string) => {
-    const nc = await connectNats({ servers: nats.url, name });
-    conns.push(nc);
-    return nc;
-  };
-
   /** A coordinator: its own connection, bus and lease store. */
   const coordinator = async (name: string) => {
-    const nc = await connect(name);
+    const nc = await workers.server.connect(name);
     const bus = await NatsBus.connect(nc, { ackWaitMs: 60_000 });
     const leases = await KvJobStore.open<LeaseRecord>(nc, { bucket: BUCKET });
-    closers.push(() => bus.close());
+    workers.server.onClose(() => bus.close());
     return { nc, bus, leases };
   };
 
+  const workers = useNatsStageWorkers({ stages: STAGES, concurrency: 4, wrap: recording });
+
   beforeAll(async () => {
-    nats = await startNatsServer();
-    store = new FsArtifactStore(tmp("adq-fair-shared-"));
     dataset = demoSlice(2, 6);
     model = { file: DEFAULT_MODEL, sha256: await sha256File(DEFAULT_MODEL) };
-    const control = await NatsBus.connect(await connect("adq-coordinator"), { ackWaitMs: 60_000 });
-    await control.ensureStageConsumers(STAGES);
-    closers.push(() => control.close());
-    for (const stage of STAGES) {
-      const bus = await NatsBus.connect(await connect(`adq-worker-${stage}`), {
-        declareConsumers: false,
-        followOutcomes: false,
-        ackWaitMs: 60_000,
-      });
-      const w = registerStageWorkers(recording(bus), { store, stages: [stage], concurrency: { [stage]: 4 } });
-      closers.push(async () => {
-        await w.close();
-        await bus.close();
-      });
-    }
-  }, 60_000);
-
-  afterAll(async () => {
-    for (const c of closers.reverse()) await c().catch(() => {});
-    for (const nc of conns) await nc.close().catch(() => {});
-    await nats?.stop();
-  }, 30_000);
+  });
 
   let seq = 0;
   /** Tenant A's two jobs at once, one per coordinator, each with its gate. */
@@ -111,7 +79,7 @@ describe("fair share shared by two coordinators (real nats-server, NATS KV lease
             resultPrefix: `results/${jobId}`,
             cachePrefix: `cache/a/${seq}`,
           },
-          { bus, store, tenant: "a", taskGate: gates[i]! },
+          { bus, store: workers.server.store, tenant: "a", taskGate: gates[i]! },
         );
       }),
     );

@@ -4,22 +4,20 @@
 // the old fan-out (everything published at once) B's first task waits behind A's whole queue.
 // No timed assertion beyond that ratio: the other checks count tasks, not seconds.
 import { DEFAULT_MODEL } from "@adq/cli";
-import { type Bus, FsArtifactStore } from "@adq/platform";
-import { connectNats, NatsBus, type NatsConnection } from "@adq/platform/nats";
+import type { Bus } from "@adq/platform";
 import {
   type CompressParams,
   DEFAULT_PARAMS,
   FairShare,
   GPU_STAGES,
-  registerStageWorkers,
   runCompression,
   sha256File,
   type TaskGate,
 } from "@adq/stages";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { demoSlice, tmp } from "../e2e/helpers.ts";
+import { beforeAll, describe, expect, it } from "vitest";
+import { demoSlice } from "../e2e/helpers.ts";
 import { atLeast, wrapHandlers } from "../support/bus.ts";
-import { type NatsServer, startNatsServer } from "../support/nats-server.ts";
+import { useNatsStageWorkers } from "../support/stage-workers.ts";
 
 const STAGES = ["features", "binning", "scoring", "sampling", "assemble"] as const;
 
@@ -35,11 +33,6 @@ interface TaskRecord {
 }
 
 describe("fair share between tenants (real nats-server, a worker per stage)", () => {
-  let nats: NatsServer;
-  const conns: NatsConnection[] = [];
-  const closers: Array<() => Promise<void>> = [];
-  let control: NatsBus;
-  let store: FsArtifactStore;
   let large: string;
   let small: string;
   let model: { file: string; sha256: string };
@@ -66,45 +59,13 @@ describe("fair share between tenants (real nats-server, a worker per stage)", ()
       }
     });
 
-  const connect = async (name: string) => {
-    const nc = await connectNats({ servers: nats.url, name });
-    conns.push(nc);
-    return nc;
-  };
+  const workers = useNatsStageWorkers({ stages: STAGES, concurrency: 2, wrap: recording });
 
   beforeAll(async () => {
-    nats = await startNatsServer();
-    store = new FsArtifactStore(tmp("adq-fair-"));
     large = demoSlice(2, 40);
     small = demoSlice(2, 4);
     model = { file: DEFAULT_MODEL, sha256: await sha256File(DEFAULT_MODEL) };
-    // The control plane declares the stage consumers; workers only bind (as in the cluster).
-    control = await NatsBus.connect(await connect("adq-coordinator"), { ackWaitMs: 60_000 });
-    await control.ensureStageConsumers(STAGES);
-    for (const stage of STAGES) {
-      const bus = await NatsBus.connect(await connect(`adq-worker-${stage}`), {
-        declareConsumers: false,
-        followOutcomes: false,
-        ackWaitMs: 60_000,
-      });
-      const w = registerStageWorkers(recording(bus), {
-        store,
-        stages: [stage],
-        concurrency: { [stage]: 2 },
-      });
-      closers.push(async () => {
-        await w.close();
-        await bus.close();
-      });
-    }
-  }, 60_000);
-
-  afterAll(async () => {
-    for (const c of closers) await c().catch(() => {});
-    await control?.close().catch(() => {});
-    for (const nc of conns) await nc.close().catch(() => {});
-    await nats?.stop();
-  }, 30_000);
+  });
 
   let seq = 0;
   const job = (tenant: string, dataset: string, shardSize: number, gate: TaskGate | undefined) => {
@@ -120,7 +81,12 @@ describe("fair share between tenants (real nats-server, a worker per stage)", ()
         resultPrefix: `results/${jobId}`,
         cachePrefix: `cache/${tenant}/${seq}`,
       },
-      { bus: control, store, tenant, ...(gate ? { taskGate: gate } : {}) },
+      {
+        bus: workers.server.control,
+        store: workers.server.store,
+        tenant,
+        ...(gate ? { taskGate: gate } : {}),
+      },
     ).then(() => Date.now() - t0);
     return { jobId, done };
   };

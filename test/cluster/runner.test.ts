@@ -9,18 +9,9 @@ import { silentLogger } from "@adq/service-common/testing";
 import { afterAll, describe, expect, it } from "vitest";
 import { demoSlice, tmp } from "../e2e/helpers.ts";
 import { startTestServer, type TestServer } from "../services/helpers.ts";
+import { until } from "../support/wait.ts";
 
 const record = (id: string, state: JobRecord["state"]) => jobRecord(id, state);
-
-async function until<T>(fn: () => Promise<T | undefined>, what: string, timeoutMs = 10_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 describe("JobRunner recovery paths", () => {
   const cleanups: Array<() => Promise<void>> = [];
@@ -49,10 +40,10 @@ describe("JobRunner recovery paths", () => {
     const { store, deliver } = startRunner({ jobs });
     await store.put(`tenants/t/jobs/${id}/result/partial.bin`, new Uint8Array([1, 2, 3]));
     await deliver(id);
-    const rec = await until(async () => {
+    const rec = await until("CANCELLED", async () => {
       const v = await jobs.get(id);
       return v?.value.state === "CANCELLED" ? v.value : undefined;
-    }, "CANCELLED");
+    });
     expect(rec.events.some((e) => e.kind === "terminal" && e.state === "CANCELLED")).toBe(true);
     expect(await store.list(`tenants/t/jobs/${id}/`)).toEqual([]);
   });
@@ -74,10 +65,10 @@ describe("JobRunner recovery paths", () => {
     const id = "job-00000000000000000002";
     await inner.create(record(id, "QUEUED"));
     await startRunner({ jobs, maxJobDeliveries: 2 }).deliver(id);
-    const rec = await until(async () => {
+    const rec = await until("FAILED", async () => {
       const v = await inner.get(id);
       return v?.value.state === "FAILED" ? v.value : undefined;
-    }, "FAILED");
+    });
     expect(rec.error).toMatchObject({ reason: "ERROR_REASON_RETRIES_EXHAUSTED", attempts: 2 });
     expect(rec.error?.message).toContain("connection lost");
   });
@@ -115,10 +106,10 @@ describe("JobRunner recovery paths", () => {
       const a = start(jobs, "a");
       await deliver(a.bus, id);
       // /nowhere fails the run: what matters is who ran it and how often.
-      const rec = await until(async () => {
+      const rec = await until("FAILED", async () => {
         const v = await jobs.get(id);
         return v?.value.state === "FAILED" ? v.value : undefined;
-      }, "FAILED");
+      });
       expect(rec.runs).toBe(2);
       expect(rec.claim?.owner).toBe("a");
     });
@@ -138,7 +129,9 @@ describe("JobRunner recovery paths", () => {
         dataset: { uri: pathToFileURL(data).href },
         params: { ratio: 0.5, bins: 2 },
       });
-      await until(async () => (t.bus.heldFor(job.id) > 0 ? true : undefined), "binning tasks held", 30_000);
+      await until("binning tasks held", async () => (t.bus.heldFor(job.id) > 0 ? true : undefined), {
+        timeoutMs: 30_000,
+      });
       // What a JetStream redelivery looks like to the runner: the same job message again.
       await t.srv.bus.publishTask({
         jobId: job.id,
@@ -146,21 +139,19 @@ describe("JobRunner recovery paths", () => {
         taskKey: "run",
         payload: { jobId: job.id },
       });
-      await until(
-        async () =>
-          t.logs.records().some((l) => l.event === "job_redelivered_while_running" && l.job_id === job.id)
-            ? true
-            : undefined,
-        "the redelivery to be noticed",
+      await until("the redelivery to be noticed", async () =>
+        t.logs.records().some((l) => l.event === "job_redelivered_while_running" && l.job_id === job.id)
+          ? true
+          : undefined,
       );
       await t.bus.release();
       const rec = await until(
+        "SUCCEEDED",
         async () => {
           const v = await t.srv.jobs.get(job.id);
           return v?.value.state === "SUCCEEDED" ? v.value : undefined;
         },
-        "SUCCEEDED",
-        30_000,
+        { timeoutMs: 30_000 },
       );
       expect(rec.runs).toBe(1);
       await new Promise((r) => setTimeout(r, 200));

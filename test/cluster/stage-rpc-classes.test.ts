@@ -6,19 +6,11 @@ import { cpSync } from "node:fs";
 import { join } from "node:path";
 import { REPO_ROOT } from "@adq/cli";
 import { decodeNpy } from "@adq/platform";
-import { Logger } from "@adq/service-common";
-import { MemorySink } from "@adq/service-common/testing";
 import { type Manifest, maskFromHex } from "@adq/stages";
-import type * as grpc from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { tmp } from "../e2e/helpers.ts";
-import { download, startTestServer, type TestServer, watchToEnd } from "../services/helpers.ts";
-import { bundledModelEnv, startStageRpcServer } from "./stage-rpc-server.ts";
-
-// biome-ignore lint/suspicious/noExplicitAny: responses are proto-loader objects checked field by field
-type Res = any;
-type Client = grpc.Client &
-  Record<string, (req: unknown, cb: (e: grpc.ServiceError | null, r: Res) => void) => void>;
+import { downloadJson, startTestServer, succeededJob, type TestServer } from "../services/helpers.ts";
+import { bundledModelEnv, type Res, useStageRpc } from "./stage-rpc-server.ts";
 
 const SEED = 5;
 const RATIO = 0.25;
@@ -26,36 +18,26 @@ const DROP = 0.25;
 
 describe("stage RPCs on a data set whose classes are not the model's", () => {
   let t: TestServer;
-  let closeRpc: (() => void) | undefined;
   let data: string;
   let manifest: Manifest;
-  const clients = {} as Record<"features" | "binning" | "sampling", Client>;
-  const call = (stage: keyof typeof clients, method: string, req: unknown) =>
-    new Promise<Res>((resolve, reject) => {
-      const c = clients[stage];
-      c[method]!.call(c, req, (err, res) => (err ? reject(err) : resolve(res)));
-    });
+  const { start, call } = useStageRpc<"features" | "binning" | "sampling">();
 
   beforeAll(async () => {
     data = join(tmp("adq-eurosat-"), "eurosat");
     cpSync(join(REPO_ROOT, "test/fixtures/datasets/eurosat-slice"), data, { recursive: true });
     t = await startTestServer([data]);
-    const { job } = await t.acme.createJob({
-      dataset: { uri: `file://${data}` },
-      params: { ratio: RATIO, bins: 2, seed: SEED, dropRatio: DROP, method: "METHOD_DQ" },
+    const jobId = await succeededJob(t.acme, data, {
+      ratio: RATIO,
+      bins: 2,
+      seed: SEED,
+      dropRatio: DROP,
+      method: "METHOD_DQ",
     });
-    expect((await watchToEnd(t.acme, job.id)).at(-1)?.terminal?.state).toBe("JOB_STATE_SUCCEEDED");
-    manifest = JSON.parse((await download(t.acme, job.id, "manifest.json")).toString("utf8"));
-    const rpc = await startStageRpcServer(
-      { store: t.srv.store, log: new Logger(new MemorySink()), env: bundledModelEnv([data]) },
-      ["features", "binning", "sampling"],
-    );
-    Object.assign(clients, rpc.clients);
-    closeRpc = rpc.close;
+    manifest = await downloadJson(t.acme, jobId, "manifest.json");
+    await start(["features", "binning", "sampling"], { store: t.srv.store, env: bundledModelEnv([data]) });
   }, 240_000);
 
   afterAll(async () => {
-    closeRpc?.();
     await t?.close();
   });
 

@@ -15,17 +15,15 @@ import * as grpc from "@grpc/grpc-js";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { demoSlice, tmp } from "../e2e/helpers.ts";
-import { download, KEYS, startTestServer, type TestServer, watchToEnd } from "../services/helpers.ts";
-import { bundledModelEnv, startStageRpcServer } from "./stage-rpc-server.ts";
-
-type Unary = (
-  req: unknown,
-  md: grpc.Metadata,
-  cb: (err: grpc.ServiceError | null, res: unknown) => void,
-) => void;
-type Client = grpc.Client & Record<string, Unary>;
-// biome-ignore lint/suspicious/noExplicitAny: responses are proto-loader objects checked field by field
-type Res = any;
+import {
+  download,
+  downloadJson,
+  KEYS,
+  startTestServer,
+  succeededJob,
+  type TestServer,
+} from "../services/helpers.ts";
+import { bundledModelEnv, type Res, useStageRpc } from "./stage-rpc-server.ts";
 
 const SEED = 3;
 const log = new Logger(new MemorySink());
@@ -34,19 +32,20 @@ const DROP = 0.25;
 
 describe("stage gRPC methods, called directly, equal the pipeline", () => {
   let t: TestServer;
-  let closeRpc: (() => void) | undefined;
   let data: string;
-  const clients = {} as Record<Exclude<StageProcessName, "assemble">, Client>;
+  const rpc = useStageRpc<Exclude<StageProcessName, "assemble">>();
   const md = (key: string | null = KEYS.acme) => {
     const m = new grpc.Metadata();
     if (key) m.set("authorization", `Bearer ${key}`);
     return m;
   };
-  const call = (stage: keyof typeof clients, method: string, req: unknown, key?: string | null) =>
-    new Promise<Res>((resolve, reject) => {
-      const c = clients[stage];
-      c[method]!.call(c, req, md(key), (err, res) => (err ? reject(err) : resolve(res)));
-    });
+  /** A call with `key` as the bearer API key (acme's by default; null: none). */
+  const call = (
+    stage: Exclude<StageProcessName, "assemble">,
+    method: string,
+    req: unknown,
+    key?: string | null,
+  ) => rpc.call(stage, method, req, md(key));
   const rejects = async (p: Promise<unknown>, code: grpc.status, pattern: RegExp) => {
     const err = (await p.then(
       () => null,
@@ -73,39 +72,27 @@ describe("stage gRPC methods, called directly, equal the pipeline", () => {
     t = await startTestServer([data]);
     // ADQ, not the default CCS: the chain below calls every stage.
     const adq = { ratio: RATIO, bins: 2, seed: SEED, method: "METHOD_ADQ", dropRatio: DROP } as const;
-    const { job } = await t.acme.createJob({
-      dataset: { uri: `file://${data}` },
-      // Raw store codec: DropPatches writes exact kept pixels, compared with the job's below.
-      params: { ...adq, storeCodec: "STORE_CODEC_RAW" },
-    });
-    const events = await watchToEnd(t.acme, job.id);
-    expect(events.at(-1)?.terminal?.state).toBe("JOB_STATE_SUCCEEDED");
-    manifest = JSON.parse((await download(t.acme, job.id, "manifest.json")).toString("utf8"));
-    binsFile = JSON.parse((await download(t.acme, job.id, "bins.json")).toString("utf8"));
-    storeFile = await download(t.acme, job.id, "store.adqp");
-    const strong = await t.acme.createJob({
-      dataset: { uri: `file://${data}` },
-      params: { ...adq, alpha: 1, allocationStrength: 10 },
-    });
-    expect((await watchToEnd(t.acme, strong.job.id)).at(-1)?.terminal?.state).toBe("JOB_STATE_SUCCEEDED");
-    strongBins = JSON.parse((await download(t.acme, strong.job.id, "bins.json")).toString("utf8"));
+    // Raw store codec: DropPatches writes exact kept pixels, compared with the job's below.
+    const jobId = await succeededJob(t.acme, data, { ...adq, storeCodec: "STORE_CODEC_RAW" });
+    manifest = await downloadJson(t.acme, jobId, "manifest.json");
+    binsFile = await downloadJson(t.acme, jobId, "bins.json");
+    storeFile = await download(t.acme, jobId, "store.adqp");
+    const strongId = await succeededJob(t.acme, data, { ...adq, alpha: 1, allocationStrength: 10 });
+    strongBins = await downloadJson(t.acme, strongId, "bins.json");
 
     const auth = new ApiKeyAuthenticator([
       { id: "acme", keys: [hashApiKey(KEYS.acme)] },
       { id: "globex", keys: [hashApiKey(KEYS.globex)] },
     ]);
-    const rpc = await startStageRpcServer({ store: t.srv.store, log, auth, env: bundledModelEnv([data]) }, [
-      "features",
-      "binning",
-      "scoring",
-      "sampling",
-    ]);
-    Object.assign(clients, rpc.clients);
-    closeRpc = rpc.close;
+    await rpc.start(["features", "binning", "scoring", "sampling"], {
+      store: t.srv.store,
+      log,
+      auth,
+      env: bundledModelEnv([data]),
+    });
   }, 240_000);
 
   afterAll(async () => {
-    closeRpc?.();
     await t?.close();
   });
 
@@ -415,18 +402,12 @@ describe("stage gRPC methods, called directly, equal the pipeline", () => {
       for (const f of readdirSync(src).sort().slice(0, 2)) copyFileSync(join(src, f), join(bad, c, f));
     }
     writeFileSync(join(bad, "b", "broken.jpg"), Buffer.from("not a jpeg at all"));
-    closeRpc?.();
-    const rpc = await startStageRpcServer(
-      {
-        store: t.srv.store,
-        log,
-        auth: new ApiKeyAuthenticator([{ id: "acme", keys: [hashApiKey(KEYS.acme)] }]),
-        env: { dataRoots: [bad], models: { defaultModel: DEFAULT_MODEL, builtin: {}, roots: [] } },
-      },
-      ["features"],
-    );
-    clients.features = rpc.clients.features as never;
-    closeRpc = rpc.close;
+    await rpc.start(["features"], {
+      store: t.srv.store,
+      log,
+      auth: new ApiKeyAuthenticator([{ id: "acme", keys: [hashApiKey(KEYS.acme)] }]),
+      env: { dataRoots: [bad], models: { defaultModel: DEFAULT_MODEL, builtin: {}, roots: [] } },
+    });
     const err = await rejects(
       call("features", "ExtractFeatures", {
         task,

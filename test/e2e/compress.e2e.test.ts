@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { type BinsFile, type Manifest, maskFromHex, readStore } from "@adq/stages";
 import sharp from "sharp";
 import { beforeAll, describe, expect, it } from "vitest";
+import { expectCleanInterrupt } from "../support/cli.ts";
 import { BROKEN_JPEG, collect, demoSlice, tmp } from "../support/fs.ts";
 import { runCli } from "./cli.ts";
 
@@ -425,20 +426,6 @@ describe("adq compress rejects bad input precisely and leaves no output", () => 
   }, 120_000);
 
   it("SIGINT leaves no output and no temporary folder", async () => {
-    const parent = tmp("adq-int-");
-    const out = join(parent, "out");
-    let sent = false;
-    const r = await runCli(["compress", demoSlice(3, 40), "--out", out, "--cache-dir", tmp("adq-cache-")], {
-      onStderr: (chunk, kill) => {
-        if (!sent && /binning|scoring/.test(chunk)) {
-          sent = true;
-          kill("SIGINT");
-        }
-      },
-    });
-    expect(sent).toBe(true);
-    expect(r.code).toBe(130);
-    expect(r.stderr).toMatch(/interrupted/);
-    expect(readdirSync(parent)).toEqual([]);
+    await expectCleanInterrupt("SIGINT", /binning|scoring/, 130);
   }, 120_000);
 });

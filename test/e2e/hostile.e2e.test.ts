@@ -6,6 +6,7 @@ import { cpSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, wr
 import { join } from "node:path";
 import type { Manifest } from "@adq/stages";
 import { afterAll, describe, expect, it } from "vitest";
+import { expectCleanInterrupt } from "../support/cli.ts";
 import { compressCli, runCli } from "./cli.ts";
 import { demoSlice, tmp } from "./helpers.ts";
 
@@ -135,24 +136,7 @@ describe("fails fast, stops at once", () => {
   });
 
   it("SIGTERM mid-run stops it (exit 143), leaving no output and no temporary folder", async () => {
-    const parent = tmp("adq-term-");
-    let sent = false;
-    const r = await runCli(
-      ["compress", demoSlice(3, 40), "--out", join(parent, "out"), "--cache-dir", tmp("c-")],
-      {
-        timeoutMs: 60_000,
-        onStderr: (chunk, kill) => {
-          if (!sent && /features/.test(chunk)) {
-            sent = true;
-            kill("SIGTERM");
-          }
-        },
-      },
-    );
-    expect(sent).toBe(true);
-    expect(r.code).toBe(143);
-    expect(r.stderr).toMatch(/interrupted/);
-    expect(readdirSync(parent)).toEqual([]);
+    await expectCleanInterrupt("SIGTERM", /features/, 143, 60_000);
   }, 90_000);
 
   it("--out under a file: exit 2 naming it, before the pipeline", async () => {

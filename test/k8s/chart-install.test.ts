@@ -165,6 +165,11 @@ describe.skipIf(K8S_TESTS_OFF)("helm install of charts/adq on a real control pla
       },
       timeoutMs,
     );
+  /** A backlog: `n` tasks of one job on the stage's queue, keys `${prefix}-0`…. */
+  const publishBacklog = async (jobId: string, stage: string, n: number, prefix: string) => {
+    for (let i = 0; i < n; i++)
+      await coordinator.publishTask({ jobId, stage, taskKey: `${prefix}-${i}`, payload: { i } });
+  };
   /** A worker takes `n` tasks off the stage's queue, as the stage's pod would. */
   const drain = async (stage: string, n: number) => {
     const done: string[] = [];
@@ -333,13 +338,7 @@ describe.skipIf(K8S_TESTS_OFF)("helm install of charts/adq on a real control pla
     expect(before).toEqual(steady);
     expect((await readyReplicas(dep("features")))?.replicas ?? 0).toBe(0);
 
-    for (let i = 0; i < 3; i++)
-      await coordinator.publishTask({
-        jobId: "j-keda",
-        stage: "features",
-        taskKey: `shard-${i}`,
-        payload: { i },
-      });
+    await publishBacklog("j-keda", "features", 3, "shard");
     await waitFor(
       "features scaled from 0 to 1 with a pod on a GPU node",
       async () => {
@@ -359,13 +358,7 @@ describe.skipIf(K8S_TESTS_OFF)("helm install of charts/adq on a real control pla
   it("through KEDA's metrics adapter (API aggregation on this machine), a backlog scales a stage past one replica and back", async () => {
     await startKedaAdapter(cluster, keda);
     // binning: lagThreshold 4 per replica, so 12 pending tasks ask for 3 replicas.
-    for (let i = 0; i < 12; i++)
-      await coordinator.publishTask({
-        jobId: "j-hpa",
-        stage: "binning",
-        taskKey: `bin-${i}`,
-        payload: { i },
-      });
+    await publishBacklog("j-hpa", "binning", 12, "bin");
     await replicasReach("binning", 3, 90_000);
     const hpa = await autoscaling.readNamespacedHorizontalPodAutoscaler({
       name: `keda-hpa-${dep("binning")}`,

@@ -17,30 +17,23 @@ describe.skipIf(K8S_TESTS_OFF)(
         expect(version.gitVersion).toBe("v1.34.4");
         await cluster.addNode({ name: "n1", capacity: { cpu: "2" } });
         const core = cluster.kc.makeApiClient(k8s.CoreV1Api);
-        await core.createNamespacedPod({
-          namespace: "default",
-          body: {
-            metadata: { name: "p1" },
-            spec: {
-              containers: [{ name: "c", image: "never-pulled", resources: { requests: { cpu: "1" } } }],
+        /** A one-container pod (its image is never pulled: kwok runs no containers) asking for `cpu`. */
+        const createPod = (name: string, cpu: string) =>
+          core.createNamespacedPod({
+            namespace: "default",
+            body: {
+              metadata: { name },
+              spec: { containers: [{ name: "c", image: "never-pulled", resources: { requests: { cpu } } }] },
             },
-          },
-        });
+          });
+        await createPod("p1", "1");
         const pod = await waitFor("p1 Running", async () => {
           const p = await core.readNamespacedPod({ name: "p1", namespace: "default" });
           return p.status?.phase === "Running" ? p : undefined;
         });
         expect(pod.spec?.nodeName).toBe("n1");
         // A second 2-CPU pod does not fit the 2-CPU node: the real scheduler says why.
-        await core.createNamespacedPod({
-          namespace: "default",
-          body: {
-            metadata: { name: "p2" },
-            spec: {
-              containers: [{ name: "c", image: "never-pulled", resources: { requests: { cpu: "2" } } }],
-            },
-          },
-        });
+        await createPod("p2", "2");
         const msg = await waitFor("p2 Unschedulable", async () => {
           const p = await core.readNamespacedPod({ name: "p2", namespace: "default" });
           const c = p.status?.conditions?.find((x) => x.type === "PodScheduled");

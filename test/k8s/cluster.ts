@@ -20,7 +20,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import * as k8s from "@kubernetes/client-node";
-import { freePort } from "../support/nats-server.ts";
+import { freePort, stopChild, trackChild } from "../support/process.ts";
+import { until } from "../support/wait.ts";
 import { type K8sTools, k8sTools } from "./tools.ts";
 
 const run = promisify(execFile);
@@ -76,36 +77,12 @@ export interface Pki {
   frontProxyKey: string;
 }
 
-const live = new Set<ChildProcess>();
-let hooked = false;
-function hookExit(): void {
-  if (hooked) return;
-  hooked = true;
-  process.once("exit", () => {
-    for (const c of live) {
-      try {
-        c.kill("SIGKILL");
-      } catch {
-        // gone
-      }
-    }
-  });
-}
-
-function waitExit(child: ChildProcess, ms: number): Promise<boolean> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(true);
-  return new Promise((resolve) => {
-    const t = setTimeout(() => resolve(false), ms);
-    child.once("exit", () => {
-      clearTimeout(t);
-      resolve(true);
-    });
-  });
-}
-
 async function openssl(dir: string, args: string[]): Promise<void> {
   await run("openssl", args, { cwd: dir });
 }
+
+/** The extensions of a client certificate (the admin's, the front proxy's). */
+const CLIENT_AUTH = "extendedKeyUsage=clientAuth\nkeyUsage=digitalSignature,keyEncipherment";
 
 /** EC P-256 keys (fast to make); certificates valid for two days. */
 async function makeCert(
@@ -165,25 +142,13 @@ export async function makePki(dir: string): Promise<Pki> {
       "keyUsage=digitalSignature,keyEncipherment",
     ].join("\n"),
   );
-  const admin = await makeCert(
-    dir,
-    "admin",
-    ca,
-    "/O=system:masters/CN=adq-test-admin",
-    "extendedKeyUsage=clientAuth\nkeyUsage=digitalSignature,keyEncipherment",
-  );
+  const admin = await makeCert(dir, "admin", ca, "/O=system:masters/CN=adq-test-admin", CLIENT_AUTH);
   const saKey = join(dir, "sa.key");
   const saPub = join(dir, "sa.pub");
   await openssl(dir, ["ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", saKey]);
   await openssl(dir, ["ec", "-in", saKey, "-pubout", "-out", saPub]);
   const fp = await makeCa(dir, "front-proxy-ca", "adq-test-front-proxy-ca");
-  const fpc = await makeCert(
-    dir,
-    "front-proxy-client",
-    fp,
-    "/CN=front-proxy-client",
-    "extendedKeyUsage=clientAuth\nkeyUsage=digitalSignature,keyEncipherment",
-  );
+  const fpc = await makeCert(dir, "front-proxy-client", fp, "/CN=front-proxy-client", CLIENT_AUTH);
   return {
     caCert: ca.cert,
     caKey: ca.key,
@@ -275,16 +240,14 @@ function apiGet(server: string, pki: Pki, path: string): Promise<[number, string
   });
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 /** Thrown inside a `waitFor` check: stops the wait at once (a process died, nothing to wait for). */
 export class WaitAborted extends Error {
   override readonly name = "WaitAborted";
 }
 
 /**
- * Polls `check` until it returns a value other than undefined; throws `what` after
- * `timeoutMs`. Errors thrown by `check` count as "not yet", except WaitAborted.
+ * `until` (test/support/wait.ts), except that errors thrown by `check` count as "not yet" (an API
+ * server still starting), but WaitAborted; the last such error is named when the wait times out.
  */
 export async function waitFor<T>(
   what: string,
@@ -292,21 +255,21 @@ export async function waitFor<T>(
   timeoutMs = 30_000,
   everyMs = 250,
 ): Promise<T> {
-  const end = Date.now() + timeoutMs;
   let last: unknown;
-  for (;;) {
+  const attempt = async () => {
     try {
-      const v = await check();
-      if (v !== undefined) return v;
+      return await check();
     } catch (e) {
       if (e instanceof WaitAborted) throw e;
       last = e;
+      return undefined;
     }
-    if (Date.now() > end)
-      throw new Error(
-        `timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ""}`,
-      );
-    await sleep(everyMs);
+  };
+  try {
+    return await until(what, attempt, { timeoutMs, everyMs });
+  } catch (e) {
+    if (e instanceof WaitAborted || !last) throw e;
+    throw new Error(`${(e as Error).message}: ${String(last)}`);
   }
 }
 
@@ -320,7 +283,6 @@ export interface ClusterOptions {
 }
 
 export async function startCluster(options: ClusterOptions = {}): Promise<Cluster> {
-  hookExit();
   const tools = k8sTools([
     "etcd",
     "kube-apiserver",
@@ -336,21 +298,8 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     const fd = openSync(log, "a");
     const child = spawn(bin, args, { stdio: ["ignore", fd, fd], env: { ...process.env, ...env } });
     closeSync(fd);
-    live.add(child);
-    child.once("exit", () => live.delete(child));
-    const p: ManagedProcess = {
-      name,
-      child,
-      log,
-      async stop() {
-        if (child.exitCode !== null || child.signalCode !== null) return;
-        child.kill("SIGTERM");
-        if (!(await waitExit(child, 10_000))) {
-          child.kill("SIGKILL");
-          await waitExit(child, 10_000);
-        }
-      },
-    };
+    trackChild(child);
+    const p: ManagedProcess = { name, child, log, stop: () => stopChild(child, "SIGTERM", 10_000) };
     procs.push(p);
     return p;
   };
@@ -438,14 +387,18 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
       60_000,
     );
 
-    const cmPort = await freePort();
-    const cm = spawnProcess("kube-controller-manager", tools.bin("kube-controller-manager"), [
+    // The controller-manager's and the scheduler's shared flags: the admin kubeconfig for the API
+    // and for delegated authentication/authorization, a free loopback port, one replica each.
+    const componentArgs = async () => [
       `--kubeconfig=${kubeconfig}`,
       `--authentication-kubeconfig=${kubeconfig}`,
       `--authorization-kubeconfig=${kubeconfig}`,
       "--bind-address=127.0.0.1",
-      `--secure-port=${cmPort}`,
+      `--secure-port=${await freePort()}`,
       "--leader-elect=false",
+    ];
+    const cm = spawnProcess("kube-controller-manager", tools.bin("kube-controller-manager"), [
+      ...(await componentArgs()),
       `--service-account-private-key-file=${pki.saKey}`,
       `--root-ca-file=${pki.caCert}`,
       `--cluster-signing-cert-file=${pki.caCert}`,
@@ -455,14 +408,8 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
       "--v=1",
       ...(options.controllerManagerArgs ?? []),
     ]);
-    const schedPort = await freePort();
     const sched = spawnProcess("kube-scheduler", tools.bin("kube-scheduler"), [
-      `--kubeconfig=${kubeconfig}`,
-      `--authentication-kubeconfig=${kubeconfig}`,
-      `--authorization-kubeconfig=${kubeconfig}`,
-      "--bind-address=127.0.0.1",
-      `--secure-port=${schedPort}`,
-      "--leader-elect=false",
+      ...(await componentArgs()),
       "--v=1",
     ]);
     if (options.kwok !== false) {

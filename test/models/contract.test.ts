@@ -133,24 +133,40 @@ function psnr(a: Float32Array, b: Float32Array): number {
   return 10 * Math.log10(1 / Math.max(se / a.length, 1e-10));
 }
 
-describe("models/resnet20-cifar10.onnx (feature-model/v1)", () => {
-  let session: ort.InferenceSession;
-  let meta: Record<string, string>;
-  const ref = readJson<ResnetReference>(join(FIXTURE, "resnet20-reference.json"));
-  const head = readJson<Head>(RESNET_HEAD);
-
+/** The model at `path` for a suite: its ONNX metadata and an ORT session (one thread), released after it. */
+function useModel(path: string): {
+  readonly session: ort.InferenceSession;
+  readonly meta: Record<string, string>;
+} {
+  let session: ort.InferenceSession | undefined;
+  let meta: Record<string, string> = {};
   beforeAll(async () => {
-    meta = readOnnxMetadata(new Uint8Array(readFileSync(RESNET)));
-    session = await ort.InferenceSession.create(RESNET, { intraOpNumThreads: 1, interOpNumThreads: 1 });
+    meta = readOnnxMetadata(new Uint8Array(readFileSync(path)));
+    session = await ort.InferenceSession.create(path, { intraOpNumThreads: 1, interOpNumThreads: 1 });
   });
   afterAll(async () => {
     await session?.release();
   });
+  return {
+    get session() {
+      if (!session) throw new Error(`${path}: session used before beforeAll`);
+      return session;
+    },
+    get meta() {
+      return meta;
+    },
+  };
+}
+
+describe("models/resnet20-cifar10.onnx (feature-model/v1)", () => {
+  const model = useModel(RESNET);
+  const ref = readJson<ResnetReference>(join(FIXTURE, "resnet20-reference.json"));
+  const head = readJson<Head>(RESNET_HEAD);
 
   it("declares the contract's input and outputs with float32 dtypes and a dynamic batch axis", () => {
-    expect(session.inputNames).toEqual(["images"]);
-    expect(session.outputNames).toEqual(["embedding", "logits", "feature_map", "pooled"]);
-    const images = tensorMeta(session, "input", "images");
+    expect(model.session.inputNames).toEqual(["images"]);
+    expect(model.session.outputNames).toEqual(["embedding", "logits", "feature_map", "pooled"]);
+    const images = tensorMeta(model.session, "input", "images");
     expect(images.type).toBe("float32");
     expectShape(images.shape, [3, 32, 32]);
     const expected: Record<string, number[]> = {
@@ -160,7 +176,7 @@ describe("models/resnet20-cifar10.onnx (feature-model/v1)", () => {
       pooled: [48],
     };
     for (const [name, rest] of Object.entries(expected)) {
-      const m = tensorMeta(session, "output", name);
+      const m = tensorMeta(model.session, "output", name);
       expect(m.type).toBe("float32");
       expectShape(m.shape, rest);
     }
@@ -177,22 +193,22 @@ describe("models/resnet20-cifar10.onnx (feature-model/v1)", () => {
       "adq.test_accuracy",
       "adq.training",
     ]) {
-      expect(meta[key], key).toBeTruthy();
+      expect(model.meta[key], key).toBeTruthy();
     }
-    expect(meta["adq.contract"]).toBe("feature-model/v1");
-    expect(meta["adq.input.size"]).toBe("32");
-    expect(meta["adq.input.range"]).toBe("0-1 then (x-mean)/std");
-    const mean = meta["adq.normalize.mean"]!.split(",").map(Number);
-    const std = meta["adq.normalize.std"]!.split(",").map(Number);
+    expect(model.meta["adq.contract"]).toBe("feature-model/v1");
+    expect(model.meta["adq.input.size"]).toBe("32");
+    expect(model.meta["adq.input.range"]).toBe("0-1 then (x-mean)/std");
+    const mean = model.meta["adq.normalize.mean"]!.split(",").map(Number);
+    const std = model.meta["adq.normalize.std"]!.split(",").map(Number);
     expect(mean).toHaveLength(3);
     expect(std).toHaveLength(3);
     expect(maxAbsDiff(mean, ref.normalize.mean)).toBeLessThan(1e-7);
     expect(maxAbsDiff(std, ref.normalize.std)).toBeLessThan(1e-7);
     for (const s of std) expect(s).toBeGreaterThan(0);
-    const classes = JSON.parse(meta["adq.class_names"]!) as string[];
+    const classes = JSON.parse(model.meta["adq.class_names"]!) as string[];
     // The CIFAR-10 reader's class names, in its label order.
     expect(classes).toEqual(CIFAR10_CLASSES);
-    const acc = Number(meta["adq.test_accuracy"]);
+    const acc = Number(model.meta["adq.test_accuracy"]);
     expect(acc).toBeGreaterThan(0.1);
     expect(acc).toBeLessThanOrEqual(1);
   });
@@ -200,7 +216,7 @@ describe("models/resnet20-cifar10.onnx (feature-model/v1)", () => {
   it("runs a batch of 2 with the contract's output shapes", async () => {
     const n = 2;
     const x = seeded(1, n * 3 * 32 * 32).map((v) => (v - 0.5) * 4);
-    const res = await session.run({ images: new ort.Tensor("float32", x, [n, 3, 32, 32]) });
+    const res = await model.session.run({ images: new ort.Tensor("float32", x, [n, 3, 32, 32]) });
     expect(res.embedding!.dims).toEqual([n, 64]);
     expect(res.logits!.dims).toEqual([n, 10]);
     expect(res.feature_map!.dims).toEqual([n, 64, 8, 8]);
@@ -226,7 +242,7 @@ describe("models/resnet20-cifar10.onnx (feature-model/v1)", () => {
     expect(head.bias).toHaveLength(10);
     const n = 2;
     const x = seeded(2, n * 3 * 32 * 32).map((v) => (v - 0.5) * 4);
-    const res = await session.run({ images: new ort.Tensor("float32", x, [n, 3, 32, 32]) });
+    const res = await model.session.run({ images: new ort.Tensor("float32", x, [n, 3, 32, 32]) });
     for (let b = 0; b < n; b++) {
       const emb = row(res.embedding!, b);
       const logits = row(res.logits!, b);
@@ -241,8 +257,8 @@ describe("models/resnet20-cifar10.onnx (feature-model/v1)", () => {
   it("matches the PyTorch reference on the 8 fixture images (within 1e-3, same argmax, same CAM)", async () => {
     const n = ref.images.length;
     expect(n).toBe(8);
-    const mean = meta["adq.normalize.mean"]!.split(",").map(Number);
-    const std = meta["adq.normalize.std"]!.split(",").map(Number);
+    const mean = model.meta["adq.normalize.mean"]!.split(",").map(Number);
+    const std = model.meta["adq.normalize.std"]!.split(",").map(Number);
     const batch = new Float32Array(n * 3072);
     for (let b = 0; b < n; b++) {
       const img = await loadPng01(join(FIXTURE, ref.images[b]!.path));
@@ -251,7 +267,7 @@ describe("models/resnet20-cifar10.onnx (feature-model/v1)", () => {
         batch[b * 3072 + i] = (img[i]! - mean[c]!) / std[c]!;
       }
     }
-    const res = await session.run({ images: new ort.Tensor("float32", batch, [n, 3, 32, 32]) });
+    const res = await model.session.run({ images: new ort.Tensor("float32", batch, [n, 3, 32, 32]) });
     for (let b = 0; b < n; b++) {
       expect(maxAbsDiff(row(res.embedding!, b), ref.embedding[b]!)).toBeLessThan(TOL);
       expect(maxAbsDiff(row(res.logits!, b), ref.logits[b]!)).toBeLessThan(TOL);
@@ -276,22 +292,14 @@ describe("models/resnet20-cifar10.onnx (feature-model/v1)", () => {
 });
 
 describe("models/resnet20-cifar10-int8.onnx (feature-model/v1, int8 quantized)", () => {
-  let session: ort.InferenceSession;
-  let meta: Record<string, string>;
+  const model = useModel(RESNET_INT8);
   const ref = readJson<ResnetReference>(join(FIXTURE, "resnet20-reference.json"));
 
-  beforeAll(async () => {
-    meta = readOnnxMetadata(new Uint8Array(readFileSync(RESNET_INT8)));
-    session = await ort.InferenceSession.create(RESNET_INT8, { intraOpNumThreads: 1, interOpNumThreads: 1 });
-  });
-  afterAll(async () => {
-    await session?.release();
-  });
-
   it("has the float32 contract of the model it quantizes, its metadata and its own head sidecar", async () => {
-    expect(session.inputNames).toEqual(["images"]);
-    expect([...session.outputNames].sort()).toEqual(["embedding", "feature_map", "logits", "pooled"]);
-    for (const name of session.outputNames) expect(tensorMeta(session, "output", name).type).toBe("float32");
+    expect(model.session.inputNames).toEqual(["images"]);
+    expect([...model.session.outputNames].sort()).toEqual(["embedding", "feature_map", "logits", "pooled"]);
+    for (const name of model.session.outputNames)
+      expect(tensorMeta(model.session, "output", name).type).toBe("float32");
     const fp32 = readOnnxMetadata(new Uint8Array(readFileSync(RESNET)));
     for (const key of [
       "adq.contract",
@@ -300,13 +308,15 @@ describe("models/resnet20-cifar10-int8.onnx (feature-model/v1, int8 quantized)",
       "adq.input.size",
       "adq.class_names",
     ])
-      expect(meta[key], key).toBe(fp32[key]);
-    expect(meta["adq.training"]).toMatch(/^int8 post-training quantization/);
-    expect(meta["adq.head"]).toBe("resnet20-cifar10-int8.head.json");
-    expect(readFileSync(join(MODELS, meta["adq.head"]!), "utf8")).toBe(readFileSync(RESNET_HEAD, "utf8"));
-    expect(Math.abs(Number(meta["adq.test_accuracy"]) - Number(fp32["adq.test_accuracy"]))).toBeLessThan(
-      0.01,
+      expect(model.meta[key], key).toBe(fp32[key]);
+    expect(model.meta["adq.training"]).toMatch(/^int8 post-training quantization/);
+    expect(model.meta["adq.head"]).toBe("resnet20-cifar10-int8.head.json");
+    expect(readFileSync(join(MODELS, model.meta["adq.head"]!), "utf8")).toBe(
+      readFileSync(RESNET_HEAD, "utf8"),
     );
+    expect(
+      Math.abs(Number(model.meta["adq.test_accuracy"]) - Number(fp32["adq.test_accuracy"])),
+    ).toBeLessThan(0.01);
     // The runtime's own contract check accepts it.
     const { FeatureModel } = await import("@adq/ml");
     const m = await FeatureModel.load(RESNET_INT8, { threads: 1 });
@@ -317,15 +327,15 @@ describe("models/resnet20-cifar10-int8.onnx (feature-model/v1, int8 quantized)",
 
   it("stays close to the float32 reference on the 8 fixture images (embedding cosine > 0.99, same argmax)", async () => {
     const n = ref.images.length;
-    const mean = meta["adq.normalize.mean"]!.split(",").map(Number);
-    const std = meta["adq.normalize.std"]!.split(",").map(Number);
+    const mean = model.meta["adq.normalize.mean"]!.split(",").map(Number);
+    const std = model.meta["adq.normalize.std"]!.split(",").map(Number);
     const batch = new Float32Array(n * 3072);
     for (let b = 0; b < n; b++) {
       const img = await loadPng01(join(FIXTURE, ref.images[b]!.path));
       for (let i = 0; i < 3072; i++)
         batch[b * 3072 + i] = (img[i]! - mean[Math.floor(i / 1024)]!) / std[Math.floor(i / 1024)]!;
     }
-    const res = await session.run({ images: new ort.Tensor("float32", batch, [n, 3, 32, 32]) });
+    const res = await model.session.run({ images: new ort.Tensor("float32", batch, [n, 3, 32, 32]) });
     for (let b = 0; b < n; b++) {
       const e = row(res.embedding!, b);
       const r = ref.embedding[b]!;
@@ -345,28 +355,19 @@ describe("models/resnet20-cifar10-int8.onnx (feature-model/v1, int8 quantized)",
 });
 
 describe("models/mae-cifar10.onnx (mae/v1)", () => {
-  let session: ort.InferenceSession;
-  let meta: Record<string, string>;
+  const model = useModel(MAE);
   const ref = readJson<MaeReference>(join(FIXTURE, "mae-reference.json"));
 
-  beforeAll(async () => {
-    meta = readOnnxMetadata(new Uint8Array(readFileSync(MAE)));
-    session = await ort.InferenceSession.create(MAE, { intraOpNumThreads: 1, interOpNumThreads: 1 });
-  });
-  afterAll(async () => {
-    await session?.release();
-  });
-
   it("declares images + mask in, reconstruction out, float32 with a dynamic batch axis", () => {
-    expect([...session.inputNames].sort()).toEqual(["images", "mask"]);
-    expect(session.outputNames).toEqual(["reconstruction"]);
-    const images = tensorMeta(session, "input", "images");
+    expect([...model.session.inputNames].sort()).toEqual(["images", "mask"]);
+    expect(model.session.outputNames).toEqual(["reconstruction"]);
+    const images = tensorMeta(model.session, "input", "images");
     expect(images.type).toBe("float32");
     expectShape(images.shape, [3, 32, 32]);
-    const mask = tensorMeta(session, "input", "mask");
+    const mask = tensorMeta(model.session, "input", "mask");
     expect(mask.type).toBe("float32");
     expectShape(mask.shape, [64]);
-    const out = tensorMeta(session, "output", "reconstruction");
+    const out = tensorMeta(model.session, "output", "reconstruction");
     expect(out.type).toBe("float32");
     expectShape(out.shape, [3, 32, 32]);
   });
@@ -382,13 +383,13 @@ describe("models/mae-cifar10.onnx (mae/v1)", () => {
       "adq.psnr.mask25.baseline_mean_fill",
       "adq.training",
     ]) {
-      expect(meta[key], key).toBeTruthy();
+      expect(model.meta[key], key).toBeTruthy();
     }
-    expect(meta["adq.contract"]).toBe("mae/v1");
-    expect(meta["adq.patch_size"]).toBe("4");
-    expect(meta["adq.grid"]).toBe("8");
-    expect(Number.isFinite(Number(meta["adq.psnr.mask25"]))).toBe(true);
-    expect(Number.isFinite(Number(meta["adq.psnr.mask25.baseline_mean_fill"]))).toBe(true);
+    expect(model.meta["adq.contract"]).toBe("mae/v1");
+    expect(model.meta["adq.patch_size"]).toBe("4");
+    expect(model.meta["adq.grid"]).toBe("8");
+    expect(Number.isFinite(Number(model.meta["adq.psnr.mask25"]))).toBe(true);
+    expect(Number.isFinite(Number(model.meta["adq.psnr.mask25.baseline_mean_fill"]))).toBe(true);
   });
 
   it("reconstructs a batch of 2 with different numbers of dropped patches, output in [0,1]", async () => {
@@ -397,7 +398,7 @@ describe("models/mae-cifar10.onnx (mae/v1)", () => {
     const mask = new Float32Array(n * 64);
     for (let p = 0; p < 16; p++) mask[p * 4] = 1; // image 0: 16 patches dropped
     for (let p = 0; p < 48; p++) mask[64 + p] = 1; // image 1: 48 patches dropped
-    const res = await session.run({
+    const res = await model.session.run({
       images: new ort.Tensor("float32", images, [n, 3, 32, 32]),
       mask: new ort.Tensor("float32", mask, [n, 64]),
     });
@@ -448,7 +449,7 @@ describe("models/mae-cifar10.onnx (mae/v1)", () => {
     }
     const run = async (x: Float32Array) =>
       (
-        await session.run({
+        await model.session.run({
           images: new ort.Tensor("float32", x, [n, 3, 32, 32]),
           mask: new ort.Tensor("float32", mask, [n, 64]),
         })
@@ -462,7 +463,7 @@ describe("models/mae-cifar10.onnx (mae/v1)", () => {
     for (let b = 0; b < n; b++) images.set(await loadPng01(join(FIXTURE, ref.images[b]!)), b * 3072);
     const mask = Float32Array.from(ref.mask.flat());
     for (const m of ref.mask) expect(m.reduce((a, v) => a + v, 0)).toBe(16);
-    const res = await session.run({
+    const res = await model.session.run({
       images: new ort.Tensor("float32", images, [n, 3, 32, 32]),
       mask: new ort.Tensor("float32", mask, [n, 64]),
     });

@@ -12,8 +12,7 @@ import { CompressionClient } from "@adq/service-common";
 import { checkHealth } from "@adq/service-common/testing";
 import * as grpc from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { tmp } from "../e2e/helpers.ts";
-import { KEYS, startTestServer, type TestServer } from "../services/helpers.ts";
+import { KEYS, startUploadServer, type TestServer } from "../services/helpers.ts";
 
 const CAP = 20_000;
 
@@ -21,11 +20,7 @@ describe("an entry flood against a real gateway", () => {
   let t: TestServer;
   let uploadRoot: string;
   beforeAll(async () => {
-    uploadRoot = tmp("adq-flood-uploads-");
-    t = await startTestServer([tmp("adq-flood-root-")], tmp("adq-flood-cache-"), {
-      uploadRoot,
-      uploadLimits: { maxFiles: CAP },
-    });
+    ({ t, uploadRoot } = await startUploadServer("flood", { uploadLimits: { maxFiles: CAP } }));
   });
   afterAll(async () => {
     await t?.close();

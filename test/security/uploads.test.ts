@@ -13,6 +13,7 @@ import {
   download,
   expectStatus,
   startTestServer,
+  startUploadServer,
   type TestServer,
   watchToEnd,
 } from "../services/helpers.ts";
@@ -60,17 +61,29 @@ async function rssGrowth(fn: () => Promise<unknown>): Promise<{ peak: number; re
   }
 }
 
+/**
+ * Runs `upload` of a bomb: refused INVALID_ARGUMENT with `details`, the RSS grown by under 256 MiB
+ * meanwhile and, with `uploadRoot`, nothing left under it.
+ */
+async function expectBombRefused(upload: () => Promise<unknown>, details: RegExp, uploadRoot?: string) {
+  const { peak, result } = await rssGrowth(upload);
+  const err = result as grpc.ServiceError;
+  expect(err.code).toBe(grpc.status.INVALID_ARGUMENT);
+  expect(err.details).toMatch(details);
+  expect(peak, `RSS grew by ${(peak / MiB).toFixed(0)} MiB`).toBeLessThan(256 * MiB);
+  if (uploadRoot)
+    expect(readdirSync(uploadRoot).flatMap((d) => readdirSync(`${uploadRoot}/${d}`))).toEqual([]);
+}
+
 describe("upload bombs keep memory bounded and are refused precisely", () => {
   let t: TestServer;
   let uploadRoot: string;
   beforeAll(async () => {
-    uploadRoot = tmp("adq-bomb-uploads-");
-    t = await startTestServer([tmp("adq-bomb-root-")], tmp("adq-bomb-cache-"), {
-      uploadRoot,
+    ({ t, uploadRoot } = await startUploadServer("bomb", {
       // The defaults (1 GiB archive, 2 GiB extracted, 200 000 entries) shrunk so the test
       // writes little to disk; the declared-size bomb below runs against the same logic.
       uploadLimits: { maxExtractedBytes: 64 * MiB, maxFiles: 1000 },
-    });
+    }));
   });
   afterAll(async () => {
     await t?.close();
@@ -79,23 +92,21 @@ describe("upload bombs keep memory bounded and are refused precisely", () => {
   it("a 3 GiB single-entry gzip bomb (3 MB sent) is refused at its header", async () => {
     const bomb = gzipBomb([{ name: "d/cat/a.png", size: 3 * 1024 * MiB }]);
     expect(bomb.length).toBeLessThan(4 * MiB);
-    const { peak, result } = await rssGrowth(() =>
-      t.acme.uploadDataset({ name: "bomb", archive: "ARCHIVE_FORMAT_TAR_GZIP" }, bomb),
+    await expectBombRefused(
+      () => t.acme.uploadDataset({ name: "bomb", archive: "ARCHIVE_FORMAT_TAR_GZIP" }, bomb),
+      /exceeds 67108864 bytes once extracted/,
+      uploadRoot,
     );
-    const err = result as grpc.ServiceError;
-    expect(err.code).toBe(grpc.status.INVALID_ARGUMENT);
-    expect(err.details).toMatch(/exceeds 67108864 bytes once extracted/);
-    expect(peak, `RSS grew by ${(peak / MiB).toFixed(0)} MiB`).toBeLessThan(256 * MiB);
-    expect(readdirSync(uploadRoot).flatMap((d) => readdirSync(`${uploadRoot}/${d}`))).toEqual([]);
   });
 
   it("the same bomb against the default limits (2 GiB extracted): refused at its header too", async () => {
     const d = await startTestServer([tmp("adq-bomb-root-")], tmp("adq-bomb-cache-"));
     try {
       const bomb = gzipBomb([{ name: "d/cat/a.png", size: 3 * 1024 * MiB }]);
-      const { peak, result } = await rssGrowth(() => d.acme.uploadDataset({ name: "bomb" }, bomb));
-      expect((result as grpc.ServiceError).details).toMatch(/exceeds 2147483648 bytes once extracted/);
-      expect(peak, `RSS grew by ${(peak / MiB).toFixed(0)} MiB`).toBeLessThan(256 * MiB);
+      await expectBombRefused(
+        () => d.acme.uploadDataset({ name: "bomb" }, bomb),
+        /exceeds 2147483648 bytes once extracted/,
+      );
     } finally {
       await d.close();
     }
@@ -103,12 +114,11 @@ describe("upload bombs keep memory bounded and are refused precisely", () => {
 
   it("a bomb of many entries under the per-entry size is cut at the byte cap, nothing kept", async () => {
     const bomb = gzipBomb(Array.from({ length: 40 }, (_, i) => ({ name: `d/c/${i}.png`, size: 16 * MiB })));
-    const { peak, result } = await rssGrowth(() => t.acme.uploadDataset({ name: "bomb2" }, bomb));
-    const err = result as grpc.ServiceError;
-    expect(err.code).toBe(grpc.status.INVALID_ARGUMENT);
-    expect(err.details).toMatch(/exceeds 67108864 bytes once extracted/);
-    expect(peak, `RSS grew by ${(peak / MiB).toFixed(0)} MiB`).toBeLessThan(256 * MiB);
-    expect(readdirSync(uploadRoot).flatMap((d) => readdirSync(`${uploadRoot}/${d}`))).toEqual([]);
+    await expectBombRefused(
+      () => t.acme.uploadDataset({ name: "bomb2" }, bomb),
+      /exceeds 67108864 bytes once extracted/,
+      uploadRoot,
+    );
   });
 
   it("an entry flood is cut at the entry cap", async () => {

@@ -115,6 +115,22 @@ export async function startTestServer(
   };
 }
 
+/**
+ * A test server that accepts uploads into a fresh `uploadRoot` (returned with it), its data root
+ * and cache fresh too (temp dirs named after `name`); `extra` adds options (upload limits…).
+ */
+export async function startUploadServer(
+  name: string,
+  extra: Partial<AllInOneOptions> = {},
+): Promise<{ t: TestServer; uploadRoot: string }> {
+  const uploadRoot = tmp(`adq-${name}-uploads-`);
+  const t = await startTestServer([tmp(`adq-${name}-root-`)], tmp(`adq-${name}-cache-`), {
+    uploadRoot,
+    ...extra,
+  });
+  return { t, uploadRoot };
+}
+
 /** Runs `fn`, expects a gRPC failure with `code`; returns the error and its ErrorDetails trailer. */
 export async function expectStatus(
   fn: () => Promise<unknown>,
@@ -147,6 +163,30 @@ export async function failureOf(c: CompressionClient, jobId: string) {
   const terminal = (await watchToEnd(c, jobId)).at(-1)!.terminal!;
   expect(terminal.state).toBe("JOB_STATE_FAILED");
   return terminal;
+}
+
+/** Watches a job to its end and expects it SUCCEEDED (its error in the message if not); returns every event. */
+export async function succeeded(c: CompressionClient, jobId: string): Promise<JobEvent[]> {
+  const events = await watchToEnd(c, jobId);
+  const terminal = events.at(-1)?.terminal;
+  expect(terminal?.state, JSON.stringify(terminal?.error)).toBe("JOB_STATE_SUCCEEDED");
+  return events;
+}
+
+/** Creates a job over the local directory `data` and watches it to success; returns its id. */
+export async function succeededJob(
+  c: CompressionClient,
+  data: string,
+  params: Parameters<CompressionClient["createJob"]>[0]["params"],
+): Promise<string> {
+  const { job } = await c.createJob({ dataset: { uri: `file://${data}` }, params });
+  await succeeded(c, job.id);
+  return job.id;
+}
+
+/** A JSON result file of a job (manifest.json, bins.json…), parsed. */
+export async function downloadJson<T>(c: CompressionClient, jobId: string, name: string): Promise<T> {
+  return JSON.parse((await download(c, jobId, name)).toString("utf8")) as T;
 }
 
 export async function download(

@@ -1,7 +1,9 @@
 import { spawn } from "node:child_process";
+import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { REPO_ROOT } from "@adq/cli";
-import { tmp } from "./fs.ts";
+import { expect } from "vitest";
+import { demoSlice, tmp } from "./fs.ts";
 
 export interface CliResult {
   code: number | null;
@@ -62,4 +64,35 @@ export async function compressCli(
     ...(o.timeoutMs ? { timeoutMs: o.timeoutMs } : {}),
   });
   return { ...r, out };
+}
+
+/**
+ * `adq compress` of a 3 × 40 demo slice, sent `signal` once its stderr matches `when` (the stage
+ * it should be in): expects it sent, exit `code`, "interrupted" on stderr, and nothing left in the
+ * output's parent folder (no output, no temporary folder).
+ */
+export async function expectCleanInterrupt(
+  signal: NodeJS.Signals,
+  when: RegExp,
+  code: number,
+  timeoutMs?: number,
+): Promise<void> {
+  const parent = tmp("adq-interrupt-");
+  let sent = false;
+  const r = await runCli(
+    ["compress", demoSlice(3, 40), "--out", join(parent, "out"), "--cache-dir", tmp("c-")],
+    {
+      ...(timeoutMs ? { timeoutMs } : {}),
+      onStderr: (chunk, kill) => {
+        if (!sent && when.test(chunk)) {
+          sent = true;
+          kill(signal);
+        }
+      },
+    },
+  );
+  expect(sent).toBe(true);
+  expect(r.code).toBe(code);
+  expect(r.stderr).toMatch(/interrupted/);
+  expect(readdirSync(parent)).toEqual([]);
 }

@@ -12,15 +12,7 @@ export {
   startNatsServer,
   useNatsServer,
 } from "./nats-server.ts";
-export {
-  findExecutable,
-  freePort,
-  isExecutable,
-  stopChild,
-  trackChild,
-  useSuiteServer,
-  waitExit,
-} from "./process.ts";
+export { freePort, spawnServer, stopChild, trackChild, waitExit } from "./process.ts";
 export {
   clusterFlags,
   dumpLogs,
@@ -39,3 +31,4 @@ export {
   useS3Server,
   WEED_MISSING,
 } from "./s3-server.ts";
+export { until } from "./wait.ts";

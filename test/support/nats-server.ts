@@ -6,7 +6,7 @@
  * every live server is SIGKILLed on process exit, and `useNatsServer()` stops it in
  * `afterAll`.
  */
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { createConnection } from "node:net";
 import { tmpdir } from "node:os";
@@ -15,8 +15,8 @@ import {
   findExecutable,
   freePort,
   isExecutable,
+  spawnServer,
   stopChild,
-  trackChild,
   useSuiteServer,
   waitExit,
 } from "./process.ts";
@@ -114,19 +114,12 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
       ...(options.config ? ["-c", options.config] : []),
       ...(options.args ?? []),
     ];
-    const proc = spawn(bin, args, {
-      stdio: ["ignore", "pipe", "pipe"],
+    const { proc, output } = spawnServer(bin, args, {
       ...(options.env ? { env: { ...process.env, ...options.env } } : {}),
+      debug,
+      tailChars: 4000,
     });
     child = proc;
-    trackChild(proc);
-    let output = "";
-    const collect = (d: Buffer) => {
-      output = (output + d.toString("utf8")).slice(-4000);
-      if (debug) process.stderr.write(d);
-    };
-    proc.stdout?.on("data", collect);
-    proc.stderr?.on("data", collect);
     let spawnError: Error | undefined;
     proc.once("error", (e) => {
       spawnError = e;
@@ -142,7 +135,9 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
           : spawnError;
       }
       if (proc.exitCode !== null || proc.signalCode !== null) {
-        throw new Error(`nats-server exited during start (${proc.exitCode ?? proc.signalCode}):\n${output}`);
+        throw new Error(
+          `nats-server exited during start (${proc.exitCode ?? proc.signalCode}):\n${output()}`,
+        );
       }
       if (await probe(port)) return;
       await new Promise((r) => setTimeout(r, 50));
@@ -150,7 +145,7 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
     proc.kill("SIGKILL");
     await waitExit(proc, 2000);
     throw new Error(
-      `nats-server did not accept connections on port ${port} within ${startTimeoutMs} ms:\n${output}`,
+      `nats-server did not accept connections on port ${port} within ${startTimeoutMs} ms:\n${output()}`,
     );
   };
 

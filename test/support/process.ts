@@ -4,7 +4,7 @@
  * failed suite leaves nothing running), waiting for an exit, and the one-server-per-suite
  * vitest fixture.
  */
-import type { ChildProcess } from "node:child_process";
+import { type ChildProcess, type SpawnOptions, spawn } from "node:child_process";
 import { accessSync, constants } from "node:fs";
 import { createServer } from "node:net";
 import { delimiter, join } from "node:path";
@@ -72,6 +72,29 @@ export function trackChild(child: ChildProcess): void {
   }
   live.add(child);
   child.once("exit", () => live.delete(child));
+}
+
+/**
+ * Spawns a server (stdout and stderr piped) and tracks it (see trackChild). `output()` is the
+ * last `tailChars` of what it printed, for the error a failed start throws; `debug` also echoes
+ * it to this process's stderr.
+ */
+export function spawnServer(
+  bin: string,
+  args: string[],
+  options: SpawnOptions & { debug: boolean; tailChars: number },
+): { proc: ChildProcess; output: () => string } {
+  const { debug, tailChars, ...spawnOptions } = options;
+  const proc = spawn(bin, args, { ...spawnOptions, stdio: ["ignore", "pipe", "pipe"] });
+  trackChild(proc);
+  let output = "";
+  const collect = (d: Buffer) => {
+    output = (output + d.toString("utf8")).slice(-tailChars);
+    if (debug) process.stderr.write(d);
+  };
+  proc.stdout?.on("data", collect);
+  proc.stderr?.on("data", collect);
+  return { proc, output: () => output };
 }
 
 /** Resolves true once the child has exited (at once if it had), false after `timeoutMs`. */

@@ -9,12 +9,11 @@
  * Child processes never outlive the test process (SIGKILL on exit), and `useS3Server()` stops
  * the server in `afterAll`.
  */
-import { spawn } from "node:child_process";
 import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { homedir, tmpdir } from "node:os";
 import { join, relative, sep } from "node:path";
 import { CreateBucketCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
-import { findExecutable, freePort, stopChild, trackChild, useSuiteServer } from "./process.ts";
+import { findExecutable, freePort, spawnServer, stopChild, useSuiteServer } from "./process.ts";
 
 // The suites' own S3 clients: no notice about SDK releases after the pinned one (packages/ml/src/s3.ts).
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
@@ -105,43 +104,36 @@ export async function startS3Server(options: S3ServerOptions = {}): Promise<S3Se
     config,
     JSON.stringify({ identities: [admin, ...Object.values(tenants)].map(identityJson) }, null, 2),
   );
-  const [master, masterGrpc, volume, volumeGrpc, filer, filerGrpc, s3, s3Grpc, metrics] = await Promise.all(
-    Array.from({ length: 9 }, () => freePort()),
+  // Each of weed's four servers listens on an HTTP and a gRPC port, all free loopback ports.
+  const servers = ["master", "volume", "filer", "s3"] as const;
+  const [metrics, ...free] = await Promise.all(
+    Array.from({ length: 1 + 2 * servers.length }, () => freePort()),
   );
+  const port = Object.fromEntries(
+    servers.map((name, i) => [name, { http: free[2 * i]!, grpc: free[2 * i + 1]! }]),
+  ) as Record<(typeof servers)[number], { http: number; grpc: number }>;
   const args = [
     "server",
     `-dir=${dir}`,
     "-ip=127.0.0.1",
     "-ip.bind=127.0.0.1",
-    `-master.port=${master}`,
-    `-master.port.grpc=${masterGrpc}`,
+    ...servers.flatMap((name) => [
+      `-${name}.port=${port[name].http}`,
+      `-${name}.port.grpc=${port[name].grpc}`,
+    ]),
+    `-metricsPort=${metrics}`,
     "-master.telemetry=false",
     "-master.volumeSizeLimitMB=64",
-    `-volume.port=${volume}`,
-    `-volume.port.grpc=${volumeGrpc}`,
     "-volume.max=16",
     "-volume.preStopSeconds=0",
-    `-filer.port=${filer}`,
-    `-filer.port.grpc=${filerGrpc}`,
-    `-metricsPort=${metrics}`,
     "-s3",
-    `-s3.port=${s3}`,
-    `-s3.port.grpc=${s3Grpc}`,
     "-s3.port.iceberg=0",
     "-s3.port.lance=0",
     `-s3.config=${config}`,
   ];
   const debug = options.debug ?? Boolean(process.env.WEED_DEBUG);
-  const proc = spawn(bin, args, { stdio: ["ignore", "pipe", "pipe"], cwd: dir });
-  trackChild(proc);
-  let output = "";
-  const collect = (d: Buffer) => {
-    output = (output + d.toString("utf8")).slice(-6000);
-    if (debug) process.stderr.write(d);
-  };
-  proc.stdout?.on("data", collect);
-  proc.stderr?.on("data", collect);
-  const endpoint = `http://127.0.0.1:${s3}`;
+  const { proc, output } = spawnServer(bin, args, { cwd: dir, debug, tailChars: 6000 });
+  const endpoint = `http://127.0.0.1:${port.s3.http}`;
   const stop = async () => {
     await stopChild(proc);
     await rm(dir, { recursive: true, force: true });
@@ -150,12 +142,12 @@ export async function startS3Server(options: S3ServerOptions = {}): Promise<S3Se
   for (;;) {
     if (proc.exitCode !== null || proc.signalCode !== null) {
       await stop();
-      throw new Error(`weed exited during start (${proc.exitCode ?? proc.signalCode}):\n${output}`);
+      throw new Error(`weed exited during start (${proc.exitCode ?? proc.signalCode}):\n${output()}`);
     }
     if (await answers(endpoint)) break;
     if (Date.now() > deadline) {
       await stop();
-      throw new Error(`weed S3 did not answer on ${endpoint} in time:\n${output}`);
+      throw new Error(`weed S3 did not answer on ${endpoint} in time:\n${output()}`);
     }
     await new Promise((r) => setTimeout(r, 200));
   }

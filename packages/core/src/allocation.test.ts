@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { expectNoViolations } from "../../../test/support/property.ts";
 import { allocateAcrossClasses, allocateBins, DEFAULT_ALPHA } from "./allocation.ts";
 import { Rng } from "./rng.ts";
 import { largestRemainder } from "./rounding.ts";
@@ -19,40 +20,35 @@ function randomCase(rng: Rng) {
 describe("allocateBins", () => {
   it("Σq = B exactly, 0 ≤ q ≤ N(n), deterministic (property)", () => {
     const rng = new Rng(31);
-    const bad: string[] = [];
-    for (let t = 0; t < 3000; t++) {
+    expectNoViolations(3000, (fail) => {
       const { sizes, importance, alpha, budget, options } = randomCase(rng);
       const a = allocateBins(sizes, importance, alpha, budget, options);
-      if (sum(a.counts) !== budget) bad.push(`trial ${t}: Σq = ${sum(a.counts)} ≠ ${budget}`);
-      if (a.counts.some((q, i) => q < 0 || q > sizes[i]!)) bad.push(`trial ${t}: q outside [0, N]`);
+      if (sum(a.counts) !== budget) fail(`Σq = ${sum(a.counts)} ≠ ${budget}`);
+      if (a.counts.some((q, i) => q < 0 || q > sizes[i]!)) fail("q outside [0, N]");
       if (allocateBins(sizes, importance, alpha, budget, options).counts.join() !== a.counts.join())
-        bad.push(`trial ${t}: not deterministic`);
-    }
-    expect(bad).toEqual([]);
+        fail("not deterministic");
+    });
   });
 
   it("keeps each count within floor/ceil of its share when no cap binds (property)", () => {
     const rng = new Rng(32);
-    const bad: string[] = [];
     let checked = 0;
-    for (let t = 0; t < 3000; t++) {
+    expectNoViolations(3000, (fail) => {
       const { sizes, importance, alpha, budget, options } = randomCase(rng);
       const a = allocateBins(sizes, importance, alpha, budget, options);
-      if (Array.from(a.shares).some((s, i) => s > sizes[i]!)) continue;
+      if (Array.from(a.shares).some((s, i) => s > sizes[i]!)) return;
       checked++;
-      if (Math.abs(sum(a.shares) - budget) > 1e-6) bad.push(`trial ${t}: Σ shares`);
+      if (Math.abs(sum(a.shares) - budget) > 1e-6) fail("Σ shares");
       for (let i = 0; i < sizes.length; i++)
         if (a.counts[i]! < Math.floor(a.shares[i]!) || a.counts[i]! > Math.ceil(a.shares[i]!))
-          bad.push(`trial ${t}: bin ${i} ${a.counts[i]} vs share ${a.shares[i]}`);
-    }
-    expect(bad).toEqual([]);
+          fail(`bin ${i} ${a.counts[i]} vs share ${a.shares[i]}`);
+    });
     expect(checked).toBeGreaterThan(1500);
   });
 
   it("α = 0 reproduces DQ: counts proportional to bin sizes, whatever the importance (property)", () => {
     const rng = new Rng(33);
-    const bad: number[] = [];
-    for (let t = 0; t < 1000; t++) {
+    expectNoViolations(1000, (fail) => {
       const { sizes, importance, budget } = randomCase(rng);
       const total = sum(sizes);
       const dq = largestRemainder(
@@ -65,15 +61,13 @@ describe("allocateBins", () => {
         allocateBins(sizes, undefined, 0, budget).counts.join() !== dq.join() ||
         !a.multipliers.every((x) => x === 1)
       )
-        bad.push(t);
-    }
-    expect(bad).toEqual([]);
+        fail("not DQ's proportional counts");
+    });
   });
 
   it("with equal bin sizes a larger IS never gets fewer items (property; both maps)", () => {
     const rng = new Rng(34);
-    const bad: string[] = [];
-    for (let t = 0; t < 2000; t++) {
+    expectNoViolations(2000, (fail) => {
       const m = 2 + rng.nextInt(14);
       const size = 1 + rng.nextInt(700);
       const sizes = new Int32Array(m).fill(size);
@@ -90,9 +84,8 @@ describe("allocateBins", () => {
       for (let i = 0; i < m; i++)
         for (let j = 0; j < m; j++)
           if (is[i]! > is[j]! && !(clipped(is[i]!) && clipped(is[j]!)) && q[i]! < q[j]!)
-            bad.push(`trial ${t}: bins ${i}, ${j}`);
-    }
-    expect(bad).toEqual([]);
+            fail(`bins ${i}, ${j}`);
+    });
   });
 
   it("interpolates linearly in α between DQ (α = 0) and the importance shares (α = 1), Eq. 9", () => {
@@ -156,41 +149,37 @@ describe("allocateAcrossClasses", () => {
   it("keeps round(ρ·N) in total and each class within floor/ceil of ρ·N_c at ρ = 0.12345 (property)", () => {
     const rng = new Rng(35);
     const ratio = 0.12345;
-    const bad: string[] = [];
-    for (let t = 0; t < 1000; t++) {
+    expectNoViolations(1000, (fail) => {
       const sizes = Array.from({ length: 1 + rng.nextInt(100) }, () =>
         rng.nextInt(rng.nextInt(2) ? 50 : 5000),
       );
       const q = allocateAcrossClasses(sizes, ratio);
-      if (sum(q) !== Math.round(ratio * sum(sizes))) bad.push(`trial ${t}: total ${sum(q)}`);
+      if (sum(q) !== Math.round(ratio * sum(sizes))) fail(`total ${sum(q)}`);
       sizes.forEach((n, c) => {
-        if (q[c]! < Math.floor(ratio * n) || q[c]! > Math.ceil(ratio * n)) bad.push(`trial ${t}: class ${c}`);
+        if (q[c]! < Math.floor(ratio * n) || q[c]! > Math.ceil(ratio * n)) fail(`class ${c}`);
       });
-      if (allocateAcrossClasses(sizes, ratio).join() !== q.join()) bad.push(`trial ${t}: not deterministic`);
-    }
-    expect(bad).toEqual([]);
+      if (allocateAcrossClasses(sizes, ratio).join() !== q.join()) fail("not deterministic");
+    });
   });
 
   it("random ratios: exact total, quota, larger class never fewer (property)", () => {
     const rng = new Rng(36);
-    const bad: string[] = [];
-    for (let t = 0; t < 1000; t++) {
+    expectNoViolations(1000, (fail) => {
       const sizes = Array.from({ length: 1 + rng.nextInt(30) }, () => rng.nextInt(2000));
       const ratio = 1 - rng.nextFloat(); // (0, 1]
       const q = allocateAcrossClasses(sizes, ratio);
-      if (sum(q) !== Math.round(ratio * sum(sizes))) bad.push(`trial ${t}: total`);
+      if (sum(q) !== Math.round(ratio * sum(sizes))) fail("total");
       for (let i = 0; i < sizes.length; i++) {
         if (
           q[i]! < Math.floor(ratio * sizes[i]!) ||
           q[i]! > Math.ceil(ratio * sizes[i]!) ||
           q[i]! > sizes[i]!
         )
-          bad.push(`trial ${t}: class ${i} quota`);
+          fail(`class ${i} quota`);
         for (let j = 0; j < sizes.length; j++)
-          if (sizes[i]! > sizes[j]! && q[i]! < q[j]!) bad.push(`trial ${t}: classes ${i}, ${j}`);
+          if (sizes[i]! > sizes[j]! && q[i]! < q[j]!) fail(`classes ${i}, ${j}`);
       }
-    }
-    expect(bad).toEqual([]);
+    });
   });
 
   it("CIFAR-10 at ρ = 0.12345: 6173 kept, the 3 extra items spread over classes, not classes 0–2", () => {

@@ -122,21 +122,17 @@ describe("selectPatches", () => {
     expect(Array.from(r.mask)).toEqual([1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0]);
   });
 
-  it("θ = 0 keeps every patch and θ = 1 none", () => {
-    const all = selectPatches(cornerMap(), weights, 1, {
+  it.each([
+    { dropRatio: 0, kept: 1, what: "every patch" },
+    { dropRatio: 1, kept: 0, what: "none" },
+  ])("θ = $dropRatio keeps $what", ({ dropRatio, kept }) => {
+    const r = selectPatches(cornerMap(), weights, 1, {
       imageHeight: 64,
       imageWidth: 32,
       patchSize: 16,
-      dropRatio: 0,
+      dropRatio,
     });
-    expect(Array.from(all.mask)).toEqual(new Array(8).fill(1));
-    const none = selectPatches(cornerMap(), weights, 1, {
-      imageHeight: 64,
-      imageWidth: 32,
-      patchSize: 16,
-      dropRatio: 1,
-    });
-    expect(Array.from(none.mask)).toEqual(new Array(8).fill(0));
+    expect(Array.from(r.mask)).toEqual(new Array(8).fill(kept));
   });
 
   it("is deterministic and keeps round((1 − θ)·P) patches for random maps (property)", () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { pearson } from "../../../test/support/stats.ts";
+import { pearson, rowCosine } from "../../../test/support/stats.ts";
 import { type Bin, classBins } from "./contrastive.fixtures.ts";
 import {
   diversityDetails,
@@ -17,27 +17,17 @@ import { Rng } from "./rng.ts";
 // ---------------------------------------------------------------------------------------------
 // Helpers: brute-force definitions straight from the formulas, and synthetic bins.
 
-function cosRows(u: Float64Array, out: number, a: number, b: number): number {
-  let d = 0;
-  let na = 0;
-  let nb = 0;
-  for (let o = 0; o < out; o++) {
-    d += u[a * out + o]! * u[b * out + o]!;
-    na += u[a * out + o]! ** 2;
-    nb += u[b * out + o]! ** 2;
-  }
-  return d / Math.sqrt(na * nb);
-}
+/** Anchor a's positive among 2n rows: the other view of the same image (views in rows j and j + n). */
+const positiveOf = (a: number, n: number): number => (a < n ? a + n : a - n);
 
 /** NT-Xent exactly as written: mean over 2m anchors of −log(e^{s(a,a⁺)/τ} / Σ_{b≠a} e^{s(a,b)/τ}). */
 function bruteNtXent(u: Float64Array, m: number, out: number, tau: number): number {
   const rows = 2 * m;
   let loss = 0;
   for (let a = 0; a < rows; a++) {
-    const pos = a < m ? a + m : a - m;
     let den = 0;
-    for (let b = 0; b < rows; b++) if (b !== a) den += Math.exp(cosRows(u, out, a, b) / tau);
-    loss -= Math.log(Math.exp(cosRows(u, out, a, pos) / tau) / den);
+    for (let b = 0; b < rows; b++) if (b !== a) den += Math.exp(rowCosine(u, out, a, b) / tau);
+    loss -= Math.log(Math.exp(rowCosine(u, out, a, positiveOf(a, m)) / tau) / den);
   }
   return loss / rows;
 }
@@ -47,11 +37,11 @@ function bruteEq5(u: Float64Array, n: number, out: number, tau: number): number 
   const rows = 2 * n;
   let total = 0;
   for (let a = 0; a < rows; a++) {
-    const pos = a < n ? a + n : a - n;
+    const pos = positiveOf(a, n);
     let s = 0;
     for (let b = 0; b < rows; b++) {
       if (b === a || b === pos) continue;
-      s += Math.exp(cosRows(u, out, a, b) / tau) / Math.exp(cosRows(u, out, a, pos) / tau);
+      s += Math.exp(rowCosine(u, out, a, b) / tau) / Math.exp(rowCosine(u, out, a, pos) / tau);
     }
     total += s / (2 * (n - 1));
   }
@@ -160,7 +150,7 @@ describe("Eq. 5 and the reference code's statistic", () => {
       rows,
     );
     let s = 0;
-    for (let a = 0; a < rows; a++) for (let b = 0; b < rows; b++) s += cosRows(u, O, a, b);
+    for (let a = 0; a < rows; a++) for (let b = 0; b < rows; b++) s += rowCosine(u, O, a, b);
     expect(meanCosineDiversity(u, rows, O)).toBeCloseTo(1 / (s / (rows * rows)), 12);
   });
 });

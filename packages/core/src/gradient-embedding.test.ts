@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { rowCosine } from "../../../test/support/stats.ts";
 import {
   biasGradients,
   type CosineSpace,
@@ -20,19 +21,6 @@ function randomOutputs(seed: number, n: number, C: number, D: number, scale = 2)
     labels: Int32Array.from({ length: n }, () => r.nextInt(C)),
     numClasses: C,
   };
-}
-
-/** cos of explicit rows, computed the textbook way for comparison. */
-function naiveCos(v: Float64Array, d: number, i: number, j: number): number {
-  let dot = 0;
-  let ni = 0;
-  let nj = 0;
-  for (let t = 0; t < d; t++) {
-    dot += v[i * d + t]! * v[j * d + t]!;
-    ni += v[i * d + t]! ** 2;
-    nj += v[j * d + t]! ** 2;
-  }
-  return ni === 0 || nj === 0 ? 0 : dot / Math.sqrt(ni * nj);
 }
 
 describe("softmax", () => {
@@ -116,7 +104,7 @@ describe("gradient embeddings", () => {
         dense.cosRow(i, rd);
         for (let j = 0; j < n; j++) {
           expect(Math.abs(rf[j]! - rd[j]!)).toBeLessThan(1e-12);
-          expect(Math.abs(rf[j]! - naiveCos(g, d, i, j))).toBeLessThan(1e-12);
+          expect(Math.abs(rf[j]! - rowCosine(g, d, i, j))).toBeLessThan(1e-12);
         }
       }
       expect(f.pairCost).toBe(C + D + 1);
@@ -172,26 +160,24 @@ describe("gradient embeddings", () => {
     ];
     const pool = Int32Array.from([3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 59, 0]);
     const targets = Int32Array.from([0, 1, 2, 3, 58, 59]);
-    for (const s of spaces) {
-      const got = new Float64Array(targets.length);
-      s.cosSums(pool, got, targets);
+    /** `sums` = Σ_{p ∈ pool} cos(p, t) for each target t, summed one cosRow at a time. */
+    const expectSummedRows = (s: CosineSpace, sums: Float64Array, targets: Int32Array) => {
       const row = new Float64Array(targets.length);
       const want = new Float64Array(targets.length);
       for (const p of pool) {
         s.cosRow(p, row, targets);
         for (let j = 0; j < targets.length; j++) want[j]! += row[j]!;
       }
-      for (let j = 0; j < targets.length; j++) expect(Math.abs(got[j]! - want[j]!)).toBeLessThan(1e-12);
+      for (let j = 0; j < targets.length; j++) expect(Math.abs(sums[j]! - want[j]!)).toBeLessThan(1e-12);
+    };
+    for (const s of spaces) {
+      const got = new Float64Array(targets.length);
+      s.cosSums(pool, got, targets);
+      expectSummedRows(s, got, targets);
       // Default targets = the pool itself (self-similarity included).
       const self = new Float64Array(pool.length);
       s.cosSums(pool, self);
-      const prow = new Float64Array(pool.length);
-      const pwant = new Float64Array(pool.length);
-      for (const p of pool) {
-        s.cosRow(p, prow, pool);
-        for (let j = 0; j < pool.length; j++) pwant[j]! += prow[j]!;
-      }
-      for (let j = 0; j < pool.length; j++) expect(Math.abs(self[j]! - pwant[j]!)).toBeLessThan(1e-12);
+      expectSummedRows(s, self, pool);
     }
   });
 

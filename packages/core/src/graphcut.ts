@@ -101,18 +101,30 @@ export function greedyGraphCutPositions(
 }
 
 /**
- * Greedy GraphCut: k items of `pool` (item indices of `space`) in pick order.
- * O(|pool|·d) for the column sums + O(k·|pool|·pairCost) for the picks; O(|pool|) memory.
+ * A greedy GraphCut: k items of `pool` (item indices of `space`) in pick order. graphCut and
+ * referenceGraphCut are two implementations of it that pick the same items.
  */
-export function graphCut(
+export type GraphCutFn = (
   space: CosineSpace,
   pool: Int32Array,
   k: number,
-  options: GraphCutOptions = {},
-): Int32Array {
+  options?: GraphCutOptions,
+) => Int32Array;
+
+/** Checks a GraphCutFn's arguments (λ, then the pool, then k); returns λ. */
+function checkArgs(space: CosineSpace, pool: Int32Array, k: number, options: GraphCutOptions): number {
   const lambda = checkLambda(options.lambda);
   checkPool(space, pool);
   checkK(k, pool.length);
+  return lambda;
+}
+
+/**
+ * Greedy GraphCut on running sums.
+ * O(|pool|·d) for the column sums + O(k·|pool|·pairCost) for the picks; O(|pool|) memory.
+ */
+export const graphCut: GraphCutFn = (space, pool, k, options = {}) => {
+  const lambda = checkArgs(space, pool, k, options);
   const R = pool.length;
   const colSums = new Float64Array(R);
   simColumnSums(space, pool, colSums);
@@ -127,22 +139,15 @@ export function graphCut(
     new Float64Array(R),
   );
   return pos.map((p) => pool[p]!);
-}
+};
 
 /**
  * Reference GraphCut, written as the DQ code behaves: explicit |pool|² similarity matrix, column
  * sums read off it, and Σ_{s ∈ selected} sim(s, x) recomputed from scratch (in pick order) at every
  * step. O(|pool|²·pairCost + |pool|·k²) time, 8·|pool|² bytes. Same result type as graphCut.
  */
-export function referenceGraphCut(
-  space: CosineSpace,
-  pool: Int32Array,
-  k: number,
-  options: GraphCutOptions = {},
-): Int32Array {
-  const lambda = checkLambda(options.lambda);
-  checkPool(space, pool);
-  checkK(k, pool.length);
+export const referenceGraphCut: GraphCutFn = (space, pool, k, options = {}) => {
+  const lambda = checkArgs(space, pool, k, options);
   const R = pool.length;
   const S = similarityMatrix(space, pool);
   const col = new Float64Array(R);
@@ -162,4 +167,4 @@ export function referenceGraphCut(
     taken[best] = 1;
   }
   return Int32Array.from(picked, (p) => pool[p]!);
-}
+};

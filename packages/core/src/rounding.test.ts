@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { expectNoViolations } from "../../../test/support/property.ts";
 import { Rng } from "./rng.ts";
 import { apportion, cumulativeRound, largestRemainder, roundShares, waterFill } from "./rounding.ts";
 
@@ -28,31 +29,32 @@ function quotaViolations(counts: Int32Array, shares: ArrayLike<number>): number[
   return bad;
 }
 
-describe("largestRemainder", () => {
-  it("keeps the exact total and every count within floor/ceil (property)", () => {
-    const rng = new Rng(11);
-    const bad: string[] = [];
-    for (let t = 0; t < 2000; t++) {
+describe.each([
+  { name: "largestRemainder", round: largestRemainder, seed: 11 },
+  { name: "cumulativeRound", round: cumulativeRound, seed: 13 },
+])("$name", ({ round, seed }) => {
+  it("keeps the exact total and every count within floor/ceil, deterministically (property)", () => {
+    const rng = new Rng(seed);
+    expectNoViolations(2000, (fail) => {
       const { shares, total } = randomShares(rng);
-      const c = largestRemainder(shares, total);
-      if (sum(c) !== total) bad.push(`trial ${t}: total ${sum(c)} ≠ ${total}`);
-      if (quotaViolations(c, shares).length > 0) bad.push(`trial ${t}: quota`);
-      if (largestRemainder(shares, total).join() !== c.join()) bad.push(`trial ${t}: not deterministic`);
-    }
-    expect(bad).toEqual([]);
+      const c = round(shares, total);
+      if (sum(c) !== total) fail(`total ${sum(c)} ≠ ${total}`);
+      if (quotaViolations(c, shares).length > 0) fail("quota");
+      if (round(shares, total).join() !== c.join()) fail("not deterministic");
+    });
   });
+});
 
+describe("largestRemainder", () => {
   it("is monotone: a larger share never gets a smaller count (property)", () => {
     const rng = new Rng(12);
-    const bad: string[] = [];
-    for (let t = 0; t < 2000; t++) {
+    expectNoViolations(2000, (fail) => {
       const { shares, total } = randomShares(rng);
       const c = largestRemainder(shares, total);
       for (let i = 0; i < c.length; i++)
         for (let j = 0; j < c.length; j++)
-          if (shares[i]! > shares[j]! && c[i]! < c[j]!) bad.push(`trial ${t}: items ${i}, ${j}`);
-    }
-    expect(bad).toEqual([]);
+          if (shares[i]! > shares[j]! && c[i]! < c[j]!) fail(`items ${i}, ${j}`);
+    });
   });
 
   it("spreads round-ups of equal shares evenly instead of giving them to the first items", () => {
@@ -87,18 +89,6 @@ describe("largestRemainder", () => {
 });
 
 describe("cumulativeRound", () => {
-  it("keeps the exact total and every count within floor/ceil (property)", () => {
-    const rng = new Rng(13);
-    const bad: string[] = [];
-    for (let t = 0; t < 2000; t++) {
-      const { shares, total } = randomShares(rng);
-      const c = cumulativeRound(shares, total);
-      if (sum(c) !== total) bad.push(`trial ${t}: total ${sum(c)} ≠ ${total}`);
-      if (quotaViolations(c, shares).length > 0) bad.push(`trial ${t}: quota`);
-    }
-    expect(bad).toEqual([]);
-  });
-
   it("is not monotone (documented counterexample), unlike largest remainder", () => {
     expect(Array.from(cumulativeRound([0.5, 0.7, 0.8], 2))).toEqual([1, 0, 1]);
     expect(Array.from(largestRemainder([0.5, 0.7, 0.8], 2))).toEqual([0, 1, 1]);
@@ -121,22 +111,20 @@ describe("waterFill / apportion with caps", () => {
 
   it("meets the total exactly, respects caps, rounds within floor/ceil of the water-filled shares", () => {
     const rng = new Rng(14);
-    const bad: string[] = [];
-    for (let t = 0; t < 2000; t++) {
+    expectNoViolations(2000, (fail) => {
       const { weights, caps, total } = randomCase(rng);
       const shares = waterFill(weights, total, caps);
-      if (Math.abs(sum(shares) - total) > 1e-9 * Math.max(1, total)) bad.push(`trial ${t}: Σ shares`);
-      if (shares.some((x, i) => x > caps[i]!)) bad.push(`trial ${t}: share above cap`);
+      if (Math.abs(sum(shares) - total) > 1e-9 * Math.max(1, total)) fail("Σ shares");
+      if (shares.some((x, i) => x > caps[i]!)) fail("share above cap");
       for (const method of ["largest-remainder", "cumulative"] as const) {
         const c = apportion(weights, total, { caps, method });
-        if (sum(c) !== total) bad.push(`trial ${t} ${method}: total`);
-        if (c.some((x, i) => x < 0 || x > caps[i]!)) bad.push(`trial ${t} ${method}: outside [0, cap]`);
-        if (quotaViolations(c, shares).length > 0) bad.push(`trial ${t} ${method}: quota`);
+        if (sum(c) !== total) fail(`${method}: total`);
+        if (c.some((x, i) => x < 0 || x > caps[i]!)) fail(`${method}: outside [0, cap]`);
+        if (quotaViolations(c, shares).length > 0) fail(`${method}: quota`);
         if (apportion(weights, total, { caps, method }).join() !== c.join())
-          bad.push(`trial ${t} ${method}: not deterministic`);
+          fail(`${method}: not deterministic`);
       }
-    }
-    expect(bad).toEqual([]);
+    });
   });
 
   it("moves the excess of a capped item to the others in proportion to their weights", () => {

@@ -61,6 +61,18 @@ function spreadEvenly(g: number, k: number): Uint8Array {
   return out;
 }
 
+/** ⌊s⌋ of every share and Σ⌊s⌋: where both roundings start before handing out the remainder. */
+function floorsOf(shares: ArrayLike<number>): { counts: Int32Array; floorSum: number } {
+  const counts = new Int32Array(shares.length);
+  let floorSum = 0;
+  for (let i = 0; i < shares.length; i++) {
+    const f = Math.floor(shares[i]!);
+    counts[i] = f;
+    floorSum += f;
+  }
+  return { counts, floorSum };
+}
+
 /**
  * Largest-remainder apportionment with evenly spread ties (see module comment).
  *
@@ -72,15 +84,9 @@ export function largestRemainder(shares: ArrayLike<number>, total: number): Int3
   checkShares(shares, "shares");
   checkTotal(total);
   const n = shares.length;
-  const counts = new Int32Array(n);
-  let floorSum = 0;
+  const { counts, floorSum } = floorsOf(shares);
   let ceilSum = 0;
-  for (let i = 0; i < n; i++) {
-    const f = Math.floor(shares[i]!);
-    counts[i] = f;
-    floorSum += f;
-    ceilSum += Math.ceil(shares[i]!);
-  }
+  for (let i = 0; i < n; i++) ceilSum += Math.ceil(shares[i]!);
   if (total < floorSum || total > ceilSum)
     throw new RangeError(
       `total ${total} cannot be met within floor/ceil of the shares (Σ⌊s⌋ = ${floorSum}, Σ⌈s⌉ = ${ceilSum})`,
@@ -123,15 +129,11 @@ export function cumulativeRound(shares: ArrayLike<number>, total: number): Int32
   if (Math.abs(sum - total) > SUM_TOLERANCE * Math.max(1, total))
     throw new RangeError(`shares must sum to total ${total}, got ${sum}`);
 
-  const counts = new Int32Array(n);
+  const { counts, floorSum } = floorsOf(shares);
   const frac = new Float64Array(n);
-  let floorSum = 0;
   let fracSum = 0;
   for (let i = 0; i < n; i++) {
-    const f = Math.floor(shares[i]!);
-    counts[i] = f;
-    floorSum += f;
-    frac[i] = shares[i]! - f;
+    frac[i] = shares[i]! - Math.floor(shares[i]!);
     fracSum += frac[i]!;
   }
   const extra = total - floorSum;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { Bus, TaskOutcome } from "../ports.ts";
+import type { Bus, ConsumeOptions, TaskHandler, TaskOutcome } from "../ports.ts";
 import { PermanentTaskError } from "../ports.ts";
 
 function waitFor(bus: Bus, count: number): Promise<TaskOutcome[]> {
@@ -15,68 +15,73 @@ function waitFor(bus: Bus, count: number): Promise<TaskOutcome[]> {
   });
 }
 
+/**
+ * Has `handler` consume `stage`, publishes there one task of job "j" per key (payload
+ * `payload(i)`) and resolves with their outcomes once all have come, the subscription closed.
+ */
+async function runTasks(
+  bus: Bus,
+  stage: string,
+  handler: TaskHandler,
+  keys: string[],
+  options?: ConsumeOptions,
+  payload: (i: number) => unknown = () => null,
+): Promise<TaskOutcome[]> {
+  const sub = bus.consume(stage, handler, options);
+  const done = waitFor(bus, keys.length);
+  for (const [i, taskKey] of keys.entries())
+    await bus.publishTask({ jobId: "j", stage, taskKey, payload: payload(i) });
+  const outcomes = await done;
+  await sub.close();
+  return outcomes;
+}
+
 /** Work-queue semantics every Bus adapter must show (in-process, NATS JetStream). */
 export function busContract(name: string, make: () => Promise<Bus>): void {
   describe(`Bus contract: ${name}`, () => {
     it("delivers every task once to a consumer and reports outcomes", async () => {
       const bus = await make();
       const seen: string[] = [];
-      const sub = bus.consume("binning", async (t) => {
+      const keys = ["c0", "c1", "c2", "c3", "c4"];
+      const handler: TaskHandler = async (t) => {
         seen.push(t.taskKey);
         return { key: t.taskKey };
-      });
-      const done = waitFor(bus, 5);
-      for (let i = 0; i < 5; i++)
-        await bus.publishTask({ jobId: "j", stage: "binning", taskKey: `c${i}`, payload: { i } });
-      const outcomes = await done;
-      expect(seen.sort()).toEqual(["c0", "c1", "c2", "c3", "c4"]);
+      };
+      const outcomes = await runTasks(bus, "binning", handler, keys, {}, (i) => ({ i }));
+      expect(seen.sort()).toEqual(keys);
       expect(outcomes.every((o) => o.ok)).toBe(true);
-      await sub.close();
       await bus.close();
     });
 
     it("redelivers a failing task up to maxAttempts, then reports failure", async () => {
       const bus = await make();
       let calls = 0;
-      const sub = bus.consume(
-        "scoring",
-        async (_t, ctx) => {
-          calls++;
-          if (ctx.attempt < 3) throw new Error(`flaky ${ctx.attempt}`);
-          return "ok";
-        },
-        { maxAttempts: 3 },
-      );
-      const done = waitFor(bus, 1);
-      await bus.publishTask({ jobId: "j", stage: "scoring", taskKey: "b0", payload: null });
-      const [o] = await done;
+      const flaky: TaskHandler = async (_t, ctx) => {
+        calls++;
+        if (ctx.attempt < 3) throw new Error(`flaky ${ctx.attempt}`);
+        return "ok";
+      };
+      const [o] = await runTasks(bus, "scoring", flaky, ["b0"], { maxAttempts: 3 });
       expect(o?.ok).toBe(true);
       expect(calls).toBe(3);
-      await sub.close();
       await bus.close();
     });
 
     it("does not retry a permanent failure", async () => {
       const bus = await make();
       let calls = 0;
-      const sub = bus.consume(
-        "features",
-        async () => {
-          calls++;
-          // The typed error's own account travels with the outcome (not only its message).
-          throw new PermanentTaskError("corrupt file a.jpg", {
-            status: "INVALID_ARGUMENT",
-            message: "corrupt file a.jpg",
-            reason: "BAD_FILES",
-            path: "/data/a.jpg",
-            detail: "truncated",
-          });
-        },
-        { maxAttempts: 5 },
-      );
-      const done = waitFor(bus, 1);
-      await bus.publishTask({ jobId: "j", stage: "features", taskKey: "s0", payload: null });
-      const [o] = await done;
+      const corrupt: TaskHandler = async () => {
+        calls++;
+        // The typed error's own account travels with the outcome (not only its message).
+        throw new PermanentTaskError("corrupt file a.jpg", {
+          status: "INVALID_ARGUMENT",
+          message: "corrupt file a.jpg",
+          reason: "BAD_FILES",
+          path: "/data/a.jpg",
+          detail: "truncated",
+        });
+      };
+      const [o] = await runTasks(bus, "features", corrupt, ["s0"], { maxAttempts: 5 });
       expect(o).toMatchObject({ ok: false, permanent: true, error: "corrupt file a.jpg" });
       expect(o!.errorInfo).toEqual({
         status: "INVALID_ARGUMENT",
@@ -86,7 +91,6 @@ export function busContract(name: string, make: () => Promise<Bus>): void {
         detail: "truncated",
       });
       expect(calls).toBe(1);
-      await sub.close();
       await bus.close();
     });
 
@@ -94,39 +98,29 @@ export function busContract(name: string, make: () => Promise<Bus>): void {
       const bus = await make();
       let running = 0;
       let peak = 0;
-      const sub = bus.consume(
-        "sampling",
-        async () => {
-          running++;
-          peak = Math.max(peak, running);
-          await new Promise((r) => setTimeout(r, 150));
-          running--;
-        },
-        { concurrency: 2 },
-      );
-      const done = waitFor(bus, 6);
-      for (let i = 0; i < 6; i++)
-        await bus.publishTask({ jobId: "j", stage: "sampling", taskKey: `k${i}`, payload: null });
-      const outcomes = await done;
+      const slow: TaskHandler = async () => {
+        running++;
+        peak = Math.max(peak, running);
+        await new Promise((r) => setTimeout(r, 150));
+        running--;
+      };
+      const keys = Array.from({ length: 6 }, (_, i) => `k${i}`);
+      const outcomes = await runTasks(bus, "sampling", slow, keys, { concurrency: 2 });
       expect(outcomes.every((o) => o.ok)).toBe(true);
       expect(peak).toBe(2);
-      await sub.close();
       await bus.close();
     });
 
     it("hands handlers the attempt number and an AbortSignal", async () => {
       const bus = await make();
       const seen: Array<[number, boolean, number | undefined]> = [];
-      const sub = bus.consume("features", async (t, ctx) => {
+      const record: TaskHandler = async (t, ctx) => {
         seen.push([ctx.attempt, ctx.signal instanceof AbortSignal && !ctx.signal.aborted, t.attempt]);
         return null;
-      });
-      const done = waitFor(bus, 1);
-      await bus.publishTask({ jobId: "j", stage: "features", taskKey: "a0", payload: { x: [1, 2] } });
-      const [o] = await done;
+      };
+      const [o] = await runTasks(bus, "features", record, ["a0"], {}, () => ({ x: [1, 2] }));
       expect(seen).toEqual([[1, true, 1]]);
       expect(o?.task).toMatchObject({ jobId: "j", stage: "features", taskKey: "a0", payload: { x: [1, 2] } });
-      await sub.close();
       await bus.close();
     });
 
