@@ -3,7 +3,17 @@
 import { describe, expect, it } from "vitest";
 import { runCli } from "./cli.ts";
 
-const COMMANDS = ["compress", "reconstruct", "eval", "serve", "submit", "watch", "result", "controller"];
+const COMMANDS = [
+  "compress",
+  "reconstruct",
+  "eval",
+  "serve",
+  "submit",
+  "watch",
+  "result",
+  "controller",
+  "health",
+];
 
 describe("--help on every subcommand", () => {
   it.each(COMMANDS)("adq %s --help exits 0 with its usage", async (cmd) => {
