@@ -111,52 +111,52 @@ describe("the parameter table", () => {
     expect(unusedFlagWarnings({ method: "adq", alpha: "0.5", bins: "4", seed: "1" })).toEqual([]);
   });
 
-  it("a method row's own defaults reach every surface; a value given wins (the flip of adq is one row)", () => {
-    // adq's row defaults equal the table's today; set them as a flip would, then every surface
-    // (adq compress, adq submit → the gateway, the CompressionJob → the gateway) must follow.
-    const row = METHODS.adq as MethodSpec;
-    const saved = { defaults: row.defaults, heldOutModel: row.heldOutModel };
-    Object.assign(row, { defaults: { adqBeta: 0.3, adqStrata: 4 }, heldOutModel: true });
-    try {
-      const surfaces = (flags: Record<string, string>) => {
-        const v = new Violations();
-        const viaSubmit = paramsFromProto(protoParamsFromFlags(flags) as never, v, 32).params;
-        const obj = {
-          metadata: { uid: "u" },
-          spec: { dataset: { uri: "file:///d" }, params: paramsFromFlags(flags) },
-        };
-        // The controller sends only what the resource gives (its spec.params names are the table's).
-        const given = Object.fromEntries(
-          PARAM_LIST.filter((p) => p.flag && flags[p.flag.slice(2)] !== undefined).map((p) => {
-            const raw = flags[p.flag!.slice(2)]!;
-            return [p.key, p.kind === "number" ? Number(raw) : raw];
-          }),
-        );
-        const bare = { ...obj, spec: { ...obj.spec, params: { ratio: 0.1, ...given } } };
-        const viaController = paramsFromProto(
-          createRequest(bare as unknown as CompressionJob).params as never,
-          v,
-          32,
-        ).params;
-        expect(v.list).toEqual([]);
-        return [paramsFromFlags(flags), viaSubmit, viaController];
+  it("a method row's own defaults reach every surface; a value given wins (adq: β 0.3, 50 strata, the general backbone)", () => {
+    // adq's row is ADQ's best measured variant (issue 34): every surface (adq compress, adq
+    // submit → the gateway, the CompressionJob → the gateway) must fill its defaults alike.
+    const surfaces = (flags: Record<string, string>) => {
+      const v = new Violations();
+      const viaSubmit = paramsFromProto(protoParamsFromFlags(flags) as never, v, 32).params;
+      const obj = {
+        metadata: { uid: "u" },
+        spec: { dataset: { uri: "file:///d" }, params: paramsFromFlags(flags) },
       };
-      for (const p of surfaces({ method: "adq" }))
-        expect(p).toMatchObject({ method: "adq", adqBeta: 0.3, adqStrata: 4 });
-      for (const p of surfaces({ method: "adq", "adq-beta": "0" }))
-        expect(p).toMatchObject({ adqBeta: 0, adqStrata: 4 });
-      for (const p of surfaces({ method: "dq" })) expect(p).toMatchObject({ adqBeta: 0, adqStrata: 0 });
-      for (const p of surfaces({ method: "adq-paper" }))
-        expect(p).toMatchObject({ adqBeta: 0, adqStrata: 0 });
-      // Help and the CRD schema say it; the default model follows the row.
-      expect(paramsHelp()).toContain("[0; adq: 0.3]");
-      expect(
-        defaultModelRole(METHODS.adq, { classes: ["airplane", "ship"], size: 2, firstImage: [32, 32] }).role,
-      ).toBe("general");
-    } finally {
-      Object.assign(row, saved);
+      // The controller sends only what the resource gives (its spec.params names are the table's).
+      const given = Object.fromEntries(
+        PARAM_LIST.filter((p) => p.flag && flags[p.flag.slice(2)] !== undefined).map((p) => {
+          const raw = flags[p.flag!.slice(2)]!;
+          return [p.key, p.kind === "number" ? Number(raw) : raw];
+        }),
+      );
+      const bare = { ...obj, spec: { ...obj.spec, params: { ratio: 0.1, ...given } } };
+      const viaController = paramsFromProto(
+        createRequest(bare as unknown as CompressionJob).params as never,
+        v,
+        32,
+      ).params;
+      expect(v.list).toEqual([]);
+      return [paramsFromFlags(flags), viaSubmit, viaController];
+    };
+    for (const p of surfaces({ method: "adq" })) {
+      expect(p).toMatchObject({ method: "adq", adqBeta: 0.3, adqStrata: 50 });
+      // The manifest records them (they differ from the table's "off").
+      expect(manifestParams(p)).toMatchObject({ adqBeta: 0.3, adqStrata: 50 });
     }
-    expect(paramsFromFlags({ method: "adq" })).toMatchObject({ adqBeta: 0, adqStrata: 0 });
+    for (const p of surfaces({ method: "adq", "adq-beta": "0" }))
+      expect(p).toMatchObject({ adqBeta: 0, adqStrata: 50 });
+    for (const p of surfaces({ method: "adq", "adq-strata": "4" }))
+      expect(p).toMatchObject({ adqBeta: 0.3, adqStrata: 4 });
+    for (const p of surfaces({ method: "dq" })) expect(p).toMatchObject({ adqBeta: 0, adqStrata: 0 });
+    for (const p of surfaces({ method: "adq-paper" })) {
+      expect(p).toMatchObject({ adqBeta: 0, adqStrata: 0 });
+      expect(manifestParams(p)).not.toHaveProperty("adqBeta");
+    }
+    // Help says it; the default model follows the row.
+    expect(paramsHelp()).toContain("[0; adq: 0.3]");
+    expect(paramsHelp()).toContain("[0; adq: 50]");
+    const cifar = { classes: ["airplane", "ship"], size: 2, firstImage: [32, 32] as const };
+    expect(defaultModelRole(METHODS.adq, cifar).role).toBe("general");
+    expect(defaultModelRole(METHODS["adq-paper"], cifar).role).toBe("cifar");
   });
 
   it("a job recorded before adqBeta/adqStrata existed resumes with them off; manifests leave them out when off", () => {

@@ -28,8 +28,8 @@ describe("the method table and the job plan", () => {
     const difficulty = (method: Method, adqBeta = 0, adqStrata = 0) =>
       planJob({ method, drop: 0, adqBeta, adqStrata }).difficulty;
     expect(difficulty("ccs")).toBe(true);
-    expect(difficulty("adq")).toBe(false);
-    expect(planJob({ method: "adq", drop: 0 }).difficulty).toBe(false);
+    expect(difficulty("adq-paper")).toBe(false);
+    expect(planJob({ method: "adq-paper", drop: 0 }).difficulty).toBe(false);
     expect(difficulty("adq", 0.3)).toBe(true);
     expect(difficulty("dq", 0, 4)).toBe(true);
     expect(difficulty("random", 0.3, 4)).toBe(false);
@@ -40,12 +40,13 @@ describe("the method table and the job plan", () => {
   });
 
   it("the default-model rule: CIFAR-like data gets the ResNet-20 unless the method needs a held-out model", () => {
-    expect(defaultModelRole(METHODS.adq, CIFAR).role).toBe("cifar");
+    expect(defaultModelRole(METHODS["adq-paper"], CIFAR).role).toBe("cifar");
+    expect(defaultModelRole(METHODS.dq, CIFAR).role).toBe("cifar");
     expect(defaultModelRole(METHODS.ccs, CIFAR)).toEqual({
       role: "general",
       reason: "CCS (coverage-centric) needs difficulty from a model that never trained on these images",
     });
-    for (const m of ["adq", "dq", "random"] as const)
+    for (const m of ["adq", "adq-paper", "dq", "random"] as const)
       expect(defaultModelRole(METHODS[m], EUROSAT).role).toBe("general");
     expect(defaultModelRole(METHODS.dq, { ...CIFAR, firstImage: [28, 28] }).reason).toBe(
       "CIFAR-10 classes but 28×28 images, not 32×32",
@@ -53,6 +54,21 @@ describe("the method table and the job plan", () => {
     // Only a job that needs a model gets a default.
     expect(planJob({ method: "random", drop: 0 }, CIFAR).defaultModel).toBeUndefined();
     expect(planJob({ method: "random", drop: 0.5 }, CIFAR).defaultModel?.role).toBe("cifar");
+  });
+
+  it("adq is ADQ's best measured variant (issue 34): held-out general backbone, β 0.3, 50 strata; adq-paper the paper's recipe", () => {
+    // The rows as every surface reads them (params.ts withDefaults fills the defaults).
+    expect(METHODS.adq).toMatchObject({ heldOutModel: true, defaults: { adqBeta: 0.3, adqStrata: 50 } });
+    expect(METHODS["adq-paper"]).toMatchObject({ heldOutModel: false, fixed: { adqBeta: 0, adqStrata: 0 } });
+    const adq = planJob({ method: "adq", drop: 0, ...METHODS.adq.defaults }, CIFAR);
+    expect(adq.difficulty).toBe(true);
+    expect(adq.defaultModel).toEqual({
+      role: "general",
+      reason: "ADQ (adaptive) needs difficulty from a model that never trained on these images",
+    });
+    const paper = planJob({ method: "adq-paper", drop: 0, ...METHODS["adq-paper"].fixed }, CIFAR);
+    expect(paper).toMatchObject({ difficulty: false, defaultModel: { role: "cifar" } });
+    expect(paper.stages).toEqual(adq.stages);
   });
 
   it("proto names: every method has one, and unset is CCS (common.proto)", () => {
