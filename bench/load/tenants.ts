@@ -50,7 +50,7 @@ const pct = (xs: number[], p: number) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length ? s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]! : NaN;
 };
-const flags = (seed: number) => ["--method", "adq", "--ratio", "0.25", "--bins", "2", "--seed", String(seed)];
+const flags = (seed: number) => ["--method", "adq-paper", "--ratio", "0.25", "--bins", "2", "--seed", String(seed)];
 
 async function main(): Promise<void> {
   const before = loadavg();
@@ -137,7 +137,7 @@ async function main(): Promise<void> {
         const client = cs[i % cs.length]!;
         const { job } = await client.createJob({
           dataset: { uri: pathToFileURL(data.get(p.tenant)!).href },
-          params: { ratio: 0.25, bins: 2, seed: p.seed, method: "METHOD_ADQ" },
+          params: { ratio: 0.25, bins: 2, seed: p.seed, method: "METHOD_ADQ_PAPER" },
         });
         return { ...p, id: job.id, client };
       }),

@@ -10,7 +10,7 @@
  *     `s3://` for N = 10k and 100k, each in a process of its own (rss-child.ts): memory must
  *     not grow with N beyond the item list.
  *
- *   nice -n 10 npx tsx bench/s3/run.ts [--reps 1] [--method adq] [--skip-demo]
+ *   nice -n 10 npx tsx bench/s3/run.ts [--reps 1] [--method adq-paper] [--skip-demo]
  *                                      [--sizes 10000,100000] [--json out.json]
  */
 import { execFileSync, spawnSync } from "node:child_process";
@@ -30,7 +30,7 @@ const { values } = parseArgs({
   options: {
     reps: { type: "string", default: "1" },
     sizes: { type: "string", default: "10000,100000" },
-    method: { type: "string", default: "adq" },
+    method: { type: "string", default: "adq-paper" },
     "skip-demo": { type: "boolean" },
     json: { type: "string" },
   },

@@ -173,7 +173,7 @@ export interface ModelConfig {
    */
   defaultModel: string | null;
   /**
-   * The default of a method that needs a held-out model (METHOD_CCS ranks items by held-out
+   * The default of a method that needs a held-out model (METHOD_CCS and METHOD_ADQ rank items by held-out
    * difficulty: a model that never trained on the candidates; the method table says why).
    * Unset: generalModel, else defaultModel.
    */

@@ -55,7 +55,7 @@ export interface StartGatewayOptions
   uploadRetentionMs?: number;
   models: {
     defaultModel: string | null;
-    /** CCS's default (services/common/resolve.ts ModelConfig.heldOutModel). */
+    /** The default of ccs and adq, the methods with a held-out model (services/common/resolve.ts ModelConfig.heldOutModel). */
     heldOutModel?: string | null;
     /** The default for data sets that are not CIFAR-like (ModelConfig.generalModel). */
     generalModel?: string | null;
@@ -192,7 +192,7 @@ export async function startGateway(o: StartGatewayOptions): Promise<RunningGatew
 /** A server process's model flags (`--model`, `--held-out-model`, …): gatewayModels() turns them into StartGatewayOptions.models. */
 export interface ModelFlags {
   defaultModel: string | null;
-  /** CCS's default feature model (ModelConfig.heldOutModel). */
+  /** The default feature model of ccs and adq, the held-out methods (ModelConfig.heldOutModel). */
   heldOutModel?: string | null;
   /** The default for data sets that are not CIFAR-like (ModelConfig.generalModel). */
   generalModel?: string | null;

@@ -28,7 +28,7 @@ const SLOW_MS = 2500; // ADQ_TEST_TASK_DELAY_MS of the "slow" features workers
 type Service = ServiceProcess & { address: string; metricsUrl: string | undefined };
 
 // ADQ, not the default CCS: every stage process gets work.
-const params = (seed: number): CompressionParams => ({ ratio: 0.25, bins: 2, seed, method: "METHOD_ADQ" });
+const params = (seed: number): CompressionParams => ({ ratio: 0.25, bins: 2, seed, method: "METHOD_ADQ_PAPER" });
 
 describe("cluster mode over a real nats-server (slow: spawns ~12 service processes)", () => {
   let nats: NatsServer;
@@ -47,7 +47,7 @@ describe("cluster mode over a real nats-server (slow: spawns ~12 service process
     if (!p) {
       const out = join(tmp("adq-cluster-ref-"), "out");
       p = refChain.then(async () => {
-        const args = ["--threads", "1", "--method", "adq", "--ratio", "0.25", "--bins", "2"];
+        const args = ["--threads", "1", "--method", "adq-paper", "--ratio", "0.25", "--bins", "2"];
         const r = await compressCli(data, [...args, "--seed", String(seed)], { out });
         if (r.code !== 0) throw new Error(`adq compress failed: ${r.stderr}`);
         return readFileSync(join(out, "manifest.json"));

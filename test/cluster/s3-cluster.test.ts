@@ -27,7 +27,7 @@ import { dumpLogs, killAll, startService } from "./procs.ts";
 const KEY = "s3-cluster-key";
 const STAGES = ["features", "binning", "scoring", "sampling", "assemble"] as const;
 // ADQ: every stage process gets work.
-const PARAMS: CompressionParams = { ratio: 0.25, bins: 2, seed: 5, method: "METHOD_ADQ" };
+const PARAMS: CompressionParams = { ratio: 0.25, bins: 2, seed: 5, method: "METHOD_ADQ_PAPER" };
 
 describe("cluster mode: a job from s3:// with a process per stage (slow: 6 service processes)", () => {
   const nats = useNatsServer();
@@ -137,7 +137,7 @@ describe("cluster mode: a job from s3:// with a process per stage (slow: 6 servi
   it("adq submit s3://… --out s3://… --watch: the same through the CLI", async () => {
     const r = await runCli([
       ...["submit", "s3://acme-data/sets/ds", "--out", "s3://acme-data/sets/results/cli", "--watch"],
-      ...["--method", "adq", "--ratio", "0.25", "--bins", "2", "--seed", "5"],
+      ...["--method", "adq-paper", "--ratio", "0.25", "--bins", "2", "--seed", "5"],
       ...["--server", address, "--api-key", KEY],
     ]);
     expect(r.code, r.stderr).toBe(0);

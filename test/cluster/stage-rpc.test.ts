@@ -71,7 +71,7 @@ describe("stage gRPC methods, called directly, equal the pipeline", () => {
     data = demoSlice(2, 12);
     t = await startTestServer([data]);
     // ADQ, not the default CCS: the chain below calls every stage.
-    const adq = { ratio: RATIO, bins: 2, seed: SEED, method: "METHOD_ADQ", dropRatio: DROP } as const;
+    const adq = { ratio: RATIO, bins: 2, seed: SEED, method: "METHOD_ADQ_PAPER", dropRatio: DROP } as const;
     // Raw store codec: DropPatches writes exact kept pixels, compared with the job's below.
     const jobId = await succeededJob(t.acme, data, { ...adq, storeCodec: "STORE_CODEC_RAW" });
     manifest = await downloadJson(t.acme, jobId, "manifest.json");
@@ -161,7 +161,7 @@ describe("stage gRPC methods, called directly, equal the pipeline", () => {
       alpha: binsFile.params.alpha,
       rsWeight: 1,
       dsWeight: 1,
-      method: "METHOD_ADQ",
+      method: "METHOD_ADQ_PAPER",
     });
     expect(alloc.totalSelected).toBe(String(manifest.selected));
     expect(alloc.classSelected.map(Number)).toEqual(manifest.perClass);
@@ -181,7 +181,7 @@ describe("stage gRPC methods, called directly, equal the pipeline", () => {
         alpha: 1,
         rsWeight: 1,
         dsWeight: 1,
-        method: "METHOD_ADQ",
+        method: "METHOD_ADQ_PAPER",
         ...(strength === undefined ? {} : { allocationStrength: strength }),
       });
     const counts = (a: Res) => (a.bins as Res[]).map((b) => Number(b.allocated));
@@ -361,13 +361,13 @@ describe("stage gRPC methods, called directly, equal the pipeline", () => {
         bins: [bin(0, 0), bin(0, 0)],
         ratio: 0.5,
         alpha: 0.5,
-        method: "METHOD_ADQ",
+        method: "METHOD_ADQ_PAPER",
       }),
       grpc.status.INVALID_ARGUMENT,
       /^bins: class 0: bin 0 is listed twice/,
     );
     await rejects(
-      call("sampling", "Allocate", { task, bins: [bin(0, 1)], ratio: 0.5, alpha: 0.5, method: "METHOD_ADQ" }),
+      call("sampling", "Allocate", { task, bins: [bin(0, 1)], ratio: 0.5, alpha: 0.5, method: "METHOD_ADQ_PAPER" }),
       grpc.status.INVALID_ARGUMENT,
       /^bins: class 0: bin 0 is missing/,
     );

@@ -38,7 +38,7 @@ const STAGES = ["features", "binning", "scoring", "sampling", "assemble"] as con
 const DEMO = "/app/demo/cifar10-demo";
 const ACK_WAIT_MS = 4000;
 // ADQ, not the default CCS: the job goes through every stage process.
-const FLAGS = ["--method", "adq", "--ratio", "0.1", "--bins", "5", "--seed", "0"];
+const FLAGS = ["--method", "adq-paper", "--ratio", "0.1", "--bins", "5", "--seed", "0"];
 const TENANTS = { first: "container-key-first", second: "container-key-second" } as const;
 
 const sha = (s: string) => createHash("sha256").update(s).digest("hex");

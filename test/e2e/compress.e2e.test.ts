@@ -1,5 +1,6 @@
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { REPO_ROOT } from "@adq/cli";
 import { type BinsFile, type Manifest, maskFromHex, readStore } from "@adq/stages";
 import sharp from "sharp";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -21,11 +22,15 @@ describe("adq compress (end to end)", () => {
   let data: string;
   let out: string;
   let cache: string;
-  /** `adq compress --method adq` of the slice at ρ = 0.25 with 4 bins, plus any extra flags (a later --method wins). */
+  /**
+   * `adq compress --method adq-paper` (the paper's recipe, on the ResNet-20: the whole pipeline
+   * without adq's held-out backbone, whose cost has its own test below) of the slice at ρ = 0.25
+   * with 4 bins, plus any extra flags (a later --method wins).
+   */
   const compressSlice = (o: string, c: string, ...extra: string[]) =>
     runCli([
       ...["compress", data, "--out", o, "--cache-dir", c],
-      ...["--method", "adq", "--ratio", "0.25", "--bins", "4", ...extra],
+      ...["--method", "adq-paper", "--ratio", "0.25", "--bins", "4", ...extra],
     ]);
 
   beforeAll(async () => {
@@ -51,7 +56,10 @@ describe("adq compress (end to end)", () => {
       expect(it.bin).toBeLessThan(4);
     }
     expect(m.model?.sha256).toMatch(/^[0-9a-f]{64}$/);
-    expect(m.params).toMatchObject({ ratio: 0.25, bins: 4, seed: 7, method: "adq" });
+    expect(m.params).toMatchObject({ ratio: 0.25, bins: 4, seed: 7, method: "adq-paper" });
+    expect(m.model?.file).toMatch(/resnet20-cifar10\.onnx$/);
+    expect(m.params).not.toHaveProperty("adqBeta");
+    expect(m.adq).toBeUndefined();
   });
 
   it("writes bins that cover every class with scores and allocations that add up", () => {
@@ -181,7 +189,7 @@ describe("adq compress (end to end)", () => {
     expect(m.perClass).toEqual([10, 10, 10]);
     // The difficulty comes from a cross-fitted head (held-out p), whatever the model's classes,
     // on a model that never trained on the candidates: the general backbone by default, even here
-    // where the rule gives DQ/ADQ the CIFAR-10 ResNet-20 (default-model.ts).
+    // where the rule gives DQ and adq-paper the CIFAR-10 ResNet-20 (default-model.ts).
     expect(m.gradient).toMatchObject({ source: "fitted-head", folds: 5 });
     expect(m.model?.file).toMatch(/efficientnet-lite0\.onnx$/);
     // ... at its own 224 side: the smaller side is opt-in: at 128 CCS lost its gain over random (bench/quality/FINDINGS.md).
@@ -334,6 +342,37 @@ describe("adq compress (end to end)", () => {
   }, 240_000);
 });
 
+describe("--method adq: ADQ's best measured variant (issue 34)", () => {
+  // Small on purpose: the general backbone at 224 costs ~30× the ResNet-20 per image.
+  it("on CIFAR-like data reads the general backbone, β 0.3 and 50 strata per bin; explicit values win", async () => {
+    const data = demoSlice(2, 12);
+    const cache = tmp("adq-cache-");
+    const run = async (...extra: string[]) => {
+      const o = join(tmp("adq-out-"), "adq");
+      const r = await runCli([
+        ...["compress", data, "--out", o, "--cache-dir", cache, "--threads", "1"],
+        ...["--method", "adq", "--ratio", "0.25", "--bins", "2", "--seed", "1", ...extra],
+      ]);
+      expect(r.code, r.stderr).toBe(0);
+      return read<Manifest>(o, "manifest.json");
+    };
+    const m = await run();
+    expect(m.method).toBe("adq");
+    // The model that never saw the candidates, its cross-fitted head giving p − y.
+    expect(m.model?.file).toMatch(/efficientnet-lite0\.onnx$/);
+    expect(m.gradient).toMatchObject({ source: "fitted-head" });
+    expect(m.params).toMatchObject({ method: "adq", adqBeta: 0.3, adqStrata: 50 });
+    expect(m.adq).toMatchObject({ score: "el2n-held-out", beta: 0.3, strata: 50 });
+    expect(m.selected).toBe(6);
+    // An explicit model and explicit levers override the row's defaults.
+    const own = await run("--model", join(REPO_ROOT, "models", "resnet20-cifar10.onnx"), "--adq-strata", "0");
+    expect(own.model?.file).toMatch(/resnet20-cifar10\.onnx$/);
+    expect(own.params).toMatchObject({ adqBeta: 0.3 });
+    expect(own.params).not.toHaveProperty("adqStrata");
+    expect(own.adq).toMatchObject({ beta: 0.3, strata: 0 });
+  }, 240_000);
+});
+
 describe("adq compress rejects bad input precisely and leaves no output", () => {
   let data: string;
   beforeAll(() => {
@@ -352,6 +391,11 @@ describe("adq compress rejects bad input precisely and leaves no output", () => 
       /bins: must be at most the smallest class size \(12\)/,
     ],
     ["alpha out of range", () => [data, "--alpha", "1.2"], /alpha: must be in \[0, 1\]/],
+    [
+      "adq-paper with adq's levers",
+      () => [data, "--method", "adq-paper", "--adq-beta", "0.3"],
+      /adqBeta: must be 0 under method adq-paper, ADQ \(paper's recipe\): --adq-beta is for adq, dq; got 0\.3/,
+    ],
     [
       "unknown method",
       () => [data, "--method", "kmeans"],

@@ -120,7 +120,7 @@ describe.skipIf(K8S_TESTS_OFF)(
       try {
         const { job } = await client.createJob({
           dataset: { uri: `file://${data}` },
-          params: { ratio: 0.25, bins: 2, seed: 5, method: "METHOD_ADQ" },
+          params: { ratio: 0.25, bins: 2, seed: 5, method: "METHOD_ADQ_PAPER" },
         });
         const features = pods.live("features");
         const started = (id: string) => (l: LogLine) =>

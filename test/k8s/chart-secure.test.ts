@@ -283,7 +283,7 @@ describe.skipIf(K8S_TESTS_OFF)("the chart's security model, installed and run", 
       metadata: { name, namespace: "team-a", labels },
       spec: {
         dataset: { uri: `file://${data}` },
-        params: { ratio: 0.25, bins: 2, seed: 3, method: "adq" },
+        params: { ratio: 0.25, bins: 2, seed: 3, method: "adq-paper" },
         apiKeySecretRef: { name: "adq-tenant" },
       },
     });
@@ -302,7 +302,7 @@ describe.skipIf(K8S_TESTS_OFF)("the chart's security model, installed and run", 
         metadata: { name: "secure", namespace: "team-a" },
         spec: {
           dataset: { uri: `file://${data}` },
-          params: { ratio: 0.25, bins: 2, seed: 3, method: "adq" },
+          params: { ratio: 0.25, bins: 2, seed: 3, method: "adq-paper" },
           apiKeySecretRef: { name: "adq-tenant" },
         },
       },

@@ -31,7 +31,7 @@ const KEYS = { acme: "acme-k8s-key", globex: "globex-k8s-key" };
 const G = { group: "adq.dev", version: "v1alpha1", plural: "compressionjobs" };
 const CRD = join(REPO_ROOT, "charts", "adq", "files", "crds", "compressionjobs.adq.dev.yaml");
 // ADQ, not the default CCS: the job goes through every stage.
-const FLAGS = ["--method", "adq", "--ratio", "0.25", "--bins", "2", "--seed", "3"];
+const FLAGS = ["--method", "adq-paper", "--ratio", "0.25", "--bins", "2", "--seed", "3"];
 
 describe.skipIf(K8S_TESTS_OFF)("CompressionJob custom resource and its controller", () => {
   let cluster: Cluster;
@@ -55,7 +55,7 @@ describe.skipIf(K8S_TESTS_OFF)("CompressionJob custom resource and its controlle
     metadata: { name, namespace: ns },
     spec: {
       dataset: { uri: `file://${data}` },
-      params: { ratio: 0.25, bins: 2, seed: 3, method: "adq" },
+      params: { ratio: 0.25, bins: 2, seed: 3, method: "adq-paper" },
       apiKeySecretRef: { name: "adq-tenant" },
       ...extra,
     },

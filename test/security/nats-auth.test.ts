@@ -128,7 +128,7 @@ describe("NATS least privilege (deploy/nats/adq-auth.conf)", () => {
   it("runs a job end to end with every process under its least-privilege user", async () => {
     const { job } = await acme.createJob({
       dataset: { uri: `file://${data}` },
-      params: { ratio: 0.5, bins: 2, seed: 1, method: "METHOD_ADQ" } as never, // ADQ: every stage runs
+      params: { ratio: 0.5, bins: 2, seed: 1, method: "METHOD_ADQ_PAPER" } as never, // ADQ: every stage runs
     });
     acmeJob = job.id;
     const events = await watchToEnd(acme, job.id);

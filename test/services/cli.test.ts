@@ -22,7 +22,7 @@ describe("adq serve / submit / watch / result", () => {
     const sub = await runCli([
       "submit",
       data,
-      ...["--method", "adq", "--ratio", "0.25", "--bins", "2", "--seed", "3"],
+      ...["--method", "adq-paper", "--ratio", "0.25", "--bins", "2", "--seed", "3"],
       ...client,
     ]);
     expect(sub.stderr).toBe("");

@@ -21,8 +21,8 @@ import {
 } from "./helpers.ts";
 
 // ADQ, the method with every stage; the default (CCS) has its own test below.
-const PARAMS: CompressionParams = { ratio: 0.25, bins: 2, seed: 3, method: "METHOD_ADQ" };
-const CLI_FLAGS = ["--method", "adq", "--ratio", "0.25", "--bins", "2", "--seed", "3"];
+const PARAMS: CompressionParams = { ratio: 0.25, bins: 2, seed: 3, method: "METHOD_ADQ_PAPER" };
+const CLI_FLAGS = ["--method", "adq-paper", "--ratio", "0.25", "--bins", "2", "--seed", "3"];
 
 describe("CompressionService over gRPC (all-in-one, embedded adapters)", () => {
   let t: TestServer;
@@ -67,7 +67,7 @@ describe("CompressionService over gRPC (all-in-one, embedded adapters)", () => {
       seed: 3,
       alpha: 0.65,
       dropRatio: 0.25,
-      method: "METHOD_ADQ",
+      method: "METHOD_ADQ_PAPER",
       graphcutLambda: 1,
       diversity: { method: "DIVERSITY_METHOD_CONTRASTIVE", tau: 0.5 },
       patchGrid: { imageSize: 32, patchSize: 4 },
@@ -187,7 +187,7 @@ describe("CompressionService over gRPC (all-in-one, embedded adapters)", () => {
     expect(many.err.details).toContain("params.alpha: must be in [0, 1], got 1.5");
     // What the dataset's index tells: more bins than the smallest class (bins matter to ADQ/DQ).
     const bins = await expectStatus(
-      () => t.acme.createJob({ dataset: { uri }, params: { ratio: 0.2, bins: 13, method: "METHOD_ADQ" } }),
+      () => t.acme.createJob({ dataset: { uri }, params: { ratio: 0.2, bins: 13, method: "METHOD_ADQ_PAPER" } }),
       grpc.status.INVALID_ARGUMENT,
     );
     expect(bins.err.details).toBe("params.bins: must be at most the smallest class size (12), got 13");

@@ -179,11 +179,11 @@ export const PARAMS = {
     proto: "method",
     // CCS on held-out difficulty is the one method that beat random sampling (CIFAR-10, 10% kept,
     // 5 seeds: +1.25 ± 0.57 SE points; ADQ −0.9, DQ −0.6; bench/quality/RESULTS.md). ADQ stays
-    // one flag away, as the paper's method.
+    // one flag away: `adq` its best measured variant, `adq-paper` the paper's recipe (methods.ts).
     default: "ccs",
     values: METHOD_PROTO_NAMES,
     unspecified: "METHOD_UNSPECIFIED",
-    doc: "selection method; ccs: coverage-centric coreset selection\non held-out difficulty (EL2N of a cross-fitted head), per class",
+    doc: "selection method; ccs: coverage-centric coreset selection\non held-out difficulty (EL2N of a cross-fitted head), per class;\nadq: ADQ's best measured variant (held-out backbone,\n--adq-beta 0.3, --adq-strata 50); adq-paper: the paper's recipe",
   },
   ccsBeta: num({
     key: "ccsBeta",
