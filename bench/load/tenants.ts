@@ -50,7 +50,16 @@ const pct = (xs: number[], p: number) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length ? s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]! : NaN;
 };
-const flags = (seed: number) => ["--method", "adq-paper", "--ratio", "0.25", "--bins", "2", "--seed", String(seed)];
+const flags = (seed: number) => [
+  "--method",
+  "adq-paper",
+  "--ratio",
+  "0.25",
+  "--bins",
+  "2",
+  "--seed",
+  String(seed),
+];
 
 async function main(): Promise<void> {
   const before = loadavg();

@@ -28,7 +28,12 @@ const SLOW_MS = 2500; // ADQ_TEST_TASK_DELAY_MS of the "slow" features workers
 type Service = ServiceProcess & { address: string; metricsUrl: string | undefined };
 
 // ADQ, not the default CCS: every stage process gets work.
-const params = (seed: number): CompressionParams => ({ ratio: 0.25, bins: 2, seed, method: "METHOD_ADQ_PAPER" });
+const params = (seed: number): CompressionParams => ({
+  ratio: 0.25,
+  bins: 2,
+  seed,
+  method: "METHOD_ADQ_PAPER",
+});
 
 describe("cluster mode over a real nats-server (slow: spawns ~12 service processes)", () => {
   let nats: NatsServer;

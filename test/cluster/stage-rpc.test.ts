@@ -367,7 +367,13 @@ describe("stage gRPC methods, called directly, equal the pipeline", () => {
       /^bins: class 0: bin 0 is listed twice/,
     );
     await rejects(
-      call("sampling", "Allocate", { task, bins: [bin(0, 1)], ratio: 0.5, alpha: 0.5, method: "METHOD_ADQ_PAPER" }),
+      call("sampling", "Allocate", {
+        task,
+        bins: [bin(0, 1)],
+        ratio: 0.5,
+        alpha: 0.5,
+        method: "METHOD_ADQ_PAPER",
+      }),
       grpc.status.INVALID_ARGUMENT,
       /^bins: class 0: bin 0 is missing/,
     );

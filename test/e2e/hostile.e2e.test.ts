@@ -4,6 +4,7 @@
 import { execFileSync } from "node:child_process";
 import { cpSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { REPO_ROOT } from "@adq/cli";
 import type { Manifest } from "@adq/stages";
 import { afterAll, describe, expect, it } from "vitest";
 import { expectCleanInterrupt } from "../support/cli.ts";
@@ -85,10 +86,18 @@ describe("classes allocated zero images", () => {
     return dir;
   }
 
-  for (const method of ["adq", "dq", "random"]) {
+  // adq with its held-out levers (β 0.3, 50 strata per bin) on the ResNet-20 named explicitly:
+  // the levers' edge cases without the general backbone's cost (its default model).
+  const RESNET = ["--model", join(REPO_ROOT, "models", "resnet20-cifar10.onnx")];
+  for (const [method, extra] of [
+    ["adq", RESNET],
+    ["adq-paper", []],
+    ["dq", []],
+    ["random", []],
+  ] as const) {
     it(`${method}: ρ = 0.01 on 10 classes × 30 images keeps 3, the others get 0 (patches dropped)`, async () => {
       const data = dataset(Array(10).fill(30));
-      const args = ["--ratio", "0.01", "--bins", "3", "--method", method];
+      const args = ["--ratio", "0.01", "--bins", "3", "--method", method, ...extra];
       const r = await compressCli(data, args, { timeoutMs: 180_000 });
       const { out } = r;
       noStack(r.stderr);

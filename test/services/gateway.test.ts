@@ -187,7 +187,8 @@ describe("CompressionService over gRPC (all-in-one, embedded adapters)", () => {
     expect(many.err.details).toContain("params.alpha: must be in [0, 1], got 1.5");
     // What the dataset's index tells: more bins than the smallest class (bins matter to ADQ/DQ).
     const bins = await expectStatus(
-      () => t.acme.createJob({ dataset: { uri }, params: { ratio: 0.2, bins: 13, method: "METHOD_ADQ_PAPER" } }),
+      () =>
+        t.acme.createJob({ dataset: { uri }, params: { ratio: 0.2, bins: 13, method: "METHOD_ADQ_PAPER" } }),
       grpc.status.INVALID_ARGUMENT,
     );
     expect(bins.err.details).toBe("params.bins: must be at most the smallest class size (12), got 13");

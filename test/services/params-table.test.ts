@@ -13,7 +13,6 @@ import {
   DEFAULT_PARAMS,
   defaultModelRole,
   METHODS,
-  type MethodSpec,
   manifestParams,
   PARAM_LIST,
   PARAMS,
