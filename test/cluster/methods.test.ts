@@ -75,11 +75,15 @@ describe("every method: the same manifest embedded, served and clustered", () =>
       expect(m.method).toBe(method);
       // EuroSAT's classes are not CIFAR-10's: the rule picks the general backbone for every method.
       expect(m.model?.file).toMatch(/efficientnet-lite0\.onnx$/);
+      // adq is ADQ's best measured variant (its row's β 0.3, 50 strata per bin); adq-paper the
+      // paper's recipe (uniform draws in a bin): the two rows differ on every surface alike.
+      if (method === "adq") expect(m.adq).toMatchObject({ beta: 0.3, strata: 50 });
+      if (method === "adq-paper") expect(m.adq).toBeUndefined();
       const [s, c] = await Promise.all([served("served", method), served("clustered", method)]);
       expect(s.equals(embedded), `${method}: adq serve differs from adq compress`).toBe(true);
       expect(c.equals(embedded), `${method}: adq serve --nats differs from adq compress`).toBe(true);
     }
-    // ADQ on held-out difficulty (the features, bins and scores above reused): the same bytes too.
+    // adq with explicit levers (the features, bins and scores above reused): the same bytes too.
     const out = join(tmp("adq-methods-cli-"), "out");
     const flags = ["--method", "adq", "--adq-beta", "0.25", "--adq-strata", "2", ...FLAGS];
     const r = await compressCli(data, flags, { out, cache });
