@@ -10,6 +10,8 @@ import { runCli } from "./cli.ts";
 
 // A real slice of CIFAR-10 (3 classes × 40 JPEGs from the bundled demo) through the real
 // pipeline: real ONNX ResNet-20, real GraphCut, real contrastive discriminator.
+const RESNET20 = join(REPO_ROOT, "models", "resnet20-cifar10.onnx");
+const LEVERS = ["--adq-beta", "0.3", "--adq-strata", "4"];
 const CLASSES = 3;
 const PER_CLASS = 40;
 const N = CLASSES * PER_CLASS;
@@ -251,7 +253,20 @@ describe("adq compress (end to end)", () => {
   it("--adq-beta/--adq-strata: held-out difficulty in ADQ's sampling only — exact budget, deterministic, another subset", async () => {
     const run = async (c: string, ...extra: string[]) => {
       const o = join(tmp("adq-out-"), "r");
-      const r = await compressSlice(o, c, "--seed", "7", "--adq-beta", "0.3", "--adq-strata", "4", ...extra);
+      // adq with explicit levers on the ResNet-20 named explicitly (its default model is the
+      // general backbone): the paper run above's features, bins and scores, reused.
+      const r = await compressSlice(
+        o,
+        c,
+        "--method",
+        "adq",
+        "--model",
+        RESNET20,
+        "--seed",
+        "7",
+        ...LEVERS,
+        ...extra,
+      );
       expect(r.code, r.stderr).toBe(0);
       return o;
     };
@@ -290,9 +305,9 @@ describe("adq compress (end to end)", () => {
     expect(readFileSync(join(again, "manifest.json")).equals(readFileSync(join(o, "manifest.json")))).toBe(
       true,
     );
-    expect((await compressSlice(join(tmp("adq-out-"), "x"), cache, "--adq-beta", "1")).stderr).toMatch(
-      /adqBeta: must be in \[0, 1\), got 1/,
-    );
+    expect(
+      (await compressSlice(join(tmp("adq-out-"), "x"), cache, "--method", "adq", "--adq-beta", "1")).stderr,
+    ).toMatch(/adqBeta: must be in \[0, 1\), got 1/);
   }, 240_000);
 
   it("reconstructs the kept images with the MAE into an ImageFolder, keeping stored pixels exactly", async () => {
@@ -365,7 +380,7 @@ describe("--method adq: ADQ's best measured variant (issue 34)", () => {
     expect(m.adq).toMatchObject({ score: "el2n-held-out", beta: 0.3, strata: 50 });
     expect(m.selected).toBe(6);
     // An explicit model and explicit levers override the row's defaults.
-    const own = await run("--model", join(REPO_ROOT, "models", "resnet20-cifar10.onnx"), "--adq-strata", "0");
+    const own = await run("--model", RESNET20, "--adq-strata", "0");
     expect(own.model?.file).toMatch(/resnet20-cifar10\.onnx$/);
     expect(own.params).toMatchObject({ adqBeta: 0.3 });
     expect(own.params).not.toHaveProperty("adqStrata");
