@@ -69,8 +69,8 @@ export const METHODS = {
   // heldOutModel makes the general backbone that never saw the candidates the default model, so
   // its cross-fitted head gives p − y and CAM — plus hard-example pruning (adqBeta 0.3) and 50
   // difficulty strata per bin (adqStrata). Against the paper's recipe (`adq-paper`: in-sample
-  // ResNet-20, β 0, no strata) +1.14 ± 0.71 SE points (224 px, 4 seeds), +1.51 ± 1.00 SE (128 px,
-  // 5 seeds); against random +0.24 ± 0.23 SE. Not beyond 2 SE of either, and below CCS, so CCS
+  // ResNet-20, β 0, no strata) +1.62 ± 0.73 SE points (224 px, 5 seeds), +1.51 ± 1.00 SE (128 px,
+  // 5 seeds); against random +0.68 ± 0.48 SE, not beyond 2 SE; below CCS (−0.56 ± 0.41 SE), so CCS
   // stays the default; the issue rules that `adq` runs ADQ's best variant either way.
   adq: {
     proto: "METHOD_ADQ",
