@@ -162,7 +162,7 @@ describe.skipIf(K8S_TESTS_OFF)(
         // The reference after the job, not beside it: the machine is small.
         const ref = referenceCompress(data, [
           "--method",
-          "adq",
+          "adq-paper",
           "--ratio",
           "0.25",
           "--bins",

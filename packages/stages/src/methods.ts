@@ -71,7 +71,7 @@ export const METHODS = {
   // difficulty strata per bin (adqStrata). Against the paper's recipe (`adq-paper`: in-sample
   // ResNet-20, β 0, no strata) +1.62 ± 0.73 SE points (224 px, 5 seeds), +1.51 ± 1.00 SE (128 px,
   // 5 seeds); against random +0.68 ± 0.48 SE, not beyond 2 SE; below CCS (−0.56 ± 0.41 SE), so CCS
-  // stays the default; the issue rules that `adq` runs ADQ's best variant either way.
+  // stays the default. `adq` is whichever ADQ measured best; `adq-paper` keeps the recipe.
   adq: {
     proto: "METHOD_ADQ",
     label: "ADQ (adaptive)",
