@@ -15,10 +15,14 @@ import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import type { Manifest } from "@adq/stages";
 
-export interface CcsClassStrata {
-  strataSizes: number[];
-  strataCounts: number[];
+/** One class of a manifest's CCS block (packages/stages/src/outputs.ts). */
+export type CcsClassStrata = NonNullable<Manifest["ccs"]>["classes"][number];
+
+function checkParts(parts: number): void {
+  if (!(Number.isSafeInteger(parts) && parts >= 1))
+    throw new RangeError(`parts must be an integer ≥ 1, got ${parts}`);
 }
 
 /**
@@ -27,12 +31,14 @@ export interface CcsClassStrata {
  * parts divides k (else a stratum straddling two parts counts wholly in the first).
  * @throws RangeError when the arrays differ in length, are empty, or parts < 1
  */
-export function rangeShares(c: CcsClassStrata, parts: number): { population: number[]; budget: number[] } {
+export function rangeShares(
+  c: Pick<CcsClassStrata, "strataSizes" | "strataCounts">,
+  parts: number,
+): { population: number[]; budget: number[] } {
   const k = c.strataSizes.length;
   if (k === 0 || c.strataCounts.length !== k)
     throw new RangeError("strataSizes and strataCounts must be non-empty and equal in length");
-  if (!(Number.isSafeInteger(parts) && parts >= 1))
-    throw new RangeError(`parts must be an integer ≥ 1, got ${parts}`);
+  checkParts(parts);
   const population = new Array<number>(parts).fill(0);
   const budget = new Array<number>(parts).fill(0);
   const n = c.strataSizes.reduce((a, b) => a + b, 0);
@@ -47,9 +53,10 @@ export function rangeShares(c: CcsClassStrata, parts: number): { population: num
 
 /** Class-averaged shares of one manifest's CCS block. */
 export function manifestShares(
-  manifest: { ccs?: { strata: number; classes: CcsClassStrata[] } },
+  manifest: Pick<Manifest, "ccs">,
   parts: number,
 ): { strata: number; population: number[]; budget: number[] } {
+  checkParts(parts);
   const ccs = manifest.ccs;
   if (!ccs || ccs.classes.length === 0) throw new Error("manifest has no ccs block (not a CCS result)");
   const population = new Array<number>(parts).fill(0);

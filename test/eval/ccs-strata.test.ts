@@ -20,10 +20,12 @@ describe("manifestShares", () => {
     const s = manifestShares(
       {
         ccs: {
+          score: "el2n-held-out",
+          beta: 0.3,
           strata: 2,
           classes: [
-            { strataSizes: [3, 1], strataCounts: [1, 1] },
-            { strataSizes: [1, 1], strataCounts: [2, 0] },
+            { pruned: 1, strataSizes: [3, 1], strataCounts: [1, 1] },
+            { pruned: 1, strataSizes: [1, 1], strataCounts: [2, 0] },
           ],
         },
       },
@@ -34,5 +36,6 @@ describe("manifestShares", () => {
   });
   it("names a manifest without a CCS block", () => {
     expect(() => manifestShares({}, 5)).toThrow(/no ccs block/);
+    expect(() => manifestShares({}, Number.NaN)).toThrow(/parts must be an integer/);
   });
 });
